@@ -1,0 +1,26 @@
+"""symgrad: math as text → gradients you can trust and see.
+
+>>> import symgrad as sg
+>>> sg.backprop("e = a*b; d = e + c; L = d*f", a=2, b=-3, c=10, f=-2).grads["a"]
+6.0
+"""
+
+from ._ast import Program
+from ._backprop import Result, backprop
+from ._engine import Value
+from ._errors import (BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError, LimitError,
+                      MissingInputError, NumericError, ParseError, RenderError, SymgradError, UnboundNameError,
+                      UnknownFunctionError)
+from ._limits import Limits
+from ._parser import parse
+from ._printing import to_latex, unparse
+from ._rules import RULES, Rule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits",
+    "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
+    "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
+    "LimitError", "CheckError", "RenderError",
+]

@@ -1,0 +1,132 @@
+"""The ``symgrad`` command line. Errors print one line to stderr and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Callable, NoReturn
+
+from ._errors import InputError, SymgradError
+from ._limits import Limits
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
+        self.exit(2, f"symgrad: error: {message} (see symgrad {self.prog.split()[-1]} --help)\n"
+                  if " " in self.prog else f"symgrad: error: {message} (see symgrad --help)\n")
+
+
+def read_program(args: argparse.Namespace) -> str:
+    """PROGRAM is text, '-' for stdin, or -f FILE."""
+    if args.file is not None and args.program is not None:
+        raise InputError("give the program as text or with -f FILE, not both")
+    if args.file is not None:
+        try:
+            with open(args.file, encoding="utf-8") as fh:
+                return fh.read()
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read {args.file}: {getattr(err, 'strerror', None) or err}") from None
+    if args.program is None:
+        raise InputError("no program given", hint="write symgrad grad 'x*y' --at x=2 y=3, or -f FILE, or - for stdin")
+    if args.program == "-":
+        return sys.stdin.read()
+    return args.program
+
+
+def read_point(items: list[str] | None) -> dict[str, str]:
+    point: dict[str, str] = {}
+    for item in items or []:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"bad --at item {item!r:.40}", hint="write --at a=2 b=-3")
+        point[name.strip()] = raw
+    return point
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    return Limits.parse_option(args.limit or [])
+
+
+def program_arguments(p: argparse.ArgumentParser, *, point: bool = True) -> None:
+    p.add_argument("program", nargs="?", help="program text, or - to read stdin")
+    p.add_argument("-f", "--file", help="read the program from FILE")
+    if point:
+        p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help="input values, e.g. --at a=2 b=-3")
+    p.add_argument("--limit", action="append", metavar="NAME=VALUE",
+                   help="raise or lower a limit, e.g. --limit max_depth=500")
+
+
+def dump_json(data: object) -> None:
+    print(json.dumps(data, indent=2, allow_nan=False))
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from ._backprop import evaluate
+    graph = evaluate(read_program(args), read_point(args.at), limits=limits_of(args))
+    if args.json:
+        dump_json({"output": graph.program.output, "value": graph.root.data})
+    else:
+        print(repr(graph.root.data))
+    return 0
+
+
+def _cmd_grad(args: argparse.Namespace) -> int:
+    from ._backprop import backprop
+    result = backprop(read_program(args), read_point(args.at), limits=limits_of(args))
+    if args.json:
+        dump_json(result.to_dict())
+    else:
+        print(result.table())
+    return 0
+
+
+def _setup_eval(p: argparse.ArgumentParser) -> None:
+    program_arguments(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+# name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
+    "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
+    "grad": ("value and every gradient by backprop", _setup_eval, _cmd_grad),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    parser = _Parser(prog="symgrad", description="Gradients you can trust and see.")
+    parser.add_argument("--version", action="version", version=f"symgrad {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (help_text, setup, run) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        setup(p)
+        p.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except SymgradError as err:
+        print(f"symgrad: error: {err.summary}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symgrad: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # a bug in symgrad: still one line, but say so
+        if os.environ.get("SYMGRAD_DEBUG"):
+            raise
+        print(f"symgrad: internal error: {type(err).__name__}: {err} "
+              "(please report it; set SYMGRAD_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 2

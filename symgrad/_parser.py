@@ -1,0 +1,276 @@
+"""Text → Program: lark's LALR parser with an inline transformer (no recursion).
+
+The transformer's methods are named after the grammar's rules. It builds AST nodes as the
+parser reduces, checks the limits as it goes, and validates calls against the rule table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+import lark
+from lark import Token, Transformer, v_args
+
+from ._ast import Assign, Const, Num, Op, Program, Span, Var, postorder
+from ._errors import (DuplicateAssignmentError, InputError, LimitError, NumericError, ParseError,
+                      SymgradError, UnboundNameError, UnknownFunctionError, describe_char, escape_text)
+from ._limits import DEFAULT_LIMITS, Limits
+from ._rules import FUNCTIONS
+
+__all__ = ["parse", "grammar_path"]
+
+CONSTANTS = {"pi"}
+_FLAT = {"add": "sum", "sub": "sum", "mul": "product", "div": "product"}  # SymPy flattens these chains
+_TOKEN_NAMES = {
+    "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "PLUS": "'+'", "MINUS": "'-'",
+    "TIMES": "'*'", "SLASH": "'/'", "POW": "'**' or '^'", "COMMA": "','", "_SEP": "';' or a new line",
+    "EQUAL": "'='", "$END": "the end of the input",
+}
+
+
+def grammar_path() -> Path:
+    """grammar/symgrad.lark: inside the installed package, or beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "grammar" / "symgrad.lark", here.parent / "grammar" / "symgrad.lark"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("symgrad's grammar file symgrad.lark is missing from the installation")
+
+
+def _span(first, last=None) -> Span:
+    """A span from a token or node ``first`` to a token or node ``last``."""
+    a = first if isinstance(first, Token) else first.span
+    b = a if last is None else (last if isinstance(last, Token) else last.span)
+    return Span(a.line, a.column, b.end_line, b.end_column)
+
+
+@v_args(inline=True)
+class ToAst(Transformer):
+    """Builds the AST during the LALR parse; one method per grammar rule."""
+
+    def begin(self, source: str, limits: Limits) -> None:
+        self.source, self.limits = source, limits
+        self.depth: dict[int, int] = {}  # node id -> nesting depth; ids live only during the parse
+        self.nodes = 0
+
+    # -- leaves --------------------------------------------------------------------------
+    def number(self, tok: Token) -> Num:
+        self._check_length(tok, "max_literal_length", "numeric literal")
+        value = float(tok)
+        if value == float("inf"):
+            raise NumericError(f"the literal {escape_text(tok)} overflows float64 (largest is about 1.8e308)",
+                               line=tok.line, column=tok.column)
+        return self._count(Num(value, _span(tok)))
+
+    def name(self, tok: Token) -> Var | Const:
+        self._check_length(tok, "max_name_length", "name")
+        node = Const(str(tok), _span(tok)) if tok in CONSTANTS else Var(str(tok), _span(tok))
+        return self._count(node)
+
+    # -- operators -----------------------------------------------------------------------
+    def add(self, left, _op, right): return self._op("add", (left, right), left, right)
+    def sub(self, left, _op, right): return self._op("sub", (left, right), left, right)
+    def mul(self, left, _op, right): return self._op("mul", (left, right), left, right)
+    def div(self, left, _op, right): return self._op("div", (left, right), left, right)
+    def pow(self, base, _op, exponent): return self._op("pow", (base, exponent), base, exponent)
+    def neg(self, op, operand): return self._op("neg", (operand,), op, operand)
+    def pos(self, _op, operand): return operand
+    def group(self, _lpar, expr, _rpar): return expr
+
+    def call(self, name: Token, _lpar, arguments, rpar):
+        args = tuple(arguments or ())
+        row = FUNCTIONS.get(str(name))
+        if row is None:
+            raise self._unknown_function(name)
+        if len(args) != row.arity:
+            raise ParseError(f"{name}() takes {row.arity} argument{'s' * (row.arity != 1)}, got {len(args)}",
+                             source=self.source, line=name.line, column=name.column,
+                             hint=f"write {name}(x)" if row.arity == 1 else None)
+        return self._op(row.name, args, name, rpar)
+
+    def arguments(self, *items):
+        return [item for item in items if not isinstance(item, Token)]
+
+    # -- statements ----------------------------------------------------------------------
+    def assign(self, name: Token, expr) -> Assign:
+        self._check_length(name, "max_name_length", "name")
+        if name in CONSTANTS or name in FUNCTIONS:
+            kind = "the constant" if name in CONSTANTS else "the function"
+            raise ParseError(f"cannot assign to {name}: it is {kind} {name}", source=self.source,
+                             line=name.line, column=name.column, hint="choose another name")
+        return Assign(str(name), expr, _span(name, expr))
+
+    def start(self, *statements) -> list:
+        return [s if isinstance(s, Assign) else Assign(None, s, s.span) for s in statements]
+
+    # -- helpers -------------------------------------------------------------------------
+    def _op(self, rule: str, args: tuple, first, last) -> Op:
+        node = Op(rule, args, _span(first, last))
+        group = _FLAT.get(rule)
+        depth = 1 + max(self.depth.get(id(a), 1) - (group is not None and _FLAT.get(getattr(a, "rule", "")) == group)
+                        for a in args)
+        if depth > self.limits.max_depth:
+            raise LimitError(f"expression nested more than {self.limits.max_depth} deep", limit="max_depth",
+                             value=self.limits.max_depth, line=node.span.line, column=node.span.column)
+        self.depth[id(node)] = depth
+        return self._count(node)
+
+    def _count(self, node):
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise LimitError(f"program has more than {self.limits.max_nodes} nodes", limit="max_nodes",
+                             value=self.limits.max_nodes, line=node.span.line, column=node.span.column)
+        return node
+
+    def _check_length(self, tok: Token, limit: str, what: str) -> None:
+        cap = getattr(self.limits, limit)
+        if len(tok) > cap:
+            raise LimitError(f"{what} {escape_text(tok, 20)} is {len(tok)} characters long", limit=limit,
+                             value=cap, line=tok.line, column=tok.column)
+
+    def _unknown_function(self, name: Token) -> UnknownFunctionError:
+        close = difflib.get_close_matches(str(name), sorted(FUNCTIONS), n=1, cutoff=0.6)
+        hint = (f"did you mean {close[0]}?" if close else f"known functions: {', '.join(sorted(FUNCTIONS))}")
+        if not close:
+            hint += f"; to multiply, write {name}*(...)"
+        return UnknownFunctionError(f"unknown function {name}()", source=self.source, line=name.line,
+                                    column=name.column, hint=hint)
+
+
+_local = threading.local()
+
+
+def _parser() -> tuple[lark.Lark, ToAst]:
+    """One parser per thread, built on first use: the inline transformer holds per-parse state."""
+    cached = getattr(_local, "parser", None)
+    if cached is None:
+        transformer = ToAst()
+        grammar = grammar_path().read_text(encoding="utf-8")
+        cached = _local.parser = (lark.Lark(grammar, parser="lalr", transformer=transformer), transformer)
+    return cached
+
+
+def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
+    """Parse symgrad source into a Program. Raises ParseError (or another SymgradError)."""
+    if isinstance(text, Program):
+        return text
+    if not isinstance(text, str):
+        raise InputError(f"a program is text, got {type(text).__name__}")
+    limits = limits or DEFAULT_LIMITS
+    if len(text) > limits.max_chars:
+        raise LimitError(f"program is {len(text)} characters long", limit="max_chars", value=limits.max_chars)
+    parser, transformer = _parser()
+    transformer.begin(text, limits)
+    try:
+        statements = parser.parse(text)
+    except lark.exceptions.UnexpectedInput as err:
+        raise _translate(err, text) from None
+    except lark.exceptions.VisitError as err:  # defensive: inline callbacks normally raise directly
+        if isinstance(err.orig_exc, SymgradError):
+            raise err.orig_exc from None
+        raise
+    finally:
+        transformer.depth = {}
+    if not statements:
+        raise ParseError("the program is empty", hint="write an expression such as x*y + 1")
+    if len(statements) > limits.max_statements:
+        raise LimitError(f"program has {len(statements)} statements", limit="max_statements",
+                         value=limits.max_statements)
+    return Program(tuple(statements), _resolve(statements, text), text)
+
+
+def _resolve(statements: list[Assign], source: str) -> tuple[str, ...]:
+    """Check the naming rules; return the inputs in first-appearance order."""
+    assigned: dict[str, Assign] = {}
+    for i, stmt in enumerate(statements):
+        if stmt.name is None and i != len(statements) - 1:
+            raise ParseError("this expression's value is never used", source=source, line=stmt.span.line,
+                             column=stmt.span.column, hint="assign it to a name (t = ...) or delete it")
+        if stmt.name is not None:
+            if stmt.name in assigned:
+                first = assigned[stmt.name].span
+                raise DuplicateAssignmentError(
+                    f"{stmt.name} is assigned twice (first on line {first.line})", source=source,
+                    line=stmt.span.line, column=stmt.span.column,
+                    hint=f"a name is assigned once; give this one a new name such as {stmt.name}2")
+            assigned[stmt.name] = stmt
+    inputs: dict[str, None] = {}
+    defined: set[str] = set()
+    for stmt in statements:
+        for node in postorder(stmt.expr):
+            if isinstance(node, Var) and node.name not in defined:
+                if node.name in assigned:
+                    later = assigned[node.name].span
+                    raise UnboundNameError(
+                        f"{node.name} is read before it is assigned (on line {later.line})", source=source,
+                        line=node.span.line, column=node.span.column,
+                        hint="move the assignment above its first use, or use a new name")
+                inputs.setdefault(node.name)
+        if stmt.name is not None:
+            defined.add(stmt.name)
+    return tuple(inputs)
+
+
+def _translate(err: lark.exceptions.UnexpectedInput, source: str) -> ParseError:
+    line, column = err.line, err.column
+    if isinstance(err, lark.exceptions.UnexpectedCharacters):
+        ch = source[err.pos_in_stream] if 0 <= err.pos_in_stream < len(source) else ""
+        return ParseError(f"unexpected character {describe_char(ch)}", source=source, line=line,
+                          column=column, hint=_char_hint(ch, source, err.pos_in_stream))
+    if isinstance(err, lark.exceptions.UnexpectedToken):
+        tok = err.token
+        expected = tuple(sorted({_TOKEN_NAMES.get(t, t.lower()) for t in err.expected}))
+        if tok.type == "$END":
+            line, column = _end_position(source)
+            what = "end of the input"
+        else:
+            kind = {"NAME": "name ", "NUMBER": "number "}.get(tok.type, "")
+            what = "new line" if tok == "\n" else f"{kind}'{escape_text(str(tok), 20)}'"
+        hint = _token_hint(tok, source) or ("expected " + ", ".join(expected) if expected else None)
+        return ParseError(f"unexpected {what}", source=source, line=line, column=column,
+                          expected=expected, hint=hint)
+    return ParseError(f"cannot parse: {err}", source=source, line=line, column=column)
+
+
+def _end_position(source: str) -> tuple[int, int]:
+    lines = source.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _char_hint(ch: str, source: str, pos: int) -> str:
+    category = unicodedata.category(ch) if ch else ""
+    if ch == "_":
+        return "names start with an ASCII letter (no leading underscore)"
+    if ch in "'\"`":
+        return "strings are not part of the language"
+    if ch in "[]{}":
+        return "only round parentheses ( ) group expressions"
+    if ch == "." and pos > 0 and (source[pos - 1].isalnum() or source[pos - 1] == ")"):
+        return "attribute access is not supported; call functions as f(x)"
+    if category == "Nd":
+        return "write digits as ASCII 0-9"
+    if category.startswith("L"):
+        return "names use ASCII letters, digits and _ only; this letter is from another script"
+    if category.startswith("C") or category == "Zs":
+        return "remove the invisible or control character"
+    return "operators are + - * / and ** or ^; see the language reference in the README"
+
+
+def _token_hint(tok: Token, source: str) -> str | None:
+    before = source[:tok.start_pos].rstrip(" \t")
+    number = re.search(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", before)
+    if tok.type in ("NAME", "LPAR") and (number or before.endswith(")")):
+        left = number.group(0) if number else "(…)"
+        right = str(tok) if tok.type == "NAME" else "(…)"
+        return f"write {left}*{right}: multiplication needs an explicit *"
+    if tok.type in ("NAME", "NUMBER") and re.search(r"[A-Za-z0-9_]$", before):
+        return "an operator is missing between two terms"
+    if tok.type == "EQUAL":
+        return "assign with name = expression, one assignment per statement"
+    if tok.type == "$END":
+        return "the expression is incomplete"
+    return None

@@ -1,0 +1,201 @@
+"""The rule table: one row per primitive.
+
+Every consumer reads a row: the engine (forward, local derivative), the symbolic checker
+(``sympy``), the printers (``symbol``, ``latex``) and worksheets (``title``, ``text``,
+``dlatex``). Adding a function means adding one row to ``RULES``.
+
+Forward functions are numerically stable and raise ``DomainError``/``NumericError`` with
+a reason; they never return a value outside float64 for finite input, except where a
+plain ``*`` or ``+`` overflows to inf (callers that need finiteness check for it).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ._errors import DomainError, NumericError
+
+__all__ = ["Rule", "RULES", "FUNCTIONS", "rule"]
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    name: str                                   # row key; the call name for kind="call"
+    arity: int
+    forward: Callable[..., float]               # (*inputs) -> output
+    local: Callable[..., tuple[float, ...]]     # (*inputs, output) -> d output / d input_i
+    sympy: Callable[..., Any]                   # (sympy module, *args) -> sympy.Expr
+    latex: str                                  # str.format template over the arguments
+    title: str                                  # worksheet rule name
+    text: str                                   # worksheet rule statement
+    dlatex: tuple[str, ...]                     # local derivative per argument; {0},{1} args, {out} output
+    kind: str = "call"                          # "infix" | "prefix" | "call"
+    symbol: str = ""                            # operator in text and graphs
+    prec: int = 9                               # binding strength for printers
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name!r})"
+
+    def __str__(self) -> str:
+        return self.symbol or self.name
+
+
+# --- stable forwards -------------------------------------------------------------------
+
+def _div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise DomainError(f"division by zero ({a!r} / {b!r})", hint="the divisor must not be 0")
+    return a / b
+
+
+def _powc(x: float, p: float) -> float:
+    if x == 0.0 and p < 0.0:
+        raise DomainError(f"0 ** {p!r} divides by zero", hint="a zero base needs a non-negative exponent")
+    if x < 0.0 and not p.is_integer():
+        raise DomainError(f"({x!r}) ** {p!r} is not a real number",
+                          hint="a negative base needs an integer exponent")
+    return _checked_pow(x, p)
+
+
+def _pow(x: float, y: float) -> float:
+    if x < 0.0:
+        raise DomainError(f"({x!r}) ** y with a variable exponent y is not differentiable in y",
+                          hint="the base must be positive (d/dy x**y = x**y·ln x); or make the exponent a constant")
+    if x == 0.0 and y <= 0.0:
+        raise DomainError(f"0 ** {y!r} with a variable exponent is undefined or not differentiable",
+                          hint="with a variable exponent a zero base needs a positive exponent")
+    return _checked_pow(x, y)
+
+
+def _checked_pow(x: float, p: float) -> float:
+    try:
+        return math.pow(x, p)
+    except OverflowError:
+        raise NumericError(f"{x!r} ** {p!r} overflows float64") from None
+
+
+def _pow_local(x: float, y: float, out: float) -> tuple[float, float]:
+    return _powc_dx(x, y, out), (out * math.log(x) if x > 0.0 else 0.0)
+
+
+def _powc_local(x: float, p: float, out: float) -> tuple[float, float]:
+    return _powc_dx(x, p, out), 0.0
+
+
+def _powc_dx(x: float, p: float, out: float) -> float:
+    if x != 0.0:
+        return p * out / x
+    # At 0: p*0**(p-1) is 0 for p > 1 or p == 0, 1 for p == 1, infinite for 0 < p < 1.
+    return 1.0 if p == 1.0 else 0.0 if (p > 1.0 or p == 0.0) else math.inf
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise NumericError(f"exp({x!r}) overflows float64", hint="exp overflows above about 709.78") from None
+
+
+def _log(x: float) -> float:
+    if x <= 0.0:
+        raise DomainError(f"log({x!r}) is undefined", hint="log needs a positive argument")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0.0:
+        raise DomainError(f"sqrt({x!r}) is not real", hint="sqrt needs a non-negative argument")
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)  # never overflows for x < 0
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0  # abs'(0) = 0, as PyTorch
+
+
+# --- the table -------------------------------------------------------------------------
+
+RULES: dict[str, Rule] = {r.name: r for r in (
+    Rule("add", 2, operator.add, lambda a, b, out: (1.0, 1.0),
+         lambda sp, a, b: a + b, "{0} + {1}",
+         "sum rule", "∂(u + v)/∂u = 1 and ∂(u + v)/∂v = 1", ("1", "1"),
+         kind="infix", symbol="+", prec=1),
+    Rule("sub", 2, operator.sub, lambda a, b, out: (1.0, -1.0),
+         lambda sp, a, b: a - b, "{0} - {1}",
+         "difference rule", "∂(u − v)/∂u = 1 and ∂(u − v)/∂v = −1", ("1", "-1"),
+         kind="infix", symbol="-", prec=1),
+    Rule("mul", 2, operator.mul, lambda a, b, out: (b, a),
+         lambda sp, a, b: a * b, r"{0} \cdot {1}",
+         "product rule", "∂(u·v)/∂u = v and ∂(u·v)/∂v = u", ("{1}", "{0}"),
+         kind="infix", symbol="*", prec=2),
+    Rule("div", 2, _div, lambda a, b, out: (1.0 / b, -out / b),
+         lambda sp, a, b: a / b, r"\frac{{{0}}}{{{1}}}",
+         "quotient rule", "∂(u/v)/∂u = 1/v and ∂(u/v)/∂v = −u/v²",
+         (r"\frac{{1}}{{{1}}}", r"-\frac{{{0}}}{{{1}^{{2}}}}"),
+         kind="infix", symbol="/", prec=2),
+    Rule("neg", 1, operator.neg, lambda a, out: (-1.0,),
+         lambda sp, a: -a, "-{0}",
+         "negation rule", "d(−u)/du = −1", ("-1",),
+         kind="prefix", symbol="-", prec=3),
+    # Constant exponent (x^2, x^(1/3)): the exponent gets no gradient.
+    Rule("powc", 2, _powc, _powc_local,
+         lambda sp, a, b: a ** b, "{0}^{{{1}}}",
+         "power rule", "d(uⁿ)/du = n·uⁿ⁻¹ for a constant n", (r"{1} \cdot {0}^{{{1} - 1}}", "0"),
+         kind="infix", symbol="**", prec=4),
+    # Variable exponent (2^x, x^y): needs a positive base for d/dy = x^y·ln x.
+    Rule("pow", 2, _pow, _pow_local,
+         lambda sp, a, b: a ** b, "{0}^{{{1}}}",
+         "general power rule", "∂(u^v)/∂u = v·u^(v−1) and ∂(u^v)/∂v = u^v·ln u",
+         (r"{1} \cdot {0}^{{{1} - 1}}", r"{out} \cdot \ln {0}"),
+         kind="infix", symbol="**", prec=4),
+    Rule("exp", 1, _exp, lambda x, out: (out,),
+         lambda sp, x: sp.exp(x), r"e^{{{0}}}",
+         "exp rule", "d(eᵘ)/du = eᵘ", ("{out}",)),
+    Rule("log", 1, _log, lambda x, out: (1.0 / x,),
+         lambda sp, x: sp.log(x), r"\ln\left({0}\right)",
+         "log rule", "d(ln u)/du = 1/u", (r"\frac{{1}}{{{0}}}",)),
+    Rule("tanh", 1, math.tanh, lambda x, out: (1.0 - out * out,),
+         lambda sp, x: sp.tanh(x), r"\tanh\left({0}\right)",
+         "tanh rule", "d(tanh u)/du = 1 − tanh²(u)", ("1 - {out}^{{2}}",)),
+    Rule("sigmoid", 1, _sigmoid, lambda x, out: (out * (1.0 - out),),
+         lambda sp, x: 1 / (1 + sp.exp(-x)), r"\sigma\left({0}\right)",
+         "sigmoid rule", "d(σ(u))/du = σ(u)·(1 − σ(u))", (r"{out} \cdot \left(1 - {out}\right)",)),
+    Rule("relu", 1, lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if x > 0.0 else 0.0,),
+         lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), r"\operatorname{{relu}}\left({0}\right)",
+         "relu rule", "d(relu u)/du = 1 if u > 0, else 0 (0 at the kink u = 0)",
+         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",)),
+    Rule("sin", 1, math.sin, lambda x, out: (math.cos(x),),
+         lambda sp, x: sp.sin(x), r"\sin\left({0}\right)",
+         "sine rule", "d(sin u)/du = cos u", (r"\cos\left({0}\right)",)),
+    Rule("cos", 1, math.cos, lambda x, out: (-math.sin(x),),
+         lambda sp, x: sp.cos(x), r"\cos\left({0}\right)",
+         "cosine rule", "d(cos u)/du = −sin u", (r"-\sin\left({0}\right)",)),
+    Rule("sqrt", 1, _sqrt, lambda x, out: (0.5 / out if out else math.inf,),
+         lambda sp, x: sp.sqrt(x), r"\sqrt{{{0}}}",
+         "square-root rule", "d(√u)/du = 1/(2√u), infinite at u = 0", (r"\frac{{1}}{{2 {out}}}",)),
+    Rule("abs", 1, abs, lambda x, out: (_sign(x),),
+         lambda sp, x: sp.Abs(x), r"\left|{0}\right|",
+         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",)),
+    Rule("softplus", 1, _softplus, lambda x, out: (_sigmoid(x),),
+         lambda sp, x: sp.log(1 + sp.exp(x)), r"\operatorname{{softplus}}\left({0}\right)",
+         "softplus rule", "d(softplus u)/du = σ(u)", (r"\sigma\left({0}\right)",)),
+)}
+
+FUNCTIONS: dict[str, Rule] = {name: r for name, r in RULES.items() if r.kind == "call"}
+
+
+def rule(name: str) -> Rule:
+    return RULES[name]
