@@ -7,7 +7,10 @@ Spans never take part in equality, so ``parse(unparse(p)) == p``. Equality, hash
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import TYPE_CHECKING, Iterator, Union
+
+if TYPE_CHECKING:
+    from ._limits import Limits
 
 __all__ = ["Span", "Num", "Var", "Const", "Op", "Expr", "Assign", "Program", "postorder", "children"]
 
@@ -118,10 +121,12 @@ class Program(Node):
     """A parsed program: statements in order; the last one is the output.
 
     ``inputs`` are the names read before any assignment, in first-appearance order.
+    ``limits`` are the Limits it was parsed under (None for a hand-built Program).
     """
     statements: tuple[Assign, ...]
     inputs: tuple[str, ...] = field(default=(), compare=False)
     source: str = field(default="", compare=False)
+    limits: "Limits | None" = field(default=None, compare=False)  # what parse held it to
 
     def _key(self) -> tuple:
         return (len(self.statements),)

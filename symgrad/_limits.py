@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 
 from ._errors import InputError
@@ -11,28 +12,49 @@ __all__ = ["Limits", "DEFAULT_LIMITS"]
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on what a program may be. Pass ``limits=Limits(...)`` to any entry point.
+    """Bounds on what a program may be. Pass ``limits=Limits(...)`` to any entry point,
+    or ``--limit name=value`` on the command line. Going over one raises ``LimitError``,
+    whose ``limit`` names the field and whose message says how to raise it.
 
-    ``max_depth`` counts nesting that SymPy keeps: a chain of ``+``/``-`` (or ``*``/``/``)
-    is flat there, so ``x + x + … + x`` has depth 1 however long it is.
+    - ``max_chars``: characters of program text (checked before parsing).
+    - ``max_depth``: expression nesting, checked without recursion. It counts nesting that
+      SymPy keeps: a chain of ``+``/``-`` (or ``*``/``/``) is flat there, so
+      ``x + x + … + x`` has depth 1 however long it is. Parentheses add no depth.
+    - ``max_nodes``: AST nodes (numbers, names, operations, calls).
+    - ``max_statements``: statements (assignments plus the final expression).
+    - ``max_name_length`` / ``max_literal_length``: characters in one name / one number.
+    - ``symbolic_budget``: seconds for the SymPy stage of a check; over it, the symbolic
+      column is reported as skipped instead of hanging.
+
+    The defaults keep the worst accepted program near a second of parsing and well under
+    300 MB on a slow machine; raise them for trusted input.
     """
 
-    max_chars: int = 1_000_000
+    max_chars: int = 100_000
     max_depth: int = 200
-    max_nodes: int = 500_000
+    max_nodes: int = 100_000
     max_statements: int = 10_000
     max_name_length: int = 64
     max_literal_length: int = 64
-    symbolic_budget: float = 5.0  # seconds for the SymPy stage of a check
+    symbolic_budget: float = 5.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value)
+                    or value <= 0):
+                raise InputError(f"limit {f.name} must be a positive finite number, got {value!r:.40}")
 
     def with_(self, **changes: float) -> "Limits":
         known = {f.name for f in fields(self)}
-        for key, value in changes.items():
+        for key in changes:
             if key not in known:
-                raise InputError(f"unknown limit {key!r}", hint=f"known limits: {', '.join(sorted(known))}")
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                raise InputError(f"limit {key} must be a positive number, got {value!r}")
+                raise InputError(f"unknown limit {key!r:.40}", hint=f"known limits: {', '.join(sorted(known))}")
         return replace(self, **changes)
+
+    def allows(self, other: "Limits") -> bool:
+        """True when every bound here is at least as loose as ``other``'s."""
+        return all(getattr(self, f.name) >= getattr(other, f.name) for f in fields(self))
 
     @classmethod
     def parse_option(cls, items: list[str], base: "Limits | None" = None) -> "Limits":
@@ -45,7 +67,8 @@ class Limits:
             except ValueError:
                 value = None
             if not sep or value is None:
-                raise InputError(f"bad --limit {item!r}", hint="write --limit name=value, e.g. --limit max_depth=500")
+                raise InputError(f"bad --limit {item!r:.40}",
+                                 hint="write --limit name=value, e.g. --limit max_depth=500")
             changes[key.strip()] = value
         return (base or cls()).with_(**changes)
 

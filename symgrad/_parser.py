@@ -19,7 +19,7 @@ from ._ast import Assign, Const, Num, Op, Program, Span, Var, postorder
 from ._errors import (DuplicateAssignmentError, InputError, LimitError, NumericError, ParseError,
                       SymgradError, UnboundNameError, UnknownFunctionError, describe_char, escape_text)
 from ._limits import DEFAULT_LIMITS, Limits
-from ._rules import FUNCTIONS
+from ._rules import FUNCTIONS, RULES
 
 __all__ = ["parse", "grammar_path"]
 
@@ -110,27 +110,16 @@ class ToAst(Transformer):
     # -- helpers -------------------------------------------------------------------------
     def _op(self, rule: str, args: tuple, first, last) -> Op:
         node = Op(rule, args, _span(first, last))
-        group = _FLAT.get(rule)
-        depth = 1 + max(self.depth.get(id(a), 1) - (group is not None and _FLAT.get(getattr(a, "rule", "")) == group)
-                        for a in args)
-        if depth > self.limits.max_depth:
-            raise LimitError(f"expression nested more than {self.limits.max_depth} deep", limit="max_depth",
-                             value=self.limits.max_depth, line=node.span.line, column=node.span.column)
-        self.depth[id(node)] = depth
+        self.depth[id(node)] = _nest_depth(node, self.depth, self.limits)
         return self._count(node)
 
     def _count(self, node):
         self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
-            raise LimitError(f"program has more than {self.limits.max_nodes} nodes", limit="max_nodes",
-                             value=self.limits.max_nodes, line=node.span.line, column=node.span.column)
+        _check_nodes(self.nodes, node, self.limits)
         return node
 
     def _check_length(self, tok: Token, limit: str, what: str) -> None:
-        cap = getattr(self.limits, limit)
-        if len(tok) > cap:
-            raise LimitError(f"{what} {escape_text(tok, 20)} is {len(tok)} characters long", limit=limit,
-                             value=cap, line=tok.line, column=tok.column)
+        _check_length(str(tok), limit, what, self.limits, tok)
 
     def _unknown_function(self, name: Token) -> UnknownFunctionError:
         close = difflib.get_close_matches(str(name), sorted(FUNCTIONS), n=1, cutoff=0.6)
@@ -154,10 +143,68 @@ def _parser() -> tuple[lark.Lark, ToAst]:
     return cached
 
 
+def _nest_depth(node: Op, depth: dict[int, int], limits: Limits) -> int:
+    """Depth of ``node`` from its arguments' depths (keyed by id, only while one walk runs)."""
+    group = _FLAT.get(node.rule)
+    d = 1 + max(depth.get(id(a), 1) - (group is not None and _FLAT.get(getattr(a, "rule", "")) == group)
+                for a in node.args)
+    if d > limits.max_depth:
+        span = node.span
+        raise LimitError(f"expression nested more than {limits.max_depth} deep", limit="max_depth",
+                         value=limits.max_depth, line=span and span.line, column=span and span.column)
+    return d
+
+
+def _check_nodes(count: int, node, limits: Limits) -> None:
+    if count > limits.max_nodes:
+        span = node.span
+        raise LimitError(f"program has more than {limits.max_nodes} nodes", limit="max_nodes",
+                         value=limits.max_nodes, line=span and span.line, column=span and span.column)
+
+
+def _check_length(text: str, limit: str, what: str, limits: Limits, where=None) -> None:
+    cap = getattr(limits, limit)
+    if len(text) > cap:
+        raise LimitError(f"{what} {escape_text(text, 20)} is {len(text)} characters long", limit=limit,
+                         value=cap, line=getattr(where, "line", None), column=getattr(where, "column", None))
+
+
+def _check_statements(count: int, limits: Limits) -> None:
+    if count > limits.max_statements:
+        raise LimitError(f"program has {count} statements", limit="max_statements", value=limits.max_statements)
+
+
+def check_limits(program: Program, limits: Limits) -> Program:
+    """Hold a Program that did not come from ``parse`` with these limits to them. Iterative."""
+    if program.limits is not None and limits.allows(program.limits):
+        return program  # parsed under limits at least this strict
+    _check_statements(len(program.statements), limits)
+    depth: dict[int, int] = {}
+    count = 0
+    for stmt in program.statements:
+        if stmt.name is not None:
+            _check_length(stmt.name, "max_name_length", "name", limits, stmt.span)
+        for node in postorder(stmt.expr):
+            count += 1
+            _check_nodes(count, node, limits)
+            if isinstance(node, Op):
+                if node.rule not in RULES or len(node.args) != RULES[node.rule].arity:
+                    raise InputError(f"the AST holds an unknown operation {node.rule!r:.40}",
+                                     hint="build programs with symgrad.parse")
+                depth[id(node)] = _nest_depth(node, depth, limits)
+            elif isinstance(node, (Var, Const)):
+                _check_length(node.name, "max_name_length", "name", limits, node.span)
+    return program
+
+
 def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
-    """Parse symgrad source into a Program. Raises ParseError (or another SymgradError)."""
+    """Parse symgrad source into a Program. Raises ParseError (or another SymgradError).
+
+    A Program passes through, checked against ``limits`` unless it was parsed under
+    limits at least as strict.
+    """
     if isinstance(text, Program):
-        return text
+        return check_limits(text, limits or DEFAULT_LIMITS)
     if not isinstance(text, str):
         raise InputError(f"a program is text, got {type(text).__name__}")
     limits = limits or DEFAULT_LIMITS
@@ -177,10 +224,8 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
         transformer.depth = {}
     if not statements:
         raise ParseError("the program is empty", hint="write an expression such as x*y + 1")
-    if len(statements) > limits.max_statements:
-        raise LimitError(f"program has {len(statements)} statements", limit="max_statements",
-                         value=limits.max_statements)
-    return Program(tuple(statements), _resolve(statements, text), text)
+    _check_statements(len(statements), limits)
+    return Program(tuple(statements), _resolve(statements, text), text, limits)
 
 
 def _resolve(statements: list[Assign], source: str) -> tuple[str, ...]:
