@@ -87,7 +87,12 @@ def _powc_local(x: float, p: float, out: float) -> tuple[float, float]:
 
 def _powc_dx(x: float, p: float, out: float) -> float:
     if x != 0.0:
-        return p * out / x
+        # p·x^(p-1), not p·out/x: x^p can underflow to 0 while the derivative is still
+        # representable (x**2 at 1e-300 has slope 2e-300, but out is 0).
+        try:
+            return p * math.pow(x, p - 1.0)
+        except OverflowError:
+            return math.inf  # callers turn a non-finite gradient into a NumericError
     # At 0: p*0**(p-1) is 0 for p > 1 or p == 0, 1 for p == 1, infinite for 0 < p < 1.
     return 1.0 if p == 1.0 else 0.0 if (p > 1.0 or p == 0.0) else math.inf
 
