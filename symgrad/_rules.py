@@ -123,6 +123,12 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _tanh_slope(x: float) -> float:
+    # 1 - tanh² cancels to 0 once tanh rounds to ±1 (|x| > 19); 4σ(2x)σ(−2x) is the same
+    # slope without the cancellation: tanh'(20) = 1.7e-17, not 0.
+    return 4.0 * _sigmoid(2.0 * x) * _sigmoid(-2.0 * x)
+
+
 def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
@@ -172,10 +178,10 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("log", 1, _log, lambda x, out: (1.0 / x,),
          lambda sp, x: sp.log(x), r"\ln\left({0}\right)",
          "log rule", "d(ln u)/du = 1/u", (r"\frac{{1}}{{{0}}}",)),
-    Rule("tanh", 1, math.tanh, lambda x, out: (1.0 - out * out,),
+    Rule("tanh", 1, math.tanh, lambda x, out: (_tanh_slope(x),),
          lambda sp, x: sp.tanh(x), r"\tanh\left({0}\right)",
          "tanh rule", "d(tanh u)/du = 1 − tanh²(u)", ("1 - {out}^{{2}}",)),
-    Rule("sigmoid", 1, _sigmoid, lambda x, out: (out * (1.0 - out),),
+    Rule("sigmoid", 1, _sigmoid, lambda x, out: (_sigmoid(x) * _sigmoid(-x),),
          lambda sp, x: 1 / (1 + sp.exp(-x)), r"\sigma\left({0}\right)",
          "sigmoid rule", "d(σ(u))/du = σ(u)·(1 − σ(u))", (r"{out} \cdot \left(1 - {out}\right)",)),
     Rule("relu", 1, lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if x > 0.0 else 0.0,),
