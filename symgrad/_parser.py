@@ -133,13 +133,58 @@ class ToAst(Transformer):
 _local = threading.local()
 
 
-def _parser() -> tuple[lark.Lark, ToAst]:
-    """One parser per thread, built on first use: the inline transformer holds per-parse state."""
+class NestingGuard:
+    """Stops over-deep input while it is lexed, before the parser stacks it all up.
+
+    LALR reduces ``- - - … x``, ``x^x^…^x`` and ``f(f(…))`` only at the innermost operand,
+    so a million-token chain would sit on the parser's stack (seconds, ~280 MB) before
+    ``max_depth`` fires. Each count below is a lower bound on the parse's nesting: a run of
+    k signs holds at least k - 1 prefix signs (a ``+`` sign nests in the parse, though the
+    AST drops it); k powers with no binary operator between them at one parenthesis level
+    nest right; k open call parentheses nest calls. Plain parentheses add no depth.
+    """
+
+    _BREAKS_POWER = {"PLUS", "MINUS", "TIMES", "SLASH", "COMMA", "_SEP", "EQUAL"}
+    _PREFIX_BEFORE = {"POW", "PLUS", "MINUS", "TIMES", "SLASH", "LPAR", "COMMA", "_SEP", "EQUAL", None}
+
+    def begin(self, limits: Limits) -> None:
+        self.limits, self.prev = limits, None
+        self.sign_run = 0
+        self.powers = [0]       # per open parenthesis: powers chained at that level
+        self.calls: list[bool] = []  # per open parenthesis: is it a call's?
+        self.call_depth = 0
+
+    def __call__(self, tok: Token) -> Token:
+        kind = tok.type
+        self.sign_run = self.sign_run + 1 if kind in ("MINUS", "PLUS") else 0
+        if kind == "POW":
+            self.powers[-1] += 1
+        elif kind in self._BREAKS_POWER and self.prev not in self._PREFIX_BEFORE:
+            self.powers[-1] = 0  # a binary operator ends the chain
+        elif kind == "LPAR":
+            self.calls.append(self.prev == "NAME")
+            self.call_depth += self.calls[-1]
+            self.powers.append(0)
+        elif kind == "RPAR" and self.calls:
+            self.call_depth -= self.calls.pop()
+            self.powers.pop()
+        if max(self.sign_run - 1, self.powers[-1], self.call_depth) > self.limits.max_depth:
+            raise LimitError(f"expression nested more than {self.limits.max_depth} deep", limit="max_depth",
+                             value=self.limits.max_depth, line=tok.line, column=tok.column)
+        self.prev = kind
+        return tok
+
+
+def _parser() -> tuple[lark.Lark, ToAst, NestingGuard]:
+    """One parser per thread, built on first use: the transformer and guard hold per-parse state."""
     cached = getattr(_local, "parser", None)
     if cached is None:
-        transformer = ToAst()
+        transformer, guard = ToAst(), NestingGuard()
         grammar = grammar_path().read_text(encoding="utf-8")
-        cached = _local.parser = (lark.Lark(grammar, parser="lalr", transformer=transformer), transformer)
+        callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
+                                              "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL")}
+        lark_parser = lark.Lark(grammar, parser="lalr", transformer=transformer, lexer_callbacks=callbacks)
+        cached = _local.parser = (lark_parser, transformer, guard)
     return cached
 
 
@@ -210,8 +255,9 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
     limits = limits or DEFAULT_LIMITS
     if len(text) > limits.max_chars:
         raise LimitError(f"program is {len(text)} characters long", limit="max_chars", value=limits.max_chars)
-    parser, transformer = _parser()
+    parser, transformer, guard = _parser()
     transformer.begin(text, limits)
+    guard.begin(limits)
     try:
         statements = parser.parse(text)
     except lark.exceptions.UnexpectedInput as err:
