@@ -17,9 +17,7 @@ __all__ = ["main"]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2; argv text escaped and cut short
-        hint = ("; a program that starts with '-' needs a leading space (' -x^2') or -f FILE"
-                if "unrecognized arguments: -" in message else "")
-        message = escape_text(message, 200) + hint
+        message = escape_text(message, 200)
         self.exit(2, f"symgrad: error: {message} (see symgrad {self.prog.split()[-1]} --help)\n"
                   if " " in self.prog else f"symgrad: error: {message} (see symgrad --help)\n")
 
