@@ -94,8 +94,8 @@ CASES: list[Case] = [
     Case("long-assigned-name", "y" * 65 + " = x", sg.LimitError, shows="max_name_length"),
     Case("long-literal", "1" * 65, sg.LimitError, shows="max_literal_length"),
     Case("long-fraction", "0." + "3" * 70, sg.LimitError, shows="max_literal_length"),
-    Case("huge-text", "x" + " " * 50_000, sg.LimitError, shows="max_chars"),
-    Case("huge-comment", "x # " + "a" * 50_000, sg.LimitError, shows="max_chars"),
+    Case("huge-text", "x" + " " * 1_000_000, sg.LimitError, shows="max_chars"),
+    Case("huge-comment", "x # " + "a" * 1_000_000, sg.LimitError, shows="max_chars"),
     Case("many-inputs", " + ".join(f"x{i}" for i in range(5_000)), None),
     Case("node-bomb", "+".join(["x"] * 1_000), sg.LimitError, limits={"max_nodes": 1_000}, shows="max_nodes"),
     Case("long-sum", "+".join(["x"] * 10_000), None),
@@ -107,6 +107,11 @@ CASES: list[Case] = [
     Case("deep-bracketed-minus", "-(" * 300 + "x" + ")" * 300, sg.LimitError, shows="max_depth"),
     Case("deep-power-chain", "x" + "**x" * 15_000, sg.LimitError, shows="max_depth"),
     Case("deep-calls", "tanh(" * 8_000 + "x" + ")" * 8_000, sg.LimitError, shows="max_depth"),
+    # At the default max_chars: stopped while lexing, before the parser stacks a million tokens.
+    Case("million-minus-signs", "-" * 999_990 + "x", sg.LimitError, shows="max_depth"),
+    Case("million-plus-signs", "+" * 999_990 + "x", sg.LimitError, shows="max_depth"),
+    Case("half-million-powers", "x" + "^x" * 499_990, sg.LimitError, shows="max_depth"),
+    Case("max-size-calls", "exp(" * 199_000 + "x" + ")" * 199_000, sg.LimitError, shows="max_depth"),
     Case("depth-just-allowed", "-" * 199 + "x", None),
     Case("depth-over-by-one", "-" * 200 + "x", sg.LimitError, shows="max_depth"),
     # --- statement bombs -------------------------------------------------------------------
