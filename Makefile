@@ -9,4 +9,4 @@ test:
 
 # 100,000+ hostile inputs; records the counts in docs/fuzzing.md (commit that file by hand).
 fuzz:
-	PYTHONPATH=$(CURDIR) nice -n 10 $(PYTHON) scripts/fuzz.py --inputs $(FUZZ_INPUTS) --seed 0 --out docs/fuzzing.md
+	PYTHONPATH=$(CURDIR) nice -n 10 $(PYTHON) scripts/fuzz.py --inputs $(FUZZ_INPUTS) --seed 0 --workers 2 --out docs/fuzzing.md
