@@ -38,25 +38,61 @@ MAX_RANDOM_POINTS = 10_000
 _DRAWS = 200  # attempts to find one in-domain random point
 
 
+_SIGNS = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,)}  # how + - and unary - pass a change on
+
+
 class _Tape:
     """The Value graph flattened for finite differences: perturb one node, recompute only
-    the nodes downstream of it."""
+    the nodes downstream of it.
+
+    Trees of + and - (and unary -) are fused into one sum node, updated by the change of
+    the terms that moved. Perturbing one of N summands then costs O(1), not O(N), so the
+    check stays linear in the length of a sum.
+    """
 
     def __init__(self, graph: Graph) -> None:
         topo = topo_order(graph.root)
-        self.at = {id(v): i for i, v in enumerate(topo)}  # ids are internal, never shown
+        at = self.at = {id(v): i for i, v in enumerate(topo)}  # ids are internal, never shown
         self.data = [v.data for v in topo]
-        self.ops = [(v._op.forward, tuple(self.at[id(k)] for k in v._prev)) if v._op else None for v in topo]
-        self.users: list[list[int]] = [[] for _ in topo]
-        for i, op in enumerate(self.ops):
-            for k in set(op[1]) if op else ():
-                self.users[k].append(i)
-        self.topo = topo
+        kids = [tuple(at[id(k)] for k in v._prev) for v in topo]
+        linear = [v._op is not None and v._op.name in _SIGNS for v in topo]
+        readers: list[list[int]] = [[] for _ in topo]
+        for i, ks in enumerate(kids):
+            for k in ks:
+                readers[k].append(i)
+        named = {id(v) for v in graph.named.values()}
+        # A linear node read once, by a linear node, and not named, is folded into its reader.
+        folded = [linear[i] and len(readers[i]) == 1 and linear[readers[i][0]] and id(v) not in named
+                  for i, v in enumerate(topo)]
+        self.ops: list = [None] * len(topo)   # (forward, kids) or {kid: coefficient} for a sum
+        self.users: list[list[tuple[int, float]]] = [[] for _ in topo]  # (user, coefficient or nan)
+        for i, v in enumerate(topo):
+            if v._op is None or folded[i]:
+                continue
+            if linear[i]:
+                coef: dict[int, float] = {}
+                stack = [(i, 1.0)]
+                while stack:
+                    j, c = stack.pop()
+                    for k, sign in zip(kids[j], _SIGNS[topo[j]._op.name]):
+                        if folded[k]:
+                            stack.append((k, c * sign))
+                        else:
+                            coef[k] = coef.get(k, 0.0) + c * sign
+                self.ops[i] = coef
+                self.users_add(i, coef.items())
+            else:
+                self.ops[i] = (v._op.forward, kids[i])
+                self.users_add(i, ((k, math.nan) for k in dict.fromkeys(kids[i])))
+
+    def users_add(self, user: int, kids) -> None:
+        for k, c in kids:
+            self.users[k].append((user, c))
 
     def cone(self, start: int) -> list[int]:
         seen, stack = {start}, [start]
         while stack:
-            for j in self.users[stack.pop()]:
+            for j, _ in self.users[stack.pop()]:
                 if j not in seen:
                     seen.add(j)
                     stack.append(j)
@@ -64,11 +100,23 @@ class _Tape:
         return sorted(seen)
 
     def output_with(self, start: int, value: float, cone: list[int]) -> float:
-        data = self.data.copy()
+        base, ops, users = self.data, self.ops, self.users
+        data = base.copy()
+        moved: dict[int, float] = {}   # sum node -> change pushed by its moved terms
         data[start] = value
-        for j in cone:
-            forward, kids = self.ops[j]
-            data[j] = forward(*[data[k] for k in kids])
+        for j in [start] + cone:
+            op = ops[j]
+            if j == start:
+                pass
+            elif isinstance(op, dict):
+                data[j] = base[j] + moved.get(j, 0.0)
+            else:
+                forward, kids = op
+                data[j] = forward(*[data[k] for k in kids])
+            change = data[j] - base[j]
+            for user, c in users[j]:
+                if c == c:  # a sum node (nan marks other readers)
+                    moved[user] = moved.get(user, 0.0) + c * change
         out = data[-1]
         if not math.isfinite(out):
             raise NumericError("the output is not finite")
@@ -82,18 +130,17 @@ class _Tape:
             raise NumericError("the finite difference is not finite")
         return slope
 
-    def kink_affected(self) -> set[int]:
-        """Nodes upstream of a relu/abs whose argument is exactly 0 here."""
-        affected: set[int] = set()
-        stack = [i for i, v in enumerate(self.topo) if v._op is not None and v._op.kink and v._prev[0].data == 0.0]
-        while stack:
-            i = stack.pop()
-            if self.ops[i] is not None:
-                for k in self.ops[i][1]:
-                    if k not in affected:
-                        affected.add(k)
-                        stack.append(k)
-        return affected
+
+def _kink_affected(graph: Graph) -> set[int]:
+    """ids of the Values upstream of a relu/abs whose argument is exactly 0 here."""
+    stack = [v._prev[0] for v in topo_order(graph.root) if v._op is not None and v._op.kink and v._prev[0].data == 0.0]
+    affected = {id(v) for v in stack}
+    while stack:
+        for k in stack.pop()._prev:
+            if id(k) not in affected:
+                affected.add(id(k))
+                stack.append(k)
+    return affected
 
 
 def _tolerance(name: str, value: Any) -> float:
@@ -171,7 +218,7 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
         except NumericError:
             graph = None
     tape = _Tape(graph) if graph is not None else None
-    affected = tape.kink_affected() if tape is not None else set()
+    affected = _kink_affected(graph) if graph is not None else set()
     values = dict(point)
     if graph is not None:
         values.update({name: graph.named[name].data for name in prog.intermediates})
@@ -179,7 +226,7 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
     rows = []
     for name in names:
         at = tape.at.get(id(graph.named[name])) if tape is not None else None
-        kink = at is not None and at in affected
+        kink = graph is not None and id(graph.named[name]) in affected
         b = grads.get(name)
         n, n_note = _finite_difference(tape, at, tol["fd_eps"]) if tape is not None else \
             (None, "undefined (the forward pass fails here)")

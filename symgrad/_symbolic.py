@@ -109,7 +109,7 @@ class Partials:
         self.index = {s.name: i for i, s in enumerate(program.statements) if s.name is not None}
         self.defs = {s.name: s.expr for s in program.statements if s.name is not None}
         self.shapes: dict[tuple, _Shape] = {}
-        self._levels: dict[int, list[_Term]] = {}
+        self._levels: dict[int, dict[str, list[_Term]]] = {}  # level -> name -> terms containing it
         self._refs = []   # per statement: (nodes other than Vars, names read)
         for stmt in program.statements:
             nodes = [n for n in postorder(stmt.expr)]
@@ -151,8 +151,9 @@ class Partials:
         last = self.program.statements[-1]
         return size[last.name] if last.name is None or self.index[last.name] > level else 1
 
-    def terms(self, level: int) -> list[_Term]:
-        """The substituted output's top-level sum at this level, as canonical terms."""
+    def terms(self, level: int) -> dict[str, list[_Term]]:
+        """The substituted output's top-level sum at this level, as canonical terms,
+        indexed by the names each term contains."""
         if level in self._levels:
             return self._levels[level]
         self.tick()
@@ -161,7 +162,7 @@ class Partials:
             raise CheckError(f"the substituted expression has {size} nodes (over {MAX_TERM_NODES})",
                              hint="shared intermediates make it grow exponentially; check fewer levels")
         kids_of = self._kids_of(level)
-        found: list[_Term] = []
+        found: dict[str, list[_Term]] = {}
         stack: list[tuple[Expr, int]] = [(self._root(), 1)]
         while stack:
             node, sign = stack.pop()
@@ -172,7 +173,9 @@ class Partials:
             elif isinstance(node, Var) and kids_of(node):
                 stack.append((kids_of(node)[0], sign))
             else:
-                found.append(self._term(node, sign, kids_of))
+                term = self._term(node, sign, kids_of)
+                for name in term.names:
+                    found.setdefault(name, []).append(term)
         self._levels[level] = found
         return found
 
@@ -207,9 +210,8 @@ class Partials:
         """(sign, canonical derivative, names bound to _0, _1, …) per term containing name."""
         level = self.level(name)
         out = []
-        for term in self.terms(level):
-            if name in term.names:
-                out.append((term.sign, self._derivative(term, term.names.index(name), level), term.names))
+        for term in self.terms(level).get(name, ()):
+            out.append((term.sign, self._derivative(term, term.names.index(name), level), term.names))
         return out
 
     def expr(self, name: str) -> sp.Expr:
