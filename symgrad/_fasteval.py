@@ -17,7 +17,7 @@ from sympy.logic.boolalg import BooleanFalse, BooleanTrue
 
 from ._errors import CheckError
 
-__all__ = ["SymbolicDomain", "evaluate"]
+__all__ = ["SymbolicDomain", "evaluate", "compile_expr"]
 
 
 class SymbolicDomain(ArithmeticError):
@@ -85,6 +85,66 @@ _RELATIONS = {
     sp.Or: lambda *xs: any(xs),
     sp.Not: lambda x: not x,
 }
+
+
+def compile_expr(expr: sp.Basic):
+    """A faster evaluator for an expression that will be evaluated many times: its DAG
+    flattened once into instructions. Piecewise subtrees stay lazy (``evaluate``)."""
+    slot: dict = {}
+    code: list[tuple] = []
+    for node in _dag_postorder(expr):
+        if node.is_Symbol:
+            code.append((_SYMBOL, node))
+        elif (node.is_Number or node.is_NumberSymbol) and node.is_finite:
+            code.append((_CONST, float(node)))
+        elif isinstance(node, sp.Piecewise) or node.func not in _HEADS:
+            code.append((_TREE, node))
+        else:
+            code.append((_HEADS[node.func], tuple(slot[a] for a in node.args)))
+        slot[node] = len(code) - 1
+
+    def run(env: Mapping[sp.Symbol, float]) -> float:
+        vals: list = []
+        for op, arg in code:
+            if op is _SYMBOL:
+                vals.append(env[arg])
+            elif op is _CONST:
+                vals.append(arg)
+            elif op is _TREE:
+                vals.append(evaluate(arg, env))
+            else:
+                try:
+                    v = op(*[vals[i] for i in arg])
+                except OverflowError:
+                    raise SymbolicDomain(f"{_NAMES[op]} overflows float64 here") from None
+                except (ValueError, ZeroDivisionError) as err:
+                    raise SymbolicDomain(f"{_NAMES[op]} is undefined here ({err})") from None
+                if not math.isfinite(v):
+                    raise SymbolicDomain(f"{_NAMES[op]} is not finite here")
+                vals.append(v)
+        return vals[-1]
+    return run
+
+
+_SYMBOL, _CONST, _TREE = object(), object(), object()
+_NAMES = {f: head.__name__ for head, f in _HEADS.items()}
+
+
+def _dag_postorder(expr: sp.Basic):
+    """Each distinct subexpression once, children first (numbers and symbols are leaves)."""
+    seen: set = set()
+    stack = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in seen:
+            continue
+        if expanded or not node.args or node.is_Number or isinstance(node, sp.Piecewise) \
+                or node.func not in _HEADS:
+            seen.add(node)
+            yield node
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(node.args) if a not in seen)
 
 
 def evaluate(expr: sp.Basic, env: Mapping[sp.Symbol, float]) -> float:

@@ -28,7 +28,7 @@ import sympy as sp
 
 from ._ast import Const, Expr, Num, Op, Program, Var, children, postorder
 from ._errors import CheckError, InputError
-from ._fasteval import evaluate
+from ._fasteval import compile_expr
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
 from ._rules import RULES
@@ -81,6 +81,7 @@ def definitions(program: "Program | str") -> dict[str, sp.Expr]:
 class _Shape:
     expr: sp.Expr                                  # in canonical symbols _0, _1, …
     derivs: dict[int, sp.Expr] = field(default_factory=dict)
+    compiled: dict[int, Callable] = field(default_factory=dict)   # float evaluators of derivs
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Partials:
         self.program = program
         self.deadline = deadline
         self.index = {s.name: i for i, s in enumerate(program.statements) if s.name is not None}
+        self.inputs = set(program.inputs)
         self.defs = {s.name: s.expr for s in program.statements if s.name is not None}
         self.shapes: dict[tuple, _Shape] = {}
         self._levels: dict[int, dict[str, list[_Term]]] = {}  # level -> name -> terms containing it
@@ -125,7 +127,7 @@ class Partials:
         """Statements after this index are substituted when differentiating w.r.t. name."""
         if name in self.index:
             return self.index[name]
-        if name in self.program.inputs:
+        if name in self.inputs:
             return -1
         raise InputError(f"{name!s:.40} is not an input or a named intermediate of this program",
                          hint=f"names are: {', '.join(self.program.inputs + self.program.intermediates)}")
@@ -204,10 +206,12 @@ class Partials:
         if i not in shape.derivs:
             self.tick()
             shape.derivs[i] = sp.diff(shape.expr, _canon(i))
-        return shape.derivs[i]
+            shape.compiled[i] = compile_expr(shape.derivs[i])
+        return shape.derivs[i], shape.compiled[i]
 
-    def pieces(self, name: str) -> list[tuple[int, sp.Expr, tuple[str, ...]]]:
-        """(sign, canonical derivative, names bound to _0, _1, …) per term containing name."""
+    def pieces(self, name: str) -> list[tuple[int, tuple, tuple[str, ...]]]:
+        """(sign, (canonical derivative, its evaluator), names bound to _0, _1, …) per term
+        containing name."""
         level = self.level(name)
         out = []
         for term in self.terms(level).get(name, ()):
@@ -217,7 +221,7 @@ class Partials:
     def expr(self, name: str) -> sp.Expr:
         """d(output)/d(name) in the program's own symbols."""
         parts = []
-        for sign, deriv, names in self.pieces(name):
+        for sign, (deriv, _), names in self.pieces(name):
             self.tick()
             parts.append(sign * deriv.xreplace({_canon(j): symbol(n) for j, n in enumerate(names)}))
         return sp.Add(*parts)
@@ -228,8 +232,8 @@ class Partials:
         Raises SymbolicDomain when the derivative is undefined there, CheckError past the budget.
         """
         total = 0.0
-        for sign, deriv, names in self.pieces(name):
-            total += sign * evaluate(deriv, {_canon(j): values[n] for j, n in enumerate(names)})
+        for sign, (_, run), names in self.pieces(name):
+            total += sign * run({_canon(j): values[n] for j, n in enumerate(names)})
         return total
 
 
