@@ -1,7 +1,7 @@
 """A fast, safe float evaluator for SymPy trees (no evalf, no lambdify, no recursion).
 
 It maps SymPy heads to ``math`` functions and walks the tree with an explicit stack,
-sharing equal subtrees. ``Piecewise`` is lazy: only the chosen branch is evaluated, so
+sharing equal subtrees. ``Piecewise`` (and ``ITE``) is lazy: only the chosen branch is evaluated, so
 the branch that is undefined at the point never fails. Every domain failure (log of a
 non-positive number, division by zero, overflow, a non-finite result) raises
 ``SymbolicDomain`` with a reason; nothing else escapes.
@@ -13,7 +13,7 @@ import math
 from typing import Mapping
 
 import sympy as sp
-from sympy.logic.boolalg import BooleanFalse, BooleanTrue
+from sympy.logic.boolalg import ITE, BooleanFalse, BooleanTrue
 
 from ._errors import CheckError
 
@@ -189,6 +189,15 @@ def _step(node, memo: dict, env: Mapping) -> "sp.Basic | None":
                 memo[node] = memo[branch]
                 return None
         raise SymbolicDomain("no branch of a Piecewise applies here")
+    if isinstance(node, ITE):  # if-then-else, inside conditions of nested Piecewise
+        cond, then, other = node.args
+        if cond not in memo:
+            return cond
+        branch = then if memo[cond] else other
+        if branch not in memo:
+            return branch
+        memo[node] = memo[branch]
+        return None
     func = _HEADS.get(node.func)
     relation = None if func is not None else _RELATIONS.get(node.func)
     if func is None and relation is None:

@@ -90,7 +90,8 @@ class CheckReport:
                       for cell in [head] + cells]
             lines += [f"  {r.name}: {r.note}" for r in self.rows if r.point == k and r.note]
         verdict = "ok" if self.ok else "MISMATCH"
-        lines += ["", f"{verdict}: " + ", ".join(f"{c} {v}" for v, c in self.summary.items())]
+        lines += ["", f"{verdict}: " + (", ".join(f"{c} {v}" for v, c in self.summary.items())
+                                        or "no gradients to check")]
         return "\n".join(lines)
 
     def __str__(self) -> str:
