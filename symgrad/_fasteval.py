@@ -95,7 +95,7 @@ def compile_expr(expr: sp.Basic):
     for node in _dag_postorder(expr):
         if node.is_Symbol:
             code.append((_SYMBOL, node))
-        elif (node.is_Number or node.is_NumberSymbol) and node.is_finite:
+        elif node.is_Atom and node.is_number and node.is_extended_real and node.is_finite:
             code.append((_CONST, float(node)))
         elif isinstance(node, sp.Piecewise) or node.func not in _HEADS:
             code.append((_TREE, node))
@@ -171,9 +171,9 @@ def _step(node, memo: dict, env: Mapping) -> "sp.Basic | None":
             raise CheckError(f"no value for {node} in a symbolic evaluation")
         memo[node] = env[node]
         return None
-    if node.is_Number or node.is_NumberSymbol:
-        if not node.is_finite:
-            raise SymbolicDomain(f"the expression is {node} here")
+    if node.is_Atom and node.is_number:   # numbers, pi, but also zoo, nan, oo and I
+        if not (node.is_extended_real and node.is_finite):
+            raise SymbolicDomain(f"the expression is {node} here (not a finite real number)")
         memo[node] = float(node)
         return None
     if isinstance(node, (BooleanTrue, BooleanFalse)):
