@@ -14,8 +14,9 @@ backprop's grads mean). Structure makes it fast without making it less independe
 - values come from a float evaluator of the SymPy tree (``_fasteval``), not ``evalf``.
 
 Substitution can blow up (``f = e*e + e`` repeated): the substituted size is computed
-first, and a level over ``MAX_TERM_NODES`` is refused with ``CheckError``, as is work past
-the deadline, so SymPy is never handed an exponential tree.
+first, and a level over ``MAX_LEVEL_NODES`` or a term over ``MAX_TERM_NODES`` is refused
+with ``CheckError``, as is work past the deadline, so SymPy is never handed an
+exponential tree and the clock is checked between SymPy steps.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from ._rules import RULES
 
 __all__ = ["Partials", "diff", "definitions", "display_form", "to_sympy_expr", "symbol"]
 
-MAX_TERM_NODES = 20_000   # substituted nodes per level handed to SymPy; past it rows are skipped
+MAX_LEVEL_NODES = 200_000  # substituted output size walked in Python; past it rows are skipped
+MAX_TERM_NODES = 5_000     # one term's size handed to SymPy's diff (its cost grows fast with size)
 DISPLAY_SIMPLIFY_OPS = 40  # simplify() only runs on derivatives at most this big (bounded cost)
 
 
@@ -90,6 +92,7 @@ class _Term:
     key: tuple
     names: tuple[str, ...]                         # the term's variables; names[i] is _i
     node: Expr
+    size: int
 
 
 _CANON: list[sp.Symbol] = []
@@ -160,9 +163,9 @@ class Partials:
             return self._levels[level]
         self.tick()
         size = self._size(level)
-        if size > MAX_TERM_NODES:
-            raise CheckError(f"the substituted expression has {size} nodes (over {MAX_TERM_NODES})",
-                             hint="shared intermediates make it grow exponentially; check fewer levels")
+        if size > MAX_LEVEL_NODES:
+            raise CheckError(f"the substituted output has {size} nodes (over {MAX_LEVEL_NODES})",
+                             hint="reused intermediates make it grow exponentially")
         kids_of = self._kids_of(level)
         found: dict[str, list[_Term]] = {}
         stack: list[tuple[Expr, int]] = [(self._root(), 1)]
@@ -193,13 +196,16 @@ class Partials:
                 key.append(("n", repr(n.value)))
             else:
                 key.append((type(n).__name__, getattr(n, "rule", getattr(n, "name", ""))))
-        return _Term(sign, tuple(key), tuple(names), node)
+        return _Term(sign, tuple(key), tuple(names), node, len(key))
 
     def _derivative(self, term: _Term, i: int, level: int) -> sp.Expr:
         """SymPy's diff of the term's canonical shape w.r.t. its i-th variable (cached)."""
         shape = self.shapes.get(term.key)
         if shape is None:
             self.tick()
+            if term.size > MAX_TERM_NODES:
+                raise CheckError(f"a term of the substituted output has {term.size} nodes "
+                                 f"(over {MAX_TERM_NODES})", hint="reused intermediates make it grow exponentially")
             slot = {name: _canon(j) for j, name in enumerate(term.names)}
             shape = self.shapes[term.key] = _Shape(to_sympy_expr(term.node, slot.__getitem__,
                                                                  self._kids_of(level)))
