@@ -219,6 +219,13 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
             graph = None
     tape = _Tape(graph) if graph is not None else None
     affected = _kink_affected(graph) if graph is not None else set()
+    try:
+        partials.output_value(point)
+        undefined = ""
+    except SymbolicDomain as err:
+        undefined = f"undefined (the output is: {err})"
+    except CheckError:
+        undefined = ""        # over budget: the rows say so one by one
     values = dict(point)
     if graph is not None:
         values.update({name: graph.named[name].data for name in prog.intermediates})
@@ -230,7 +237,7 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
         b = grads.get(name)
         n, n_note = _finite_difference(tape, at, tol["fd_eps"]) if tape is not None else \
             (None, "undefined (the forward pass fails here)")
-        s, s_note = _symbolic(partials, name, values, graph is not None)
+        s, s_note = (None, undefined) if undefined else _symbolic(partials, name, values, graph is not None)
         verdict = _verdict(b, s, n, kink, s_note, tol)
         note = "; ".join(x for x in (
             f"backprop: {backprop_error}" if b is None else "",

@@ -72,6 +72,8 @@ _HEADS = {
     sp.im: lambda x: 0.0,
     sp.Heaviside: _heaviside,
     sp.Max: max,
+    sp.atan2: math.atan2,        # from the derivative of Abs or arg of a symbol SymPy cannot prove real
+    sp.arg: lambda x: 0.0 if x >= 0.0 else math.pi,
     sp.Min: min,
 }
 _RELATIONS = {

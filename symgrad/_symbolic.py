@@ -52,15 +52,15 @@ def _number(value: float) -> sp.Expr:
     return sp.Float(value)
 
 
-def to_sympy_expr(root: Expr, leaf: Callable[[str], sp.Expr],
-                  kids_of: Callable = children) -> sp.Expr:
+def to_sympy_expr(root: Expr, leaf: Callable[[str], sp.Expr], kids_of: Callable = children,
+                  number: Callable[[Num], sp.Expr] = lambda node: _number(node.value)) -> sp.Expr:
     """SymPy form of an AST expression, children first. ``leaf(name)`` gives a kept name's
-    symbol; a Var that ``kids_of`` expands (a substituted intermediate) passes its
-    definition's value through."""
+    symbol and ``number(node)`` a literal's; a Var that ``kids_of`` expands (a substituted
+    intermediate) passes its definition's value through."""
     stack: list[sp.Expr] = []
     for node in postorder(root, kids_of):
         if isinstance(node, Num):
-            stack.append(_number(node.value))
+            stack.append(number(node))
         elif isinstance(node, Const):
             stack.append(getattr(sp, node.name))  # pi -> sympy.pi
         elif isinstance(node, Var):
@@ -84,6 +84,7 @@ class _Shape:
     expr: sp.Expr                                  # in canonical symbols _0, _1, …
     derivs: dict[int, sp.Expr] = field(default_factory=dict)
     compiled: dict[int, Callable] = field(default_factory=dict)   # float evaluators of derivs
+    run: Callable | None = None                                    # float evaluator of expr
 
 
 @dataclass(frozen=True)
@@ -93,15 +94,26 @@ class _Term:
     names: tuple[str, ...]                         # the term's variables; names[i] is _i
     node: Expr
     size: int
+    params: tuple[float, ...]                      # non-zero literals outside exponents: _pos{k}/_neg{k}
+    fixed: frozenset                               # ids of the literals kept exact (in exponents)
 
 
-_CANON: list[sp.Symbol] = []
+_CANON: dict[str, sp.Symbol] = {}
 
 
-def _canon(i: int) -> sp.Symbol:
-    while len(_CANON) <= i:
-        _CANON.append(sp.Symbol(f"_{len(_CANON)}", real=True))  # user names never start with _
-    return _CANON[i]
+def _canon(i: int, kind: str = "") -> sp.Symbol:
+    """The i-th canonical variable (``_3``), or parameter standing for a positive (``_pos3``)
+    or negative (``_neg3``) literal, whose sign SymPy keeps reasoning with. User names
+    never start with _."""
+    name = f"_{kind}{i}"
+    if name not in _CANON:
+        sign = {"": {}, "pos": {"positive": True}, "neg": {"negative": True}}[kind]
+        _CANON[name] = sp.Symbol(name, real=True, **sign)
+    return _CANON[name]
+
+
+def _param(k: int, value: float) -> sp.Symbol:
+    return _canon(k, "pos" if value > 0 else "neg")
 
 
 class Partials:
@@ -115,6 +127,7 @@ class Partials:
         self.defs = {s.name: s.expr for s in program.statements if s.name is not None}
         self.shapes: dict[tuple, _Shape] = {}
         self._levels: dict[int, dict[str, list[_Term]]] = {}  # level -> name -> terms containing it
+        self._all: dict[int, list[_Term]] = {}
         self._refs = []   # per statement: (nodes other than Vars, names read)
         for stmt in program.statements:
             nodes = [n for n in postorder(stmt.expr)]
@@ -168,6 +181,7 @@ class Partials:
                              hint="reused intermediates make it grow exponentially")
         kids_of = self._kids_of(level)
         found: dict[str, list[_Term]] = {}
+        every = self._all[level] = []
         stack: list[tuple[Expr, int]] = [(self._root(), 1)]
         while stack:
             node, sign = stack.pop()
@@ -179,6 +193,7 @@ class Partials:
                 stack.append((kids_of(node)[0], sign))
             else:
                 term = self._term(node, sign, kids_of)
+                every.append(term)
                 for name in term.names:
                     found.setdefault(name, []).append(term)
         self._levels[level] = found
@@ -186,20 +201,38 @@ class Partials:
 
     @staticmethod
     def _term(node: Expr, sign: int, kids_of: Callable) -> _Term:
+        """The term's key: its shape with variables numbered by first appearance, and
+        literals as signed parameters, so ``3*x*y`` and ``2.5*u*v`` share one SymPy
+        derivative. Literals in an exponent, and 0, stay exact: x**2 must differentiate to
+        2*x, not p*x**p/x, which is undefined at 0."""
+        fixed = frozenset(id(m) for n in postorder(node, kids_of) if isinstance(n, Op) and n.rule == "pow"
+                          for m in postorder(n.args[1], kids_of) if isinstance(m, Num))  # ids: internal only
         names: dict[str, int] = {}
+        params: list[float] = []
         key = []
         for n in postorder(node, kids_of):
             if isinstance(n, Var):
                 if not kids_of(n):
                     key.append(("v", names.setdefault(n.name, len(names))))
             elif isinstance(n, Num):
-                key.append(("n", repr(n.value)))
+                exact = id(n) in fixed or n.value == 0.0
+                key.append(("n", repr(n.value)) if exact else ("p", n.value > 0))
+                params += [] if exact else [n.value]
             else:
                 key.append((type(n).__name__, getattr(n, "rule", getattr(n, "name", ""))))
-        return _Term(sign, tuple(key), tuple(names), node, len(key))
+        return _Term(sign, tuple(key), tuple(names), node, len(key), tuple(params), fixed)
 
-    def _derivative(self, term: _Term, i: int, level: int) -> sp.Expr:
+    def _derivative(self, term: _Term, i: int, level: int) -> tuple[sp.Expr, Callable]:
         """SymPy's diff of the term's canonical shape w.r.t. its i-th variable (cached)."""
+        shape = self._shape(term, level)
+        if i not in shape.derivs:
+            self.tick()
+            shape.derivs[i] = sp.diff(shape.expr, _canon(i))
+            shape.compiled[i] = compile_expr(shape.derivs[i])
+        return shape.derivs[i], shape.compiled[i]
+
+    def _shape(self, term: _Term, level: int) -> _Shape:
+        """The term's canonical SymPy expression, built once per shape."""
         shape = self.shapes.get(term.key)
         if shape is None:
             self.tick()
@@ -207,29 +240,30 @@ class Partials:
                 raise CheckError(f"a term of the substituted output has {term.size} nodes "
                                  f"(over {MAX_TERM_NODES})", hint="reused intermediates make it grow exponentially")
             slot = {name: _canon(j) for j, name in enumerate(term.names)}
-            shape = self.shapes[term.key] = _Shape(to_sympy_expr(term.node, slot.__getitem__,
-                                                                 self._kids_of(level)))
-        if i not in shape.derivs:
-            self.tick()
-            shape.derivs[i] = sp.diff(shape.expr, _canon(i))
-            shape.compiled[i] = compile_expr(shape.derivs[i])
-        return shape.derivs[i], shape.compiled[i]
+            count = iter(range(len(term.params)))
 
-    def pieces(self, name: str) -> list[tuple[int, tuple, tuple[str, ...]]]:
-        """(sign, (canonical derivative, its evaluator), names bound to _0, _1, …) per term
-        containing name."""
+            def number(node: Num) -> sp.Expr:
+                if id(node) in term.fixed or node.value == 0.0:
+                    return _number(node.value)
+                return _param(next(count), node.value)
+            shape = self.shapes[term.key] = _Shape(to_sympy_expr(term.node, slot.__getitem__,
+                                                                 self._kids_of(level), number))
+        return shape
+
+    def pieces(self, name: str) -> list[tuple[_Term, sp.Expr, Callable]]:
+        """(term, canonical derivative, its float evaluator) per term containing name."""
         level = self.level(name)
-        out = []
-        for term in self.terms(level).get(name, ()):
-            out.append((term.sign, self._derivative(term, term.names.index(name), level), term.names))
-        return out
+        return [(term, *self._derivative(term, term.names.index(name), level))
+                for term in self.terms(level).get(name, ())]
 
     def expr(self, name: str) -> sp.Expr:
         """d(output)/d(name) in the program's own symbols."""
         parts = []
-        for sign, (deriv, _), names in self.pieces(name):
+        for term, deriv, _ in self.pieces(name):
             self.tick()
-            parts.append(sign * deriv.xreplace({_canon(j): symbol(n) for j, n in enumerate(names)}))
+            back = {_canon(j): symbol(n) for j, n in enumerate(term.names)}
+            back.update({_param(k, v): _number(v) for k, v in enumerate(term.params)})
+            parts.append(term.sign * deriv.xreplace(back))
         return sp.Add(*parts)
 
     def value(self, name: str, values: Mapping[str, float]) -> float:
@@ -237,10 +271,27 @@ class Partials:
 
         Raises SymbolicDomain when the derivative is undefined there, CheckError past the budget.
         """
+        return sum(term.sign * run(_env(term, values)) for term, _, run in self.pieces(name))
+
+    def output_value(self, point: Mapping[str, float]) -> float:
+        """The output itself from SymPy's side, at a point of the inputs. It raises
+        SymbolicDomain where the output is undefined, so a derivative read off one term of
+        a sum is not mistaken for a defined gradient."""
         total = 0.0
-        for sign, (_, run), names in self.pieces(name):
-            total += sign * run({_canon(j): values[n] for j, n in enumerate(names)})
+        self.terms(-1)
+        for term in self._all[-1]:
+            shape = self._shape(term, -1)
+            if shape.run is None:
+                self.tick()
+                shape.run = compile_expr(shape.expr)
+            total += term.sign * shape.run(_env(term, point))
         return total
+
+
+def _env(term: _Term, values: Mapping[str, float]) -> dict[sp.Symbol, float]:
+    env = {_canon(j): values[n] for j, n in enumerate(term.names)}
+    env.update({_param(k, v): v for k, v in enumerate(term.params)})
+    return env
 
 
 def diff(program: "Program | str", name: str, *, simplify: bool = False,

@@ -254,3 +254,9 @@ def test_report_formats_are_deterministic_and_escaped():
     assert lines[-1] == "ok: 4 agree"
     weird = sg.check("log(x)", x=0)._repr_html_()
     assert "<" not in weird.split("<td>")[-1].split("</td>")[0]  # notes are escaped text
+
+
+def test_a_sum_is_undefined_when_any_term_is():
+    # d/dx of log(y) + x*x is 2x in one term, but at y = -1 the output itself is undefined.
+    report = sg.check("log(y) + x*x", x=1, y=-1)
+    assert {r.name: r.verdict for r in report.rows} == {"x": "both-domain", "y": "both-domain"}
