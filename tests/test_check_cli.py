@@ -13,7 +13,10 @@ from symgrad._rules import RULES
 
 
 def run(capsys, *argv):
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as exit:      # argparse's own usage errors
+        code = exit.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -43,7 +46,7 @@ def test_check_mismatch_exits_1(capsys, monkeypatch):
     ["check", "x*", "--at", "x=1"],                     # parse error
     ["check", "x*y", "--at", "x=1"],                     # missing input
     ["check", "x*y", "--at", "x=1", "y=2", "--random", "2"],
-    ["check", "x", "--at", "x=1", "--rtol", "-1"],
+    ["check", "x", "--at", "x=1", "--rtol=-1"],
     ["diff", "x*y", "--wrt", "z"],
 ])
 def test_errors_exit_2_with_one_line(capsys, argv):
