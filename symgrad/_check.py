@@ -25,7 +25,7 @@ from typing import Any, Mapping
 from ._ast import Program
 from ._backprop import Graph, backprop, build_graph, resolve_point
 from ._engine import topo_order
-from ._errors import CheckError, InputError, NumericError, SymgradError
+from ._errors import CheckError, InputError, NumericError
 from ._fasteval import SymbolicDomain
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
@@ -230,6 +230,11 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
     if graph is not None:
         values.update({name: graph.named[name].data for name in prog.intermediates})
 
+    # The SymPy side works back from the output, like backprop: names near the output are
+    # the cheapest to substitute, so a tight budget still checks as many rows as it can.
+    order = tuple(reversed(prog.intermediates)) + prog.inputs
+    symbolic = {name: (None, undefined) if undefined else _symbolic(partials, name, values, graph is not None)
+                for name in order}
     rows = []
     for name in names:
         at = tape.at.get(id(graph.named[name])) if tape is not None else None
@@ -237,7 +242,7 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
         b = grads.get(name)
         n, n_note = _finite_difference(tape, at, tol["fd_eps"]) if tape is not None else \
             (None, "undefined (the forward pass fails here)")
-        s, s_note = (None, undefined) if undefined else _symbolic(partials, name, values, graph is not None)
+        s, s_note = symbolic[name]
         verdict = _verdict(b, s, n, kink, s_note, tol)
         note = "; ".join(x for x in (
             f"backprop: {backprop_error}" if b is None else "",
