@@ -37,6 +37,8 @@ def test_valid_programs_pass_the_three_way_check(text, data):
         assume(False)  # outside the domain at this point
     assume(finite_difference_agrees(program, point, result))  # smooth here: FD can judge
     report = sg.check(program, point)
+    # In float64 sin(pi) is 1.2e-16; exactly it is 0, so x/sin(pi) is outside the domain.
+    assume(not any(r.symbolic is None and "undefined" in r.note for r in report.rows))
     assert report.ok, str(report)
     for row in report.rows:
         assert row.verdict in ("agree", "kink", "skipped (symbolic budget)"), row
