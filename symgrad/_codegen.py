@@ -34,6 +34,7 @@ from ._rules import RULES
 __all__ = ["compile", "CompiledFunction", "CompiledResult"]
 
 STRAIGHT_LINE_NODES = 20_000
+BATCH_CHUNK = 4096  # points per generated-function call in batch mode
 _SUM_TERMS = 64  # terms per line of the check sum: long `a + b + …` chains recurse in CPython's compiler
 _RAISES = (ArithmeticError, ValueError, TypeError)
 
@@ -152,6 +153,8 @@ class _Emitter:
     def check(self, with_grads: bool) -> list[str]:
         values, leaves = self.plan.checked()
         terms = [f"_v{n.index}" for n in values] + ([f"_g{n.index}" for n in leaves] if with_grads else [])
+        if self.backend == "np":  # one fresh array, then in place: no temporaries
+            return ["_s = _np.zeros(_n)"] + [f"_s += {t}" for t in terms]
         lines = ["_s = 0.0"]
         for i in range(0, len(terms), _SUM_TERMS):
             lines.append("_s = _s + " + " + ".join(terms[i:i + _SUM_TERMS]))
@@ -180,8 +183,8 @@ class _Emitter:
         result = f"{value}, ({grads})" if with_grads else value
         body = self.forward() + (self.reverse() if with_grads else []) + self.check(with_grads)
         if not guarded:
-            params = ", ".join(f"_v{n.index}" for n in plan.inputs)
-            lines = [f"def {name}({params}):"] + ["    " + line for line in body + [f"return {result}, _s"]]
+            params = "".join(f"_v{n.index}, " for n in plan.inputs)
+            lines = [f"def {name}({params}_n):"] + ["    " + line for line in body + [f"return {result}, _s"]]
             return "\n".join(lines)
         params = "".join(f"_a{i}=_MISSING, " for i in range(len(plan.inputs)))
         args = "".join(f"_a{i}, " for i in range(len(plan.inputs)))
@@ -357,20 +360,20 @@ class _Runner:
         shape = arrays[0].shape if arrays else ()
         flat = [a.ravel() for a in arrays]
         fn = self.batch_fns[with_grads]
+        size = flat[0].size if flat else 1
+        value, grads = np.empty(size), [np.empty(size) for _ in self.names] if with_grads else []
+        bad: Any = []
         try:
             with np.errstate(all="ignore"):
-                out = fn(*flat)
+                for start in range(0, size, BATCH_CHUNK):  # temporaries stay small and in cache
+                    stop = min(start + BATCH_CHUNK, size)
+                    out = fn(*[a[start:stop] for a in flat], stop - start)
+                    value[start:stop] = out[0]
+                    for g, x in zip(grads, out[1] if with_grads else ()):
+                        g[start:stop] = x
+                    bad.extend(start + np.flatnonzero(~np.isfinite(out[-1])))
         except _RAISES:  # a row evaluated point by point raised: find the point
-            out = None
-        size = flat[0].size if flat else 1
-        if out is None:
             bad = range(size)
-            value, grads = np.empty(size), [np.empty(size) for _ in self.names] if with_grads else []
-        else:
-            value, *grads, s = out if with_grads else (out[0], out[1])
-            grads = [_full(g, size) for g in (grads[0] if with_grads else ())]
-            value = _full(value, size)
-            bad = np.flatnonzero(~np.isfinite(np.broadcast_to(s, (size,))))
         for i in bad:
             point = tuple(float(a[i]) for a in flat)
             try:
@@ -430,7 +433,8 @@ class CompiledFunction:
     returns a CompiledResult. ``f.value_and_grad(2.0, -3.0)`` takes the inputs positionally
     in ``f.inputs`` order and returns ``(value, grads)`` with grads in ``f.names`` order: the
     fastest call. ``f.value(...)`` is the forward pass alone. Any input may be a numpy array
-    (one value per point): the results are then arrays, and an error names the point.
+    (one value per point): the results are then arrays, and an error names the point;
+    ``f.batch(*arrays)`` goes straight to the batch path.
     """
 
     __slots__ = ("program", "inputs", "names", "source", "value", "value_and_grad", "_runner")
@@ -454,6 +458,10 @@ class CompiledFunction:
             point = resolve_point(self.program, values, kw)
             value, grads = self.value_and_grad(*point.values())
         return CompiledResult(value, dict(zip(self.names, grads)))
+
+    def batch(self, *arrays: Any, grads: bool = True):
+        """Arrays in ``f.inputs`` order (one value per point) → (value, grads) arrays, or value."""
+        return self._runner.batch(arrays, grads)
 
     def __repr__(self) -> str:
         return f"CompiledFunction(inputs={self.inputs!r}, output={self.program.output!r})"
