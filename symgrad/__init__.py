@@ -7,7 +7,7 @@
 
 from ._ast import Program
 from ._backprop import Result, backprop
-from ._codegen import CompiledFunction, CompiledResult, compile
+from ._compiled import CompiledFunction, CompiledResult, compile
 from ._engine import Value
 from ._errors import (BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError, LimitError,
                       MissingInputError, NumericError, ParseError, RenderError, SymgradError, UnboundNameError,

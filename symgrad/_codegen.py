@@ -1,4 +1,4 @@
-"""symgrad.compile: straight-line Python for the forward and reverse sweeps.
+"""Code generation for symgrad.compile: straight-line Python for the forward and reverse sweeps.
 
 The program's Value graph is planned once, exactly as ``build_graph`` would build it (shared
 names are one node, a constant exponent takes the ``powc`` row), and its topological order
@@ -19,24 +19,20 @@ compiling a million lines of Python takes CPython tens of seconds.
 from __future__ import annotations
 
 import builtins
-import copy
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
 
 from . import _rules
 from ._ast import Const, Num, Program, Var, postorder
-from ._backprop import CONSTANT_VALUES, backprop, resolve_point
+from ._backprop import CONSTANT_VALUES
 from ._engine import topo_order
-from ._errors import InputError, MissingInputError, SymgradError
-from ._limits import Limits
-from ._parser import parse
 from ._rules import RULES
 
-__all__ = ["compile", "CompiledFunction", "CompiledResult"]
+__all__ = ["functions", "RAISES", "STRAIGHT_LINE_NODES", "BATCH_CHUNK"]
 
 STRAIGHT_LINE_NODES = 20_000
 BATCH_CHUNK = 4096  # points per generated-function call in batch mode
 _SUM_TERMS = 64  # terms per line of the check sum: long `a + b + …` chains recurse in CPython's compiler
-_RAISES = (ArithmeticError, ValueError, TypeError)
+RAISES = (ArithmeticError, ValueError, TypeError)
 
 
 class _Node:
@@ -161,15 +157,7 @@ class _Emitter:
         return lines
 
     def _fallback(self, row, what: str) -> str:
-        """A row without a template: call its forward/local (vectorized for arrays)."""
-        key = f"_{what[0]}{list(RULES).index(row.name)}"
-        if key not in self.namespace:
-            fn = getattr(row, what)
-            if self.backend == "np":
-                import numpy as np
-                fn = np.vectorize(fn, otypes=[float] * (1 if what == "forward" else row.arity))
-            self.namespace[key] = fn
-        return key
+        return _row_call(row, what, self.backend, self.namespace)
 
     def function(self, name: str, with_grads: bool, guarded: bool) -> str:
         """``name(_v0, …)`` → (value, (grads…), check sum); without grads, (value, check sum).
@@ -195,6 +183,18 @@ class _Emitter:
                          + ["        " + line for line in convert + body + ["_ok = not _s - _s"]]
                          + ["    except _RAISES:", "        _ok = False", "    if _ok and not _extra:",
                             f"        return {result}", f"    {slow}"])
+
+
+def _row_call(row, what: str, backend: str, namespace: dict[str, Any]) -> str:
+    """A row without a template: its forward/local (vectorized for arrays), by namespace key."""
+    key = f"_{what[0]}{list(RULES).index(row.name)}"
+    if key not in namespace:
+        fn = getattr(row, what)
+        if backend == "np":
+            import numpy as np
+            fn = np.vectorize(fn, otypes=[float] * (1 if what == "forward" else row.arity))
+        namespace[key] = fn
+    return key
 
 
 def _namespace(extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,10 +230,8 @@ def _kernels(rows, backend: str) -> dict[str, tuple[Callable, Callable]]:
     kernels = {name: (fns[2 * i], fns[2 * i + 1]) for i, name in enumerate(wanted)}
     for row in rows:
         if row.name not in kernels:
-            emitter = _Emitter.__new__(_Emitter)
-            emitter.backend, emitter.namespace = backend, {}
-            kernels[row.name] = (emitter.namespace.get(emitter._fallback(row, "forward")),
-                                 emitter.namespace.get(emitter._fallback(row, "local")))
+            own: dict[str, Any] = {}
+            kernels[row.name] = tuple(own[_row_call(row, what, backend, own)] for what in ("forward", "local"))
     return kernels
 
 
@@ -286,130 +284,23 @@ def _tape(plan: _Plan, backend: str) -> tuple[Callable, Callable]:
     return value, value_and_grad
 
 
-# --- the public object ---------------------------------------------------------------------
+def functions(program: Program, slow: Callable, missing: object):
+    """(names, scalar source, (value, value_and_grad) for floats, the same for numpy chunks).
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING = _Missing()
-
-
-class CompiledResult(NamedTuple):
-    """What a CompiledFunction returns: the value and d(output)/d(name) for every name.
-
-    With numpy arrays as inputs, ``value`` and every gradient are arrays of the same shape.
+    The scalar functions hand every doubtful call to ``slow(args, with_grads)``; the numpy
+    ones return the check sum last and take the chunk length after the arrays.
     """
-    value: Any
-    grads: dict[str, Any]
-
-
-class _Runner:
-    """Runs a plan: the fast functions, the batch driver and the exact slow path."""
-
-    def __init__(self, program: Program) -> None:
-        plan = _Plan(program)
-        self.program, self.inputs, self.names = program, program.inputs, plan.names
-        self.source = ""
-        if len(plan.nodes) <= STRAIGHT_LINE_NODES:
-            py = _Emitter(plan, "py")
-            self.source = "\n\n".join([py.function("value", False, True), py.function("value_and_grad", True, True)])
-            scalar = _build(self.source, _namespace({**py.namespace, "_slow": self.slow, "_MISSING": _MISSING,
-                                                     "_RAISES": _RAISES}), ("value", "value_and_grad"))
-            np_ = _Emitter(plan, "np")
-            np_source = "\n\n".join([np_.function("value", False, False), np_.function("value_and_grad", True, False)])
-            self.batch_fns = _build(np_source, _namespace(np_.namespace), ("value", "value_and_grad"))
-            self.value, self.value_and_grad = scalar
-        else:
-            self.batch_fns = _tape(plan, "np")
-            self.value, self.value_and_grad = (_guarded(fn, grads, self.slow, len(plan.inputs))
-                                               for fn, grads in zip(_tape(plan, "py"), (False, True)))
-
-    # -- the exact path: backprop itself, so errors and results are backprop's -------------
-    def slow(self, args: tuple, with_grads: bool):
-        if any(_is_array(a) for a in args):
-            return self.batch(args, with_grads)
-        self.check_count(args)
-        given = {name: a for name, a in zip(self.inputs, args) if a is not _MISSING}
-        if not with_grads:
-            from ._backprop import evaluate
-            return evaluate(self.program, given).root.data
-        res = backprop(self.program, given)
-        return res.value, tuple(res.grads[n] for n in self.names)
-
-    def check_count(self, args: tuple) -> None:
-        given = sum(a is not _MISSING for a in args)
-        if given > len(self.inputs):
-            raise InputError(f"{given} values given; the program has {len(self.inputs)} inputs",
-                             hint=f"inputs are, in order: {', '.join(self.inputs) or '(none)'}")
-        if given < len(self.inputs):
-            missing = self.inputs[given:]
-            raise MissingInputError(f"missing value{'s' * (len(missing) > 1)} for {', '.join(missing)}",
-                                    missing=missing, hint=f"inputs are, in order: {', '.join(self.inputs)}")
-
-    # -- numpy arrays: one value per point ---------------------------------------------------
-    def batch(self, args: tuple, with_grads: bool):
-        import numpy as np
-        self.check_count(args)
-        try:
-            arrays = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in args])
-        except (TypeError, ValueError) as err:
-            raise InputError(f"batch inputs must be real numbers of one shape: {err}",
-                             hint="give one numpy array (or number) per input; shapes must broadcast") from None
-        shape = arrays[0].shape if arrays else ()
-        flat = [a.ravel() for a in arrays]
-        fn = self.batch_fns[with_grads]
-        size = flat[0].size if flat else 1
-        value, grads = np.empty(size), [np.empty(size) for _ in self.names] if with_grads else []
-        bad: Any = []
-        try:
-            with np.errstate(all="ignore"):
-                for start in range(0, size, BATCH_CHUNK):  # temporaries stay small and in cache
-                    stop = min(start + BATCH_CHUNK, size)
-                    out = fn(*[a[start:stop] for a in flat], stop - start)
-                    value[start:stop] = out[0]
-                    for g, x in zip(grads, out[1] if with_grads else ()):
-                        g[start:stop] = x
-                    bad.extend(start + np.flatnonzero(~np.isfinite(out[-1])))
-        except _RAISES:  # a row evaluated point by point raised: find the point
-            bad = range(size)
-        for i in bad:
-            point = tuple(float(a[i]) for a in flat)
-            try:
-                result = self.slow(point, with_grads)
-            except SymgradError as err:
-                raise _at_point(err, int(i), self.inputs, point) from None
-            if with_grads:
-                value[i] = result[0]
-                for g, x in zip(grads, result[1]):
-                    g[i] = x
-            else:
-                value[i] = result
-        value = value.reshape(shape)
-        if not with_grads:
-            return value
-        return value, tuple(g.reshape(shape) for g in grads)
-
-
-def _is_array(a: Any) -> bool:
-    return hasattr(a, "__array__") or isinstance(a, (list, tuple))
-
-
-def _full(x: Any, size: int):
-    import numpy as np
-    if isinstance(x, np.ndarray) and x.shape == (size,) and x.dtype == np.float64:
-        return x
-    return np.array(np.broadcast_to(x, (size,)), dtype=float)
-
-
-def _at_point(err: SymgradError, index: int, inputs: tuple[str, ...], point: tuple[float, ...]) -> SymgradError:
-    """The same error, naming the point of the batch where it happened."""
-    shown = ", ".join(f"{n}={v!r}" for n, v in list(zip(inputs, point))[:4]) + (", …" if len(inputs) > 4 else "")
-    located = copy.copy(err)
-    located.message = f"at point {index} ({shown}): {err.message}"
-    located.args = (located.summary,)
-    return located
+    plan = _Plan(program)
+    if len(plan.nodes) > STRAIGHT_LINE_NODES:
+        scalar = tuple(_guarded(fn, grads, slow, len(plan.inputs)) for fn, grads in zip(_tape(plan, "py"), (False, True)))
+        return plan.names, "", scalar, _tape(plan, "np")
+    py = _Emitter(plan, "py")
+    source = "\n\n".join([py.function("value", False, True), py.function("value_and_grad", True, True)])
+    scalar = _build(source, _namespace({**py.namespace, "_slow": slow, "_MISSING": missing, "_RAISES": RAISES}),
+                    ("value", "value_and_grad"))
+    np_ = _Emitter(plan, "np")
+    np_source = "\n\n".join([np_.function("value", False, False), np_.function("value_and_grad", True, False)])
+    return plan.names, source, scalar, _build(np_source, _namespace(np_.namespace), ("value", "value_and_grad"))
 
 
 def _guarded(fn: Callable, with_grads: bool, slow: Callable, arity: int) -> Callable:
@@ -418,55 +309,9 @@ def _guarded(fn: Callable, with_grads: bool, slow: Callable, arity: int) -> Call
         try:
             out = fn(*[a * 1.0 for a in args]) if len(args) == arity else None
             ok = out is not None and not out[-1] - out[-1]  # raises for arrays: batch path
-        except _RAISES:
+        except RAISES:
             ok = False
         if not ok:
             return slow(args, with_grads)
         return out[:-1] if with_grads else out[0]
     return call
-
-
-class CompiledFunction:
-    """A program compiled to straight-line Python: value and every gradient, fast.
-
-    ``f(a=2, b=-3)`` (or ``f({"a": 2, "b": -3})``) checks its inputs like ``backprop`` and
-    returns a CompiledResult. ``f.value_and_grad(2.0, -3.0)`` takes the inputs positionally
-    in ``f.inputs`` order and returns ``(value, grads)`` with grads in ``f.names`` order: the
-    fastest call. ``f.value(...)`` is the forward pass alone. Any input may be a numpy array
-    (one value per point): the results are then arrays, and an error names the point;
-    ``f.batch(*arrays)`` goes straight to the batch path.
-    """
-
-    __slots__ = ("program", "inputs", "names", "source", "value", "value_and_grad", "_runner")
-
-    def __init__(self, program: Program) -> None:
-        runner = _Runner(program)
-        self.program, self.inputs, self.names = program, runner.inputs, runner.names
-        self.source = runner.source  # the generated scalar code, for reading
-        self.value, self.value_and_grad = runner.value, runner.value_and_grad
-        self._runner = runner
-
-    def __call__(self, values: Mapping[str, Any] | None = None, /, **kw: Any) -> CompiledResult:
-        if values is not None and not isinstance(values, Mapping):
-            raise InputError(f"values must be a mapping of input name to number, got {type(values).__name__}",
-                             hint="write f(a=2, b=-3), f({'a': 2, 'b': -3}) or f.value_and_grad(2, -3)")
-        given = {**(values or {}), **kw}
-        if any(_is_array(v) for v in given.values()):
-            resolve_point(self.program, dict.fromkeys(given, 0.0), {})  # the names only; arrays follow
-            value, grads = self._runner.batch(tuple(given[n] for n in self.inputs), True)
-        else:
-            point = resolve_point(self.program, values, kw)
-            value, grads = self.value_and_grad(*point.values())
-        return CompiledResult(value, dict(zip(self.names, grads)))
-
-    def batch(self, *arrays: Any, grads: bool = True):
-        """Arrays in ``f.inputs`` order (one value per point) → (value, grads) arrays, or value."""
-        return self._runner.batch(arrays, grads)
-
-    def __repr__(self) -> str:
-        return f"CompiledFunction(inputs={self.inputs!r}, output={self.program.output!r})"
-
-
-def compile(program: "Program | str", *, limits: Limits | None = None) -> CompiledFunction:
-    """Compile a program (or its text) to a CompiledFunction. Parse errors are raised here."""
-    return CompiledFunction(parse(program, limits=limits))
