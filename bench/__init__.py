@@ -11,7 +11,7 @@ import statistics
 import time
 from typing import Callable
 
-__all__ = ["measure", "Timing", "table", "fmt", "verdict"]
+__all__ = ["measure", "interleaved", "Timing", "table", "fmt", "verdict"]
 
 
 class Timing:
@@ -47,6 +47,20 @@ def measure(fn: Callable[[], object], *, number: int = 0, repeat: int = 7, budge
             fn()
         samples.append((time.perf_counter() - start) / number)
     return Timing(samples)
+
+
+def interleaved(fns: dict[str, Callable[[], object]], *, repeat: int = 7, budget: float = 0.2) -> dict[str, Timing]:
+    """Time several callables round-robin, so that all of them see the same machine load."""
+    numbers = {name: max(1, round(budget / repeat / measure(fn, number=1, repeat=3).median))
+               for name, fn in fns.items()}
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(numbers[name]):
+                fn()
+            samples[name].append((time.perf_counter() - start) / numbers[name])
+    return {name: Timing(s) for name, s in samples.items()}
 
 
 def fmt(seconds: float) -> str:

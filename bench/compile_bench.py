@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from bench import measure, table, verdict
+from bench import interleaved, table, verdict
 import symgrad
 
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
@@ -79,7 +79,7 @@ def scalar(quick: bool) -> str:
             o.backward()
             return o.item(), [t.grad.item() for t in ts]
         contenders.append(("torch scalar autograd (float64)", torch_scalar))
-    timings = {name: measure(fn, repeat=repeat) for name, fn in contenders}
+    timings = interleaved(dict(contenders), repeat=repeat)
     ours = timings[contenders[0][0]].median
     rows = [[name, t.cell(), f"{t.median / ours:.1f}×"] for name, t in timings.items()]
     hand = timings[contenders[4][0]].median
@@ -132,15 +132,16 @@ def batch(quick: bool) -> str:
             o.sum().backward()
             return o.detach(), [t.grad for t in ts]
         contenders.append(("torch autograd, value + gradients (float64)", torch_batch))
-    timings = {name: measure(fn, repeat=repeat, budget=1.0) for name, fn in contenders}
+    timings = interleaved(dict(contenders), repeat=repeat, budget=1.0)
     forward, grads = (timings[contenders[i][0]].median for i in (0, 1))
     rows = [[name, t.cell(), f"{t.median / forward:.2f}×"] for name, t in timings.items()]
     r = grads / forward
     lam = timings[contenders[3][0]].median / grads
     chunk = [a[:4096] for a in arrays]
     fns = f._runner.batch_fns  # the generated functions alone, on one chunk
-    inner = (measure(lambda: fns[1](*chunk, 4096), repeat=repeat).median
-             / measure(lambda: fns[0](*chunk, 4096), repeat=repeat).median)
+    inner_t = interleaved({"forward": lambda: fns[0](*chunk, 4096), "gradients": lambda: fns[1](*chunk, 4096)},
+                          repeat=repeat)
+    inner = inner_t["gradients"].median / inner_t["forward"].median
     lines = [f"- gradients ≤ 3× the forward pass alone over 10^5 points: measured **{r:.2f}×** — "
              + verdict(r <= 3, "six result arrays (value and five gradients) are written instead of one; "
                        "fresh memory costs page faults on this machine") +

@@ -76,6 +76,7 @@ class _Plan:
         self.names = program.inputs + program.intermediates
         self.targets = [named[name] for name in self.names]
         self.topo: list[_Node] = topo_order(root)
+        self.reached = {n.index for n in self.topo}  # nodes the output depends on; others get grad 0
 
     def _new(self, prev: tuple = (), row=None, literal: float | None = None) -> _Node:
         node = _Node(len(self.nodes), prev, row, literal)
@@ -144,7 +145,7 @@ class _Emitter:
     def grad_atom(self, node: _Node) -> str:
         if node is self.plan.root:
             return "1.0"
-        return f"_g{node.index}" if node.index in {n.index for n in self.plan.topo} else "0.0"
+        return f"_g{node.index}" if node.index in self.plan.reached else "0.0"
 
     def check(self, with_grads: bool) -> list[str]:
         values, leaves = self.plan.checked()
@@ -245,7 +246,7 @@ def _tape(plan: _Plan, backend: str) -> tuple[Callable, Callable]:
     literals = [(k.index, k.literal) for k in plan.nodes if k.literal is not None]
     values, leaves = plan.checked()
     vcheck, gcheck = [k.index for k in values], [k.index for k in leaves]
-    reached = {k.index for k in plan.topo}
+    reached = plan.reached
     targets = [k.index for k in plan.targets]
     root = plan.root.index
 
@@ -292,7 +293,8 @@ def functions(program: Program, slow: Callable, missing: object):
     """
     plan = _Plan(program)
     if len(plan.nodes) > STRAIGHT_LINE_NODES:
-        scalar = tuple(_guarded(fn, grads, slow, len(plan.inputs)) for fn, grads in zip(_tape(plan, "py"), (False, True)))
+        scalar = tuple(_guarded(fn, grads, slow, len(plan.inputs))
+                       for fn, grads in zip(_tape(plan, "py"), (False, True)))
         return plan.names, "", scalar, _tape(plan, "np")
     py = _Emitter(plan, "py")
     source = "\n\n".join([py.function("value", False, True), py.function("value_and_grad", True, True)])

@@ -11,7 +11,7 @@ from typing import Any, Mapping, NamedTuple
 
 from . import _codegen
 from ._ast import Program
-from ._backprop import backprop, resolve_point
+from ._backprop import backprop, evaluate, resolve_point
 from ._errors import InputError, MissingInputError, SymgradError
 from ._limits import Limits
 from ._parser import parse
@@ -51,7 +51,6 @@ class _Runner:
         self.check_count(args)
         given = {name: a for name, a in zip(self.inputs, args) if a is not _MISSING}
         if not with_grads:
-            from ._backprop import evaluate
             return evaluate(self.program, given).root.data
         res = backprop(self.program, given)
         return res.value, tuple(res.grads[n] for n in self.names)
@@ -155,7 +154,10 @@ class CompiledFunction:
             raise InputError(f"values must be a mapping of input name to number, got {type(values).__name__}",
                              hint="write f(a=2, b=-3), f({'a': 2, 'b': -3}) or f.value_and_grad(2, -3)")
         given = {**(values or {}), **kw}
-        if any(_is_array(v) for v in given.values()):
+        args = [given.get(n, _MISSING) for n in self.inputs]
+        if len(given) == len(args) and all(type(a) is float or type(a) is int for a in args):
+            value, grads = self.value_and_grad(*args)  # plain numbers: any problem goes to backprop
+        elif any(_is_array(v) for v in given.values()):
             resolve_point(self.program, dict.fromkeys(given, 0.0), {})  # the names only; arrays follow
             value, grads = self._runner.batch(tuple(given[n] for n in self.inputs), True)
         else:
