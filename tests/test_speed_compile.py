@@ -182,3 +182,31 @@ def test_ints_are_float64():
     assert type(value) is float
     with pytest.raises(sg.NumericError):
         sg.compile("x*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y*y").value_and_grad(1, 10**10)
+
+
+def test_user_names_never_reach_the_generated_code():
+    text = "import = lambda * math + None; L = def / import - abs(True)"
+    f = sg.compile(text)
+    for name in ("lambda", "math", "None", "def", "True", "import"):
+        assert f" {name} " not in f.source.replace("(", " ").replace(",", " ")
+    at = {"lambda": 1.5, "math": -2.0, "None": 0.25, "def": 3.0, "True": -1.0}
+    assert f(at) == tuple(sg.backprop(text, at).__dict__[k] for k in ("value", "grads"))
+
+
+def test_batch_entry_point_and_shapes():
+    f = sg.compile("L = x*y + exp(x)")
+    x = np.linspace(-1, 1, 12).reshape(3, 4)
+    value, (gx, gy, gl) = f.batch(x, 2.0)  # a scalar broadcasts against the array
+    assert value.shape == gx.shape == gy.shape == gl.shape == (3, 4)
+    for i, j in np.ndindex(3, 4):
+        expected = sg.backprop("L = x*y + exp(x)", x=float(x[i, j]), y=2.0)
+        assert close(value[i, j], expected.value)
+        assert close(gx[i, j], expected.grads["x"]) and close(gy[i, j], expected.grads["y"])
+    assert (gl == 1.0).all()
+    np.testing.assert_array_equal(f.batch(x, 2.0, grads=False), value)
+    np.testing.assert_array_equal(f.value_and_grad(x, 2.0)[0], value)  # arrays reach the batch path too
+
+
+def test_programs_without_inputs():
+    f = sg.compile("c = 2*pi; L = c*c")
+    assert f() == (sg.backprop("c = 2*pi; L = c*c").value, sg.backprop("c = 2*pi; L = c*c").grads)
