@@ -35,6 +35,7 @@ class Rule:
     kind: str = "call"                          # "infix" | "prefix" | "call"
     symbol: str = ""                            # operator in text and graphs
     prec: int = 9                               # binding strength for printers
+    kink: bool = False                          # not differentiable at argument 0; derivative 0 there by convention
     # Code generation (symgrad.compile): Python expressions for the forward, then the local
     # derivative per argument, over the atoms {0}, {1} and {out}. They may name ``math``, ``_np``
     # (numpy) and this module's helpers, and must raise (py) or give a non-finite value (np)
@@ -208,7 +209,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("relu", 1, lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if x > 0.0 else 0.0,),
          lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), r"\operatorname{{relu}}\left({0}\right)",
          "relu rule", "d(relu u)/du = 1 if u > 0, else 0 (0 at the kink u = 0)",
-         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",),
+         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",), kink=True,
          py=("({0} if {0} > 0.0 else 0.0)", "(1.0 if {0} > 0.0 else 0.0)"),
          np=("_np.where({0} > 0.0, {0}, 0.0)", "_np.where({0} > 0.0, 1.0, 0.0)")),
     Rule("sin", 1, math.sin, lambda x, out: (math.cos(x),),
@@ -229,7 +230,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("abs", 1, abs, lambda x, out: (_sign(x),),
          lambda sp, x: sp.Abs(x), r"\left|{0}\right|",
          "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",),
-         py=("abs({0})", "_sign({0})"),
+         kink=True, py=("abs({0})", "_sign({0})"),
          np=("_np.abs({0})", "_np.sign({0})")),
     Rule("softplus", 1, _softplus, lambda x, out: (_sigmoid(x),),
          lambda sp, x: sp.log(1 + sp.exp(x)), r"\operatorname{{softplus}}\left({0}\right)",
