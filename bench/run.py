@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as `python bench/run.py`
+    sys.path.insert(0, str(ROOT))
 
 
 def modules() -> list[str]:
