@@ -35,6 +35,10 @@ class Rule:
     kind: str = "call"                          # "infix" | "prefix" | "call"
     symbol: str = ""                            # operator in text and graphs
     prec: int = 9                               # binding strength for printers
+    # Optional fast path for the engine: accumulate(children, grad) adds each child's
+    # d(output)/d(child)·grad to child.grad in place (same numbers as ``local``).
+    accumulate: Callable[..., None] | None = None
+    variadic: bool = False                      # takes ``arity`` or more arguments (see the row)
 
     def __repr__(self) -> str:
         return f"Rule({self.name!r})"
@@ -122,6 +126,26 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def _wsum(b: float, *wx: float) -> float:
+    n = len(wx) >> 1
+    return sum(map(operator.mul, wx[:n], wx[n:]), b)  # b + w1·x1 + w2·x2 + …, in that order
+
+
+def _wsum_local(b: float, *wx_out: float) -> tuple[float, ...]:
+    wx = wx_out[:-1]
+    n = len(wx) >> 1
+    return (1.0, *wx[n:], *wx[:n])
+
+
+def _wsum_accumulate(kids: tuple, g: float) -> None:
+    n = len(kids) >> 1
+    kids[0].grad += g
+    for i in range(1, n + 1):
+        w, x = kids[i], kids[i + n]
+        w.grad += x.data * g
+        x.grad += w.data * g
+
+
 def _sign(x: float) -> float:
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0  # abs'(0) = 0, as PyTorch
 
@@ -193,6 +217,15 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          lambda sp, x: sp.log(1 + sp.exp(x)), r"\operatorname{{softplus}}\left({0}\right)",
          "softplus rule", "d(softplus u)/du = σ(u)", (r"\sigma\left({0}\right)",)),
 )}
+
+# Fused rows: built by symgrad.nn and the engine, never by the parser (kind "fused" is not
+# a call). Arguments are (b, w1, …, wn, x1, …, xn); ``dlatex`` is for (b, wᵢ, xᵢ).
+RULES["wsum"] = Rule(
+    "wsum", 3, _wsum, _wsum_local,
+    lambda sp, b, *wx: b + sp.Add(*[w * x for w, x in zip(wx[:len(wx) // 2], wx[len(wx) // 2:])]),
+    r"{0} + \sum_{{i}} w_i x_i",
+    "weighted-sum rule", "∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ", ("1", "x_i", "w_i"),
+    kind="fused", symbol="Σwx+b", prec=1, accumulate=_wsum_accumulate, variadic=True)
 
 FUNCTIONS: dict[str, Rule] = {name: r for name, r in RULES.items() if r.kind == "call"}
 
