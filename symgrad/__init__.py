@@ -15,6 +15,7 @@ from ._limits import Limits
 from ._parser import parse
 from ._printing import to_latex, unparse
 from ._rules import RULES, Rule
+from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
 
 __version__ = "0.1.0"
 
@@ -22,5 +23,5 @@ __all__ = [
     "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits",
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
-    "LimitError", "CheckError", "RenderError",
+    "LimitError", "CheckError", "RenderError", "nn",
 ]

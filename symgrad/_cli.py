@@ -89,10 +89,21 @@ def _setup_eval(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _setup_train(p: argparse.ArgumentParser) -> None:
+    from ._train_cli import setup_train
+    setup_train(p)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from ._train_cli import run_train
+    return run_train(args)
+
+
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
     "grad": ("value and every gradient by backprop", _setup_eval, _cmd_grad),
+    "train": ("train the lecture's MLP or micrograd's moons classifier", _setup_train, _run_train),
 }
 
 
