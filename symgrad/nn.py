@@ -42,7 +42,7 @@ ACTIVATIONS = tuple(name for name, row in RULES.items() if row.kind == "call" an
 
 
 def _rng(seed: "int | random.Random | None"):
-    if seed is None:
+    if seed is None or seed is random:
         return random  # the module's global generator, as micrograd
     if isinstance(seed, random.Random):
         return seed
@@ -144,7 +144,7 @@ class Layer(Module):
 
     def __call__(self, x: "Sequence[Value | float] | Value | float") -> "Value | list[Value]":
         out = self._forward(_as_inputs(x, self.nin, self))
-        return out[0] if len(out) == 1 else out
+        return out[0] if len(out) == 1 else list(out)
 
     def _forward(self, xs: tuple[Value, ...]) -> tuple[Value, ...]:
         return tuple(n._forward(xs) for n in self.neurons)
