@@ -29,13 +29,14 @@ from ._datasets import lecture_data, make_moons
 from ._engine import Value, _apply1, _weighted_sum
 from ._errors import InputError
 from ._expression import Expression, network_expression, parameter_names
+from ._plots import plot_boundary, plot_loss
 from ._rules import RULES
 from ._train import SGD, History, StepRecord, accuracy, fit, hinge, l2, linear_schedule, mse, sum_squares
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Expression",
     "mse", "sum_squares", "hinge", "l2", "accuracy", "SGD", "linear_schedule", "fit", "History", "StepRecord",
-    "lecture_data", "make_moons",
+    "lecture_data", "make_moons", "plot_loss", "plot_boundary",
 ]
 
 ACTIVATIONS = tuple(name for name, row in RULES.items() if row.kind == "call" and row.arity == 1)
