@@ -41,7 +41,12 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op = _op
-        self._prev = tuple(_children)
+        self._prev = ()
+        if _children:
+            self._prev = tuple(_children)
+            for kid in self._prev:
+                if not isinstance(kid, Value):
+                    raise InputError("a Value's children must be Values", hint="wrap numbers as Value(x)")
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -193,10 +198,11 @@ def _mark_topo(root: Value, saved: list | None = None) -> list[Value]:
 
 def _clear_marks(root: Value) -> None:
     """After an interrupted sort: set every mark left in a reachable grad back to 0."""
-    stack, marks = [root], (_OPEN, _DONE)
+    stack = [root]
     while stack:
         node = stack.pop()
-        if node.grad in marks:
+        mark = getattr(node, "grad", None)
+        if mark is _OPEN or mark is _DONE:
             node.grad = 0.0
             stack.extend(node._prev)
 

@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from symgrad import Value
+from symgrad import InputError, Value
 from symgrad._engine import topo_order
 from symgrad.nn import MLP, hinge, l2, make_moons
 
@@ -120,3 +120,18 @@ def test_million_node_chain_of_unary_and_binary_nodes():
     y.backward()
     assert y.data == 0.25 and x.grad == 1.0
     assert len(topo_order(y)) == 1 + 4 * 250_000 + 3 * 250_000  # x, op nodes, constant leaves
+
+
+def test_a_failed_sort_leaves_no_marks_in_grads():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    d = (c + a).tanh()
+    c._prev = (a, "not a Value")  # tampering with a private slot breaks the sort midway
+    with pytest.raises(AttributeError):
+        d.backward()
+    assert all(type(v.grad) is float for v in (a, b, c, d))
+
+
+def test_children_must_be_values():
+    with pytest.raises(InputError):
+        Value(1.0, (Value(2.0), 3.0))
