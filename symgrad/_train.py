@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
 from ._engine import Value, weighted_sum
-from ._errors import InputError
+from ._errors import InputError, NumericError
 
 __all__ = ["sum_squares", "mse", "hinge", "l2", "accuracy", "LinearSchedule", "linear_schedule", "SGD",
            "StepRecord", "History", "fit", "LOSSES"]
@@ -153,6 +154,9 @@ def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str
             total = loss_fn(scores, ys)
             if alpha:
                 total = total + l2(params, alpha)
+            if not math.isfinite(total.data):
+                raise NumericError(f"training diverged at step {k + 1}: the loss is {total.data}",
+                                   hint="lower the learning rate")
             total.backward()
             record = StepRecord(k, total.data, accuracy(scores, ys), opt.lr)
             opt.step()

@@ -117,6 +117,7 @@ def test_cli_train_plots_are_deterministic(tmp_path):
     (["train", "lecture", "--boundary-plot", "b.png"], "decision boundary needs 2"),
     (["train", "moons", "--loss-plot", "loss.pdf"], ".png or .svg"),
     (["train", "moons", "--steps", "0"], "--steps"),
+    (["train", "moons", "--lr", "100000", "--steps", "20", "-q", "--json"], "diverged"),
     (["train", "moons", "--loss-plot", "/nonexistent/dir/loss.png", "--steps", "1", "-q"], "cannot write"),
 ])
 def test_cli_train_errors_are_one_line(argv, message, capsys):
