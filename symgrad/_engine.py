@@ -40,6 +40,9 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
+        if _op is not None and not isinstance(_op, Rule):
+            raise InputError(f"_op must be a row of symgrad.RULES, got {_op!r:.40}",
+                             hint="build op nodes with operators and methods (a * b, a.tanh())")
         self._op = _op
         self._prev = ()
         if _children:
@@ -158,8 +161,7 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bi
     bias = bias if isinstance(bias, Value) else Value(bias)
     ws = tuple(w if isinstance(w, Value) else Value(w) for w in weights)
     xs = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
-    data = _WSUM.forward(bias.data, *[w.data for w in ws], *[x.data for x in xs])
-    return _node(data, (bias, *ws, *xs), _WSUM)
+    return _weighted_sum(bias, ws, xs)
 
 
 _OPEN, _DONE = object(), object()  # visit marks kept in ``grad`` while sorting

@@ -135,3 +135,8 @@ def test_a_failed_sort_leaves_no_marks_in_grads():
 def test_children_must_be_values():
     with pytest.raises(InputError):
         Value(1.0, (Value(2.0), 3.0))
+
+
+def test_op_must_be_a_rule_row():
+    with pytest.raises(InputError):
+        Value(1.0, (Value(2.0),), "+")  # micrograd's string ops would break backward later
