@@ -8,6 +8,7 @@ see the same function as ``symgrad.nn`` and report a gradient for every paramete
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -76,6 +77,9 @@ def network_expression(layers: Sequence[Sequence[Any]], samples: Sequence[object
                        *, loss: str = "sum_squares", alpha: float = 0.0, output: str = "out") -> Expression:
     """Write the network over ``samples`` (with ``loss`` against ``targets``, if given)."""
     named = parameter_names(layers)
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", output) or output in named or output == "L":
+        raise InputError(f"cannot name the output {output!r:.40}",
+                         hint="use letters and digits, not a parameter's name (w1, b, …) or L")
     names = iter(named)
     weights = [[([next(names) for _ in n.w], next(names)) for n in neurons] for neurons in layers]
     if targets is not None:

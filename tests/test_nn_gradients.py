@@ -207,6 +207,8 @@ def test_zero_grad():
     lambda: MLP(3, [4, 1]).expression([[1.0, 2.0, 3.0]], [1.0], loss="cross_entropy"),
     lambda: MLP(3, [4, 2]).expression([[1.0, 2.0, 3.0]], [1.0]),
     lambda: weighted_sum([sg.Value(1.0)], []),
+    lambda: Neuron(2).expression([1.0, 2.0], name="b"),
+    lambda: Neuron(2).expression([1.0, 2.0], name="2x"),
 ])
 def test_bad_use_is_an_input_error(make):
     with pytest.raises(sg.InputError):
