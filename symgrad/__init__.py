@@ -7,6 +7,7 @@
 
 from ._ast import Program
 from ._backprop import Result, backprop
+from ._check import CheckReport, CheckRow, check
 from ._engine import Value
 from ._errors import (BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError, LimitError,
                       MissingInputError, NumericError, ParseError, RenderError, SymgradError, UnboundNameError,
@@ -15,12 +16,13 @@ from ._limits import Limits
 from ._parser import parse
 from ._printing import to_latex, unparse
 from ._rules import RULES, Rule
+from ._symbolic import diff
 from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits",
+    "parse", "unparse", "to_latex", "backprop", "check", "diff", "CheckReport", "CheckRow", "Program", "Result", "Value", "Rule", "RULES", "Limits",
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
     "LimitError", "CheckError", "RenderError", "nn",

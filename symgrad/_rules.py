@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from ._errors import DomainError, NumericError
 
-__all__ = ["Rule", "RULES", "FUNCTIONS", "rule"]
+__all__ = ["Rule", "RULES", "FUSED", "FUNCTIONS", "rule"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +35,7 @@ class Rule:
     kind: str = "call"                          # "infix" | "prefix" | "call"
     symbol: str = ""                            # operator in text and graphs
     prec: int = 9                               # binding strength for printers
+    kink: bool = False                          # not differentiable at argument 0; derivative 0 there by convention
     # Optional fast path for the engine: accumulate(children, grad) adds each child's
     # d(output)/d(child)·grad to child.grad in place (same numbers as ``local``).
     accumulate: Callable[..., None] | None = None
@@ -200,7 +201,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("relu", 1, lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if x > 0.0 else 0.0,),
          lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), r"\operatorname{{relu}}\left({0}\right)",
          "relu rule", "d(relu u)/du = 1 if u > 0, else 0 (0 at the kink u = 0)",
-         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",)),
+         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",), kink=True),
     Rule("sin", 1, math.sin, lambda x, out: (math.cos(x),),
          lambda sp, x: sp.sin(x), r"\sin\left({0}\right)",
          "sine rule", "d(sin u)/du = cos u", (r"\cos\left({0}\right)",)),
@@ -212,20 +213,22 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "square-root rule", "d(√u)/du = 1/(2√u), infinite at u = 0", (r"\frac{{1}}{{2 {out}}}",)),
     Rule("abs", 1, abs, lambda x, out: (_sign(x),),
          lambda sp, x: sp.Abs(x), r"\left|{0}\right|",
-         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",)),
+         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",), kink=True),
     Rule("softplus", 1, _softplus, lambda x, out: (_sigmoid(x),),
          lambda sp, x: sp.log(1 + sp.exp(x)), r"\operatorname{{softplus}}\left({0}\right)",
          "softplus rule", "d(softplus u)/du = σ(u)", (r"\sigma\left({0}\right)",)),
 )}
 
-# Fused rows: built by symgrad.nn and the engine, never by the parser (kind "fused" is not
-# a call). Arguments are (b, w1, …, wn, x1, …, xn); ``dlatex`` is for (b, wᵢ, xᵢ).
-RULES["wsum"] = Rule(
-    "wsum", 3, _wsum, _wsum_local,
-    lambda sp, b, *wx: b + sp.Add(*[w * x for w, x in zip(wx[:len(wx) // 2], wx[len(wx) // 2:])]),
-    r"{0} + \sum_{{i}} w_i x_i",
-    "weighted-sum rule", "∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ", ("1", "x_i", "w_i"),
-    kind="fused", symbol="Σwx+b", prec=1, accumulate=_wsum_accumulate, variadic=True)
+# Fused rows: built by symgrad.nn and the engine, never by the parser, so they live in their
+# own table, outside RULES (the language's primitives). ``wsum`` takes (b, w1, …, wn, x1, …, xn);
+# its ``dlatex`` is for (b, wᵢ, xᵢ).
+FUSED: dict[str, Rule] = {r.name: r for r in (
+    Rule("wsum", 3, _wsum, _wsum_local,
+         lambda sp, b, *wx: b + sp.Add(*[w * x for w, x in zip(wx[:len(wx) // 2], wx[len(wx) // 2:])]),
+         r"{0} + \sum_{{i}} w_i x_i",
+         "weighted-sum rule", "∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ", ("1", "x_i", "w_i"),
+         kind="fused", symbol="Σwx+b", prec=1, accumulate=_wsum_accumulate, variadic=True),
+)}
 
 FUNCTIONS: dict[str, Rule] = {name: r for name, r in RULES.items() if r.kind == "call"}
 

@@ -10,7 +10,7 @@ import sympy
 
 import symgrad as sg
 from symgrad._engine import weighted_sum
-from symgrad._rules import RULES
+from symgrad._rules import FUSED, RULES
 from symgrad.nn import MLP, Layer, Neuron, hinge, l2, lecture_data, mse, sum_squares
 
 ALPHA = 1e-3
@@ -103,8 +103,8 @@ def test_same_weights_same_numbers_as_micrograd():
 
 
 def test_weighted_sum_row_matches_sympy_and_finite_differences():
-    row = RULES["wsum"]
-    assert row.kind == "fused" and row.variadic and "wsum" not in sg._rules.FUNCTIONS
+    row = FUSED["wsum"]
+    assert row.kind == "fused" and row.variadic and "wsum" not in RULES  # never parsed
     args = (0.3, 1.5, -2.0, 0.25, 0.7, -1.1, 2.0)          # b, w1..w3, x1..x3
     syms = sympy.symbols("u0:7", real=True)
     expr = row.sympy(sympy, *syms)
@@ -127,7 +127,7 @@ def test_weighted_sum_node_backward_uses_the_same_numbers_as_local():
     node = weighted_sum(ws, xs, b)
     out = node * 3.0
     out.backward()
-    local = RULES["wsum"].local(b.data, *(w.data for w in ws), *(x.data for x in xs), node.data)
+    local = FUSED["wsum"].local(b.data, *(w.data for w in ws), *(x.data for x in xs), node.data)
     assert [b.grad] + [w.grad for w in ws] + [x.grad for x in xs] == [3.0 * d for d in local]
     assert node._prev == (b, *ws, *xs) and str(node._op) == "Σwx+b"
 
@@ -213,3 +213,17 @@ def test_zero_grad():
 def test_bad_use_is_an_input_error(make):
     with pytest.raises(sg.InputError):
         make()
+
+
+@pytest.mark.slow
+def test_every_parameter_gradient_agrees_with_the_symbolic_check(trained_point):
+    net, xs, ys, loss = trained_point
+    expr = net.expression(xs, ys, loss="sum_squares", alpha=ALPHA)
+    # 41 parameters through three layers and four samples: give SymPy room (it needs about 6 s)
+    report = sg.check(expr.source, expr.point, limits=sg.Limits(symbolic_budget=600))
+    rows = {row.name: row for row in report.rows}
+    assert report.ok
+    for name, p in expr.parameters.items():
+        assert rows[name].verdict == "agree", name
+        assert rows[name].backprop == pytest.approx(p.grad, rel=1e-9, abs=1e-12), name
+        assert rows[name].symbolic == pytest.approx(p.grad, rel=1e-7, abs=1e-9), name
