@@ -18,6 +18,7 @@ from ._parser import parse
 from ._printing import to_latex, unparse
 from ._rules import RULES, Rule
 from ._symbolic import diff
+from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
 
 __version__ = "0.1.0"
 
@@ -26,5 +27,5 @@ __all__ = [
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
     "LimitError", "CheckError", "RenderError",
-    "compile", "CompiledFunction", "CompiledResult",
+    "compile", "CompiledFunction", "CompiledResult", "nn",
 ]

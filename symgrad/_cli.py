@@ -96,6 +96,16 @@ def _setup_eval(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _setup_train(p: argparse.ArgumentParser) -> None:
+    from ._train_cli import setup_train
+    setup_train(p)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from ._train_cli import run_train
+    return run_train(args)
+
+
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
@@ -104,6 +114,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
               lambda p: _check.setup_check_command(p), lambda a: _check.run_check_command(a)),
     "diff": ("the symbolic partial derivative of the output (SymPy)",
              lambda p: _check.setup_diff_command(p), lambda a: _check.run_diff_command(a)),
+    "train": ("train the lecture's MLP or micrograd's moons classifier", _setup_train, _run_train),
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from ._errors import DomainError, NumericError
 
-__all__ = ["Rule", "RULES", "FUNCTIONS", "rule"]
+__all__ = ["Rule", "RULES", "FUSED", "FUNCTIONS", "rule"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +42,10 @@ class Rule:
     # outside the domain. Empty: the generated code calls ``forward``/``local`` instead.
     py: tuple[str, ...] = ()                    # for float scalars
     np: tuple[str, ...] = ()                    # for numpy arrays (batch evaluation)
+    # Optional fast path for the engine: accumulate(children, grad) adds each child's
+    # d(output)/d(child)·grad to child.grad in place (same numbers as ``local``).
+    accumulate: Callable[..., None] | None = None
+    variadic: bool = False                      # takes ``arity`` or more arguments (see the row)
 
     def __repr__(self) -> str:
         return f"Rule({self.name!r})"
@@ -127,6 +131,26 @@ def _sigmoid(x: float) -> float:
 
 def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _wsum(b: float, *wx: float) -> float:
+    n = len(wx) >> 1
+    return sum(map(operator.mul, wx[:n], wx[n:]), b)  # b + w1·x1 + w2·x2 + …, in that order
+
+
+def _wsum_local(b: float, *wx_out: float) -> tuple[float, ...]:
+    wx = wx_out[:-1]
+    n = len(wx) >> 1
+    return (1.0, *wx[n:], *wx[:n])
+
+
+def _wsum_accumulate(kids: tuple, g: float) -> None:
+    n = len(kids) >> 1
+    kids[0].grad += g
+    for i in range(1, n + 1):
+        w, x = kids[i], kids[i + n]
+        w.grad += x.data * g
+        x.grad += w.data * g
 
 
 def _sign(x: float) -> float:
@@ -237,6 +261,17 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "softplus rule", "d(softplus u)/du = σ(u)", (r"\sigma\left({0}\right)",),
          py=("_softplus({0})", "_sigmoid({0})"),
          np=("_np.maximum({0}, 0.0) + _np.log1p(_np.exp(-_np.abs({0})))", "_sigmoid_np({0})")),
+)}
+
+# Fused rows: built by symgrad.nn and the engine, never by the parser, so they live in their
+# own table, outside RULES (the language's primitives). ``wsum`` takes (b, w1, …, wn, x1, …, xn);
+# its ``dlatex`` is for (b, wᵢ, xᵢ).
+FUSED: dict[str, Rule] = {r.name: r for r in (
+    Rule("wsum", 3, _wsum, _wsum_local,
+         lambda sp, b, *wx: b + sp.Add(*[w * x for w, x in zip(wx[:len(wx) // 2], wx[len(wx) // 2:])]),
+         r"{0} + \sum_{{i}} w_i x_i",
+         "weighted-sum rule", "∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ", ("1", "x_i", "w_i"),
+         kind="fused", symbol="Σwx+b", prec=1, accumulate=_wsum_accumulate, variadic=True),
 )}
 
 FUNCTIONS: dict[str, Rule] = {name: r for name, r in RULES.items() if r.kind == "call"}
