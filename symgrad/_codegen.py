@@ -36,12 +36,14 @@ RAISES = (ArithmeticError, ValueError, TypeError)
 
 
 class _Node:
-    """A node of the planned graph. ``_prev`` lets the engine's topo_order walk it."""
+    """A node of the planned graph. ``_prev`` and ``grad`` let the engine's topo_order walk it
+    (the sort keeps its visit marks in ``grad``)."""
 
-    __slots__ = ("_prev", "row", "index", "literal")
+    __slots__ = ("_prev", "grad", "row", "index", "literal")
 
     def __init__(self, index: int, prev: tuple = (), row=None, literal: float | None = None) -> None:
         self.index, self._prev, self.row, self.literal = index, prev, row, literal
+        self.grad = 0.0
 
 
 class _Plan:
