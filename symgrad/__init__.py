@@ -8,6 +8,7 @@
 from ._ast import Program
 from ._backprop import Result, backprop
 from ._check import CheckReport, CheckRow, check
+from ._compiled import CompiledFunction, CompiledResult, compile
 from ._engine import Value
 from ._errors import (BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError, LimitError,
                       MissingInputError, NumericError, ParseError, RenderError, SymgradError, UnboundNameError,
@@ -25,4 +26,5 @@ __all__ = [
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
     "LimitError", "CheckError", "RenderError",
+    "compile", "CompiledFunction", "CompiledResult",
 ]
