@@ -7,6 +7,7 @@
 
 from ._ast import Program
 from ._backprop import Result, backprop
+from ._draw import draw
 from ._engine import Value
 from ._errors import (BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError, LimitError,
                       MissingInputError, NumericError, ParseError, RenderError, SymgradError, UnboundNameError,
@@ -19,7 +20,7 @@ from ._rules import RULES, Rule
 __version__ = "0.1.0"
 
 __all__ = [
-    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits",
+    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits", "draw",
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
     "LimitError", "CheckError", "RenderError",

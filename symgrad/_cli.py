@@ -96,6 +96,14 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
 }
 
 
+def _register_see_commands() -> None:
+    from ._draw import _cmd_graph, _setup_graph
+    COMMANDS["graph"] = ("draw the Value graph (or the AST) with Graphviz", _setup_graph, _cmd_graph)
+
+
+_register_see_commands()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     parser = _Parser(prog="symgrad", description="Gradients you can trust and see.")
