@@ -16,11 +16,13 @@ from ._limits import Limits
 from ._parser import parse
 from ._printing import to_latex, unparse
 from ._rules import RULES, Rule
+from ._sheets import worksheet
+from ._worksheet import Worksheet
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits", "draw",
+    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits", "draw", "worksheet", "Worksheet",
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
     "LimitError", "CheckError", "RenderError",

@@ -52,15 +52,19 @@ def _new_digraph(name: str) -> graphviz.Digraph:
     return dot
 
 
-def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True) -> graphviz.Digraph:
-    """The lecture's picture: a record ``{ label | data … | grad … }`` per value, a small op node."""
+def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,
+                   names: list[str] | None = None) -> graphviz.Digraph:
+    """The lecture's picture: a record ``{ label | data … | grad … }`` per value, a small op node.
+
+    ``names`` (by topological index) replaces the labels, as a worksheet names t1, t2, ….
+    """
     dot = _new_digraph("values")
     topo = topo_order(root)
     index = {id(node): i for i, node in enumerate(topo)}  # ids stay private: only indices are shown
     body = dot.body
     for i, node in enumerate(topo):
         grad = _number(node.grad, precision) if show_grad else "?"
-        label = "{ %s | data %s | grad %s }" % (record_escape(node.label), _number(node.data, precision),
+        label = "{ %s | data %s | grad %s }" % (record_escape(names[i] if names else node.label), _number(node.data, precision),
                                                  record_escape(grad))
         body.append(f'\tn{i} [label="{label}" shape=record]\n')
         if node._op is not None:

@@ -99,11 +99,13 @@ class Worksheet:
     final: tuple[FinalRow, ...]
     nudge: Nudge | None
     plot_input: str
+    curve: Any                     # symgrad._plot.Curve, or None without inputs
     plot_svg: str
     graph_svg: str | None          # None when Graphviz is missing
     graph_dot: str
     exercise: bool = False
     notes: tuple[str, ...] = field(default=())
+    result: Result | None = field(default=None, repr=False, compare=False)  # to redraw a blanked sheet
 
     @property
     def point_dict(self) -> dict[str, float]:
@@ -173,9 +175,8 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
                     plot_input: str | None = None, h: float = 0.001, title: str | None = None,
                     graph: bool = True, symbolic: bool = True, limits: Any = None) -> Worksheet:
     """Compute every number and formula of a worksheet (the answer key; see ``blanked``)."""
-    from ._draw import draw, svg_text
-    from ._errors import RenderError
-    from ._plot import plot_svg
+    from ._draw import _value_digraph
+    from ._plot import curve, plot_svg
     from ._closed_form import final_rows
 
     result = program if isinstance(program, Result) else backprop(program, values, limits=limits)
@@ -223,25 +224,21 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
                               node.grad, node.grad * d, note))
         steps.append(Step(names[i], texs[i], row, node.grad, tuple(terms)))
 
-    dot = draw(result, show_grad=not exercise)
-    graph_svg, notes = None, []
-    if graph:
-        try:
-            graph_svg = svg_text(dot)
-        except RenderError as err:
-            notes.append(f"The graph is not drawn: {err.summary}")
+    dot = _value_digraph(result.root, names=names)
+    graph_svg, notes = _graph_svg(dot) if graph else (None, [])
     plot_input = plot_input or prog.inputs[0] if prog.inputs else ""
     if plot_input and plot_input not in prog.inputs:
         raise InputError(f"cannot plot along {plot_input!r:.40}: not an input",
                          hint=f"inputs are: {', '.join(prog.inputs)}")
     out = prog.output or "output"
+    line = curve(result, topo, plot_input) if plot_input else None
     sheet = Worksheet(
         title=title or f"Backpropagation worksheet: {out}",
         source=unparse(prog), program_tex=_program_tex(prog), output=out, output_tex=latex_name(out),
         point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes), steps=tuple(steps),
         final=tuple(final_rows(result, topo, symbolic=symbolic)), nudge=_nudge(result, topo, h),
-        plot_input=plot_input, plot_svg=plot_svg(result, topo, plot_input) if plot_input else "",
-        graph_svg=graph_svg, graph_dot=dot.source, exercise=False, notes=tuple(notes),
+        plot_input=plot_input, curve=line, plot_svg=plot_svg(line) if line else "",
+        graph_svg=graph_svg, graph_dot=dot.source, exercise=False, notes=tuple(notes), result=result,
     )
     return blanked(sheet) if exercise else sheet
 
@@ -288,15 +285,30 @@ def _nudge(result: Result, topo: list[Value], h: float) -> Nudge | None:
     return Nudge(h, rows, result.value, predicted, after)
 
 
+def _graph_svg(dot: Any) -> tuple[str | None, list[str]]:
+    from ._draw import svg_text
+    from ._errors import RenderError
+    try:
+        return svg_text(dot), []
+    except RenderError as err:
+        return None, [f"The graph is not drawn: {err.summary}"]
+
+
 def blanked(ws: Worksheet) -> Worksheet:
     """The exercise sheet: local derivatives, products and final grads become blanks.
 
-    The graph must come without grads already (``draw(..., show_grad=False)``).
+    The graph is redrawn without grads and the plot without its tangent: both give answers away.
     """
+    from ._draw import _value_digraph
+    from ._plot import plot_svg
     steps = tuple(replace(s, grad=None, terms=tuple(replace(t, local=None, local_value=None, upstream=None,
                                                             product=None) for t in s.terms))
                   for s in ws.steps)
     nodes = tuple(replace(n, grad=None) for n in ws.nodes)
     final = tuple(FinalRow(r.name, r.tex, None, None, None, None, "") for r in ws.final)
     return replace(ws, title=ws.title.replace("worksheet", "exercise sheet"), nodes=nodes, steps=steps,
-                   final=final, nudge=None, exercise=True)
+                   final=final, nudge=None, exercise=True,
+                   graph_svg=_graph_svg(_value_digraph(
+                       ws.result.root, show_grad=False, names=[n.name for n in ws.nodes]))[0] if ws.graph_svg else None,
+                   curve=replace(ws.curve, tangent=False) if ws.curve else None,
+                   plot_svg=plot_svg(replace(ws.curve, tangent=False)) if ws.curve else "")
