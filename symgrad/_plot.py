@@ -19,13 +19,14 @@ SAMPLES = 201
 
 
 def _curve(topo: list[Value], at: int, x0: float) -> tuple[list[float], list[float]]:
-    from ._worksheet import forward
+    from ._worksheet import Tape
+    tape = Tape(topo)
     span = max(1.0, abs(x0))
     xs = [x0 - span + 2 * span * k / (SAMPLES - 1) for k in range(SAMPLES)]
     ys = []
     for x in xs:
         try:
-            y = forward(topo, {at: x})
+            y = tape.forward({at: x})
         except (NumericError, OverflowError, ValueError, ZeroDivisionError):
             y = math.nan
         ys.append(y if math.isfinite(y) else math.nan)

@@ -120,19 +120,30 @@ def number(x: float | None, digits: int = 6) -> str:
     return "0" if text in ("-0", "0") else text
 
 
+class Tape:
+    """The graph flattened once, to recompute the output with some node values replaced.
+
+    The plot, the nudge and finite differences each re-run the forward pass hundreds of times.
+    """
+
+    def __init__(self, topo: list[Value]) -> None:
+        index = {id(n): i for i, n in enumerate(topo)}
+        self.data = [n.data for n in topo]
+        self.steps = [(i, n._op, [index[id(k)] for k in n._prev]) for i, n in enumerate(topo) if n._op is not None]
+
+    def forward(self, override: Mapping[int, float]) -> float:
+        data = list(self.data)
+        for i, value in override.items():
+            data[i] = value
+        for i, op, kids in self.steps:
+            if i not in override:
+                data[i] = op.forward(*[data[k] for k in kids])
+        return data[-1]
+
+
 def forward(topo: list[Value], override: Mapping[int, float] | None = None) -> float:
     """Recompute the graph's output with some node values replaced (by topological index)."""
-    override = override or {}
-    index = {id(n): i for i, n in enumerate(topo)}
-    data: list[float] = []
-    for i, node in enumerate(topo):
-        if i in override:
-            data.append(override[i])
-        elif node._op is None:
-            data.append(node.data)
-        else:
-            data.append(node._op.forward(*[data[index[id(k)]] for k in node._prev]))
-    return data[-1]
+    return Tape(topo).forward(override or {})
 
 
 def _sym_atom(name: str, node: Value, kind: str) -> Any:
