@@ -138,7 +138,10 @@ class Program(Node):
 
     def __repr__(self) -> str:
         from ._printing import unparse
-        return f"Program({unparse(self)!r}, inputs={self.inputs!r})"
+        text = unparse(self)
+        text = text if len(text) <= 80 else text[:79] + "…"
+        inputs = self.inputs if len(self.inputs) <= 10 else self.inputs[:10] + ("…",)
+        return f"Program({text!r}, inputs={inputs!r})"
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython
         p.text(repr(self))

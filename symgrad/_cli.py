@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from typing import Callable, NoReturn
 
@@ -22,6 +23,10 @@ class _Parser(argparse.ArgumentParser):
 
 def read_program(args: argparse.Namespace) -> str:
     """PROGRAM is text, '-' for stdin, or -f FILE."""
+    if getattr(args, "program_text", None) is not None:
+        if args.program is not None:
+            raise InputError("give one program, not two")
+        args.program = args.program_text
     if args.file is not None and args.program is not None:
         raise InputError("give the program as text or with -f FILE, not both")
     if args.file is not None:
@@ -53,6 +58,7 @@ def limits_of(args: argparse.Namespace) -> Limits:
 
 def program_arguments(p: argparse.ArgumentParser, *, point: bool = True) -> None:
     p.add_argument("program", nargs="?", help="program text, or - to read stdin")
+    p.add_argument("--program-text", help=argparse.SUPPRESS)  # a program that starts with '-', see main()
     p.add_argument("-f", "--file", help="read the program from FILE")
     if point:
         p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help="input values, e.g. --at a=2 b=-3")
@@ -107,6 +113,26 @@ def _register_see_commands() -> None:
 _register_see_commands()
 
 
+_LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?", re.DOTALL)
+
+
+def _protect_leading_minus(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """A program such as "-x^2" is text, not an option: pass it as --program-text=…"""
+    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if not argv or sub is None or argv[0] not in sub.choices:
+        return argv
+    known = sub.choices[argv[0]]._option_string_actions
+    if "--program-text" not in known:
+        return argv
+    out = argv[:1]
+    for tok in argv[1:]:
+        if tok.startswith("-") and tok not in ("-", "--") and tok.split("=", 1)[0] not in known \
+                and tok[:2] not in known and not _LONG_OPTION.fullmatch(tok):
+            tok = "--program-text=" + tok
+        out.append(tok)
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     parser = _Parser(prog="symgrad", description="Gradients you can trust and see.")
@@ -121,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_protect_leading_minus(parser, argv))
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
