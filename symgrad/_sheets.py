@@ -166,6 +166,42 @@ class TexRenderer(Renderer):
         from ._plot import picture
         return picture(ws.curve)
 
+    def graph(self, ws: Worksheet, width: float = 170.0, height: float = 120.0) -> str:
+        """The graph as a LaTeX picture, laid out by Graphviz (``dot -Tplain``); "" without dot."""
+        import graphviz
+        try:
+            plain = graphviz.Source(ws.graph_dot).pipe(format="plain").decode("utf-8")
+        except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError):
+            return ""
+        rows = [line.split() for line in plain.splitlines()]
+        gw, gh = float(rows[0][2]), float(rows[0][3])
+        unit = min(width / gw, height / gh)  # mm per inch of layout
+        names = {f"n{i}": n for i, n in enumerate(ws.nodes)}
+        out = [rf"\setlength{{\unitlength}}{{{unit:.4f}mm}}", rf"\begin{{picture}}({gw:.3f},{gh:.3f})"]
+        for row in rows:
+            if row[0] == "node":
+                x, y, w, h = (float(v) for v in row[2:6])
+                node = names.get(row[1])
+                if node is None:  # an op node: its symbol
+                    op = names[row[1][:-2]].rule
+                    text = self.text(op.symbol or op.name)
+                    out.append(rf"\put({x:.3f},{y:.3f}){{\circle{{{h:.3f}}}}}")
+                else:
+                    grad = "?" if node.grad is None else number(node.grad, 4)
+                    text = rf"{self.name(node.name)} \enspace {number(node.value, 4)} \enspace {grad}"
+                    out.append(rf"\put({x - w / 2:.3f},{y - h / 2:.3f}){{\framebox({w:.3f},{h:.3f}){{}}}}")
+                out.append(rf"\put({x:.3f},{y:.3f}){{\makebox(0,0){{\tiny {text}}}}}")
+            elif row[0] == "edge":
+                n = int(row[3])
+                pts = [(float(row[4 + 2 * k]), float(row[5 + 2 * k])) for k in range(n)]
+                for k in range(0, n - 3, 3):  # each cubic piece drawn as one quadratic
+                    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts[k:k + 4]
+                    out.append(rf"\qbezier({x0:.3f},{y0:.3f})({(x1 + x2) / 2:.3f},{(y1 + y2) / 2:.3f})"
+                               rf"({x3:.3f},{y3:.3f})")
+                out.append(rf"\put({pts[-1][0]:.3f},{pts[-1][1]:.3f}){{\circle*{{{0.06:.3f}}}}}")  # the head
+        out.append(r"\end{picture}")
+        return "\n".join(out)
+
 
 class NotebookRenderer(Renderer):
     """A Jupyter notebook: the Markdown worksheet in cells, and code cells that recompute it."""

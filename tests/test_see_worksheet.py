@@ -188,3 +188,11 @@ def test_random_points_stay_in_the_domain():
         assert p["x"] > 0 and p["z"] >= 0 and p["w"] != 0
     with pytest.raises(sg.InputError):
         random_point(sg.parse("y = log(x) + log(-x)"), rng)
+
+
+def test_tex_draws_the_graph_as_a_picture():
+    tex = sg.worksheet(LECTURE, LECTURE_POINT, format="tex")
+    assert r"{\tiny $a$ \enspace 2 \enspace 6}" in tex and r"{\tiny $L$ \enspace -8 \enspace 1}" in tex
+    assert tex.count(r"\framebox") == 7 + 1  # seven values, and the plot's frame
+    sheet = sg.worksheet(LECTURE, LECTURE_POINT, format="tex", exercise=True)
+    assert r"{\tiny $a$ \enspace 2 \enspace ?}" in sheet
