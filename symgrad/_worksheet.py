@@ -217,6 +217,7 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
         nodes.append(NodeRow(names[i], texs[i], kinds[i], row, formula, formula_text or "", node.data,
                              node.grad, uses[i]))
 
+    out = prog.output or "output"
     seen = [0] * len(topo)
     for i in reversed(range(len(topo))):
         node, row = topo[i], topo[i]._op
@@ -230,7 +231,7 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
                 continue
             seen[j] += 1
             note = (f"{names[j]} is used {uses[j]} times: this is contribution {seen[j]} of {uses[j]}, "
-                    f"and dL/d{names[j]} is their sum" if uses[j] > 1 else "")
+                    f"and d{out}/d{names[j]} is their sum" if uses[j] > 1 else "")
             terms.append(Term(names[j], texs[j], _local_math(row, arg, kid_ids, atoms, texs, i), d,
                               node.grad, node.grad * d, note))
         steps.append(Step(names[i], texs[i], row, node.grad, tuple(terms)))
@@ -241,7 +242,6 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     if plot_input and plot_input not in prog.inputs:
         raise InputError(f"cannot plot along {plot_input!r:.40}: not an input",
                          hint=f"inputs are: {', '.join(prog.inputs)}")
-    out = prog.output or "output"
     line = curve(result, topo, plot_input) if plot_input else None
     sheet = Worksheet(
         title=title or f"Backpropagation worksheet: {out}",

@@ -112,6 +112,7 @@ def test_formats_escape_hostile_text():
     (NEURON, NEURON_POINT, {"exercise": True}),
     ("q = a/b - relu(a) + abs(b)^2 + sqrt(exp(a)) + log(sigmoid(b)); r = q*q + pi",
      {"a": 0.5, "b": -1.5}, {"title": "Odd {x|y} \\ $ % & # _ ^ ~ < > σ × ∞"}),
+    ("y = 2*3", {}, {"exercise": True}),  # no inputs, a step with constants only
 ])
 def test_tex_compiles_with_pdflatex(tmp_path, program, point, kw):
     (tmp_path / "w.tex").write_text(sg.worksheet(program, point, format="tex", **kw), encoding="utf-8")
