@@ -37,7 +37,6 @@ class NodeRow:
     kind: str                     # "input" | "constant" | "op"
     rule: Rule | None
     formula: Math | None          # the node's formula in its children's names
-    formula_text: str
     value: float
     grad: float | None
     uses: int                     # how many times other nodes read it
@@ -87,6 +86,8 @@ class Nudge:
 
 @dataclass(frozen=True)
 class Worksheet:
+    """A worksheet's content in DESIGN order: program and point, graph, forward rows, backward steps,
+    final table, nudge, plot. ``None`` in a student's cell is a blank (``exercise=True``)."""
     title: str
     source: str
     program_tex: str
@@ -106,10 +107,6 @@ class Worksheet:
     exercise: bool = False
     notes: tuple[str, ...] = field(default=())
     result: Result | None = field(default=None, repr=False, compare=False)  # to redraw a blanked sheet
-
-    @property
-    def point_dict(self) -> dict[str, float]:
-        return dict(self.point)
 
 
 def number(x: float | None, digits: int = 6) -> str:
@@ -207,14 +204,13 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     nodes, steps = [], []
     for i, node in enumerate(topo):
         row = node._op
-        formula = formula_text = None
+        formula = None
         if row is not None:
             kid_ids = [index[id(k)] for k in node._prev]
             with sympy.evaluate(False):
                 expr = row.sympy(sympy, *[atoms[j] for j in kid_ids])
             formula = Math(row.latex.format(*[texs[j] for j in kid_ids]), _mathml(expr))
-            formula_text = _formula_text(row, [names[j] for j in kid_ids])
-        nodes.append(NodeRow(names[i], texs[i], kinds[i], row, formula, formula_text or "", node.data,
+        nodes.append(NodeRow(names[i], texs[i], kinds[i], row, formula, node.data,
                              node.grad, uses[i]))
 
     out = prog.output or "output"
@@ -257,14 +253,6 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
 def _program_tex(prog: Any) -> str:
     from ._printing import to_latex
     return to_latex(prog)
-
-
-def _formula_text(row: Rule, kids: list[str]) -> str:
-    if row.kind == "infix":
-        return f"{kids[0]} {row.symbol} {kids[1]}"
-    if row.kind == "prefix":
-        return f"{row.symbol}{kids[0]}"
-    return f"{row.name}({', '.join(kids)})"
 
 
 def _local_math(row: Rule, arg: int, kid_ids: list[int], atoms: list, texs: list[str], i: int) -> Math:
