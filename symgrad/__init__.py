@@ -16,14 +16,25 @@ from ._limits import Limits
 from ._parser import parse
 from ._printing import to_latex, unparse
 from ._rules import RULES, Rule
-from ._sheets import worksheet
-from ._worksheet import Worksheet
 
 __version__ = "0.1.0"
 
+
 __all__ = [
-    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits", "draw", "worksheet", "Worksheet",
+    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits",
+    "draw", "worksheet", "Worksheet",
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
     "LimitError", "CheckError", "RenderError",
 ]
+
+
+def __getattr__(name: str):
+    # Worksheets need SymPy, jinja2 and matplotlib: import them on first use, not with symgrad.
+    if name == "worksheet":
+        from ._sheets import worksheet
+        return worksheet
+    if name == "Worksheet":
+        from ._worksheet import Worksheet
+        return Worksheet
+    raise AttributeError(f"module 'symgrad' has no attribute {name!r}")

@@ -216,8 +216,9 @@ class NotebookRenderer(Renderer):
                  new_code_cell("import symgrad as sg\n\n"
                                f"program = sg.parse({ws.source!r})\n"
                                f"point = {{{point}}}\n"
-                               "result = sg.backprop(program, point)\n"
-                               "print(result.table())")]
+                               "result = sg.backprop(program, point)\n" +
+                               ("print(result.value)  # the grads are yours to find" if ws.exercise
+                                else "print(result.table())"))]
         cells += [new_markdown_cell(s) for s in sections[1:]]
         if not ws.exercise:
             expected = ", ".join(f"{n.name!r}: {n.grad!r}" for n in ws.nodes if n.kind != "constant")
@@ -228,7 +229,8 @@ class NotebookRenderer(Renderer):
                 "assert result.value == worksheet_value\n"
                 "assert all(result.grads[k] == v for k, v in worksheet_grads.items() if k in result.grads)\n"
                 "result.grads"))
-        cells.append(new_code_cell("sg.draw(result)  # needs Graphviz's dot to display"))
+        cells.append(new_code_cell(("sg.draw(result, show_grad=False)" if ws.exercise else "sg.draw(result)") +
+                                   "  # needs Graphviz's dot to display"))
         for i, cell in enumerate(cells):
             cell["id"] = f"cell-{i}"  # nbformat's default ids are random; ours keep the bytes stable
         nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",

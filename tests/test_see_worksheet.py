@@ -133,6 +133,15 @@ def test_notebook_validates_and_its_code_cells_recompute_the_numbers():
         exec(compile(source, "<cell>", "exec"), namespace)  # test code runs the generated notebook
     assert math.isclose(namespace["result"].grads["x1"], -1.5, rel_tol=1e-12)
     assert any("$\\frac{\\partial o}{\\partial x_{1}}$" in c.source for c in nb.cells if c.cell_type == "markdown")
+    sheet = nbformat.reads(sg.worksheet(NEURON, NEURON_POINT, format="ipynb", exercise=True), as_version=4)
+    nbformat.validate(sheet)
+    assert "result.table()" not in "".join(c.source for c in sheet.cells)  # no answers printed
+    student: dict = {}
+    for cell in sheet.cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, "<cell>", "exec"), student)
+    assert math.isclose(student["result"].value, 1 / math.sqrt(2), rel_tol=1e-12)
+
 
 
 def test_worksheet_without_graphviz_still_renders_with_a_note(monkeypatch, tmp_path):
