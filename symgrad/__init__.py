@@ -7,6 +7,7 @@
 
 from ._ast import Program
 from ._backprop import Result, backprop
+from ._check import CheckReport, CheckRow, check
 from ._draw import draw
 from ._engine import Value
 from ._errors import (BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError, LimitError,
@@ -16,12 +17,14 @@ from ._limits import Limits
 from ._parser import parse
 from ._printing import to_latex, unparse
 from ._rules import RULES, Rule
+from ._symbolic import diff
 
 __version__ = "0.1.0"
 
 
 __all__ = [
-    "parse", "unparse", "to_latex", "backprop", "Program", "Result", "Value", "Rule", "RULES", "Limits",
+    "parse", "unparse", "to_latex", "backprop", "check", "diff", "CheckReport", "CheckRow", "Program", "Result",
+    "Value", "Rule", "RULES", "Limits",
     "draw", "worksheet", "Worksheet",
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",

@@ -165,12 +165,15 @@ def children(node: Node) -> tuple:
     return ()
 
 
-def postorder(root: Node) -> Iterator[Node]:
-    """Every node under ``root`` (a tree), children first, left to right. Iterative."""
+def postorder(root: Node, kids_of=children) -> Iterator[Node]:
+    """Every node under ``root`` (a tree), children first, left to right. Iterative.
+
+    ``kids_of`` replaces ``children``, e.g. to walk through named intermediates' definitions.
+    """
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
-        kids = children(node)
+        kids = kids_of(node)
         if expanded or not kids:
             yield node
         else:

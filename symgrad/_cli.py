@@ -9,6 +9,7 @@ import re
 import sys
 from typing import Callable, NoReturn
 
+from . import _check
 from ._errors import InputError, SymgradError
 from ._limits import Limits
 
@@ -99,6 +100,10 @@ def _setup_eval(p: argparse.ArgumentParser) -> None:
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
     "grad": ("value and every gradient by backprop", _setup_eval, _cmd_grad),
+    "check": ("check every gradient: backprop vs SymPy vs finite differences",
+              lambda p: _check.setup_check_command(p), lambda a: _check.run_check_command(a)),
+    "diff": ("the symbolic partial derivative of the output (SymPy)",
+             lambda p: _check.setup_diff_command(p), lambda a: _check.run_diff_command(a)),
 }
 
 

@@ -18,18 +18,20 @@ __all__ = ["Curve", "curve", "plot_svg", "picture"]
 SAMPLES = 201
 
 
-def _curve(topo: list[Value], at: int, x0: float) -> tuple[list[float], list[float]]:
-    from ._worksheet import Tape
-    tape = Tape(topo)
+def _curve(graph, node: Value, x0: float) -> tuple[list[float], list[float]]:
+    from ._check import _Tape  # check's finite-difference tape: recomputes only what depends on node
+    tape = _Tape(graph)
+    at = tape.at[id(node)]
+    cone = tape.cone(at)
     span = max(1.0, abs(x0))
     xs = [x0 - span + 2 * span * k / (SAMPLES - 1) for k in range(SAMPLES)]
     ys = []
     for x in xs:
         try:
-            y = tape.forward({at: x})
-        except (NumericError, OverflowError, ValueError, ZeroDivisionError):
+            y = tape.output_with(at, x, cone)
+        except NumericError:
             y = math.nan
-        ys.append(y if math.isfinite(y) else math.nan)
+        ys.append(y)
     return xs, ys
 
 
@@ -55,10 +57,9 @@ class Curve:
         return self.y0 + self.slope * (x - self.x0)
 
 
-def curve(result, topo: list[Value], name: str, *, tangent: bool = True) -> Curve:
-    at = next(i for i, n in enumerate(topo) if n._op is None and n.label == name)
+def curve(result, name: str, *, tangent: bool = True) -> Curve:
     x0 = result.point[name]
-    xs, ys = _curve(topo, at, x0)
+    xs, ys = _curve(result.graph, result.graph.named[name], x0)
     return Curve(name, result.program.output or "output", tuple(xs), tuple(ys), x0, result.value,
                  result.grads[name], tangent)
 

@@ -35,6 +35,7 @@ class Rule:
     kind: str = "call"                          # "infix" | "prefix" | "call"
     symbol: str = ""                            # operator in text and graphs
     prec: int = 9                               # binding strength for printers
+    kink: bool = False                          # not differentiable at argument 0; derivative 0 there by convention
 
     def __repr__(self) -> str:
         return f"Rule({self.name!r})"
@@ -176,7 +177,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("relu", 1, lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if x > 0.0 else 0.0,),
          lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), r"\operatorname{{relu}}\left({0}\right)",
          "relu rule", "d(relu u)/du = 1 if u > 0, else 0 (0 at the kink u = 0)",
-         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",)),
+         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",), kink=True),
     Rule("sin", 1, math.sin, lambda x, out: (math.cos(x),),
          lambda sp, x: sp.sin(x), r"\sin\left({0}\right)",
          "sine rule", "d(sin u)/du = cos u", (r"\cos\left({0}\right)",)),
@@ -188,7 +189,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "square-root rule", "d(√u)/du = 1/(2√u), infinite at u = 0", (r"\frac{{1}}{{2 {out}}}",)),
     Rule("abs", 1, abs, lambda x, out: (_sign(x),),
          lambda sp, x: sp.Abs(x), r"\left|{0}\right|",
-         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",)),
+         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",), kink=True),
     Rule("softplus", 1, _softplus, lambda x, out: (_sigmoid(x),),
          lambda sp, x: sp.log(1 + sp.exp(x)), r"\operatorname{{softplus}}\left({0}\right)",
          "softplus rule", "d(softplus u)/du = σ(u)", (r"\sigma\left({0}\right)",)),

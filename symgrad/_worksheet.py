@@ -19,7 +19,7 @@ from ._errors import InputError, NumericError
 from ._printing import latex_name, unparse
 from ._rules import Rule
 
-__all__ = ["Worksheet", "Math", "build_worksheet", "forward"]
+__all__ = ["Worksheet", "Math", "build_worksheet", "blanked"]
 
 
 @dataclass(frozen=True)
@@ -117,32 +117,6 @@ def number(x: float | None, digits: int = 6) -> str:
     return "0" if text in ("-0", "0") else text
 
 
-class Tape:
-    """The graph flattened once, to recompute the output with some node values replaced.
-
-    The plot, the nudge and finite differences each re-run the forward pass hundreds of times.
-    """
-
-    def __init__(self, topo: list[Value]) -> None:
-        index = {id(n): i for i, n in enumerate(topo)}
-        self.data = [n.data for n in topo]
-        self.steps = [(i, n._op, [index[id(k)] for k in n._prev]) for i, n in enumerate(topo) if n._op is not None]
-
-    def forward(self, override: Mapping[int, float]) -> float:
-        data = list(self.data)
-        for i, value in override.items():
-            data[i] = value
-        for i, op, kids in self.steps:
-            if i not in override:
-                data[i] = op.forward(*[data[k] for k in kids])
-        return data[-1]
-
-
-def forward(topo: list[Value], override: Mapping[int, float] | None = None) -> float:
-    """Recompute the graph's output with some node values replaced (by topological index)."""
-    return Tape(topo).forward(override or {})
-
-
 def _sym_atom(name: str, node: Value, kind: str) -> Any:
     if kind == "constant":
         v = node.data
@@ -182,7 +156,10 @@ def _tex_of(name: str, kind: str) -> str:
 def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, exercise: bool = False,
                     plot_input: str | None = None, h: float = 0.001, title: str | None = None,
                     graph: bool = True, symbolic: bool = True, limits: Any = None) -> Worksheet:
-    """Compute every number and formula of a worksheet (the answer key; see ``blanked``)."""
+    """Compute every number and formula of a worksheet (the answer key; see ``blanked``).
+
+    The final table comes from ``symgrad.check``; ``symbolic=False`` leaves it out.
+    """
     from ._draw import _value_digraph
     from ._plot import curve, plot_svg
     from ._closed_form import final_rows
@@ -238,12 +215,12 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     if plot_input and plot_input not in prog.inputs:
         raise InputError(f"cannot plot along {plot_input!r:.40}: not an input",
                          hint=f"inputs are: {', '.join(prog.inputs)}")
-    line = curve(result, topo, plot_input) if plot_input else None
+    line = curve(result, plot_input) if plot_input else None
     sheet = Worksheet(
         title=title or f"Backpropagation worksheet: {out}",
         source=unparse(prog), program_tex=_program_tex(prog), output=out, output_tex=latex_name(out),
         point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes), steps=tuple(steps),
-        final=tuple(final_rows(result, topo, symbolic=symbolic)), nudge=_nudge(result, topo, h),
+        final=tuple(final_rows(result, limits=limits) if symbolic else ()), nudge=_nudge(result, h),
         plot_input=plot_input, curve=line, plot_svg=plot_svg(line) if line else "",
         graph_svg=graph_svg, graph_dot=dot.source, exercise=False, notes=tuple(notes), result=result,
     )
@@ -266,16 +243,16 @@ def _local_math(row: Rule, arg: int, kid_ids: list[int], atoms: list, texs: list
     return Math(latex, _mathml(d))
 
 
-def _nudge(result: Result, topo: list[Value], h: float) -> Nudge | None:
+def _nudge(result: Result, h: float) -> Nudge | None:
     """Step every input by h·grad: the output should rise by about h·Σ grad²."""
+    from ._backprop import build_graph
     inputs = result.program.inputs
     if not inputs:
         return None
-    index = {n.label: i for i, n in enumerate(topo) if n._op is None and n.label in inputs}
     rows = tuple((name, result.point[name], result.grads[name], result.point[name] + h * result.grads[name])
                  for name in inputs)
     try:
-        after = forward(topo, {index[name]: new for name, _, _, new in rows if name in index})
+        after = build_graph(result.program, {name: new for name, _, _, new in rows}).root.data
     except NumericError:
         return None
     predicted = result.value + h * sum(g * g for _, _, g, _ in rows)
