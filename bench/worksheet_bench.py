@@ -9,13 +9,19 @@ import statistics
 import sys
 import time
 
-LAYERS = 40  # h_k = tanh(h_{k-1}*w_k + b_k): 5 values per layer, 201 Value nodes in all
+LAYERS = 40  # deep: h_k = tanh(h_{k-1}*w_k + b_k), 5 values per layer, 201 Value nodes
+TERMS = 29   # wide: h_k = tanh(x_k*w_k + b_k) summed, 7 values per term, 202 Value nodes
 TARGET_SECONDS = 5.0
 TARGET_GRAPH_RATIO = 1.5
 
 
 def program_text(layers: int = LAYERS) -> str:
     return "\n".join(["h0 = x"] + [f"h{k} = tanh(h{k - 1}*w{k} + b{k})" for k in range(1, layers + 1)])
+
+
+def wide_text(terms: int = TERMS) -> str:
+    lines = [f"h{k} = tanh(x{k}*w{k} + b{k})" for k in range(1, terms + 1)]
+    return "\n".join(lines + ["y = " + " + ".join(f"h{k}" for k in range(1, terms + 1))])
 
 
 def point(program) -> dict[str, float]:
@@ -79,33 +85,39 @@ def run(quick: bool = False) -> str:
     prog = sg.parse(program_text())
     at = point(prog)
     result = sg.backprop(prog, at)
-    nodes = len(topo_order(result.root))
-    sg.worksheet(prog, at, format="html")  # warm imports and SymPy's caches
+    wide = sg.parse(wide_text())
+    wide_at = point(wide)
+    sizes = (len(topo_order(sg.backprop(wide, wide_at).root)), len(topo_order(result.root)))
+    sg.worksheet(wide, wide_at, format="html")  # warm imports and SymPy's caches
     rows = {
-        "symgrad HTML worksheet (graph, check, plot)": timed(lambda: sg.worksheet(prog, at, format="html"), repeat),
-        "symgrad HTML worksheet without the final table (symbolic=False)": timed(
+        f"wide ({sizes[0]} nodes): HTML worksheet (graph, check, plot)": timed(
+            lambda: sg.worksheet(wide, wide_at, format="html"), repeat),
+        f"deep ({sizes[1]} nodes): HTML worksheet (SymPy too deep: backprop + FD table)": timed(
+            lambda: sg.worksheet(prog, at, format="html"), repeat),
+        "deep: HTML worksheet without the final table (symbolic=False)": timed(
             lambda: sg.worksheet(prog, at, format="html", symbolic=False), repeat),
-        "symgrad draw → SVG": timed(lambda: render(sg.draw(result), "svg"), repeat),
+        "deep: symgrad draw → SVG": timed(lambda: render(sg.draw(result), "svg"), repeat),
     }
     peer = None
     try:
         mg = micrograd_graph(at)
-        rows["lecture draw_dot on micrograd 0.1.0 → SVG (peer)"] = peer = timed(
+        rows["deep: lecture draw_dot on micrograd 0.1.0 → SVG (peer)"] = peer = timed(
             lambda: lecture_draw_dot(mg).pipe(format="svg"), repeat)
     except ImportError:
         pass
-    lines = [f"## Worksheet: a {nodes}-node program as an HTML worksheet", "",
-             f"Program: {LAYERS} layers of `h_k = tanh(h_(k-1)*w_k + b_k)`; {repeat} run(s) each, after one warm-up.",
+    lines = ["## Worksheet: 200-node programs as HTML worksheets", "",
+             f"Wide: {TERMS} terms `h_k = tanh(x_k*w_k + b_k)`, summed. Deep: {LAYERS} layers of "
+             f"`h_k = tanh(h_(k-1)*w_k + b_k)`. {repeat} run(s) each, after one warm-up.",
              "", "| what | median s | min–max s |", "|---|---|---|"]
     for what, times in rows.items():
         lines.append(f"| {what} | {statistics.median(times):.3f} | {min(times):.3f}–{max(times):.3f} |")
-    full = statistics.median(rows["symgrad HTML worksheet (graph, check, plot)"])
+    full = max(statistics.median(t) for what, t in rows.items() if "HTML worksheet" in what)
     lines += ["", "Targets:", "",
-              f"- full HTML worksheet ≤ {TARGET_SECONDS:.0f} s: {full:.2f} s, "
-              f"{'met' if full <= TARGET_SECONDS else 'missed'} (SymPy partials stop at a deterministic budget; "
-              "the rest say `skipped (symbolic budget)`)."]
+              f"- every HTML worksheet ≤ {TARGET_SECONDS:.0f} s: slowest {full:.2f} s, "
+              f"{'met' if full <= TARGET_SECONDS else 'missed'} (the SymPy stage is symgrad.check's, bounded by "
+              "`Limits.symbolic_budget`; the plot and the graph take about a second)."]
     if peer:
-        ratio = statistics.median(rows["symgrad draw → SVG"]) / statistics.median(peer)
+        ratio = statistics.median(rows["deep: symgrad draw → SVG"]) / statistics.median(peer)
         lines.append(f"- graph rendering ≤ {TARGET_GRAPH_RATIO}× the lecture's draw_dot: {ratio:.2f}×, "
                      f"{'met' if ratio <= TARGET_GRAPH_RATIO else 'missed'} (both spend most of it in Graphviz's dot).")
     else:

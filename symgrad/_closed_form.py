@@ -16,6 +16,7 @@ from ._errors import CheckError
 __all__ = ["final_rows"]
 
 MAX_LATEX = 1500  # longer closed forms are summarised, not printed
+FD_EPS = 1e-6     # check's default step
 
 
 def _closed_form(partials: Any, name: str) -> Any:
@@ -31,6 +32,24 @@ def _closed_form(partials: Any, name: str) -> Any:
     return Math(latex, _mathml(expr))
 
 
+def _numeric_rows(result: Any) -> list:
+    """Backprop and finite differences only, when SymPy cannot take the program."""
+    from ._check import _Tape
+    from ._errors import NumericError
+    from ._printing import latex_name
+    from ._worksheet import FinalRow
+    tape = _Tape(result.graph)
+    rows = []
+    for name in result.program.inputs + result.program.intermediates:
+        try:
+            fd = tape.central_difference(tape.at[id(result.graph.named[name])], FD_EPS)
+        except NumericError:
+            fd = None
+        rows.append(FinalRow(name, latex_name(name), result.grads[name], None, None, fd,
+                             "skipped (too deep for SymPy)"))
+    return rows
+
+
 def final_rows(result: Any, *, limits: Any = None) -> list:
     """One row per input and named intermediate: backprop, closed form, SymPy value, FD, verdict."""
     from ._check import check
@@ -40,7 +59,10 @@ def final_rows(result: Any, *, limits: Any = None) -> list:
     from ._worksheet import FinalRow
     limits = limits or DEFAULT_LIMITS
     prog = result.program
-    report = check(prog, result.point, limits=limits)
+    try:
+        report = check(prog, result.point, limits=limits)
+    except RecursionError:  # SymPy recurses over the expression; deep nesting is out of its reach
+        return _numeric_rows(result)
     partials = Partials(prog, time.monotonic() + limits.symbolic_budget)
     rows = []
     for row in report.rows:
