@@ -157,6 +157,10 @@ class Result:
     def __str__(self) -> str:
         return self.table()
 
+    def _repr_html_(self) -> str:  # Jupyter: the table and the graph (text only without Graphviz)
+        from ._display import result_html
+        return result_html(self)
+
 
 def evaluate(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,
              limits: Limits | None = None, **kw: Any) -> Graph:

@@ -118,6 +118,17 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
 }
 
 
+def _register_see_commands() -> None:
+    from ._draw import _cmd_graph, _setup_graph
+    from ._exercises import _cmd_worksheet, _setup_worksheet
+    COMMANDS["graph"] = ("draw the Value graph (or the AST) with Graphviz", _setup_graph, _cmd_graph)
+    COMMANDS["worksheet"] = ("write a derivation worksheet (md, html, tex, ipynb), or exercise sheets",
+                             _setup_worksheet, _cmd_worksheet)
+
+
+_register_see_commands()
+
+
 _LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?", re.DOTALL)
 
 
