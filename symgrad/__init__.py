@@ -8,6 +8,8 @@
 from ._ast import Program
 from ._backprop import Result, backprop
 from ._check import CheckReport, CheckRow, check
+from ._compiled import CompiledFunction, CompiledResult, compile
+from ._draw import draw
 from ._engine import Value
 from ._errors import (BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError, LimitError,
                       MissingInputError, NumericError, ParseError, RenderError, SymgradError, UnboundNameError,
@@ -17,12 +19,33 @@ from ._parser import parse
 from ._printing import to_latex, unparse
 from ._rules import RULES, Rule
 from ._symbolic import diff
+from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
 
 __version__ = "0.1.0"
 
+
 __all__ = [
-    "parse", "unparse", "to_latex", "backprop", "check", "diff", "CheckReport", "CheckRow", "Program", "Result", "Value", "Rule", "RULES", "Limits",
+    # text -> Program -> gradients
+    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "Value", "Rule", "RULES",
+    # trust: the three-way check
+    "check", "diff", "CheckReport", "CheckRow",
+    # see: graphs and worksheets
+    "draw", "worksheet", "Worksheet",
+    # speed and learning
+    "compile", "CompiledFunction", "CompiledResult", "nn",
+    # errors
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
     "LimitError", "CheckError", "RenderError",
 ]
+
+
+def __getattr__(name: str):
+    # Worksheets need SymPy, jinja2 and matplotlib: import them on first use, not with symgrad.
+    if name == "worksheet":
+        from ._sheets import worksheet
+        return worksheet
+    if name == "Worksheet":
+        from ._worksheet import Worksheet
+        return Worksheet
+    raise AttributeError(f"module 'symgrad' has no attribute {name!r}")

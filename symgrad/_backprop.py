@@ -31,6 +31,8 @@ def _as_float(name: str, raw: Any) -> float:
         raise InputError(f"value for {name} is a bool", hint="give a real number")
     try:
         value = float(raw)
+    except OverflowError:
+        raise InputError(f"value for {name} is too large for float64") from None
     except (TypeError, ValueError):
         raise InputError(f"value for {name} is not a real number: {type(raw).__name__}") from None
     if not math.isfinite(value):
@@ -164,6 +166,10 @@ class Result:
 
     def __str__(self) -> str:
         return self.table()
+
+    def _repr_html_(self) -> str:  # Jupyter: the table and the graph (text only without Graphviz)
+        from ._display import result_html
+        return result_html(self)
 
 
 def evaluate(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,

@@ -97,6 +97,16 @@ def _setup_eval(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _setup_train(p: argparse.ArgumentParser) -> None:
+    from ._train_cli import setup_train
+    setup_train(p)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from ._train_cli import run_train
+    return run_train(args)
+
+
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
@@ -105,7 +115,19 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
               lambda p: _check.setup_check_command(p), lambda a: _check.run_check_command(a)),
     "diff": ("the symbolic partial derivative of the output (SymPy)",
              lambda p: _check.setup_diff_command(p), lambda a: _check.run_diff_command(a)),
+    "train": ("train the lecture's MLP or micrograd's moons classifier", _setup_train, _run_train),
 }
+
+
+def _register_see_commands() -> None:
+    from ._draw import _cmd_graph, _setup_graph
+    from ._exercises import _cmd_worksheet, _setup_worksheet
+    COMMANDS["graph"] = ("draw the Value graph (or the AST) with Graphviz", _setup_graph, _cmd_graph)
+    COMMANDS["worksheet"] = ("write a derivation worksheet (md, html, tex, ipynb), or exercise sheets",
+                             _setup_worksheet, _cmd_worksheet)
+
+
+_register_see_commands()
 
 
 _LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?", re.DOTALL)

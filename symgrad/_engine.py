@@ -3,17 +3,26 @@
 ``Value`` keeps its children in a tuple and its op as a reference to a ``Rule`` row, so
 the forward and the local derivative both come from the rule table. It holds no closure
 over itself: graphs are freed by reference counting alone, never by the cyclic GC.
+
+Speed and memory: a node is one slotted object, a float and a children tuple (about 150
+bytes). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
+float). The backward pass allocates no per-node containers: the topological sort marks
+visited nodes in their own ``grad`` slot (backward resets every reachable grad anyway), and
+the loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
+place, as the fused weighted-sum row (one node per neuron) does.
 """
 
 from __future__ import annotations
 
-from ._errors import InputError
-from ._rules import RULES, Rule
+from typing import Sequence
 
-__all__ = ["Value", "topo_order", "backpropagate"]
+from ._errors import InputError
+from ._rules import FUSED, RULES, Rule
+
+__all__ = ["Value", "topo_order", "backpropagate", "weighted_sum"]
 
 _ADD, _SUB, _MUL, _DIV, _NEG = (RULES[n] for n in ("add", "sub", "mul", "div", "neg"))
-_POW, _POWC = RULES["pow"], RULES["powc"]
+_POW, _POWC, _WSUM = RULES["pow"], RULES["powc"], FUSED["wsum"]
 
 
 class Value:
@@ -23,14 +32,24 @@ class Value:
 
     def __init__(self, data: float, _children: tuple["Value", ...] = (), _op: Rule | None = None,
                  label: str = "") -> None:
-        try:
-            self.data = float(data)
-        except (TypeError, ValueError):
-            raise InputError(f"Value needs a real number, got {type(data).__name__} {data!r:.40}") from None
+        if type(data) is not float:
+            try:
+                data = float(data)
+            except (TypeError, ValueError):
+                raise InputError(f"Value needs a real number, got {type(data).__name__} {data!r:.40}") from None
+        self.data = data
         self.grad = 0.0
         self.label = label
+        if _op is not None and not isinstance(_op, Rule):
+            raise InputError(f"_op must be a row of symgrad.RULES, got {_op!r:.40}",
+                             hint="build op nodes with operators and methods (a * b, a.tanh())")
         self._op = _op
-        self._prev = tuple(_children)
+        self._prev = ()
+        if _children:
+            self._prev = tuple(_children)
+            for kid in self._prev:
+                if not isinstance(kid, Value):
+                    raise InputError("a Value's children must be Values", hint="wrap numbers as Value(x)")
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -39,38 +58,49 @@ class Value:
     # -- arithmetic: each dunder names its rule; derived ops are rows of their own ------
 
     def __add__(self, other: "Value | float") -> "Value":
-        return _apply2(_ADD, self, other)
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(_ADD.forward(self.data, other.data), (self, other), _ADD)
 
     def __radd__(self, other: float) -> "Value":
-        return _apply2(_ADD, other, self)
+        other = Value(other)
+        return _node(_ADD.forward(other.data, self.data), (other, self), _ADD)
 
     def __sub__(self, other: "Value | float") -> "Value":
-        return _apply2(_SUB, self, other)
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(_SUB.forward(self.data, other.data), (self, other), _SUB)
 
     def __rsub__(self, other: float) -> "Value":
-        return _apply2(_SUB, other, self)
+        other = Value(other)
+        return _node(_SUB.forward(other.data, self.data), (other, self), _SUB)
 
     def __mul__(self, other: "Value | float") -> "Value":
-        return _apply2(_MUL, self, other)
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(_MUL.forward(self.data, other.data), (self, other), _MUL)
 
     def __rmul__(self, other: float) -> "Value":
-        return _apply2(_MUL, other, self)
+        other = Value(other)
+        return _node(_MUL.forward(other.data, self.data), (other, self), _MUL)
 
     def __truediv__(self, other: "Value | float") -> "Value":
-        return _apply2(_DIV, self, other)
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(_DIV.forward(self.data, other.data), (self, other), _DIV)
 
     def __rtruediv__(self, other: float) -> "Value":
-        return _apply2(_DIV, other, self)
+        other = Value(other)
+        return _node(_DIV.forward(other.data, self.data), (other, self), _DIV)
 
     def __pow__(self, other: "Value | float") -> "Value":
         # A plain-number exponent is a constant: it gets the power rule, not x^y·ln x.
-        return _apply2(_POW if isinstance(other, Value) else _POWC, self, other)
+        rule = _POW if isinstance(other, Value) else _POWC
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(rule.forward(self.data, other.data), (self, other), rule)
 
     def __rpow__(self, other: float) -> "Value":
-        return _apply2(_POW, other, self)
+        other = Value(other)
+        return _node(_POW.forward(other.data, self.data), (other, self), _POW)
 
     def __neg__(self) -> "Value":
-        return Value(_NEG.forward(self.data), (self,), _NEG)
+        return _node(_NEG.forward(self.data), (self,), _NEG)
 
     def __pos__(self) -> "Value":
         return self
@@ -91,18 +121,25 @@ class Value:
         backpropagate(self)
 
 
-def _as_value(x: "Value | float") -> Value:
-    return x if isinstance(x, Value) else Value(x)
+_new = object.__new__
 
 
-def _apply2(rule: Rule, a: "Value | float", b: "Value | float") -> Value:
-    a, b = _as_value(a), _as_value(b)
-    return Value(rule.forward(a.data, b.data), (a, b), rule)
+def _node(data: float, kids: tuple, op: Rule) -> Value:
+    """An op node. ``data`` is a row's forward output (a float): no checks needed."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v._prev = kids
+    return v
 
 
 def _unary_method(rule: Rule):
+    forward = rule.forward
+
     def method(self: Value) -> Value:
-        return Value(rule.forward(self.data), (self,), rule)
+        return _node(forward(self.data), (self,), rule)
     method.__name__ = rule.name
     method.__doc__ = f"{rule.title}: {rule.text}"
     return method
@@ -114,17 +151,91 @@ for _rule in RULES.values():
         setattr(Value, _rule.name, _unary_method(_rule))
 
 
+def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bias: "Value | float" = 0.0) -> Value:
+    """One node for ``bias + Σ weights[i]·inputs[i]``, as a neuron (or PyTorch's linear) computes it.
+
+    Its children are ``(bias, *weights, *inputs)``; micrograd would build 2n nodes instead.
+    """
+    if len(weights) != len(inputs):
+        raise InputError(f"weighted_sum needs as many inputs as weights, got {len(inputs)} and {len(weights)}")
+    bias = bias if isinstance(bias, Value) else Value(bias)
+    ws = tuple(w if isinstance(w, Value) else Value(w) for w in weights)
+    xs = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
+    return _weighted_sum(bias, ws, xs)
+
+
+_OPEN, _DONE = object(), object()  # visit marks kept in ``grad`` while sorting
+
+
+def _mark_topo(root: Value, saved: list | None = None) -> list[Value]:
+    """Reachable nodes, children first; leaves every reachable ``grad`` set to the _DONE mark.
+
+    Iterative depth-first search, so a million-node chain needs no recursion. A node can be
+    on the stack more than once (pushed by two parents); only its first pop expands it.
+    ``saved``, if given, receives (node, grad) for each node as it is first reached.
+    """
+    order: list[Value] = []
+    stack = [root]
+    push, pop, emit = stack.append, stack.pop, order.append
+    open_, done = _OPEN, _DONE
+    while stack:
+        node = pop()
+        mark = node.grad
+        if mark is open_:          # second pop: every child is emitted
+            node.grad = done
+            emit(node)
+        elif mark is not done:     # first pop: expand
+            if saved is not None:
+                saved.append((node, mark))
+            node.grad = open_
+            push(node)
+            kids = node._prev
+            for i in range(len(kids) - 1, -1, -1):
+                kid = kids[i]
+                g = kid.grad
+                if g is not open_ and g is not done:
+                    push(kid)
+    return order
+
+
+def _clear_marks(root: Value) -> None:
+    """After an interrupted sort: set every mark left in a reachable grad back to 0."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        mark = getattr(node, "grad", None)
+        if mark is _OPEN or mark is _DONE:
+            node.grad = 0.0
+            stack.extend(node._prev)
+
+
 def backpropagate(root: Value) -> list[Value]:
     """Reset, then fill every reachable grad; return the topological order it used."""
-    topo = topo_order(root)
+    try:
+        topo = _mark_topo(root)
+    except BaseException:  # MemoryError, KeyboardInterrupt: never leave marks in grads
+        _clear_marks(root)
+        raise
     for node in topo:
         node.grad = 0.0
     root.grad = 1.0
     for node in reversed(topo):
         op = node._op
-        if op is not None:
-            kids = node._prev
-            g = node.grad
+        if op is None:
+            continue
+        kids = node._prev
+        g = node.grad
+        if op.accumulate is not None:
+            op.accumulate(kids, g)
+        elif len(kids) == 2:
+            a, b = kids
+            da, db = op.local(a.data, b.data, node.data)
+            a.grad += da * g
+            b.grad += db * g
+        elif len(kids) == 1:
+            a = kids[0]
+            a.grad += op.local(a.data, node.data)[0] * g
+        else:
             for kid, d in zip(kids, op.local(*[k.data for k in kids], node.data)):
                 kid.grad += d * g
     return topo
@@ -133,20 +244,21 @@ def backpropagate(root: Value) -> list[Value]:
 def topo_order(root: Value) -> list[Value]:
     """Nodes reachable from ``root``, children before parents, in a deterministic order.
 
-    Iterative depth-first search, so a million-node chain needs no recursion.
+    Grads are left as they were (the sort borrows the ``grad`` slot as its visit mark).
     """
-    order: list[Value] = []
-    seen: set[int] = set()  # ids are only used here, never shown
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((kid, False) for kid in reversed(node._prev) if id(kid) not in seen)
-    return order
+    saved: list[tuple[Value, float]] = []
+    try:
+        return _mark_topo(root, saved)
+    finally:
+        for node, grad in saved:
+            node.grad = grad
 
+
+def _weighted_sum(bias: Value, ws: tuple, xs: tuple) -> Value:
+    """``weighted_sum`` without input checks, for symgrad.nn (all Values, equal lengths)."""
+    return _node(_WSUM.forward(bias.data, *[w.data for w in ws], *[x.data for x in xs]), (bias, *ws, *xs), _WSUM)
+
+
+def _apply1(rule: Rule, x: Value) -> Value:
+    """A one-argument row applied to a Value (what ``x.tanh()`` does, by row)."""
+    return _node(rule.forward(x.data), (x,), rule)

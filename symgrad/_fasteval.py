@@ -115,15 +115,7 @@ def compile_expr(expr: sp.Basic):
             elif op is _TREE:
                 vals.append(evaluate(arg, env))
             else:
-                try:
-                    v = op(*[vals[i] for i in arg])
-                except OverflowError:
-                    raise SymbolicDomain(f"{_NAMES[op]} overflows float64 here") from None
-                except (ValueError, ZeroDivisionError) as err:
-                    raise SymbolicDomain(f"{_NAMES[op]} is undefined here ({err})") from None
-                if not math.isfinite(v):
-                    raise SymbolicDomain(f"{_NAMES[op]} is not finite here")
-                vals.append(v)
+                vals.append(_apply(op, [vals[i] for i in arg], _NAMES[op]))
         return vals[-1]
     return run
 
@@ -211,13 +203,18 @@ def _step(node, memo: dict, env: Mapping) -> "sp.Basic | None":
     if relation is not None:
         memo[node] = relation(*args)
         return None
+    memo[node] = _apply(func, args, node.func.__name__)
+    return None
+
+
+def _apply(func, args: list, name: str) -> float:
+    """func(*args) as a finite float, or SymbolicDomain naming the function."""
     try:
         value = func(*args)
     except OverflowError:
-        raise SymbolicDomain(f"{node.func.__name__} overflows float64 here") from None
+        raise SymbolicDomain(f"{name} overflows float64 here") from None
     except (ValueError, ZeroDivisionError) as err:
-        raise SymbolicDomain(f"{node.func.__name__} is undefined here ({err})") from None
+        raise SymbolicDomain(f"{name} is undefined here ({err})") from None
     if not math.isfinite(value):
-        raise SymbolicDomain(f"{node.func.__name__} is not finite here")
-    memo[node] = value
-    return None
+        raise SymbolicDomain(f"{name} is not finite here")
+    return value

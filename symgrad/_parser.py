@@ -41,11 +41,34 @@ def grammar_path() -> Path:
     raise FileNotFoundError("symgrad's grammar file symgrad.lark is missing from the installation")
 
 
+# A frozen dataclass's __init__ sets each field through object.__setattr__; the parser makes
+# a node and a span per token, so it fills their slots directly: the same objects, 2x faster.
+_new = object.__new__
+_line, _column, _end_line, _end_column = (Span.__dict__[f].__set__ for f in ("line", "column", "end_line",
+                                                                               "end_column"))
+_op_rule, _op_args, _op_span = (Op.__dict__[f].__set__ for f in ("rule", "args", "span"))
+_var_name, _var_span = Var.__dict__["name"].__set__, Var.__dict__["span"].__set__
+
+
 def _span(first, last=None) -> Span:
     """A span from a token or node ``first`` to a token or node ``last``."""
     a = first if isinstance(first, Token) else first.span
     b = a if last is None else (last if isinstance(last, Token) else last.span)
-    return Span(a.line, a.column, b.end_line, b.end_column)
+    span = _new(Span)
+    _line(span, a.line), _column(span, a.column), _end_line(span, b.end_line), _end_column(span, b.end_column)
+    return span
+
+
+def _make_op(rule: str, args: tuple, span: Span) -> Op:
+    node = _new(Op)
+    _op_rule(node, rule), _op_args(node, args), _op_span(node, span)
+    return node
+
+
+def _make_var(name: str, span: Span) -> Var:
+    node = _new(Var)
+    _var_name(node, name), _var_span(node, span)
+    return node
 
 
 @v_args(inline=True)
@@ -56,6 +79,8 @@ class ToAst(Transformer):
         self.source, self.limits = source, limits
         self.depth: dict[int, int] = {}  # node id -> nesting depth; ids live only during the parse
         self.nodes = 0
+        self.reads: list[Var] = []  # every Var in source order, so names resolve without a walk
+        self.marks: list[int] = []  # len(reads) after each assignment
 
     # -- leaves --------------------------------------------------------------------------
     def number(self, tok: Token) -> Num:
@@ -68,7 +93,11 @@ class ToAst(Transformer):
 
     def name(self, tok: Token) -> Var | Const:
         self._check_length(tok, "max_name_length", "name")
-        node = Const(str(tok), _span(tok)) if tok in CONSTANTS else Var(str(tok), _span(tok))
+        if tok in CONSTANTS:
+            node = Const(str(tok), _span(tok))
+        else:
+            node = _make_var(str(tok), _span(tok))
+            self.reads.append(node)
         return self._count(node)
 
     # -- operators -----------------------------------------------------------------------
@@ -102,6 +131,7 @@ class ToAst(Transformer):
             kind = "the constant" if name in CONSTANTS else "the function"
             raise ParseError(f"cannot assign to {name}: it is {kind} {name}", source=self.source,
                              line=name.line, column=name.column, hint="choose another name")
+        self.marks.append(len(self.reads))
         return Assign(str(name), expr, _span(name, expr))
 
     def start(self, *statements) -> list:
@@ -109,7 +139,7 @@ class ToAst(Transformer):
 
     # -- helpers -------------------------------------------------------------------------
     def _op(self, rule: str, args: tuple, first, last) -> Op:
-        node = Op(rule, args, _span(first, last))
+        node = _make_op(rule, args, _span(first, last))
         self.depth[id(node)] = _nest_depth(node, self.depth, self.limits)
         return self._count(node)
 
@@ -190,9 +220,11 @@ def _parser() -> tuple[lark.Lark, ToAst, NestingGuard]:
 
 def _nest_depth(node: Op, depth: dict[int, int], limits: Limits) -> int:
     """Depth of ``node`` from its arguments' depths (keyed by id, only while one walk runs)."""
-    group = _FLAT.get(node.rule)
-    d = 1 + max(depth.get(id(a), 1) - (group is not None and _FLAT.get(getattr(a, "rule", "")) == group)
-                for a in node.args)
+    group, depth_of, d = _FLAT.get(node.rule), depth.get, 0
+    for a in node.args:  # a flat chain (x + y - z) keeps one level, as SymPy flattens it
+        k = depth_of(id(a), 1) - (group is not None and _FLAT.get(getattr(a, "rule", "")) == group)
+        d = k if k > d else d
+    d += 1
     if d > limits.max_depth:
         span = node.span
         raise LimitError(f"expression nested more than {limits.max_depth} deep", limit="max_depth",
@@ -270,14 +302,16 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
             raise err.orig_exc from None
         raise
     finally:
-        transformer.depth = {}
+        found, marks = transformer.reads, [0] + transformer.marks + [len(transformer.reads)]
+        transformer.depth, transformer.reads, transformer.marks = {}, [], []
     if not statements:
         raise ParseError("the program is empty", hint="write an expression such as x*y + 1")
     _check_statements(len(statements), limits)
-    return Program(tuple(statements), _resolve(statements, text), text, limits)
+    reads = [found[a:b] for a, b in zip(marks, marks[1:])]  # per statement; a bare one is last
+    return Program(tuple(statements), _resolve(statements, text, reads), text, limits)
 
 
-def _resolve(statements: list[Assign], source: str) -> tuple[str, ...]:
+def _resolve(statements: list[Assign], source: str, reads: list[list[Var]] | None = None) -> tuple[str, ...]:
     """Check the naming rules; return the inputs in first-appearance order."""
     assigned: dict[str, Assign] = {}
     for i, stmt in enumerate(statements):
@@ -294,9 +328,11 @@ def _resolve(statements: list[Assign], source: str) -> tuple[str, ...]:
             assigned[stmt.name] = stmt
     inputs: dict[str, None] = {}
     defined: set[str] = set()
-    for stmt in statements:
-        for node in postorder(stmt.expr):
-            if isinstance(node, Var) and node.name not in defined:
+    if reads is None:
+        reads = [[n for n in postorder(stmt.expr) if isinstance(n, Var)] for stmt in statements]
+    for stmt, read in zip(statements, reads):
+        for node in read:
+            if node.name not in defined:
                 if node.name in assigned:
                     later = assigned[node.name].span
                     raise UnboundNameError(

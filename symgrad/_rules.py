@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from ._errors import DomainError, NumericError
 
-__all__ = ["Rule", "RULES", "FUNCTIONS", "rule"]
+__all__ = ["Rule", "RULES", "FUSED", "FUNCTIONS", "rule"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +36,16 @@ class Rule:
     symbol: str = ""                            # operator in text and graphs
     prec: int = 9                               # binding strength for printers
     kink: bool = False                          # not differentiable at argument 0; derivative 0 there by convention
+    # Code generation (symgrad.compile): Python expressions for the forward, then the local
+    # derivative per argument, over the atoms {0}, {1} and {out}. They may name ``math``, ``_np``
+    # (numpy) and this module's helpers, and must raise (py) or give a non-finite value (np)
+    # outside the domain. Empty: the generated code calls ``forward``/``local`` instead.
+    py: tuple[str, ...] = ()                    # for float scalars
+    np: tuple[str, ...] = ()                    # for numpy arrays (batch evaluation)
+    # Optional fast path for the engine: accumulate(children, grad) adds each child's
+    # d(output)/d(child)·grad to child.grad in place (same numbers as ``local``).
+    accumulate: Callable[..., None] | None = None
+    variadic: bool = False                      # takes ``arity`` or more arguments (see the row)
 
     def __repr__(self) -> str:
         return f"Rule({self.name!r})"
@@ -134,8 +144,35 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def _wsum(b: float, *wx: float) -> float:
+    n = len(wx) >> 1
+    return sum(map(operator.mul, wx[:n], wx[n:]), b)  # b + w1·x1 + w2·x2 + …, in that order
+
+
+def _wsum_local(b: float, *wx_out: float) -> tuple[float, ...]:
+    wx = wx_out[:-1]
+    n = len(wx) >> 1
+    return (1.0, *wx[n:], *wx[:n])
+
+
+def _wsum_accumulate(kids: tuple, g: float) -> None:
+    n = len(kids) >> 1
+    kids[0].grad += g
+    for i in range(1, n + 1):
+        w, x = kids[i], kids[i + n]
+        w.grad += x.data * g
+        x.grad += w.data * g
+
+
 def _sign(x: float) -> float:
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0  # abs'(0) = 0, as PyTorch
+
+
+def _sigmoid_np(x):
+    """_sigmoid for numpy arrays: the same two branches, so it never overflows."""
+    import numpy as np
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
 # --- the table -------------------------------------------------------------------------
@@ -144,66 +181,108 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("add", 2, operator.add, lambda a, b, out: (1.0, 1.0),
          lambda sp, a, b: a + b, "{0} + {1}",
          "sum rule", "∂(u + v)/∂u = 1 and ∂(u + v)/∂v = 1", ("1", "1"),
-         kind="infix", symbol="+", prec=1),
+         kind="infix", symbol="+", prec=1,
+         py=("{0} + {1}", "1.0", "1.0"), np=("{0} + {1}", "1.0", "1.0")),
     Rule("sub", 2, operator.sub, lambda a, b, out: (1.0, -1.0),
          lambda sp, a, b: a - b, "{0} - {1}",
          "difference rule", "∂(u − v)/∂u = 1 and ∂(u − v)/∂v = −1", ("1", "-1"),
-         kind="infix", symbol="-", prec=1),
+         kind="infix", symbol="-", prec=1,
+         py=("{0} - {1}", "1.0", "-1.0"), np=("{0} - {1}", "1.0", "-1.0")),
     Rule("mul", 2, operator.mul, lambda a, b, out: (b, a),
          lambda sp, a, b: a * b, r"{0} \cdot {1}",
          "product rule", "∂(u·v)/∂u = v and ∂(u·v)/∂v = u", ("{1}", "{0}"),
-         kind="infix", symbol="*", prec=2),
+         kind="infix", symbol="*", prec=2,
+         py=("{0} * {1}", "{1}", "{0}"), np=("{0} * {1}", "{1}", "{0}")),
     Rule("div", 2, _div, lambda a, b, out: (1.0 / b, -out / b),
          lambda sp, a, b: a / b, r"\frac{{{0}}}{{{1}}}",
          "quotient rule", "∂(u/v)/∂u = 1/v and ∂(u/v)/∂v = −u/v²",
          (r"\frac{{1}}{{{1}}}", r"-\frac{{{0}}}{{{1}^{{2}}}}"),
-         kind="infix", symbol="/", prec=2),
+         kind="infix", symbol="/", prec=2,
+         py=("{0} / {1}", "1.0 / {1}", "-{out} / {1}"), np=("{0} / {1}", "1.0 / {1}", "-{out} / {1}")),
     Rule("neg", 1, operator.neg, lambda a, out: (-1.0,),
          lambda sp, a: -a, "-{0}",
          "negation rule", "d(−u)/du = −1", ("-1",),
-         kind="prefix", symbol="-", prec=3),
+         kind="prefix", symbol="-", prec=3,
+         py=("-{0}", "-1.0"), np=("-{0}", "-1.0")),
     # Constant exponent (x^2, x^(1/3)): the exponent gets no gradient.
     Rule("powc", 2, _powc, _powc_local,
          lambda sp, a, b: a ** b, "{0}^{{{1}}}",
          "power rule", "d(uⁿ)/du = n·uⁿ⁻¹ for a constant n", (r"{1} \cdot {0}^{{{1} - 1}}", "0"),
-         kind="infix", symbol="**", prec=4),
+         kind="infix", symbol="**", prec=4,
+         py=("math.pow({0}, {1})", "({1} * {out} / {0} if {0} else _powc_dx({0}, {1}, {out}))", "0.0"),
+         np=("_np.power({0}, {1})", "_np.where({0} != 0.0, {1} * {out} / {0}, _powc_dx(0.0, {1}, 0.0))", "0.0")),
     # Variable exponent (2^x, x^y): needs a positive base for d/dy = x^y·ln x.
     Rule("pow", 2, _pow, _pow_local,
          lambda sp, a, b: a ** b, "{0}^{{{1}}}",
          "general power rule", "∂(u^v)/∂u = v·u^(v−1) and ∂(u^v)/∂v = u^v·ln u",
          (r"{1} \cdot {0}^{{{1} - 1}}", r"{out} \cdot \ln {0}"),
-         kind="infix", symbol="**", prec=4),
+         kind="infix", symbol="**", prec=4,
+         np=("_np.where(({0} > 0.0) | (({0} == 0.0) & ({1} > 0.0)), _np.power({0}, {1}), _np.nan)",
+             "_np.where({0} != 0.0, {1} * {out} / {0}, _np.where({1} == 1.0, 1.0, "
+             "_np.where(({1} > 1.0) | ({1} == 0.0), 0.0, _np.inf)))",
+             "_np.where({0} > 0.0, {out} * _np.log({0}), 0.0)")),
     Rule("exp", 1, _exp, lambda x, out: (out,),
          lambda sp, x: sp.exp(x), r"e^{{{0}}}",
-         "exp rule", "d(eᵘ)/du = eᵘ", ("{out}",)),
+         "exp rule", "d(eᵘ)/du = eᵘ", ("{out}",),
+         py=("math.exp({0})", "{out}"),
+         np=("_np.exp({0})", "{out}")),
     Rule("log", 1, _log, lambda x, out: (1.0 / x,),
          lambda sp, x: sp.log(x), r"\ln\left({0}\right)",
-         "log rule", "d(ln u)/du = 1/u", (r"\frac{{1}}{{{0}}}",)),
+         "log rule", "d(ln u)/du = 1/u", (r"\frac{{1}}{{{0}}}",),
+         py=("math.log({0})", "1.0 / {0}"),
+         np=("_np.log({0})", "1.0 / {0}")),
     Rule("tanh", 1, math.tanh, lambda x, out: (_tanh_slope(x),),
          lambda sp, x: sp.tanh(x), r"\tanh\left({0}\right)",
-         "tanh rule", "d(tanh u)/du = 1 − tanh²(u)", ("1 - {out}^{{2}}",)),
+         "tanh rule", "d(tanh u)/du = 1 − tanh²(u)", ("1 - {out}^{{2}}",),
+         py=("math.tanh({0})", "1.0 - {out} * {out}"),
+         np=("_np.tanh({0})", "1.0 - {out} * {out}")),
     Rule("sigmoid", 1, _sigmoid, lambda x, out: (_sigmoid(x) * _sigmoid(-x),),
          lambda sp, x: 1 / (1 + sp.exp(-x)), r"\sigma\left({0}\right)",
-         "sigmoid rule", "d(σ(u))/du = σ(u)·(1 − σ(u))", (r"{out} \cdot \left(1 - {out}\right)",)),
+         "sigmoid rule", "d(σ(u))/du = σ(u)·(1 − σ(u))", (r"{out} \cdot \left(1 - {out}\right)",),
+         py=("_sigmoid({0})", "{out} * (1.0 - {out})"),
+         np=("_sigmoid_np({0})", "{out} * (1.0 - {out})")),
     Rule("relu", 1, lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if x > 0.0 else 0.0,),
          lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), r"\operatorname{{relu}}\left({0}\right)",
          "relu rule", "d(relu u)/du = 1 if u > 0, else 0 (0 at the kink u = 0)",
-         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",), kink=True),
+         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",), kink=True,
+         py=("({0} if {0} > 0.0 else 0.0)", "(1.0 if {0} > 0.0 else 0.0)"),
+         np=("_np.where({0} > 0.0, {0}, 0.0)", "_np.where({0} > 0.0, 1.0, 0.0)")),
     Rule("sin", 1, math.sin, lambda x, out: (math.cos(x),),
          lambda sp, x: sp.sin(x), r"\sin\left({0}\right)",
-         "sine rule", "d(sin u)/du = cos u", (r"\cos\left({0}\right)",)),
+         "sine rule", "d(sin u)/du = cos u", (r"\cos\left({0}\right)",),
+         py=("math.sin({0})", "math.cos({0})"),
+         np=("_np.sin({0})", "_np.cos({0})")),
     Rule("cos", 1, math.cos, lambda x, out: (-math.sin(x),),
          lambda sp, x: sp.cos(x), r"\cos\left({0}\right)",
-         "cosine rule", "d(cos u)/du = −sin u", (r"-\sin\left({0}\right)",)),
+         "cosine rule", "d(cos u)/du = −sin u", (r"-\sin\left({0}\right)",),
+         py=("math.cos({0})", "-math.sin({0})"),
+         np=("_np.cos({0})", "-_np.sin({0})")),
     Rule("sqrt", 1, _sqrt, lambda x, out: (0.5 / out if out else math.inf,),
          lambda sp, x: sp.sqrt(x), r"\sqrt{{{0}}}",
-         "square-root rule", "d(√u)/du = 1/(2√u), infinite at u = 0", (r"\frac{{1}}{{2 {out}}}",)),
+         "square-root rule", "d(√u)/du = 1/(2√u), infinite at u = 0", (r"\frac{{1}}{{2 {out}}}",),
+         py=("math.sqrt({0})", "0.5 / {out}"),
+         np=("_np.sqrt({0})", "0.5 / {out}")),
     Rule("abs", 1, abs, lambda x, out: (_sign(x),),
          lambda sp, x: sp.Abs(x), r"\left|{0}\right|",
-         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",), kink=True),
+         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",),
+         kink=True, py=("abs({0})", "_sign({0})"),
+         np=("_np.abs({0})", "_np.sign({0})")),
     Rule("softplus", 1, _softplus, lambda x, out: (_sigmoid(x),),
          lambda sp, x: sp.log(1 + sp.exp(x)), r"\operatorname{{softplus}}\left({0}\right)",
-         "softplus rule", "d(softplus u)/du = σ(u)", (r"\sigma\left({0}\right)",)),
+         "softplus rule", "d(softplus u)/du = σ(u)", (r"\sigma\left({0}\right)",),
+         py=("_softplus({0})", "_sigmoid({0})"),
+         np=("_np.maximum({0}, 0.0) + _np.log1p(_np.exp(-_np.abs({0})))", "_sigmoid_np({0})")),
+)}
+
+# Fused rows: built by symgrad.nn and the engine, never by the parser, so they live in their
+# own table, outside RULES (the language's primitives). ``wsum`` takes (b, w1, …, wn, x1, …, xn);
+# its ``dlatex`` is for (b, wᵢ, xᵢ).
+FUSED: dict[str, Rule] = {r.name: r for r in (
+    Rule("wsum", 3, _wsum, _wsum_local,
+         lambda sp, b, *wx: b + sp.Add(*[w * x for w, x in zip(wx[:len(wx) // 2], wx[len(wx) // 2:])]),
+         r"{0} + \sum_{{i}} w_i x_i",
+         "weighted-sum rule", "∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ", ("1", "x_i", "w_i"),
+         kind="fused", symbol="Σwx+b", prec=1, accumulate=_wsum_accumulate, variadic=True),
 )}
 
 FUNCTIONS: dict[str, Rule] = {name: r for name, r in RULES.items() if r.kind == "call"}

@@ -21,6 +21,8 @@ exponential tree and the clock is checked between SymPy steps.
 
 from __future__ import annotations
 
+import ctypes
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
@@ -28,7 +30,7 @@ from typing import Callable, Mapping
 import sympy as sp
 
 from ._ast import Const, Expr, Num, Op, Program, Var, children, postorder
-from ._errors import CheckError, InputError
+from ._errors import CheckError, InputError, SymgradError
 from ._fasteval import compile_expr
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
@@ -136,8 +138,12 @@ class Partials:
 
     def tick(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise CheckError("the symbolic stage ran over its time budget",
-                             hint="raise it with Limits(symbolic_budget=...) or --limit symbolic_budget=S")
+            raise CheckError("the symbolic stage ran over its time budget", hint=_RAISE_BUDGET)
+
+    def sympy_step(self, fn: Callable, *args):
+        """One SymPy call, bounded by the deadline (see ``bounded``)."""
+        self.tick()
+        return bounded(fn, *args, deadline=self.deadline)
 
     def level(self, name: str) -> int:
         """Statements after this index are substituted when differentiating w.r.t. name."""
@@ -227,8 +233,8 @@ class Partials:
         shape = self._shape(term, level)
         if i not in shape.derivs:
             self.tick()
-            shape.derivs[i] = sp.diff(shape.expr, _canon(i))
-            shape.compiled[i] = compile_expr(shape.derivs[i])
+            shape.derivs[i] = self.sympy_step(sp.diff, shape.expr, _canon(i))
+            shape.compiled[i] = self.sympy_step(compile_expr, shape.derivs[i])
         return shape.derivs[i], shape.compiled[i]
 
     def _shape(self, term: _Term, level: int) -> _Shape:
@@ -246,8 +252,8 @@ class Partials:
                 if id(node) in term.fixed or node.value == 0.0:
                     return _number(node.value)
                 return _param(next(count), node.value)
-            shape = self.shapes[term.key] = _Shape(to_sympy_expr(term.node, slot.__getitem__,
-                                                                 self._kids_of(level), number))
+            shape = self.shapes[term.key] = _Shape(self.sympy_step(
+                to_sympy_expr, term.node, slot.__getitem__, self._kids_of(level), number))
         return shape
 
     def pieces(self, name: str) -> list[tuple[_Term, sp.Expr, Callable]]:
@@ -263,7 +269,7 @@ class Partials:
             self.tick()
             back = {_canon(j): symbol(n) for j, n in enumerate(term.names)}
             back.update({_param(k, v): _number(v) for k, v in enumerate(term.params)})
-            parts.append(term.sign * deriv.xreplace(back))
+            parts.append(term.sign * self.sympy_step(deriv.xreplace, back))
         return sp.Add(*parts)
 
     def value(self, name: str, values: Mapping[str, float]) -> float:
@@ -283,7 +289,7 @@ class Partials:
             shape = self._shape(term, -1)
             if shape.run is None:
                 self.tick()
-                shape.run = compile_expr(shape.expr)
+                shape.run = self.sympy_step(compile_expr, shape.expr)
             total += term.sign * shape.run(_env(term, point))
         return total
 
@@ -309,7 +315,12 @@ def diff(program: "Program | str", name: str, *, simplify: bool = False,
         raise InputError(f"the name to differentiate by is text, got {type(name).__name__}")
     partials = Partials(prog, time.monotonic() + limits.symbolic_budget)
     expr = partials.expr(name)
-    return display_form(expr) if simplify else expr
+    if simplify:
+        try:
+            return partials.sympy_step(display_form, expr)
+        except CheckError:
+            return expr       # simplifying is optional: out of budget, show the derivative as it is
+    return expr
 
 
 def display_form(expr: sp.Expr) -> sp.Expr:
@@ -319,3 +330,47 @@ def display_form(expr: sp.Expr) -> sp.Expr:
         return expr
     simpler = sp.simplify(expr)
     return simpler if sp.count_ops(simpler) <= sp.count_ops(expr) else expr
+
+
+class _Stopped(Exception):
+    """Raised inside a SymPy step that ran past the deadline."""
+
+
+_RAISE_BUDGET = "raise it with Limits(symbolic_budget=...) or --limit symbolic_budget=S"
+
+
+def bounded(fn: Callable, *args, deadline: float | None):
+    """``fn(*args)`` for a SymPy step that must not outlive the deadline.
+
+    SymPy has no timeout, so the step runs in a daemon thread and we wait at most until
+    the deadline. A step that overruns is stopped (an exception is raised inside the
+    thread at its next bytecode; SymPy is pure Python) and reported as CheckError, so a
+    check never hangs and leaves no work running behind it.
+    SymPy's own failures (RecursionError on very deep nesting) become CheckError too.
+    """
+    box: dict = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as err:  # handed to the caller below
+            box["error"] = err
+
+    if deadline is None:
+        work()
+    else:
+        worker = threading.Thread(target=work, name="symgrad-sympy", daemon=True)
+        worker.start()
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Stopped))
+            raise CheckError("SymPy did not finish within the symbolic time budget", hint=_RAISE_BUDGET)
+    err = box.get("error")
+    if err is None:
+        return box["value"]
+    if isinstance(err, SymgradError):
+        raise err
+    if isinstance(err, RecursionError):
+        raise CheckError("the expression is nested too deeply for SymPy",
+                         hint="check a smaller piece, or compare backprop with finite differences") from None
+    raise CheckError(f"SymPy failed on this expression ({type(err).__name__}: {str(err)[:80]})") from None

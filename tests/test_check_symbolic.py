@@ -1,6 +1,8 @@
 """The SymPy side on its own: building, structure sharing, the float evaluator."""
 
 import math
+import threading
+import time
 
 import pytest
 import sympy as sp
@@ -59,3 +61,31 @@ def test_compiled_and_tree_evaluators_agree_with_evalf():
 def test_unknown_sympy_function_is_a_check_error():
     with pytest.raises(CheckError):
         evaluate(sp.gamma(x), {x: 1.0})
+
+
+def test_a_sympy_step_past_the_deadline_is_stopped_not_waited_for():
+    text = "x"
+    for _ in range(150):
+        text = f"tanh({text})"
+    start = time.monotonic()
+    report = sg.check(text, x=0.5, limits=sg.Limits(symbolic_budget=0.5, max_depth=200))
+    assert time.monotonic() - start < 0.5 + 10.0       # the budget plus a margin for a busy machine
+    assert report.summary == {"skipped (symbolic budget)": 1}
+    # over the time budget, or SymPy's own recursion limit if it comes first
+    assert "time budget" in report.rows[0].note or "nested too deeply" in report.rows[0].note
+    for _ in range(100):          # the stopped step exits at its next bytecode
+        if not [t for t in threading.enumerate() if t.name == "symgrad-sympy"]:
+            break
+        time.sleep(0.05)
+    assert [t for t in threading.enumerate() if t.name == "symgrad-sympy"] == []
+
+
+def test_sympy_failures_become_check_errors():
+    from symgrad._symbolic import bounded
+
+    def deep(n):
+        return deep(n + 1)
+    with pytest.raises(CheckError, match="nested too deeply"):
+        bounded(deep, 0, deadline=time.monotonic() + 30)
+    with pytest.raises(CheckError, match="SymPy failed"):
+        bounded(lambda: 1 / 0, deadline=None)

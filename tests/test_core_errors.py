@@ -78,6 +78,7 @@ def test_missing_inputs_are_all_named():
     ({"x": float("inf"), "y": 1}, "not a finite number"),
     ({"x": None, "y": 1}, "not a real number"),
     ({"x": True, "y": 1}, "bool"),
+    ({"x": 10**400, "y": 1}, "too large"),
 ])
 def test_bad_values(values, fragment):
     with pytest.raises(sg.InputError) as info:

@@ -1,6 +1,7 @@
 """The built wheel carries the grammar and works from a fresh virtual environment."""
 
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -13,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_wheel_installs_into_fresh_venv_and_runs_outside_the_repo(tmp_path):
+    clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # import the wheel, not a checkout
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
                    check=True, capture_output=True, timeout=600)
@@ -30,7 +32,7 @@ def test_wheel_installs_into_fresh_venv_and_runs_outside_the_repo(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run([str(python), "-c", "import symgrad; print(symgrad.__file__)"], cwd=elsewhere,
-                           check=True, capture_output=True, text=True).stdout
+                           check=True, capture_output=True, text=True, env=clean_env).stdout
     assert str(env_dir) in where
     proc = subprocess.run([str(env_dir / "bin" / "symgrad"), "grad", "e = a*b; d = e + c; L = d*f",
                            "--at", "a=2", "b=-3", "c=10", "f=-2", "--json"],

@@ -1,0 +1,121 @@
+"""Exercise sheets for a class: seeded random in-domain points, a sheet and a key for each.
+
+Also the ``symgrad worksheet`` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+from typing import Any, Mapping
+
+from ._errors import InputError, NumericError, SymgradError
+
+__all__ = ["random_point", "write_sheets"]
+
+TRIES = 200
+
+
+def random_point(program: Any, rng: random.Random, fixed: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """A point where the program and its gradients are defined: inputs uniform in [-3, 3], one decimal.
+
+    Points where evaluation or backprop fails (log of a negative, 1/0, a kink's infinite slope)
+    are drawn again, up to a bound.
+    """
+    from ._backprop import backprop
+    fixed = dict(fixed or {})
+    for _ in range(TRIES):
+        point = {name: fixed[name] if name in fixed else round(rng.uniform(-3.0, 3.0), 1)
+                 for name in program.inputs}
+        try:
+            backprop(program, point)
+        except NumericError:
+            continue
+        return point
+    raise InputError(f"no point in the domain found in {TRIES} random tries",
+                     hint="give the values with --at")
+
+
+def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
+                 fixed: Mapping[str, Any] | None = None, progress: bool = True, **kw: Any) -> list[str]:
+    """Write ``count`` exercise sheets and their answer keys next to ``path``; return the file names."""
+    from tqdm import tqdm
+    from ._sheets import render_worksheet
+    from ._worksheet import blanked, build_worksheet
+    rng = random.Random(seed)
+    stem, suffix = os.path.splitext(path)
+    written = []
+    width = len(str(count))
+    for k in tqdm(range(1, count + 1), desc="worksheets", unit="sheet", disable=not progress, file=sys.stderr):
+        point = random_point(program, rng, fixed)
+        key = build_worksheet(program, point, **kw)
+        sheet = blanked(key)
+        name = f"{stem}-{k:0{width}d}"
+        written += [_write(f"{name}{suffix}", render_worksheet(sheet, fmt)),
+                    _write(f"{name}-key{suffix}", render_worksheet(key, fmt))]
+    return written
+
+
+def _write(path: str, text: str) -> str:
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from None
+    return path
+
+
+def _setup_worksheet(p: argparse.ArgumentParser) -> None:
+    from ._cli import program_arguments
+    from ._sheets import RENDERERS
+    program_arguments(p)
+    p.add_argument("-o", "--output", help="output file; the format comes from its suffix (.md .html .tex .ipynb)")
+    p.add_argument("--format", choices=tuple(RENDERERS), help="output format (default: from -o, else md)")
+    p.add_argument("--exercise", action="store_true",
+                   help="blank what a student fills in, and write the answer key to NAME-key.SUFFIX")
+    p.add_argument("--count", type=int, help="write N exercise sheets with keys at seeded random points")
+    p.add_argument("--seed", type=int, default=0, help="random seed for --count (default 0)")
+    p.add_argument("--plot", metavar="INPUT", help="the input to plot the output along (default: the first)")
+
+
+def _cmd_worksheet(args: argparse.Namespace) -> int:
+    from ._cli import limits_of, read_point, read_program
+    from ._parser import parse
+    from ._sheets import RENDERERS, render_worksheet
+    from ._worksheet import build_worksheet
+    fmt = args.format
+    if fmt is None and args.output:
+        fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
+        if fmt not in RENDERERS:
+            raise InputError(f"cannot tell the format from {args.output!r:.60}",
+                             hint="use a suffix .md .html .tex .ipynb, or --format")
+    fmt = fmt or "md"
+    program = parse(read_program(args), limits=limits_of(args))
+    point = read_point(args.at)
+    if args.count is not None:
+        if args.count < 1 or not args.output:
+            raise InputError("--count needs N >= 1 and -o FILE", hint="write --count 30 --seed 1 -o sheet.html")
+        for path in write_sheets(program, args.output, count=args.count, seed=args.seed, fmt=fmt,
+                                 fixed=point, plot_input=args.plot):
+            print(path)
+        return 0
+    key = build_worksheet(program, point, plot_input=args.plot)
+    if not args.exercise:
+        _emit(args.output, render_worksheet(key, fmt))
+        return 0
+    if not args.output:
+        raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
+    from ._worksheet import blanked
+    stem, suffix = os.path.splitext(args.output)
+    _emit(args.output, render_worksheet(blanked(key), fmt))
+    _emit(f"{stem}-key{suffix}", render_worksheet(key, fmt))
+    return 0
+
+
+def _emit(path: str | None, text: str) -> None:
+    if path:
+        print(_write(path, text))
+    else:
+        sys.stdout.write(text)

@@ -1,0 +1,77 @@
+"""The lecture neuron's HTML worksheet in real headless Chromium: rendered, offline, no errors."""
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+import symgrad as sg
+
+NEURON = "n = x1*w1 + x2*w2 + b; o = tanh(n)"
+POINT = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium, from scripts/install-system-deps.sh
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def page_report(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "neuron.html"
+    path.write_text(sg.worksheet(NEURON, POINT, format="html"), encoding="utf-8")
+    url = path.as_uri()
+    requests, console, errors = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: console.append((m.type, m.text)))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("**/*", lambda route: route.continue_() if route.request.url == url else route.abort())
+        page.goto(url, wait_until="load")
+        facts = page.evaluate("""() => {
+            const box = e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
+            const graph = document.querySelector('#graph-figure svg');
+            const plot = document.querySelector('#plot-figure svg');
+            const frac = document.querySelector('td math mfrac, li math mfrac');
+            const mi = document.querySelector('math mi');
+            const texts = [...graph.querySelectorAll('text')].map(t => t.textContent);
+            return {graph: box(graph), plot: box(plot), maths: document.querySelectorAll('math').length,
+                    frac: box(frac), mi: box(mi), texts: texts, body: document.body.innerText,
+                    graphTop: graph.getBoundingClientRect().top + window.scrollY};
+        }""")
+        page.evaluate(f"window.scrollTo(0, {facts['graphTop']} - 10)")
+        shot = page.screenshot()
+        browser.close()
+    return {"requests": requests, "console": console, "errors": errors, "facts": facts, "shot": shot, "url": url}
+
+
+def test_no_network_and_no_console_errors(page_report):
+    assert page_report["requests"] == [page_report["url"]]
+    assert [m for m in page_report["console"] if m[0] in ("error", "warning")] == []
+    assert page_report["errors"] == []
+
+
+def test_graph_svg_is_rendered_with_the_lecture_numbers(page_report):
+    facts = page_report["facts"]
+    width, height = facts["graph"]
+    assert width > 500 and height > 80
+    assert "grad -1.5000" in facts["texts"] and "data 0.7071" in facts["texts"]  # dL/dx1 = -1.5, o = 0.7071
+    assert facts["plot"][0] > 200 and facts["plot"][1] > 100
+
+
+def test_mathml_is_rendered_not_shown_as_text(page_report):
+    facts = page_report["facts"]
+    assert facts["maths"] > 50
+    frac_h, mi_h = facts["frac"][1], facts["mi"][1]
+    assert frac_h > 1.5 * mi_h  # a fraction is laid out stacked: MathML is rendered
+    body = facts["body"]
+    assert "<math" not in body and "<mfrac" not in body and "\\frac" not in body and "$" not in body
+
+
+def test_screenshot_shows_the_graph(page_report):
+    image = Image.open(io.BytesIO(page_report["shot"])).convert("L")
+    assert image.size == (1200, 900)
+    dark = sum(image.histogram()[:128])
+    assert dark > 2000  # boxes, edges and numbers of the graph, not a blank page
