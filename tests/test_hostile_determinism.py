@@ -64,3 +64,26 @@ def test_latex_escapes_underscores_in_names():
     tex = sg.to_latex(sg.parse("a_b_c + w_out + x1"))
     assert r"a_{b\_c}" in tex and "w_{out}" in tex and "x_{1}" in tex
     assert tex.count("_") == tex.count("_{") + tex.count(r"\_")  # every _ opens a group or is escaped
+
+
+_RENDER = """
+import hashlib, symgrad as sg
+p = "n = x1*w1 + x2*w2 + b; o = tanh(n); L = o*o + relu(a_b) + abs(w_2)"
+pt = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432, "a_b": -1.0, "w_2": 0.5}
+outs = [sg.draw(p, pt).source, sg.draw(p, view="ast").source] + [sg.worksheet(p, pt, format=f) for f in ("md", "html", "tex")]
+for text in outs:
+    assert not any(ord(c) < 32 and c not in "\\n\\t" for c in text)  # no raw control characters
+    print(hashlib.sha256(text.encode()).hexdigest())
+"""
+
+
+def test_graph_and_worksheet_output_is_byte_identical_across_hash_seeds(tmp_path):
+    digests = set()
+    for seed in ("0", "1", "random"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run([sys.executable, "-c", _RENDER], capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert len(proc.stdout.split()) == 5
+        digests.add(proc.stdout)
+    assert len(digests) == 1
