@@ -44,28 +44,28 @@ def round_trips(program: sg.Program) -> None:
     assert sg.unparse(again) == sg.unparse(program)
 
 
-@settings(CI, max_examples=15)  # from_lark retries unbounded expansions: ~0.3 s per program
-@given(lark_programs())
-def test_from_lark_programs_only_raise_symgrad_errors(text):
+def survives_and_round_trips(text: str) -> None:
     program = survives(text)
     if program is not None:
         round_trips(program)
+
+
+@settings(CI, max_examples=15)  # from_lark retries unbounded expansions: ~0.3 s per program
+@given(lark_programs())
+def test_from_lark_programs_only_raise_symgrad_errors(text):
+    survives_and_round_trips(text)
 
 
 @CI
 @given(grammar_programs)
 def test_grammar_programs_only_raise_symgrad_errors(text):
-    program = survives(text)
-    if program is not None:
-        round_trips(program)
+    survives_and_round_trips(text)
 
 
 @CI
 @given(mutated_programs)
 def test_mutated_programs_only_raise_symgrad_errors(text):
-    program = survives(text)
-    if program is not None:
-        round_trips(program)
+    survives_and_round_trips(text)
 
 
 @CI
