@@ -277,14 +277,12 @@ def check_limits(program: Program, limits: Limits) -> Program:
 def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
     """Parse symgrad source into a Program. Raises ParseError (or another SymgradError).
 
-    A Program passes through. It is checked against ``limits`` when they are given and
-    it was not parsed under limits at least as strict, and against the default limits
-    when it was built by hand.
+    A Program passes through; when ``limits`` are given it is checked against them,
+    unless it was parsed under limits at least as strict. (Internal calls pass no limits:
+    a Program keeps the limits it was parsed under, and a hand-built one is trusted.)
     """
     if isinstance(text, Program):
-        if limits is None and text.limits is not None:
-            return text  # parsed under limits someone chose; internal calls pass no limits
-        return check_limits(text, limits or DEFAULT_LIMITS)
+        return text if limits is None else check_limits(text, limits)
     if not isinstance(text, str):
         raise InputError(f"a program is text, got {type(text).__name__}")
     limits = limits or DEFAULT_LIMITS

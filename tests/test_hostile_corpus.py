@@ -173,3 +173,18 @@ def test_peak_rss_under_300_mb_on_every_case(tmp_path):
     assert proc.returncode == 0, proc.stderr
     peak_mib = int(proc.stdout.split()[-1]) / 1024  # Linux reports KiB
     assert peak_mib < 300, f"peak RSS {peak_mib:.0f} MiB"
+
+
+def test_programs_are_held_to_the_limits_of_the_call():
+    from symgrad._ast import Assign, Op, Program, Var
+    deep = Var("x")
+    for _ in range(5_000):
+        deep = Op("neg", (deep,))
+    hand_built = Program((Assign(None, deep),), inputs=("x",))
+    with pytest.raises(sg.LimitError) as info:
+        sg.backprop(hand_built, {"x": 1.0}, limits=sg.Limits())
+    assert info.value.limit == "max_depth"
+    loose = sg.parse("-" * 300 + "x", limits=sg.Limits(max_depth=400))
+    assert sg.backprop(loose, {"x": 1.0}).value == 1.0  # keeps the limits it was parsed under
+    with pytest.raises(sg.LimitError):
+        sg.backprop(loose, {"x": 1.0}, limits=sg.Limits(max_depth=250))
