@@ -39,6 +39,11 @@ class Renderer:
     def num(self, x: float | None) -> str:
         return self.blank if x is None else self.text(number(x))
 
+    def factor(self, x: float | None) -> str:
+        """A number inside a product, parenthesised when negative: 0.5 × (-3), not 0.5 × -3."""
+        shown = self.num(x)
+        return shown if x is None or x >= 0 else self.text("(") + shown + self.text(")")
+
     def text(self, s: str) -> str:
         return s
 

@@ -31,7 +31,7 @@ def test_lecture_backward_pass_has_rules_locals_and_products():
     assert (terms["e", "a"].local.latex, terms["e", "a"].upstream, terms["e", "a"].product) == ("b", -2.0, 6.0)
     assert terms["e", "b"].product == -4.0 and terms["d", "c"].product == -2.0
     md = sg.worksheet(LECTURE, LECTURE_POINT, format="md")
-    assert r"$\frac{\partial L}{\partial a}$ += -2 × -3 = 6" in md
+    assert r"$\frac{\partial L}{\partial a}$ += (-2) × (-3) = 6" in md
     assert "product rule" in md and "∂(u·v)/∂u = v" in md
 
 
