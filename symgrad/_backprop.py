@@ -6,19 +6,21 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
-from ._ast import Const, Node, Num, Op, Program, Var, postorder
+from ._ast import Const, Node, Num, Program, Var, postorder
 from ._engine import Value, backpropagate
 from ._errors import InputError, MissingInputError, NumericError
 from ._limits import Limits
 from ._parser import parse
 from ._printing import unparse
-from ._rules import RULES
+from ._rules import INTERNAL, RULES, Rule
 
-__all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "Graph"]
+__all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "lower", "Graph"]
 
 CONSTANT_VALUES = {"pi": math.pi}
+_IDENTITY = INTERNAL["id"]
+N = TypeVar("N")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -80,18 +82,25 @@ def _located(err: NumericError, node: Node, program: Program) -> NumericError:
                      line=span.line if span else None, column=span.column if span else None)
 
 
-def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
-    """Evaluate the program forward into Value nodes. Shared names are one node each."""
-    named = {name: Value(point[name], label=name) for name in program.inputs}
-    origin: dict[int, Node] = {}
+def lower(program: Program, *, leaf: Callable[[str], N], literal: Callable[[float, Node], N],
+          apply: Callable[[Rule, tuple, Node], N]) -> tuple[N, dict[str, N]]:
+    """Walk a Program in evaluation order, making one graph node per operation.
+
+    ``leaf(name)`` makes an input, ``literal(value, ast_node)`` a constant and
+    ``apply(row, kids, ast_node)`` an operation. A name read twice is one node. A ``pow`` whose
+    exponent holds no names gets the constant-exponent row ``powc``. A bare alias (``d = e``)
+    gets an identity node of its own, so d(out)/dd holds d independent, as SymPy's partial does.
+    Returns the output node and the node of every input and named intermediate.
+    """
+    named = {name: leaf(name) for name in program.inputs}
     root = None
     for stmt in program.statements:
-        stack: list[tuple[Value, bool]] = []  # (value, is constant)
+        stack: list[tuple[N, bool]] = []  # (node, is constant)
         for node in postorder(stmt.expr):
             if isinstance(node, Num):
-                stack.append((Value(node.value), True))
+                stack.append((literal(node.value, node), True))
             elif isinstance(node, Const):
-                stack.append((Value(CONSTANT_VALUES[node.name], label=node.name), True))
+                stack.append((literal(CONSTANT_VALUES[node.name], node), True))
             elif isinstance(node, Var):
                 stack.append((named[node.name], False))
             else:
@@ -99,21 +108,35 @@ def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
                 operands, stack[-n:] = stack[-n:], []
                 row = RULES[node.rule]
                 if row.name == "pow" and operands[1][1]:
-                    row = RULES["powc"]  # a constant exponent gets the power rule
-                kids = tuple(v for v, _ in operands)
-                try:
-                    value = Value(row.forward(*[k.data for k in kids]), kids, row)
-                except NumericError as err:
-                    raise _located(err, node, program) from None
-                if not math.isfinite(value.data):
-                    raise _located(NumericError(f"the result {value.data} overflows float64"), node, program)
-                origin[id(value)] = node
-                stack.append((value, all(c for _, c in operands)))
+                    row = RULES["powc"]
+                stack.append((apply(row, tuple(k for k, _ in operands), node), all(c for _, c in operands)))
         root = stack[0][0]
+        if isinstance(stmt.expr, Var):
+            root = apply(_IDENTITY, (root,), stmt.expr)
         if stmt.name is not None:
-            if not root.label:  # `d = e` keeps e's node and label
-                root.label = stmt.name
             named[stmt.name] = root
+    return root, named
+
+
+def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
+    """Evaluate the program forward into Value nodes labelled with their names."""
+    origin: dict[int, Node] = {}
+
+    def apply(row: Rule, kids: tuple, node: Node) -> Value:
+        try:
+            value = Value(row.forward(*[k.data for k in kids]), kids, row)
+        except NumericError as err:
+            raise _located(err, node, program) from None
+        if not math.isfinite(value.data):
+            raise _located(NumericError(f"the result {value.data} overflows float64"), node, program)
+        origin[id(value)] = node
+        return value
+
+    root, named = lower(program, leaf=lambda name: Value(point[name], label=name), apply=apply,
+                        literal=lambda v, node: Value(v, label=getattr(node, "name", "")))
+    for name in program.intermediates:
+        if not named[name].label:
+            named[name].label = name
     return Graph(program, root, named, origin)
 
 

@@ -22,8 +22,8 @@ import builtins
 from typing import Any, Callable, Mapping
 
 from . import _rules
-from ._ast import Const, Num, Program, Var, postorder
-from ._backprop import CONSTANT_VALUES
+from ._ast import Program
+from ._backprop import lower
 from ._engine import topo_order
 from ._rules import RULES
 
@@ -51,28 +51,8 @@ class _Plan:
 
     def __init__(self, program: Program) -> None:
         self.nodes: list[_Node] = []
-        named = {name: self._new() for name in program.inputs}
-        root = None
-        for stmt in program.statements:
-            stack: list[tuple[_Node, bool]] = []  # (node, is constant), as in build_graph
-            for node in postorder(stmt.expr):
-                if isinstance(node, Num):
-                    stack.append((self._new(literal=node.value), True))
-                elif isinstance(node, Const):
-                    stack.append((self._new(literal=CONSTANT_VALUES[node.name]), True))
-                elif isinstance(node, Var):
-                    stack.append((named[node.name], False))
-                else:
-                    n = len(node.args)
-                    operands, stack[-n:] = stack[-n:], []
-                    row = RULES[node.rule]
-                    if row.name == "pow" and operands[1][1]:
-                        row = RULES["powc"]
-                    kids = tuple(k for k, _ in operands)
-                    stack.append((self._new(kids, row), all(c for _, c in operands)))
-            root = stack[0][0]
-            if stmt.name is not None:
-                named[stmt.name] = root
+        root, named = lower(program, leaf=lambda name: self._new(), literal=lambda v, node: self._new(literal=v),
+                            apply=lambda row, kids, node: self._new(kids, row))
         self.root: _Node = root
         self.inputs = [named[name] for name in program.inputs]
         self.names = program.inputs + program.intermediates

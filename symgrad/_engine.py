@@ -17,12 +17,12 @@ from __future__ import annotations
 from typing import Sequence
 
 from ._errors import InputError
-from ._rules import FUSED, RULES, Rule
+from ._rules import INTERNAL, RULES, Rule
 
 __all__ = ["Value", "topo_order", "backpropagate", "weighted_sum"]
 
 _ADD, _SUB, _MUL, _DIV, _NEG = (RULES[n] for n in ("add", "sub", "mul", "div", "neg"))
-_POW, _POWC, _WSUM = RULES["pow"], RULES["powc"], FUSED["wsum"]
+_POW, _POWC, _WSUM = RULES["pow"], RULES["powc"], INTERNAL["wsum"]
 
 
 class Value:

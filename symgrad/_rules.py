@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from ._errors import DomainError, NumericError
 
-__all__ = ["Rule", "RULES", "FUSED", "FUNCTIONS", "rule"]
+__all__ = ["Rule", "RULES", "INTERNAL", "FUNCTIONS", "rule"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -274,15 +274,20 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          np=("_np.maximum({0}, 0.0) + _np.log1p(_np.exp(-_np.abs({0})))", "_sigmoid_np({0})")),
 )}
 
-# Fused rows: built by symgrad.nn and the engine, never by the parser, so they live in their
-# own table, outside RULES (the language's primitives). ``wsum`` takes (b, w1, …, wn, x1, …, xn);
-# its ``dlatex`` is for (b, wᵢ, xᵢ).
-FUSED: dict[str, Rule] = {r.name: r for r in (
+# Rows no call in the language produces, so they live outside RULES (the language's primitives).
+# ``wsum`` is the fused neuron built by symgrad.nn: (b, w1, …, wn, x1, …, xn); its ``dlatex`` is
+# for (b, wᵢ, xᵢ). ``id`` gives a bare alias (``d = e``) its own node, so that d(out)/dd holds d
+# independent of e, as SymPy's partial does.
+INTERNAL: dict[str, Rule] = {r.name: r for r in (
     Rule("wsum", 3, _wsum, _wsum_local,
          lambda sp, b, *wx: b + sp.Add(*[w * x for w, x in zip(wx[:len(wx) // 2], wx[len(wx) // 2:])]),
          r"{0} + \sum_{{i}} w_i x_i",
          "weighted-sum rule", "∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ", ("1", "x_i", "w_i"),
          kind="fused", symbol="Σwx+b", prec=1, accumulate=_wsum_accumulate, variadic=True),
+    Rule("id", 1, lambda x: x, lambda x, out: (1.0,),
+         lambda sp, x: x, "{0}",
+         "naming rule", "a new name for a value: d(u)/du = 1", ("1",),
+         kind="internal", symbol="=", py=("{0}", "1.0"), np=("{0}", "1.0")),
 )}
 
 FUNCTIONS: dict[str, Rule] = {name: r for name, r in RULES.items() if r.kind == "call"}

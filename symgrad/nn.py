@@ -30,7 +30,7 @@ from ._engine import Value, _apply1, _weighted_sum
 from ._errors import InputError
 from ._expression import Expression, network_expression, parameter_names
 from ._plots import plot_boundary, plot_loss
-from ._rules import FUSED, RULES
+from ._rules import INTERNAL, RULES
 from ._train import SGD, History, StepRecord, accuracy, fit, hinge, l2, linear_schedule, mse, sum_squares
 
 __all__ = [
@@ -116,7 +116,7 @@ class Neuron(Module):
         return out if self._act is None else _apply1(self._act, out)
 
     def _predict(self, xd: Sequence[float]) -> float:
-        s = FUSED["wsum"].forward(self.b.data, *[w.data for w in self.w], *xd)
+        s = INTERNAL["wsum"].forward(self.b.data, *[w.data for w in self.w], *xd)
         return s if self._act is None else self._act.forward(s)
 
     def parameters(self) -> list[Value]:

@@ -206,9 +206,7 @@ def valid_program(src) -> str:
     """One to three statements; later ones may read earlier names."""
     lines = []
     for i in range(src.integer(0, 2)):
-        expr = expression(src)
-        if expr in ("x", "y", "z"):  # a pure alias (t0 = x): see test_hostile_check.py::test_alias_*
-            expr = f"({expr} + 0.5)"
+        expr = expression(src)  # may be a bare alias (t0 = x): it gets its own node
         lines.append(f"t{i} = " + (f"t{i - 1} * {expr}" if i and src.integer(0, 1) else expr))
     last = expression(src)
     return "\n".join(lines + [f"t{len(lines) - 1} + {last}" if lines else last])

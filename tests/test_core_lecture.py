@@ -69,3 +69,12 @@ def test_micrograd_readme_example_against_symgrad_value():
     g.backward()
     assert f"{a.grad:.4f}" == "138.8338"
     assert f"{b.grad:.4f}" == "645.5773"
+
+
+def test_an_alias_is_its_own_node():
+    # d(L)/d(d) holds d independent of e, as the lecture's hand derivation (and SymPy) reads it.
+    res = sg.backprop("e = a*b; d = e; L = d*c + e", a=1.0, b=2.0, c=3.0)
+    assert res.grads == {"a": 8.0, "b": 4.0, "c": 2.0, "e": 4.0, "d": 3.0, "L": 1.0}
+    d = res.graph.named["d"]
+    assert d.label == "d" and str(d._op) == "=" and d._prev == (res.graph.named["e"],)
+    assert sg.compile("e = a*b; d = e; L = d*c + e")(a=1.0, b=2.0, c=3.0).grads == res.grads

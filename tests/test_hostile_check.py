@@ -46,12 +46,14 @@ def test_valid_programs_pass_the_three_way_check(text, data):
             assert row.backprop == result.grads[row.name]
 
 
-@pytest.mark.xfail(strict=True, reason="known: backprop shares an alias's node (d = e), so grads['d'] "
-                   "is dL/de, while check holds d independent; reported to the lead (issue 7 report)")
 def test_alias_gradient_agrees_with_the_symbolic_partial():
-    # Found by the fuzzer: `t0 = x; t0 + x` gives backprop 2, SymPy 1 for t0.
+    # Found by the fuzzer: `t0 = x; t0 + x` gave backprop 2, SymPy 1 for t0. An alias is its own node.
     report = sg.check("e = a*b; d = e; L = d*c + e", a=1.0, b=2.0, c=3.0)
     assert report.ok, str(report)
+    assert report.summary == {"agree": len(report.rows)}
+    grads = sg.backprop("e = a*b; d = e; L = d*c + e", a=1.0, b=2.0, c=3.0).grads
+    assert grads["d"] == 3.0 and grads["e"] == 4.0  # dL/dd holds d independent; dL/de flows both ways
+    assert sg.check("t0 = x; t0 + x", x=0.5).ok
 
 
 NUMERIC_CASES = [c for c in CASES if c.expected in (sg.NumericError, sg.DomainError) and c.point]

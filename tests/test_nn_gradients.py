@@ -10,7 +10,7 @@ import sympy
 
 import symgrad as sg
 from symgrad._engine import weighted_sum
-from symgrad._rules import FUSED, RULES
+from symgrad._rules import INTERNAL, RULES
 from symgrad.nn import MLP, Layer, Neuron, hinge, l2, lecture_data, mse, sum_squares
 
 ALPHA = 1e-3
@@ -103,7 +103,7 @@ def test_same_weights_same_numbers_as_micrograd():
 
 
 def test_weighted_sum_row_matches_sympy_and_finite_differences():
-    row = FUSED["wsum"]
+    row = INTERNAL["wsum"]
     assert row.kind == "fused" and row.variadic and "wsum" not in RULES  # never parsed
     args = (0.3, 1.5, -2.0, 0.25, 0.7, -1.1, 2.0)          # b, w1..w3, x1..x3
     syms = sympy.symbols("u0:7", real=True)
@@ -127,7 +127,7 @@ def test_weighted_sum_node_backward_uses_the_same_numbers_as_local():
     node = weighted_sum(ws, xs, b)
     out = node * 3.0
     out.backward()
-    local = FUSED["wsum"].local(b.data, *(w.data for w in ws), *(x.data for x in xs), node.data)
+    local = INTERNAL["wsum"].local(b.data, *(w.data for w in ws), *(x.data for x in xs), node.data)
     assert [b.grad] + [w.grad for w in ws] + [x.grad for x in xs] == [3.0 * d for d in local]
     assert node._prev == (b, *ws, *xs) and str(node._op) == "Σwx+b"
 
