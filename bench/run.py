@@ -53,8 +53,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # micrograd's recursive topo sort
     names = [m for m in modules() if not args.only or m.removesuffix("_bench") in args.only]
-    if "engine_bench" not in modules() and (not args.only or "engine" in args.only):
-        names.append("_engine_fallback")  # the engine targets, until the engine's own benchmark exists
     command = "python -m bench" + (" --quick" if args.quick else "") + (
         " --only " + " ".join(args.only) if args.only else "")
     sections = []
