@@ -17,3 +17,10 @@ print(result.table())
 # The lecture's values: L = -8, dL/da = 6, dL/db = -4, dL/dc = dL/dd = dL/de = -2, dL/df = 4.
 assert result.value == -8.0
 assert result.grads == {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0, "e": -2.0, "d": -2.0, "L": 1.0}
+
+# Trust it: every gradient again from SymPy's own derivative and from finite differences.
+print()
+print("dL/da =", sg.diff(PROGRAM, "a"))
+report = sg.check(PROGRAM, a=2.0, b=-3.0, c=10.0, f=-2.0)
+print(report)
+assert report.ok

@@ -3,6 +3,9 @@
 Tolerance policy (also in the README):
 
 - backprop vs symbolic: ``|b − s| ≤ atol + rtol·|s|`` (defaults atol 1e-9, rtol 1e-7);
+  where both are at most ``atol`` (so atol alone would decide), SymPy's partial is
+  re-evaluated at 50 digits and compared relatively, ``|b − s| ≤ rtol·|s|``: a wrong
+  1e-300 gradient, or a slope lost to cancellation, is never hidden by atol;
 - backprop vs finite differences, as ``torch.autograd.gradcheck``:
   central difference with step ``fd_eps`` (1e-6), then ``|b − n| ≤ fd_atol + fd_rtol·|n|``
   (1e-5, 1e-3);
@@ -243,6 +246,10 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
         n, n_note = _finite_difference(tape, at, tol["fd_eps"]) if tape is not None else \
             (None, "undefined (the forward pass fails here)")
         s, s_note = symbolic[name]
+        if b is not None and s is not None and _tiny(b, s, tol):
+            precise = _symbolic(partials, name, values, True, precise=True)
+            if not precise[1].startswith(SKIPPED):  # over budget: keep the float64 value
+                s, s_note = precise
         verdict = _verdict(b, s, n, kink, s_note, tol)
         note = "; ".join(x for x in (
             f"backprop: {backprop_error}" if b is None else "",
@@ -261,14 +268,15 @@ def _finite_difference(tape: _Tape, at: int | None, eps: float) -> tuple[float |
         return None, f"undefined ({err.message})"
 
 
-def _symbolic(partials: Partials, name: str, values: Mapping[str, float], forward_ok: bool) -> tuple[float | None, str]:
+def _symbolic(partials: Partials, name: str, values: Mapping[str, float], forward_ok: bool,
+              precise: bool = False) -> tuple[float | None, str]:
     try:
         pieces = partials.pieces(name)
         if not pieces:
             return 0.0, ""
         if not forward_ok and name in partials.index:
             return None, "undefined (the forward pass fails here)"
-        return partials.value(name, values), ""
+        return (partials.precise_value if precise else partials.value)(name, values), ""
     except SymbolicDomain as err:
         return None, f"undefined ({err})"
     except CheckError as err:
@@ -279,13 +287,19 @@ def _close(a: float, b: float, atol: float, rtol: float) -> bool:
     return abs(a - b) <= atol + rtol * abs(b)
 
 
+def _tiny(b: float, s: float, tol: dict[str, float]) -> bool:
+    """Both sides so small that atol alone would call them equal."""
+    return max(abs(b), abs(s)) <= tol["atol"]
+
+
 def _verdict(b: float | None, s: float | None, n: float | None, kink: bool, s_note: str,
              tol: dict[str, float]) -> str:
     if s_note.startswith(SKIPPED):
         return SKIPPED
     if b is None and s is None:
         return "both-domain"
-    if b is None or s is None or not _close(b, s, tol["atol"], tol["rtol"]):
+    atol = 0.0 if b is not None and s is not None and _tiny(b, s, tol) else tol["atol"]
+    if b is None or s is None or not _close(b, s, atol, tol["rtol"]):
         return "kink" if kink else "mismatch"
     if n is not None and not _close(b, n, tol["fd_atol"], tol["fd_rtol"]):
         return "kink" if kink else "mismatch"

@@ -279,6 +279,18 @@ class Partials:
         """
         return sum(term.sign * run(_env(term, values)) for term, _, run in self.pieces(name))
 
+    def precise_value(self, name: str, values: Mapping[str, float], digits: int = 50) -> float:
+        """``value`` evaluated by SymPy at ``digits`` significant digits (the point's floats taken
+        exactly), so a tiny partial is not lost to float64 cancellation such as 1 − tanh²(20)."""
+        total = sp.Integer(0)
+        for term, deriv, _ in self.pieces(name):
+            env = {k: sp.Float(v, digits) for k, v in _env(term, values).items()}
+            piece = self.sympy_step(lambda: deriv.xreplace(env).evalf(digits))
+            if not (piece.is_real and piece.is_finite):
+                raise SymbolicDomain(f"the derivative is {piece} here")
+            total += term.sign * piece
+        return float(total)
+
     def output_value(self, point: Mapping[str, float]) -> float:
         """The output itself from SymPy's side, at a point of the inputs. It raises
         SymbolicDomain where the output is undefined, so a derivative read off one term of

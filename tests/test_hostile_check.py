@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +83,31 @@ def test_with_atol_0_a_wrong_1e_300_gradient_is_a_mismatch(monkeypatch):
     monkeypatch.setitem(RULES, "mul", broken)
     (row,) = sg.check("x*1e-300", x=5.0, atol=0).rows
     assert row.backprop == 0.0 and row.symbolic == 1e-300
+    assert row.verdict == "mismatch"
+
+
+def test_default_tolerances_catch_a_wrong_1e_300_gradient(monkeypatch):
+    broken = dataclasses.replace(RULES["mul"], local=lambda a, b, out: (0.0, a))
+    monkeypatch.setitem(RULES, "mul", broken)
+    (row,) = sg.check("x*1e-300", x=5.0).rows
+    assert row.backprop == 0.0 and row.symbolic == 1e-300
+    assert row.verdict == "mismatch"
+
+
+def test_a_slope_lost_to_cancellation_is_seen():
+    # tanh'(20) = 1 - tanh(20)^2 cancels to 0 in float64; its true value, from 50-digit SymPy:
+    exact = float((1 - sympy.tanh(sympy.Float(20, 50)) ** 2).evalf(50))
+    assert 1e-18 < exact < 1e-16
+    (row,) = sg.check("tanh(x)", x=20.0).rows
+    assert row.verdict == "agree"
+    assert math.isclose(row.symbolic, exact, rel_tol=1e-12) and math.isclose(row.backprop, exact, rel_tol=1e-9)
+
+
+def test_a_cancelling_derivative_rule_is_a_mismatch(monkeypatch):
+    naive = dataclasses.replace(RULES["tanh"], local=lambda x, out: (1.0 - out * out,))
+    monkeypatch.setitem(RULES, "tanh", naive)
+    (row,) = sg.check("tanh(x)", x=20.0).rows
+    assert row.backprop == 0.0 and row.symbolic > 1e-18
     assert row.verdict == "mismatch"
 
 
