@@ -59,11 +59,12 @@ def final_rows(result: Any, *, limits: Any = None) -> list:
     from ._worksheet import FinalRow
     limits = limits or DEFAULT_LIMITS
     prog = result.program
+    deadline = time.monotonic() + limits.symbolic_budget  # one budget for the whole symbolic stage
     try:
         report = check(prog, result.point, limits=limits)
     except RecursionError:  # SymPy recurses over the expression; deep nesting is out of its reach
         return _numeric_rows(result)
-    partials = Partials(prog, time.monotonic() + limits.symbolic_budget)
+    partials = Partials(prog, deadline)
     rows = []
     for row in report.rows:
         closed = _closed_form(partials, row.name) if row.symbolic is not None else None
