@@ -175,6 +175,14 @@ def _sigmoid_np(x):
     return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
+def _bell_np(u, scale):
+    """scale·σ(u)·σ(−u) for numpy arrays with one exp: it is even in u, so with z = e^(−|u|) it is
+    scale·z/(1 + z)². tanh'(x) = _bell_np(2x, 4) and σ'(x) = _bell_np(x, 1), without cancellation."""
+    import numpy as np
+    z = np.exp(-np.abs(u))
+    return scale * z / ((1.0 + z) * (1.0 + z))
+
+
 # --- the table -------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {r.name: r for r in (
@@ -235,12 +243,12 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          lambda sp, x: sp.tanh(x), r"\tanh\left({0}\right)",
          "tanh rule", "d(tanh u)/du = 1 − tanh²(u)", ("1 - {out}^{{2}}",),
          py=("math.tanh({0})", "_tanh_slope({0})"),
-         np=("_np.tanh({0})", "4.0 * _sigmoid_np(2.0 * {0}) * _sigmoid_np(-2.0 * {0})")),
+         np=("_np.tanh({0})", "_bell_np(2.0 * {0}, 4.0)")),
     Rule("sigmoid", 1, _sigmoid, lambda x, out: (_sigmoid(x) * _sigmoid(-x),),
          lambda sp, x: 1 / (1 + sp.exp(-x)), r"\sigma\left({0}\right)",
          "sigmoid rule", "d(σ(u))/du = σ(u)·(1 − σ(u))", (r"{out} \cdot \left(1 - {out}\right)",),
          py=("_sigmoid({0})", "_sigmoid({0}) * _sigmoid(-{0})"),
-         np=("_sigmoid_np({0})", "_sigmoid_np({0}) * _sigmoid_np(-{0})")),
+         np=("_sigmoid_np({0})", "_bell_np({0}, 1.0)")),
     Rule("relu", 1, lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if x > 0.0 else 0.0,),
          lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), r"\operatorname{{relu}}\left({0}\right)",
          "relu rule", "d(relu u)/du = 1 if u > 0, else 0 (0 at the kink u = 0)",
