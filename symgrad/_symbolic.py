@@ -22,6 +22,7 @@ exponential tree and the clock is checked between SymPy steps.
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -346,6 +347,18 @@ def display_form(expr: sp.Expr) -> sp.Expr:
 
 class _Stopped(Exception):
     """Raised inside a SymPy step that ran past the deadline."""
+
+
+def _quiet_stops(previous: Callable) -> Callable:
+    """The stop can land in a callback the worker runs (a weakref's, a __del__), where Python
+    would print it as "Exception ignored". It is ours and expected: drop it, pass the rest on."""
+    def hook(unraisable) -> None:
+        if not isinstance(unraisable.exc_value, _Stopped):
+            previous(unraisable)
+    return hook
+
+
+sys.unraisablehook = _quiet_stops(sys.unraisablehook)
 
 
 _RAISE_BUDGET = "raise it with Limits(symbolic_budget=...) or --limit symbolic_budget=S"
