@@ -32,7 +32,6 @@ def test_without_dot_the_display_falls_back_quietly(monkeypatch, tmp_path):
 
 
 def test_ipython_formatter_uses_them():
-    IPython = pytest.importorskip("IPython")  # optional: only where IPython is installed
-    from IPython.core.formatters import DisplayFormatter
+    from IPython.core.formatters import DisplayFormatter  # installed by the test extra
     data, _ = DisplayFormatter().format(sg.parse("y = x*x"))
     assert "image/svg+xml" in data and "text/latex" in data and "text/plain" in data
