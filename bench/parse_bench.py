@@ -59,7 +59,7 @@ def run(quick: bool = False) -> str:
                   "limits and resolves names in the same pass; lark's bare parse builds only a tree"),
         f"- ≥ 30× faster than sympy.parse_expr (cold cache): measured **{r_sympy:.0f}×** — "
         + verdict(r_sympy >= 30),
-        f"- the lark parser is built once per process (per thread) and cached: "
+        "- the lark parser is built once per process (per thread) and cached: "
         + verdict(cached),
         ]),
     ])

@@ -169,7 +169,7 @@ def report(tally: Tally, seconds: float, seed: int, command: str) -> str:
         f"- slowest input (parse + backprop, CPU time): {tally.slowest[0] * 1000:.0f} ms ({tally.slowest[1]}): "
         f"`{tally.slowest[2]}`",
         f"- programs that parsed and were checked to round-trip (parse(unparse(p)) == p): {tally.round_trips:,}",
-        f"- CLI runs (`symgrad grad PROGRAM --json`, every twentieth input): "
+        "- CLI runs (`symgrad grad PROGRAM --json`, every twentieth input): "
         + ", ".join(f"{k}: {v:,}" for k, v in sorted(tally.cli.items())),
         "",
         "## Inputs by generator",

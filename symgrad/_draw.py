@@ -175,7 +175,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
         fmt = os.path.splitext(args.output)[1].lstrip(".").lower() or None
         if fmt not in FORMATS:
             raise InputError(f"cannot tell the format from {args.output!r:.60}",
-                             hint=f"use a suffix .svg .png .pdf .dot, or --format")
+                             hint="use a suffix .svg .png .pdf .dot, or --format")
     fmt = fmt or "dot"
     values = read_point(args.at) if args.view == "values" else None
     data = render(draw(read_program(args), values, view=args.view, limits=limits_of(args)), fmt)

@@ -11,7 +11,7 @@ import random
 import sys
 from typing import Any, Mapping
 
-from ._errors import InputError, NumericError, SymgradError
+from ._errors import InputError, NumericError
 
 __all__ = ["random_point", "write_sheets"]
 

@@ -104,7 +104,7 @@ def picture(c: Curve, width: float = 120.0, height: float = 70.0) -> str:
                 out.append(f"\\qbezier{point(x1, y1)}{point(x1, y1)}{point(x2, y2)}")
         return out
 
-    lines = [f"\\setlength{{\\unitlength}}{{1mm}}", f"\\begin{{picture}}({width:.0f},{height + 8:.0f})(0,-8)",
+    lines = ["\\setlength{\\unitlength}{1mm}", f"\\begin{{picture}}({width:.0f},{height + 8:.0f})(0,-8)",
              f"\\put(0,0){{\\framebox({width:.0f},{height:.0f}){{}}}}"]
     lines += polyline(list(c.ys))
     if c.tangent:

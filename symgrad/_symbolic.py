@@ -32,7 +32,7 @@ import sympy as sp
 
 from ._ast import Const, Expr, Num, Op, Program, Var, children, postorder
 from ._errors import CheckError, InputError, SymgradError
-from ._fasteval import compile_expr
+from ._fasteval import SymbolicDomain, compile_expr
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
 from ._rules import RULES

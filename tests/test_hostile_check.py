@@ -156,3 +156,12 @@ def test_check_json_is_byte_identical_across_hash_seeds(tmp_path):
         assert proc.returncode in (0, 1), proc.stderr
         outs.add(proc.stdout)
     assert len(outs) == 1 and outs.pop().isascii()
+
+
+def test_the_50_digit_evaluation_reports_an_undefined_derivative():
+    from symgrad._fasteval import SymbolicDomain
+    from symgrad._symbolic import Partials
+    partials = Partials(sg.parse("sqrt(x)"))
+    assert math.isclose(partials.precise_value("x", {"x": 4.0}), 0.25, rel_tol=1e-15)
+    with pytest.raises(SymbolicDomain):
+        partials.precise_value("x", {"x": -1.0})  # 1/(2·sqrt(-1)) is not real

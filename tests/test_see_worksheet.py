@@ -1,6 +1,5 @@
 """Derivation worksheets: content, formats, exercise sheets, determinism."""
 
-import json
 import math
 import os
 import shutil

@@ -7,7 +7,6 @@ shared intermediates, constants and literals.
 
 from __future__ import annotations
 
-import math
 import random
 
 import numpy as np
