@@ -4,8 +4,10 @@ Tolerance policy (also in the README):
 
 - backprop vs symbolic: ``|b − s| ≤ atol + rtol·|s|`` (defaults atol 1e-9, rtol 1e-7);
   where both are at most ``atol`` (so atol alone would decide), SymPy's partial is
-  re-evaluated at 50 digits and compared relatively, ``|b − s| ≤ rtol·|s|``: a wrong
-  1e-300 gradient, or a slope lost to cancellation, is never hidden by atol;
+  re-evaluated at 50 digits and atol shrinks to ``rtol`` × the gradient's roundoff scale (the
+  sum over paths of |product of local derivatives|): a gradient tiny along its only path is
+  compared relatively, so a wrong 1e-300 gradient, or a slope lost to cancellation, is a
+  mismatch; roundoff where paths cancel, or an exact symbolic 0 (``sin(pi)``), keeps atol;
 - backprop vs finite differences, as ``torch.autograd.gradcheck``:
   central difference with step ``fd_eps`` (1e-6), then ``|b − n| ≤ fd_atol + fd_rtol·|n|``
   (1e-5, 1e-3);
@@ -134,6 +136,22 @@ class _Tape:
         return slope
 
 
+def _roundoff_scale(graph: Graph) -> dict[int, float]:
+    """Per Value id: the sum over paths to the output of |product of local derivatives|.
+
+    It is the scale of float64 roundoff in that gradient: paths that cancel (1 − 1) keep it at
+    the size of the paths, while a gradient that is tiny along its only path keeps it tiny.
+    """
+    topo = topo_order(graph.root)
+    scale = {id(v): 0.0 for v in topo}  # ids are internal, never shown
+    scale[id(graph.root)] = 1.0
+    for v in reversed(topo):
+        if v._op is not None and scale[id(v)]:
+            for kid, d in zip(v._prev, v._op.local(*[k.data for k in v._prev], v.data)):
+                scale[id(kid)] += abs(d) * scale[id(v)]
+    return scale
+
+
 def _kink_affected(graph: Graph) -> set[int]:
     """ids of the Values upstream of a relu/abs whose argument is exactly 0 here."""
     stack = [v._prev[0] for v in topo_order(graph.root) if v._op is not None and v._op.kink and v._prev[0].data == 0.0]
@@ -222,6 +240,7 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
             graph = None
     tape = _Tape(graph) if graph is not None else None
     affected = _kink_affected(graph) if graph is not None else set()
+    roundoff = _roundoff_scale(graph) if graph is not None and grads else {}
     try:
         partials.output_value(point)
         undefined = ""
@@ -246,11 +265,14 @@ def _check_point(prog: Program, point: dict[str, float], k: int, partials: Parti
         n, n_note = _finite_difference(tape, at, tol["fd_eps"]) if tape is not None else \
             (None, "undefined (the forward pass fails here)")
         s, s_note = symbolic[name]
+        scale = roundoff.get(id(graph.named[name]), math.inf) if graph is not None else math.inf
         if b is not None and s is not None and _tiny(b, s, tol):
             precise = _symbolic(partials, name, values, True, precise=True)
-            if not precise[1].startswith(SKIPPED):  # over budget: keep the float64 value
+            if precise[1].startswith(SKIPPED):  # no guaranteed digits in time: plain atol decides
+                scale = math.inf
+            else:
                 s, s_note = precise
-        verdict = _verdict(b, s, n, kink, s_note, tol)
+        verdict = _verdict(b, s, n, kink, s_note, tol, scale)
         note = "; ".join(x for x in (
             f"backprop: {backprop_error}" if b is None else "",
             f"symbolic: {s_note}" if s_note else "",
@@ -293,12 +315,17 @@ def _tiny(b: float, s: float, tol: dict[str, float]) -> bool:
 
 
 def _verdict(b: float | None, s: float | None, n: float | None, kink: bool, s_note: str,
-             tol: dict[str, float]) -> str:
+             tol: dict[str, float], scale: float = math.inf) -> str:
     if s_note.startswith(SKIPPED):
         return SKIPPED
     if b is None and s is None:
         return "both-domain"
-    atol = 0.0 if b is not None and s is not None and _tiny(b, s, tol) else tol["atol"]
+    atol = tol["atol"]
+    if b is not None and s is not None and s != 0.0 and _tiny(b, s, tol):
+        # atol alone would decide: shrink it to this gradient's roundoff scale, so a tiny
+        # gradient is compared relatively unless its paths cancel (then roundoff is real).
+        # An exact symbolic 0 keeps atol: sin(pi) folds to 0, backprop's float pi gives 1.2e-16.
+        atol = min(atol, tol["rtol"] * scale)
     if b is None or s is None or not _close(b, s, atol, tol["rtol"]):
         return "kink" if kink else "mismatch"
     if n is not None and not _close(b, n, tol["fd_atol"], tol["fd_rtol"]):

@@ -281,12 +281,17 @@ class Partials:
         return sum(term.sign * run(_env(term, values)) for term, _, run in self.pieces(name))
 
     def precise_value(self, name: str, values: Mapping[str, float], digits: int = 50) -> float:
-        """``value`` evaluated by SymPy at ``digits`` significant digits (the point's floats taken
-        exactly), so a tiny partial is not lost to float64 cancellation such as 1 − tanh²(20)."""
+        """``value`` to ``digits`` guaranteed digits, so a tiny partial is not lost to float64
+        cancellation such as 1 − tanh²(20). The point's floats go in as exact rationals (a Float
+        would make tanh(Float) evaluate at once, at fixed precision); SymPy then raises its
+        working precision as far as it needs, up to 2000 digits, or says it cannot (CheckError)."""
         total = sp.Integer(0)
         for term, deriv, _ in self.pieces(name):
-            env = {k: sp.Float(v, digits) for k, v in _env(term, values).items()}
-            piece = self.sympy_step(lambda: deriv.xreplace(env).evalf(digits))
+            env = {k: sp.Rational(v) for k, v in _env(term, values).items()}
+            try:
+                piece = self.sympy_step(lambda: deriv.xreplace(env).evalf(digits, strict=True, maxn=2000))
+            except CheckError as err:
+                raise CheckError(f"no {digits}-digit value: {err.message}") from None
             if not (piece.is_real and piece.is_finite):
                 raise SymbolicDomain(f"the derivative is {piece} here")
             total += term.sign * piece

@@ -158,6 +158,40 @@ def test_check_json_is_byte_identical_across_hash_seeds(tmp_path):
     assert len(outs) == 1 and outs.pop().isascii()
 
 
+def test_an_exact_symbolic_zero_uses_the_absolute_tolerance():
+    # SymPy folds sin(pi) to 0; backprop's float pi gives sin(pi) = 1.2e-16. Found by the fuzzer.
+    (x_row, *_) = sg.check("t0 = x\nt1 = pi\nt1 + (sin(pi) * x)", x=0.5).rows
+    assert x_row.symbolic == 0.0 and x_row.backprop == math.sin(math.pi)
+    assert x_row.verdict == "agree"
+
+
+def test_roundoff_where_paths_cancel_is_judged_by_atol():
+    # Found by fuzzing: d/dx of (x + (-(x*z)/(z + .25)^-.25)/0.1)/x is exactly 0 (the x cancels),
+    # but its O(10) paths leave 1.3e-15 of float64 roundoff. That is roundoff, not a wrong rule.
+    prog = "t1 = 1.5\nt1 + ((--x + ((-(x * z) / ((z + .25) ^ -.25)) / 1e-1)) / --x)"
+    (row, *_) = sg.check(prog, x=0.963, z=0.978).rows
+    assert 1e-16 < abs(row.backprop) < 1e-13 and abs(row.symbolic) < 1e-40
+    assert row.verdict == "agree"
+
+
+def test_a_gradient_far_below_50_digits_is_evaluated_exactly():
+    # Found by fuzzing: tanh'(~325) ≈ 4e-283, so 1 − tanh² needs ~280 digits; SymPy gets them
+    # from exact rationals. The exact value, independently: 4·e^(-2u)/(1 + e^(-2u))² in mpmath.
+    import mpmath
+    prog = ("t0 = exp(((3 + (z ^ cos((1.5 / 1.5)))) / 1.5))\n"
+            "t0 + tanh(((abs(--pi) - (-.25 - exp((exp(pi) * .25)))) * softplus((cos(1e-1) - x))))")
+    report = sg.check(prog, z=0.461, x=0.473)
+    row = next(r for r in report.rows if r.name == "x")
+    with mpmath.workdps(60):
+        c = mpmath.mpf(math.pi) + 0.25 + mpmath.exp(mpmath.exp(mpmath.mpf(math.pi)) * 0.25)
+        s = mpmath.mpf(math.cos(0.1)) - mpmath.mpf(0.473)
+        u = c * mpmath.log1p(mpmath.exp(s))
+        exact = -4 * mpmath.exp(-2 * u) / (1 + mpmath.exp(-2 * u)) ** 2 * c / (1 + mpmath.exp(-s))
+    assert math.isclose(row.symbolic, float(exact), rel_tol=1e-9)
+    assert math.isclose(row.backprop, float(exact), rel_tol=1e-9)
+    assert row.verdict == "agree" and report.ok
+
+
 def test_the_50_digit_evaluation_reports_an_undefined_derivative():
     from symgrad._fasteval import SymbolicDomain
     from symgrad._symbolic import Partials
