@@ -288,6 +288,7 @@ class Partials:
         total = sp.Integer(0)
         for term, deriv, _ in self.pieces(name):
             env = {k: sp.Rational(v) for k, v in _env(term, values).items()}
+            env.update({f: sp.Rational(f) for f in deriv.atoms(sp.Float)})  # literals kept as Floats
             try:
                 piece = self.sympy_step(lambda: deriv.xreplace(env).evalf(digits, strict=True, maxn=2000))
             except CheckError as err:

@@ -199,3 +199,25 @@ def test_the_50_digit_evaluation_reports_an_undefined_derivative():
     assert math.isclose(partials.precise_value("x", {"x": 4.0}), 0.25, rel_tol=1e-15)
     with pytest.raises(SymbolicDomain):
         partials.precise_value("x", {"x": -1.0})  # 1/(2·sqrt(-1)) is not real
+
+
+def test_finite_differences_of_a_huge_output_are_judged_with_their_rounding():
+    # Found by fuzzing: 3^(3^pi) ≈ 1.1e15, so a 1e-6 step is lost to rounding (the FD reads 0 or 2).
+    # Backprop and SymPy still agree tightly; the FD's own rounding, 10·ε·|f|/h ≈ 25, is allowed for.
+    report = sg.check("t0 = y + 3^(3^pi)\nt0 + z*0.5", y=-0.813, z=-1.137)
+    assert report.ok and all(r.verdict == "agree" for r in report.rows), str(report)
+    assert all(r.backprop == r.symbolic for r in report.rows)
+
+
+def test_literals_kept_in_exponents_are_exact_in_the_precise_evaluation():
+    # Found by fuzzing: 1.5 and .25 sit in an exponent, where SymPy keeps them as 15-digit Floats;
+    # the 50-digit value must treat them as the exact doubles they are. Reference: mpmath, 60 digits.
+    import mpmath
+    with mpmath.workdps(60):
+        z, y = mpmath.mpf(-1.828), mpmath.mpf(-0.78)
+        f = lambda x: (1 / (1 + mpmath.exp(-z))) ** (-mpmath.tanh(mpmath.mpf(1.5) / -(mpmath.mpf(0.25) * x)) - y)
+        exact = float(mpmath.diff(f, mpmath.mpf(0.515)))
+    report = sg.check("t0 = (sigmoid(z) ^ (-tanh((1.5 / -(.25 * x))) - y))\nt0 + -1.5", z=-1.828, x=0.515, y=-0.78)
+    row = next(r for r in report.rows if r.name == "x")
+    assert math.isclose(row.symbolic, exact, rel_tol=1e-12) and math.isclose(row.backprop, exact, rel_tol=1e-12)
+    assert report.ok
