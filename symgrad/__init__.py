@@ -7,7 +7,6 @@
 
 from ._ast import Program
 from ._backprop import Result, backprop
-from ._check import CheckReport, CheckRow, check
 from ._compiled import CompiledFunction, CompiledResult, compile
 from ._draw import draw
 from ._engine import Value
@@ -18,7 +17,6 @@ from ._limits import Limits
 from ._parser import parse
 from ._printing import to_latex, unparse
 from ._rules import RULES, Rule
-from ._symbolic import diff
 from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
 
 __version__ = "0.1.0"
@@ -41,7 +39,14 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # Worksheets need SymPy, jinja2 and matplotlib: import them on first use, not with symgrad.
+    # SymPy (check, diff), jinja2 and matplotlib (worksheets) load on first use, so that
+    # `import symgrad` for Value, parse, backprop, compile or nn stays light.
+    if name in ("check", "CheckReport", "CheckRow"):
+        from . import _check
+        return getattr(_check, name)
+    if name == "diff":
+        from ._symbolic import diff
+        return diff
     if name == "worksheet":
         from ._sheets import worksheet
         return worksheet
@@ -49,3 +54,7 @@ def __getattr__(name: str):
         from ._worksheet import Worksheet
         return Worksheet
     raise AttributeError(f"module 'symgrad' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
