@@ -202,7 +202,9 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     rows: list[CheckRow] = []
     for k, point in enumerate(points):
         rows += _check_point(prog, point, k, partials, tol)
-    return CheckReport(prog, points, rows, tol)
+    report = CheckReport(prog, points, rows, tol)
+    report._partials = partials  # the worksheet reads its closed forms from the same derivatives
+    return report
 
 
 def _random_points(prog: Program, n: int, seed: int) -> list[dict[str, float]]:

@@ -64,7 +64,7 @@ def final_rows(result: Any, *, limits: Any = None) -> list:
         report = check(prog, result.point, limits=limits)
     except RecursionError:  # SymPy recurses over the expression; deep nesting is out of its reach
         return _numeric_rows(result)
-    partials = Partials(prog, deadline)
+    partials = getattr(report, "_partials", None) or Partials(prog, deadline)
     rows = []
     for row in report.rows:
         closed = _closed_form(partials, row.name) if row.symbolic is not None else None
