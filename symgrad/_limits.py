@@ -25,6 +25,14 @@ class Limits:
     - ``max_name_length`` / ``max_literal_length``: characters in one name / one number.
     - ``symbolic_budget``: seconds for the SymPy stage of a check; over it, the symbolic
       column is reported as skipped instead of hanging.
+    - ``max_random_points``: points of ``check(random=N)`` / ``--random N``.
+    - ``max_graph_nodes``: nodes Graphviz is asked to lay out (``draw``, ``graph``, worksheets).
+    - ``max_display_nodes``: nodes a Jupyter display draws automatically; above it, a table
+      and "graph not drawn (N nodes)".
+    - ``max_worksheet_nodes``: graph nodes in one worksheet.
+    - ``max_sheets``: exercise sheets one call writes (``--count``).
+    - ``max_batch_points``: points in one ``CompiledFunction.batch`` call, after broadcasting.
+    - ``max_parameters``: parameters of one ``symgrad.nn`` module.
 
     The defaults suit a trusted user (a 100,000-term sum parses and prints back). Parsing
     costs about 9 µs a character with lark's LALR parser on a slow machine, so a hostile
@@ -40,6 +48,13 @@ class Limits:
     max_name_length: int = 64
     max_literal_length: int = 64
     symbolic_budget: float = 5.0
+    max_random_points: int = 1_000
+    max_graph_nodes: int = 2_000
+    max_display_nodes: int = 500
+    max_worksheet_nodes: int = 400
+    max_sheets: int = 1_000
+    max_batch_points: int = 10_000_000
+    max_parameters: int = 1_000_000
 
     def __post_init__(self) -> None:
         for f in fields(self):
