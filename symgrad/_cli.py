@@ -116,6 +116,9 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "diff": ("the symbolic partial derivative of the output (SymPy)",
              lambda p: _check.setup_diff_command(p), lambda a: _check.run_diff_command(a)),
     "train": ("train the lecture's MLP or micrograd's moons classifier", _setup_train, _run_train),
+    "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)",
+              lambda p: __import__("symgrad._serve", fromlist=["_"]).setup_serve_command(p),
+              lambda a: __import__("symgrad._serve", fromlist=["_"]).run_serve_command(a)),
 }
 
 

@@ -1,0 +1,304 @@
+"""The explorer's ASGI app (Starlette): the page, its JSON API, and the guards that make it
+safe to expose to a class on a LAN.
+
+Guards, in the order a request meets them: a body-size cap (413), JSON and field checks
+(400), then the work itself on a bounded worker pool off the event loop — over capacity
+answers 503 at once, and past the per-request timeout 503 too (the worker finishes in the
+background but its slot stays taken until then, so a slow input cannot pile up threads).
+Inside, every program is bounded by ``symgrad.Limits`` (``model.WEB_LIMITS`` by default).
+Errors are JSON ``{"error": type, "message": one line}``; parse errors add ``line``,
+``column``, ``details`` (the caret excerpt) and ``hint``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.schemas import SchemaGenerator
+from starlette.staticfiles import StaticFiles
+
+import symgrad as sg
+
+from . import model
+
+__all__ = ["create_app", "STATIC"]
+
+STATIC = Path(__file__).with_name("static")
+MAX_BODY = 128 * 1024       # bytes: 10,000 characters as JSON-escaped UTF-8 fit with room
+MAX_POINT = 10_000          # names in a point
+log = logging.getLogger("symgrad.serve")
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+                               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
+    message = " ".join(str(message).split())[:500]  # one line, bounded
+    return JSONResponse({"error": error, "message": message, **extra}, status_code=status)
+
+
+def symgrad_error(err: sg.SymgradError) -> JSONResponse:
+    """413 for a limit, 422 for anything else a program or point can get wrong."""
+    status = 413 if isinstance(err, sg.LimitError) else 500 if isinstance(err, sg.RenderError) else 422
+    extra = {"line": err.line, "column": err.column, "details": err.details, "hint": err.hint or ""}
+    return _error(status, type(err).__name__, err.summary, **extra)
+
+
+class Pool:
+    """Worker threads with a bounded queue: ``capacity`` calls in flight (running or
+    queued) at most; the next is refused with 503 at once rather than left to wait."""
+
+    def __init__(self, workers: int, capacity: int, name: str) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"symgrad-{name}")
+        self.capacity, self.busy, self.lock = capacity, 0, threading.Lock()
+
+    def _done(self, _future: Any) -> None:
+        with self.lock:
+            self.busy -= 1
+
+    async def run(self, timeout: float, fn: Callable, *args: Any) -> Any:
+        with self.lock:
+            if self.busy >= self.capacity:
+                raise ApiError(503, "Busy", "the server is busy; try again in a moment")
+            self.busy += 1
+        future = self.executor.submit(fn, *args)
+        future.add_done_callback(self._done)  # the slot frees when the work really ends
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+        except asyncio.TimeoutError:
+            future.cancel()  # only helps if it has not started
+            raise ApiError(503, "Timeout", f"the request took longer than {timeout:g} s; "
+                           "try a smaller program") from None
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _body(request: Request) -> dict:
+    size = request.headers.get("content-length")
+    if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
+        raise ApiError(413, "TooLarge", f"the request body is over {MAX_BODY} bytes")
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > MAX_BODY:
+            raise ApiError(413, "TooLarge", f"the request body is over {MAX_BODY} bytes")
+        chunks.append(chunk)
+    try:
+        data = json.loads(b"".join(chunks).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ApiError(400, "BadRequest", "the body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "BadRequest", "the body must be a JSON object")
+    return data
+
+
+def _fields(data: dict, *, fmt: tuple[str, ...] = ()) -> tuple:
+    program = data.get("program")
+    if not isinstance(program, str):
+        raise ApiError(400, "BadRequest", 'give "program" as a string')
+    point = data.get("point", {})
+    if point is None:
+        point = {}
+    if not isinstance(point, dict) or len(point) > MAX_POINT or not all(
+            isinstance(k, str) and isinstance(v, (int, float, str)) and not isinstance(v, bool)
+            and (not isinstance(v, str) or len(v) <= 64) for k, v in point.items()):
+        raise ApiError(400, "BadRequest", 'give "point" as an object of input name to number, e.g. {"a": 2}')
+    if not fmt:
+        return program, point
+    value = data.get("format")
+    if value not in fmt:
+        raise ApiError(400, "BadRequest", f'give "format" as one of: {", ".join(fmt)}')
+    return program, point, value
+
+
+def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, workers: int = 4,
+               queue: int = 64) -> Starlette:
+    """The explorer app. ``limits`` bound every program (default ``model.WEB_LIMITS``);
+    ``timeout`` (s) bounds every API request; ``workers`` threads do heavy work (parse,
+    draw, check, worksheets) and two more do slider recomputes, each pool with at most
+    ``queue`` requests in flight."""
+    limits = limits or model.WEB_LIMITS
+    heavy = Pool(workers, queue, "heavy")
+    light = Pool(2, queue, "light")
+
+    async def call(request: Request, pool: Pool, fn: Callable, *, fmt: tuple[str, ...] = ()) -> tuple[Any, str]:
+        args = _fields(await _body(request), fmt=fmt)
+        return await pool.run(timeout, fn, *args, limits), (args[2] if fmt else "")
+
+    async def program(request: Request) -> Response:
+        """Parse, evaluate and draw a program.
+        ---
+        summary: Parse, evaluate and draw a program at a point
+        description: >
+          Body {"program": text, "point": {name: number}}; inputs without a value start at 1.0.
+          Returns value, grads (through symgrad.compile), per-node data and grad texts in the
+          graph's order, one slider range per input (narrowed to where the program is defined),
+          and the Graphviz SVG whose node texts have ids sg-nK-label/data/grad.
+          Errors are {"error": type, "message": one line} with 400, 413 (a limit), 422 (a parse,
+          name or domain error, with line, column, details and hint) or 503 (busy or timeout).
+        responses:
+          200: {description: the analysed program}
+        """
+        return JSONResponse((await call(request, heavy, model.analyse))[0])
+
+    async def recompute(request: Request) -> Response:
+        """Recompute the value and every grad at a new point.
+        ---
+        summary: Value and every grad at a new point (the sliders)
+        description: Body {"program", "point"}. Returns value, grads, point and per-node texts.
+        responses:
+          200: {description: the numbers}
+        """
+        return JSONResponse((await call(request, light, model.recompute))[0])
+
+    async def steps(request: Request) -> Response:
+        """The backward pass step by step.
+        ---
+        summary: The backward pass step by step, as the worksheet shows it
+        description: Per op node in reverse topological order, its rule and per child the local
+          derivative, upstream grad and chain-rule product; node indices match the SVG's nK.
+        responses:
+          200: {description: the steps}
+        """
+        return JSONResponse((await call(request, heavy, model.steps))[0])
+
+    async def check(request: Request) -> Response:
+        """The three-way gradient check.
+        ---
+        summary: Backprop vs SymPy vs finite differences at the point
+        description: Returns ok and one row per input and named intermediate with its verdict.
+        responses:
+          200: {description: the check report}
+        """
+        return JSONResponse((await call(request, heavy, model.check))[0])
+
+    async def worksheet(request: Request) -> Response:
+        """A worksheet download.
+        ---
+        summary: The worksheet at the point (md, html, tex or ipynb)
+        description: Body {"program", "point", "format"}; the same bytes as
+          symgrad worksheet PROGRAM --at ... -o worksheet.FORMAT.
+        responses:
+          200: {description: the worksheet file}
+        """
+        text, fmt = await call(request, heavy, model.worksheet, fmt=tuple(model.WORKSHEET_TYPES))
+        return Response(text.encode("utf-8"), media_type=model.WORKSHEET_TYPES[fmt],
+                        headers={"content-disposition": f'attachment; filename="worksheet.{fmt}"'})
+
+    async def graph(request: Request) -> Response:
+        """A graph download.
+        ---
+        summary: The graph at the point as SVG or PNG
+        description: Body {"program", "point", "format"}; as symgrad graph PROGRAM --at ... -o graph.FORMAT.
+        responses:
+          200: {description: the picture}
+        """
+        data, fmt = await call(request, heavy, model.graph, fmt=tuple(model.GRAPH_TYPES))
+        return Response(data, media_type=model.GRAPH_TYPES[fmt],
+                        headers={"content-disposition": f'attachment; filename="graph.{fmt}"'})
+
+    async def limits_view(request: Request) -> Response:
+        """The limits in force.
+        ---
+        summary: The symgrad.Limits and request bounds this server applies
+        responses:
+          200: {description: the limits}
+        """
+        from dataclasses import asdict
+        return JSONResponse({"limits": asdict(limits), "timeout": timeout, "max_body": MAX_BODY})
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "symgrad serve", "version": sg.__version__}})
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(schemas.get_schema(routes=app.routes))
+
+    async def not_found(request: Request, err: Exception) -> Response:
+        status = getattr(err, "status_code", 404)
+        return _error(status, "NotFound" if status == 404 else "MethodNotAllowed" if status == 405 else "HTTPError",
+                      getattr(err, "detail", "not found"))
+
+    api = guarded
+    routes = [
+        Route("/", index, include_in_schema=False),
+        Route("/api/program", api(program), methods=["POST"]),
+        Route("/api/recompute", api(recompute), methods=["POST"]),
+        Route("/api/steps", api(steps), methods=["POST"]),
+        Route("/api/check", api(check), methods=["POST"]),
+        Route("/api/worksheet", api(worksheet), methods=["POST"]),
+        Route("/api/graph", api(graph), methods=["POST"]),
+        Route("/api/limits", api(limits_view), methods=["GET"]),
+        Route("/openapi.json", openapi, include_in_schema=False),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette):
+        yield
+        heavy.shutdown()
+        light.shutdown()
+
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan,
+                    exception_handlers={404: not_found, 405: not_found})
+    app.state.pools = (heavy, light)
+    return app
+
+
+def guarded(handler: Callable) -> Callable:
+    """Every API error as JSON with a 4xx (or 500 for a bug, logged, never a traceback)."""
+    @functools.wraps(handler)
+    async def run(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ApiError as err:
+            return _error(err.status, err.error, err.message)
+        except sg.SymgradError as err:
+            return symgrad_error(err)
+        except Exception:  # a bug: the user gets one line, the log the traceback
+            log.exception("internal error on %s", request.url.path)
+            return _error(500, "InternalError", "internal error; the server log has the details")
+    return run
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP response (pure ASGI, streams untouched)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

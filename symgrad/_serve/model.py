@@ -1,0 +1,230 @@
+"""What the explorer computes, as plain JSON-ready dicts, from symgrad's public API.
+
+Every function here is synchronous and CPU-bound: the app runs them on worker threads,
+never on the event loop. The two reads of symgrad internals (the Value graph's node order,
+and the worksheet's backward steps) are isolated in ``graph_numbers`` and ``backward_steps``
+so that a change of those internals is fixed in one place each.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import re
+import threading
+from typing import Any, Mapping
+
+import symgrad as sg
+
+__all__ = ["WEB_LIMITS", "analyse", "recompute", "backward_steps", "check", "worksheet", "graph"]
+
+# docs/security.md: behind a web form, Limits(max_chars=10_000, max_nodes=10_000). Graphs
+# and worksheets of more than a few hundred nodes are unreadable in a page anyway, and the
+# SymPy stage gets a short budget so a check answers "skipped" instead of holding a worker.
+WEB_LIMITS = sg.Limits(max_chars=10_000, max_nodes=10_000, max_graph_nodes=300, max_worksheet_nodes=300,
+                       symbolic_budget=2.0)
+DEFAULT_VALUE = 1.0          # an input the page has no value for yet
+PROBES = 41                  # samples per slider when finding its domain
+MAX_PROBED_INPUTS = 32       # inputs past this get an unprobed range
+WORKSHEET_TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
+                   "tex": "application/x-tex; charset=utf-8", "ipynb": "application/x-ipynb+json"}
+GRAPH_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+# --- the two adapters over internals -----------------------------------------------------
+
+def graph_numbers(result: sg.Result) -> list[tuple[float, float]]:
+    """(data, grad) of every node of ``result``'s Value graph, in the order ``sg.draw`` numbers
+    them (``n0``, ``n1``, …: the engine's topological order)."""
+    from symgrad._engine import topo_order
+    return [(node.data, node.grad) for node in topo_order(result.root)]
+
+
+def backward_steps(program: sg.Program, point: Mapping[str, float], limits: sg.Limits) -> dict:
+    """The backward pass step by step, as the worksheet shows it: for each op node in reverse
+    topological order, its rule, and per child the local derivative, the upstream grad and
+    their chain-rule product. Read from the worksheet's data model
+    (``symgrad._worksheet.build_worksheet``: ``Worksheet.nodes`` / ``.steps`` / ``Term``)."""
+    from symgrad._worksheet import build_worksheet
+    ws = build_worksheet(program, point, graph=False, symbolic=False, limits=limits)
+    names = [row.name for row in ws.nodes]          # topological order, as sg.draw's n0, n1, …
+    index = {name: i for i, name in enumerate(names)}
+    steps = []
+    for step in ws.steps:
+        terms = [{"child": t.child, "child_index": index[t.child],
+                  "local_latex": t.local.latex if t.local else "", "local_mathml": t.local.mathml if t.local else "",
+                  "local": _num(t.local_value), "upstream": _num(t.upstream), "product": _num(t.product),
+                  "note": t.note} for t in step.terms]
+        steps.append({"node": step.node, "index": index[step.node], "rule": step.rule.title,
+                      "rule_text": step.rule.text, "grad": _num(step.grad), "terms": terms})
+    return {"names": names, "output": ws.output, "steps": steps}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _num(x: Any) -> float | None:
+    """A JSON-safe number: None for a missing or non-finite value."""
+    if x is None or isinstance(x, bool):
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _text(x: float) -> str:
+    return f"{x:.4f}"  # as sg.draw writes data and grad (precision 4)
+
+
+def resolve_point(program: sg.Program, point: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The page's point for this program: values of names that are no longer inputs are
+    dropped (the user edited the program), and new inputs start at 1.0."""
+    point = point or {}
+    return {name: point.get(name, DEFAULT_VALUE) for name in program.inputs}
+
+
+def _parse(text: str, limits: sg.Limits) -> sg.Program:
+    return sg.parse(text, limits=limits)
+
+
+def _check_graph_size(count: int, limits: sg.Limits) -> None:
+    if count > limits.max_graph_nodes:
+        raise sg.LimitError(f"the graph has {count} nodes; the explorer draws at most {limits.max_graph_nodes}",
+                            limit="max_graph_nodes", value=limits.max_graph_nodes)
+
+
+class _CompiledCache:
+    """Compiled functions of recent programs (the slider recomputes through them)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size, self.lock, self.items = size, threading.Lock(), collections.OrderedDict()
+
+    def get(self, program: sg.Program, text: str) -> sg.CompiledFunction:
+        with self.lock:
+            if text in self.items:
+                self.items.move_to_end(text)
+                return self.items[text]
+        fn = sg.compile(program)
+        with self.lock:
+            self.items[text] = fn
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return fn
+
+
+COMPILED = _CompiledCache()
+
+
+def _numbers(program: sg.Program, text: str, point: dict[str, Any], limits: sg.Limits) -> dict:
+    """Value and every grad through ``sg.compile``; every node's numbers from backprop."""
+    fast = COMPILED.get(program, text)(point)
+    result = sg.backprop(program, point, limits=limits)
+    nodes = graph_numbers(result)
+    _check_graph_size(len(nodes), limits)
+    return {"output": program.output, "value": fast.value, "point": dict(result.point),
+            "grads": {k: _num(v) for k, v in fast.grads.items()},
+            "nodes": [{"data": _text(d), "grad": _text(g)} for d, g in nodes]}
+
+
+# --- the endpoints' work ---------------------------------------------------------------------
+
+def slider_range(fn: sg.CompiledFunction, point: dict[str, float], name: str, probe: bool) -> dict:
+    """A slider around the input's value: ±max(2, 2|v|), a round step, narrowed to the
+    stretch of samples around the value where the program is defined (so an input under
+    log or sqrt gets a positive range)."""
+    v = point[name]
+    half = max(2.0, 2.0 * abs(v))
+    step = 10.0 ** math.floor(math.log10(2 * half / 200))
+    lo, hi = math.floor((v - half) / step) * step, math.ceil((v + half) / step) * step
+    if probe:
+        xs = [lo + (hi - lo) * k / (PROBES - 1) for k in range(PROBES)]
+        ok = []
+        for x in xs:
+            try:
+                value = fn({**point, name: x}).value
+                ok.append(math.isfinite(value))
+            except sg.SymgradError:
+                ok.append(False)
+        below = [x for x, good in zip(xs, ok) if x < v and not good]
+        above = [x for x, good in zip(xs, ok) if x > v and not good]
+        if below:  # first defined sample above the last undefined one, on the step grid
+            lo = min(v, math.ceil((below[-1] + (hi - lo) / (PROBES - 1)) / step) * step)
+        if above:
+            hi = max(v, math.floor((above[0] - (hi - lo) / (PROBES - 1)) / step) * step)
+    r = lambda x: float(f"{x:.12g}")  # noqa: E731  (no 0.30000000000000004 on the page)
+    return {"min": r(lo), "max": r(hi), "step": r(step)}
+
+
+def analyse(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
+    """Parse, evaluate, draw: everything the page shows for a new program."""
+    program = _parse(text, limits)
+    pt = resolve_point(program, point)
+    numbers = _numbers(program, text, pt, limits)
+    fn = COMPILED.get(program, text)
+    ranges = {name: slider_range(fn, numbers["point"], name, i < MAX_PROBED_INPUTS)
+              for i, name in enumerate(program.inputs)}
+    svg = graph_svg(sg.draw(program, numbers["point"], limits=limits).pipe(format="svg").decode("utf-8"))
+    inputs = [{"name": n, "value": numbers["point"][n], **ranges[n]} for n in program.inputs]
+    return {**numbers, "inputs": inputs, "intermediates": list(program.intermediates), "svg": svg}
+
+
+def recompute(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
+    """Value and grads at a new point (the slider); the page updates the graph in place."""
+    program = _parse(text, limits)
+    return _numbers(program, text, resolve_point(program, point), limits)
+
+
+def steps(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
+    program = _parse(text, limits)
+    pt = resolve_point(program, point)
+    _check_graph_size(len(graph_numbers(sg.backprop(program, pt, limits=limits))), limits)
+    return backward_steps(program, pt, limits)
+
+
+def check(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
+    """The three-way check; a verdict is passed on as the check's own string."""
+    program = _parse(text, limits)
+    report = sg.check(program, resolve_point(program, point), limits=limits)
+    rows = [{"name": r.name, "backprop": _num(r.backprop), "symbolic": _num(r.symbolic),
+             "numeric": _num(r.numeric), "verdict": str(r.verdict), "note": str(getattr(r, "note", "") or "")}
+            for r in report.rows]
+    return {"ok": bool(report.ok), "rows": rows}
+
+
+def worksheet(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> str:
+    """The worksheet, by the same code path as ``symgrad worksheet PROGRAM --at … -o x.FMT``."""
+    program = _parse(text, limits)
+    return sg.worksheet(program, resolve_point(program, point), format=fmt, limits=limits)
+
+
+def graph(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> bytes:
+    """The graph as ``symgrad graph PROGRAM --at … -o g.svg`` draws it."""
+    program = _parse(text, limits)
+    pt = resolve_point(program, point)
+    _check_graph_size(len(graph_numbers(sg.backprop(program, pt, limits=limits))), limits)
+    return sg.draw(program, pt, limits=limits).pipe(format=fmt)
+
+
+# --- the page's SVG: stable ids so numbers update in place -----------------------------------
+
+_NODE = re.compile(r'<g id="node\d+" class="node">\n<title>(n\d+(?:op)?)</title>(.*?)</g>', re.DOTALL)
+_TEXT = re.compile(r"<text ([^>]*)>([^<]*)</text>")
+
+
+def graph_svg(svg: str) -> str:
+    """Graphviz's SVG for inline use: no XML prolog or comments; each node group gets
+    ``id="sg-nK"`` and its texts ``sg-nK-label``, ``sg-nK-data``, ``sg-nK-grad`` (``sg-nKop``
+    for an op), by the DOT node name, which is the node's topological index."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.DOTALL)
+
+    def node(m: re.Match) -> str:
+        name, body = m.group(1), m.group(2)
+
+        def text(t: re.Match) -> str:
+            content = t.group(2)
+            part = ("data" if content.startswith("data ") else "grad" if content.startswith("grad ")
+                    else "label") if not name.endswith("op") else "op"
+            return f'<text id="sg-{name}-{part}" {t.group(1)}>{content}</text>'
+
+        return f'<g id="sg-{name}" class="node" data-node="{name}">\n<title>{name}</title>{_TEXT.sub(text, body)}</g>'
+
+    return _NODE.sub(node, svg)
