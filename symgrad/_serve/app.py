@@ -41,7 +41,7 @@ MAX_BODY = 128 * 1024       # bytes: 10,000 characters as JSON-escaped UTF-8 fit
 MAX_POINT = 10_000          # names in a point
 log = logging.getLogger("symgrad.serve")
 SECURITY_HEADERS = {
-    "content-security-policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "content-security-policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -62,7 +62,8 @@ def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
 def symgrad_error(err: sg.SymgradError) -> JSONResponse:
     """413 for a limit, 422 for anything else a program or point can get wrong."""
     status = 413 if isinstance(err, sg.LimitError) else 500 if isinstance(err, sg.RenderError) else 422
-    extra = {"line": err.line, "column": err.column, "details": err.details, "hint": err.hint or ""}
+    extra = {"reason": " ".join(str(err.message).split())[:500], "line": err.line, "column": err.column,
+             "details": err.details, "hint": err.hint or ""}
     return _error(status, type(err).__name__, err.summary, **extra)
 
 
@@ -302,3 +303,27 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+@contextlib.contextmanager
+def running(app: Starlette, host: str = "127.0.0.1"):
+    """Serve ``app`` with uvicorn on a free port of ``host`` in a background thread; yields
+    its base URL and stops the server on exit (for tests and ``bench/serve_load.py``)."""
+    import socket
+
+    import uvicorn
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="symgrad-serve", daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the server did not start")
+            thread.join(0.01)
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
