@@ -37,7 +37,7 @@ from . import model
 __all__ = ["create_app", "STATIC"]
 
 STATIC = Path(__file__).with_name("static")
-MAX_BODY = 128 * 1024       # bytes: 10,000 characters as JSON-escaped UTF-8 fit with room
+MAX_BODY = 128 * 1024       # bytes at least; more if max_chars is raised (a character is ≤ 12 bytes as JSON)
 MAX_POINT = 10_000          # names in a point
 log = logging.getLogger("symgrad.serve")
 SECURITY_HEADERS = {
@@ -97,15 +97,21 @@ class Pool:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-async def _body(request: Request) -> dict:
+def max_body(limits: sg.Limits) -> int:
+    return max(MAX_BODY, 12 * int(limits.max_chars) + 4096)
+
+
+async def _body(request: Request, cap: int) -> dict:
+    too_large = ApiError(413, "LimitError", f"the request body is over {cap} bytes; the program may have at most "
+                         "max_chars characters")
     size = request.headers.get("content-length")
-    if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
-        raise ApiError(413, "TooLarge", f"the request body is over {MAX_BODY} bytes")
+    if size is not None and (not size.isdigit() or int(size) > cap):
+        raise too_large
     chunks, total = [], 0
     async for chunk in request.stream():
         total += len(chunk)
-        if total > MAX_BODY:
-            raise ApiError(413, "TooLarge", f"the request body is over {MAX_BODY} bytes")
+        if total > cap:
+            raise too_large
         chunks.append(chunk)
     try:
         data = json.loads(b"".join(chunks).decode("utf-8"))
@@ -142,11 +148,12 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
     draw, check, worksheets) and two more do slider recomputes, each pool with at most
     ``queue`` requests in flight."""
     limits = limits or model.WEB_LIMITS
+    cap = max_body(limits)
     heavy = Pool(workers, queue, "heavy")
     light = Pool(2, queue, "light")
 
     async def call(request: Request, pool: Pool, fn: Callable, *, fmt: tuple[str, ...] = ()) -> tuple[Any, str]:
-        args = _fields(await _body(request), fmt=fmt)
+        args = _fields(await _body(request, cap), fmt=fmt)
         return await pool.run(timeout, fn, *args, limits), (args[2] if fmt else "")
 
     async def program(request: Request) -> Response:
@@ -229,7 +236,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
           200: {description: the limits}
         """
         from dataclasses import asdict
-        return JSONResponse({"limits": asdict(limits), "timeout": timeout, "max_body": MAX_BODY})
+        return JSONResponse({"limits": asdict(limits), "timeout": timeout, "max_body": cap})
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")

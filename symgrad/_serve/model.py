@@ -74,9 +74,10 @@ def _text(x: float) -> str:
     return f"{x:.4f}"  # as sg.draw writes data and grad (precision 4)
 
 
-def resolve_point(program: sg.Program, point: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The page's point for this program: values of names that are no longer inputs are
-    dropped (the user edited the program), and new inputs start at 1.0."""
+def lenient_point(program: sg.Program, point: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The point for a program just typed: values of names that are no longer inputs are
+    dropped (the user edited the program), and new inputs start at 1.0. Every other
+    endpoint takes the point as given, so a missing or unknown name is the library's error."""
     point = point or {}
     return {name: point.get(name, DEFAULT_VALUE) for name in program.inputs}
 
@@ -156,8 +157,7 @@ def slider_range(fn: sg.CompiledFunction, point: dict[str, float], name: str, pr
 def analyse(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
     """Parse, evaluate, draw: everything the page shows for a new program."""
     program = _parse(text, limits)
-    pt = resolve_point(program, point)
-    numbers = _numbers(program, text, pt, limits)
+    numbers = _numbers(program, text, lenient_point(program, point), limits)
     fn = COMPILED.get(program, text)
     ranges = {name: slider_range(fn, numbers["point"], name, i < MAX_PROBED_INPUTS)
               for i, name in enumerate(program.inputs)}
@@ -169,20 +169,19 @@ def analyse(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> di
 def recompute(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
     """Value and grads at a new point (the slider); the page updates the graph in place."""
     program = _parse(text, limits)
-    return _numbers(program, text, resolve_point(program, point), limits)
+    return _numbers(program, text, dict(point or {}), limits)
 
 
 def steps(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
     program = _parse(text, limits)
-    pt = resolve_point(program, point)
-    _check_graph_size(len(graph_numbers(sg.backprop(program, pt, limits=limits))), limits)
-    return backward_steps(program, pt, limits)
+    _check_graph_size(len(graph_numbers(sg.backprop(program, point, limits=limits))), limits)
+    return backward_steps(program, point or {}, limits)
 
 
 def check(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
     """The three-way check; a verdict is passed on as the check's own string."""
     program = _parse(text, limits)
-    report = sg.check(program, resolve_point(program, point), limits=limits)
+    report = sg.check(program, dict(point or {}), limits=limits)
     rows = [{"name": r.name, "backprop": _num(r.backprop), "symbolic": _num(r.symbolic),
              "numeric": _num(r.numeric), "verdict": str(r.verdict), "note": str(getattr(r, "note", "") or "")}
             for r in report.rows]
@@ -192,15 +191,14 @@ def check(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict
 def worksheet(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> str:
     """The worksheet, by the same code path as ``symgrad worksheet PROGRAM --at … -o x.FMT``."""
     program = _parse(text, limits)
-    return sg.worksheet(program, resolve_point(program, point), format=fmt, limits=limits)
+    return sg.worksheet(program, dict(point or {}), format=fmt, limits=limits)
 
 
 def graph(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> bytes:
     """The graph as ``symgrad graph PROGRAM --at … -o g.svg`` draws it."""
     program = _parse(text, limits)
-    pt = resolve_point(program, point)
-    _check_graph_size(len(graph_numbers(sg.backprop(program, pt, limits=limits))), limits)
-    return sg.draw(program, pt, limits=limits).pipe(format=fmt)
+    _check_graph_size(len(graph_numbers(sg.backprop(program, point, limits=limits))), limits)
+    return sg.draw(program, point, limits=limits).pipe(format=fmt)
 
 
 # --- the page's SVG: stable ids so numbers update in place -----------------------------------
