@@ -22,7 +22,7 @@ def setup_serve_command(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--open", action="store_true", help="open the page in a web browser")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds one request may take (default 10)")
-    p.add_argument("--workers", type=int, default=4, help="worker threads for heavy requests (default 4)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes for heavy requests (default 2)")
     p.add_argument("--limit", action="append", metavar="NAME=VALUE",
                    help="raise or lower a limit of the web defaults, e.g. --limit max_chars=20000")
 

@@ -13,12 +13,14 @@ Errors are JSON ``{"error": type, "message": one line}``; parse errors add ``lin
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import json
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -49,30 +51,29 @@ SECURITY_HEADERS = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, error: str, message: str) -> None:
+    def __init__(self, status: int, error: str, message: str, body: dict | None = None) -> None:
         super().__init__(message)
         self.status, self.error, self.message = status, error, message
+        self.body = body or {"error": error, "message": model.one_line(message)}
 
 
 def _error(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
-    message = " ".join(str(message).split())[:500]  # one line, bounded
-    return JSONResponse({"error": error, "message": message, **extra}, status_code=status)
-
-
-def symgrad_error(err: sg.SymgradError) -> JSONResponse:
-    """413 for a limit, 422 for anything else a program or point can get wrong."""
-    status = 413 if isinstance(err, sg.LimitError) else 500 if isinstance(err, sg.RenderError) else 422
-    extra = {"reason": " ".join(str(err.message).split())[:500], "line": err.line, "column": err.column,
-             "details": err.details, "hint": err.hint or ""}
-    return _error(status, type(err).__name__, err.summary, **extra)
+    return JSONResponse({"error": error, "message": model.one_line(message), **extra}, status_code=status)
 
 
 class Pool:
-    """Worker threads with a bounded queue: ``capacity`` calls in flight (running or
-    queued) at most; the next is refused with 503 at once rather than left to wait."""
+    """Workers with a bounded queue: ``capacity`` calls in flight (running or queued) at
+    most; the next is refused with 503 at once rather than left to wait. Threads, or
+    processes (``processes=True``: heavy work then never holds this process's GIL)."""
 
-    def __init__(self, workers: int, capacity: int, name: str) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"symgrad-{name}")
+    def __init__(self, workers: int, capacity: int, name: str, processes: bool = False) -> None:
+        if processes:
+            import multiprocessing
+            self.executor: Any = ProcessPoolExecutor(max_workers=workers, initializer=model.warm,
+                                                     mp_context=multiprocessing.get_context("spawn"))
+        else:
+            self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"symgrad-{name}")
+        self.workers, self.processes = workers, processes
         self.capacity, self.busy, self.lock = capacity, 0, threading.Lock()
 
     def _done(self, _future: Any) -> None:
@@ -84,7 +85,11 @@ class Pool:
             if self.busy >= self.capacity:
                 raise ApiError(503, "Busy", "the server is busy; try again in a moment")
             self.busy += 1
-        future = self.executor.submit(fn, *args)
+        try:
+            future = self.executor.submit(fn, *args)
+        except BaseException:
+            self._done(None)
+            raise
         future.add_done_callback(self._done)  # the slot frees when the work really ends
         try:
             return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
@@ -92,6 +97,12 @@ class Pool:
             future.cancel()  # only helps if it has not started
             raise ApiError(503, "Timeout", f"the request took longer than {timeout:g} s; "
                            "try a smaller program") from None
+
+    def warm(self) -> None:
+        """Start every worker process now (each runs ``model.warm`` first)."""
+        if self.processes:
+            for _ in range(self.workers):
+                self.executor.submit(int)
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -141,20 +152,35 @@ def _fields(data: dict, *, fmt: tuple[str, ...] = ()) -> tuple:
     return program, point, value
 
 
-def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, workers: int = 4,
-               queue: int = 64) -> Starlette:
-    """The explorer app. ``limits`` bound every program (default ``model.WEB_LIMITS``);
-    ``timeout`` (s) bounds every API request; ``workers`` threads do heavy work (parse,
-    draw, check, worksheets) and two more do slider recomputes, each pool with at most
-    ``queue`` requests in flight."""
+def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, workers: int = 2,
+               queue: int = 64, processes: bool = True) -> Starlette:
+    """The explorer app.
+
+    ``limits`` bound every program (default ``model.WEB_LIMITS``); ``timeout`` (s) bounds
+    every API request. ``workers`` worker processes (threads with ``processes=False``) do the
+    heavy work: parsing a new program, drawing, steps, checks, exports. Two threads here do
+    slider recomputes of programs this server has already accepted (parsed and compiled
+    once, then about a millisecond a call), so a drag stays fast while checks run. Each pool
+    takes at most ``queue`` requests in flight; past that, 503 at once.
+    """
     limits = limits or model.WEB_LIMITS
     cap = max_body(limits)
-    heavy = Pool(workers, queue, "heavy")
+    heavy = Pool(workers, queue, "heavy", processes=processes)
     light = Pool(2, queue, "light")
+    accepted: collections.OrderedDict[str, None] = collections.OrderedDict()  # texts /api/program analysed
 
-    async def call(request: Request, pool: Pool, fn: Callable, *, fmt: tuple[str, ...] = ()) -> tuple[Any, str]:
+    async def call(request: Request, action: str, *, fmt: tuple[str, ...] = ()) -> tuple[Any, str]:
         args = _fields(await _body(request, cap), fmt=fmt)
-        return await pool.run(timeout, fn, *args, limits), (args[2] if fmt else "")
+        light_work = action == "recompute" and args[0] in accepted
+        outcome = await (light if light_work else heavy).run(timeout, model.perform, action, *args, limits)
+        if outcome[0] == "error":
+            raise ApiError(outcome[1], outcome[2]["error"], outcome[2]["message"], outcome[2])
+        if action == "analyse":
+            accepted[args[0]] = None
+            accepted.move_to_end(args[0])
+            while len(accepted) > 256:
+                accepted.popitem(last=False)
+        return outcome[1], (args[2] if fmt else "")
 
     async def program(request: Request) -> Response:
         """Parse, evaluate and draw a program.
@@ -170,7 +196,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
         responses:
           200: {description: the analysed program}
         """
-        return JSONResponse((await call(request, heavy, model.analyse))[0])
+        return JSONResponse((await call(request, "analyse"))[0])
 
     async def recompute(request: Request) -> Response:
         """Recompute the value and every grad at a new point.
@@ -180,7 +206,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
         responses:
           200: {description: the numbers}
         """
-        return JSONResponse((await call(request, light, model.recompute))[0])
+        return JSONResponse((await call(request, "recompute"))[0])
 
     async def steps(request: Request) -> Response:
         """The backward pass step by step.
@@ -191,7 +217,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
         responses:
           200: {description: the steps}
         """
-        return JSONResponse((await call(request, heavy, model.steps))[0])
+        return JSONResponse((await call(request, "steps"))[0])
 
     async def check(request: Request) -> Response:
         """The three-way gradient check.
@@ -201,7 +227,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
         responses:
           200: {description: the check report}
         """
-        return JSONResponse((await call(request, heavy, model.check))[0])
+        return JSONResponse((await call(request, "check"))[0])
 
     async def worksheet(request: Request) -> Response:
         """A worksheet download.
@@ -212,7 +238,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
         responses:
           200: {description: the worksheet file}
         """
-        text, fmt = await call(request, heavy, model.worksheet, fmt=tuple(model.WORKSHEET_TYPES))
+        text, fmt = await call(request, "worksheet", fmt=tuple(model.WORKSHEET_TYPES))
         return Response(text.encode("utf-8"), media_type=model.WORKSHEET_TYPES[fmt],
                         headers={"content-disposition": f'attachment; filename="worksheet.{fmt}"'})
 
@@ -224,7 +250,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
         responses:
           200: {description: the picture}
         """
-        data, fmt = await call(request, heavy, model.graph, fmt=tuple(model.GRAPH_TYPES))
+        data, fmt = await call(request, "graph", fmt=tuple(model.GRAPH_TYPES))
         return Response(data, media_type=model.GRAPH_TYPES[fmt],
                         headers={"content-disposition": f'attachment; filename="graph.{fmt}"'})
 
@@ -266,6 +292,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
     ]
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
+        heavy.warm()
         yield
         heavy.shutdown()
         light.shutdown()
@@ -280,12 +307,16 @@ def guarded(handler: Callable) -> Callable:
     """Every API error as JSON with a 4xx (or 500 for a bug, logged, never a traceback)."""
     @functools.wraps(handler)
     async def run(request: Request) -> Response:
+        start = time.perf_counter()
         try:
-            return await handler(request)
+            response = await handler(request)
+            response.headers["server-timing"] = f"app;dur={1000 * (time.perf_counter() - start):.2f}"
+            return response
         except ApiError as err:
-            return _error(err.status, err.error, err.message)
+            return JSONResponse(err.body, status_code=err.status)
         except sg.SymgradError as err:
-            return symgrad_error(err)
+            status, body = model.error_payload(err)
+            return JSONResponse(body, status_code=status)
         except Exception:  # a bug: the user gets one line, the log the traceback
             log.exception("internal error on %s", request.url.path)
             return _error(500, "InternalError", "internal error; the server log has the details")

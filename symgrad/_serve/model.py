@@ -9,6 +9,7 @@ so that a change of those internals is fixed in one place each.
 from __future__ import annotations
 
 import collections
+import logging
 import math
 import re
 import threading
@@ -93,22 +94,25 @@ def _check_graph_size(count: int, limits: sg.Limits) -> None:
 
 
 class _CompiledCache:
-    """Compiled functions of recent programs (the slider recomputes through them)."""
+    """Parsed and compiled recent programs, by text and limits (a slider recomputes one
+    program many times: it is parsed and compiled once)."""
 
     def __init__(self, size: int = 64) -> None:
         self.size, self.lock, self.items = size, threading.Lock(), collections.OrderedDict()
 
-    def get(self, program: sg.Program, text: str) -> sg.CompiledFunction:
+    def get(self, text: str, limits: sg.Limits) -> tuple[sg.Program, sg.CompiledFunction]:
+        key = (text, limits)
         with self.lock:
-            if text in self.items:
-                self.items.move_to_end(text)
-                return self.items[text]
-        fn = sg.compile(program)
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        program = _parse(text, limits)
+        entry = (program, sg.compile(program))
         with self.lock:
-            self.items[text] = fn
+            self.items[key] = entry
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
-        return fn
+        return entry
 
 
 COMPILED = _CompiledCache()
@@ -116,7 +120,7 @@ COMPILED = _CompiledCache()
 
 def _numbers(program: sg.Program, text: str, point: dict[str, Any], limits: sg.Limits) -> dict:
     """Value and every grad through ``sg.compile``; every node's numbers from backprop."""
-    fast = COMPILED.get(program, text)(point)
+    fast = COMPILED.get(text, limits)[1](point)
     result = sg.backprop(program, point, limits=limits)
     nodes = graph_numbers(result)
     _check_graph_size(len(nodes), limits)
@@ -156,9 +160,8 @@ def slider_range(fn: sg.CompiledFunction, point: dict[str, float], name: str, pr
 
 def analyse(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
     """Parse, evaluate, draw: everything the page shows for a new program."""
-    program = _parse(text, limits)
+    program, fn = COMPILED.get(text, limits)
     numbers = _numbers(program, text, lenient_point(program, point), limits)
-    fn = COMPILED.get(program, text)
     ranges = {name: slider_range(fn, numbers["point"], name, i < MAX_PROBED_INPUTS)
               for i, name in enumerate(program.inputs)}
     svg = graph_svg(sg.draw(program, numbers["point"], limits=limits).pipe(format="svg").decode("utf-8"))
@@ -168,7 +171,7 @@ def analyse(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> di
 
 def recompute(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
     """Value and grads at a new point (the slider); the page updates the graph in place."""
-    program = _parse(text, limits)
+    program = COMPILED.get(text, limits)[0]
     return _numbers(program, text, dict(point or {}), limits)
 
 
@@ -199,6 +202,45 @@ def graph(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limit
     program = _parse(text, limits)
     _check_graph_size(len(graph_numbers(sg.backprop(program, point, limits=limits))), limits)
     return sg.draw(program, point, limits=limits).pipe(format=fmt)
+
+
+# --- one call, as a worker runs it ------------------------------------------------------------
+
+ACTIONS = ("analyse", "recompute", "steps", "check", "worksheet", "graph")
+
+
+def error_payload(err: sg.SymgradError) -> tuple[int, dict]:
+    """413 for a limit, 500 for a missing renderer, 422 for anything a program or point can
+    get wrong; the JSON body with the one-line message (and line, column, caret, hint)."""
+    status = 413 if isinstance(err, sg.LimitError) else 500 if isinstance(err, sg.RenderError) else 422
+    return status, {"error": type(err).__name__, "message": one_line(err.summary), "reason": one_line(err.message),
+                    "line": err.line, "column": err.column, "details": err.details, "hint": err.hint or ""}
+
+
+def one_line(text: Any) -> str:
+    return " ".join(str(text).split())[:500]
+
+
+def perform(action: str, *args: Any) -> tuple:
+    """Run one action; ``("ok", result)`` or ``("error", status, body)``. Errors travel as
+    plain data, so a worker process returns them as safely as a thread."""
+    if action not in ACTIONS:
+        raise ValueError(action)
+    try:
+        return ("ok", globals()[action](*args))
+    except sg.SymgradError as err:
+        return ("error", *error_payload(err))
+    except Exception:  # a bug: the log gets the traceback, the user one line
+        logging.getLogger("symgrad.serve").exception("internal error in %s", action)
+        return ("error", 500, {"error": "InternalError", "message": "internal error; the server log has the details"})
+
+
+def warm() -> None:
+    """A worker process's initializer: import and exercise SymPy, jinja2, matplotlib and
+    Graphviz once, so the first user does not wait for them."""
+    point = {"x": 1.0, "y": 2.0}
+    for action, extra in (("analyse", ()), ("steps", ()), ("check", ()), ("worksheet", ("md",))):
+        perform(action, "z = x*y", point, *extra, WEB_LIMITS)
 
 
 # --- the page's SVG: stable ids so numbers update in place -----------------------------------

@@ -1,0 +1,200 @@
+"""Load test of ``symgrad serve``: 50 concurrent clients on loopback, a class's mix of slider
+drags, new programs, checks, steps and exports, with the hostile corpus thrown in.
+
+    python bench/serve_load.py                     # 50 clients, 20 s, at most 20,000 requests
+    python bench/serve_load.py --clients 10 --duration 5
+
+It starts ``python -m symgrad serve`` on a free 127.0.0.1 port in a child process, runs
+closed-loop clients (each sends its next request when the last one answered) until the
+duration or the request count is reached, stops the server, and prints requests per second,
+latency percentiles per kind (client-observed, and the server's own from Server-Timing), and
+every request whose status was not the expected one. Exit status 1 if any was unexpected or
+the neuron's recompute p99 is over 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import httpx  # noqa: E402
+
+import symgrad as sg  # noqa: E402
+from symgrad._serve.model import WEB_LIMITS  # noqa: E402
+from hostile_corpus import CASES  # noqa: E402
+
+NEURON = "n = x1*w1 + x2*w2 + b; o = tanh(n)"
+ORDINARY = [
+    ("e = a*b; d = e + c; L = d*f", {"a": 2, "b": -3, "c": 10, "f": -2}),
+    (NEURON, {"x1": 2, "x2": 0, "w1": -3, "w2": 1, "b": 6.8813735870195432}),
+    ("y = log(x) * sigmoid(w*x + b)", {"x": 1.5, "w": 0.5, "b": -1}),
+    ("p = x^2 + y^2; r = sqrt(p); out = sin(r) / r", {"x": 1, "y": 2}),
+]
+# kind: weight. A class mostly drags sliders; the rest is typing, checking, stepping, exporting.
+MIX = {"recompute": 70, "program": 8, "hostile": 14, "check": 3, "steps": 3, "graph": 1, "worksheet": 1}
+TARGET_P99_MS = 50.0
+
+
+def status_of(error: type | None) -> int:
+    if error is None:
+        return 200
+    return 413 if issubclass(error, sg.LimitError) else 422
+
+
+def graph_size(root) -> int:
+    seen, todo = {id(root)}, [root]
+    while todo:
+        for kid in todo.pop()._prev:
+            if id(kid) not in seen:
+                seen.add(id(kid))
+                todo.append(kid)
+    return len(seen)
+
+
+def hostile_requests() -> list[tuple[str, dict, int]]:
+    """(program, point, expected status) per corpus case, from the library under the web limits."""
+    out = []
+    for case in CASES:
+        point = case.point or {}
+        try:
+            program = sg.parse(case.source, limits=WEB_LIMITS)
+            point = case.point if case.point is not None else {n: 1.0 for n in program.inputs}
+            root = sg.backprop(program, point, limits=WEB_LIMITS).root
+            error = sg.LimitError if graph_size(root) > WEB_LIMITS.max_graph_nodes else None
+        except sg.SymgradError as err:
+            error = type(err)
+        out.append((case.source, point, status_of(error)))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, math.ceil(q / 100 * len(xs)) - 1))] if xs else float("nan")
+
+
+async def client(http: httpx.AsyncClient, rng: random.Random, hostile: list, stop: dict, log: list) -> None:
+    kinds, weights = list(MIX), list(MIX.values())
+    while time.monotonic() < stop["at"] and stop["left"] > 0:
+        stop["left"] -= 1
+        kind = rng.choices(kinds, weights)[0]
+        expected = 200
+        if kind == "recompute":
+            point = {"x1": rng.uniform(-3, 3), "x2": rng.uniform(-3, 3), "w1": rng.uniform(-3, 3),
+                     "w2": rng.uniform(-3, 3), "b": rng.uniform(-3, 3)}
+            path, body = "/api/recompute", {"program": NEURON, "point": point}
+        elif kind == "hostile":
+            program, point, expected = rng.choice(hostile)
+            path, body = "/api/recompute", {"program": program, "point": point}
+        else:
+            program, point = rng.choice(ORDINARY)
+            path = {"program": "/api/program", "check": "/api/check", "steps": "/api/steps",
+                    "graph": "/api/graph", "worksheet": "/api/worksheet"}[kind]
+            body = {"program": program, "point": point, "format": "svg" if kind == "graph" else "md"}
+        content = json.dumps(body)  # ensure_ascii: lone surrogates of the corpus stay escaped
+        t0 = time.perf_counter()
+        try:
+            r = await http.post(path, content=content, headers={"content-type": "application/json"})
+            status, timing = r.status_code, r.headers.get("server-timing", "")
+            error = r.json().get("error") if status != 200 else None
+        except httpx.HTTPError as err:
+            status, timing, error = 0, "", type(err).__name__
+        ms = 1000 * (time.perf_counter() - t0)
+        server_ms = float(timing.split("dur=")[1]) if "dur=" in timing else float("nan")
+        log.append((kind, status, expected, ms, server_ms, error))
+
+
+async def drive(url: str, clients: int, duration: float, max_requests: int, seed: int) -> tuple[list, float]:
+    hostile = hostile_requests()
+    stop = {"at": time.monotonic() + duration, "left": max_requests}
+    log: list = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as http:
+        for program, point in ORDINARY:  # warm up: compile caches, lazy imports
+            await http.post("/api/program", json={"program": program, "point": point})
+        t0 = time.perf_counter()
+        await asyncio.gather(*[client(http, random.Random(seed * 1000 + i), hostile, stop, log)
+                               for i in range(clients)])
+        elapsed = time.perf_counter() - t0
+    return log, elapsed
+
+
+def report(log: list, elapsed: float, clients: int) -> tuple[str, bool]:
+    lines = [f"{len(log)} requests from {clients} concurrent clients in {elapsed:.1f} s: "
+             f"**{len(log) / elapsed:.0f} requests/s**.", "",
+             "| kind | requests | client p50 ms | client p99 ms | server p50 ms | server p99 ms | statuses |",
+             "|---|---|---|---|---|---|---|"]
+    for kind in MIX:
+        rows = [r for r in log if r[0] == kind]
+        if not rows:
+            continue
+        ms, srv = [r[3] for r in rows], [r[4] for r in rows if not math.isnan(r[4])]
+        statuses = " ".join(f"{s}×{n}" for s, n in sorted({s: sum(r[1] == s for r in rows)
+                                                            for s in {r[1] for r in rows}}.items()))
+        lines.append(f"| {kind} | {len(rows)} | {statistics.median(ms):.1f} | {percentile(ms, 99):.1f} | "
+                     f"{percentile(srv, 50):.1f} | {percentile(srv, 99):.1f} | {statuses} |")
+    bad = [r for r in log if r[1] != r[2]]
+    neuron = [r[3] for r in log if r[0] == "recompute"]
+    p99 = percentile(neuron, 99)
+    lines += ["", f"- Target: neuron recompute p99 < {TARGET_P99_MS:.0f} ms (client-observed) — measured "
+              f"{p99:.1f} ms: **{'met' if p99 < TARGET_P99_MS else 'not met'}**.",
+              f"- Unexpected statuses: {len(bad)}" + (" (every error was its expected 4xx)." if not bad else ":")]
+    for kind, status, expected, ms, _, error in bad[:20]:
+        lines.append(f"  - {kind}: {status} ({error}), expected {expected}, after {ms:.0f} ms")
+    return "\n".join(lines), not bad and p99 < TARGET_P99_MS
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--duration", type=float, default=20.0, help="seconds of load (default 20)")
+    ap.add_argument("--max-requests", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    if not (1 <= args.clients <= 500 and 0 < args.duration <= 300 and 0 < args.max_requests <= 1_000_000):
+        ap.error("keep it bounded: 1-500 clients, at most 300 s and 1,000,000 requests")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "symgrad", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        server.stderr.readline()  # "symgrad serve: http://127.0.0.1:PORT/ …"
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/api/limits", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start")
+                time.sleep(0.1)
+        log, elapsed = asyncio.run(drive(url, args.clients, args.duration, args.max_requests, args.seed))
+    finally:
+        server.terminate()
+        server.wait(10)
+    text, ok = report(log, elapsed, args.clients)
+    print(text)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
