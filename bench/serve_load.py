@@ -91,8 +91,36 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, max(0, math.ceil(q / 100 * len(xs)) - 1))] if xs else float("nan")
 
 
-async def client(http: httpx.AsyncClient, rng: random.Random, hostile: list, stop: dict, log: list) -> None:
-    kinds, weights = list(MIX), list(MIX.values())
+class Connection:
+    """One keep-alive HTTP/1.1 connection, spoken directly over asyncio streams: a load
+    generator far lighter than a full client library, so the numbers are the server's."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port, self.reader, self.writer = host, port, None, None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                          f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        data = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.writer.close()
+            self.writer = None
+        return status, headers, data
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def client(conn: Connection, rng: random.Random, hostile: list, stop: dict, log: list,
+                 mix: dict[str, int], think: float) -> None:
+    kinds, weights = list(mix), list(mix.values())
     while time.monotonic() < stop["at"] and stop["left"] > 0:
         stop["left"] -= 1
         kind = rng.choices(kinds, weights)[0]
@@ -109,31 +137,40 @@ async def client(http: httpx.AsyncClient, rng: random.Random, hostile: list, sto
             path = {"program": "/api/program", "check": "/api/check", "steps": "/api/steps",
                     "graph": "/api/graph", "worksheet": "/api/worksheet"}[kind]
             body = {"program": program, "point": point, "format": "svg" if kind == "graph" else "md"}
-        content = json.dumps(body)  # ensure_ascii: lone surrogates of the corpus stay escaped
+        content = json.dumps(body).encode()  # ensure_ascii: lone surrogates of the corpus stay escaped
         t0 = time.perf_counter()
         try:
-            r = await http.post(path, content=content, headers={"content-type": "application/json"})
-            status, timing = r.status_code, r.headers.get("server-timing", "")
-            error = r.json().get("error") if status != 200 else None
-        except httpx.HTTPError as err:
+            status, headers, data = await conn.post(path, content)
+            timing = headers.get("server-timing", "")
+            error = json.loads(data).get("error") if status != 200 else None
+        except (OSError, asyncio.IncompleteReadError, ValueError) as err:
+            conn.close()
+            conn.writer = None
             status, timing, error = 0, "", type(err).__name__
         ms = 1000 * (time.perf_counter() - t0)
-        server_ms = float(timing.split("dur=")[1]) if "dur=" in timing else float("nan")
+        server_ms = float(timing.split("work;dur=")[1]) if "work;dur=" in timing else float("nan")
         log.append((kind, status, expected, ms, server_ms, error))
+        if think > 0:  # a student reads the page between two actions
+            await asyncio.sleep(rng.expovariate(1.0 / think))
 
 
-async def drive(url: str, clients: int, duration: float, max_requests: int, seed: int) -> tuple[list, float]:
+async def drive(port: int, clients: int, duration: float, max_requests: int, seed: int,
+                mix: dict[str, int], think: float) -> tuple[list, float]:
     hostile = hostile_requests()
-    stop = {"at": time.monotonic() + duration, "left": max_requests}
+    stop = {"at": math.inf, "left": max_requests}
     log: list = []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as http:
+    conns = [Connection("127.0.0.1", port) for _ in range(clients)]
+    try:
         for program, point in ORDINARY:  # warm up: compile caches, lazy imports
-            await http.post("/api/program", json={"program": program, "point": point})
+            await conns[0].post("/api/program", json.dumps({"program": program, "point": point}).encode())
         t0 = time.perf_counter()
-        await asyncio.gather(*[client(http, random.Random(seed * 1000 + i), hostile, stop, log)
+        stop["at"] = time.monotonic() + duration
+        await asyncio.gather(*[client(conns[i], random.Random(seed * 1000 + i), hostile, stop, log, mix, think)
                                for i in range(clients)])
         elapsed = time.perf_counter() - t0
+    finally:
+        for conn in conns:
+            conn.close()
     return log, elapsed
 
 
@@ -168,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration", type=float, default=20.0, help="seconds of load (default 20)")
     ap.add_argument("--max-requests", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--think", type=float, default=0.25,
+                    help="mean pause (s, exponential) of a client between requests; 0: back to back (default 0.25)")
+    ap.add_argument("--only", nargs="+", choices=tuple(MIX), help="send only these kinds (a diagnosis)")
     args = ap.parse_args(argv)
     if not (1 <= args.clients <= 500 and 0 < args.duration <= 300 and 0 < args.max_requests <= 1_000_000):
         ap.error("keep it bounded: 1-500 clients, at most 300 s and 1,000,000 requests")
@@ -187,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start")
                 time.sleep(0.1)
-        log, elapsed = asyncio.run(drive(url, args.clients, args.duration, args.max_requests, args.seed))
+        log, elapsed = asyncio.run(drive(port, args.clients, args.duration, args.max_requests, args.seed,
+                                           {k: w for k, w in MIX.items() if not args.only or k in args.only}, args.think))
     finally:
         server.terminate()
         server.wait(10)

@@ -16,6 +16,7 @@ import asyncio
 import collections
 import contextlib
 import functools
+import gc
 import json
 import logging
 import threading
@@ -40,7 +41,8 @@ __all__ = ["create_app", "STATIC"]
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 128 * 1024       # bytes at least; more if max_chars is raised (a character is ≤ 12 bytes as JSON)
-MAX_POINT = 10_000          # names in a point
+MAX_POINT = 10_000
+INLINE_NODES = 400          # a recompute of an accepted graph this small runs on the event loop (< 1 ms)          # names in a point
 log = logging.getLogger("symgrad.serve")
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
@@ -158,25 +160,32 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
 
     ``limits`` bound every program (default ``model.WEB_LIMITS``); ``timeout`` (s) bounds
     every API request. ``workers`` worker processes (threads with ``processes=False``) do the
-    heavy work: parsing a new program, drawing, steps, checks, exports. Two threads here do
-    slider recomputes of programs this server has already accepted (parsed and compiled
-    once, then about a millisecond a call), so a drag stays fast while checks run. Each pool
-    takes at most ``queue`` requests in flight; past that, 503 at once.
+    heavy work: parsing a new program, drawing, steps, checks, exports. A slider recompute
+    of a program this server has already accepted (``/api/program``: parsed, compiled and
+    its graph within ``max_graph_nodes``) stays here: up to ``INLINE_NODES`` nodes it runs on
+    the event loop (a few hundred float operations, under a millisecond), above that on two
+    threads, so a drag stays fast while checks run. Each pool takes at most ``queue``
+    requests in flight; past that, 503 at once.
     """
     limits = limits or model.WEB_LIMITS
     cap = max_body(limits)
     heavy = Pool(workers, queue, "heavy", processes=processes)
     light = Pool(2, queue, "light")
-    accepted: collections.OrderedDict[str, None] = collections.OrderedDict()  # texts /api/program analysed
+    accepted: collections.OrderedDict[str, int] = collections.OrderedDict()  # text /api/program analysed → nodes
 
     async def call(request: Request, action: str, *, fmt: tuple[str, ...] = ()) -> tuple[Any, str]:
         args = _fields(await _body(request, cap), fmt=fmt)
-        light_work = action == "recompute" and args[0] in accepted
-        outcome = await (light if light_work else heavy).run(timeout, model.perform, action, *args, limits)
+        request.state.work_start = time.perf_counter()  # the body is in: from here on it is our time
+        size = accepted.get(args[0]) if action == "recompute" else None
+        if size is not None and size <= INLINE_NODES:  # a few hundred float operations: no thread hop
+            outcome = model.perform(action, *args, limits)
+        else:
+            pool = light if size is not None else heavy
+            outcome = await pool.run(timeout, model.perform, action, *args, limits)
         if outcome[0] == "error":
             raise ApiError(outcome[1], outcome[2]["error"], outcome[2]["message"], outcome[2])
         if action == "analyse":
-            accepted[args[0]] = None
+            accepted[args[0]] = len(outcome[1]["nodes"])
             accepted.move_to_end(args[0])
             while len(accepted) > 256:
                 accepted.popitem(last=False)
@@ -293,6 +302,8 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
         heavy.warm()
+        model.perform("recompute", "z = x*y", {"x": 1.0, "y": 2.0}, limits)  # import what a slider needs
+        gc.freeze()  # what is loaded now is never garbage: later collections skip it (shorter GC pauses)
         yield
         heavy.shutdown()
         light.shutdown()
@@ -310,7 +321,9 @@ def guarded(handler: Callable) -> Callable:
         start = time.perf_counter()
         try:
             response = await handler(request)
-            response.headers["server-timing"] = f"app;dur={1000 * (time.perf_counter() - start):.2f}"
+            end = time.perf_counter()
+            work = getattr(request.state, "work_start", start)
+            response.headers["server-timing"] = f"app;dur={1000 * (end - start):.2f}, work;dur={1000 * (end - work):.2f}"
             return response
         except ApiError as err:
             return JSONResponse(err.body, status_code=err.status)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import logging
 import math
+import os
 import re
 import threading
 from typing import Any, Mapping
@@ -236,8 +237,11 @@ def perform(action: str, *args: Any) -> tuple:
 
 
 def warm() -> None:
-    """A worker process's initializer: import and exercise SymPy, jinja2, matplotlib and
+    """A worker process's initializer: lower its CPU priority (slider recomputes in the
+    server process come first), then import and exercise SymPy, jinja2, matplotlib and
     Graphviz once, so the first user does not wait for them."""
+    if hasattr(os, "nice"):
+        os.nice(10)
     point = {"x": 1.0, "y": 2.0}
     for action, extra in (("analyse", ()), ("steps", ()), ("check", ()), ("worksheet", ("md",))):
         perform(action, "z = x*y", point, *extra, WEB_LIMITS)
