@@ -20,6 +20,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from symgrad._serve.app import create_app, running  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+expect.set_options(timeout=30_000)  # the first answer waits for the worker processes to warm up
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
 L_PROGRAM = "e = a*b; d = e + c; L = d*f"
