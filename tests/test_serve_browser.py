@@ -44,7 +44,7 @@ ORDER = ["a", "b", "e", "c", "d", "f", "L"]  # sg.draw's n0…n6 for this progra
 @pytest.fixture(scope="module")
 def browser_page(tmp_path_factory):
     shots = tmp_path_factory.mktemp("serve-shots")
-    with running(create_app()) as url, sync_playwright() as p:
+    with running(create_app(timeout=60.0)) as url, sync_playwright() as p:  # slack for a loaded machine
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
         page = context.new_page()
