@@ -342,3 +342,23 @@ def test_wheel_carries_the_page(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for f in ("index.html", "app.js", "style.css"):
         assert f"symgrad/_serve/static/{f}" in names
+
+
+def test_a_killed_worker_process_is_replaced():
+    import os
+    import signal
+    with TestClient(create_app(timeout=120.0, workers=1)) as c:
+        assert c.post("/api/check", json={"program": "y = x*x", "point": {"x": 3}}).status_code == 200
+        pool = c.app.state.pools[0]
+        (pid,) = list(pool.executor._processes)  # the one worker process
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        statuses = []
+        while time.monotonic() < deadline:
+            r = c.post("/api/check", json={"program": "y = x*x", "point": {"x": 3}})
+            statuses.append(r.status_code)
+            if r.status_code == 200:
+                break
+            assert_error(r, 503, "WorkerLost")
+        assert statuses[-1] == 200 and len(statuses) <= 3
+        assert r.json()["rows"][0]["backprop"] == 6.0

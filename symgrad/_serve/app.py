@@ -2,9 +2,10 @@
 safe to expose to a class on a LAN.
 
 Guards, in the order a request meets them: a body-size cap (413), JSON and field checks
-(400), then the work itself on a bounded worker pool off the event loop — over capacity
-answers 503 at once, and past the per-request timeout 503 too (the worker finishes in the
-background but its slot stays taken until then, so a slow input cannot pile up threads).
+(400), then the work itself on a bounded pool of worker processes off the event loop — over
+capacity answers 503 at once, and past the per-request timeout 503 too (the worker finishes in
+the background but its slot stays taken until then, so a slow input cannot pile up work). Only
+a slider recompute of a program already accepted, small and compiled, runs in this process.
 Inside, every program is bounded by ``symgrad.Limits`` (``model.WEB_LIMITS`` by default).
 Errors are JSON ``{"error": type, "message": one line}``; parse errors add ``line``,
 ``column``, ``details`` (the caret excerpt) and ``hint``.
@@ -21,7 +22,7 @@ import json
 import logging
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -41,8 +42,8 @@ __all__ = ["create_app", "STATIC"]
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 128 * 1024       # bytes at least; more if max_chars is raised (a character is ≤ 12 bytes as JSON)
-MAX_POINT = 10_000
-INLINE_NODES = 400          # a recompute of an accepted graph this small runs on the event loop (< 1 ms)          # names in a point
+MAX_POINT = 10_000          # names in a point
+INLINE_NODES = 400          # a recompute of an accepted graph this small runs on the event loop (< 1 ms)
 log = logging.getLogger("symgrad.serve")
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
@@ -69,14 +70,24 @@ class Pool:
     processes (``processes=True``: heavy work then never holds this process's GIL)."""
 
     def __init__(self, workers: int, capacity: int, name: str, processes: bool = False) -> None:
-        if processes:
-            import multiprocessing
-            self.executor: Any = ProcessPoolExecutor(max_workers=workers, initializer=model.warm,
-                                                     mp_context=multiprocessing.get_context("spawn"))
-        else:
-            self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"symgrad-{name}")
-        self.workers, self.processes = workers, processes
+        self.workers, self.processes, self.name = workers, processes, name
         self.capacity, self.busy, self.lock = capacity, 0, threading.Lock()
+        self.executor = self._executor()
+
+    def _executor(self) -> Any:
+        if self.processes:
+            import multiprocessing
+            return ProcessPoolExecutor(max_workers=self.workers, initializer=model.warm,
+                                       mp_context=multiprocessing.get_context("spawn"))
+        return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"symgrad-{self.name}")
+
+    def _replace_broken(self, broken: Any) -> None:
+        """A worker process died (killed, out of memory): start a fresh pool for what follows."""
+        with self.lock:
+            if self.executor is broken:
+                log.error("a worker process died; starting new workers")
+                self.executor = self._executor()
+                broken.shutdown(wait=False, cancel_futures=True)
 
     def _done(self, _future: Any) -> None:
         with self.lock:
@@ -87,10 +98,14 @@ class Pool:
             if self.busy >= self.capacity:
                 raise ApiError(503, "Busy", "the server is busy; try again in a moment")
             self.busy += 1
+        executor = self.executor
         try:
-            future = self.executor.submit(fn, *args)
-        except BaseException:
+            future = executor.submit(fn, *args)
+        except BaseException as err:
             self._done(None)
+            if isinstance(err, BrokenExecutor):
+                self._replace_broken(executor)
+                raise ApiError(503, "WorkerLost", "a worker stopped; try again") from None
             raise
         future.add_done_callback(self._done)  # the slot frees when the work really ends
         try:
@@ -99,6 +114,9 @@ class Pool:
             future.cancel()  # only helps if it has not started
             raise ApiError(503, "Timeout", f"the request took longer than {timeout:g} s; "
                            "try a smaller program") from None
+        except BrokenExecutor:
+            self._replace_broken(executor)
+            raise ApiError(503, "WorkerLost", "a worker stopped while answering; try again") from None
 
     def warm(self) -> None:
         """Start every worker process now (each runs ``model.warm`` first)."""
