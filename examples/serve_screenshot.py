@@ -1,25 +1,26 @@
-"""Regenerate docs/serve.png, the README's picture of `symgrad serve` (needs Debian's chromium).
+"""The README's picture of `symgrad serve` (needs Debian's chromium).
 
-    python examples/serve_screenshot.py
+    python examples/serve_screenshot.py docs/serve.png    # regenerate the README's copy
+    python examples/serve_screenshot.py                   # serve.png in the current directory
 
 The lecture's L program at a = 2.5, stepped backward three times and checked.
 """
 
+import sys
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
 from symgrad._serve.app import create_app, running
 
-ROOT = Path(__file__).resolve().parent.parent
 expect.set_options(timeout=30_000)  # the first answer waits for the worker processes to warm up
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
 SHARED = "#program=e+%3D+a*b%3B+d+%3D+e+%2B+c%3B+L+%3D+d*f&at=a%3D2+b%3D-3+c%3D10+f%3D-2"
 
 
-def main() -> None:
-    with running(create_app()) as url, sync_playwright() as p:
+def main(out: Path) -> None:
+    with running(create_app(timeout=60.0)) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 760})
         page.goto(url + "/" + SHARED)
@@ -34,10 +35,10 @@ def main() -> None:
         expect(page.locator("#step-count")).to_have_text("step 3 of 3")
         page.click("#check")
         expect(page.locator("#check-table")).to_be_visible()
-        page.screenshot(path=ROOT / "docs" / "serve.png")
+        page.screenshot(path=out)
         browser.close()
-    print(ROOT / "docs" / "serve.png")
+    print(out)
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "serve.png"))

@@ -118,11 +118,12 @@ class Pool:
             self._replace_broken(executor)
             raise ApiError(503, "WorkerLost", "a worker stopped while answering; try again") from None
 
-    def warm(self) -> None:
-        """Start every worker process now (each runs ``model.warm`` first)."""
+    async def warm(self, limit: float = 120.0) -> None:
+        """Start the worker processes (each runs ``model.warm`` first) and wait, at most
+        ``limit`` s, until they answer: the first user's request should not pay for imports."""
         if self.processes:
-            for _ in range(self.workers):
-                self.executor.submit(int)
+            futures = [asyncio.wrap_future(self.executor.submit(int)) for _ in range(self.workers)]
+            await asyncio.wait(futures, timeout=limit)
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -319,7 +320,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
     ]
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
-        heavy.warm()
+        await heavy.warm()
         model.perform("recompute", "z = x*y", {"x": 1.0, "y": 2.0}, limits)  # import what a slider needs
         gc.freeze()  # what is loaded now is never garbage: later collections skip it (shorter GC pauses)
         yield
