@@ -9,7 +9,10 @@ The step never straddles a kink or a branch: the program is first evaluated on t
 ball [x − h, x + h]; if a branch condition (relu's ``u > 0``) cannot be decided on it, the
 witness is not taken (``relu(x)`` at 1e-7 has h ≈ 1e-22, far from the kink, so it is).
 The witness never decides a verdict against the exact reference: the check only notes a
-disagreement.
+disagreement. Its work is bounded by structure: all witnesses of one point together
+recompute at most ``WORK_PER_NODE`` × (program size) nodes, names nearest the output first;
+rows past that bound say so (a long chain of named statements would otherwise cost its
+length squared).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from ._fdtape import LinearTape
 from ._reference import Reference, forward
 
 __all__ = ["Witness"]
+
+WORK_PER_NODE = 24
 
 
 class Witness:
@@ -35,14 +40,25 @@ class Witness:
                                [(lambda *a, i=i: forward(low, i, list(a))) if low.kind[i] == "op" else None
                                 for i in range(n)],
                                set(low.named.values()))
+        self.budget = WORK_PER_NODE * n + 1000
+        self.found: dict[str, tuple[float | None, str]] = {}
+        for name in reversed(ref.program.inputs + ref.program.intermediates):   # nearest the output first
+            self.found[name] = self._slope(name)
 
     def slope(self, name: str) -> tuple[float | None, str]:
         """The central difference for ``name`` as a float, or None and why not."""
+        return self.found[name]
+
+    def _slope(self, name: str) -> tuple[float | None, str]:
         low, sw = self.ref.lowered, self.ref.sweep
         start = low.named[name]
         if start > low.root:
             return 0.0, ""
-        cone = self.tape.cone(start)
+        cone = self.tape.cone(start, self.budget / 3)
+        if cone is None:
+            self.budget = 0
+            return None, "not taken (its work bound, linear in the program, is spent)"
+        self.budget -= 3 * len(cone) + 1
         if low.root not in cone and start != low.root:
             return 0.0, ""          # does not reach the output
         with with_precision(sw.bits):
