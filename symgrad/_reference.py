@@ -155,10 +155,10 @@ def at_kink(rule: Rule, args: list[arb]) -> bool | None:
     if not rule.kink:
         return False
     if callable(rule.kink):
-        if not all(a.is_exact() for a in args):
-            return None if any(a.contains(b) and not a.is_exact() for a in args for b in args if a is not b) \
-                else False
-        return bool(rule.kink(*[float(a) for a in args]))
+        if all(a.is_exact() for a in args):
+            return bool(rule.kink(*[float(a) for a in args]))
+        # Balls: a tie-like kink (max's a == b) may hide where two arguments overlap.
+        return None if any(a.overlaps(b) for j, a in enumerate(args) for b in args[j + 1:]) else False
     sign = known_sign(args[0])
     return None if sign is None else sign == 0
 
