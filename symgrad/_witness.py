@@ -13,9 +13,9 @@ h of about 1e-37, far from the kink, so it is).
 
 The witness never decides a verdict against the exact reference: the check only notes a
 disagreement. Its work is bounded by structure: all witnesses of one point together
-recompute at most ``WORK_PER_NODE`` × (program size) nodes, names nearest the output first;
-rows past that bound say so (a long chain of named statements would otherwise cost its
-length squared).
+recompute at most ``WORK_PER_NODE`` × (program size) + ``WORK_BASE`` nodes, names nearest the
+output first; rows past that bound say so (a long chain of named statements would otherwise
+cost its length squared). The base keeps every witness of a 40-layer network's worksheet.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ._reference import Reference, at_kink, forward
 __all__ = ["Witness"]
 
 WORK_PER_NODE = 24
+WORK_BASE = 30_000    # node evaluations, about 0.2 s
 
 
 class Witness:
@@ -44,7 +45,7 @@ class Witness:
                                 for i in range(n)],
                                set(low.named.values()))
         self.guard = False      # True on the ball pass: a kink inside the step stops the witness
-        self.budget = WORK_PER_NODE * n + 1000
+        self.budget = WORK_PER_NODE * n + WORK_BASE
         self.found: dict[str, tuple[float | None, str]] = {}
         for name in reversed(ref.program.inputs + ref.program.intermediates):   # nearest the output first
             self.found[name] = self._slope(name)
