@@ -143,8 +143,11 @@ def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: 
         digits = _digits(bound, exact)
         if digits is not None and verdict == "agree":
             note = f"ill-conditioned: float64 can promise {digits} digits here" + (f"; {note}" if note else "")
-        if fd is None and fd_note:
-            note = (note + "; " if note else "") + f"finite difference {fd_note}"
+        if fd_note:
+            note = (note + "; " if note else "") + f"finite difference: {fd_note}"
+        elif fd is not None and abs(fd - symbolic) > 1e-6 * abs(symbolic) + tol:
+            note = (note + "; " if note else "") + (f"the finite-difference witness reads {fd:.6g} (it never "
+                                                    "decides against the exact reference)")
         return CheckRow(**base, symbolic=symbolic, verdict=verdict, note=note, error=error,
                         tolerance=tol, digits=digits)
 
