@@ -97,24 +97,13 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     rows: list[CheckRow] = []
     for k, point in enumerate(points):
         rows += _check_point(prog, point, k, given, tol, limits)
-    report = CheckReport(prog, points, rows, tol, "given" if given is not None else "backprop")
-    report._limits = limits
-    return report
+    return CheckReport(prog, points, rows, tol, "given" if given is not None else "backprop", limits)
 
 
 def __getattr__(name: str):
     if name == "MAX_RANDOM_POINTS":   # the old constant: now Limits.max_random_points
         return DEFAULT_LIMITS.max_random_points
     raise AttributeError(name)
-
-
-def _partials_of(report: CheckReport):
-    """SymPy closed forms for display (worksheets), built on first use under structural limits."""
-    from ._symbolic import Partials
-    return Partials(report.program, limits=getattr(report, "_limits", None))
-
-
-CheckReport._partials = property(_partials_of)
 
 
 def _random_points(prog: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:

@@ -24,6 +24,7 @@ import math
 from flint import arb
 
 from ._arb import DBL_MAX, known_sign, with_precision
+from ._errors import SymgradError
 from ._reference import Reference, partials, reverse
 from ._report import UNDEFINED, UNVERIFIED, CheckRow
 
@@ -45,7 +46,7 @@ def float_values(ref: Reference) -> list[float] | None:
         else:
             try:
                 value = low.rule[i].forward(*[out[k] for k in low.kids[i]])
-            except (ArithmeticError, ValueError, Exception):   # DomainError, NumericError, OverflowError
+            except (SymgradError, ArithmeticError, ValueError):   # DomainError, NumericError, OverflowError
                 return None
             if not math.isfinite(value):
                 return None
