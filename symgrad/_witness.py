@@ -16,7 +16,8 @@ disagreement. Its work is bounded by structure: all witnesses of one point toget
 recompute at most ``WORK_PER_NODE`` × (program size) nodes at high precision, names nearest
 the output first (a long chain of named statements would otherwise cost its length squared).
 Past that bound a row gets the old float64 central difference (step 1e-6·max(1, |x|)) on the
-same graph, about 30× cheaper, and its note says so.
+same graph, about 30× cheaper, and its note says so; past ``FLOAT_WORK_PER_NODE`` × (size)
+float64 evaluations, the witness is not taken.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from ._reference import Reference, at_kink, forward
 
 __all__ = ["Witness"]
 
-WORK_PER_NODE = 24
+WORK_PER_NODE = 8          # high-precision node evaluations per program node
+FLOAT_WORK_PER_NODE = 256  # float64 node evaluations per program node, once those are spent
 FLOAT_STEP = 1e-6
 
 
@@ -48,6 +50,7 @@ class Witness:
         self.guard = False      # True on the ball pass: a kink inside the step stops the witness
         self.budget = WORK_PER_NODE * n
         self.floats = None      # the float64 tape, built when the budget runs out
+        self.float_budget = FLOAT_WORK_PER_NODE * n
         self.found: dict[str, tuple[float | None, str]] = {}
         for name in reversed(ref.program.inputs + ref.program.intermediates):   # nearest the output first
             self.found[name] = self._slope(name)
@@ -77,7 +80,11 @@ class Witness:
                                      set(low.named.values()))
         x = self.floats.data[start]
         step = FLOAT_STEP * max(1.0, abs(x))
-        cone = self.floats.cone(start)
+        cone = self.floats.cone(start, self.float_budget / 2)
+        if cone is None:
+            self.float_budget = 0
+            return None, "not taken (its work bound, linear in the program, is spent)"
+        self.float_budget -= 2 * len(cone) + 1
         try:
             fd = (self.floats.output_with(start, x + step, cone, low.root)
                   - self.floats.output_with(start, x - step, cone, low.root)) / (2 * step)
