@@ -107,6 +107,16 @@ def _run_train(args: argparse.Namespace) -> int:
     return run_train(args)
 
 
+def _setup_grade(p: argparse.ArgumentParser) -> None:
+    from ._grading import setup_grade_command
+    setup_grade_command(p)
+
+
+def _run_grade(args: argparse.Namespace) -> int:
+    from ._grading import run_grade_command
+    return run_grade_command(args)
+
+
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
@@ -116,6 +126,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "diff": ("the symbolic partial derivative of the output (SymPy)",
              lambda p: _check.setup_diff_command(p), lambda a: _check.run_diff_command(a)),
     "train": ("train the lecture's MLP or micrograd's moons classifier", _setup_train, _run_train),
+    "grade": ("mark a class's answers (CSV) against exercise answer keys", _setup_grade, _run_grade),
 }
 
 
