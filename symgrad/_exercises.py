@@ -42,6 +42,7 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
                  fixed: Mapping[str, Any] | None = None, progress: bool = True, **kw: Any) -> list[str]:
     """Write ``count`` exercise sheets and their answer keys next to ``path``; return the file names."""
     from tqdm import tqdm
+    from ._grading import key_json
     from ._sheets import render_worksheet
     from ._worksheet import blanked, build_worksheet
     rng = random.Random(seed)
@@ -53,8 +54,9 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
         key = build_worksheet(program, point, **kw)
         sheet = blanked(key)
         name = f"{stem}-{k:0{width}d}"
-        written += [_write(f"{name}{suffix}", render_worksheet(sheet, fmt)),
-                    _write(f"{name}-key{suffix}", render_worksheet(key, fmt))]
+        written += [_write(f"{name}{suffix}", _exercise_text(key, sheet, fmt)),
+                    _write(f"{name}-key{suffix}", render_worksheet(key, fmt)),
+                    _write(f"{name}-key.json", key_json(key, sheet, sheet=k, seed=seed))]
     return written
 
 
@@ -107,11 +109,21 @@ def _cmd_worksheet(args: argparse.Namespace) -> int:
         return 0
     if not args.output:
         raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
+    from ._grading import key_json
     from ._worksheet import blanked
     stem, suffix = os.path.splitext(args.output)
-    _emit(args.output, render_worksheet(blanked(key), fmt))
+    sheet = blanked(key)
+    _emit(args.output, _exercise_text(key, sheet, fmt))
     _emit(f"{stem}-key{suffix}", render_worksheet(key, fmt))
+    _emit(f"{stem}-key.json", key_json(key, sheet))
     return 0
+
+
+def _exercise_text(key, sheet, fmt: str) -> str:
+    """The student's sheet; as ipynb, an nbgrader source assignment (issue 14)."""
+    from ._nbgrader import exercise_notebook
+    from ._sheets import render_worksheet
+    return exercise_notebook(key, sheet) if fmt == "ipynb" else render_worksheet(sheet, fmt)
 
 
 def _emit(path: str | None, text: str) -> None:
