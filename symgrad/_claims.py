@@ -465,15 +465,15 @@ def claims_exit_code(rows: list[ClaimRow]) -> int:
 def apply_claims(report: Any, claims: Mapping[str, str] | None, *, limits: Limits | None = None,
                  seed: int | None = None) -> Any:
     """Judge ``claims`` at the report's first point and put each in the report as the row for
-    its name (point 0), with the claim's verdict. ``report.claims`` keeps the ClaimRows."""
+    its name (point 0): its verdict becomes the claim's, its note the claim's message (the
+    claimed and true values, where they differ). ``report.claims`` keeps the ClaimRows."""
     from dataclasses import replace
     if not claims:
         report.claims = []
         return report
     rows = judge_claims(report.program, report.points[0], claims, limits=limits, seed=seed or 0)
     by_name = {r.name: r for r in rows}
-    report.rows = [replace(row, verdict=by_name[row.name].verdict, symbolic=by_name[row.name].true,
-                           numeric=by_name[row.name].claimed, note=by_name[row.name].note())
+    report.rows = [replace(row, verdict=by_name[row.name].verdict, note=by_name[row.name].note())
                    if row.point == 0 and row.name in by_name else row for row in report.rows]
     report.claims = rows
     return report

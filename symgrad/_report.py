@@ -11,7 +11,9 @@ from ._ast import Program
 __all__ = ["CheckRow", "CheckReport", "VERDICTS", "SKIPPED"]
 
 SKIPPED = "skipped (symbolic budget)"
-VERDICTS = ("agree", "mismatch", "kink", "both-domain", SKIPPED)
+CLAIM_VERDICTS = ("correct", "wrong", "correct here, wrong elsewhere", "unverified")  # claims (issue 14)
+FAILED = ("mismatch", "wrong", "correct here, wrong elsewhere")
+VERDICTS = ("agree", "mismatch", "kink", "both-domain", SKIPPED) + CLAIM_VERDICTS
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,11 @@ class CheckReport:
         self.points = points
         self.rows = rows
         self.tolerances = tolerances
+        self.claims: list = []      # ClaimRows, when check(claims=...) was given
 
     @property
     def ok(self) -> bool:
-        return all(row.verdict != "mismatch" for row in self.rows)
+        return all(row.verdict not in FAILED for row in self.rows)
 
     @property
     def summary(self) -> dict[str, int]:
