@@ -7,7 +7,7 @@ read-only setup cell, and per gradient of the final table:
   ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (nbgrader's ``generate_assignment`` replaces the
   region with ``raise NotImplementedError()`` in the students' copy);
 - two autograded test cells of ``POINTS`` point each: the number (hidden test, tolerance as
-  the answer key's), and the formula judged as a claim by ``symgrad._claims``.
+  the answer key's), and the formula judged as a claim by ``sg.check(..., claims=...)``.
 
 Every cell carries nbgrader's metadata, schema version 3
 (``{grade, solution, locked, task, grade_id, points, schema_version}``; see nbgrader's
@@ -57,8 +57,7 @@ def exercise_notebook(full: Any, sheet: Any, *, rtol: float | None = None, atol:
     for k, text in enumerate(sections):
         add(new_markdown_cell(text), _meta(f"sheet-{k}", locked=True))
     point = ", ".join(f"{k!r}: {v!r}" for k, v in full.point)
-    add(new_code_cell("import symgrad as sg\n"
-                      "from symgrad._claims import judge_claims\n\n"
+    add(new_code_cell("import symgrad as sg\n\n"
                       f"PROGRAM = {full.source!r}\n"
                       f"POINT = {{{point}}}\n"
                       "print(sg.parse(PROGRAM))"), _meta("setup", locked=True))
@@ -88,8 +87,8 @@ def exercise_notebook(full: Any, sheet: Any, *, rtol: float | None = None, atol:
             add(new_code_cell(
                 f"# d{full.output}/d{row.name} as a formula, judged as a claim\n"
                 f"assert isinstance(formula_{var}, str), 'formula_{var} must be text such as \"b*f\"'\n"
-                f"verdict = judge_claims(PROGRAM, POINT, {{{row.name!r}: formula_{var}}})[0]\n"
-                "assert verdict.verdict == 'correct', verdict.message"),
+                f"claim = sg.check(PROGRAM, POINT, claims={{{row.name!r}: formula_{var}}}).claims[0]\n"
+                "assert claim.verdict == 'correct', claim.message"),
                 _meta(f"test-{i}-formula-{var}", grade=True, locked=True))
     nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                             "language": "python"}})
@@ -99,14 +98,15 @@ def exercise_notebook(full: Any, sheet: Any, *, rtol: float | None = None, atol:
 
 def _formula_text(full: Any, name: str) -> str | None:
     """The closed form of d(output)/d(name) in symgrad's syntax, when SymPy's printing of it
-    parses back to the same value (``Abs``, ``Piecewise`` do not): else None."""
+    parses back and the claim check proves it (``Abs``, ``Piecewise`` do not parse): else None.
+    Not simplified (simplify costs about a second a row); SymPy's own derivative, as printed."""
     import sympy as sp
     from ._claims import CORRECT, judge_claims
     from ._errors import SymgradError
     from ._symbolic import diff
     try:
-        text = sp.sstr(diff(full.source, name, simplify=True))
-        row = judge_claims(full.source, dict(full.point), {name: text}, random=2)[0]
+        text = sp.sstr(diff(full.source, name))
+        row = judge_claims(full.source, dict(full.point), {name: text}, random=0)[0]
     except SymgradError:
         return None
     return text if row.verdict == CORRECT else None
