@@ -126,6 +126,24 @@ def key_json(full: Any, blank: Any = None, **kw: Any) -> str:
     return json.dumps(answer_key(full, blank, **kw), indent=2, allow_nan=False) + "\n"
 
 
+def write_exercise(full: Any, blank: Any, fmt: str, path: str, write_sheet: Any, **key: Any) -> list[str]:
+    """Write a student's exercise sheet at ``path`` and its answer key ``STEM-key.json`` beside it;
+    return the paths. ``write_sheet(ws, fmt, path) -> [paths]`` writes a worksheet; an ``ipynb``
+    sheet is an nbgrader source notebook instead (``symgrad._nbgrader``). ``key`` goes to
+    ``key_json`` (``sheet=``, ``seed=`` when the worksheet does not carry them)."""
+    import os
+    from ._files import write_atomic
+    if fmt == "ipynb":
+        from ._nbgrader import exercise_notebook
+        write_atomic(path, exercise_notebook(full, blank))
+        written = [path]
+    else:
+        written = list(write_sheet(blank, fmt, path))
+    key_path = f"{os.path.splitext(path)[0]}-key.json"
+    write_atomic(key_path, key_json(full, blank, **key))
+    return written + [key_path]
+
+
 def _formula_value(obj: Any) -> float | None:
     for attr in ("local_value", "backprop", "symbolic"):
         value = getattr(obj, attr, None)

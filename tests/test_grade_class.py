@@ -165,3 +165,14 @@ def test_key_is_generic_and_deterministic(key):
     sheet = blanked(ws)
     assert sum(1 for s in sheet.steps for t in s.terms for f in ("local", "local_value", "upstream", "product")
                if getattr(t, f) is None) == sum(1 for i in ids if i.startswith("step") and ".term" in i)
+
+
+def test_class_sets_write_numbered_keys(tmp_path):
+    proc = _cli("worksheet", "y = log(x) * sqrt(z)", "--count", "2", "--seed", "3", "-o", "s.md", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    keys = [json.loads((tmp_path / f"s-{k}-key.json").read_text()) for k in (1, 2)]
+    assert [k["sheet"] for k in keys] == [1, 2] and all(k["seed"] == 3 for k in keys)
+    assert keys[0]["point"] != keys[1]["point"]
+    text = "id,sheet,final1.backprop\nann,1,{}\nbob,2,{}\n".format(
+        *(next(b["value"] for b in k["blanks"] if b["id"] == "final1.backprop") for k in keys))
+    assert [s.score for s in sg.grade(keys, text).students] == [1, 1]
