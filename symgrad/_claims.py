@@ -122,7 +122,7 @@ def _with_claim(program: Program, claim: Expr) -> tuple[Program, str]:
 
 # -- the adapter to the check's exact references ---------------------------------------------
 
-def _exact_values(program: Program, point: Mapping[str, float]) -> dict[str, Any]:
+def _exact_values(program: Program, point: Mapping[str, float], limits: Limits) -> dict[str, Any]:
     """Every input and named value at the point to DIGITS digits (SymPy numbers), None where
     undefined. Inputs enter as the exact rationals their floats are."""
     import sympy as sp
@@ -144,7 +144,7 @@ def _defined(value: Any) -> bool:
     return bool(value is not None and value.is_Number and value.is_finite and value.is_real)
 
 
-def _true_partial(partials: Any, name: str, env: Mapping[str, Any]) -> Any:
+def _true_partial(partials: Any, point: Mapping[str, float], name: str, env: Mapping[str, Any]) -> Any:
     """d(output)/d(name) at the point (env from ``_exact_values``), or None where undefined."""
     import sympy as sp
     from ._symbolic import symbol
@@ -155,7 +155,7 @@ def _true_partial(partials: Any, name: str, env: Mapping[str, Any]) -> Any:
     return value if _defined(value) and not value.has(sp.Symbol) else None
 
 
-def _random_points(program: Program, n: int, seed: int) -> list[dict[str, float]]:
+def _random_points(program: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:
     from ._check import _random_points as draw
     points = []
     for k in range(n):  # one draw per seed, so a domain too small for one point costs only that point
@@ -179,7 +179,7 @@ def _f(x: Any) -> float | None:
 class _Truth:
     """What a claim is compared with: its value at a point, and its SymPy form for proofs."""
 
-    def value(self, env: Mapping[str, Any], point: Mapping[str, float]) -> Any:
+    def value(self, env: Mapping[str, Any], point: Mapping[str, float], limits: Limits) -> Any:
         raise NotImplementedError
 
     def form(self) -> Any:
@@ -194,8 +194,8 @@ class _PartialTruth(_Truth):
         self.program, self.name = program, name
         self.partials = Partials(program, time.monotonic() + limits.symbolic_budget)
 
-    def value(self, env, point):
-        return _true_partial(self.partials, self.name, env)
+    def value(self, env, point, limits):
+        return _true_partial(self.partials, point, self.name, env)
 
     def form(self):
         return self.partials.expr(self.name)
@@ -207,7 +207,7 @@ class _FormTruth(_Truth):
     def __init__(self, form: Any) -> None:
         self._form = form
 
-    def value(self, env, point):
+    def value(self, env, point, limits):
         from ._symbolic import symbol
         if any(v is None for v in env.values()):
             return None
@@ -234,14 +234,14 @@ def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Map
     at = resolve_point(prog, point, {})
     names = prog.inputs + prog.intermediates
     rows = []
-    extra = _random_points(prog, _count(random, limits), seed)
+    extra = _random_points(prog, _count(random, limits), seed, limits)
     for name, text in claims.items():
         if name not in names:
             close = difflib.get_close_matches(str(name), names, n=1)
             raise InputError(f"a claim for {name!s:.40}, which is not an input or intermediate",
                              hint=f"did you mean {close[0]}?" if close else f"names are: {', '.join(names)}")
         claim = parse_claim(prog, text, what=f"claim for {name}", limits=limits)
-        rows.append(_judge(prog, at, extra, name, claim, _PartialTruth(prog, name, limits), chain=True))
+        rows.append(_judge(prog, at, extra, name, claim, _PartialTruth(prog, name, limits), limits, chain=True))
     return rows
 
 
@@ -251,8 +251,8 @@ def judge_expression(program: Program, point: Mapping[str, float], text: str, fo
     (e.g. a local derivative ∂u/∂v on a worksheet). ``label`` names it in messages."""
     limits = limits or DEFAULT_LIMITS
     claim = parse_claim(program, text, what=label, limits=limits)
-    extra = _random_points(program, _count(random, limits), seed)
-    return _judge(program, dict(point), extra, label, claim, _FormTruth(form), chain=False)
+    extra = _random_points(program, _count(random, limits), seed, limits)
+    return _judge(program, dict(point), extra, label, claim, _FormTruth(form), limits, chain=False)
 
 
 def _count(random: Any, limits: Limits) -> int:
@@ -262,15 +262,15 @@ def _count(random: Any, limits: Limits) -> int:
 
 
 def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]], name: str, claim: Expr,
-           truth: _Truth, *, chain: bool) -> ClaimRow:
+           truth: _Truth, limits: Limits, *, chain: bool) -> ClaimRow:
     from ._printing import unparse
     text = unparse(claim)
     full, fresh = _with_claim(prog, claim)
     samples = []                              # (point, claimed, true, env): the given point first
     for at in [point] + extra:
-        env = _exact_values(full, at)
+        env = _exact_values(full, at, limits)
         c = env.pop(fresh)
-        samples.append((at, c, truth.value(env, at), env))
+        samples.append((at, c, truth.value(env, at, limits), env))
     both = [s for s in samples if s[1] is not None and s[2] is not None]
     differs = [s for s in samples if (s[1] is None) != (s[2] is None) or (s in both and not _close(s[1], s[2]))]
     proof = _prove(prog, claim, truth)
