@@ -70,11 +70,12 @@ class ClaimRow:
     proof: str = ""
     message: str = ""
     points: int = 0                          # points where both sides were compared
+    here: float | None = None                # the claim's value at the given point
 
     def to_dict(self) -> dict:
         return {"name": self.name, "claim": self.claim, "verdict": self.verdict, "claimed": self.claimed,
                 "true": self.true, "at": dict(self.at), "proof": self.proof, "message": self.message,
-                "points": self.points}
+                "points": self.points, "here": self.here}
 
     def note(self) -> str:
         return f"claim {self.claim}: {self.message}"
@@ -289,7 +290,7 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     if proved or len(both) >= 2:
         where = f"equal at {len(both)} point{'s' * (len(both) != 1)} ({DIGITS} digits)"
         return ClaimRow(name, text, CORRECT, _f(first[1]), _f(first[2]), dict(first[0]), proof,
-                        f"correct: {where}; {proof}", len(both))
+                        f"correct: {where}; {proof}", len(both), _f(first[1]))
     why = ("the derivative is undefined at the point" if first[2] is None else
            "equal at the point, but no random point inside the domain to test elsewhere")
     return _row(UNVERIFIED, first, f"{why}, and {proof[0].lower()}{proof[1:]}", *args)
@@ -306,7 +307,7 @@ def _row(verdict, sample, why, name, text, compared, prog, claim, truth, samples
     if verdict == HERE_ONLY:
         parts.insert(0, "equal at the given point only")
     message = "; ".join(p for p in parts if p)
-    return ClaimRow(name, text, verdict, _f(c), _f(t), dict(at), proof, message, compared)
+    return ClaimRow(name, text, verdict, _f(c), _f(t), dict(at), proof, message, compared, _f(samples[0][1]))
 
 
 def _prove(prog: Program, claim: Expr, truth: _Truth) -> str:
@@ -465,15 +466,17 @@ def claims_exit_code(rows: list[ClaimRow]) -> int:
 def apply_claims(report: Any, claims: Mapping[str, str] | None, *, limits: Limits | None = None,
                  seed: int | None = None) -> Any:
     """Judge ``claims`` at the report's first point and put each in the report as the row for
-    its name (point 0): its verdict becomes the claim's, its note the claim's message (the
-    claimed and true values, where they differ). ``report.claims`` keeps the ClaimRows."""
+    its name (point 0): its verdict becomes the claim's, its ``backprop`` (the gradient under
+    check) the claim's value at the point, its note the claim's message. ``report.claims`` keeps the ClaimRows."""
     from dataclasses import replace
     if not claims:
         report.claims = []
         return report
     rows = judge_claims(report.program, report.points[0], claims, limits=limits, seed=seed or 0)
     by_name = {r.name: r for r in rows}
-    report.rows = [replace(row, verdict=by_name[row.name].verdict, note=by_name[row.name].note())
+    # The claim is the gradient under check in its row (as grads= values are): its value here.
+    report.rows = [replace(row, backprop=by_name[row.name].here, verdict=by_name[row.name].verdict,
+                           note=by_name[row.name].note())
                    if row.point == 0 and row.name in by_name else row for row in report.rows]
     report.claims = rows
     return report
@@ -491,7 +494,10 @@ def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
     if path is not None:
         try:
             with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
+                text = fh.read(DEFAULT_LIMITS.max_chars + 1)
+            if len(text) > DEFAULT_LIMITS.max_chars:
+                raise InputError(f"{path} is over {DEFAULT_LIMITS.max_chars} characters", hint="split the claims")
+            data = json.loads(text)
         except (OSError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
         except json.JSONDecodeError as err:

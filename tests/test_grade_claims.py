@@ -98,6 +98,7 @@ def test_claims_become_check_rows_and_exit_codes():
     report = apply_claims(sg.check(LECTURE, POINT), {"a": "f", "b": "a*f"})
     by_name = {r.name: r for r in report.rows if r.point == 0}
     assert by_name["a"].verdict == WRONG and "missing chain-rule factor" in by_name["a"].note
+    assert by_name["a"].backprop == -2.0                         # the gradient under check: the claim, f = -2
     assert by_name["b"].verdict == CORRECT
     assert by_name["c"].verdict not in (WRONG, CORRECT)          # unclaimed rows keep the check's verdict
     assert claims_exit_code(report.claims) == 1
