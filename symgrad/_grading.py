@@ -21,6 +21,7 @@ import csv
 import dataclasses
 import io
 import json
+import math
 import re
 import statistics
 from typing import Any, Iterable, Mapping
@@ -333,6 +334,15 @@ def load_key(key: Any) -> dict:
             raise InputError(f"the key {str(key)[:80]} is not JSON: {err.msg} at line {err.lineno}") from None
     if not isinstance(data, dict) or data.get("format") != KEY_FORMAT or not isinstance(data.get("blanks"), list):
         raise InputError("not a symgrad answer key", hint="use the NAME-key.json written by symgrad worksheet --exercise")
+    for k, b in enumerate(data["blanks"]):
+        ok = isinstance(b, dict) and isinstance(b.get("id"), str) and b.get("kind") in ("number", "formula")
+        if ok and b["kind"] == "number":
+            ok = _is_number(b.get("value")) and math.isfinite(b["value"])
+        if not ok:
+            raise InputError(f"the key's blank {k + 1} is broken (it needs an id, a kind, and a value for a number)")
+    sheet = data.get("sheet")
+    if sheet is not None and (not isinstance(sheet, int) or isinstance(sheet, bool)):
+        raise InputError("the key's sheet number is not a whole number")
     return data
 
 
@@ -430,8 +440,8 @@ class _Marker:
         from ._parser import parse
         self.key, self.seed = key, seed
         tol = key.get("tolerance") or {}
-        self.rtol = float(tol.get("rtol", RTOL) if rtol is None else rtol)
-        self.atol = float(tol.get("atol", ATOL) if atol is None else atol)
+        self.rtol = _tolerance("rtol", tol.get("rtol", RTOL) if rtol is None else rtol)
+        self.atol = _tolerance("atol", tol.get("atol", ATOL) if atol is None else atol)
         self.blanks = {b["id"]: b for b in key["blanks"]}
         try:
             self.program = parse(key["graph_program"])
@@ -483,10 +493,19 @@ class _Marker:
                                 "mark it by hand")
         except SymgradError as err:
             return CellMark(entry["id"], raw, "malformed", 0, err.summary)
+        except (ArithmeticError, ValueError, TypeError, RecursionError) as err:  # never stop the class
+            return CellMark(entry["id"], raw, "unverified", 0, f"could not judge this formula "
+                            f"({type(err).__name__}); mark it by hand, and please report it")
         mark = CellMark(entry["id"], raw, row.verdict, int(row.verdict == CORRECT),
                         "" if row.verdict == CORRECT else row.message)
         self.cache[(entry["id"], canonical)] = mark
         return mark
+
+
+def _tolerance(name: str, value: Any) -> float:
+    if not _is_number(value) or not math.isfinite(value) or value < 0:
+        raise InputError(f"{name} must be a finite number >= 0, got {value!r:.40}")
+    return float(value)
 
 
 def _read_number(text: str) -> tuple[float | None, str]:

@@ -176,3 +176,14 @@ def test_class_sets_write_numbered_keys(tmp_path):
     text = "id,sheet,final1.backprop\nann,1,{}\nbob,2,{}\n".format(
         *(next(b["value"] for b in k["blanks"] if b["id"] == "final1.backprop") for k in keys))
     assert [s.score for s in sg.grade(keys, text).students] == [1, 1]
+
+
+def test_broken_keys_and_tolerances_are_clear_errors(key):
+    for broken in ({"format": "other"}, dict(key, blanks=[{"id": "x"}]), dict(key, sheet="4"),
+                   dict(key, blanks=[{"id": "x", "kind": "number", "value": float("nan")}])):
+        with pytest.raises(sg.InputError):
+            sg.grade(broken, "id,x\nann,1\n")
+    with pytest.raises(sg.InputError, match="rtol"):
+        sg.grade(key, "id,final1.backprop\nann,6\n", rtol=-1)
+    with pytest.raises(sg.InputError, match="no id column"):
+        sg.grade(key, "who,final1.backprop\nann,6\n")
