@@ -67,7 +67,8 @@ class CheckReport:
     def to_dict(self) -> dict:
         return {"output": self.program.output, "ok": self.ok, "tolerances": dict(self.tolerances),
                 "points": [dict(p) for p in self.points], "summary": self.summary,
-                "rows": [row.to_dict() for row in self.rows]}
+                "rows": [row.to_dict() for row in self.rows]} | (
+                    {"claims": [c.to_dict() for c in self.claims]} if self.claims else {})
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)

@@ -102,6 +102,9 @@ def test_claims_become_check_rows_and_exit_codes():
     assert by_name["b"].verdict == CORRECT
     assert by_name["c"].verdict not in (WRONG, CORRECT)          # unclaimed rows keep the check's verdict
     assert claims_exit_code(report.claims) == 1
+    data = json.loads(report.to_json())
+    assert [(c["name"], c["verdict"], c["claimed"], c["true"]) for c in data["claims"]] == \
+        [("a", WRONG, -2.0, 6.0), ("b", CORRECT, -4.0, -4.0)]
     assert claims_exit_code(judge_claims(LECTURE, POINT, {"a": "b*f"})) == 0
     assert claims_exit_code(judge_claims("y = x^2", {"x": 3.0}, {"x": "6"}, random=0)) == 3
 
