@@ -155,7 +155,8 @@ def _exact_values(program: Program, point: Mapping[str, float], limits: Limits) 
 def _apply(rule: Any, args: list[Any]) -> Any:
     import sympy as sp
     try:
-        value = sp.sympify(rule.sympy(sp, *args)).evalf(DIGITS + 10)
+        expr = rule.sympy(sp, *args)          # SymPy numbers in, a SymPy object (or a Python number) out
+        value = expr.evalf(DIGITS + 10) if isinstance(expr, sp.Basic) else sp.Float(expr, DIGITS + 10)
     except (ArithmeticError, ValueError, TypeError):           # mpmath overflow on the way
         return None
     return value if _defined(value) else None
