@@ -187,3 +187,37 @@ def test_broken_keys_and_tolerances_are_clear_errors(key):
         sg.grade(key, "id,final1.backprop\nann,6\n", rtol=-1)
     with pytest.raises(sg.InputError, match="no id column"):
         sg.grade(key, "who,final1.backprop\nann,6\n")
+
+
+def test_blanks_are_found_generically_in_any_dataclass_tree():
+    # A worksheet of another shape (fields added, renamed or nested) keeps working: the walk
+    # knows dataclasses, tuples, numbers and formulas, nothing of the Worksheet itself.
+    from dataclasses import dataclass, field, replace
+
+    from symgrad._grading import blanks_of
+
+    @dataclass(frozen=True)
+    class Formula:
+        latex: str
+
+    @dataclass(frozen=True)
+    class Part:
+        name: str
+        value: float | None
+        rule: Formula | None
+        flag: bool = True
+
+    @dataclass(frozen=True)
+    class Sheet:
+        title: str
+        parts: tuple[Part, ...]
+        total: float | None
+        extra: tuple[float, ...] = ()
+        cache: object = field(default=None, compare=False)
+
+    full = Sheet("t", (Part("x", 1.5, Formula("2x")), Part("y", 2.0, None)), 3.5, (1.0,), cache=7.0)
+    blank = replace(full, parts=tuple(replace(p, value=None, rule=None) for p in full.parts), total=None,
+                    cache=None)
+    found = [(bid, where, value) for bid, where, _, _, value in blanks_of(full, blank)]
+    assert found == [("part1.value", "part x / value", 1.5), ("part1.rule", "part x / rule", Formula("2x")),
+                     ("part2.value", "part y / value", 2.0), ("total", "total", 3.5)]
