@@ -33,7 +33,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ._ast import Assign, Expr, Num, Op, Program, Var, children, postorder
+from ._ast import Assign, Expr, Op, Program, Var, children, postorder
 from ._errors import InputError, LimitError, NumericError, ParseError, SymgradError
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
@@ -127,39 +127,29 @@ def _with_claim(program: Program, claim: Expr) -> tuple[Program, str]:
 # -- the adapter to the check's exact references ---------------------------------------------
 
 def _exact_values(program: Program, point: Mapping[str, float], limits: Limits) -> dict[str, Any]:
-    """Every input and named value at the point to DIGITS digits (SymPy numbers), None where
-    undefined. Inputs enter as the exact rationals their floats are. Node by node: a value out of
-    its domain or beyond float64's range makes the rest undefined (so 2^3^4^5 costs nothing)."""
-    import sympy as sp
-    from ._rules import RULES
-    env: dict[str, Any] = {name: sp.Rational(float(point[name])) for name in program.inputs}
-    for stmt in program.statements:
-        if stmt.name is None:
-            continue
-        stack: list[Any] = []
-        for node in postorder(stmt.expr):
-            if isinstance(node, Num):
-                stack.append(sp.Float(node.value, DIGITS + 10))
-            elif isinstance(node, Var):
-                stack.append(env.get(node.name))
-            elif isinstance(node, Op):
-                n = len(node.args)
-                args, stack[-n:] = stack[-n:], []
-                stack.append(None if any(a is None for a in args) else _apply(RULES[node.rule], args))
-            else:                                             # a constant such as pi
-                stack.append(getattr(sp, node.name).evalf(DIGITS + 10))
-        env[stmt.name] = stack[0]
-    return env
+    """Every input and named value at the point, from the check's exact reference (arb balls,
+    ``_reference``), as SymPy Floats; None where undefined."""
+    from ._reference import reference
+    ref = reference(program, point, limits=limits)
+    return {name: _sympy_number(ref.values.get(name)) for name in program.inputs + program.intermediates}
 
 
-def _apply(rule: Any, args: list[Any]) -> Any:
-    import sympy as sp
-    try:
-        expr = rule.sympy(sp, *args)          # SymPy numbers in, a SymPy object (or a Python number) out
-        value = expr.evalf(DIGITS + 10) if isinstance(expr, sp.Basic) else sp.Float(expr, DIGITS + 10)
-    except (ArithmeticError, ValueError, TypeError):           # mpmath overflow on the way
+def _true_partial(program: Program, point: Mapping[str, float], name: str, limits: Limits) -> Any:
+    """d(output)/d(name) at the point from the exact reference, or None where it is undefined or
+    undetermined (``Reference.grad_state`` says which)."""
+    from ._reference import reference
+    ref = reference(program, point, limits=limits)
+    if not ref.defined or name in ref.grad_state:
         return None
-    return value if _defined(value) else None
+    return _sympy_number(ref.grads.get(name))
+
+
+def _sympy_number(ball: Any) -> Any:
+    """An arb ball's midpoint as a SymPy Float (references are known to far better than float64)."""
+    if ball is None or not ball.is_finite():
+        return None
+    import sympy as sp
+    return sp.Float(ball.mid().str(DIGITS + 10, radius=False), DIGITS + 10)
 
 
 def _defined(value: Any) -> bool:
@@ -168,24 +158,13 @@ def _defined(value: Any) -> bool:
                 and abs(value) <= DBL_MAX)
 
 
-def _true_partial(partials: Any, point: Mapping[str, float], name: str, env: Mapping[str, Any]) -> Any:
-    """d(output)/d(name) at the point (env from ``_exact_values``), or None where undefined."""
-    import sympy as sp
-    from ._symbolic import symbol
-    if any(v is None for v in env.values()):
-        return None
-    expr = partials.expr(name)
-    value = expr.xreplace({symbol(k): v for k, v in env.items()}).evalf(DIGITS)
-    return value if _defined(value) and not value.has(sp.Symbol) else None
-
-
 def _random_points(program: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:
     from ._check import _random_points as draw
     points = []
     for k in range(n):  # one draw per seed, so a domain too small for one point costs only that point
         try:
-            points += draw(program, 1, seed * 1_000_003 + k)
-        except NumericError:
+            points += draw(program, 1, seed * 1_000_003 + k, limits)
+        except (NumericError, LimitError):
             continue
     return points
 
@@ -213,13 +192,12 @@ class _Truth:
 
 class _PartialTruth(_Truth):
     def __init__(self, program: Program, name: str, limits: Limits) -> None:
-        import time
         from ._symbolic import Partials
         self.program, self.name = program, name
-        self.partials = Partials(program, time.monotonic() + limits.symbolic_budget)
+        self.partials = Partials(program, limits=limits)    # closed forms for proofs and messages only
 
     def value(self, env, point, limits):
-        return _true_partial(self.partials, point, self.name, env)
+        return _true_partial(self.program, point, self.name, limits)
 
     def form(self):
         return self.partials.expr(self.name)

@@ -23,8 +23,7 @@ class Limits:
     - ``max_nodes``: AST nodes (numbers, names, operations, calls).
     - ``max_statements``: statements (assignments plus the final expression).
     - ``max_name_length`` / ``max_literal_length``: characters in one name / one number.
-    - ``symbolic_budget``: seconds for the SymPy stage of a check; over it, the symbolic
-      column is reported as skipped instead of hanging.
+    - ``symbolic_budget``: accepted, unused (see below).
     - ``max_random_points``: points of ``check(random=N)`` / ``--random N``.
     - ``max_graph_nodes``: nodes Graphviz is asked to lay out (``draw``, ``graph``, worksheets).
     - ``max_display_nodes``: nodes a Jupyter display draws automatically; above it, a table
@@ -33,6 +32,16 @@ class Limits:
     - ``max_sheets``: exercise sheets one call writes (``--count``).
     - ``max_batch_points``: points in one ``CompiledFunction.batch`` call, after broadcasting.
     - ``max_parameters``: parameters of one ``symgrad.nn`` module.
+    - ``max_reference_bits``: the highest precision (bits) of the check's exact reference; it
+      starts at 200 bits and doubles up to this, then reports what is still unknown as
+      undetermined.
+    - ``max_closed_form_nodes``: nodes of a SymPy closed form built for display (``diff``,
+      worksheets); larger ones raise ``CheckError``.
+    - ``max_random_draws``: draws ``check(random=N)`` may make in all to find N in-domain points.
+
+    ``symbolic_budget`` is accepted for compatibility and no longer used: the check's work is
+    bounded by structure (the size of each row's SymPy form, ``max_reference_bits``,
+    ``max_closed_form_nodes``), never by the clock, so its verdict does not depend on load.
 
     The defaults suit a trusted user (a 100,000-term sum parses and prints back). Parsing
     costs about 9 µs a character with lark's LALR parser on a slow machine, so a hostile
@@ -55,6 +64,9 @@ class Limits:
     max_sheets: int = 1_000
     max_batch_points: int = 10_000_000
     max_parameters: int = 1_000_000
+    max_reference_bits: int = 6_400
+    max_closed_form_nodes: int = 20_000
+    max_random_draws: int = 20_000
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -13,34 +13,31 @@ backprop's grads mean). Structure makes it fast without making it less independe
   differentiated by SymPy once, however many times it occurs;
 - values come from a float evaluator of the SymPy tree (``_fasteval``), not ``evalf``.
 
-Substitution can blow up (``f = e*e + e`` repeated): the substituted size is computed
-first, and a level over ``MAX_LEVEL_NODES`` or a term over ``MAX_TERM_NODES`` is refused
-with ``CheckError``, as is work past the deadline, so SymPy is never handed an
-exponential tree and the clock is checked between SymPy steps.
+These closed forms are for display (``diff``, worksheets): the check itself never builds
+them (``_reference`` chains each row's partials over the graph instead). Their cost is
+bounded by structure, never by the clock: the substituted output's size is computed first,
+and an output over ``Limits.max_closed_form_nodes``, a term over ``MAX_TERM_NODES`` or a
+power of two numbers with an exponent over ``MAX_EXACT_EXPONENT`` raises ``CheckError``, so
+SymPy is never handed an exponential tree or a ten-billion-digit integer.
 """
 
 from __future__ import annotations
 
-import ctypes
-import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import sympy as sp
 
 from ._ast import Const, Expr, Num, Op, Program, Var, children, postorder
-from ._errors import CheckError, InputError, SymgradError
-from ._fasteval import SymbolicDomain, compile_expr
+from ._errors import CheckError, InputError
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
 from ._rules import RULES
 
 __all__ = ["Partials", "diff", "definitions", "display_form", "to_sympy_expr", "symbol"]
 
-MAX_LEVEL_NODES = 200_000  # substituted output size walked in Python; past it rows are skipped
 MAX_TERM_NODES = 5_000     # one term's size handed to SymPy's diff (its cost grows fast with size)
+MAX_EXACT_EXPONENT = 1_000  # number ** number with a larger exponent is not built exactly
 DISPLAY_SIMPLIFY_OPS = 40  # simplify() only runs on derivatives at most this big (bounded cost)
 
 
@@ -72,6 +69,9 @@ def to_sympy_expr(root: Expr, leaf: Callable[[str], sp.Expr], kids_of: Callable 
         else:
             n = len(node.args)
             args, stack[-n:] = stack[-n:], []
+            if node.rule == "pow" and all(a.is_number for a in args) and abs(args[1]) > MAX_EXACT_EXPONENT:
+                raise CheckError(f"a power of two numbers with exponent {args[1]} is too large to build exactly",
+                                 hint="the check's exact reference handles it; closed forms stay small")
             stack.append(RULES[node.rule].sympy(sp, *args))  # pow and powc share the builder
     return stack[0]
 
@@ -86,8 +86,6 @@ def definitions(program: "Program | str") -> dict[str, sp.Expr]:
 class _Shape:
     expr: sp.Expr                                  # in canonical symbols _0, _1, …
     derivs: dict[int, sp.Expr] = field(default_factory=dict)
-    compiled: dict[int, Callable] = field(default_factory=dict)   # float evaluators of derivs
-    run: Callable | None = None                                    # float evaluator of expr
 
 
 @dataclass(frozen=True)
@@ -122,9 +120,9 @@ def _param(k: int, value: float) -> sp.Symbol:
 class Partials:
     """SymPy partials of a program's output w.r.t. any input or named intermediate."""
 
-    def __init__(self, program: Program, deadline: float | None = None) -> None:
-        self.program = program
-        self.deadline = deadline
+    def __init__(self, program: Program, deadline: float | None = None, *, limits: Limits | None = None) -> None:
+        self.program = program          # ``deadline`` is accepted and ignored: the work is bounded by structure
+        self.max_nodes = (limits or DEFAULT_LIMITS).max_closed_form_nodes
         self.index = {s.name: i for i, s in enumerate(program.statements) if s.name is not None}
         self.inputs = set(program.inputs)
         self.defs = {s.name: s.expr for s in program.statements if s.name is not None}
@@ -137,14 +135,13 @@ class Partials:
             self._refs.append((sum(not isinstance(n, Var) for n in nodes),
                                [n.name for n in nodes if isinstance(n, Var)]))
 
-    def tick(self) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise CheckError("the symbolic stage ran over its time budget", hint=_RAISE_BUDGET)
-
     def sympy_step(self, fn: Callable, *args):
-        """One SymPy call, bounded by the deadline (see ``bounded``)."""
-        self.tick()
-        return bounded(fn, *args, deadline=self.deadline)
+        """One SymPy call; its failures (RecursionError on very deep nesting) become CheckError."""
+        try:
+            return fn(*args)
+        except RecursionError:
+            raise CheckError("the expression is nested too deeply for SymPy",
+                             hint="the check's exact reference still judges it; a closed form is not shown") from None
 
     def level(self, name: str) -> int:
         """Statements after this index are substituted when differentiating w.r.t. name."""
@@ -181,11 +178,11 @@ class Partials:
         indexed by the names each term contains."""
         if level in self._levels:
             return self._levels[level]
-        self.tick()
         size = self._size(level)
-        if size > MAX_LEVEL_NODES:
-            raise CheckError(f"the substituted output has {size} nodes (over {MAX_LEVEL_NODES})",
-                             hint="reused intermediates make it grow exponentially")
+        if size > self.max_nodes:
+            raise CheckError(f"the closed form has {size} nodes (over max_closed_form_nodes={self.max_nodes})",
+                             hint="reused intermediates make it grow exponentially; raise it with "
+                             "--limit max_closed_form_nodes=N")
         kids_of = self._kids_of(level)
         found: dict[str, list[_Term]] = {}
         every = self._all[level] = []
@@ -229,20 +226,17 @@ class Partials:
                 key.append((type(n).__name__, getattr(n, "rule", getattr(n, "name", ""))))
         return _Term(sign, tuple(key), tuple(names), node, len(key), tuple(params), fixed)
 
-    def _derivative(self, term: _Term, i: int, level: int) -> tuple[sp.Expr, Callable]:
+    def _derivative(self, term: _Term, i: int, level: int) -> sp.Expr:
         """SymPy's diff of the term's canonical shape w.r.t. its i-th variable (cached)."""
         shape = self._shape(term, level)
         if i not in shape.derivs:
-            self.tick()
             shape.derivs[i] = self.sympy_step(sp.diff, shape.expr, _canon(i))
-            shape.compiled[i] = self.sympy_step(compile_expr, shape.derivs[i])
-        return shape.derivs[i], shape.compiled[i]
+        return shape.derivs[i]
 
     def _shape(self, term: _Term, level: int) -> _Shape:
         """The term's canonical SymPy expression, built once per shape."""
         shape = self.shapes.get(term.key)
         if shape is None:
-            self.tick()
             if term.size > MAX_TERM_NODES:
                 raise CheckError(f"a term of the substituted output has {term.size} nodes "
                                  f"(over {MAX_TERM_NODES})", hint="reused intermediates make it grow exponentially")
@@ -257,66 +251,20 @@ class Partials:
                 to_sympy_expr, term.node, slot.__getitem__, self._kids_of(level), number))
         return shape
 
-    def pieces(self, name: str) -> list[tuple[_Term, sp.Expr, Callable]]:
-        """(term, canonical derivative, its float evaluator) per term containing name."""
+    def pieces(self, name: str) -> list[tuple[_Term, sp.Expr]]:
+        """(term, canonical derivative) per term containing name."""
         level = self.level(name)
-        return [(term, *self._derivative(term, term.names.index(name), level))
+        return [(term, self._derivative(term, term.names.index(name), level))
                 for term in self.terms(level).get(name, ())]
 
     def expr(self, name: str) -> sp.Expr:
         """d(output)/d(name) in the program's own symbols."""
         parts = []
-        for term, deriv, _ in self.pieces(name):
-            self.tick()
+        for term, deriv in self.pieces(name):
             back = {_canon(j): symbol(n) for j, n in enumerate(term.names)}
             back.update({_param(k, v): _number(v) for k, v in enumerate(term.params)})
             parts.append(term.sign * self.sympy_step(deriv.xreplace, back))
         return sp.Add(*parts)
-
-    def value(self, name: str, values: Mapping[str, float]) -> float:
-        """d(output)/d(name) at the point; ``values`` holds inputs and intermediates.
-
-        Raises SymbolicDomain when the derivative is undefined there, CheckError past the budget.
-        """
-        return sum(term.sign * run(_env(term, values)) for term, _, run in self.pieces(name))
-
-    def precise_value(self, name: str, values: Mapping[str, float], digits: int = 50) -> float:
-        """``value`` to ``digits`` guaranteed digits, so a tiny partial is not lost to float64
-        cancellation such as 1 − tanh²(20). The point's floats go in as exact rationals (a Float
-        would make tanh(Float) evaluate at once, at fixed precision); SymPy then raises its
-        working precision as far as it needs, up to 2000 digits, or says it cannot (CheckError)."""
-        total = sp.Integer(0)
-        for term, deriv, _ in self.pieces(name):
-            env = {k: sp.Rational(v) for k, v in _env(term, values).items()}
-            env.update({f: sp.Rational(f) for f in deriv.atoms(sp.Float)})  # literals kept as Floats
-            try:
-                piece = self.sympy_step(lambda: deriv.xreplace(env).evalf(digits, strict=True, maxn=2000))
-            except CheckError as err:
-                raise CheckError(f"no {digits}-digit value: {err.message}") from None
-            if not (piece.is_real and piece.is_finite):
-                raise SymbolicDomain(f"the derivative is {piece} here")
-            total += term.sign * piece
-        return float(total)
-
-    def output_value(self, point: Mapping[str, float]) -> float:
-        """The output itself from SymPy's side, at a point of the inputs. It raises
-        SymbolicDomain where the output is undefined, so a derivative read off one term of
-        a sum is not mistaken for a defined gradient."""
-        total = 0.0
-        self.terms(-1)
-        for term in self._all[-1]:
-            shape = self._shape(term, -1)
-            if shape.run is None:
-                self.tick()
-                shape.run = self.sympy_step(compile_expr, shape.expr)
-            total += term.sign * shape.run(_env(term, point))
-        return total
-
-
-def _env(term: _Term, values: Mapping[str, float]) -> dict[sp.Symbol, float]:
-    env = {_canon(j): values[n] for j, n in enumerate(term.names)}
-    env.update({_param(k, v): v for k, v in enumerate(term.params)})
-    return env
 
 
 def diff(program: "Program | str", name: str, *, simplify: bool = False,
@@ -326,82 +274,28 @@ def diff(program: "Program | str", name: str, *, simplify: bool = False,
 
     Named intermediates defined after ``name`` are substituted; earlier ones stay as
     symbols. ``simplify=True`` returns the display form (see ``display_form``). Raises
-    CheckError when the symbolic stage is over ``limits.symbolic_budget``.
+    CheckError when the closed form is over ``limits.max_closed_form_nodes`` (or a term over
+    ``MAX_TERM_NODES``), or too deep for SymPy.
     """
     limits = limits or DEFAULT_LIMITS
     prog = parse(program, limits=limits)
     if not isinstance(name, str):
         raise InputError(f"the name to differentiate by is text, got {type(name).__name__}")
-    partials = Partials(prog, time.monotonic() + limits.symbolic_budget)
+    partials = Partials(prog, limits=limits)
     expr = partials.expr(name)
     if simplify:
         try:
             return partials.sympy_step(display_form, expr)
         except CheckError:
-            return expr       # simplifying is optional: out of budget, show the derivative as it is
+            return expr       # simplifying is optional: too deep for SymPy, show the derivative as it is
     return expr
 
 
 def display_form(expr: sp.Expr) -> sp.Expr:
     """A tidier equivalent for display, at bounded cost: small expressions are simplified,
-    large ones are returned as they are."""
-    if sp.count_ops(expr) > DISPLAY_SIMPLIFY_OPS:
+    large ones, and ones with large exact exponents, are returned as they are."""
+    if sp.count_ops(expr) > DISPLAY_SIMPLIFY_OPS or any(
+            abs(p.exp) > MAX_EXACT_EXPONENT for p in expr.atoms(sp.Pow) if p.exp.is_number):
         return expr
     simpler = sp.simplify(expr)
     return simpler if sp.count_ops(simpler) <= sp.count_ops(expr) else expr
-
-
-class _Stopped(Exception):
-    """Raised inside a SymPy step that ran past the deadline."""
-
-
-def _quiet_stops(previous: Callable) -> Callable:
-    """The stop can land in a callback the worker runs (a weakref's, a __del__), where Python
-    would print it as "Exception ignored". It is ours and expected: drop it, pass the rest on."""
-    def hook(unraisable) -> None:
-        if not isinstance(unraisable.exc_value, _Stopped):
-            previous(unraisable)
-    return hook
-
-
-sys.unraisablehook = _quiet_stops(sys.unraisablehook)
-
-
-_RAISE_BUDGET = "raise it with Limits(symbolic_budget=...) or --limit symbolic_budget=S"
-
-
-def bounded(fn: Callable, *args, deadline: float | None):
-    """``fn(*args)`` for a SymPy step that must not outlive the deadline.
-
-    SymPy has no timeout, so the step runs in a daemon thread and we wait at most until
-    the deadline. A step that overruns is stopped (an exception is raised inside the
-    thread at its next bytecode; SymPy is pure Python) and reported as CheckError, so a
-    check never hangs and leaves no work running behind it.
-    SymPy's own failures (RecursionError on very deep nesting) become CheckError too.
-    """
-    box: dict = {}
-
-    def work() -> None:
-        try:
-            box["value"] = fn(*args)
-        except BaseException as err:  # handed to the caller below
-            box["error"] = err
-
-    if deadline is None:
-        work()
-    else:
-        worker = threading.Thread(target=work, name="symgrad-sympy", daemon=True)
-        worker.start()
-        worker.join(max(0.0, deadline - time.monotonic()))
-        if worker.is_alive():
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Stopped))
-            raise CheckError("SymPy did not finish within the symbolic time budget", hint=_RAISE_BUDGET)
-    err = box.get("error")
-    if err is None:
-        return box["value"]
-    if isinstance(err, SymgradError):
-        raise err
-    if isinstance(err, RecursionError):
-        raise CheckError("the expression is nested too deeply for SymPy",
-                         hint="check a smaller piece, or compare backprop with finite differences") from None
-    raise CheckError(f"SymPy failed on this expression ({type(err).__name__}: {str(err)[:80]})") from None

@@ -47,6 +47,9 @@ def test_check_mismatch_exits_1(capsys, monkeypatch):
     ["check", "x*y", "--at", "x=1"],                     # missing input
     ["check", "x*y", "--at", "x=1", "y=2", "--random", "2"],
     ["check", "x", "--at", "x=1", "--rtol=-1"],
+    ["check", "x*y", "--at", "x=1", "y=2", "--grads", "z=1"],           # not a name of the program
+    ["check", "x*y", "--at", "x=1", "y=2", "--grads", "/nonexistent/grads.json"],
+    ["check", "x", "--random", "5000"],                                # over max_random_points
     ["diff", "x*y", "--wrt", "z"],
 ])
 def test_errors_exit_2_with_one_line(capsys, argv):
@@ -58,7 +61,7 @@ def test_errors_exit_2_with_one_line(capsys, argv):
 def test_overflow_is_reported_not_raised(capsys):
     code, out, err = run(capsys, "check", "exp(exp(exp(exp(exp(exp(x))))))", "--at", "x=1")
     assert code == 0 and err == ""
-    assert "both-domain" in out and "overflow" in out
+    assert "undefined" in out and "overflow" in out
 
 
 def test_diff_prints_sympy_and_latex(capsys):
