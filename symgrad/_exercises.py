@@ -42,7 +42,7 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
                  fixed: Mapping[str, Any] | None = None, progress: bool = True, **kw: Any) -> list[str]:
     """Write ``count`` exercise sheets and their answer keys next to ``path``; return the file names."""
     from tqdm import tqdm
-    from ._grading import write_exercise
+    from ._answer_key import write_exercise
     from ._sheets import render_worksheet
     from ._worksheet import blanked, build_worksheet
     rng = random.Random(seed)
@@ -107,7 +107,7 @@ def _cmd_worksheet(args: argparse.Namespace) -> int:
         return 0
     if not args.output:
         raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
-    from ._grading import write_exercise
+    from ._answer_key import write_exercise
     from ._worksheet import blanked
     stem, suffix = os.path.splitext(args.output)
     for path in write_exercise(key, blanked(key), fmt, args.output, _write_sheet):

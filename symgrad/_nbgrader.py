@@ -41,7 +41,7 @@ def exercise_notebook(full: Any, sheet: Any, *, rtol: float | None = None, atol:
     """The nbgrader source notebook (nbformat 4 JSON text) for a worksheet and its blanked copy."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-    from ._grading import ATOL, RTOL
+    from ._answer_key import ATOL, RTOL
     from ._sheets import MarkdownRenderer
     from ._worksheet import number
     rtol = RTOL if rtol is None else rtol

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import symgrad as sg
-from symgrad._grading import answer_key, key_json
+from symgrad._answer_key import answer_key, key_json
 from symgrad._worksheet import blanked, build_worksheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,7 +194,7 @@ def test_blanks_are_found_generically_in_any_dataclass_tree():
     # knows dataclasses, tuples, numbers and formulas, nothing of the Worksheet itself.
     from dataclasses import dataclass, field, replace
 
-    from symgrad._grading import blanks_of
+    from symgrad._answer_key import blanks_of
 
     @dataclass(frozen=True)
     class Formula:
