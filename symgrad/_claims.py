@@ -45,7 +45,7 @@ CORRECT, WRONG, HERE_ONLY, UNVERIFIED = "correct", "wrong", "correct here, wrong
 VERDICTS = (CORRECT, WRONG, HERE_ONLY, UNVERIFIED)
 EXIT_CODES = {CORRECT: 0, WRONG: 1, HERE_ONLY: 1, UNVERIFIED: 3}
 
-DIGITS = 50               # working precision of the references
+DIGITS = 50               # digits of the SymPy numbers the references are read into
 RTOL = 1e-9               # claim and truth agree when |c − t| ≤ RTOL·max(|c|, |t|) + ATOL
 ATOL = 1e-30
 DBL_MAX = 1.7976931348623157e308
@@ -292,7 +292,7 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
                "the claim is defined here but the derivative is not" if at[2] is None else "")
         return _row(HERE_ONLY if first in both else WRONG, at, why, *args)
     if proved or len(both) >= 2:
-        where = f"equal at {len(both)} point{'s' * (len(both) != 1)} ({DIGITS} digits)"
+        where = f"equal at {len(both)} point{'s' * (len(both) != 1)} (exact references)"
         return ClaimRow(name, text, CORRECT, _f(first[1]), _f(first[2]), dict(first[0]), proof,
                         f"correct: {where}; {proof}", len(both), _f(first[1]))
     why = ("the derivative is undefined at the point" if first[2] is None else
