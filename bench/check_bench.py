@@ -1,152 +1,154 @@
-"""Benchmark: symgrad's full three-way check vs SymPy routes, in one run.
+"""Benchmark: ``symgrad check`` (exact references) — linear cost, warm medians, detection power.
 
-Input: ``tanh(x0*w0 + b0) + … + tanh(x{N-1}*w{N-1} + b{N-1})`` (3N partials).
+All in one run (``python -m bench.check_bench``; ``run(quick=True)`` for CI):
 
-- symgrad: ``symgrad.check(program, point)``, everything included (parse, backprop,
-  finite differences, SymPy partials and their values).
-- naive SymPy (the issue's peer): ``parse_expr(text)``, then ``diff`` for each symbol,
-  then ``.subs(point).evalf()``. This is the only place symgrad's repository calls
-  ``parse_expr``, on text the benchmark wrote itself.
-- programmatic SymPy: SymPy built from symgrad's AST (real symbols), ``diff`` of the
-  whole output per symbol, ``xreplace`` + ``evalf``: the straightforward version.
+- growth with program size, 50 → 400 AST nodes, for chains of named statements, deep
+  compositions (one expression nested ``n/2`` deep) and wide sums;
+- the N=100 neuron sum ``tanh(x0*w0 + b0) + …`` against a 300-node deep program;
+- the median program of a seeded generated corpus (the generator of tests/test_check_corpus.py),
+  warm (each row's SymPy forms cached), with the count of verdicts over the corpus;
+- ``symgrad check 'x^10000000000' --at x=0.5`` as a process: wall time and peak memory;
+- the detection grid: relative errors 1e-2 … 1e-10 injected into exact gradients of
+  magnitude 1e-300 … 1e300 through ``grads=``.
 
-SymPy's cache is cleared before every timed run of every route, so each is measured
-cold, as a fresh ``symgrad check`` process would run. Run: ``python -m bench.check_bench``.
+Times are medians of several runs, in milliseconds, measured on whatever else the machine runs.
 """
 
 from __future__ import annotations
 
-import random
+import os
+import resource
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
-import sympy
-from sympy.core.cache import clear_cache
-from sympy.parsing.sympy_parser import parse_expr
+import mpmath
 
 import symgrad
-from symgrad._symbolic import symbol, to_sympy_expr
 
-TARGET_SECONDS = 0.3     # N=100 check
-TARGET_RATIO = 60.0      # vs the naive route
-
-
-_UNARY = ("tanh", "sin", "cos", "sigmoid", "softplus", "exp", "relu", "abs", "sqrt", "log")
+ROOT = Path(__file__).resolve().parent.parent
+LIMITS = symgrad.Limits(max_depth=2_000)
+SIZES = (50, 100, 200, 400)
 
 
-def program(n: int, kind: str = "same") -> str:
-    """kind "same": the issue's input; "literals": a different literal in every term;
-    "shapes": up to 100 different shapes, f(…g(…x*w + b…)…) over ten functions f and g."""
-    def term(i: int) -> str:
-        inner = f"x{i}*w{i} + b{i}"
-        if kind == "literals":
-            return f"tanh({i + 1}*{inner})"
-        if kind == "shapes":
-            f, g = _UNARY[i % 10], _UNARY[i // 10 % 10]
-            return f"{f}(1 + tanh({g}(1 + ({inner})^2))^2)"   # arguments stay inside every domain
-        return f"tanh({inner})"
-    return " + ".join(term(i) for i in range(n))
+def neuron_sum(n: int) -> tuple[str, dict[str, float]]:
+    text = " + ".join(f"tanh(x{i}*w{i} + b{i})" for i in range(n))
+    return text, {f"{v}{i}": round(0.37 * ((i * 7 + j) % 11) / 11 - 0.2, 6) for i in range(n) for j, v in enumerate("xwb")}
 
 
-def point(n: int) -> dict[str, float]:
-    rng = random.Random(n)
-    return {f"{v}{i}": round(rng.uniform(-1, 1), 6) for i in range(n) for v in "xwb"}
+def shapes(nodes: int) -> dict[str, tuple[str, dict[str, float]]]:
+    """Programs of about ``nodes`` AST nodes."""
+    chain = "x0 = x" + "".join(f"; x{i} = tanh(x{i - 1})*0.9 + 0.1*x{i - 1}" for i in range(1, nodes // 7 + 1))
+    deep = "x"
+    for i in range(nodes // 4):
+        deep = f"sin({deep})*0.5" if i % 2 else f"tanh({deep} + y)"
+    wide = " + ".join(f"x{i}*x{i}" for i in range(nodes // 4))
+    return {"chain of statements": (chain, {"x": 0.5}), "deep composition": (deep, {"x": 0.5, "y": 0.25}),
+            "wide sum": (wide, {f"x{i}": 0.01 * i for i in range(nodes // 4)})}
 
 
-def run_symgrad(text: str, at: dict[str, float]) -> None:
-    report = symgrad.check(text, at, limits=symgrad.Limits(symbolic_budget=600))  # measure, never skip
-    assert report.summary == {"agree": len(at)}, report.summary
+def size(text: str) -> int:
+    from symgrad._ast import postorder
+    return sum(1 for s in symgrad.parse(text, limits=LIMITS).statements for _ in postorder(s.expr))
 
 
-def run_naive(text: str, at: dict[str, float], only: int | None = None) -> None:
-    expr = parse_expr(text)
-    subs = {sympy.Symbol(k): v for k, v in at.items()}
-    for name in list(at)[:only]:
-        float(expr.diff(sympy.Symbol(name)).subs(subs).evalf())
-
-
-def run_programmatic(text: str, at: dict[str, float]) -> None:
-    prog = symgrad.parse(text)
-    expr = to_sympy_expr(prog.statements[-1].expr, symbol)
-    subs = {symbol(k): v for k, v in at.items()}
-    for name in at:
-        float(expr.diff(symbol(name)).xreplace(subs).evalf())
-
-
-def timed(fn, *args, repeat: int) -> list[float]:
+def timed(text: str, at: dict, repeat: int) -> float:
+    symgrad.check(text, at, limits=LIMITS)                    # warm: forms cached
     times = []
     for _ in range(repeat):
-        clear_cache()
         start = time.perf_counter()
-        fn(*args)
+        symgrad.check(text, at, limits=LIMITS)
         times.append(time.perf_counter() - start)
-    return times
+    return statistics.median(times) * 1e3
 
 
-def _cell(times: list[float]) -> str:
-    return f"{statistics.median(times):.4f} ({min(times):.4f}–{max(times):.4f})"
+def corpus(n: int) -> list[str]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_check_corpus import Generator
+    gen, out = Generator(20261130), []
+    for i in range(n):
+        text = gen.program(i)
+        while not symgrad.parse(text).inputs:
+            text = gen.program(i)
+        out.append(text)
+    return out
+
+
+def big_power() -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "symgrad", "check", "x^10000000000", "--at", "x=0.5"],
+                   check=True, capture_output=True, env=env, timeout=120)
+    wall = time.perf_counter() - start
+    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def grid() -> list[str]:
+    mpmath.mp.dps = 60
+    errors = (1e-2, 1e-4, 1e-6, 1e-8, 1e-9, 1e-10)
+    lines = ["| gradient | " + " | ".join(f"{e:g}" for e in errors) + " |", "|---" * (len(errors) + 1) + "|"]
+    for k in (-300, -200, -100, -50, -9, 0, 9, 50, 100, 200, 300):
+        exact = mpmath.mpf(float(f"1e{k}")) * 0.7 * (1 - mpmath.tanh(mpmath.mpf(0.7) * 0.4) ** 2)
+        cells = []
+        for error in errors:
+            (row,) = symgrad.check(f"tanh(x*w)*1e{k}", x=0.7, w=0.4, grads={"w": float(exact * (1 + error))}).rows
+            cells.append("caught" if row.verdict == "mismatch" else row.verdict)
+        lines.append(f"| {float(exact):.2e} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def run(quick: bool = False) -> str:
-    rows = []
-    results: dict[tuple[str, int], float] = {}
-    sizes = (10, 100) if quick else (10, 30, 100, 300)
-    for n in sizes:
-        text, at = program(n), point(n)
-        routes = [("symgrad check", run_symgrad, 3 if quick else 7)]
-        if n <= 100:
-            routes.append(("programmatic SymPy", run_programmatic, 1 if quick else 3))
-        if n in (10, 100):
-            routes.append(("naive SymPy (parse_expr)", run_naive, 1 if quick or n == 100 else 3))
-        for label, fn, repeat in routes:
-            if quick and fn is run_naive and n == 100:
-                # Every partial of the naive route costs the same: time 30 of 300 and scale.
-                times = [t * 10 for t in timed(run_naive, text, at, 30, repeat=1)]
-                results[(label, n)] = times[0]
-                rows.append(f"| {label} (30 of 300 partials, ×10) | {n} | {3 * n} | 1 | {_cell(times)} |")
-                continue
-            times = timed(fn, text, at, repeat=repeat)
-            results[(label, n)] = statistics.median(times)
-            rows.append(f"| {label} | {n} | {3 * n} | {repeat} | {_cell(times)} |")
-    n = 100
-    for kind, label in (("literals", "a different literal in every term"),
-                        ("shapes", "100 different term shapes")):
-        times = timed(run_symgrad, program(n, kind), point(n), repeat=3 if quick else 5)
-        results[(kind, n)] = statistics.median(times)
-        rows.append(f"| symgrad check, {label} | {n} | {3 * n} | {len(times)} | {_cell(times)} |")
-
-    ours, naive = results[("symgrad check", 100)], results[("naive SymPy (parse_expr)", 100)]
-    ratio = naive / ours
-    growth = results[("symgrad check", 100)] / results[("symgrad check", 10)]
+    repeat = 3 if quick else 5
+    rows, per_node = [], {}
+    for nodes in SIZES:
+        for kind, (text, at) in shapes(nodes).items():
+            ms = timed(text, at, repeat)
+            n = size(text)
+            per_node.setdefault(kind, []).append((n, ms))
+            rows.append(f"| {kind} | {n} | {ms:.1f} | {ms / n * 1e3:.0f} |")
+    text, at = neuron_sum(100)
+    neuron = timed(text, at, repeat)
+    deep300 = [ms for n, ms in per_node["deep composition"] if n >= 300]
+    programs = corpus(100 if quick else 500)
+    times, verdicts = [], {}
+    for i, prog in enumerate(programs):
+        symgrad.check(prog, random=1, seed=i)
+        start = time.perf_counter()
+        report = symgrad.check(prog, random=1, seed=i)
+        times.append(time.perf_counter() - start)
+        for v, c in report.summary.items():
+            verdicts[v] = verdicts.get(v, 0) + c
+    median = statistics.median(times) * 1e3
+    wall, rss = big_power()
+    growth = "; ".join(f"{kind}: {ms[-1][1] / ms[0][1]:.1f}× the time for {ms[-1][0] / ms[0][0]:.1f}× the nodes"
+                       for kind, ms in per_node.items())
     lines = [
-        "## Symbolic cross-check (`symgrad check`)",
+        "## Gradient check (`symgrad check`, exact references)",
         "",
-        "Program `tanh(x0*w0 + b0) + … ` with N terms, 3N partials, each checked three ways "
-        "(backprop, SymPy, finite differences). SymPy's cache is cleared before every run. "
-        "Seconds: median (min–max).",
+        "Warm (each row's SymPy partials cached, as after the first check of a session). Milliseconds, "
+        f"median of {repeat} runs.",
         "",
-        "| route | N | partials | runs | seconds |",
-        "|---|---|---|---|---|",
+        "| program | AST nodes | ms | µs per node |",
+        "|---|---|---|---|",
         *rows,
         "",
-        f"- Target: N=100 check ≤ {TARGET_SECONDS} s — measured {ours:.3f} s: "
-        f"**{'met' if ours <= TARGET_SECONDS else 'missed'}**.",
-        f"- Target: ≥ {TARGET_RATIO:.0f}× faster than the naive route — measured {ratio:.0f}×: "
-        f"**{'met' if ratio >= TARGET_RATIO else 'missed'}**.",
-        f"- Growth: N=10 → N=100 costs {growth:.1f}× (linear would be 10×)"
-        + (f"; N=100 → N=300 costs {results[('symgrad check', 300)] / ours:.1f}× (linear: 3×)."
-           if ("symgrad check", 300) in results else "."),
-        "- Why it is fast: the output's sum is split and only terms holding the symbol are "
-        "differentiated; terms are renamed to canonical shapes (variables numbered, literals as "
-        "signed parameters) so a repeated shape is built and differentiated by SymPy once; values "
-        "come from a float evaluator of the SymPy tree; finite differences recompute only the "
-        "perturbed node's downstream cone, with sums fused.",
-        "- When no two terms share a shape ('100 different term shapes'), SymPy builds and "
-        f"differentiates every term: that row is SymPy's own cost, about "
-        f"{results[('shapes', 100)] * 10:.0f} ms per distinct shape (build, 3 diffs, evaluation).",
+        f"- Growth from the smallest to the largest size: {growth} (linear: the same ratio).",
+        f"- N=100 neuron sum (300 gradients): {neuron:.1f} ms; the deep composition of "
+        f"{[n for n, _ in per_node["deep composition"] if n >= 300][:1]} nodes: {deep300[0] if deep300 else float('nan'):.1f} ms, "
+        f"**{(deep300[0] if deep300 else 0) / neuron:.2f}×** the neuron sum (target ≤ 5×).",
+        f"- Generated corpus, {len(programs)} programs at a seeded random point: median **{median:.1f} ms** "
+        f"warm (target ≤ 20 ms); verdicts {verdicts}.",
+        f"- `symgrad check 'x^10000000000' --at x=0.5` as a process: {wall:.2f} s wall, peak {rss:.0f} MB "
+        "(targets < 2 s, < 300 MB; the old check took 77 s and 4 GB).",
+        "",
+        "Detection grid (`grads=` the exact dw of `tanh(x*w)*C` times 1 + error; 'caught' = mismatch):",
+        "",
+        *grid(),
     ]
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
-    print(run())
+    print(run(quick="--quick" in sys.argv))

@@ -84,18 +84,26 @@ def _log1p(t: arb) -> arb:     # log(1 + t), from the rewrite below: no cancella
     raise Undetermined("log of a ball that contains 0")
 
 
+def _ipow(b: arb, n: int) -> arb:
+    """b**n for an integer n >= 1 (flint gives nan for a ball around 0: enclose it by hand)."""
+    if b.is_exact() or not b.contains(0):
+        return b ** fmpz(n)
+    top = abs(b).upper() ** fmpz(n)
+    return arb(0).union(top) if n % 2 == 0 else (-top).union(top)
+
+
 def _pow(b: arb, e: arb) -> arb:
     """Real powers as SymPy means them for real symbols (and as backprop's powc computes them)."""
     sb = known_sign(b)
     if exact(e) and e.is_integer():
         n = int(e.unique_fmpz())
         if n >= 0:
-            return b ** fmpz(n) if n else arb(1)          # 0**0 = 1, as math.pow
+            return _ipow(b, n) if n else arb(1)          # 0**0 = 1, as math.pow
         if sb == 0:
             raise Undefined("division by zero (0 to a negative power)")
         if sb is None:
             raise Undetermined("a negative power of a ball that contains 0")
-        return 1 / (b ** fmpz(-n))
+        return 1 / _ipow(b, -n)
     if sb == 1:
         return b ** e
     if sb == 0:

@@ -62,13 +62,16 @@ class LinearTape:
                 for k in dict.fromkeys(kids[i]):
                     self.users[k].append((i, math.nan))
 
-    def cone(self, start: int) -> list[int]:
+    def cone(self, start: int, limit: float = float("inf")) -> list[int] | None:
+        """Nodes downstream of ``start`` in order; None once there are more than ``limit``."""
         seen, stack = {start}, [start]
         while stack:
             for j, _ in self.users[stack.pop()]:
                 if j not in seen:
                     seen.add(j)
                     stack.append(j)
+            if len(seen) > limit:
+                return None
         seen.discard(start)
         return sorted(seen)
 

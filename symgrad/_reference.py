@@ -69,6 +69,13 @@ class Lowered:
     baked: list[tuple]                    # per op node: constants baked into its forms
     named: dict[str, int]                 # inputs and intermediates -> node
     root: int
+    forms: dict = field(default_factory=dict)   # node -> its RowForms (a per-program cache)
+
+    def forms_of(self, i: int):
+        found = self.forms.get(i)
+        if found is None:
+            found = self.forms[i] = row_forms(self.rule[i], self.baked[i])
+        return found
 
     def where(self, i: int) -> str:
         node = self.source[i]
@@ -134,7 +141,7 @@ def forward(low: Lowered, i: int, args: list[arb]) -> arb:
     extra = ROW_DOMAINS.get(rule.name)
     if extra is not None:
         extra(*args)
-    value = row_forms(rule, low.baked[i]).value.run(args)
+    value = low.forms_of(i).value.run(args)
     if abs(value) > DBL_MAX:
         raise Undefined("the value overflows float64 (over 1.8e308)")
     if not abs(value) < DBL_MAX:
@@ -148,10 +155,10 @@ def at_kink(rule: Rule, args: list[arb]) -> bool | None:
     if not rule.kink:
         return False
     if callable(rule.kink):
-        if not all(a.is_exact() for a in args):
-            return None if any(a.contains(b) and not a.is_exact() for a in args for b in args if a is not b) \
-                else False
-        return bool(rule.kink(*[float(a) for a in args]))
+        if all(a.is_exact() for a in args):
+            return bool(rule.kink(*[float(a) for a in args]))
+        # Balls: a tie-like kink (max's a == b) may hide where two arguments overlap.
+        return None if any(a.overlaps(b) for j, a in enumerate(args) for b in args[j + 1:]) else False
     sign = known_sign(args[0])
     return None if sign is None else sign == 0
 
@@ -166,7 +173,7 @@ class _Bad:
 
 def partials(low: Lowered, i: int, args: list[arb]) -> list:
     """Node i's local partials at ``args``: arb balls, or _Bad. One-sided at an exact 0."""
-    forms = row_forms(low.rule[i], low.baked[i])
+    forms = low.forms_of(i)
     out = []
     for j, form in enumerate(forms.partials):
         if form is None:

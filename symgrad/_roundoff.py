@@ -31,7 +31,6 @@ import math
 from flint import arb
 
 from ._arb import Undefined, Undetermined, with_precision
-from ._forms import row_forms
 
 __all__ = ["Bounds", "bounds", "U"]
 
@@ -95,7 +94,7 @@ def bounds(low, sw) -> Bounds:
                 e[i] = _upper(v - arb(low.literal[i]))     # π rounded to float64
             elif kind == "op":
                 rule = low.rule[i]
-                forms = row_forms(rule, low.baked[i])
+                forms = low.forms_of(i)
                 kf = ROUNDING.get(rule.name, DEFAULT)[0]
                 args = [sw.values[k] for k in low.kids[i]]
                 spread = _spread(forms.value, args, [e[k] for k in low.kids[i]], v, True)
@@ -127,7 +126,7 @@ def _backward(low, sw, e: list[float]) -> list[float]:
             continue
         rule = low.rule[i]
         _, kl, ka = ROUNDING.get(rule.name, DEFAULT)
-        forms = row_forms(rule, low.baked[i])
+        forms = low.forms_of(i)
         args = [sw.values[k] for k in low.kids[i]]
         widened = [e[k] + ka * U * _upper(a) for k, a in zip(low.kids[i], args)]
         kink = i in sw.kinks or bool(rule.kink)

@@ -1,26 +1,34 @@
 """The finite-difference witness: a second, independent line of evidence, at high precision.
 
-A central difference (f(x + h) − f(x − h)) / 2h of the program itself, recomputed with arb
-balls at the reference's precision, with h = 2^(−bits/4)·max(|x|, 2⁻³⁰). At 200 bits the
-step is about 1e-15 relative, so the truncation error (h²·f''') is about 1e-30 and rounding
-(2⁻²⁰⁰/h) is negligible: ``sin(1000000*x)`` is resolved, which a float64 step of 1e-6 cannot.
+A central difference (f(x + h) - f(x - h)) / 2h of the program itself, recomputed with arb
+balls at the reference's precision, with h = 2^(-bits/2)·max(|x|, 2^-30). At 200 bits the
+step is about 1e-30 relative, so the truncation error (h² times the third derivative) and the
+rounding (2^-200/h) are both about 1e-30 relative: ``sin(1000000*x)`` is resolved, which a
+float64 step of 1e-6 cannot.
 
 The step never straddles a kink or a branch: the program is first evaluated on the whole
-ball [x − h, x + h]; if a branch condition (relu's ``u > 0``) cannot be decided on it, the
-witness is not taken (``relu(x)`` at 1e-7 has h ≈ 1e-22, far from the kink, so it is).
+ball [x - h, x + h]; if a branch condition (relu's ``u > 0``) cannot be decided on it, or a
+kink row's argument (abs's) may be 0 in it, the witness is not taken (``relu(x)`` at 1e-7 has
+h of about 1e-37, far from the kink, so it is).
+
 The witness never decides a verdict against the exact reference: the check only notes a
-disagreement.
+disagreement. Its work is bounded by structure: all witnesses of one point together
+recompute at most ``WORK_PER_NODE`` × (program size) nodes, names nearest the output first;
+rows past that bound say so (a long chain of named statements would otherwise cost its
+length squared).
 """
 
 from __future__ import annotations
 
 from flint import arb
 
-from ._arb import Undefined, Undetermined, with_precision
+from ._arb import DBL_MAX, Undefined, Undetermined, with_precision
 from ._fdtape import LinearTape
-from ._reference import Reference, forward
+from ._reference import Reference, at_kink, forward
 
 __all__ = ["Witness"]
+
+WORK_PER_NODE = 24
 
 
 class Witness:
@@ -32,33 +40,54 @@ class Witness:
         n = low.root + 1
         self.tape = LinearTape([low.rule[i].name if low.kind[i] == "op" else None for i in range(n)],
                                low.kids[:n], list(sw.values[:n]),
-                               [(lambda *a, i=i: forward(low, i, list(a))) if low.kind[i] == "op" else None
+                               [(lambda *a, i=i: self._forward(i, list(a))) if low.kind[i] == "op" else None
                                 for i in range(n)],
                                set(low.named.values()))
+        self.guard = False      # True on the ball pass: a kink inside the step stops the witness
+        self.budget = WORK_PER_NODE * n + 1000
+        self.found: dict[str, tuple[float | None, str]] = {}
+        for name in reversed(ref.program.inputs + ref.program.intermediates):   # nearest the output first
+            self.found[name] = self._slope(name)
+
+    def _forward(self, i: int, args: list):
+        low = self.ref.lowered
+        if self.guard and low.rule[i].kink and at_kink(low.rule[i], args) is not False:
+            raise Undetermined("a kink inside the step")
+        return forward(low, i, args)
 
     def slope(self, name: str) -> tuple[float | None, str]:
         """The central difference for ``name`` as a float, or None and why not."""
+        return self.found[name]
+
+    def _slope(self, name: str) -> tuple[float | None, str]:
         low, sw = self.ref.lowered, self.ref.sweep
         start = low.named[name]
         if start > low.root:
             return 0.0, ""
-        cone = self.tape.cone(start)
+        cone = self.tape.cone(start, self.budget / 3)
+        if cone is None:
+            self.budget = 0
+            return None, "not taken (its work bound, linear in the program, is spent)"
+        self.budget -= 3 * len(cone) + 1
         if low.root not in cone and start != low.root:
             return 0.0, ""          # does not reach the output
         with with_precision(sw.bits):
             x = sw.values[start]
-            scale = max(float(abs(x.mid())), 2.0 ** -30)
-            h = arb(2) ** (-(sw.bits // 4)) * arb(scale)
+            h = arb(2) ** (-(sw.bits // 2)) * arb(max(float(abs(x.mid())), 2.0 ** -30))
             try:
+                self.guard = True
                 self.tape.output_with(start, x + arb(0, float(h.upper())), cone, low.root)
+                self.guard = False
                 up = self.tape.output_with(start, x + h, cone, low.root)
                 down = self.tape.output_with(start, x - h, cone, low.root)
             except Undetermined:
                 return None, "not taken (the step would cross a kink, a branch or the edge of the domain)"
             except Undefined:
                 return None, "not taken (the step leaves the domain)"
+            finally:
+                self.guard = False
             fd = (up - down) / (2 * h)
         value = float(fd.mid())
-        if abs(value) > 1.7976931348623157e308:
+        if abs(value) > DBL_MAX:
             return None, "beyond float64's range"
         return value, ""
