@@ -375,13 +375,15 @@ def compile_form(expr: sp.Basic, params: Sequence[sp.Symbol]) -> Form:
     return Form(expr, params)
 
 
-def with_precision(bits: int):
+class with_precision:
     """Context manager setting flint's working precision (callers hold the check's lock)."""
-    class _Prec:
-        def __enter__(self):
-            self.old = ctx.prec
-            ctx.prec = bits
 
-        def __exit__(self, *exc):
-            ctx.prec = self.old
-    return _Prec()
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+
+    def __enter__(self) -> None:
+        self.old = ctx.prec
+        ctx.prec = self.bits
+
+    def __exit__(self, *exc) -> None:
+        ctx.prec = self.old

@@ -97,8 +97,7 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     rows: list[CheckRow] = []
     for k, point in enumerate(points):
         rows += _check_point(prog, point, k, given, tol, limits)
-    report = CheckReport(prog, points, rows, tol, "given" if given is not None else "backprop")
-    report._limits = limits
+    report = CheckReport(prog, points, rows, tol, "given" if given is not None else "backprop", limits)
     if claims is not None:  # claimed partials {name: formula}: each becomes its name's row (issue 14)
         from ._claims import apply_claims
         apply_claims(report, claims, limits=limits, seed=seed)
@@ -109,15 +108,6 @@ def __getattr__(name: str):
     if name == "MAX_RANDOM_POINTS":   # the old constant: now Limits.max_random_points
         return DEFAULT_LIMITS.max_random_points
     raise AttributeError(name)
-
-
-def _partials_of(report: CheckReport):
-    """SymPy closed forms for display (worksheets), built on first use under structural limits."""
-    from ._symbolic import Partials
-    return Partials(report.program, limits=getattr(report, "_limits", None))
-
-
-CheckReport._partials = property(_partials_of)
 
 
 def _random_points(prog: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:

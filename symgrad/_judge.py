@@ -24,6 +24,7 @@ import math
 from flint import arb
 
 from ._arb import DBL_MAX, known_sign, with_precision
+from ._errors import SymgradError
 from ._reference import Reference, partials, reverse
 from ._report import UNDEFINED, UNVERIFIED, CheckRow
 
@@ -45,7 +46,7 @@ def float_values(ref: Reference) -> list[float] | None:
         else:
             try:
                 value = low.rule[i].forward(*[out[k] for k in low.kids[i]])
-            except (ArithmeticError, ValueError, Exception):   # DomainError, NumericError, OverflowError
+            except (SymgradError, ArithmeticError, ValueError):   # DomainError, NumericError, OverflowError
                 return None
             if not math.isfinite(value):
                 return None
@@ -143,8 +144,11 @@ def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: 
         digits = _digits(bound, exact)
         if digits is not None and verdict == "agree":
             note = f"ill-conditioned: float64 can promise {digits} digits here" + (f"; {note}" if note else "")
-        if fd is None and fd_note:
-            note = (note + "; " if note else "") + f"finite difference {fd_note}"
+        if fd_note:
+            note = (note + "; " if note else "") + f"finite difference: {fd_note}"
+        elif fd is not None and abs(fd - symbolic) > 1e-6 * abs(symbolic) + tol:
+            note = (note + "; " if note else "") + (f"the finite-difference witness reads {fd:.6g} (it never "
+                                                    "decides against the exact reference)")
         return CheckRow(**base, symbolic=symbolic, verdict=verdict, note=note, error=error,
                         tolerance=tol, digits=digits)
 

@@ -31,19 +31,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Mapping
 
 from flint import arb
 
 from ._arb import DBL_MAX, Undefined, Undetermined, known_sign, with_precision
-from ._ast import Const, Node, Program
-from ._backprop import lower, resolve_point
-from ._errors import InputError
-from ._forms import bakeable, baked_positions, boundary, row_forms, validate_rules
+from ._ast import Program
+from ._backprop import resolve_point
+from ._forms import boundary, validate_rules
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
-from ._printing import unparse
+from ._lowered import Lowered, lowered
 from ._roundoff import Bounds, bounds
 from ._rules import Rule
 
@@ -51,74 +49,8 @@ __all__ = ["Reference", "reference", "Lowered", "lowered", "at_kink", "LOCK"]
 
 LOCK = threading.RLock()   # flint's precision is process-wide: one reference at a time
 START_BITS = 200
-_EXACT_BITS = 400          # Fractions beyond this many bits are not folded (exactness for baking only)
 
 validate_rules()           # a SymPy class the evaluator lacks fails here, when the check loads
-
-
-@dataclass
-class Lowered:
-    """The program as a DAG of nodes in evaluation order (kids before parents)."""
-    program: Program
-    kind: list[str]                       # "input" | "literal" | "pi" | "op"
-    rule: list[Rule | None]
-    kids: list[tuple[int, ...]]
-    literal: list[float]                  # a literal's float (pi: math.pi), else 0.0
-    source: list[Node | None]             # the AST node behind each node (for messages)
-    exact: list[Fraction | None]          # exact rational value of constant nodes
-    baked: list[tuple]                    # per op node: constants baked into its forms
-    named: dict[str, int]                 # inputs and intermediates -> node
-    root: int
-    forms: dict = field(default_factory=dict)   # node -> its RowForms (a per-program cache)
-
-    def forms_of(self, i: int):
-        found = self.forms.get(i)
-        if found is None:
-            found = self.forms[i] = row_forms(self.rule[i], self.baked[i])
-        return found
-
-    def where(self, i: int) -> str:
-        node = self.source[i]
-        text = unparse(node) if node is not None else self.kind[i]
-        text = text if len(text) <= 40 else text[:39] + "…"
-        span = getattr(node, "span", None)
-        return f"{text} (line {span.line}, column {span.column})" if span else text
-
-
-_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-         "div": lambda a, b: a / b if b else None, "neg": lambda a: -a, "id": lambda a: a}
-
-
-def lowered(program: Program) -> Lowered:
-    low = Lowered(program, [], [], [], [], [], [], [], {}, -1)
-
-    def add(kind: str, rule: Rule | None, kids: tuple, literal: float, source: Node | None) -> int:
-        exact = None
-        if kind == "literal":
-            exact = Fraction(literal)
-        elif kind == "op" and rule.name in _FOLD and all(low.exact[k] is not None for k in kids):
-            exact = _FOLD[rule.name](*[low.exact[k] for k in kids])
-            if exact is not None and max(exact.numerator.bit_length(), exact.denominator.bit_length()) > _EXACT_BITS:
-                exact = None
-        baked: tuple = ()
-        if kind == "op":
-            spots = baked_positions(rule, len(kids))
-            baked = tuple(low.exact[k] if i in spots and bakeable(low.exact[k]) else None
-                          for i, k in enumerate(kids))
-            if all(b is not None for b in baked):
-                baked = (None,) * len(kids)
-        for column, item in zip((low.kind, low.rule, low.kids, low.literal, low.source, low.exact, low.baked),
-                                (kind, rule, kids, literal, source, exact, baked)):
-            column.append(item)
-        return len(low.kind) - 1
-
-    def literal(value: float, node: Node) -> int:
-        return add("pi" if isinstance(node, Const) else "literal", None, (), value, node)
-
-    root, named = lower(program, leaf=lambda name: add("input", None, (), 0.0, None), literal=literal,
-                        apply=lambda row, kids, node: add("op", row, kids, 0.0, node))
-    low.named, low.root = named, root
-    return low
 
 
 def _pow_domain(base: arb, exponent: arb) -> None:
@@ -437,9 +369,3 @@ def _upstream(low: Lowered, kinks: list[int]) -> set[int]:
                 stack.append(k)
     return seen
 
-
-def check_names(program: Program, names) -> None:
-    known = set(program.inputs + program.intermediates)
-    for name in names:
-        if name not in known:
-            raise InputError(f"{name!s:.40} is not an input or a named intermediate of this program")

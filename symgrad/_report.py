@@ -78,13 +78,20 @@ class CheckReport:
     """
 
     def __init__(self, program: Program, points: list[dict[str, float]], rows: list[CheckRow],
-                 tolerances: dict[str, float], source: str = "backprop") -> None:
+                 tolerances: dict[str, float], source: str = "backprop", limits=None) -> None:
         self.program = program
+        self.limits = limits
         self.points = points
         self.rows = rows
         self.tolerances = tolerances
         self.source = source
         self.claims: list = []       # ClaimRows, with check(claims=...)
+
+    @property
+    def _partials(self):
+        """SymPy closed forms for display (worksheets), built on first use under structural limits."""
+        from ._symbolic import Partials
+        return Partials(self.program, limits=self.limits)
 
     @property
     def ok(self) -> bool:

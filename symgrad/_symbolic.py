@@ -24,7 +24,7 @@ SymPy is never handed an exponential tree or a ten-billion-digit integer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable
 
 import sympy as sp
 

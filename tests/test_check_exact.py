@@ -206,3 +206,19 @@ def test_every_listed_sympy_function_evaluates_against_mpmath():
         for expr, golden in cases:
             value = Form(expr, (a, b)).run([arb(0.3), arb(0.7)])
             assert abs(mpmath.mpf(value.mid().str(50, radius=False)) - golden) < mpmath.mpf(10) ** -45, expr
+
+
+def test_a_kink_predicate_works_like_the_flag(monkeypatch):
+    import dataclasses
+    from symgrad._rules import RULES
+    monkeypatch.setitem(RULES, "abs", dataclasses.replace(RULES["abs"], kink=lambda x: x == 0.0))
+    r = row(sg.check("abs(x) + x", x=0), "x")
+    assert (r.verdict, r.left, r.right) == ("kink", 0.0, 2.0)     # hand: slopes 1 − 1 and 1 + 1
+    assert row(sg.check("abs(x) + x", x=0.5), "x").verdict == "agree"
+
+
+def test_the_precision_limit_is_honoured_and_reported():
+    # sech²(300) = 4e-261 needs about 1,000 bits; capped at 400 the row cannot be verified.
+    report = sg.check("tanh(x)", x=300, limits=sg.Limits(max_reference_bits=400))
+    assert [r.verdict for r in report.rows] == ["unverified"] and report.exit_code == 3
+    assert main(["check", "tanh(x)", "--at", "x=300", "--limit", "max_reference_bits=400"]) == 3
