@@ -29,6 +29,8 @@ __all__ = [
     "check", "diff", "CheckReport", "CheckRow",
     # see: graphs and worksheets
     "draw", "worksheet", "Worksheet",
+    # teaching: mark a class's answers against exercise keys
+    "grade",
     # speed and learning
     "compile", "CompiledFunction", "CompiledResult", "nn",
     # errors
@@ -50,6 +52,9 @@ def __getattr__(name: str):
     if name == "worksheet":
         from ._sheets import worksheet
         return worksheet
+    if name == "grade":
+        from ._grading import grade
+        return grade
     if name == "Worksheet":
         from ._worksheet import Worksheet
         return Worksheet

@@ -67,7 +67,7 @@ def _given(prog: Program, grads: Mapping[str, Any]) -> dict[str, float]:
 def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,
           grads: Mapping[str, Any] | None = None, rtol: float = 1e-12, atol: float = 0.0,
           random: int | None = None, seed: int | None = None,
-          limits: Limits | None = None, **kw: Any) -> CheckReport:
+          limits: Limits | None = None, claims: Mapping[str, str] | None = None, **kw: Any) -> CheckReport:
     """Check every gradient of ``program`` at a point against its exact reference.
 
     Give the point as ``values`` (a mapping) or keyword arguments, or ``random=N`` for N
@@ -97,7 +97,11 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     rows: list[CheckRow] = []
     for k, point in enumerate(points):
         rows += _check_point(prog, point, k, given, tol, limits)
-    return CheckReport(prog, points, rows, tol, "given" if given is not None else "backprop", limits)
+    report = CheckReport(prog, points, rows, tol, "given" if given is not None else "backprop", limits)
+    if claims is not None:  # claimed partials {name: formula}: each becomes its name's row (issue 14)
+        from ._claims import apply_claims
+        apply_claims(report, claims, limits=limits, seed=seed)
+    return report
 
 
 def __getattr__(name: str):
@@ -158,6 +162,8 @@ def setup_check_command(p) -> None:
         p.add_argument(f"--{name}", type=float, default=default, metavar="X",
                        help=f"slack on top of float64's own error bound (default {default:g})")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    from ._claims import add_claim_arguments
+    add_claim_arguments(p)  # --claim NAME=FORMULA, --claims FILE (issue 14)
 
 
 def _read_grads(items: list[str] | None) -> dict[str, str] | None:
@@ -180,13 +186,15 @@ def _read_grads(items: list[str] | None) -> dict[str, str] | None:
 def run_check_command(args) -> int:
     """Exit 0 when every row is verified, 1 on a mismatch, 3 when some row is unverified
     (errors exit 2 in _cli.main)."""
+    from ._claims import read_claims
     from ._cli import dump_json, limits_of, read_point, read_program
     if args.random is not None and args.at:
         raise InputError("give either --at or --random N, not both")
     if args.random is None and args.seed is not None:
         raise InputError("--seed goes with --random N")
     report = check(read_program(args), read_point(args.at), grads=_read_grads(args.grads), random=args.random,
-                   seed=args.seed, rtol=args.rtol, atol=args.atol, limits=limits_of(args))
+                   seed=args.seed, rtol=args.rtol, atol=args.atol, limits=limits_of(args),
+                   claims=read_claims(args.claim, args.claims) or None)
     if args.json:
         dump_json(report.to_dict())
     else:

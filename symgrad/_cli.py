@@ -107,6 +107,16 @@ def _run_train(args: argparse.Namespace) -> int:
     return run_train(args)
 
 
+def _setup_grade(p: argparse.ArgumentParser) -> None:
+    from ._grading import setup_grade_command
+    setup_grade_command(p)
+
+
+def _run_grade(args: argparse.Namespace) -> int:
+    from ._grading import run_grade_command
+    return run_grade_command(args)
+
+
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
@@ -119,6 +129,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)",
               lambda p: __import__("symgrad._serve", fromlist=["_"]).setup_serve_command(p),
               lambda a: __import__("symgrad._serve", fromlist=["_"]).run_serve_command(a)),
+    "grade": ("mark a class's answers (CSV) against exercise answer keys", _setup_grade, _run_grade),
 }
 
 

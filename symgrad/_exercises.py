@@ -42,6 +42,7 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
                  fixed: Mapping[str, Any] | None = None, progress: bool = True, **kw: Any) -> list[str]:
     """Write ``count`` exercise sheets and their answer keys next to ``path``; return the file names."""
     from tqdm import tqdm
+    from ._answer_key import write_exercise
     from ._sheets import render_worksheet
     from ._worksheet import blanked, build_worksheet
     rng = random.Random(seed)
@@ -51,10 +52,9 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
     for k in tqdm(range(1, count + 1), desc="worksheets", unit="sheet", disable=not progress, file=sys.stderr):
         point = random_point(program, rng, fixed)
         key = build_worksheet(program, point, **kw)
-        sheet = blanked(key)
         name = f"{stem}-{k:0{width}d}"
-        written += [_write(f"{name}{suffix}", render_worksheet(sheet, fmt)),
-                    _write(f"{name}-key{suffix}", render_worksheet(key, fmt))]
+        written += write_exercise(key, blanked(key), fmt, f"{name}{suffix}", _write_sheet, sheet=k, seed=seed)
+        written += [_write(f"{name}-key{suffix}", render_worksheet(key, fmt))]
     return written
 
 
@@ -107,11 +107,18 @@ def _cmd_worksheet(args: argparse.Namespace) -> int:
         return 0
     if not args.output:
         raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
+    from ._answer_key import write_exercise
     from ._worksheet import blanked
     stem, suffix = os.path.splitext(args.output)
-    _emit(args.output, render_worksheet(blanked(key), fmt))
+    for path in write_exercise(key, blanked(key), fmt, args.output, _write_sheet):
+        print(path)
     _emit(f"{stem}-key{suffix}", render_worksheet(key, fmt))
     return 0
+
+
+def _write_sheet(ws, fmt: str, path: str) -> list[str]:
+    from ._sheets import render_worksheet
+    return [_write(path, render_worksheet(ws, fmt))]
 
 
 def _emit(path: str | None, text: str) -> None:

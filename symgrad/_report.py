@@ -13,8 +13,10 @@ __all__ = ["CheckRow", "CheckReport", "VERDICTS", "VERIFIED", "UNDEFINED", "UNVE
 
 UNDEFINED = "undefined"      # the gradient does not exist at the point, and backprop agrees
 UNVERIFIED = "unverified"    # could not be verified (see the row's note); never silently ok
-VERDICTS = ("agree", "mismatch", "kink", UNDEFINED, UNVERIFIED)
-VERIFIED = ("agree", "kink", UNDEFINED)
+CLAIMED = ("correct", "wrong", "correct here, wrong elsewhere")   # claims' verdicts (issue 14; and UNVERIFIED)
+FAILED = ("mismatch", "wrong", "correct here, wrong elsewhere")
+VERDICTS = ("agree", "mismatch", "kink", UNDEFINED, UNVERIFIED) + CLAIMED
+VERIFIED = ("agree", "kink", UNDEFINED, "correct")
 
 
 def _json_number(x: float | None) -> float | str | None:
@@ -83,6 +85,7 @@ class CheckReport:
         self.rows = rows
         self.tolerances = tolerances
         self.source = source
+        self.claims: list = []       # ClaimRows, with check(claims=...)
 
     @property
     def _partials(self):
@@ -92,7 +95,7 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return all(row.verdict != "mismatch" for row in self.rows)
+        return all(row.verdict not in FAILED for row in self.rows)
 
     @property
     def verified(self) -> bool:
@@ -114,7 +117,8 @@ class CheckReport:
         return {"output": self.program.output, "ok": self.ok, "verified": self.verified, "checked": self.source,
                 "tolerances": {k: _json_number(v) for k, v in self.tolerances.items()},
                 "points": [dict(p) for p in self.points], "summary": self.summary,
-                "rows": [row.to_dict() for row in self.rows]}
+                "rows": [row.to_dict() for row in self.rows]} | (
+                    {"claims": [c.to_dict() for c in self.claims]} if self.claims else {})
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)

@@ -179,7 +179,7 @@ def test_cli_exercise_and_class_sets(tmp_path):
     proc = run_cli("worksheet", LECTURE, "--at", "a=2", "b=-3", "c=10", "f=-2", "-o", str(tmp_path / "w.html"),
                    "--exercise")
     assert proc.returncode == 0, proc.stderr
-    assert {p.name for p in tmp_path.iterdir()} == {"w.html", "w-key.html"}
+    assert {p.name for p in tmp_path.iterdir()} == {"w.html", "w-key.html", "w-key.json"}  # the key as JSON: issue 14
     assert 'class="blank"' in (tmp_path / "w.html").read_text() and 'class="blank"' not in (tmp_path / "w-key.html").read_text()
     runs = []
     for run in ("one", "two"):
@@ -189,7 +189,8 @@ def test_cli_exercise_and_class_sets(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert "100%" in proc.stderr  # the progress bar
         runs.append({p.name: p.read_bytes() for p in (tmp_path / run).iterdir()})
-    assert sorted(runs[0]) == ["s-1-key.md", "s-1.md", "s-2-key.md", "s-2.md", "s-3-key.md", "s-3.md"]
+    assert sorted(runs[0]) == ["s-1-key.json", "s-1-key.md", "s-1.md", "s-2-key.json", "s-2-key.md", "s-2.md",
+                               "s-3-key.json", "s-3-key.md", "s-3.md"]
     assert runs[0] == runs[1]  # the seed fixes the points
     assert runs[0]["s-1.md"] != runs[0]["s-2.md"]
     proc = run_cli("worksheet", "x", "--at", "x=1", "-o", str(tmp_path / "w.docx"))
