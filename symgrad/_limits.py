@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
-from ._errors import InputError
+from ._errors import InputError, quote
 
 __all__ = ["Limits", "DEFAULT_LIMITS"]
 
@@ -61,13 +61,13 @@ class Limits:
             value = getattr(self, f.name)
             if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value)
                     or value <= 0):
-                raise InputError(f"limit {f.name} must be a positive finite number, got {value!r:.40}")
+                raise InputError(f"limit {f.name} must be a positive finite number, got {quote(repr(value))}")
 
     def with_(self, **changes: float) -> "Limits":
         known = {f.name for f in fields(self)}
         for key in changes:
             if key not in known:
-                raise InputError(f"unknown limit {key!r:.40}", hint=f"known limits: {', '.join(sorted(known))}")
+                raise InputError(f"unknown limit {quote(key)}", hint=f"known limits: {', '.join(sorted(known))}")
         return replace(self, **changes)
 
     def allows(self, other: "Limits") -> bool:
@@ -85,7 +85,7 @@ class Limits:
             except ValueError:
                 value = None
             if not sep or value is None:
-                raise InputError(f"bad --limit {item!r:.40}",
+                raise InputError(f"bad --limit {quote(item)}",
                                  hint="write --limit name=value, e.g. --limit max_depth=500")
             changes[key.strip()] = value
         return (base or cls()).with_(**changes)

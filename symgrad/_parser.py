@@ -303,7 +303,10 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
         found, marks = transformer.reads, [0] + transformer.marks + [len(transformer.reads)]
         transformer.depth, transformer.reads, transformer.marks = {}, [], []
     if not statements:
-        raise ParseError("the program is empty", hint="write an expression such as x*y + 1")
+        line, column = _end_position(text)
+        what = "" if not text.strip() else " (it holds only comments, blank lines or separators)"
+        raise ParseError(f"the program is empty{what}", source=text, line=line, column=column,
+                         hint="write an expression such as x*y + 1")
     _check_statements(len(statements), limits)
     reads = [found[a:b] for a, b in zip(marks, marks[1:])]  # per statement; a bare one is last
     return Program(tuple(statements), _resolve(statements, text, reads), text, limits)
