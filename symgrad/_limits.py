@@ -34,17 +34,21 @@ class Limits:
     - ``max_batch_points``: points in one ``CompiledFunction.batch`` call, after broadcasting.
     - ``max_parameters``: parameters of one ``symgrad.nn`` module.
 
-    The defaults suit a trusted user (a 100,000-term sum parses and prints back). Parsing
-    costs about 9 µs a character with lark's LALR parser on a slow machine, so a hostile
-    input at the default ``max_chars`` can take seconds. Behind a web form, use
-    ``Limits(max_chars=10_000, max_nodes=10_000)``: every input then answers in well under
-    0.1 s (docs/security.md).
+    - ``max_tokens``: tokens of program text (names, numbers, operators, parentheses, commas,
+      separators; not comments or blanks), counted while lexing.
+
+    ``max_chars``, ``max_tokens``, ``max_nodes`` and ``max_statements`` are all checked while
+    the text is lexed, so input over one is rejected before any tree is built. The defaults
+    answer any input in under 1 s: lark's LALR parse costs 3–14 µs a token on the shared
+    2-core box (bench/hostile_bench.py measures the worst case). A larger program needs
+    larger limits, e.g. ``Limits(max_chars=10**6, max_tokens=10**6, max_nodes=10**6)``
+    (docs/security.md).
     """
 
-    max_chars: int = 1_000_000
+    max_chars: int = 100_000
     max_depth: int = 200
-    max_nodes: int = 500_000
-    max_statements: int = 10_000
+    max_nodes: int = 20_000
+    max_statements: int = 5_000
     max_name_length: int = 64
     max_literal_length: int = 64
     symbolic_budget: float = 5.0
@@ -55,6 +59,7 @@ class Limits:
     max_sheets: int = 1_000
     max_batch_points: int = 10_000_000
     max_parameters: int = 1_000_000
+    max_tokens: int = 20_000
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -188,3 +188,32 @@ def test_batch_broadcast_is_bounded_before_allocating():
         small.batch(np.zeros(11), 1.0)
     value, _ = small.batch(np.arange(10.0), 2.0)
     assert list(value) == [2.0 * i for i in range(10)]
+
+
+# -- limits while lexing -------------------------------------------------------------------------
+@pytest.mark.parametrize("text,limits,limit,column", [
+    ("a=1;" * 10 + "a", {"max_statements": 3}, "max_statements", 16),   # the 4th ';' crosses it
+    ("x" + "+x" * 10, {"max_nodes": 5}, "max_nodes", 6),                 # the 6th node: the third x
+    ("x" + "+x" * 10, {"max_tokens": 7}, "max_tokens", 8),
+    ("(" * 50 + "x" + ")" * 50, {"max_tokens": 30}, "max_tokens", 31),   # parentheses are tokens too
+])
+def test_size_limits_stop_the_lexer_before_a_tree_is_built(monkeypatch, text, limits, limit, column):
+    from symgrad._parser import ToAst
+    built = []
+    real_start = ToAst.start
+    monkeypatch.setattr(ToAst, "start", lambda self, *s: built.append(1) or real_start(self, *s))
+    with pytest.raises(sg.LimitError) as info:
+        sg.parse(text, limits=sg.Limits(**limits))
+    assert info.value.limit == limit and (info.value.line, info.value.column) == (1, column)
+    assert not built  # rejected mid-stream: the parse never reached its end
+
+
+def test_default_limits_reject_large_text_at_its_first_token_over():
+    for text, limit in [("x" + "+x" * 499_999, "max_chars"), ("x" + "+x" * 49_999, "max_tokens"),
+                        (";" * 99_990 + "x", "max_tokens")]:
+        with pytest.raises(sg.LimitError) as info:
+            sg.parse(text)
+        assert info.value.limit == limit
+    defaults = sg.Limits()
+    assert (defaults.max_chars, defaults.max_tokens, defaults.max_nodes, defaults.max_statements) == (
+        100_000, 20_000, 20_000, 5_000)
