@@ -201,3 +201,30 @@ def test_a_failed_plot_write_keeps_the_old_file(tmp_path, monkeypatch, capsys, o
     assert _cli.main(["train", "moons", "--steps", "2", "-q", option, str(target)]) == 0
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG") if name.endswith(".png") else b"<svg" in data
+
+
+def test_a_large_network_expression_still_parses_under_limits_that_fit_it():
+    xs, ys = make_moons(60, seed=0)
+    net = MLP(2, [16, 16, 1], nonlin="relu", seed=0)
+    expr = net.expression(xs, ys, loss="hinge")
+    with pytest.raises(sg.LimitError):
+        sg.parse(expr.source)  # far over the default max_tokens: user text this size is refused
+    res = expr.backprop()      # symgrad's own text is sized to fit
+    assert res.grads.keys() >= set(net.named_parameters())
+
+
+# -- shared validators (the check's seed and random point count are wired to these) -------------
+def test_seed_and_random_point_validators():
+    from symgrad._limits import check_random_points, check_seed
+    assert check_seed(None) is None and check_seed(np.int64(7)) == 7
+    for bad in ([1], 1.5, "1", True, np.bool_(True), 2 ** 70):
+        with pytest.raises(sg.InputError):
+            check_seed(bad)
+    assert check_random_points(np.int32(20)) == 20
+    for bad in (0, -1, 2.0, True, "3", None):
+        with pytest.raises(sg.InputError):
+            check_random_points(bad)
+    with pytest.raises(sg.LimitError) as info:
+        check_random_points(10**6)
+    assert info.value.limit == "max_random_points"
+    assert check_random_points(5, sg.Limits(max_random_points=5)) == 5
