@@ -67,6 +67,11 @@ class Limits:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                value = int(value)  # numpy integers too
+            elif isinstance(value, numbers.Real) and not isinstance(value, bool) and f.name == "symbolic_budget":
+                value = float(value)
+            object.__setattr__(self, f.name, value)
             if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value)
                     or value <= 0):
                 raise InputError(f"limit {f.name} must be a positive finite number, got {quote(repr(value))}")

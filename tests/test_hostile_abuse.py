@@ -217,3 +217,12 @@ def test_default_limits_reject_large_text_at_its_first_token_over():
     defaults = sg.Limits()
     assert (defaults.max_chars, defaults.max_tokens, defaults.max_nodes, defaults.max_statements) == (
         100_000, 20_000, 20_000, 5_000)
+
+
+def test_limits_take_numpy_integers():
+    limits = sg.Limits(max_depth=np.int64(300), max_tokens=np.int32(50))
+    assert limits.max_depth == 300 and type(limits.max_depth) is int
+    with pytest.raises(sg.LimitError):
+        sg.parse("x" + "+x" * 30, limits=limits)
+    with pytest.raises(sg.InputError):
+        sg.Limits(max_depth=np.bool_(True))
