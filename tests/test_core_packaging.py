@@ -106,6 +106,11 @@ def test_readme_test_command_runs_inside_a_venv(tmp_path):
                                             capture_output=True, text=True, check=True).stdout.strip()],
                             capture_output=True, text=True, env=env, check=True).stdout
     assert "symgrad" in listed
+    # The README's first command, in the same venv: install, then the worked example.
+    quick = subprocess.run(["bash", "scripts/quickstart.sh"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=600, env=env)
+    assert quick.returncode == 0, quick.stderr[-2000:]
+    assert quick.stdout.startswith("L = -8.0\n") and "a     6.0" in quick.stdout
 
 
 def test_python_env_script_uses_a_venv_for_an_externally_managed_python(tmp_path):
