@@ -226,3 +226,30 @@ def test_limits_take_numpy_integers():
         sg.parse("x" + "+x" * 30, limits=limits)
     with pytest.raises(sg.InputError):
         sg.Limits(max_depth=np.bool_(True))
+
+
+def test_parse_backprop_and_compiled_calls_are_safe_from_many_threads():
+    """docs/security.md's promise: these build their own state per call (or per thread)."""
+    import threading
+    text = "e = a*b; d = e + c; L = tanh(d*f)"
+    program = sg.parse(text)
+    f = sg.compile(program)
+    want = sg.backprop(program, a=0.2, b=-0.3, c=0.1, f=-2.0).grads
+    errors, results = [], []
+
+    def work():
+        try:
+            for _ in range(40):
+                results.append(sg.backprop(sg.parse(text), a=0.2, b=-0.3, c=0.1, f=-2.0).grads)
+                value, grads = f.value_and_grad(0.2, -0.3, 0.1, -2.0)
+                results.append(dict(zip(f.names, grads)))
+        except Exception as err:  # noqa: BLE001
+            errors.append(err)
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 8 * 80
+    for got in results:
+        assert all(got[k] == pytest.approx(want[k], rel=1e-15) for k in got)
