@@ -13,7 +13,6 @@ Run from the repository root:  python -m bench.hostile_bench [--quick]
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import random
 import resource

@@ -69,7 +69,7 @@ def _check_parameters(count: int, limits: Limits | None) -> None:
     cap = (limits or DEFAULT_LIMITS).max_parameters
     if count > cap:
         raise LimitError(f"the module would have {count} parameters", limit="max_parameters", value=cap,
-                         hint=f"use fewer or smaller layers, or pass limits=symgrad.Limits(max_parameters=...)")
+                         hint="use fewer or smaller layers, or pass limits=symgrad.Limits(max_parameters=...)")
 
 
 def _as_inputs(x: object, nin: int, owner: "Module") -> tuple[Value, ...]:

@@ -121,10 +121,10 @@ def test_python_env_script_uses_a_venv_for_an_externally_managed_python(tmp_path
     stdlib.mkdir()
     (stdlib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\n")
     fake = tmp_path / "python3"
-    fake.write_text(f"#!/bin/sh\nif [ \"$1\" = -c ]; then case \"$2\" in *EXTERNALLY*) echo 1;; *sys.prefix*) echo 0;;"
-                    f" *ensurepip*) exit 0;; esac; exit 0; fi\n"
-                    f"if [ \"$1\" = -m ] && [ \"$2\" = venv ]; then mkdir -p \"$3/bin\"; "
-                    f"printf '#!/bin/sh\\n' > \"$3/bin/python\"; chmod +x \"$3/bin/python\"; fi\n")
+    fake.write_text("#!/bin/sh\nif [ \"$1\" = -c ]; then case \"$2\" in *EXTERNALLY*) echo 1;; *sys.prefix*) echo 0;;"
+                    " *ensurepip*) exit 0;; esac; exit 0; fi\n"
+                    "if [ \"$1\" = -m ] && [ \"$2\" = venv ]; then mkdir -p \"$3/bin\"; "
+                    "printf '#!/bin/sh\\n' > \"$3/bin/python\"; chmod +x \"$3/bin/python\"; fi\n")
     fake.chmod(0o755)
     work = tmp_path / "work"
     work.mkdir()
