@@ -301,6 +301,9 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
     unless it was parsed under limits at least as strict. (Internal calls pass no limits:
     a Program keeps the limits it was parsed under, and a hand-built one is trusted.)
     """
+    if limits is not None and not isinstance(limits, Limits):
+        raise InputError(f"limits must be a symgrad.Limits, got {type(limits).__name__}",
+                         hint="write limits=symgrad.Limits(max_depth=500)")
     if isinstance(text, Program):
         return text if limits is None else check_limits(text, limits)
     if not isinstance(text, str):

@@ -66,6 +66,8 @@ def _count(n: object, what: str) -> int:
 
 def _check_parameters(count: int, limits: Limits | None) -> None:
     """Refuse a module over ``max_parameters`` before any weight is drawn."""
+    if limits is not None and not isinstance(limits, Limits):
+        raise InputError(f"limits must be a symgrad.Limits, got {type(limits).__name__}")
     cap = (limits or DEFAULT_LIMITS).max_parameters
     if count > cap:
         raise LimitError(f"the module would have {count} parameters", limit="max_parameters", value=cap,

@@ -253,3 +253,14 @@ def test_parse_backprop_and_compiled_calls_are_safe_from_many_threads():
     assert errors == [] and len(results) == 8 * 80
     for got in results:
         assert all(got[k] == pytest.approx(want[k], rel=1e-15) for k in got)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sg.parse("x", limits={"max_depth": 3}),
+    lambda: sg.backprop("x", x=1.0, limits="strict"),
+    lambda: sg.compile("x", limits=3),
+    lambda: sg.nn.MLP(2, [1], limits={"max_parameters": 3}),
+])
+def test_limits_of_the_wrong_type_are_input_errors(call):
+    with pytest.raises(sg.InputError, match="Limits"):
+        call()
