@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def make_venv(env_dir: Path) -> Path:
+def make_venv(env_dir: Path, base: str | None = None) -> Path:
     """A new venv whose interpreter also sees the packages of the Python running this test.
 
     ``EnvBuilder(system_site_packages=True)`` would not do: run from inside a virtualenv, it sees
@@ -24,7 +24,10 @@ def make_venv(env_dir: Path) -> Path:
     directories are added (their own ``.pth`` files are not run), so an editable symgrad of the
     outer environment does not leak in.
     """
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    if base is None:
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+    else:
+        subprocess.run([base, "-m", "venv", str(env_dir)], check=True, capture_output=True, timeout=300)
     python = env_dir / "bin" / "python"
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                              check=True, capture_output=True, text=True).stdout.strip()
@@ -69,11 +72,31 @@ def test_wheel_installs_into_fresh_venv_and_runs_outside_the_repo(tmp_path):
     assert json.loads(proc.stdout)["grads"]["a"] == 6.0
 
 
+def bare_base_python() -> str | None:
+    """Another CPython of this minor version whose own site-packages lack symgrad's dependencies
+    (Debian's /usr/bin/python3 beside pyenv's, say): a venv made from it has the dependencies
+    only through the venv, which is the case the wheel test used to get wrong."""
+    import shutil
+    ours = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    for name in (f"python{sys.version_info.major}.{sys.version_info.minor}", "python3"):
+        for folder in ("/usr/bin", "/usr/local/bin"):
+            candidate = shutil.which(name, path=folder)
+            if candidate and os.path.realpath(candidate) != ours:
+                probe = subprocess.run([candidate, "-c", "import sys, venv, ensurepip; "
+                                        "print(sys.version_info[:2]); import lark"],
+                                       capture_output=True, text=True)
+                if str(tuple(sys.version_info[:2])) in probe.stdout and "lark" in probe.stderr:
+                    return candidate
+    return None
+
+
 @pytest.mark.slow
 def test_wheel_test_passes_when_run_from_inside_a_venv(tmp_path):
-    """The test above, run by a virtualenv's Python (it once saw the base interpreter, not the venv)."""
+    """The test above, run by a virtualenv's Python (it once saw the base interpreter, not the
+    venv: `No module named 'lark'`). Where the machine has a second Python without the
+    dependencies, the venv is made from it, so only the venv provides them."""
     env_dir = tmp_path / "outer"
-    python = make_venv(env_dir)
+    python = make_venv(env_dir, bare_base_python())
     proc = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                            f"{ROOT / 'tests' / 'test_core_packaging.py'}::"
                            "test_wheel_installs_into_fresh_venv_and_runs_outside_the_repo",
@@ -138,3 +161,25 @@ def test_python_env_script_uses_a_venv_for_an_externally_managed_python(tmp_path
     out = subprocess.run(["bash", "-c", f"PYTHON={env_dir}/bin/python; source {script}; echo \"$PYTHON\""],
                          cwd=work, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"{env_dir}/bin/python"
+
+
+def test_python_env_script_with_a_real_externally_managed_python(tmp_path):
+    """Debian's own Python (PEP 668) refuses pip; python-env.sh makes ./.venv from it instead."""
+    system = "/usr/bin/python3"
+    marker = subprocess.run([system, "-c", "import os, sysconfig; print(os.path.exists(os.path.join("
+                             "sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))"],
+                            capture_output=True, text=True) if os.path.exists(system) else None
+    if marker is None or marker.stdout.strip() != "True":
+        pytest.skip("no externally-managed system Python on this machine")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHON")}
+    out = subprocess.run(["bash", "-c", f"PYTHON={system}; source {ROOT / 'scripts' / 'python-env.sh'}; "
+                          "echo \"$PYTHON\"; \"$PYTHON\" -c 'import sys; print(sys.prefix != sys.base_prefix)'"],
+                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    chosen, in_venv = out.stdout.split()
+    assert chosen == str(tmp_path / ".venv" / "bin" / "python") and in_venv == "True"
+    refused = subprocess.run([system, "-m", "pip", "install", "--dry-run", "--no-index", "six"],
+                             capture_output=True, text=True)
+    if "externally-managed-environment" in refused.stderr:  # the reason the venv is needed
+        ok = subprocess.run([chosen, "-m", "pip", "--version"], capture_output=True, text=True)
+        assert ok.returncode == 0
