@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from ._ast import Const, Node, Num, Program, Var, postorder
 from ._engine import Value, backpropagate
-from ._errors import InputError, MissingInputError, NumericError
+from ._errors import InputError, MissingInputError, NumericError, quote, show_name
 from ._limits import Limits
 from ._parser import parse
 from ._printing import unparse
@@ -27,10 +27,12 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 def _as_float(name: str, raw: Any) -> float:
     if isinstance(raw, str):
         if not _NUMBER.fullmatch(raw.strip()):
-            raise InputError(f"value for {name} is not a number: {raw!r:.40}", hint=f"write {name}=2.5")
+            raise InputError(f"value for {name} is not a number: {quote(raw)}", hint=f"write {name}=2.5")
         raw = raw.strip()
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or type(raw).__name__ in ("bool_", "bool"):  # numpy's bool too
         raise InputError(f"value for {name} is a bool", hint="give a real number")
+    if isinstance(raw, complex) or (hasattr(raw, "imag") and not isinstance(raw, str) and _has_imag(raw)):
+        raise InputError(f"value for {name} is complex", hint="give a real number")
     try:
         value = float(raw)
     except OverflowError:
@@ -42,18 +44,29 @@ def _as_float(name: str, raw: Any) -> float:
     return value
 
 
+def _has_imag(raw: Any) -> bool:
+    """True for a complex-typed number (numpy's complex64 too), which float() would truncate."""
+    try:
+        return isinstance(complex(raw), complex) and "complex" in type(raw).__name__
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 def resolve_point(program: Program, values: Mapping[str, Any] | None, extra: Mapping[str, Any]) -> dict[str, float]:
     """Check the given input values against the program's inputs; name every problem."""
+    if values is not None and not isinstance(values, Mapping):
+        raise InputError(f"input values must be a mapping of name to number, got {type(values).__name__}",
+                         hint="write backprop(program, {'x': 2.0}) or backprop(program, x=2.0)")
     given = dict(values or {})
     given.update(extra)
     inputs = set(program.inputs)  # a set: 100,000 inputs must not cost 10^10 comparisons
     for key in given:
         if key not in inputs:
             if key in program.intermediates:
-                raise InputError(f"{key} is computed by the program, so it takes no value",
+                raise InputError(f"{show_name(key)} is computed by the program, so it takes no value",
                                  hint=f"inputs are: {', '.join(program.inputs) or '(none)'}")
             close = difflib.get_close_matches(str(key), program.inputs, n=1)
-            raise InputError(f"{key!s:.40} is not an input of this program",
+            raise InputError(f"{show_name(key)} is not an input of this program",
                              hint=f"did you mean {close[0]}?" if close else
                              f"inputs are: {', '.join(program.inputs) or '(none)'}")
     missing = tuple(name for name in program.inputs if name not in given)

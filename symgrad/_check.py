@@ -25,7 +25,7 @@ from ._backprop import _as_float, backprop, resolve_point
 from ._errors import InputError, LimitError, NumericError
 from ._fdtape import _Tape  # noqa: F401  (plots and worksheets import the float64 tape from here)
 from ._judge import judge_point
-from ._limits import DEFAULT_LIMITS, Limits
+from ._limits import DEFAULT_LIMITS, Limits, check_random_points, check_seed
 from ._parser import parse
 from ._reference import reference
 from ._report import CheckReport, CheckRow
@@ -88,11 +88,8 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
             raise InputError("give either input values or random=N, not both")
         if given is not None:
             raise InputError("grads= goes with one point, not random=N")
-        if isinstance(random, bool) or not isinstance(random, int) or random < 1:
-            raise InputError(f"random must be a whole number of points, at least 1, got {random!r:.40}")
-        if random > limits.max_random_points:
-            raise LimitError(f"random={random} is over the limit of {limits.max_random_points} points",
-                             limit="max_random_points", value=limits.max_random_points)
+        random = check_random_points(random, limits)
+        seed = check_seed(seed)
         points = _random_points(prog, random, 0 if seed is None else seed, limits)
     rows: list[CheckRow] = []
     for k, point in enumerate(points):

@@ -10,7 +10,7 @@ import sys
 from typing import Callable, NoReturn
 
 from . import _check
-from ._errors import InputError, SymgradError, escape_text
+from ._errors import InputError, LimitError, SymgradError, escape_text, quote, safe_line
 from ._limits import Limits
 
 __all__ = ["main"]
@@ -23,24 +23,42 @@ class _Parser(argparse.ArgumentParser):
                   if " " in self.prog else f"symgrad: error: {message} (see symgrad --help)\n")
 
 
+def _read_bounded(stream, limits: Limits) -> str:
+    """At most ``max_chars + 1`` characters: enough to tell that a program is too long, never
+    the whole of ``/dev/zero``, a huge file or an endless pipe."""
+    text = stream.read(limits.max_chars + 1)
+    if len(text) > limits.max_chars:
+        raise LimitError(f"program is more than {limits.max_chars} characters long", limit="max_chars",
+                         value=limits.max_chars)
+    return text
+
+
 def read_program(args: argparse.Namespace) -> str:
-    """PROGRAM is text, '-' for stdin, or -f FILE."""
+    """PROGRAM is text, '-' for stdin, or -f FILE. A file or stdin is read only up to
+    ``max_chars`` (+1 character to detect the overflow)."""
     if getattr(args, "program_text", None) is not None:
         if args.program is not None:
             raise InputError("give one program, not two")
         args.program = args.program_text
     if args.file is not None and args.program is not None:
         raise InputError("give the program as text or with -f FILE, not both")
+    limits = limits_of(args)
     if args.file is not None:
         try:
             with open(args.file, encoding="utf-8") as fh:
-                return fh.read()
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"cannot read {args.file}: {getattr(err, 'strerror', None) or err}") from None
+                return _read_bounded(fh, limits)
+        except UnicodeDecodeError as err:
+            raise InputError(f"cannot read {quote(args.file, 80)}: not UTF-8 text (byte {err.start})",
+                             hint="save the program as UTF-8") from None
+        except OSError as err:
+            raise InputError(f"cannot read {quote(args.file, 80)}: {err.strerror or type(err).__name__}") from None
     if args.program is None:
         raise InputError("no program given", hint="write symgrad grad 'x*y' --at x=2 y=3, or -f FILE, or - for stdin")
     if args.program == "-":
-        return sys.stdin.read()
+        try:
+            return _read_bounded(sys.stdin, limits)
+        except UnicodeDecodeError as err:
+            raise InputError(f"cannot read stdin: not UTF-8 text (byte {err.start})") from None
     return args.program
 
 
@@ -49,7 +67,7 @@ def read_point(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
-            raise InputError(f"bad --at item {item!r:.40}", hint="write --at a=2 b=-3")
+            raise InputError(f"bad --at item {quote(item)}", hint="write --at a=2 b=-3")
         point[name.strip()] = raw
     return point
 
@@ -186,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except SymgradError as err:
-        print(f"symgrad: error: {err.summary}", file=sys.stderr)
+        print(f"symgrad: error: {safe_line(err.summary)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("symgrad: interrupted", file=sys.stderr)
@@ -196,6 +214,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug in symgrad: still one line, but say so
         if os.environ.get("SYMGRAD_DEBUG"):
             raise
-        print(f"symgrad: internal error: {type(err).__name__}: {err} "
+        print(f"symgrad: internal error: {type(err).__name__}: {escape_text(str(err), 200)} "
               "(please report it; set SYMGRAD_DEBUG=1 for a traceback)", file=sys.stderr)
         return 2

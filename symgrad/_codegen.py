@@ -19,6 +19,7 @@ compiling a million lines of Python takes CPython tens of seconds.
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any, Callable, Mapping
 
 from . import _rules
@@ -159,11 +160,15 @@ class _Emitter:
             return "\n".join(lines)
         params = "".join(f"_a{i}=_MISSING, " for i in range(len(plan.inputs)))
         args = "".join(f"_a{i}, " for i in range(len(plan.inputs)))
-        convert = [f"_v{n.index} = _a{i} * 1.0" for i, n in enumerate(plan.inputs)]  # int -> float, str fails
+        # int -> float, str fails; a bool becomes nan, so the slow path rejects it (InputError)
+        convert = [f"_v{n.index} = _a{i} * 1.0 if _a{i}.__class__ is not _bool else _NAN"
+                   for i, n in enumerate(plan.inputs)]
         slow = f"return _slow(({args}*_extra,), {with_grads})"
-        # `not _s - _s` is False for inf or nan, and raises for arrays (they go to the batch path).
+        # `not _s - _s` is False for inf or nan, and raises for arrays (they go to the batch path);
+        # a check sum that is not a float (complex, numpy scalars) goes to the exact path too.
         return "\n".join([f"def {name}({params}*_extra):", "    try:"]
-                         + ["        " + line for line in convert + body + ["_ok = not _s - _s"]]
+                         + ["        " + line for line in convert + body
+                            + ["_ok = _s.__class__ is _float and not _s - _s"]]
                          + ["    except _RAISES:", "        _ok = False", "    if _ok and not _extra:",
                             f"        return {result}", f"    {slow}"])
 
@@ -280,7 +285,8 @@ def functions(program: Program, slow: Callable, missing: object):
         return plan.names, "", scalar, _tape(plan, "np")
     py = _Emitter(plan, "py")
     source = "\n\n".join([py.function("value", False, True), py.function("value_and_grad", True, True)])
-    scalar = _build(source, _namespace({**py.namespace, "_slow": slow, "_MISSING": missing, "_RAISES": RAISES}),
+    scalar = _build(source, _namespace({**py.namespace, "_slow": slow, "_MISSING": missing, "_RAISES": RAISES,
+                                        "_NAN": math.nan, "_float": float, "_bool": bool}),
                     ("value", "value_and_grad"))
     np_ = _Emitter(plan, "np")
     np_source = "\n\n".join([np_.function("value", False, False), np_.function("value_and_grad", True, False)])
@@ -291,8 +297,8 @@ def _guarded(fn: Callable, with_grads: bool, slow: Callable, arity: int) -> Call
     """The tape's scalar entry: float inputs, and every doubtful call redone exactly."""
     def call(*args):
         try:
-            out = fn(*[a * 1.0 for a in args]) if len(args) == arity else None
-            ok = out is not None and not out[-1] - out[-1]  # raises for arrays: batch path
+            out = fn(*[a * 1.0 if a.__class__ is not bool else math.nan for a in args]) if len(args) == arity else None
+            ok = out is not None and out[-1].__class__ is float and not out[-1] - out[-1]  # arrays raise
         except RAISES:
             ok = False
         if not ok:

@@ -7,13 +7,14 @@ chunks, and redoes any doubtful call with ``backprop`` so that errors are backpr
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any, Mapping, NamedTuple
 
 from . import _codegen
 from ._ast import Program
 from ._backprop import backprop, evaluate, resolve_point
-from ._errors import InputError, MissingInputError, SymgradError
-from ._limits import Limits
+from ._errors import InputError, LimitError, MissingInputError, SymgradError, escape_text
+from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
 
 __all__ = ["compile", "CompiledFunction", "CompiledResult"]
@@ -69,12 +70,18 @@ class _Runner:
     def batch(self, args: tuple, with_grads: bool):
         import numpy as np
         self.check_count(args)
+        arrays = [_real_array(name, a) for name, a in zip(self.inputs, args)]
         try:
-            arrays = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in args])
-        except (TypeError, ValueError) as err:
-            raise InputError(f"batch inputs must be real numbers of one shape: {err}",
+            shape = np.broadcast_shapes(*[a.shape for a in arrays])
+        except ValueError:
+            raise InputError(f"batch inputs of shapes {', '.join(str(a.shape) for a in arrays)} do not broadcast",
                              hint="give one numpy array (or number) per input; shapes must broadcast") from None
-        shape = arrays[0].shape if arrays else ()
+        limits = self.program.limits or DEFAULT_LIMITS
+        points = math.prod(shape)
+        if points > limits.max_batch_points:  # before broadcasting allocates anything
+            raise LimitError(f"the batch has {points} points (shapes broadcast to {shape})",
+                             limit="max_batch_points", value=limits.max_batch_points)
+        arrays = np.broadcast_arrays(*arrays)
         flat = [a.ravel() for a in arrays]
         fn = self.batch_fns[with_grads]
         size = flat[0].size if flat else 1
@@ -109,8 +116,35 @@ class _Runner:
         return value, tuple(g.reshape(shape) for g in grads)
 
 
+def _real_array(name: str, a: Any):
+    """``a`` as a float64 array, or an InputError: complex, bool, text and overflowing
+    integers are refused (numpy would silently drop imaginary parts or raise bare errors)."""
+    import numpy as np
+    try:
+        arr = np.asarray(a)
+        kind = arr.dtype.kind
+        if kind == "c":
+            raise InputError(f"batch values for {name} are complex", hint="give real numbers")
+        if kind == "b":
+            raise InputError(f"batch values for {name} are bools", hint="give real numbers")
+        if kind not in "iuf" and arr.dtype != object:
+            raise InputError(f"batch values for {name} are not numbers (dtype {arr.dtype.str})",
+                             hint="give one numpy array (or number) per input")
+        if kind == "O" and any(isinstance(x, (bool, complex, str, bytes)) for x in arr.flat):
+            raise InputError(f"batch values for {name} are not all real numbers", hint="give real numbers")
+        return arr.astype(float, copy=False)
+    except InputError:
+        raise
+    except OverflowError:
+        raise InputError(f"a batch value for {name} is too large for float64") from None
+    except (TypeError, ValueError) as err:
+        raise InputError(f"batch values for {name} are not real numbers of one shape: {escape_text(str(err), 80)}",
+                         hint="give one numpy array (or number) per input") from None
+
+
 def _is_array(a: Any) -> bool:
-    return hasattr(a, "__array__") or isinstance(a, (list, tuple))
+    """A list, tuple or array of points; a numpy scalar (or 0-d array) is one number."""
+    return isinstance(a, (list, tuple)) or (hasattr(a, "__array__") and getattr(a, "ndim", 1) != 0)
 
 
 def _full(x: Any, size: int):

@@ -6,6 +6,7 @@ import math
 import random
 
 from ._errors import InputError
+from ._limits import real_number, seed_rng, whole_number
 
 __all__ = ["lecture_data", "make_moons"]
 
@@ -29,16 +30,11 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: "int | random.Random | No
     micrograd's demo does). Points are shuffled, then Gaussian noise of standard deviation
     ``noise`` is added to each coordinate. Same ``seed``, same points.
     """
-    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
-        raise InputError(f"make_moons needs n >= 2 points, got {n!r:.40}")
-    if not isinstance(noise, (int, float)) or isinstance(noise, bool) or not 0.0 <= noise < math.inf:
-        raise InputError(f"noise must be a finite number >= 0, got {noise!r:.40}")
-    if isinstance(seed, random.Random):
-        rng = seed
-    elif seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
-        rng = random.Random(seed)
-    else:
-        raise InputError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
+    n = whole_number(n, "make_moons' n (points)", minimum=2, maximum=10_000_000)
+    noise = real_number(noise, "noise")
+    if noise < 0:
+        raise InputError(f"noise must be >= 0, got {noise}")
+    rng = seed_rng(seed)
     n_out = n // 2
     n_in = n - n_out
     points = [([math.cos(t), math.sin(t)], -1.0) for t in _linspace_pi(n_out)]

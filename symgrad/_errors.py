@@ -31,8 +31,43 @@ def escape_char(ch: str) -> str:
 
 
 def escape_text(text: str, limit: int = 60) -> str:
+    """``text`` (cut to ``limit`` characters) with everything but printable ASCII escaped."""
+    text = str(text)
     out = "".join(escape_char(c) for c in text[:limit])
     return out + ("…" if len(text) > limit else "")
+
+
+def quote(text: object, limit: int = 40) -> str:
+    """A user-supplied fragment for a message: quoted, cut short, printable ASCII only."""
+    return f"'{escape_text(str(text), limit)}'"
+
+
+def show_name(name: object, limit: int = 40) -> str:
+    """A name as given: bare when it is a plain ASCII identifier, else ``quote``d."""
+    text = str(name)
+    if len(text) <= limit and text.isascii() and text.isidentifier():
+        return text
+    return quote(text, limit)
+
+
+# Characters that must never reach a terminal or a one-line message raw: controls (ESC, CR,
+# LF…), format characters (bidi overrides, zero-width), line/paragraph separators, lone
+# surrogates (they cannot even be encoded), private-use and unassigned code points.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def safe_line(text: str) -> str:
+    """``text`` as one printable line: unsafe characters escaped, the rest kept as it is.
+
+    Every ``SymgradError`` message and hint goes through this, so a fragment that some code
+    path forgot to ``quote`` still cannot inject escape sequences, split the CLI's one line,
+    or make printing fail (``UnicodeEncodeError`` on a lone surrogate). Renderers use it for
+    Value labels too.
+    """
+    text = str(text)
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(escape_char(c) if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text)
 
 
 def describe_char(ch: str) -> str:
@@ -48,8 +83,8 @@ class SymgradError(Exception):
 
     def __init__(self, message: str, *, hint: str | None = None, line: int | None = None,
                  column: int | None = None, details: str = "") -> None:
-        self.message = message
-        self.hint = hint
+        self.message = safe_line(message)
+        self.hint = None if hint is None else safe_line(hint)
         self.line = line
         self.column = column
         self.details = details
@@ -59,7 +94,7 @@ class SymgradError(Exception):
     def summary(self) -> str:
         where = f"{self.line}:{self.column}: " if self.line is not None else ""
         hint = f"; {self.hint}" if self.hint else ""
-        return f"{where}{self.message}{hint}"
+        return safe_line(f"{where}{self.message}{hint}")  # safe even if .message was reassigned
 
     def __str__(self) -> str:
         return self.summary + (f"\n{self.details}" if self.details else "")

@@ -28,14 +28,23 @@ class Expression:
     parameters: dict[str, Value] = field(repr=False)   # name -> the network's parameter
 
     @property
+    def limits(self):
+        """Limits that fit this text: symgrad wrote it, so its size is not an attack (a moons
+        network over 100 samples is far over the default ``max_tokens``)."""
+        from ._limits import DEFAULT_LIMITS
+        size = len(self.source) + 1
+        return DEFAULT_LIMITS.with_(**{name: max(getattr(DEFAULT_LIMITS, name), size) for name in
+                                       ("max_chars", "max_tokens", "max_nodes", "max_statements")})
+
+    @property
     def program(self):
         from ._parser import parse
-        return parse(self.source)
+        return parse(self.source, limits=self.limits)
 
     def backprop(self):
         """``sg.backprop`` of the program at the parameters' current values."""
         from ._backprop import backprop
-        return backprop(self.source, self.point)
+        return backprop(self.source, self.point, limits=self.limits)
 
     def __str__(self) -> str:
         return self.source

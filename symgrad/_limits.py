@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import numbers
+import random as _random
 from dataclasses import dataclass, fields, replace
 
-from ._errors import InputError
+from ._errors import InputError, escape_text, quote
 
-__all__ = ["Limits", "DEFAULT_LIMITS"]
+__all__ = ["Limits", "DEFAULT_LIMITS", "whole_number", "real_number", "seed_rng", "check_seed",
+           "check_random_points"]
 
 
 @dataclass(frozen=True)
@@ -43,17 +46,21 @@ class Limits:
     bounded by structure (the size of each row's SymPy form, ``max_reference_bits``,
     ``max_closed_form_nodes``), never by the clock, so its verdict does not depend on load.
 
-    The defaults suit a trusted user (a 100,000-term sum parses and prints back). Parsing
-    costs about 9 µs a character with lark's LALR parser on a slow machine, so a hostile
-    input at the default ``max_chars`` can take seconds. Behind a web form, use
-    ``Limits(max_chars=10_000, max_nodes=10_000)``: every input then answers in well under
-    0.1 s (docs/security.md).
+    - ``max_tokens``: tokens of program text (names, numbers, operators, parentheses, commas,
+      separators; not comments or blanks), counted while lexing.
+
+    ``max_chars``, ``max_tokens``, ``max_nodes`` and ``max_statements`` are all checked while
+    the text is lexed, so input over one is rejected before any tree is built. The defaults
+    answer any input in under 1 s: lark's LALR parse costs 3–14 µs a token on the shared
+    2-core box (bench/hostile_bench.py measures the worst case). A larger program needs
+    larger limits, e.g. ``Limits(max_chars=10**6, max_tokens=10**6, max_nodes=10**6)``
+    (docs/security.md).
     """
 
-    max_chars: int = 1_000_000
+    max_chars: int = 100_000
     max_depth: int = 200
-    max_nodes: int = 500_000
-    max_statements: int = 10_000
+    max_nodes: int = 20_000
+    max_statements: int = 5_000
     max_name_length: int = 64
     max_literal_length: int = 64
     symbolic_budget: float = 5.0
@@ -67,19 +74,25 @@ class Limits:
     max_reference_bits: int = 6_400
     max_closed_form_nodes: int = 20_000
     max_random_draws: int = 20_000
+    max_tokens: int = 20_000
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                value = int(value)  # numpy integers too
+            elif isinstance(value, numbers.Real) and not isinstance(value, bool) and f.name == "symbolic_budget":
+                value = float(value)
+            object.__setattr__(self, f.name, value)
             if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value)
                     or value <= 0):
-                raise InputError(f"limit {f.name} must be a positive finite number, got {value!r:.40}")
+                raise InputError(f"limit {f.name} must be a positive finite number, got {quote(repr(value))}")
 
     def with_(self, **changes: float) -> "Limits":
         known = {f.name for f in fields(self)}
         for key in changes:
             if key not in known:
-                raise InputError(f"unknown limit {key!r:.40}", hint=f"known limits: {', '.join(sorted(known))}")
+                raise InputError(f"unknown limit {quote(key)}", hint=f"known limits: {', '.join(sorted(known))}")
         return replace(self, **changes)
 
     def allows(self, other: "Limits") -> bool:
@@ -97,10 +110,65 @@ class Limits:
             except ValueError:
                 value = None
             if not sep or value is None:
-                raise InputError(f"bad --limit {item!r:.40}",
+                raise InputError(f"bad --limit {quote(item)}",
                                  hint="write --limit name=value, e.g. --limit max_depth=500")
             changes[key.strip()] = value
         return (base or cls()).with_(**changes)
 
 
 DEFAULT_LIMITS = Limits()
+
+
+# -- validators every entry point shares: the user's value, or an InputError -------------------
+
+def whole_number(n: object, what: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """``n`` as an int: any ``numbers.Integral`` (numpy's too), not a bool or a float."""
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or type(n).__name__ in ("bool_", "bool"):
+        raise InputError(f"{what} must be a whole number, got {type(n).__name__} {escape_text(repr(n), 40)}")
+    value = int(n)
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise InputError(f"{what} must be {bound}, got {value}")
+    return value
+
+
+def real_number(x: object, what: str) -> float:
+    """``x`` as a finite float: any real number (numpy's too), not a bool, complex or text."""
+    if isinstance(x, (bool, str, bytes, complex)) or type(x).__name__ in ("bool_", "bool") \
+            or "complex" in type(x).__name__:
+        raise InputError(f"{what} must be a real number, got {type(x).__name__} {escape_text(repr(x), 40)}")
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except OverflowError:
+        raise InputError(f"{what} is too large for float64") from None
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a real number, got {type(x).__name__}") from None
+    if not math.isfinite(value):
+        raise InputError(f"{what} must be finite, got {value}")
+    return value
+
+
+def check_seed(seed: object, what: str = "seed") -> "int | None":
+    """A seed is None or a whole number (numpy's too); anything else is an InputError."""
+    if seed is None:
+        return None
+    return whole_number(seed, what, minimum=-(2 ** 63), maximum=2 ** 64 - 1)
+
+
+def seed_rng(seed: "object") -> _random.Random:
+    """A ``random.Random`` from a seed (None, a whole number) or the generator itself."""
+    if isinstance(seed, _random.Random):
+        return seed
+    if seed is not None and not isinstance(seed, numbers.Integral):
+        raise InputError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
+    return _random.Random(check_seed(seed))
+
+
+def check_random_points(count: object, limits: "Limits | None" = None, what: str = "random") -> int:
+    """``check(random=N)``/``--random N``: a whole number from 1 to ``max_random_points``."""
+    n = whole_number(count, what, minimum=1)
+    cap = (limits or DEFAULT_LIMITS).max_random_points
+    if n > cap:
+        from ._errors import LimitError
+        raise LimitError(f"{what}={n} points asked for", limit="max_random_points", value=cap)
+    return n

@@ -174,18 +174,38 @@ class NestingGuard:
     nest right; k open call parentheses nest calls. Plain parentheses add no depth.
     """
 
+    _NODES = {"NAME", "NUMBER", "TIMES", "SLASH", "POW", "MINUS"}
     _BREAKS_POWER = {"PLUS", "MINUS", "TIMES", "SLASH", "COMMA", "_SEP", "EQUAL"}
     _PREFIX_BEFORE = {"POW", "PLUS", "MINUS", "TIMES", "SLASH", "LPAR", "COMMA", "_SEP", "EQUAL", None}
 
     def begin(self, limits: Limits) -> None:
         self.limits, self.prev = limits, None
+        self.tokens = self.nodes = self.statements = 0
         self.sign_run = 0
         self.powers = [0]       # per open parenthesis: powers chained at that level
         self.calls: list[bool] = []  # per open parenthesis: is it a call's?
         self.call_depth = 0
 
     def __call__(self, tok: Token) -> Token:
-        kind = tok.type
+        kind, limits = tok.type, self.limits
+        # Size limits, counted as the lexer goes so that no tree is built past them. The node
+        # count is exact: every name and number is a node (except an assignment's target,
+        # which the '=' takes back), and so is every operator but a unary plus.
+        self.tokens += 1
+        if self.tokens > limits.max_tokens:
+            raise LimitError(f"program has more than {limits.max_tokens} tokens", limit="max_tokens",
+                             value=limits.max_tokens, line=tok.line, column=tok.column)
+        if kind in self._NODES or (kind == "PLUS" and self.prev not in self._PREFIX_BEFORE):
+            self.nodes += 1
+            _check_nodes(self.nodes, tok, limits)
+        elif kind == "EQUAL":
+            self.nodes -= 1
+        elif kind == "_SEP" and self.prev not in (None, "_SEP"):
+            self.statements += 1
+            if self.statements > limits.max_statements:
+                raise LimitError(f"program has more than {limits.max_statements} statements",
+                                 limit="max_statements", value=limits.max_statements, line=tok.line,
+                                 column=tok.column)
         self.sign_run = self.sign_run + 1 if kind in ("MINUS", "PLUS") else 0
         if kind == "POW":
             self.powers[-1] += 1
@@ -234,7 +254,7 @@ def _nest_depth(node: Op, depth: dict[int, int], limits: Limits) -> int:
 
 def _check_nodes(count: int, node, limits: Limits) -> None:
     if count > limits.max_nodes:
-        span = node.span
+        span = node if isinstance(node, Token) else node.span
         raise LimitError(f"program has more than {limits.max_nodes} nodes", limit="max_nodes",
                          value=limits.max_nodes, line=span and span.line, column=span and span.column)
 
@@ -281,6 +301,9 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
     unless it was parsed under limits at least as strict. (Internal calls pass no limits:
     a Program keeps the limits it was parsed under, and a hand-built one is trusted.)
     """
+    if limits is not None and not isinstance(limits, Limits):
+        raise InputError(f"limits must be a symgrad.Limits, got {type(limits).__name__}",
+                         hint="write limits=symgrad.Limits(max_depth=500)")
     if isinstance(text, Program):
         return text if limits is None else check_limits(text, limits)
     if not isinstance(text, str):
@@ -303,7 +326,10 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
         found, marks = transformer.reads, [0] + transformer.marks + [len(transformer.reads)]
         transformer.depth, transformer.reads, transformer.marks = {}, [], []
     if not statements:
-        raise ParseError("the program is empty", hint="write an expression such as x*y + 1")
+        line, column = _end_position(text)
+        what = "" if not text.strip() else " (it holds only comments, blank lines or separators)"
+        raise ParseError(f"the program is empty{what}", source=text, line=line, column=column,
+                         hint="write an expression such as x*y + 1")
     _check_statements(len(statements), limits)
     reads = [found[a:b] for a, b in zip(marks, marks[1:])]  # per statement; a bare one is last
     return Program(tuple(statements), _resolve(statements, text, reads), text, limits)

@@ -6,10 +6,12 @@ and saved without dates or random ids, so the same run writes the same bytes.
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Sequence
 
-from ._errors import InputError, RenderError
+from ._errors import InputError, RenderError, quote
+from ._files import write_atomic
 
 __all__ = ["plot_loss", "plot_boundary", "FORMATS"]
 
@@ -19,7 +21,7 @@ FORMATS = ("png", "svg")
 def _format(path: "str | os.PathLike") -> str:
     fmt = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
     if fmt not in FORMATS:
-        raise InputError(f"cannot tell the plot format of {os.fspath(path)!r:.60}",
+        raise InputError(f"cannot tell the plot format of {quote(os.fspath(path), 60)}",
                          hint="end the file name in .png or .svg")
     return fmt
 
@@ -34,12 +36,12 @@ def _figure():
 
 
 def _save(matplotlib, fig, path: "str | os.PathLike", fmt: str) -> None:
+    """Render to memory, then replace ``path`` atomically: a failed write keeps the old file."""
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    try:
-        with matplotlib.rc_context({"svg.hashsalt": "symgrad", "svg.fonttype": "path"}):
-            fig.savefig(path, format=fmt, metadata=metadata)
-    except OSError as err:
-        raise InputError(f"cannot write {os.fspath(path)!r:.60}: {err.strerror or err}") from None
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "symgrad", "svg.fonttype": "path"}):
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+    write_atomic(path, buffer.getvalue())
 
 
 def plot_loss(history, path: "str | os.PathLike", *, title: str = "training") -> None:

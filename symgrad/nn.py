@@ -22,12 +22,14 @@ Differences from micrograd, each on purpose:
 
 from __future__ import annotations
 
+import numbers
 import random
 from typing import Sequence
 
 from ._datasets import lecture_data, make_moons
 from ._engine import Value, _apply1, _weighted_sum
-from ._errors import InputError
+from ._errors import InputError, LimitError, quote
+from ._limits import DEFAULT_LIMITS, Limits, real_number, seed_rng, whole_number
 from ._expression import Expression, network_expression, parameter_names
 from ._plots import plot_boundary, plot_loss
 from ._rules import INTERNAL, RULES
@@ -45,11 +47,7 @@ ACTIVATIONS = tuple(name for name, row in RULES.items() if row.kind == "call" an
 def _rng(seed: "int | random.Random | None"):
     if seed is None or seed is random:
         return random  # the module's global generator, as micrograd
-    if isinstance(seed, random.Random):
-        return seed
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        return random.Random(seed)
-    raise InputError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
+    return seed_rng(seed)
 
 
 def _nonlin(nonlin: "str | bool") -> str:
@@ -59,21 +57,30 @@ def _nonlin(nonlin: "str | bool") -> str:
         return "linear"
     if nonlin == "linear" or nonlin in ACTIVATIONS:
         return nonlin
-    raise InputError(f"unknown nonlin {nonlin!r}", hint=f"use 'linear' or one of: {', '.join(ACTIVATIONS)}")
+    raise InputError(f"unknown nonlin {quote(nonlin)}", hint=f"use 'linear' or one of: {', '.join(ACTIVATIONS)}")
 
 
 def _count(n: object, what: str) -> int:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise InputError(f"{what} must be a positive whole number, got {n!r:.40}")
-    return n
+    return whole_number(n, what, minimum=1)
+
+
+def _check_parameters(count: int, limits: Limits | None) -> None:
+    """Refuse a module over ``max_parameters`` before any weight is drawn."""
+    if limits is not None and not isinstance(limits, Limits):
+        raise InputError(f"limits must be a symgrad.Limits, got {type(limits).__name__}")
+    cap = (limits or DEFAULT_LIMITS).max_parameters
+    if count > cap:
+        raise LimitError(f"the module would have {count} parameters", limit="max_parameters", value=cap,
+                         hint="use fewer or smaller layers, or pass limits=symgrad.Limits(max_parameters=...)")
 
 
 def _as_inputs(x: object, nin: int, owner: "Module") -> tuple[Value, ...]:
-    """A sample as a tuple of Values: numbers are wrapped, one number or Value is a 1-vector."""
-    if isinstance(x, (Value, int, float)):
+    """A sample as a tuple of Values: numbers are wrapped, one number or Value is a 1-vector.
+    Any sequence or array-like of real numbers works (numpy rows and scalars included)."""
+    if isinstance(x, (Value, numbers.Real)) or getattr(x, "ndim", None) == 0:
         x = (x,)
     try:
-        items = tuple(v if isinstance(v, Value) else Value(v) for v in x)  # type: ignore[union-attr]
+        items = tuple(v if isinstance(v, Value) else Value(real_number(v, "an input")) for v in x)  # type: ignore
     except TypeError:
         raise InputError(f"{owner!r} takes a sequence of {nin} numbers, got {type(x).__name__}") from None
     if len(items) != nin:
@@ -92,7 +99,14 @@ class Module:
         return {}
 
     def zero_grad(self) -> None:
-        """Set every parameter's grad to 0 (optional here: symgrad's ``backward()`` resets grads)."""
+        """Set every parameter's grad to 0.
+
+        ``loss.backward()`` resets (then fills) the grad of every node reachable from
+        ``loss``, so with one loss over the whole model, as in ``fit``, this call is not
+        needed. It *is* needed before stepping parameters that the last loss did not reach
+        (alternating losses, a loss over part of the model, a layer used only sometimes):
+        those keep the grads of an earlier ``backward()``. ``fit`` calls it every step.
+        """
         for p in self.parameters():
             p.grad = 0.0
 
@@ -100,8 +114,10 @@ class Module:
 class Neuron(Module):
     """``nonlin(b + Σ wᵢxᵢ)`` with ``nin`` weights ``w`` and a bias ``b``."""
 
-    def __init__(self, nin: int, nonlin: "str | bool" = "tanh", *, seed: "int | random.Random | None" = None) -> None:
+    def __init__(self, nin: int, nonlin: "str | bool" = "tanh", *, seed: "int | random.Random | None" = None,
+                 limits: Limits | None = None) -> None:
         self.nin = _count(nin, "nin")
+        _check_parameters(self.nin + 1, limits)
         self.nonlin = _nonlin(nonlin)
         rng = _rng(seed)
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(self.nin)]
@@ -137,10 +153,11 @@ class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs."""
 
     def __init__(self, nin: int, nout: int, nonlin: "str | bool" = "tanh", *,
-                 seed: "int | random.Random | None" = None) -> None:
+                 seed: "int | random.Random | None" = None, limits: Limits | None = None) -> None:
         self.nin, self.nout = _count(nin, "nin"), _count(nout, "nout")
+        _check_parameters(self.nout * (self.nin + 1), limits)
         rng = _rng(seed)
-        self.neurons = [Neuron(nin, nonlin, seed=rng) for _ in range(self.nout)]
+        self.neurons = [Neuron(self.nin, nonlin, seed=rng, limits=limits) for _ in range(self.nout)]
         self.nonlin = self.neurons[0].nonlin
 
     def __call__(self, x: "Sequence[Value | float] | Value | float") -> "Value | list[Value]":
@@ -167,17 +184,21 @@ class MLP(Module):
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], nonlin: "str | bool" = "tanh",
-                 out_nonlin: "str | bool" = "linear", *, seed: "int | random.Random | None" = None) -> None:
-        if isinstance(nouts, int) or not nouts:
+                 out_nonlin: "str | bool" = "linear", *, seed: "int | random.Random | None" = None,
+                 limits: Limits | None = None) -> None:
+        if isinstance(nouts, (numbers.Number, str, bytes)) or not hasattr(nouts, "__iter__"):
             raise InputError("nouts is a list of layer sizes, e.g. MLP(3, [4, 4, 1])")
         self.nin = _count(nin, "nin")
-        self.nouts = [_count(n, "a layer size") for n in nouts]
+        self.nouts = [_count(n, "a layer size") for n in list(nouts)]  # any sequence or array of ints
+        if not self.nouts:
+            raise InputError("nouts is a list of layer sizes, e.g. MLP(3, [4, 4, 1])")
+        sizes = [self.nin] + self.nouts
+        _check_parameters(sum(sizes[i + 1] * (sizes[i] + 1) for i in range(len(self.nouts))), limits)
         self.nonlin, self.out_nonlin = _nonlin(nonlin), _nonlin(out_nonlin)
         rng = _rng(seed)
-        sizes = [self.nin] + self.nouts
         last = len(self.nouts) - 1
-        self.layers = [Layer(sizes[i], sizes[i + 1], self.out_nonlin if i == last else self.nonlin, seed=rng)
-                       for i in range(len(self.nouts))]
+        self.layers = [Layer(sizes[i], sizes[i + 1], self.out_nonlin if i == last else self.nonlin, seed=rng,
+                             limits=limits) for i in range(len(self.nouts))]
 
     def __call__(self, x: "Sequence[Value | float] | Value | float") -> "Value | list[Value]":
         xs = _as_inputs(x, self.nin, self)

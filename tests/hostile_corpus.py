@@ -32,6 +32,9 @@ def _bomb(n: int) -> str:
     return "\n".join(lines)
 
 
+# The guards against deep nesting must fire at any size: these cases raise the size limits.
+_ROOMY = {"max_chars": 2_000_000, "max_tokens": 2_000_000, "max_nodes": 2_000_000}
+
 CASES: list[Case] = [
     # --- code injection: nothing is ever evaluated as Python -----------------------------
     Case("import-system", "__import__('os').system('id')", sg.ParseError, shows="'_'"),
@@ -100,18 +103,27 @@ CASES: list[Case] = [
     Case("node-bomb", "+".join(["x"] * 1_000), sg.LimitError, limits={"max_nodes": 1_000}, shows="max_nodes"),
     Case("long-sum", "+".join(["x"] * 10_000), None),
     # --- deep nesting ----------------------------------------------------------------------
-    Case("deep-parens", "(" * 20_000 + "x" + ")" * 20_000, None),
-    Case("unbalanced-parens", "(" * 40_000 + "x", sg.ParseError),
+    Case("deep-parens", "(" * 20_000 + "x" + ")" * 20_000, None, limits=_ROOMY),
+    Case("unbalanced-parens", "(" * 40_000 + "x", sg.ParseError, limits=_ROOMY),
     Case("deep-alternation", "(" * 300 + "x" + "+1)*2" * 300, sg.LimitError, shows="max_depth"),
     Case("deep-unary-minus", "-" * 40_000 + "x", sg.LimitError, shows="max_depth"),
     Case("deep-bracketed-minus", "-(" * 300 + "x" + ")" * 300, sg.LimitError, shows="max_depth"),
     Case("deep-power-chain", "x" + "**x" * 15_000, sg.LimitError, shows="max_depth"),
     Case("deep-calls", "tanh(" * 8_000 + "x" + ")" * 8_000, sg.LimitError, shows="max_depth"),
     # At the default max_chars: stopped while lexing, before the parser stacks a million tokens.
-    Case("million-minus-signs", "-" * 999_990 + "x", sg.LimitError, shows="max_depth"),
-    Case("million-plus-signs", "+" * 999_990 + "x", sg.LimitError, shows="max_depth"),
-    Case("half-million-powers", "x" + "^x" * 499_990, sg.LimitError, shows="max_depth"),
-    Case("max-size-calls", "exp(" * 199_000 + "x" + ")" * 199_000, sg.LimitError, shows="max_depth"),
+    Case("million-minus-signs", "-" * 999_990 + "x", sg.LimitError, limits=_ROOMY, shows="max_depth"),
+    Case("million-plus-signs", "+" * 999_990 + "x", sg.LimitError, limits=_ROOMY, shows="max_depth"),
+    Case("half-million-powers", "x" + "^x" * 499_990, sg.LimitError, limits=_ROOMY, shows="max_depth"),
+    Case("max-size-calls", "exp(" * 199_000 + "x" + ")" * 199_000, sg.LimitError, limits=_ROOMY,
+         shows="max_depth"),
+    # --- size at the default limits: rejected while lexing, before a tree is built ------------
+    Case("million-term-sum", "x" + "+x" * 499_999, sg.LimitError, shows="max_chars"),
+    Case("dense-tokens", "x" + "+x" * 49_999, sg.LimitError, shows="max_tokens"),
+    Case("default-node-bomb", "x" + "*x" * 30_000, sg.LimitError, limits={"max_tokens": 10**5}, shows="max_nodes"),
+    Case("separator-flood", ";" * 99_990 + "x", sg.LimitError, shows="max_tokens"),
+    Case("statement-flood", "a=1;" * 20_000 + "a", sg.LimitError, limits={"max_tokens": 10**5},
+         shows="max_statements"),
+    Case("paren-flood", "(" * 49_000 + "x" + ")" * 49_000, sg.LimitError, shows="max_tokens"),
     Case("depth-just-allowed", "-" * 199 + "x", None),
     Case("depth-over-by-one", "-" * 200 + "x", sg.LimitError, shows="max_depth"),
     # --- statement bombs -------------------------------------------------------------------

@@ -16,7 +16,7 @@ def test_huge_inputs_work_or_raise_limit_error(text):
     try:
         prog = sg.parse(text)
     except sg.LimitError as err:
-        assert err.limit in {"max_depth", "max_nodes", "max_chars"}
+        assert err.limit in {"max_depth", "max_nodes", "max_chars", "max_tokens"}
         assert "Limits(" in str(err)
         return
     sg.unparse(prog)

@@ -93,12 +93,13 @@ def test_spans_point_into_the_source():
 def test_deep_structures_do_not_recurse():
     n = 100_000
     big = "x" + "+x" * n
-    prog = sg.parse(big)  # a 100,000-term sum is flat for the depth limit
-    assert sg.parse(sg.unparse(prog)) == prog
+    roomy = sg.Limits(max_chars=10**6, max_tokens=10**6, max_nodes=10**6)  # beyond the defaults
+    prog = sg.parse(big, limits=roomy)  # a 100,000-term sum is flat for the depth limit
+    assert sg.parse(sg.unparse(prog), limits=roomy) == prog
     assert len(repr(prog)) < 200
     assert sg.backprop(prog, x=1.0).grads["x"] == n + 1
     nested = "(" * n + "x" + ")" * n
-    assert sg.parse(nested) == sg.parse("x")
+    assert sg.parse(nested, limits=roomy) == sg.parse("x")
 
 
 @pytest.mark.parametrize("text, exc, fragment", [
