@@ -175,7 +175,7 @@ _EULER = re.compile(r"(?<![\\A-Za-z])e\^")
 
 
 def template_latex(template: str) -> str:
-    """A rule row's LaTeX template, with Euler's number upright (``e^{…}`` → ``\mathrm{e}^{…}``)."""
+    r"""A rule row's LaTeX template, with Euler's number upright (``e^{…}`` → ``\mathrm{e}^{…}``)."""
     return _EULER.sub(r"\\mathrm{e}^", template)
 
 
