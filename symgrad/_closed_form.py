@@ -22,6 +22,8 @@ __all__ = ["final_rows", "sympy_latex", "sympy_mathml", "closed_form", "WIDTH"]
 
 WIDTH = 60        # visible characters of a closed form on one line (a page or table width)
 MAX_LATEX = 4000  # longer closed forms are not printed at all
+MAX_CLOSED_FORMS = 24  # a sheet lists at most this many (each costs a symbolic derivative)
+SUBS_OPS = 60     # pattern substitution (subs) only for expressions this small: it is slow
 
 
 class SympyLatex(LatexPrinter):
@@ -96,9 +98,13 @@ def _intermediate_forms(program: Any) -> list[tuple[Any, Any]]:
     return out
 
 
-def closed_form(program: Any, name: str, *, limits: Any = None) -> tuple[Any, str]:
+def closed_form(program: Any, name: str, *, limits: Any = None,
+                forms: list[tuple[Any, Any]] | None = None) -> tuple[Any, str]:
     """``symgrad.diff``'s derivative, and a note: "" as it is, or how it was shortened.
 
+    A form wider than a line is rewritten in terms of the program's named intermediates:
+    first each intermediate's whole expansion (an exact subtree, fast), then, for a small
+    expression, each definition over names (``c + h1·v1 + h2·v2 - y`` becomes ``o - y``).
     Raises SymgradError when diff cannot give one (over its budget or its size bound).
     """
     from ._symbolic import diff
@@ -106,10 +112,21 @@ def closed_form(program: Any, name: str, *, limits: Any = None) -> tuple[Any, st
     plain = expr.xreplace({s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols})
     if visible_width(sympy_latex(plain)) <= WIDTH:
         return plain, ""
-    short = plain
-    for definition, symbol in _intermediate_forms(program):
+    forms = forms if forms is not None else _intermediate_forms(program)
+    expanded: dict[Any, Any] = {}
+    whole = {}
+    for definition, symbol in forms:
+        full = definition.xreplace(expanded)
+        expanded[symbol] = full
         if symbol.name != name:
-            short = short.subs(definition, symbol)
+            whole[full] = symbol
+    short = plain
+    for full, symbol in reversed(list(whole.items())):  # latest first: it contains the earlier ones
+        short = short.xreplace({full: symbol})
+    if sympy.count_ops(short) <= SUBS_OPS:
+        for definition, symbol in forms:
+            if symbol.name != name:
+                short = short.subs(definition, symbol)
     return short, "in terms of the program's named intermediates"
 
 
@@ -125,12 +142,15 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
     except (SymgradError, RecursionError):
         checked = []
     by_name = {r.name: r for r in checked}
-    for name in prog.inputs + prog.intermediates:
+    forms = _intermediate_forms(prog) if symbolic else []
+    for k, name in enumerate(prog.inputs + prog.intermediates):
         row = by_name.get(name)
         form, note = None, ""
-        if symbolic:
+        if symbolic and k >= MAX_CLOSED_FORMS:
+            note = f"not listed (a sheet lists {MAX_CLOSED_FORMS} closed forms): symgrad diff --wrt {name}"
+        elif symbolic:
             try:
-                expr, note = closed_form(prog, name, limits=limits)
+                expr, note = closed_form(prog, name, limits=limits, forms=forms)
                 latex = sympy_latex(expr)
                 if len(latex) > MAX_LATEX:
                     form, note = None, f"the closed form has {len(latex)} characters: not printed"
@@ -138,6 +158,7 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
                     form = Math(latex, sympy_mathml(expr))
             except (SymgradError, RecursionError):
                 note = "no closed form within the symbolic limits"
+                symbolic = False  # the others are as large: do not spend the budget again for each
         rows.append(FinalRow(name, latex_name(name), result.grads[name], form, note,
                              None if row is None else row.symbolic, None if row is None else row.numeric,
                              "not checked" if row is None else str(row.verdict)))

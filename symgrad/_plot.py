@@ -43,11 +43,11 @@ class Curve:
         return self.y0 + self.slope * (x - self.x0)
 
 
-def _sample(result, name: str) -> tuple[list[float], list[float]]:
+def _sample(result, name: str, f=None) -> tuple[list[float], list[float]]:
     """The output at SAMPLES points of [x0 - span, x0 + span], NaN where it is undefined."""
     import numpy as np
     from ._compiled import compile
-    f = compile(result.program)
+    f = f or compile(result.program)
     x0 = result.point[name]
     span = max(1.0, abs(x0))
     xs = np.linspace(x0 - span, x0 + span, SAMPLES)
@@ -90,8 +90,8 @@ def _in_domain(xs: list[float], ys: list[float]) -> tuple[list[float], list[floa
     return xs[lo:hi + 1], ys[lo:hi + 1]
 
 
-def curve(result, name: str, *, tangent: bool = True) -> Curve:
-    xs, ys = _in_domain(*_sample(result, name))
+def curve(result, name: str, *, tangent: bool = True, compiled=None) -> Curve:
+    xs, ys = _in_domain(*_sample(result, name, compiled))
     return Curve(name, result.program.output or "output", tuple(xs), tuple(ys), result.point[name],
                  result.value, result.grads[name], tangent)
 
@@ -107,9 +107,11 @@ def _bend(c: Curve) -> float:
 def most_curved(result) -> str:
     """The input along which the output bends most (so the tangent does not hide the curve);
     the first input on a tie (all linear)."""
+    from ._compiled import compile
+    f = compile(result.program)  # once for every input
     best, best_bend = result.program.inputs[0], 0.0
     for name in result.program.inputs:
-        bend = _bend(curve(result, name))
+        bend = _bend(curve(result, name, compiled=f))
         if bend > best_bend * (1 + 1e-9) + 1e-12:
             best, best_bend = name, bend
     return best

@@ -292,8 +292,10 @@ class NotebookRenderer(Renderer):
                 f"worksheet_value = {ws.value!r}\n"
                 f"worksheet_grads = {{{expected}}}\n"
                 "assert result.value == worksheet_value\n"
-                "assert all(result.grads[k] == v for k, v in worksheet_grads.items() if k in result.grads)\n"
-                "result  # the table, and the graph when Graphviz is installed"))
+                "assert all(result.grads[k] == v for k, v in worksheet_grads.items() if k in result.grads)"))
+        # Displays that degrade without Graphviz (text instead of a picture), so the notebook always runs.
+        cells.append(new_code_cell("program  # the program's syntax tree" if ws.exercise else
+                                   "result  # the table, and the graph when Graphviz is installed"))
         for i, cell in enumerate(cells):
             cell["id"] = f"cell-{i}"  # nbformat's default ids are random; ours keep the bytes stable
         nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",

@@ -126,6 +126,12 @@ class Worksheet:
     notes: tuple[str, ...] = field(default=())
     result: Result | None = field(default=None, repr=False, compare=False)  # to redraw a blanked sheet
 
+    @property
+    def plot_svg(self) -> str:
+        """The slope plot as inline SVG ("" without inputs)."""
+        from ._plot import plot_svg
+        return plot_svg(self.curve, self.output) if self.curve else ""
+
     def section(self, key: str) -> int:
         """The number of a section (1-based), as printed."""
         return self.sections.index(key) + 1
