@@ -136,11 +136,12 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
     from ._worksheet import FinalRow, Math
     prog = result.program
     rows = []
-    try:
-        report = check(prog, result.point, limits=limits)
-        checked = list(report.rows)
-    except (SymgradError, RecursionError):
-        checked = []
+    checked = []
+    if symbolic:  # symbolic=False: backprop's column only, no check and no closed forms
+        try:
+            checked = list(check(prog, result.point, limits=limits).rows)
+        except (SymgradError, RecursionError):
+            checked = []
     by_name = {r.name: r for r in checked}
     forms = _intermediate_forms(prog) if symbolic else []
     for k, name in enumerate(prog.inputs + prog.intermediates):
