@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from ._printing import latex_name, mathml_name
+from ._printing import latex_name, mathml_name, mathml_number
 from ._worksheet import SECTIONS, Math, Worksheet, number
 
 __all__ = ["worksheet", "RENDERERS", "render_worksheet", "render_files", "write_worksheet", "MarkdownRenderer", "HtmlRenderer",
@@ -141,7 +141,7 @@ class HtmlRenderer(Renderer):
         return Markup('<span class="blank"></span>')
 
     def num(self, x: float | None) -> Markup:
-        return self.blank if x is None else Markup("<math><mn>%s</mn></math>") % number(x)
+        return self.blank if x is None else Markup(f"<math>{mathml_number(number(x))}</math>")  # U+2212 minus
 
     def text(self, s: str) -> Markup:
         return escape(s)
@@ -156,7 +156,7 @@ class HtmlRenderer(Renderer):
         return Markup(f"<math>{mathml_name(name)}</math>")
 
     def grad(self, name: str) -> Markup:
-        return Markup(f"<math><mrow>{mathml_name(name)}<mo>.</mo><mi>grad</mi></mrow></math>")
+        return Markup(f'<math><mrow>{mathml_name(name)}<mo lspace="0" rspace="0">.</mo><mi>grad</mi></mrow></math>')
 
     def partial(self, top: str, bottom: str) -> Markup:
         return Markup(f"<math><mfrac><mrow><mo>&#x2202;</mo>{mathml_name(top)}</mrow>"
