@@ -265,3 +265,20 @@ def test_notebook_executes_without_graphviz(tmp_path, monkeypatch):
     last = nb.cells[-1].outputs
     assert any("text/html" in o.get("data", {}) for o in last)
     assert all(o.get("output_type") != "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_names_print_as_themselves_in_every_format_and_column():
+    program, point = "y = x__2*yhat + e*Beta + x_*x", {"x__2": 2.0, "yhat": 1.0, "e": 0.5, "Beta": 3.0,
+                                                          "x_": 1.5, "x": 2.0}
+    html = sg.worksheet(program, point, format="html")
+    assert '<mi mathvariant="italic">x__2</mi>' in html and '<mi mathvariant="italic">yhat</mi>' in html
+    assert "<msup><mi>x</mi><mn>2</mn></msup>" not in html and "&#x302;" not in html  # no x², no ŷ
+    md = sg.worksheet(program, point, format="md")
+    for tex in (r"\mathit{x\_\_2}", r"\mathit{yhat}", r"\mathit{Beta}", r"\mathit{x\_}"):
+        assert tex in md
+    assert r"\Beta" not in md and r"\hat" not in md and r"\bar" not in md
+
+
+def test_html_negatives_use_the_minus_sign():
+    html = sg.worksheet("y = x*w - 3", {"x": -2.0, "w": 1.5}, format="html")
+    assert "<mn>-" not in html and "<mo>-</mo>" not in html and "<mo>&#x2212;</mo><mn>2</mn>" in html
