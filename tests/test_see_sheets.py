@@ -234,8 +234,9 @@ def test_html_labels_are_legible_and_nothing_is_wider_than_the_page(tmp_path):
             sg.worksheet(program, point, format="html", path=str(path))
             page.goto(path.as_uri())
             facts.append((name, page.evaluate("""() => {
+                // rendered font size in CSS px: the label's font-size times the SVG's scale on screen
                 const sizes = [...document.querySelectorAll('#graph-figure svg text')].map(
-                    t => t.getBoundingClientRect().height);
+                    t => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a);
                 const width = document.documentElement.clientWidth;
                 const wide = [...document.querySelectorAll('body *')].filter(e => {
                     const r = e.getBoundingClientRect();
@@ -246,7 +247,7 @@ def test_html_labels_are_legible_and_nothing_is_wider_than_the_page(tmp_path):
             page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
         browser.close()
     for name, f in facts:
-        assert f["sizes"] and min(f["sizes"]) >= 10, (name, min(f["sizes"]))  # rendered glyph box, CSS px
+        assert f["sizes"] and min(f["sizes"]) >= 10, (name, min(f["sizes"]))
         assert not f["wide"] and f["scroll"] <= f["width"], (name, f)
 
 
