@@ -23,12 +23,10 @@ os.makedirs(out, exist_ok=True)
 for stem, program, point, plot in (("lecture-L", LECTURE, LECTURE_POINT, "a"), ("neuron", NEURON, NEURON_POINT, "b")):
     for fmt in ("md", "html", "tex", "ipynb"):
         path = os.path.join(out, f"{stem}.{fmt}")
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(sg.worksheet(program, point, format=fmt, plot_input=plot))
+        sg.worksheet(program, point, format=fmt, plot_input=plot, path=path)  # pictures beside .md and .tex
         print(path)
     path = os.path.join(out, f"{stem}-exercise.html")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(sg.worksheet(program, point, format="html", plot_input=plot, exercise=True))
+    sg.worksheet(program, point, format="html", plot_input=plot, exercise=True, path=path)
     print(path)
 
 sg.draw(LECTURE, LECTURE_POINT).render(os.path.join(out, "lecture-L-graph"), format="svg", cleanup=True)

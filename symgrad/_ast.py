@@ -151,13 +151,9 @@ class Program(Node):
     def _repr_pretty_(self, p, cycle) -> None:  # IPython
         p.text(repr(self))
 
-    def _repr_svg_(self) -> str | None:  # Jupyter: the AST picture, or None without Graphviz
-        from ._display import program_svg
-        return program_svg(self)
-
-    def _repr_latex_(self) -> str:
-        from ._display import program_latex
-        return program_latex(self)
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:  # Jupyter: one picture, see _display
+        from ._display import program_bundle
+        return program_bundle(self)
 
 
 def children(node: Node) -> tuple:

@@ -203,9 +203,9 @@ class Result:
     def __str__(self) -> str:
         return self.table()
 
-    def _repr_html_(self) -> str:  # Jupyter: the table and the graph (text only without Graphviz)
-        from ._display import result_html
-        return result_html(self)
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:  # Jupyter: table + graph, see _display
+        from ._display import result_bundle
+        return result_bundle(self)
 
 
 def evaluate(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,

@@ -211,5 +211,6 @@ def run_diff_command(args) -> int:
     from ._cli import limits_of, read_program
     from ._symbolic import diff
     expr = diff(read_program(args), args.wrt, simplify=True, limits=limits_of(args))
-    print(sympy.latex(expr) if args.latex else sympy.sstr(expr))
+    from ._closed_form import sympy_latex  # symgrad's names: x__2, Beta, e vs Euler's e print as themselves
+    print(sympy_latex(expr) if args.latex else sympy.sstr(expr))
     return 0

@@ -1,19 +1,25 @@
-"""Rich display in Jupyter: Program as its AST picture and LaTeX, Result as a table and its graph.
+"""Rich display in Jupyter, chosen with ``_repr_mimebundle_``.
 
-Each function returns None when it cannot render (for example without Graphviz's ``dot``):
-IPython then quietly shows the text form instead of a traceback.
+Frontends (JupyterLab, classic Notebook, nbconvert) rank ``text/latex`` above
+``image/svg+xml``, so offering both hides the picture. A Program offers its AST picture
+when Graphviz can draw it and it is small enough, else its LaTeX; a Result its table, and
+its graph below ``limits.max_display_nodes`` (above it: "graph not drawn (N nodes)").
+Nothing here raises: without Graphviz the text forms are shown.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from markupsafe import escape
 
 from ._errors import SymgradError
+from ._limits import DEFAULT_LIMITS
 
-__all__ = ["program_svg", "program_latex", "result_html"]
+__all__ = ["program_bundle", "result_bundle", "program_latex", "result_html"]
 
 
-def _svg(dot) -> str | None:
+def _svg(dot: Any) -> str | None:
     from ._draw import svg_text
     try:
         return svg_text(dot)
@@ -21,23 +27,49 @@ def _svg(dot) -> str | None:
         return None
 
 
-def program_svg(program) -> str | None:
-    from ._draw import draw
-    return _svg(draw(program, view="ast"))
+def _limits(obj: Any) -> Any:
+    return getattr(obj, "limits", None) or DEFAULT_LIMITS
 
 
-def program_latex(program) -> str:
+def program_latex(program: Any) -> str:
     from ._printing import to_latex
     return r"$$\begin{gathered}" + to_latex(program) + r"\end{gathered}$$"
 
 
-def result_html(result) -> str:
-    """The value, a gradient table, and the graph (when Graphviz is there)."""
+def program_bundle(program: Any) -> dict[str, str]:
+    """One picture for a Program: the AST as SVG, or its LaTeX (too large, or no Graphviz)."""
+    from ._ast import postorder
     from ._draw import draw
+    bundle = {"text/plain": repr(program)}
+    size = sum(1 for _ in postorder(program))
+    svg = None
+    if size <= _limits(program).max_display_nodes:
+        try:
+            svg = _svg(draw(program, view="ast"))
+        except SymgradError:
+            svg = None
+    if svg is not None:
+        bundle["image/svg+xml"] = svg
+    else:
+        bundle["text/latex"] = program_latex(program)
+    return bundle
+
+
+def result_html(result: Any) -> str:
+    """The value, a gradient table, and the graph (when Graphviz is there and it is small enough)."""
+    from ._draw import draw, value_topo
     from ._worksheet import number
     out = result.program.output or "output"
     rows = "".join(f"<tr><td>{escape(name)}</td><td>{escape(number(grad, 10))}</td></tr>"
                    for name, grad in result.grads.items())
-    svg = _svg(draw(result)) or ""
+    n = len(value_topo(result.root))
+    if n > _limits(result.program).max_display_nodes:
+        picture = f"<p>graph not drawn ({n} nodes)</p>"
+    else:
+        picture = _svg(draw(result)) or ""
     return (f"<div><p>{escape(out)} = {escape(number(result.value, 10))}</p>"
-            f"<table><tr><th>name</th><th>d{escape(out)}/dname</th></tr>{rows}</table>{svg}</div>")
+            f"<table><tr><th>name</th><th>d{escape(out)}/dname</th></tr>{rows}</table>{picture}</div>")
+
+
+def result_bundle(result: Any) -> dict[str, str]:
+    return {"text/plain": result.table(), "text/html": result_html(result)}

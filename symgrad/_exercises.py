@@ -39,32 +39,30 @@ def random_point(program: Any, rng: random.Random, fixed: Mapping[str, Any] | No
 
 
 def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
-                 fixed: Mapping[str, Any] | None = None, progress: bool = True, **kw: Any) -> list[str]:
-    """Write ``count`` exercise sheets and their answer keys next to ``path``; return the file names."""
+                 fixed: Mapping[str, Any] | None = None, progress: bool = True, limits: Any = None,
+                 **kw: Any) -> list[str]:
+    """Write ``count`` numbered exercise sheets and their answer keys next to ``path``; return the
+    file names. Raises LimitError over ``limits.max_sheets``."""
     from tqdm import tqdm
+    from ._limits import DEFAULT_LIMITS
+    from ._errors import LimitError
     from ._answer_key import write_exercise
-    from ._sheets import render_worksheet
+    from ._sheets import write_worksheet
     from ._worksheet import blanked, build_worksheet
+    bound = (limits or DEFAULT_LIMITS).max_sheets
+    if count > bound:
+        raise LimitError(f"--count {count} asks for too many sheets", limit="max_sheets", value=bound)
     rng = random.Random(seed)
     stem, suffix = os.path.splitext(path)
     written = []
     width = len(str(count))
     for k in tqdm(range(1, count + 1), desc="worksheets", unit="sheet", disable=not progress, file=sys.stderr):
         point = random_point(program, rng, fixed)
-        key = build_worksheet(program, point, **kw)
+        key = build_worksheet(program, point, sheet=k, seed=seed, limits=limits, **kw)
         name = f"{stem}-{k:0{width}d}"
-        written += write_exercise(key, blanked(key), fmt, f"{name}{suffix}", _write_sheet, sheet=k, seed=seed)
-        written += [_write(f"{name}-key{suffix}", render_worksheet(key, fmt))]
+        written += write_exercise(key, blanked(key), fmt, f"{name}{suffix}", write_worksheet, sheet=k, seed=seed)
+        written += write_worksheet(key, fmt, f"{name}-key{suffix}")
     return written
-
-
-def _write(path: str, text: str) -> str:
-    try:
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-    except OSError as err:
-        raise InputError(f"cannot write {path}: {err.strerror or err}") from None
-    return path
 
 
 def _setup_worksheet(p: argparse.ArgumentParser) -> None:
@@ -83,8 +81,9 @@ def _setup_worksheet(p: argparse.ArgumentParser) -> None:
 def _cmd_worksheet(args: argparse.Namespace) -> int:
     from ._cli import limits_of, read_point, read_program
     from ._parser import parse
-    from ._sheets import RENDERERS, render_worksheet
-    from ._worksheet import build_worksheet
+    from ._answer_key import write_exercise
+    from ._sheets import RENDERERS, render_worksheet, write_worksheet
+    from ._worksheet import blanked, build_worksheet
     fmt = args.format
     if fmt is None and args.output:
         fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
@@ -92,37 +91,31 @@ def _cmd_worksheet(args: argparse.Namespace) -> int:
             raise InputError(f"cannot tell the format from {args.output!r:.60}",
                              hint="use a suffix .md .html .tex .ipynb, or --format")
     fmt = fmt or "md"
-    program = parse(read_program(args), limits=limits_of(args))
-    point = read_point(args.at)
+    limits = limits_of(args)
+    program = parse(read_program(args), limits=limits)
     if args.count is not None:
+        if args.at:
+            raise InputError("--count draws a random point for each sheet, so it takes no --at",
+                             hint="drop --at, or write one sheet with --exercise --at …")
         if args.count < 1 or not args.output:
             raise InputError("--count needs N >= 1 and -o FILE", hint="write --count 30 --seed 1 -o sheet.html")
         for path in write_sheets(program, args.output, count=args.count, seed=args.seed, fmt=fmt,
-                                 fixed=point, plot_input=args.plot):
+                                 plot_input=args.plot, limits=limits):
             print(path)
         return 0
-    key = build_worksheet(program, point, plot_input=args.plot)
+    key = build_worksheet(program, read_point(args.at), plot_input=args.plot, limits=limits,
+                          sheet=1 if args.exercise else None)
     if not args.exercise:
-        _emit(args.output, render_worksheet(key, fmt))
+        if args.output:
+            for path in write_worksheet(key, fmt, args.output):
+                print(path)
+        else:
+            sys.stdout.write(render_worksheet(key, fmt))
         return 0
     if not args.output:
         raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
-    from ._answer_key import write_exercise
-    from ._worksheet import blanked
     stem, suffix = os.path.splitext(args.output)
-    for path in write_exercise(key, blanked(key), fmt, args.output, _write_sheet):
+    for path in (write_exercise(key, blanked(key), fmt, args.output, write_worksheet)
+                 + write_worksheet(key, fmt, f"{stem}-key{suffix}")):
         print(path)
-    _emit(f"{stem}-key{suffix}", render_worksheet(key, fmt))
     return 0
-
-
-def _write_sheet(ws, fmt: str, path: str) -> list[str]:
-    from ._sheets import render_worksheet
-    return [_write(path, render_worksheet(ws, fmt))]
-
-
-def _emit(path: str | None, text: str) -> None:
-    if path:
-        print(_write(path, text))
-    else:
-        sys.stdout.write(text)

@@ -1,7 +1,11 @@
 """The derivative as a slope: the output along one input, with the tangent line at the point.
 
-Matplotlib's object API (no pyplot, no global state) writes SVG with a fixed hash salt and no
-date, so the same worksheet is the same bytes on every run.
+The curve is sampled with the engine (``symgrad.compile``'s batch evaluation), along the input
+whose curve bends most away from its tangent, and only where the program is defined: the
+plotted interval is the one around the point where every sample has a value.
+
+Matplotlib's object API (no pyplot, no global state) writes SVG and PDF with a fixed hash salt
+and no date, so the same worksheet is the same bytes on every run.
 """
 
 from __future__ import annotations
@@ -10,29 +14,11 @@ import io
 import math
 from dataclasses import dataclass
 
-from ._engine import Value
-from ._errors import NumericError
+from ._errors import SymgradError
 
-__all__ = ["Curve", "curve", "plot_svg", "picture"]
+__all__ = ["Curve", "curve", "most_curved", "plot_svg", "plot_pdf"]
 
 SAMPLES = 201
-
-
-def _curve(graph, node: Value, x0: float) -> tuple[list[float], list[float]]:
-    from ._check import _Tape  # check's finite-difference tape: recomputes only what depends on node
-    tape = _Tape(graph)
-    at = tape.at[id(node)]
-    cone = tape.cone(at)
-    span = max(1.0, abs(x0))
-    xs = [x0 - span + 2 * span * k / (SAMPLES - 1) for k in range(SAMPLES)]
-    ys = []
-    for x in xs:
-        try:
-            y = tape.output_with(at, x, cone)
-        except NumericError:
-            y = math.nan
-        ys.append(y)
-    return xs, ys
 
 
 @dataclass(frozen=True)
@@ -48,7 +34,7 @@ class Curve:
     tangent: bool          # False on exercise sheets: the slope is the answer
 
     def limits(self) -> tuple[float, float]:
-        finite = [y for y in self.ys if not math.isnan(y)] + [self.y0]
+        finite = [y for y in self.ys if math.isfinite(y)] + [self.y0]
         low, high = min(finite), max(finite)
         pad = 0.1 * (high - low) or 1.0
         return low - pad, high + pad
@@ -57,63 +43,116 @@ class Curve:
         return self.y0 + self.slope * (x - self.x0)
 
 
-def curve(result, name: str, *, tangent: bool = True) -> Curve:
+def _sample(result, name: str, f=None) -> tuple[list[float], list[float]]:
+    """The output at SAMPLES points of [x0 - span, x0 + span], NaN where it is undefined."""
+    import numpy as np
+    from ._compiled import compile
+    f = f or compile(result.program)
     x0 = result.point[name]
-    xs, ys = _curve(result.graph, result.graph.named[name], x0)
-    return Curve(name, result.program.output or "output", tuple(xs), tuple(ys), x0, result.value,
-                 result.grads[name], tangent)
+    span = max(1.0, abs(x0))
+    xs = np.linspace(x0 - span, x0 + span, SAMPLES)
+    args = [xs if n == name else np.float64(result.point[n]) for n in f.inputs]
+    try:
+        with np.errstate(all="ignore"):
+            ys = np.asarray(f.batch(*args, grads=False), dtype=float)
+    except SymgradError:  # some sample is outside the domain: find which, one point at a time
+        ys = np.array([_value_at(f, [float(x) if n == name else float(a) for n, a in zip(f.inputs, args)])
+                       for x in xs])
+    ys = np.where(np.isfinite(ys), ys, np.nan)
+    return [float(x) for x in xs], [float(y) for y in np.broadcast_to(ys, xs.shape)]
 
 
-def plot_svg(c: Curve) -> str:
-    """An inline-ready SVG of the curve, with the tangent of slope grad."""
-    import matplotlib
+def _value_at(f, args: list[float]) -> float:
+    try:
+        return f.value_and_grad(*args)[0]
+    except SymgradError:
+        return math.nan
+
+
+def _in_domain(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
+    """The run of defined samples around the middle (the point), cut where the curve shoots off."""
+    mid = len(xs) // 2
+    lo = hi = mid
+    while lo > 0 and math.isfinite(ys[lo - 1]):
+        lo -= 1
+    while hi < len(xs) - 1 and math.isfinite(ys[hi + 1]):
+        hi += 1
+    if lo == 0 and hi == len(xs) - 1:
+        return xs, ys
+    # At a domain edge (log near 0) the curve dives: keep where it stays within 4x its central swing.
+    y0 = ys[mid]
+    q = max(1, (hi - lo) // 4)
+    swing = max(abs(y - y0) for y in ys[max(lo, mid - q):min(hi, mid + q) + 1]) or 1.0
+    while lo < mid and abs(ys[lo] - y0) > 4 * swing:
+        lo += 1
+    while hi > mid and abs(ys[hi] - y0) > 4 * swing:
+        hi -= 1
+    return xs[lo:hi + 1], ys[lo:hi + 1]
+
+
+def curve(result, name: str, *, tangent: bool = True, compiled=None) -> Curve:
+    xs, ys = _in_domain(*_sample(result, name, compiled))
+    return Curve(name, result.program.output or "output", tuple(xs), tuple(ys), result.point[name],
+                 result.value, result.grads[name], tangent)
+
+
+def _bend(c: Curve) -> float:
+    """How far the curve leaves its tangent, relative to the plotted width (0 for a line)."""
+    dev = [abs(y - c.tangent_at(x)) for x, y in zip(c.xs, c.ys) if math.isfinite(y)]
+    if not dev or len(c.xs) < 2:
+        return 0.0
+    return max(dev) / (c.xs[-1] - c.xs[0])
+
+
+def most_curved(result) -> str:
+    """The input along which the output bends most (so the tangent does not hide the curve);
+    the first input on a tie (all linear)."""
+    from ._compiled import compile
+    f = compile(result.program)  # once for every input
+    best, best_bend = result.program.inputs[0], 0.0
+    for name in result.program.inputs:
+        bend = _bend(curve(result, name, compiled=f))
+        if bend > best_bend * (1 + 1e-9) + 1e-12:
+            best, best_bend = name, bend
+    return best
+
+
+def _figure(c: Curve, output: str):
     from matplotlib.figure import Figure
+    fig = Figure(figsize=(5.0, 3.2))
+    ax = fig.add_subplot()
+    ax.plot(c.xs, c.ys, color="#1f77b4", label=f"{output} as {c.name} varies")
+    if c.tangent:
+        ax.plot(c.xs, [c.tangent_at(x) for x in c.xs], "--", color="#d62728",
+                label=f"tangent, slope d{output}/d{c.name} = {c.slope:.4g}")
+    ax.plot([c.x0], [c.y0], "o", color="black")
+    ax.set_xlim(c.xs[0], c.xs[-1])
+    ax.set_ylim(*c.limits())
+    ax.set_xlabel(c.name)
+    ax.set_ylabel(output)
+    ax.legend(loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
 
-    with matplotlib.rc_context({"svg.hashsalt": "symgrad", "svg.fonttype": "path", "font.size": 9}):
-        fig = Figure(figsize=(5.0, 3.2))
-        ax = fig.add_subplot()
-        ax.plot(c.xs, c.ys, color="#1f77b4", label=f"{c.output} as {c.name} varies")
-        if c.tangent:
-            ax.plot(c.xs, [c.tangent_at(x) for x in c.xs], "--", color="#d62728",
-                    label=f"tangent, slope d{c.output}/d{c.name} = {c.slope:.4g}")
-        ax.plot([c.x0], [c.y0], "o", color="black")
-        ax.set_ylim(*c.limits())
-        ax.set_xlabel(c.name)
-        ax.set_ylabel(c.output)
-        ax.legend(loc="best")
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
+
+def _save(c: Curve, output: str | None, fmt: str) -> bytes:
+    import matplotlib
+    with matplotlib.rc_context({"svg.hashsalt": "symgrad", "svg.fonttype": "path", "font.size": 9,
+                                "pdf.compression": 6}):
+        fig = _figure(c, output or c.output)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else
+                    {"CreationDate": None, "ModDate": None, "Producer": "symgrad"})
+    return buf.getvalue()
+
+
+def plot_svg(c: Curve, output: str | None = None) -> str:
+    """An inline-ready SVG of the curve, axes labelled with the input and the output."""
+    svg = _save(c, output, "svg").decode("utf-8")
     return svg[svg.find("<svg"):]
 
 
-def picture(c: Curve, width: float = 120.0, height: float = 70.0) -> str:
-    """The same plot as a LaTeX picture (\\qbezier segments): plain pdflatex, no extra package."""
-    low, high = c.limits()
-    x_lo, x_hi = c.xs[0], c.xs[-1]
-
-    def point(x: float, y: float) -> str:
-        return f"({(x - x_lo) / (x_hi - x_lo) * width:.2f},{(y - low) / (high - low) * height:.2f})"
-
-    def polyline(ys: list[float]) -> list[str]:
-        out = []
-        for x1, y1, x2, y2 in zip(c.xs, ys, c.xs[1:], ys[1:]):
-            if all(low <= y <= high for y in (y1, y2)):  # NaN fails too
-                out.append(f"\\qbezier{point(x1, y1)}{point(x1, y1)}{point(x2, y2)}")
-        return out
-
-    lines = ["\\setlength{\\unitlength}{1mm}", f"\\begin{{picture}}({width:.0f},{height + 8:.0f})(0,-8)",
-             f"\\put(0,0){{\\framebox({width:.0f},{height:.0f}){{}}}}"]
-    lines += polyline(list(c.ys))
-    if c.tangent:
-        lines.append("\\linethickness{0.2pt}")
-        lines += polyline([c.tangent_at(x) for x in c.xs])[::4]  # every fourth segment: a dashed line
-    lines.append(f"\\put{point(c.x0, c.y0)}{{\\circle*{{1.5}}}}")
-    lines.append(f"\\put(0,-5){{\\makebox(0,0)[l]{{${x_lo:.4g}$}}}}")
-    lines.append(f"\\put({width:.0f},-5){{\\makebox(0,0)[r]{{${x_hi:.4g}$}}}}")
-    lines.append(f"\\put(1,{height - 3:.0f}){{\\makebox(0,0)[l]{{\\small ${high:.4g}$}}}}")
-    lines.append(f"\\put(1,3){{\\makebox(0,0)[l]{{\\small ${low:.4g}$}}}}")
-    lines.append("\\end{picture}")
-    return "\n".join(lines)
+def plot_pdf(c: Curve, output: str | None = None) -> bytes:
+    """The same plot as PDF, for ``\\includegraphics`` in the TeX worksheet."""
+    return _save(c, output, "pdf")

@@ -1,25 +1,32 @@
 """Worksheet renderers: one class per format, each with its own jinja2 template and escaping.
 
 Templates call the renderer's helpers (``f.text``, ``f.num``, ``f.math``, ``f.name``,
-``f.partial``), so a template never needs to know how its format escapes or spells math.
+``f.partial``, ``f.grad``, ``f.graph``, ``f.plot``), so a template never needs to know how its
+format escapes or spells math. Pictures: inline SVG in HTML; files beside the .md (SVG) and
+the .tex (PDF, ``\\includegraphics``) when rendered with a path (``assets``); notebook
+attachments in .ipynb.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import os
 import re
 from typing import Any
 
 import jinja2
-import sympy
 from markupsafe import Markup, escape
 
-from ._printing import latex_name
-from ._worksheet import Math, Worksheet, number
+from ._printing import latex_name, mathml_name, mathml_number
+from ._worksheet import SECTIONS, Math, Worksheet, number
 
-__all__ = ["worksheet", "RENDERERS", "render_worksheet", "MarkdownRenderer", "HtmlRenderer", "TexRenderer",
-           "NotebookRenderer"]
+__all__ = ["worksheet", "RENDERERS", "render_worksheet", "render_files", "write_worksheet", "MarkdownRenderer", "HtmlRenderer",
+           "TexRenderer", "NotebookRenderer"]
+
+TEXT_PT = 14.0       # Graphviz's label font size
+MIN_TEXT_PT = 7.0    # smallest printed label height we accept on paper
+TEX_PAGE = (480.0, 600.0)   # A4 text block with 2 cm margins, in pt (room left for a caption)
 
 
 class Renderer:
@@ -28,13 +35,30 @@ class Renderer:
     template = ""
     blank = "____"
 
+    def __init__(self, assets: str | None = None) -> None:
+        self.assets_stem = assets           # pictures go to files named from this stem
+        self.files: dict[str, bytes] = {}   # file name -> bytes, filled while rendering
+
     def environment(self) -> jinja2.Environment:
         return jinja2.Environment(loader=jinja2.PackageLoader("symgrad", "templates"), autoescape=False,
                                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                                   undefined=jinja2.StrictUndefined)
 
     def render(self, ws: Worksheet) -> str:
-        return _template(type(self), self.template).render(ws=ws, f=self)
+        return _template(type(self), self.template).render(ws=ws, f=self, titles=SECTIONS)
+
+    def heading(self, ws: Worksheet, key: str) -> str:
+        """A numbered section title, the same number on a sheet and its key."""
+        return self.text(f"{ws.section(key)}. {SECTIONS[key]}")
+
+    def grad(self, name: str) -> str:
+        """The gradient accumulated in a node, as micrograd spells it: ``a.grad``."""
+        return self.inline(latex_name(name) + r".\mathrm{grad}")
+
+    def asset(self, suffix: str, data: bytes) -> str:
+        name = f"{self.assets_stem}-{suffix}"
+        self.files[name] = data
+        return name
 
     def num(self, x: float | None) -> str:
         return self.blank if x is None else self.text(number(x))
@@ -59,6 +83,9 @@ class Renderer:
     def partial(self, top: str, bottom: str) -> str:
         return self.inline(rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}")
 
+    def closed(self, ws: Worksheet, r: Any) -> str:
+        return self.inline(rf"\frac{{\partial {ws.output_tex}}}{{\partial {r.tex}}} = {r.closed_form.latex}")
+
 
 @functools.lru_cache(maxsize=None)
 def _template(cls: type, name: str) -> jinja2.Template:
@@ -81,9 +108,22 @@ class MarkdownRenderer(Renderer):
         # '|' would split a table cell; '$' inside math would end it.
         return "$" + latex.replace("|", r"\vert ").replace("$", r"\$") + "$"
 
-    def image(self, svg: str, alt: str) -> str:
-        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        return f"![{self.text(alt)}](data:image/svg+xml;base64,{data})"
+    def image(self, svg: str, alt: str, suffix: str) -> str:
+        """A picture file beside the .md, linked (GitHub shows it); a data URI without a path."""
+        if self.assets_stem is None:
+            data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+            return f"![{self.text(alt)}](data:image/svg+xml;base64,{data})"
+        return f"![{self.text(alt)}]({self.asset(suffix, svg.encode('utf-8'))})"
+
+    def graph(self, ws: Worksheet) -> str:
+        return self.image(ws.graph_svg, "computation graph", "graph.svg") if ws.graph_svg else ""
+
+    def plot(self, ws: Worksheet) -> str:
+        from ._plot import plot_svg
+        return self.image(plot_svg(ws.curve, ws.output), f"{ws.output} along {ws.plot_input}", "plot.svg")
+
+    def closed(self, ws: Worksheet, r: Any) -> str:
+        return "$$" + rf"\frac{{\partial {ws.output_tex}}}{{\partial {r.tex}}} = {r.closed_form.latex}" + "$$"
 
 
 class HtmlRenderer(Renderer):
@@ -101,7 +141,7 @@ class HtmlRenderer(Renderer):
         return Markup('<span class="blank"></span>')
 
     def num(self, x: float | None) -> Markup:
-        return self.blank if x is None else Markup("<math><mn>%s</mn></math>") % number(x)
+        return self.blank if x is None else Markup(f"<math>{mathml_number(number(x))}</math>")  # U+2212 minus
 
     def text(self, s: str) -> Markup:
         return escape(s)
@@ -109,21 +149,39 @@ class HtmlRenderer(Renderer):
     def math(self, m: Math | None) -> Markup:
         return self.blank if m is None else Markup(m.mathml)  # SymPy's printer escapes its text
 
+    def heading(self, ws: Worksheet, key: str) -> Markup:
+        return escape(f"{ws.section(key)}. {SECTIONS[key]}")
+
     def name(self, name: str) -> Markup:
-        return Markup(f"<math>{_mathml_name(name)}</math>")
+        return Markup(f"<math>{mathml_name(name)}</math>")
+
+    def grad(self, name: str) -> Markup:
+        return Markup(f'<math><mrow>{mathml_name(name)}<mo lspace="0" rspace="0">.</mo><mi>grad</mi></mrow></math>')
 
     def partial(self, top: str, bottom: str) -> Markup:
-        return Markup(f"<math><mfrac><mrow><mo>&#x2202;</mo>{_mathml_name(top)}</mrow>"
-                      f"<mrow><mo>&#x2202;</mo>{_mathml_name(bottom)}</mrow></mfrac></math>")
+        return Markup(f"<math><mfrac><mrow><mo>&#x2202;</mo>{mathml_name(top)}</mrow>"
+                      f"<mrow><mo>&#x2202;</mo>{mathml_name(bottom)}</mrow></mfrac></math>")
 
-    def svg(self, svg: str | None) -> Markup:
-        return Markup(svg or "")  # Graphviz and matplotlib escape every label they write
+    def closed(self, ws: Worksheet, r: Any) -> Markup:
+        body = r.closed_form.mathml.split(">", 1)[1].rsplit("</math>", 1)[0]
+        return Markup(f'<math display="block"><mrow><mfrac><mrow><mo>&#x2202;</mo>{mathml_name(ws.output)}</mrow>'
+                      f"<mrow><mo>&#x2202;</mo>{mathml_name(r.name)}</mrow></mfrac><mo>=</mo>{body}</mrow></math>")
 
+    def program(self, ws: Worksheet) -> Markup:
+        return Markup(ws.program_mathml)
 
-@functools.lru_cache(maxsize=4096)
-def _mathml_name(name: str) -> str:
-    """A symgrad name (grammar-checked, or a number) as MathML, the way SymPy prints it."""
-    return sympy.mathml(sympy.Symbol(name), printer="presentation")
+    def graph(self, ws: Worksheet) -> Markup:
+        """The Graphviz SVG, scaled to the page but never below 10 px text: a wider graph scrolls."""
+        svg = ws.graph_svg or ""
+        m = re.search(r'<svg width="([0-9.]+)pt"', svg)
+        if not m:
+            return Markup(svg)
+        min_px = float(m.group(1)) * 4 / 3 * (10.5 / (TEXT_PT * 4 / 3))  # 10.5 px text at the smallest
+        return Markup(svg.replace("<svg ", f'<svg style="min-width:{min_px:.0f}px" ', 1))
+
+    def plot(self, ws: Worksheet) -> Markup:
+        from ._plot import plot_svg
+        return Markup(plot_svg(ws.curve, ws.output))  # matplotlib escapes every label it writes
 
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -167,64 +225,66 @@ class TexRenderer(Renderer):
     def math(self, m: Math | None) -> str:
         return self.blank if m is None else f"${m.latex}$"
 
-    def plot(self, ws: Worksheet) -> str:
-        from ._plot import picture
-        return picture(ws.curve)
+    def heading(self, ws: Worksheet, key: str) -> str:
+        return rf"\section*{{{ws.section(key)}. {SECTIONS[key]}}}"
 
-    def graph(self, ws: Worksheet, width: float = 170.0, height: float = 120.0) -> str:
-        """The graph as a LaTeX picture, laid out by Graphviz (``dot -Tplain``); "" without dot."""
+    def closed(self, ws: Worksheet, r: Any) -> str:
+        """A display formula that breqn breaks across lines, so nothing runs into the margin."""
+        return (rf"\begin{{dmath*}}\frac{{\partial {ws.output_tex}}}{{\partial {r.tex}}} = "
+                rf"{r.closed_form.latex}\end{{dmath*}}")
+
+    def plot(self, ws: Worksheet) -> str:
+        from ._plot import plot_pdf
+        if self.assets_stem is None:
+            return r"\emph{(The plot is written beside the .tex file when the worksheet is saved to a file.)}"
+        name = self.asset("plot.pdf", plot_pdf(ws.curve, ws.output))
+        return rf"\includegraphics[width=0.8\textwidth]{{{name}}}"
+
+    def graph(self, ws: Worksheet) -> str:
+        """Graphviz's own PDF, scaled to the page (turned sideways when that is larger), or a note."""
         import graphviz
-        try:
-            plain = graphviz.Source(ws.graph_dot).pipe(format="plain").decode("utf-8")
-        except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError):
+        if ws.graph_svg is None:
             return ""
-        rows = [line.split() for line in plain.splitlines()]
-        gw, gh = float(rows[0][2]), float(rows[0][3])
-        unit = min(width / gw, height / gh)  # mm per inch of layout
-        names = {f"n{i}": n for i, n in enumerate(ws.nodes)}
-        out = [rf"\setlength{{\unitlength}}{{{unit:.4f}mm}}", rf"\begin{{picture}}({gw:.3f},{gh:.3f})"]
-        for row in rows:
-            if row[0] == "node":
-                x, y, w, h = (float(v) for v in row[2:6])
-                node = names.get(row[1])
-                if node is None:  # an op node: its symbol
-                    op = names[row[1][:-2]].rule
-                    text = self.text(op.symbol or op.name)
-                    out.append(rf"\put({x:.3f},{y:.3f}){{\circle{{{h:.3f}}}}}")
-                else:
-                    grad = "?" if node.grad is None else number(node.grad, 4)
-                    text = rf"{self.name(node.name)} \enspace {number(node.value, 4)} \enspace {grad}"
-                    out.append(rf"\put({x - w / 2:.3f},{y - h / 2:.3f}){{\framebox({w:.3f},{h:.3f}){{}}}}")
-                out.append(rf"\put({x:.3f},{y:.3f}){{\makebox(0,0){{\tiny {text}}}}}")
-            elif row[0] == "edge":
-                n = int(row[3])
-                pts = [(float(row[4 + 2 * k]), float(row[5 + 2 * k])) for k in range(n)]
-                for k in range(0, n - 3, 3):  # each cubic piece drawn as one quadratic
-                    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts[k:k + 4]
-                    out.append(rf"\qbezier({x0:.3f},{y0:.3f})({(x1 + x2) / 2:.3f},{(y1 + y2) / 2:.3f})"
-                               rf"({x3:.3f},{y3:.3f})")
-                out.append(rf"\put({pts[-1][0]:.3f},{pts[-1][1]:.3f}){{\circle*{{{0.06:.3f}}}}}")  # the head
-        out.append(r"\end{picture}")
-        return "\n".join(out)
+        if self.assets_stem is None:
+            return r"\emph{(The graph is written beside the .tex file when the worksheet is saved to a file.)}"
+        m = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', ws.graph_svg)
+        w, h = (float(v) for v in m.groups()) if m else (TEX_PAGE[0], TEX_PAGE[1])
+        try:
+            pdf = graphviz.Source(ws.graph_dot).pipe(format="pdf")
+        except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError):
+            return r"\emph{The graph is not drawn: Graphviz's dot program was not found.}"
+        name = self.asset("graph.pdf", pdf)
+        upright = min(1.0, TEX_PAGE[0] / w, TEX_PAGE[1] / h)
+        sideways = min(1.0, TEX_PAGE[1] / w, TEX_PAGE[0] / h)
+        scale = max(upright, sideways)
+        picture = rf"\includegraphics[width={w * scale:.1f}pt]{{{name}}}"
+        if sideways > upright:
+            picture = rf"\rotatebox{{90}}{{{picture}}}"
+        if TEXT_PT * scale < MIN_TEXT_PT:
+            picture += (rf"\\ \emph{{The graph has {len(ws.nodes)} values: its labels print "
+                        rf"{TEXT_PT * scale:.1f} pt high. The HTML worksheet shows it larger.}}")
+        return picture
 
 
 class NotebookRenderer(Renderer):
-    """A Jupyter notebook: the Markdown worksheet in cells, and code cells that recompute it."""
+    """A Jupyter notebook: the Markdown worksheet in cells (pictures as cell attachments), and code
+    cells that recompute it. It runs without Graphviz: the last cell shows the Result, whose
+    display draws the graph only when it can."""
 
     def render(self, ws: Worksheet) -> str:
         import nbformat
         from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-        markdown = MarkdownRenderer().render(ws)
-        sections = re.split(r"\n(?=## )", markdown)
+        md = MarkdownRenderer(assets="attachment")
+        sections = re.split(r"\n(?=## )", md.render(ws))
         point = ", ".join(f"{k!r}: {v!r}" for k, v in ws.point)
-        cells = [new_markdown_cell(sections[0]),
+        cells = [_attached(new_markdown_cell(sections[0]), md.files),
                  new_code_cell("import symgrad as sg\n\n"
                                f"program = sg.parse({ws.source!r})\n"
                                f"point = {{{point}}}\n"
                                "result = sg.backprop(program, point)\n" +
                                ("print(result.value)  # the grads are yours to find" if ws.exercise
                                 else "print(result.table())"))]
-        cells += [new_markdown_cell(s) for s in sections[1:]]
+        cells += [_attached(new_markdown_cell(s), md.files) for s in sections[1:]]
         if not ws.exercise:
             expected = ", ".join(f"{n.name!r}: {n.grad!r}" for n in ws.nodes if n.kind != "constant")
             cells.append(new_code_cell(
@@ -232,10 +292,10 @@ class NotebookRenderer(Renderer):
                 f"worksheet_value = {ws.value!r}\n"
                 f"worksheet_grads = {{{expected}}}\n"
                 "assert result.value == worksheet_value\n"
-                "assert all(result.grads[k] == v for k, v in worksheet_grads.items() if k in result.grads)\n"
-                "result.grads"))
-        cells.append(new_code_cell(("sg.draw(result, show_grad=False)" if ws.exercise else "sg.draw(result)") +
-                                   "  # needs Graphviz's dot to display"))
+                "assert all(result.grads[k] == v for k, v in worksheet_grads.items() if k in result.grads)"))
+        # Displays that degrade without Graphviz (text instead of a picture), so the notebook always runs.
+        cells.append(new_code_cell("program  # the program's syntax tree" if ws.exercise else
+                                   "result  # the table, and the graph when Graphviz is installed"))
         for i, cell in enumerate(cells):
             cell["id"] = f"cell-{i}"  # nbformat's default ids are random; ours keep the bytes stable
         nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
@@ -244,30 +304,77 @@ class NotebookRenderer(Renderer):
         return nbformat.writes(nb)
 
 
+def _attached(cell: Any, files: dict[str, bytes]) -> Any:
+    """Turn ``](attachment-graph.svg)`` links into notebook attachments (``attachment:graph.svg``)."""
+    used = {}
+    for name, data in files.items():
+        link = f"]({name})"
+        if link in cell.source:
+            short = name.split("-", 1)[1]
+            cell.source = cell.source.replace(link, f"](attachment:{short})")
+            used[short] = {"image/svg+xml": base64.b64encode(data).decode("ascii")}
+    if used:
+        cell["attachments"] = used
+    return cell
+
+
 RENDERERS: dict[str, type[Renderer]] = {
     "md": MarkdownRenderer, "html": HtmlRenderer, "tex": TexRenderer, "ipynb": NotebookRenderer,
 }
 
 
-def render_worksheet(ws: Worksheet, format: str) -> str:
+def _renderer(format: str, assets: str | None = None) -> Renderer:
     from ._errors import InputError
     try:
-        renderer = RENDERERS[format]
+        cls = RENDERERS[format]
     except KeyError:
         raise InputError(f"unknown worksheet format {format!r:.20}",
                          hint=f"use one of: {', '.join(RENDERERS)}") from None
-    return renderer().render(ws)
+    return cls(assets)
+
+
+def render_worksheet(ws: Worksheet, format: str) -> str:
+    """The worksheet as text; pictures inline where the format allows (see ``render_files``)."""
+    return _renderer(format).render(ws)
+
+
+def render_files(ws: Worksheet, format: str, path: str) -> dict[str, bytes]:
+    """Every file of a worksheet saved at ``path``: the text and its pictures beside it
+    (``NAME-graph.svg`` for .md, ``NAME-graph.pdf`` and ``NAME-plot.pdf`` for .tex)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    renderer = _renderer(format, stem)
+    text = renderer.render(ws)
+    folder = os.path.dirname(path)
+    out = {os.path.join(folder, name): data for name, data in renderer.files.items()}
+    out[path] = text.encode("utf-8")
+    return out
+
+
+def write_worksheet(ws: Worksheet, format: str, path: str) -> list[str]:
+    """Write a worksheet and its pictures, each atomically; return the paths (pictures first)."""
+    from ._files import write_atomic
+    files = render_files(ws, format, path)
+    for name, data in files.items():
+        write_atomic(name, data)
+    return list(files)
 
 
 def worksheet(program: Any, values: Any = None, /, *, format: str = "md", exercise: bool = False,
-              plot_input: str | None = None, **kw: Any) -> str:
+              plot_input: str | None = None, path: str | None = None, **kw: Any) -> str:
     """A derivation worksheet for ``program`` at ``values`` as md, html, tex or ipynb text.
 
     ``exercise=True`` blanks the local derivatives, products and gradients (the answer key is
-    the same call without it). Other keywords go to ``build_worksheet`` (``h``, ``title``, …).
+    the same call without it). With ``path`` the worksheet and its pictures are written there
+    (a .md links its SVG files, a .tex includes its PDF files). Other keywords go to
+    ``build_worksheet`` (``h``, ``title``, ``limits``, …).
     """
     from ._worksheet import build_worksheet
-    if format not in RENDERERS:
-        render_worksheet(None, format)  # raises the clear error
+    _renderer(format)  # an unknown format fails before any work
     ws = build_worksheet(program, values, exercise=exercise, plot_input=plot_input, **kw)
+    if path is not None:
+        from ._files import write_atomic
+        files = render_files(ws, format, path)
+        for name, data in files.items():
+            write_atomic(name, data)
+        return files[path].decode("utf-8")
     return render_worksheet(ws, format)

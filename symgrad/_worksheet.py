@@ -8,18 +8,25 @@ come from one model.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-import sympy
-
+from ._ast import Num, Op, Var
 from ._backprop import Result, backprop
-from ._engine import Value, topo_order
-from ._errors import InputError, NumericError
-from ._printing import latex_name, unparse
-from ._rules import Rule
+from ._engine import Value
+from ._errors import InputError, LimitError, NumericError
+from ._limits import DEFAULT_LIMITS
+from ._plot import Curve
+from ._printing import latex_name, to_latex, to_mathml, to_source
+from ._rules import RULES, Rule
 
-__all__ = ["Worksheet", "Math", "build_worksheet", "blanked"]
+__all__ = ["Worksheet", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "build_worksheet", "blanked",
+           "SECTIONS"]
+
+# Section keys in order; a sheet and its key always number them the same (see ``Worksheet.sections``).
+SECTIONS = {"graph": "The graph", "forward": "Forward pass", "backward": "Backward pass",
+            "final": "Final gradients", "nudge": "The nudge", "plot": "The derivative as a slope"}
 
 
 @dataclass(frozen=True)
@@ -31,12 +38,12 @@ class Math:
 
 @dataclass(frozen=True)
 class NodeRow:
-    """One value of the graph, in topological order."""
+    """One value of the graph, in topological order. ``grad`` is None on an exercise sheet."""
     name: str
     tex: str                      # the name in LaTeX
     kind: str                     # "input" | "constant" | "op"
     rule: Rule | None
-    formula: Math | None          # the node's formula in its children's names
+    formula: Math | None          # the node's formula in its children's names, in program order
     value: float
     grad: float | None
     uses: int                     # how many times other nodes read it
@@ -44,14 +51,15 @@ class NodeRow:
 
 @dataclass(frozen=True)
 class Term:
-    """One chain-rule product: dL/dchild += dL/dnode × dnode/dchild."""
+    """One chain-rule product: child.grad += node.grad × ∂node/∂child. None marks a blank."""
     child: str
     child_tex: str
-    local: Math | None            # the symbolic local derivative (None = blank)
+    local: Math | None            # the symbolic local derivative ∂node/∂child
     local_value: float | None
-    upstream: float | None        # dL/dnode
+    local_plain: bool             # the symbolic local derivative is already a number (no "= 1 = 1")
+    upstream: float | None        # node.grad
     product: float | None
-    note: str                     # accumulation note, or ""
+    note: str                     # the accumulation note, on a multiply-used child's first term only
 
 
 @dataclass(frozen=True)
@@ -66,10 +74,12 @@ class Step:
 
 @dataclass(frozen=True)
 class FinalRow:
+    """One gradient three ways, from ``symgrad.check`` (``verdict`` is check's, shown as it is)."""
     name: str
     tex: str
     backprop: float | None
-    closed_form: Math | None
+    closed_form: Math | None      # from ``symgrad.diff``
+    closed_form_note: str         # "" or how the closed form was shortened / why it is missing
     symbolic: float | None
     numeric: float | None
     verdict: str
@@ -77,20 +87,26 @@ class FinalRow:
 
 @dataclass(frozen=True)
 class Nudge:
+    """Step every input by h·grad; the output should rise by about h·Σ grad². None marks a blank."""
     h: float
-    inputs: tuple[tuple[str, float, float, float], ...]   # name, value, grad, nudged value
+    inputs: tuple[tuple[str, float, float | None, float | None], ...]   # name, value, grad, nudged value
     before: float
-    predicted: float
-    after: float
+    predicted: float | None
+    after: float | None
 
 
 @dataclass(frozen=True)
 class Worksheet:
     """A worksheet's content in DESIGN order: program and point, graph, forward rows, backward steps,
-    final table, nudge, plot. ``None`` in a student's cell is a blank (``exercise=True``)."""
+    final table, nudge, plot. ``None`` in a student's cell is a blank (``exercise=True``).
+
+    ``sheet`` and ``seed`` identify a printed sheet and its key (``symgrad worksheet --count``);
+    ``sections`` are the numbered sections, the same on a sheet and its key.
+    """
     title: str
     source: str
     program_tex: str
+    program_mathml: str
     output: str
     output_tex: str
     point: tuple[tuple[str, float], ...]
@@ -100,13 +116,25 @@ class Worksheet:
     final: tuple[FinalRow, ...]
     nudge: Nudge | None
     plot_input: str
-    curve: Any                     # symgrad._plot.Curve, or None without inputs
-    plot_svg: str
-    graph_svg: str | None          # None when Graphviz is missing
+    curve: Curve | None
     graph_dot: str
+    graph_svg: str | None          # None when Graphviz is missing
+    sections: tuple[str, ...]
+    sheet: int | None = None
+    seed: int | None = None
     exercise: bool = False
     notes: tuple[str, ...] = field(default=())
     result: Result | None = field(default=None, repr=False, compare=False)  # to redraw a blanked sheet
+
+    @property
+    def plot_svg(self) -> str:
+        """The slope plot as inline SVG ("" without inputs)."""
+        from ._plot import plot_svg
+        return plot_svg(self.curve, self.output) if self.curve else ""
+
+    def section(self, key: str) -> int:
+        """The number of a section (1-based), as printed."""
+        return self.sections.index(key) + 1
 
 
 def number(x: float | None, digits: int = 6) -> str:
@@ -117,28 +145,17 @@ def number(x: float | None, digits: int = 6) -> str:
     return "0" if text in ("-0", "0") else text
 
 
-def _sym_atom(name: str, node: Value, kind: str) -> Any:
-    if kind == "constant":
-        v = node.data
-        if node.label == "pi":
-            return sympy.pi
-        return sympy.Integer(int(v)) if v.is_integer() and abs(v) < 1e15 else sympy.Float(repr(v))
-    return sympy.Symbol(name, real=True)
-
-
-def _mathml(expr: Any) -> str:
-    body = sympy.mathml(expr, printer="presentation")
-    return f'<math xmlns="http://www.w3.org/1998/Math/MathML">{body}</math>'
-
-
-def _names(topo: list[Value], taken: set[str]) -> list[str]:
-    """Each node's display name: its label, its number for a constant, else t1, t2, …"""
+def _names(topo: list[Value], taken: set[str], root_name: str) -> list[str]:
+    """Each node's display name: its label, its number for a constant, the output's name for the
+    root, else t1, t2, … (skipping the program's own names)."""
     names, k = [], 0
-    for node in topo:
+    for i, node in enumerate(topo):
         if node.label:
             names.append(node.label)
         elif node._op is None:
             names.append(number(node.data))
+        elif i == len(topo) - 1:
+            names.append(root_name)
         else:
             k += 1
             while f"t{k}" in taken:
@@ -153,45 +170,73 @@ def _tex_of(name: str, kind: str) -> str:
     return latex_name(name)
 
 
+def _output_name(prog: Any) -> str:
+    """The output's one name on the whole sheet: the program's, else "output" (made unique)."""
+    if prog.output:
+        return prog.output
+    taken = set(prog.inputs) | set(prog.intermediates)
+    name, k = "output", 0
+    while name in taken:
+        k += 1
+        name = f"output{k}"
+    return name
+
+
+def _leaf(name: str, kind: str, node: Value) -> Any:
+    return Num(node.data) if kind == "constant" else Var(name)
+
+
+def _formula(row: Rule, kids: list[Any]) -> Math:
+    """One operation over its children's names, printed by the project's printers."""
+    if row.name in RULES:
+        op = Op(row.name, tuple(kids))
+        return Math(to_latex(op), to_mathml(op))
+    only = kids[0]  # an internal row (a bare alias d = e): the formula is the child itself
+    return Math(to_latex(only), to_mathml(only))
+
+
 def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, exercise: bool = False,
                     plot_input: str | None = None, h: float = 0.001, title: str | None = None,
-                    graph: bool = True, symbolic: bool = True, limits: Any = None) -> Worksheet:
+                    graph: bool = True, symbolic: bool = True, limits: Any = None,
+                    sheet: int | None = None, seed: int | None = None) -> Worksheet:
     """Compute every number and formula of a worksheet (the answer key; see ``blanked``).
 
-    The final table comes from ``symgrad.check``; ``symbolic=False`` leaves it out.
+    The final table comes from ``symgrad.check`` and the closed forms from ``symgrad.diff``;
+    ``symbolic=False`` leaves the closed forms out. Raises LimitError over
+    ``limits.max_worksheet_nodes`` graph nodes, InputError for a ``plot_input`` that is no input.
     """
-    from ._draw import _value_digraph
-    from ._plot import curve, plot_svg
+    from ._draw import value_topo
+    from ._plot import curve, most_curved
     from ._closed_form import final_rows
 
+    limits = limits or DEFAULT_LIMITS
     result = program if isinstance(program, Result) else backprop(program, values, limits=limits)
     prog = result.program
-    topo = topo_order(result.root)
+    topo = value_topo(result.root)
+    if len(topo) > limits.max_worksheet_nodes:
+        raise LimitError(f"the worksheet would show {len(topo)} graph nodes, too many for a sheet",
+                         limit="max_worksheet_nodes", value=limits.max_worksheet_nodes)
+    if plot_input and plot_input not in prog.inputs:
+        raise InputError(f"cannot plot along {plot_input!r:.40}: not an input",
+                         hint=f"inputs are: {', '.join(prog.inputs)}")
     index = {id(n): i for i, n in enumerate(topo)}
-    taken = set(prog.inputs) | set(prog.intermediates)
-    names = _names(topo, taken)
+    out = _output_name(prog)
+    names = _names(topo, set(prog.inputs) | set(prog.intermediates) | {out}, out)
     kinds = ["op" if n._op is not None else "input" if n.label in prog.inputs else "constant" for n in topo]
     uses = [0] * len(topo)
     for node in topo:
         for kid in node._prev:
             uses[index[id(kid)]] += 1
-    atoms = [_sym_atom(nm, n, k) for nm, n, k in zip(names, topo, kinds)]
+    leaves = [_leaf(nm, k, n) for nm, k, n in zip(names, kinds, topo)]
     texs = [_tex_of(nm, k) for nm, k in zip(names, kinds)]
 
-    nodes, steps = [], []
+    nodes = []
     for i, node in enumerate(topo):
         row = node._op
-        formula = None
-        if row is not None:
-            kid_ids = [index[id(k)] for k in node._prev]
-            with sympy.evaluate(False):
-                expr = row.sympy(sympy, *[atoms[j] for j in kid_ids])
-            formula = Math(row.latex.format(*[texs[j] for j in kid_ids]), _mathml(expr))
-        nodes.append(NodeRow(names[i], texs[i], kinds[i], row, formula, node.data,
-                             node.grad, uses[i]))
+        formula = _formula(row, [leaves[index[id(k)]] for k in node._prev]) if row is not None else None
+        nodes.append(NodeRow(names[i], texs[i], kinds[i], row, formula, node.data, node.grad, uses[i]))
 
-    out = prog.output or "output"
-    seen = [0] * len(topo)
+    steps, seen = [], [0] * len(topo)
     for i in reversed(range(len(topo))):
         node, row = topo[i], topo[i]._op
         if row is None:
@@ -203,44 +248,83 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
             if kinds[j] == "constant":
                 continue
             seen[j] += 1
-            note = (f"{names[j]} is used {uses[j]} times: this is contribution {seen[j]} of {uses[j]}, "
-                    f"and d{out}/d{names[j]} is their sum" if uses[j] > 1 else "")
-            terms.append(Term(names[j], texs[j], _local_math(row, arg, kid_ids, atoms, texs, i), d,
-                              node.grad, node.grad * d, note))
+            note = (f"{names[j]} is used {uses[j]} times, so {names[j]}.grad is the sum of its {uses[j]} "
+                    f"contributions: each one adds with +=" if uses[j] > 1 and seen[j] == 1 else "")
+            local = _local_math(row, arg, kid_ids, leaves, texs, i)
+            terms.append(Term(names[j], texs[j], local, d, _is_number(local.latex), node.grad, node.grad * d, note))
         steps.append(Step(names[i], texs[i], row, node.grad, tuple(terms)))
 
-    dot = _value_digraph(result.root, names=names)
-    graph_svg, notes = _graph_svg(dot) if graph else (None, [])
-    plot_input = plot_input or prog.inputs[0] if prog.inputs else ""
-    if plot_input and plot_input not in prog.inputs:
-        raise InputError(f"cannot plot along {plot_input!r:.40}: not an input",
-                         hint=f"inputs are: {', '.join(prog.inputs)}")
+    dot, graph_svg, notes = _layout(result.root, names, topo, limits, graph)
+    plot_input = plot_input or (most_curved(result) if prog.inputs else "")
     line = curve(result, plot_input) if plot_input else None
-    sheet = Worksheet(
-        title=title or f"Backpropagation worksheet: {out}",
-        source=unparse(prog), program_tex=_program_tex(prog), output=out, output_tex=latex_name(out),
-        point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes), steps=tuple(steps),
-        final=tuple(final_rows(result, limits=limits) if symbolic else ()), nudge=_nudge(result, h),
-        plot_input=plot_input, curve=line, plot_svg=plot_svg(line) if line else "",
-        graph_svg=graph_svg, graph_dot=dot.source, exercise=False, notes=tuple(notes), result=result,
+    nudge = _nudge(result, h)
+    sections = tuple(k for k in SECTIONS if (k != "nudge" or nudge) and (k != "plot" or line))
+    sheet_ = Worksheet(
+        title=title or (f"Answer key — sheet {sheet}" if sheet is not None else f"Backpropagation worksheet: {out}"),
+        source=to_source(prog), program_tex=to_latex(prog), program_mathml=to_mathml(prog), output=out,
+        output_tex=latex_name(out), point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes),
+        steps=tuple(steps), final=tuple(final_rows(result, limits=limits, symbolic=symbolic)), nudge=nudge,
+        plot_input=plot_input, curve=line, graph_dot=dot.source, graph_svg=graph_svg, sections=sections,
+        sheet=sheet, seed=seed, exercise=False, notes=tuple(notes), result=result,
     )
-    return blanked(sheet) if exercise else sheet
+    return blanked(sheet_) if exercise else sheet_
 
 
-def _program_tex(prog: Any) -> str:
-    from ._printing import to_latex
-    return to_latex(prog)
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
-def _local_math(row: Rule, arg: int, kid_ids: list[int], atoms: list, texs: list[str], i: int) -> Math:
-    """d node / d argument, symbolically: LaTeX from the rule's template, MathML from SymPy."""
-    latex = row.dlatex[arg].format(*[texs[j] for j in kid_ids], out=texs[i])
+def _is_number(latex: str) -> bool:
+    return bool(_NUMBER.fullmatch(latex.strip()))
+
+
+def _sym_atom(leaf: Any) -> Any:
+    import sympy
+    if isinstance(leaf, Num):
+        v = leaf.value
+        return sympy.Integer(int(v)) if v.is_integer() and abs(v) < 1e15 else sympy.Float(repr(v))
+    return sympy.Symbol(leaf.name, real=True)
+
+
+def _local_math(row: Rule, arg: int, kid_ids: list[int], leaves: list, texs: list[str], i: int) -> Math:
+    """∂node/∂argument, symbolically: LaTeX from the row's template, MathML from SymPy's derivative."""
+    import sympy
+    from ._closed_form import sympy_mathml
+    from ._printing import template_latex
+    try:
+        latex = template_latex(row.dlatex[arg]).format(*[texs[j] for j in kid_ids], out=texs[i])
+    except (IndexError, KeyError):  # a variadic row's template covers its first arguments only
+        latex = rf"\frac{{\partial {texs[i]}}}{{\partial {texs[kid_ids[arg]]}}}"
     # Fresh symbols per argument position, so a + a gives 1 per use, not 2.
     slots = [sympy.Symbol(f"_u{k}", real=True) for k in range(len(kid_ids))]
     out_expr = row.sympy(sympy, *slots)
-    d = sympy.diff(out_expr, slots[arg]).xreplace({out_expr: atoms[i]})  # tanh' = 1 - o², as the rule says
-    d = d.xreplace({slot: atoms[j] for slot, j in zip(slots, kid_ids)})
-    return Math(latex, _mathml(d))
+    out_sym = sympy.Symbol(leaves[i].name, real=True) if isinstance(leaves[i], Var) else out_expr
+    d = sympy.diff(out_expr, slots[arg]).xreplace({out_expr: out_sym})  # tanh' = 1 - o², as the rule says
+    d = d.xreplace({slot: _sym_atom(leaves[j]) for slot, j in zip(slots, kid_ids)})
+    return Math(latex, sympy_mathml(d))
+
+
+PAGE_PT = 720.0  # wider than this (in Graphviz points) and left-to-right text would get too small
+
+
+def _layout(root: Value, names: list[str], topo: list[Value], limits: Any, graph: bool,
+            show_grad: bool = True) -> tuple[Any, str | None, list[str]]:
+    """The graph's DOT and SVG: left to right when that fits a page, else top to bottom, packed."""
+    from ._draw import _value_digraph
+    dot = _value_digraph(root, names=names, topo=topo, limits=limits, show_grad=show_grad)
+    if not graph:
+        return dot, None, []
+    svg, notes = _graph_svg(dot)
+    if svg is not None and _svg_width(svg) > PAGE_PT:
+        dot = _value_digraph(root, names=names, topo=topo, limits=limits, show_grad=show_grad, rankdir="TB")
+        dot.attr(nodesep="0.15", ranksep="0.2")
+        dot.attr("node", margin="0.06,0.03", height="0.3")
+        svg, notes = _graph_svg(dot)
+    return dot, svg, notes
+
+
+def _svg_width(svg: str) -> float:
+    m = re.search(r'<svg width="([0-9.]+)pt"', svg)
+    return float(m.group(1)) if m else 0.0
 
 
 def _nudge(result: Result, h: float) -> Nudge | None:
@@ -271,20 +355,28 @@ def _graph_svg(dot: Any) -> tuple[str | None, list[str]]:
 
 
 def blanked(ws: Worksheet) -> Worksheet:
-    """The exercise sheet: local derivatives, products and final grads become blanks.
+    """The exercise sheet: local derivatives, products, gradients and the nudge become blanks.
 
     The graph is redrawn without grads and the plot without its tangent: both give answers away.
+    Sections keep their numbers; a numbered sheet's title says "Exercise sheet N".
     """
-    from ._draw import _value_digraph
-    from ._plot import plot_svg
     steps = tuple(replace(s, grad=None, terms=tuple(replace(t, local=None, local_value=None, upstream=None,
                                                             product=None) for t in s.terms))
                   for s in ws.steps)
     nodes = tuple(replace(n, grad=None) for n in ws.nodes)
-    final = tuple(FinalRow(r.name, r.tex, None, None, None, None, "") for r in ws.final)
-    return replace(ws, title=ws.title.replace("worksheet", "exercise sheet"), nodes=nodes, steps=steps,
-                   final=final, nudge=None, exercise=True,
-                   graph_svg=_graph_svg(_value_digraph(
-                       ws.result.root, show_grad=False, names=[n.name for n in ws.nodes]))[0] if ws.graph_svg else None,
-                   curve=replace(ws.curve, tangent=False) if ws.curve else None,
-                   plot_svg=plot_svg(replace(ws.curve, tangent=False)) if ws.curve else "")
+    final = tuple(FinalRow(r.name, r.tex, None, None, "", None, None, "") for r in ws.final)
+    nudge = replace(ws.nudge, inputs=tuple((n, v, None, None) for n, v, _, _ in ws.nudge.inputs),
+                    predicted=None, after=None) if ws.nudge else None
+    graph_svg = ws.graph_svg
+    dot = ws.graph_dot
+    if ws.result is not None:
+        from ._draw import value_topo
+        topo = value_topo(ws.result.root)
+        d, graph_svg, _ = _layout(ws.result.root, [n.name for n in ws.nodes], topo, None,
+                                  ws.graph_svg is not None, show_grad=False)
+        dot = d.source
+    title = (f"Exercise sheet {ws.sheet}" if ws.sheet is not None
+             else ws.title.replace("worksheet", "exercise sheet"))
+    return replace(ws, title=title, nodes=nodes, steps=steps, final=final, nudge=nudge, exercise=True,
+                   graph_svg=graph_svg, graph_dot=dot,
+                   curve=replace(ws.curve, tangent=False) if ws.curve else None)

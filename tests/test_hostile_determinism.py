@@ -62,7 +62,7 @@ def test_library_output_is_deterministic_in_process():
 
 def test_latex_escapes_underscores_in_names():
     tex = sg.to_latex(sg.parse("a_b_c + w_out + x1"))
-    assert r"a_{b\_c}" in tex and "w_{out}" in tex and "x_{1}" in tex
+    assert r"\mathit{a\_b\_c}" in tex and r"w_{\mathit{out}}" in tex and "x_{1}" in tex  # one name printer (issue 12)
     assert tex.count("_") == tex.count("_{") + tex.count(r"\_")  # every _ opens a group or is escaped
 
 
