@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the full test suite uses. Skipped when they are all present already.
 set -euo pipefail
-packages=(graphviz texlive-latex-base texlive-latex-recommended chromium fonts-dejavu-core)
+packages=(graphviz poppler-utils texlive-latex-base texlive-latex-recommended chromium fonts-dejavu-core)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
