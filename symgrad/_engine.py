@@ -6,9 +6,8 @@ over itself: graphs are freed by reference counting alone, never by the cyclic G
 
 Speed and memory: a node is one slotted object, a float and a children tuple (about 150
 bytes). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
-float). The backward pass allocates no per-node containers: the topological sort marks
-visited nodes in their own ``grad`` slot (backward resets every reachable grad anyway), and
-the loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
+float). The topological sort writes to no node (its visits are a dict by id), so reading one
+graph from many threads is safe; the backward loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
 place, as the fused weighted-sum row (one node per neuron) does.
 """
 
@@ -108,8 +107,8 @@ class Value:
     def __abs__(self) -> "Value":
         return self.abs()
 
-    # relu(), tanh(), exp(), log(), sigmoid(), sin(), cos(), sqrt(), abs(), softplus()
-    # are made below from the rule table's one-argument functions.
+    # relu(), tanh(), …, max(other), atan2(x), logsumexp(*others): one method per call row of
+    # the rule table, made below by ``add_method``.
 
     def backward(self) -> None:
         """Fill ``grad`` on every node reachable from here with d(self)/d(node).
@@ -135,20 +134,39 @@ def _node(data: float, kids: tuple, op: Rule) -> Value:
     return v
 
 
-def _unary_method(rule: Rule):
-    forward = rule.forward
+def _method(rule: Rule):
+    """``x.tanh()``, ``x.max(y)``, ``x.atan2(y)``, ``x.logsumexp(y, z)``: the row applied to
+    ``self`` and the other arguments (plain numbers become constant Values)."""
+    forward, arity, variadic = rule.forward, rule.arity, rule.variadic
 
-    def method(self: Value) -> Value:
-        return _node(forward(self.data), (self,), rule)
+    if arity == 1 and not variadic:
+        def method(self: Value) -> Value:
+            return _node(forward(self.data), (self,), rule)
+    else:
+        def method(self: Value, *others: "Value | float") -> Value:
+            if not rule.accepts(1 + len(others)):
+                raise rule.arity_error(1 + len(others))
+            kids = (self, *[o if isinstance(o, Value) else Value(o) for o in others])
+            return _node(forward(*[k.data for k in kids]), kids, rule)
     method.__name__ = rule.name
-    method.__doc__ = f"{rule.title}: {rule.text}"
+    method.__doc__ = f"{rule.signature()} with self as {rule.args[0]}. {rule.title}: {rule.text}"
     return method
 
 
+def add_method(rule: Rule) -> None:
+    """Give ``Value`` the method of a call row (at import for the table, and by ``symgrad.register``)."""
+    if rule.kind != "call":
+        return
+    current = getattr(Value, rule.name, None)
+    if current is not None and getattr(current, "_row", None) is None:
+        raise InputError(f"Value already has an attribute {rule.name!r}", hint="choose another function name")
+    method = _method(rule)
+    method._row = rule
+    setattr(Value, rule.name, method)
+
+
 for _rule in RULES.values():
-    if _rule.kind == "call" and _rule.arity == 1:
-        assert not hasattr(Value, _rule.name), _rule.name
-        setattr(Value, _rule.name, _unary_method(_rule))
+    add_method(_rule)
 
 
 def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bias: "Value | float" = 0.0) -> Value:
@@ -164,58 +182,38 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bi
     return _weighted_sum(bias, ws, xs)
 
 
-_OPEN, _DONE = object(), object()  # visit marks kept in ``grad`` while sorting
+def topo_order(root: Value) -> list[Value]:
+    """Nodes reachable from ``root``, children before parents, in a deterministic order.
 
-
-def _mark_topo(root: Value, saved: list | None = None) -> list[Value]:
-    """Reachable nodes, children first; leaves every reachable ``grad`` set to the _DONE mark.
-
-    Iterative depth-first search, so a million-node chain needs no recursion. A node can be
-    on the stack more than once (pushed by two parents); only its first pop expands it.
-    ``saved``, if given, receives (node, grad) for each node as it is first reached.
+    Iterative depth-first search (a million-node chain needs no recursion) that writes to
+    no node: visits are kept in a dict by id, so any number of threads may sort, draw or
+    read one shared graph at once. A node can be on the stack more than once (pushed by two
+    parents); only its first pop expands it.
     """
     order: list[Value] = []
+    state: dict[int, bool] = {}  # id -> expanded (False) or emitted (True)
     stack = [root]
-    push, pop, emit = stack.append, stack.pop, order.append
-    open_, done = _OPEN, _DONE
+    push, pop, emit, get = stack.append, stack.pop, order.append, state.get
     while stack:
         node = pop()
-        mark = node.grad
-        if mark is open_:          # second pop: every child is emitted
-            node.grad = done
-            emit(node)
-        elif mark is not done:     # first pop: expand
-            if saved is not None:
-                saved.append((node, mark))
-            node.grad = open_
+        key = id(node)
+        seen = get(key)
+        if seen is None:               # first pop: expand
+            state[key] = False
             push(node)
             kids = node._prev
             for i in range(len(kids) - 1, -1, -1):
-                kid = kids[i]
-                g = kid.grad
-                if g is not open_ and g is not done:
-                    push(kid)
+                if get(id(kids[i])) is None:
+                    push(kids[i])
+        elif seen is False:            # second pop: every child is emitted
+            state[key] = True
+            emit(node)
     return order
-
-
-def _clear_marks(root: Value) -> None:
-    """After an interrupted sort: set every mark left in a reachable grad back to 0."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        mark = getattr(node, "grad", None)
-        if mark is _OPEN or mark is _DONE:
-            node.grad = 0.0
-            stack.extend(node._prev)
 
 
 def backpropagate(root: Value) -> list[Value]:
     """Reset, then fill every reachable grad; return the topological order it used."""
-    try:
-        topo = _mark_topo(root)
-    except BaseException:  # MemoryError, KeyboardInterrupt: never leave marks in grads
-        _clear_marks(root)
-        raise
+    topo = topo_order(root)
     for node in topo:
         node.grad = 0.0
     root.grad = 1.0
@@ -239,19 +237,6 @@ def backpropagate(root: Value) -> list[Value]:
             for kid, d in zip(kids, op.local(*[k.data for k in kids], node.data)):
                 kid.grad += d * g
     return topo
-
-
-def topo_order(root: Value) -> list[Value]:
-    """Nodes reachable from ``root``, children before parents, in a deterministic order.
-
-    Grads are left as they were (the sort borrows the ``grad`` slot as its visit mark).
-    """
-    saved: list[tuple[Value, float]] = []
-    try:
-        return _mark_topo(root, saved)
-    finally:
-        for node, grad in saved:
-            node.grad = grad
 
 
 def _weighted_sum(bias: Value, ws: tuple, xs: tuple) -> Value:
