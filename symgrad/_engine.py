@@ -6,8 +6,9 @@ over itself: graphs are freed by reference counting alone, never by the cyclic G
 
 Speed and memory: a node is one slotted object, a float and a children tuple (about 150
 bytes). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
-float). The topological sort writes to no node (its visits are a dict by id), so reading one
-graph from many threads is safe; the backward loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
+float). ``topo_order`` writes to no node (its visits are a set), so reading one graph from many
+threads is safe. Backward, which owns the grads anyway, sorts with its visit marks in the
+``grad`` slots instead (no per-node memory), and its loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
 place, as the fused weighted-sum row (one node per neuron) does.
 """
 
@@ -185,35 +186,90 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bi
 def topo_order(root: Value) -> list[Value]:
     """Nodes reachable from ``root``, children before parents, in a deterministic order.
 
-    Iterative depth-first search (a million-node chain needs no recursion) that writes to
-    no node: visits are kept in a dict by id, so any number of threads may sort, draw or
-    read one shared graph at once. A node can be on the stack more than once (pushed by two
-    parents); only its first pop expands it.
+    Iterative depth-first search (a million-node chain needs no recursion) that writes to no
+    node: visits are kept in a set of the nodes, so any number of threads may sort, draw or read
+    one shared graph at once. A node can be on the stack more than once (pushed by two parents);
+    only its first pop expands it. The _EMIT marker sits below a node's children on the stack.
     """
     order: list[Value] = []
-    state: dict[int, bool] = {}  # id -> expanded (False) or emitted (True)
-    stack = [root]
-    push, pop, emit, get = stack.append, stack.pop, order.append, state.get
+    seen: set[Value] = set()
+    stack: list = [root]
+    push, pop, emit, visit = stack.append, stack.pop, order.append, seen.add
+    emit_mark = _EMIT
     while stack:
         node = pop()
-        key = id(node)
-        seen = get(key)
-        if seen is None:               # first pop: expand
-            state[key] = False
+        if node is emit_mark:          # every child of the node below is emitted
+            emit(pop())
+        elif node not in seen:         # first pop: expand
+            visit(node)
             push(node)
+            push(emit_mark)
             kids = node._prev
             for i in range(len(kids) - 1, -1, -1):
-                if get(id(kids[i])) is None:
+                if kids[i] not in seen:
                     push(kids[i])
-        elif seen is False:            # second pop: every child is emitted
-            state[key] = True
-            emit(node)
     return order
 
 
+_EMIT = object()
+
+
+_OPEN, _DONE = object(), object()  # visit marks kept in ``grad`` while sorting
+
+
+def _mark_topo(root: Value, saved: list | None = None) -> list[Value]:
+    """``topo_order`` for backward only, which owns every grad: the same order, with the visit
+    marks kept in the ``grad`` slots (no per-node memory; backward resets them all next). Leaves
+    every reachable ``grad`` set to the _DONE mark.
+
+    Iterative depth-first search, so a million-node chain needs no recursion. A node can be
+    on the stack more than once (pushed by two parents); only its first pop expands it.
+    ``saved``, if given, receives (node, grad) for each node as it is first reached.
+    """
+    order: list[Value] = []
+    stack = [root]
+    push, pop, emit = stack.append, stack.pop, order.append
+    open_, done = _OPEN, _DONE
+    while stack:
+        node = pop()
+        mark = node.grad
+        if mark is open_:          # second pop: every child is emitted
+            node.grad = done
+            emit(node)
+        elif mark is not done:     # first pop: expand
+            if saved is not None:
+                saved.append((node, mark))
+            node.grad = open_
+            push(node)
+            kids = node._prev
+            for i in range(len(kids) - 1, -1, -1):
+                kid = kids[i]
+                g = kid.grad
+                if g is not open_ and g is not done:
+                    push(kid)
+    return order
+
+
+def _clear_marks(root: Value) -> None:
+    """After an interrupted sort: set every mark left in a reachable grad back to 0."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        mark = getattr(node, "grad", None)
+        if mark is _OPEN or mark is _DONE:
+            node.grad = 0.0
+            stack.extend(node._prev)
+
+
 def backpropagate(root: Value) -> list[Value]:
-    """Reset, then fill every reachable grad; return the topological order it used."""
-    topo = topo_order(root)
+    """Reset, then fill every reachable grad; return the topological order it used.
+
+    A writer: it owns the grads of the graph while it runs (readers use ``topo_order``)."""
+    try:
+        topo = _mark_topo(root)
+    except BaseException:  # MemoryError, KeyboardInterrupt: never leave marks in grads
+        _clear_marks(root)
+        raise
     for node in topo:
         node.grad = 0.0
     root.grad = 1.0

@@ -96,10 +96,11 @@ _ROWS = (
          py=("math.log({0})", "1.0 / {0}"), np=("_np.log({0})", "1.0 / {0}")),
     Rule("tanh", 1, math.tanh, lambda x, out: (S.tanh_slope(x),),
          lambda sp, x: sp.tanh(x), _call("tanh"),
-         "tanh rule", "d(tanh u)/du = 1 − tanh²(u)", ("1 - {out}^{{2}}",), helpers={"abs": abs, "_bell_np": S.bell_np},
-         # tanh'(x) = 4z/(1 + z)², z = e^(−2|x|), inline (one exp, no cancellation; see _stable.tanh_slope)
-         py=("math.tanh({0})", "4.0 * (_z := math.exp(-2.0 * abs({0}))) / ((1.0 + _z) * (1.0 + _z))"),
-         np=("_np.tanh({0})", "_bell_np(2.0 * {0}, 4.0)")),
+         "tanh rule", "d(tanh u)/du = 1 − tanh²(u)", ("1 - {out}^{{2}}",),
+         # tanh'(x) = 1/cosh(x)/cosh(x), inline (see _stable.tanh_slope); cosh overflows at |x| > 710,
+         # which sends the scalar call to backprop (slope 0) and gives 1/inf = 0 in numpy.
+         py=("math.tanh({0})", "1.0 / (_c := math.cosh({0})) / _c"),
+         np=("_np.tanh({0})", "1.0 / _np.cosh({0}) / _np.cosh({0})")),
     Rule("sigmoid", 1, S.sigmoid, lambda x, out: (S.sigmoid_slope(x),),
          lambda sp, x: 1 / (1 + sp.exp(-x)), r"\sigma\left({0}\right)",
          "sigmoid rule", "d(σ(u))/du = σ(u)·(1 − σ(u))", (r"{out} \cdot \left(1 - {out}\right)",),
