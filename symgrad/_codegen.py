@@ -388,6 +388,14 @@ def _guarded(fn: Callable, with_grads: bool, slow: Callable, arity: int) -> Call
 
 # --- the templates agree with the row ------------------------------------------------------
 
+def _template_namespace(row: Rule, backend: str) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if backend == "np":
+        import numpy
+        extra["_np"] = numpy
+    return namespace([*all_rows(), row], extra)
+
+
 def check_templates(row: Rule, backend: str) -> None:
     """A row's ``py`` or ``np`` templates compile, equal its forward and local at the sample points
     inside the domain (to 1e-9), and fail (raise, or give a non-finite number) outside it.
@@ -398,8 +406,7 @@ def check_templates(row: Rule, backend: str) -> None:
     if not getattr(row, backend):
         return
     try:
-        fwd, loc = _kernels([(row, row.arity)], backend, _np_namespace(checked=False) if backend == "np"
-                            else namespace(all_rows()))[row.name, row.arity]
+        fwd, loc = _kernels([(row, row.arity)], backend, _template_namespace(row, backend))[row.name, row.arity]
     except Exception as err:  # noqa: BLE001 -- a template that does not compile is a row bug
         raise RowError(f"rule row {row.name!r}: its {backend} templates do not compile: {err}") from None
     if backend == "np":

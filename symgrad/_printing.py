@@ -139,7 +139,7 @@ class LatexPrinter(Printer):
         return self._template(row.latex, [self._wrap(arg, prec(arg) < row.prec or _starts_with_sign(arg))], set())
 
     def _print_call(self, node: Op, row: Rule) -> list:
-        return self._template(row.latex, [[a] for a in node.args], set())
+        return self._template(row.latex_for(len(node.args)), [[a] for a in node.args], set())
 
     @staticmethod
     def _grouped_args(template: str) -> set[int]:

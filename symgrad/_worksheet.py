@@ -186,7 +186,7 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
             kid_ids = [index[id(k)] for k in node._prev]
             with sympy.evaluate(False):
                 expr = row.sympy(sympy, *[atoms[j] for j in kid_ids])
-            formula = Math(row.latex.format(*[texs[j] for j in kid_ids]), _mathml(expr))
+            formula = Math(row.latex_for(len(kid_ids)).format(*[texs[j] for j in kid_ids]), _mathml(expr))
         nodes.append(NodeRow(names[i], texs[i], kinds[i], row, formula, node.data,
                              node.grad, uses[i]))
 
@@ -234,7 +234,7 @@ def _program_tex(prog: Any) -> str:
 
 def _local_math(row: Rule, arg: int, kid_ids: list[int], atoms: list, texs: list[str], i: int) -> Math:
     """d node / d argument, symbolically: LaTeX from the rule's template, MathML from SymPy."""
-    latex = row.dlatex[arg].format(*[texs[j] for j in kid_ids], out=texs[i])
+    latex = row.dlatex_for(arg, len(kid_ids)).format(*[texs[j] for j in kid_ids], out=texs[i])
     # Fresh symbols per argument position, so a + a gives 1 per use, not 2.
     slots = [sympy.Symbol(f"_u{k}", real=True) for k in range(len(kid_ids))]
     out_expr = row.sympy(sympy, *slots)
