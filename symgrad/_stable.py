@@ -12,7 +12,7 @@ import operator
 
 __all__ = ["powc_dx", "pow_local", "sigmoid", "sigmoid_slope", "tanh_slope", "softplus", "log_sigmoid", "wsum", "wsum_local",
            "wsum_accumulate", "sign", "inv", "sigmoid_np", "bell_np", "powc_dx_np", "erf_np", "erfc_np",
-           "logsumexp", "logsumexp_local", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
+           "cbrt_np", "logsumexp", "logsumexp_local", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
 
 SQRT_HALF = 0.7071067811865476          # 1/√2
 INV_SQRT_2PI = 0.3989422804014327       # 1/√(2π)
@@ -147,4 +147,5 @@ def _vectorized(fn):
 
 
 erf_np = _vectorized(math.erf)
+cbrt_np = _vectorized(math.cbrt)  # numpy's cbrt differs from libm's by an ulp, which the slope 1/(3·out²) doubles
 erfc_np = _vectorized(math.erfc)

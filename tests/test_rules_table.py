@@ -130,7 +130,13 @@ RENAMES = {"max": "maximum", "min": "minimum", "log_sigmoid": "logsigmoid", "pow
            "neg": "neg", "add": "add", "sub": "sub", "mul": "mul"}
 
 
+# Rows PyTorch has no function for, written in PyTorch's operations.
+COMPOSED = {"cbrt": lambda torch: lambda x: torch.sign(x) * torch.abs(x) ** (1.0 / 3.0)}
+
+
 def _torch_function(torch, name):
+    if name in COMPOSED:
+        return COMPOSED[name](torch)
     name = RENAMES.get(name, name)
     for space in (torch, torch.nn.functional, torch.special):
         fn = getattr(space, name, None)
