@@ -188,7 +188,9 @@ def test_kink_slopes_follow_pytorch(name):
         value, grads = _torch_call(torch, row, _torch_function(torch, name), p)
         out = row.forward(*p)
         assert out == value
-        assert list(row.local(*p, out)[:len(grads)]) == grads, (p, grads)
+        ours = list(row.local(*p, out)[:len(grads)])
+        # PyTorch's convention where it has one; where it gives nan (no convention), ours is 0.
+        assert ours == [g if math.isfinite(g) else 0.0 for g in grads], (p, grads)
 
 
 # --- domains: one way of signalling per row -----------------------------------------------------
