@@ -312,6 +312,16 @@ _ROWS = (
          np=("_np.where(({0} != 0.0) | ({1} != 0.0), _np.arctan2({0}, {1}), _np.nan)",
              "({1} / _np.hypot({0}, {1})) / _np.hypot({0}, {1})",
              "(-{0} / _np.hypot({0}, {1})) / _np.hypot({0}, {1})")),
+    # hypot(x, y) = √(x² + y²) without overflow or underflow; slopes x/r and y/r. At (0, 0) it is
+    # |·| in every direction: a kink, slopes 0 there (as abs'(0)).
+    Rule("hypot", 2, math.hypot,
+         lambda x, y, out: (x / out, y / out) if out else (0.0, 0.0),
+         lambda sp, x, y: sp.sqrt(x ** 2 + y ** 2), r"\sqrt{{{0}^{{2}} + {1}^{{2}}}}",
+         "hypot rule", "∂hypot(x, y)/∂x = x/hypot(x, y) and ∂/∂y = y/hypot(x, y)",
+         (r"\frac{{{0}}}{{{out}}}", r"\frac{{{1}}}{{{out}}}"), kink=lambda x, y: x == 0.0 and y == 0.0,
+         py=("math.hypot({0}, {1})", "({0} / {out} if {out} else 0.0)", "({1} / {out} if {out} else 0.0)"),
+         np=("_np.hypot({0}, {1})", "_np.where({out} != 0.0, {0} / _np.where({out} != 0.0, {out}, 1.0), 0.0)",
+             "_np.where({out} != 0.0, {1} / _np.where({out} != 0.0, {out}, 1.0), 0.0)")),
     # logsumexp(x1, x2, …) = m + ln Σ e^(xᵢ − m), m = max: stable; its slopes are the softmax.
     Rule("logsumexp", 2, S.logsumexp, S.logsumexp_local,
          lambda sp, *xs: sp.Max(*xs) + sp.log(sp.Add(*[sp.exp(x - sp.Max(*xs)) for x in xs])),
