@@ -150,7 +150,8 @@ class ToAst(Transformer):
         _check_length(str(tok), limit, what, self.limits, tok)
 
     def _unknown_function(self, name: Token) -> UnknownFunctionError:
-        close = difflib.get_close_matches(str(name), sorted(FUNCTIONS), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(name), sorted(FUNCTIONS), n=3, cutoff=0.6)
+        close.sort(key=lambda c: sorted(c) != sorted(str(name)))  # a transposition (tahn) first: tanh, not tan
         hint = (f"did you mean {close[0]}?" if close else f"known functions: {', '.join(sorted(FUNCTIONS))}")
         if not close:
             hint += f"; to multiply, write {name}*(...)"

@@ -151,7 +151,7 @@ _GRID = (-2.3, -0.7, -0.15, 0.35, 0.8, 1.7, 3.1)
 
 def _points(row: Rule) -> list[tuple[float, ...]]:
     n = row.arity  # a variadic row gets its longer calls from ``samples``
-    grid = itertools.product(_GRID, repeat=n) if n <= 3 else \
+    grid = itertools.product(_GRID, repeat=n) if n <= 2 else \
         [tuple(_GRID[(i + 3 * k) % len(_GRID)] for k in range(n)) for i in range(len(_GRID))]
     return [tuple(p) for p in grid] + [tuple(p) for p in row.samples]
 
