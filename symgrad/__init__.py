@@ -10,12 +10,14 @@ from ._backprop import Result, backprop
 from ._compiled import CompiledFunction, CompiledResult, compile
 from ._draw import draw
 from ._engine import Value
-from ._errors import (BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError, LimitError,
-                      MissingInputError, NumericError, ParseError, RenderError, SymgradError, UnboundNameError,
-                      UnknownFunctionError)
+from ._errors import (ArityError, BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError,
+                      LimitError, MissingInputError, NumericError, ParseError, RenderError, SymgradError,
+                      UnboundNameError, UnknownFunctionError)
 from ._limits import Limits
 from ._parser import parse
 from ._printing import to_latex, unparse
+from ._register import register
+from ._rule import RowError
 from ._rules import RULES, Rule
 from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
 
@@ -25,6 +27,8 @@ __version__ = "0.1.0"
 __all__ = [
     # text -> Program -> gradients
     "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "Value", "Rule", "RULES",
+    # the open rule table: add a function at run time
+    "register", "RowError",
     # trust: the three-way check
     "check", "diff", "CheckReport", "CheckRow",
     # see: graphs and worksheets
@@ -36,7 +40,7 @@ __all__ = [
     # errors
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
-    "LimitError", "CheckError", "RenderError",
+    "LimitError", "CheckError", "RenderError", "ArityError",
 ]
 
 

@@ -6,9 +6,9 @@ over itself: graphs are freed by reference counting alone, never by the cyclic G
 
 Speed and memory: a node is one slotted object, a float and a children tuple (about 150
 bytes). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
-float). The backward pass allocates no per-node containers: the topological sort marks
-visited nodes in their own ``grad`` slot (backward resets every reachable grad anyway), and
-the loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
+float). ``topo_order`` writes to no node (its visits are a set), so reading one graph from many
+threads is safe. Backward, which owns the grads anyway, sorts with its visit marks in the
+``grad`` slots instead (no per-node memory), and its loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
 place, as the fused weighted-sum row (one node per neuron) does.
 """
 
@@ -108,8 +108,8 @@ class Value:
     def __abs__(self) -> "Value":
         return self.abs()
 
-    # relu(), tanh(), exp(), log(), sigmoid(), sin(), cos(), sqrt(), abs(), softplus()
-    # are made below from the rule table's one-argument functions.
+    # relu(), tanh(), …, max(other), atan2(x), logsumexp(*others): one method per call row of
+    # the rule table, made below by ``add_method``.
 
     def backward(self) -> None:
         """Fill ``grad`` on every node reachable from here with d(self)/d(node).
@@ -135,20 +135,39 @@ def _node(data: float, kids: tuple, op: Rule) -> Value:
     return v
 
 
-def _unary_method(rule: Rule):
-    forward = rule.forward
+def _method(rule: Rule):
+    """``x.tanh()``, ``x.max(y)``, ``x.atan2(y)``, ``x.logsumexp(y, z)``: the row applied to
+    ``self`` and the other arguments (plain numbers become constant Values)."""
+    forward, arity, variadic = rule.forward, rule.arity, rule.variadic
 
-    def method(self: Value) -> Value:
-        return _node(forward(self.data), (self,), rule)
+    if arity == 1 and not variadic:
+        def method(self: Value) -> Value:
+            return _node(forward(self.data), (self,), rule)
+    else:
+        def method(self: Value, *others: "Value | float") -> Value:
+            if not rule.accepts(1 + len(others)):
+                raise rule.arity_error(1 + len(others))
+            kids = (self, *[o if isinstance(o, Value) else Value(o) for o in others])
+            return _node(forward(*[k.data for k in kids]), kids, rule)
     method.__name__ = rule.name
-    method.__doc__ = f"{rule.title}: {rule.text}"
+    method.__doc__ = f"{rule.signature()} with self as {rule.args[0]}. {rule.title}: {rule.text}"
     return method
 
 
+def add_method(rule: Rule) -> None:
+    """Give ``Value`` the method of a call row (at import for the table, and by ``symgrad.register``)."""
+    if rule.kind != "call":
+        return
+    current = getattr(Value, rule.name, None)
+    if current is not None and getattr(current, "_row", None) is None:
+        raise InputError(f"Value already has an attribute {rule.name!r}", hint="choose another function name")
+    method = _method(rule)
+    method._row = rule
+    setattr(Value, rule.name, method)
+
+
 for _rule in RULES.values():
-    if _rule.kind == "call" and _rule.arity == 1:
-        assert not hasattr(Value, _rule.name), _rule.name
-        setattr(Value, _rule.name, _unary_method(_rule))
+    add_method(_rule)
 
 
 def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bias: "Value | float" = 0.0) -> Value:
@@ -164,11 +183,44 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bi
     return _weighted_sum(bias, ws, xs)
 
 
+def topo_order(root: Value) -> list[Value]:
+    """Nodes reachable from ``root``, children before parents, in a deterministic order.
+
+    Iterative depth-first search (a million-node chain needs no recursion) that writes to no
+    node: visits are kept in a set of the nodes, so any number of threads may sort, draw or read
+    one shared graph at once. A node can be on the stack more than once (pushed by two parents);
+    only its first pop expands it. The _EMIT marker sits below a node's children on the stack.
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list = [root]
+    push, pop, emit, visit = stack.append, stack.pop, order.append, seen.add
+    emit_mark = _EMIT
+    while stack:
+        node = pop()
+        if node is emit_mark:          # every child of the node below is emitted
+            emit(pop())
+        elif node not in seen:         # first pop: expand
+            visit(node)
+            push(node)
+            push(emit_mark)
+            kids = node._prev
+            for i in range(len(kids) - 1, -1, -1):
+                if kids[i] not in seen:
+                    push(kids[i])
+    return order
+
+
+_EMIT = object()
+
+
 _OPEN, _DONE = object(), object()  # visit marks kept in ``grad`` while sorting
 
 
 def _mark_topo(root: Value, saved: list | None = None) -> list[Value]:
-    """Reachable nodes, children first; leaves every reachable ``grad`` set to the _DONE mark.
+    """``topo_order`` for backward only, which owns every grad: the same order, with the visit
+    marks kept in the ``grad`` slots (no per-node memory; backward resets them all next). Leaves
+    every reachable ``grad`` set to the _DONE mark.
 
     Iterative depth-first search, so a million-node chain needs no recursion. A node can be
     on the stack more than once (pushed by two parents); only its first pop expands it.
@@ -210,7 +262,9 @@ def _clear_marks(root: Value) -> None:
 
 
 def backpropagate(root: Value) -> list[Value]:
-    """Reset, then fill every reachable grad; return the topological order it used."""
+    """Reset, then fill every reachable grad; return the topological order it used.
+
+    A writer: it owns the grads of the graph while it runs (readers use ``topo_order``)."""
     try:
         topo = _mark_topo(root)
     except BaseException:  # MemoryError, KeyboardInterrupt: never leave marks in grads
@@ -239,19 +293,6 @@ def backpropagate(root: Value) -> list[Value]:
             for kid, d in zip(kids, op.local(*[k.data for k in kids], node.data)):
                 kid.grad += d * g
     return topo
-
-
-def topo_order(root: Value) -> list[Value]:
-    """Nodes reachable from ``root``, children before parents, in a deterministic order.
-
-    Grads are left as they were (the sort borrows the ``grad`` slot as its visit mark).
-    """
-    saved: list[tuple[Value, float]] = []
-    try:
-        return _mark_topo(root, saved)
-    finally:
-        for node, grad in saved:
-            node.grad = grad
 
 
 def _weighted_sum(bias: Value, ws: tuple, xs: tuple) -> Value:

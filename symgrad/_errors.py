@@ -11,6 +11,7 @@ __all__ = [
     "UnknownFunctionError",
     "UnboundNameError",
     "DuplicateAssignmentError",
+    "ArityError",
     "MissingInputError",
     "InputError",
     "NumericError",
@@ -125,6 +126,10 @@ class UnboundNameError(ParseError, BindingError):
 
 class DuplicateAssignmentError(ParseError, BindingError):
     pass
+
+
+class ArityError(ParseError, BindingError):
+    """A function called with the wrong number of arguments; the message names them (from its rule row)."""
 
 
 class MissingInputError(BindingError):

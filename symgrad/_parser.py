@@ -115,10 +115,8 @@ class ToAst(Transformer):
         row = FUNCTIONS.get(str(name))
         if row is None:
             raise self._unknown_function(name)
-        if len(args) != row.arity:
-            raise ParseError(f"{name}() takes {row.arity} argument{'s' * (row.arity != 1)}, got {len(args)}",
-                             source=self.source, line=name.line, column=name.column,
-                             hint=f"write {name}(x)" if row.arity == 1 else None)
+        if not row.accepts(len(args)):
+            raise row.arity_error(len(args), source=self.source, line=name.line, column=name.column)
         return self._op(row.name, args, name, rpar)
 
     def arguments(self, *items):
@@ -152,7 +150,8 @@ class ToAst(Transformer):
         _check_length(str(tok), limit, what, self.limits, tok)
 
     def _unknown_function(self, name: Token) -> UnknownFunctionError:
-        close = difflib.get_close_matches(str(name), sorted(FUNCTIONS), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(name), sorted(FUNCTIONS), n=3, cutoff=0.6)
+        close.sort(key=lambda c: sorted(c) != sorted(str(name)))  # a transposition (tahn) first: tanh, not tan
         hint = (f"did you mean {close[0]}?" if close else f"known functions: {', '.join(sorted(FUNCTIONS))}")
         if not close:
             hint += f"; to multiply, write {name}*(...)"
@@ -285,7 +284,7 @@ def check_limits(program: Program, limits: Limits) -> Program:
             count += 1
             _check_nodes(count, node, limits)
             if isinstance(node, Op):
-                if node.rule not in RULES or len(node.args) != RULES[node.rule].arity:
+                if node.rule not in RULES or not RULES[node.rule].accepts(len(node.args)):
                     raise InputError(f"the AST holds an unknown operation {node.rule!r:.40}",
                                      hint="build programs with symgrad.parse")
                 depth[id(node)] = _nest_depth(node, depth, limits)

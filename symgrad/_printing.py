@@ -175,8 +175,9 @@ _EULER = re.compile(r"(?<![\\A-Za-z])e\^")
 
 
 def template_latex(template: str) -> str:
-    r"""A rule row's LaTeX template, with Euler's number upright (``e^{…}`` → ``\mathrm{e}^{…}``)."""
-    return _EULER.sub(r"\\mathrm{e}^", template)
+    r"""A rule row's LaTeX template, with Euler's number upright (``e^{…}`` → ``\mathrm{e}^{…}``).
+    The result is still a ``str.format`` template (the braces of ``\mathrm{{e}}`` are doubled)."""
+    return _EULER.sub(r"\\mathrm{{e}}^", template)
 
 
 class LatexPrinter(Printer):
@@ -217,15 +218,16 @@ class LatexPrinter(Printer):
                 grouped.add(int(fieldname))
         return grouped
 
-    def _print_call(self, node: Op, row: Rule) -> list:  # type: ignore[no-redef]
-        if row.variadic or _fields(row.latex) != len(node.args):  # a row whose template cannot take them
+    def _print_call(self, node: Op, row: Rule) -> list:
+        template = row.latex_for(len(node.args))
+        if _fields(template) != len(node.args):  # a row whose template cannot take them
             return _call_parts(self, _latex_call_name(row), node.args)
-        return self._template(row.latex, [[a] for a in node.args], set())
+        return self._template(template, [[a] for a in node.args], set())
 
     def _template(self, template: str, args: list[list], grouped: set[int]) -> list:
         parts: list = []
         for literal, fieldname, _, _ in string.Formatter().parse(template):
-            parts.append(template_latex(literal))
+            parts.append(_EULER.sub(r"\\mathrm{e}^", literal))  # a literal: no format braces
             if fieldname is not None:
                 i = int(fieldname)
                 parts += [args[i][1]] if i in grouped and len(args[i]) == 3 else args[i]
@@ -310,7 +312,7 @@ class MathMLPrinter(Printer):
                 return ["<msqrt>", args[0], "</msqrt>"]
             if row.latex.startswith(r"\left|"):
                 return ["<mrow><mo>|</mo>", args[0], "<mo>|</mo></mrow>"]
-            if template_latex(row.latex).startswith(r"\mathrm{e}^"):
+            if template_latex(row.latex).startswith(r"\mathrm{{e}}^"):
                 return ['<msup><mi mathvariant="normal">e</mi><mrow>', args[0], "</mrow></msup>"]
         name = _latex_call_name(row)
         name = "σ" if name == r"\sigma" else re.sub(r"\\(?:operatorname\{)?|\}", "", name)

@@ -1,304 +1,375 @@
 """The rule table: one row per primitive.
 
 Every consumer reads a row: the engine (forward, local derivative), the symbolic checker
-(``sympy``), the printers (``symbol``, ``latex``) and worksheets (``title``, ``text``,
-``dlatex``). Adding a function means adding one row to ``RULES``.
+(``sympy``), the printers (``symbol``, ``latex``), worksheets (``title``, ``text``, ``dlatex``)
+and generated code (``py``, ``np``, ``helpers``). Adding a function means adding one row to
+``_ROWS`` (or calling ``symgrad.register`` at run time). ``Rule`` and its checks live in
+``_rule.py``; the stable numeric pieces in ``_stable.py``.
 
-Forward functions are numerically stable and raise ``DomainError``/``NumericError`` with
-a reason; they never return a value outside float64 for finite input, except where a
-plain ``*`` or ``+`` overflows to inf (callers that need finiteness check for it).
+Each row declares its domain once (``domain``, ``why``): the engine raises the DomainError
+from it, and generated code hands any failing call back to the engine. Forwards are
+numerically stable; overflow is a NumericError. Every row is validated at import.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
-from typing import Any, Callable
 
-from ._errors import DomainError, NumericError
+from . import _stable as S
+from ._rule import Rule, RowError, check_sympy, validate
 
-__all__ = ["Rule", "RULES", "INTERNAL", "FUNCTIONS", "rule"]
+__all__ = ["Rule", "RowError", "RULES", "INTERNAL", "FUNCTIONS", "rule", "all_rows", "check_sympy", "validate"]
 
-
-@dataclass(frozen=True, eq=False)
-class Rule:
-    name: str                                   # row key; the call name for kind="call"
-    arity: int
-    forward: Callable[..., float]               # (*inputs) -> output
-    local: Callable[..., tuple[float, ...]]     # (*inputs, output) -> d output / d input_i
-    sympy: Callable[..., Any]                   # (sympy module, *args) -> sympy.Expr
-    latex: str                                  # str.format template over the arguments
-    title: str                                  # worksheet rule name
-    text: str                                   # worksheet rule statement
-    dlatex: tuple[str, ...]                     # local derivative per argument; {0},{1} args, {out} output
-    kind: str = "call"                          # "infix" | "prefix" | "call"
-    symbol: str = ""                            # operator in text and graphs
-    prec: int = 9                               # binding strength for printers
-    kink: bool = False                          # not differentiable at argument 0; derivative 0 there by convention
-    # Code generation (symgrad.compile): Python expressions for the forward, then the local
-    # derivative per argument, over the atoms {0}, {1} and {out}. They may name ``math``, ``_np``
-    # (numpy) and this module's helpers, and must raise (py) or give a non-finite value (np)
-    # outside the domain. Empty: the generated code calls ``forward``/``local`` instead.
-    py: tuple[str, ...] = ()                    # for float scalars
-    np: tuple[str, ...] = ()                    # for numpy arrays (batch evaluation)
-    # Optional fast path for the engine: accumulate(children, grad) adds each child's
-    # d(output)/d(child)·grad to child.grad in place (same numbers as ``local``).
-    accumulate: Callable[..., None] | None = None
-    variadic: bool = False                      # takes ``arity`` or more arguments (see the row)
-
-    def __repr__(self) -> str:
-        return f"Rule({self.name!r})"
-
-    def __str__(self) -> str:
-        return self.symbol or self.name
+_ABS = {"abs": abs}
+_MINMAX = {"min": min, "max": max}
+_SIG = {"_sigmoid": S.sigmoid, "_sigmoid_np": S.sigmoid_np}
 
 
-# --- stable forwards -------------------------------------------------------------------
-
-def _div(a: float, b: float) -> float:
-    if b == 0.0:
-        raise DomainError(f"division by zero ({a!r} / {b!r})", hint="the divisor must not be 0")
-    return a / b
+def _call(name: str, arg: str = "{0}") -> str:
+    return rf"\{name}\left({arg}\right)"
 
 
-def _powc(x: float, p: float) -> float:
-    if x == 0.0 and p < 0.0:
-        raise DomainError(f"0 ** {p!r} divides by zero", hint="a zero base needs a non-negative exponent")
-    if x < 0.0 and not p.is_integer():
-        raise DomainError(f"({x!r}) ** {p!r} is not a real number",
-                          hint="a negative base needs an integer exponent")
-    return _checked_pow(x, p)
+def _op(name: str, args: str = "{0}") -> str:
+    return rf"\operatorname{{{{{name}}}}}\left({args}\right)"
 
 
-def _pow(x: float, y: float) -> float:
-    if x < 0.0:
-        raise DomainError(f"({x!r}) ** y with a variable exponent y is not differentiable in y",
-                          hint="the base must be positive (d/dy x**y = x**y·ln x); or make the exponent a constant")
-    if x == 0.0 and y <= 0.0:
-        raise DomainError(f"0 ** {y!r} with a variable exponent is undefined or not differentiable",
-                          hint="with a variable exponent a zero base needs a positive exponent")
-    return _checked_pow(x, y)
-
-
-def _checked_pow(x: float, p: float) -> float:
-    try:
-        return math.pow(x, p)
-    except OverflowError:
-        raise NumericError(f"{x!r} ** {p!r} overflows float64") from None
-
-
-def _pow_local(x: float, y: float, out: float) -> tuple[float, float]:
-    return _powc_dx(x, y, out), (out * math.log(x) if x > 0.0 else 0.0)
-
-
-def _powc_local(x: float, p: float, out: float) -> tuple[float, float]:
-    return _powc_dx(x, p, out), 0.0
-
-
-def _powc_dx(x: float, p: float, out: float) -> float:
-    if x != 0.0:
-        # p·x^(p-1), not p·out/x: x^p can underflow to 0 while the derivative is still
-        # representable (x**2 at 1e-300 has slope 2e-300, but out is 0).
-        try:
-            return p * math.pow(x, p - 1.0)
-        except OverflowError:
-            return math.inf  # callers turn a non-finite gradient into a NumericError
-    # At 0: p*0**(p-1) is 0 for p > 1 or p == 0, 1 for p == 1, infinite for 0 < p < 1.
-    return 1.0 if p == 1.0 else 0.0 if (p > 1.0 or p == 0.0) else math.inf
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise NumericError(f"exp({x!r}) overflows float64", hint="exp overflows above about 709.78") from None
-
-
-def _log(x: float) -> float:
-    if x <= 0.0:
-        raise DomainError(f"log({x!r}) is undefined", hint="log needs a positive argument")
-    return math.log(x)
-
-
-def _sqrt(x: float) -> float:
-    if x < 0.0:
-        raise DomainError(f"sqrt({x!r}) is not real", hint="sqrt needs a non-negative argument")
-    return math.sqrt(x)
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)  # never overflows for x < 0
-    return z / (1.0 + z)
-
-
-def _tanh_slope(x: float) -> float:
-    # 1 - tanh² cancels to 0 once tanh rounds to ±1 (|x| > 19); 4σ(2x)σ(−2x) is the same
-    # slope without the cancellation: tanh'(20) = 1.7e-17, not 0.
-    return 4.0 * _sigmoid(2.0 * x) * _sigmoid(-2.0 * x)
-
-
-def _softplus(x: float) -> float:
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _wsum(b: float, *wx: float) -> float:
-    n = len(wx) >> 1
-    return sum(map(operator.mul, wx[:n], wx[n:]), b)  # b + w1·x1 + w2·x2 + …, in that order
-
-
-def _wsum_local(b: float, *wx_out: float) -> tuple[float, ...]:
-    wx = wx_out[:-1]
-    n = len(wx) >> 1
-    return (1.0, *wx[n:], *wx[:n])
-
-
-def _wsum_accumulate(kids: tuple, g: float) -> None:
-    n = len(kids) >> 1
-    kids[0].grad += g
-    for i in range(1, n + 1):
-        w, x = kids[i], kids[i + n]
-        w.grad += x.data * g
-        x.grad += w.data * g
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0  # abs'(0) = 0, as PyTorch
-
-
-def _sigmoid_np(x):
-    """_sigmoid for numpy arrays: the same two branches, so it never overflows."""
-    import numpy as np
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
-
-
-def _bell_np(u, scale):
-    """scale·σ(u)·σ(−u) for numpy arrays with one exp: it is even in u, so with z = e^(−|u|) it is
-    scale·z/(1 + z)². tanh'(x) = _bell_np(2x, 4) and σ'(x) = _bell_np(x, 1), without cancellation."""
-    import numpy as np
-    z = np.exp(-np.abs(u))
-    return scale * z / ((1.0 + z) * (1.0 + z))
-
-
-# --- the table -------------------------------------------------------------------------
-
-RULES: dict[str, Rule] = {r.name: r for r in (
+_ROWS = (
     Rule("add", 2, operator.add, lambda a, b, out: (1.0, 1.0),
          lambda sp, a, b: a + b, "{0} + {1}",
          "sum rule", "∂(u + v)/∂u = 1 and ∂(u + v)/∂v = 1", ("1", "1"),
-         kind="infix", symbol="+", prec=1,
+         kind="infix", symbol="+", prec=1, args=("u", "v"), propagates=True,
          py=("{0} + {1}", "1.0", "1.0"), np=("{0} + {1}", "1.0", "1.0")),
     Rule("sub", 2, operator.sub, lambda a, b, out: (1.0, -1.0),
          lambda sp, a, b: a - b, "{0} - {1}",
          "difference rule", "∂(u − v)/∂u = 1 and ∂(u − v)/∂v = −1", ("1", "-1"),
-         kind="infix", symbol="-", prec=1,
+         kind="infix", symbol="-", prec=1, args=("u", "v"), propagates=True,
          py=("{0} - {1}", "1.0", "-1.0"), np=("{0} - {1}", "1.0", "-1.0")),
     Rule("mul", 2, operator.mul, lambda a, b, out: (b, a),
          lambda sp, a, b: a * b, r"{0} \cdot {1}",
          "product rule", "∂(u·v)/∂u = v and ∂(u·v)/∂v = u", ("{1}", "{0}"),
-         kind="infix", symbol="*", prec=2,
+         kind="infix", symbol="*", prec=2, args=("u", "v"), propagates=True,
          py=("{0} * {1}", "{1}", "{0}"), np=("{0} * {1}", "{1}", "{0}")),
-    Rule("div", 2, _div, lambda a, b, out: (1.0 / b, -out / b),
+    Rule("div", 2, operator.truediv, lambda a, b, out: (1.0 / b, -out / b),
          lambda sp, a, b: a / b, r"\frac{{{0}}}{{{1}}}",
          "quotient rule", "∂(u/v)/∂u = 1/v and ∂(u/v)/∂v = −u/v²",
          (r"\frac{{1}}{{{1}}}", r"-\frac{{{0}}}{{{1}^{{2}}}}"),
-         kind="infix", symbol="/", prec=2,
+         kind="infix", symbol="/", prec=2, args=("u", "v"),
+         domain=lambda a, b: b != 0.0, why="the divisor must not be 0",
+         samples=((1.0, 0.0), (0.0, 0.0)),
          py=("{0} / {1}", "1.0 / {1}", "-{out} / {1}"), np=("{0} / {1}", "1.0 / {1}", "-{out} / {1}")),
     Rule("neg", 1, operator.neg, lambda a, out: (-1.0,),
          lambda sp, a: -a, "-{0}",
          "negation rule", "d(−u)/du = −1", ("-1",),
-         kind="prefix", symbol="-", prec=3,
+         kind="prefix", symbol="-", prec=3, args=("u",), propagates=True,
          py=("-{0}", "-1.0"), np=("-{0}", "-1.0")),
     # Constant exponent (x^2, x^(1/3)): the exponent gets no gradient.
-    Rule("powc", 2, _powc, _powc_local,
+    Rule("powc", 2, math.pow, lambda x, p, out: (S.powc_dx(x, p), 0.0),
          lambda sp, a, b: a ** b, "{0}^{{{1}}}",
          "power rule", "d(uⁿ)/du = n·uⁿ⁻¹ for a constant n", (r"{1} \cdot {0}^{{{1} - 1}}", "0"),
-         kind="infix", symbol="**", prec=4,
-         py=("math.pow({0}, {1})", "_powc_dx({0}, {1}, {out})", "0.0"),
-         np=("_np.power({0}, {1})", "_np.where({0} != 0.0, {1} * {out} / {0}, _powc_dx(0.0, {1}, 0.0))", "0.0")),
+         kind="infix", symbol="**", prec=4, args=("u", "n"), constant=(1,),
+         domain=lambda x, p: x > 0.0 or (x == 0.0 and p >= 0.0) or (x < 0.0 and float(p).is_integer()),
+         why="a zero base needs a non-negative exponent, and a negative base an integer exponent",
+         samples=((0.0, 2.0), (0.0, -1.0), (-8.0, 1 / 3), (-2.0, 3.0)), helpers={"_powc_dx": S.powc_dx,
+                                                                                "_powc_dx_np": S.powc_dx_np},
+         py=("math.pow({0}, {1})", "_powc_dx({0}, {1})", "0.0"),
+         np=("_np.power({0}, {1})", "_powc_dx_np({0}, {1})", "0.0")),
     # Variable exponent (2^x, x^y): needs a positive base for d/dy = x^y·ln x.
-    Rule("pow", 2, _pow, _pow_local,
+    Rule("pow", 2, math.pow, S.pow_local,
          lambda sp, a, b: a ** b, "{0}^{{{1}}}",
          "general power rule", "∂(u^v)/∂u = v·u^(v−1) and ∂(u^v)/∂v = u^v·ln u",
          (r"{1} \cdot {0}^{{{1} - 1}}", r"{out} \cdot \ln {0}"),
-         kind="infix", symbol="**", prec=4,
+         kind="infix", symbol="**", prec=4, args=("u", "v"),
+         domain=lambda x, y: x > 0.0 or (x == 0.0 and y > 0.0),
+         why="with a variable exponent the base must be positive (d/dy x**y = x**y·ln x), or 0 with a "
+             "positive exponent; or make the exponent a constant",
+         helpers={"_powc_dx_np": S.powc_dx_np},
          np=("_np.where(({0} > 0.0) | (({0} == 0.0) & ({1} > 0.0)), _np.power({0}, {1}), _np.nan)",
-             "_np.where({0} != 0.0, {1} * {out} / {0}, _np.where({1} == 1.0, 1.0, "
-             "_np.where(({1} > 1.0) | ({1} == 0.0), 0.0, _np.inf)))",
-             "_np.where({0} > 0.0, {out} * _np.log({0}), 0.0)")),
-    Rule("exp", 1, _exp, lambda x, out: (out,),
+             "_powc_dx_np({0}, {1})", "_np.where({0} > 0.0, {out} * _np.log({0}), 0.0)")),
+    Rule("exp", 1, math.exp, lambda x, out: (out,),
          lambda sp, x: sp.exp(x), r"e^{{{0}}}",
          "exp rule", "d(eᵘ)/du = eᵘ", ("{out}",),
-         py=("math.exp({0})", "{out}"),
-         np=("_np.exp({0})", "{out}")),
-    Rule("log", 1, _log, lambda x, out: (1.0 / x,),
+         py=("math.exp({0})", "{out}"), np=("_np.exp({0})", "{out}")),
+    Rule("log", 1, math.log, lambda x, out: (1.0 / x,),
          lambda sp, x: sp.log(x), r"\ln\left({0}\right)",
          "log rule", "d(ln u)/du = 1/u", (r"\frac{{1}}{{{0}}}",),
-         py=("math.log({0})", "1.0 / {0}"),
-         np=("_np.log({0})", "1.0 / {0}")),
-    Rule("tanh", 1, math.tanh, lambda x, out: (_tanh_slope(x),),
-         lambda sp, x: sp.tanh(x), r"\tanh\left({0}\right)",
+         domain=lambda x: x > 0.0, why="log needs a positive argument", aliases=("ln",),
+         py=("math.log({0})", "1.0 / {0}"), np=("_np.log({0})", "1.0 / {0}")),
+    Rule("tanh", 1, math.tanh, lambda x, out: (S.tanh_slope(x),),
+         lambda sp, x: sp.tanh(x), _call("tanh"),
          "tanh rule", "d(tanh u)/du = 1 − tanh²(u)", ("1 - {out}^{{2}}",),
-         py=("math.tanh({0})", "_tanh_slope({0})"),
-         np=("_np.tanh({0})", "_bell_np(2.0 * {0}, 4.0)")),
-    Rule("sigmoid", 1, _sigmoid, lambda x, out: (_sigmoid(x) * _sigmoid(-x),),
+         # tanh'(x) = 1/cosh(x)/cosh(x), inline (see _stable.tanh_slope); cosh overflows at |x| > 710,
+         # which sends the scalar call to backprop (slope 0) and gives 1/inf = 0 in numpy.
+         py=("math.tanh({0})", "1.0 / (_c := math.cosh({0})) / _c"),
+         np=("_np.tanh({0})", "1.0 / _np.cosh({0}) / _np.cosh({0})")),
+    Rule("sigmoid", 1, S.sigmoid, lambda x, out: (S.sigmoid_slope(x),),
          lambda sp, x: 1 / (1 + sp.exp(-x)), r"\sigma\left({0}\right)",
          "sigmoid rule", "d(σ(u))/du = σ(u)·(1 − σ(u))", (r"{out} \cdot \left(1 - {out}\right)",),
-         py=("_sigmoid({0})", "_sigmoid({0}) * _sigmoid(-{0})"),
-         np=("_sigmoid_np({0})", "_bell_np({0}, 1.0)")),
+         helpers={**_SIG, "_sigmoid_slope": S.sigmoid_slope, "_bell_np": S.bell_np},
+         py=("_sigmoid({0})", "_sigmoid_slope({0})"), np=("_sigmoid_np({0})", "_bell_np({0}, 1.0)")),
     Rule("relu", 1, lambda x: x if x > 0.0 else 0.0, lambda x, out: (1.0 if x > 0.0 else 0.0,),
-         lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), r"\operatorname{{relu}}\left({0}\right)",
+         lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), _op("relu"),
          "relu rule", "d(relu u)/du = 1 if u > 0, else 0 (0 at the kink u = 0)",
-         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",), kink=True,
+         (r"\begin{{cases}} 1 & {0} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",), kink=lambda x: x == 0.0,
          py=("({0} if {0} > 0.0 else 0.0)", "(1.0 if {0} > 0.0 else 0.0)"),
          np=("_np.where({0} > 0.0, {0}, 0.0)", "_np.where({0} > 0.0, 1.0, 0.0)")),
     Rule("sin", 1, math.sin, lambda x, out: (math.cos(x),),
-         lambda sp, x: sp.sin(x), r"\sin\left({0}\right)",
-         "sine rule", "d(sin u)/du = cos u", (r"\cos\left({0}\right)",),
-         py=("math.sin({0})", "math.cos({0})"),
-         np=("_np.sin({0})", "_np.cos({0})")),
+         lambda sp, x: sp.sin(x), _call("sin"),
+         "sine rule", "d(sin u)/du = cos u", (_call("cos"),),
+         py=("math.sin({0})", "math.cos({0})"), np=("_np.sin({0})", "_np.cos({0})")),
     Rule("cos", 1, math.cos, lambda x, out: (-math.sin(x),),
-         lambda sp, x: sp.cos(x), r"\cos\left({0}\right)",
-         "cosine rule", "d(cos u)/du = −sin u", (r"-\sin\left({0}\right)",),
-         py=("math.cos({0})", "-math.sin({0})"),
-         np=("_np.cos({0})", "-_np.sin({0})")),
-    Rule("sqrt", 1, _sqrt, lambda x, out: (0.5 / out if out else math.inf,),
+         lambda sp, x: sp.cos(x), _call("cos"),
+         "cosine rule", "d(cos u)/du = −sin u", ("-" + _call("sin"),),
+         py=("math.cos({0})", "-math.sin({0})"), np=("_np.cos({0})", "-_np.sin({0})")),
+    Rule("sqrt", 1, math.sqrt, lambda x, out: (0.5 * S.inv(out),),
          lambda sp, x: sp.sqrt(x), r"\sqrt{{{0}}}",
          "square-root rule", "d(√u)/du = 1/(2√u), infinite at u = 0", (r"\frac{{1}}{{2 {out}}}",),
-         py=("math.sqrt({0})", "0.5 / {out}"),
-         np=("_np.sqrt({0})", "0.5 / {out}")),
-    Rule("abs", 1, abs, lambda x, out: (_sign(x),),
+         domain=lambda x: x >= 0.0, why="sqrt needs a non-negative argument",
+         py=("math.sqrt({0})", "0.5 / {out}"), np=("_np.sqrt({0})", "0.5 / {out}")),
+    Rule("abs", 1, abs, lambda x, out: (S.sign(x),),
          lambda sp, x: sp.Abs(x), r"\left|{0}\right|",
-         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (r"\operatorname{{sign}}\left({0}\right)",),
-         kink=True, py=("abs({0})", "_sign({0})"),
-         np=("_np.abs({0})", "_np.sign({0})")),
-    Rule("softplus", 1, _softplus, lambda x, out: (_sigmoid(x),),
-         lambda sp, x: sp.log(1 + sp.exp(x)), r"\operatorname{{softplus}}\left({0}\right)",
+         "absolute-value rule", "d|u|/du = sign(u) (0 at the kink u = 0)", (_op("sign"),),
+         kink=lambda x: x == 0.0, helpers={"abs": abs, "_sign": S.sign},
+         py=("abs({0})", "_sign({0})"), np=("_np.abs({0})", "_np.sign({0})")),
+    Rule("softplus", 1, S.softplus, lambda x, out: (S.sigmoid(x),),
+         lambda sp, x: sp.log(1 + sp.exp(x)), _op("softplus"),
          "softplus rule", "d(softplus u)/du = σ(u)", (r"\sigma\left({0}\right)",),
+         helpers={**_SIG, "_softplus": S.softplus},
          py=("_softplus({0})", "_sigmoid({0})"),
          np=("_np.maximum({0}, 0.0) + _np.log1p(_np.exp(-_np.abs({0})))", "_sigmoid_np({0})")),
-)}
+    # --- trigonometric and hyperbolic ----------------------------------------------------
+    Rule("tan", 1, math.tan, lambda x, out: (1.0 + out * out,),
+         lambda sp, x: sp.tan(x), _call("tan"),
+         "tangent rule", "d(tan u)/du = 1 + tan²(u)", ("1 + {out}^{{2}}",),
+         py=("math.tan({0})", "1.0 + {out} * {out}"), np=("_np.tan({0})", "1.0 + {out} * {out}")),
+    Rule("atan", 1, math.atan, lambda x, out: (1.0 / (1.0 + x * x),),
+         lambda sp, x: sp.atan(x), _call("arctan"),
+         "arctangent rule", "d(arctan u)/du = 1/(1 + u²)", (r"\frac{{1}}{{1 + {0}^{{2}}}}",),
+         py=("math.atan({0})", "1.0 / (1.0 + {0} * {0})"), np=("_np.arctan({0})", "1.0 / (1.0 + {0} * {0})")),
+    # 1/√((1 − u)(1 + u)), not 1/√(1 − u²): no cancellation near ±1; infinite at ±1.
+    Rule("asin", 1, math.asin, lambda x, out: (S.inv(math.sqrt((1.0 - x) * (1.0 + x))),),
+         lambda sp, x: sp.asin(x), _call("arcsin"),
+         "arcsine rule", "d(arcsin u)/du = 1/√(1 − u²), infinite at u = ±1",
+         (r"\frac{{1}}{{\sqrt{{1 - {0}^{{2}}}}}}",), domain=lambda x: -1.0 <= x <= 1.0,
+         why="arcsin needs an argument in [-1, 1]", samples=((0.999,), (-0.5,), (0.1,), (2.0,)),
+         py=("math.asin({0})", "1.0 / math.sqrt((1.0 - {0}) * (1.0 + {0}))"),
+         np=("_np.where(_np.abs({0}) <= 1.0, _np.arcsin({0}), _np.nan)", "1.0 / _np.sqrt((1.0 - {0}) * (1.0 + {0}))")),
+    Rule("acos", 1, math.acos, lambda x, out: (-S.inv(math.sqrt((1.0 - x) * (1.0 + x))),),
+         lambda sp, x: sp.acos(x), _call("arccos"),
+         "arccosine rule", "d(arccos u)/du = −1/√(1 − u²), infinite at u = ±1",
+         (r"-\frac{{1}}{{\sqrt{{1 - {0}^{{2}}}}}}",), domain=lambda x: -1.0 <= x <= 1.0,
+         why="arccos needs an argument in [-1, 1]", samples=((0.999,), (-0.5,), (0.1,), (2.0,)),
+         py=("math.acos({0})", "-1.0 / math.sqrt((1.0 - {0}) * (1.0 + {0}))"),
+         np=("_np.where(_np.abs({0}) <= 1.0, _np.arccos({0}), _np.nan)", "-1.0 / _np.sqrt((1.0 - {0}) * (1.0 + {0}))")),
+    Rule("sinh", 1, math.sinh, lambda x, out: (math.cosh(x),),
+         lambda sp, x: sp.sinh(x), _call("sinh"),
+         "sinh rule", "d(sinh u)/du = cosh u", (_call("cosh"),),
+         py=("math.sinh({0})", "math.cosh({0})"), np=("_np.sinh({0})", "_np.cosh({0})")),
+    Rule("cosh", 1, math.cosh, lambda x, out: (math.sinh(x),),
+         lambda sp, x: sp.cosh(x), _call("cosh"),
+         "cosh rule", "d(cosh u)/du = sinh u", (_call("sinh"),),
+         py=("math.cosh({0})", "math.sinh({0})"), np=("_np.cosh({0})", "_np.sinh({0})")),
+    # 1/hypot(1, u), not 1/√(1 + u²): u² overflows for |u| > 1e154.
+    Rule("asinh", 1, math.asinh, lambda x, out: (1.0 / math.hypot(1.0, x),),
+         lambda sp, x: sp.asinh(x), _op("arsinh"),
+         "area-sinh rule", "d(arsinh u)/du = 1/√(1 + u²)", (r"\frac{{1}}{{\sqrt{{1 + {0}^{{2}}}}}}",),
+         py=("math.asinh({0})", "1.0 / math.hypot(1.0, {0})"), np=("_np.arcsinh({0})", "1.0 / _np.hypot(1.0, {0})")),
+    Rule("atanh", 1, math.atanh, lambda x, out: (1.0 / ((1.0 - x) * (1.0 + x)),),
+         lambda sp, x: sp.atanh(x), _op("artanh"),
+         "area-tanh rule", "d(artanh u)/du = 1/(1 − u²)", (r"\frac{{1}}{{1 - {0}^{{2}}}}",),
+         domain=lambda x: -1.0 < x < 1.0, why="artanh needs an argument in (-1, 1)",
+         samples=((0.999,), (-0.5,), (0.1,), (1.0,)),
+         py=("math.atanh({0})", "1.0 / ((1.0 - {0}) * (1.0 + {0}))"),
+         np=("_np.where(_np.abs({0}) < 1.0, _np.arctanh({0}), _np.nan)", "1.0 / ((1.0 - {0}) * (1.0 + {0}))")),
+    # --- exponentials and logarithms -------------------------------------------------------
+    Rule("log2", 1, math.log2, lambda x, out: (1.0 / (x * S.LN2),),
+         lambda sp, x: sp.log(x) / sp.log(2), r"\log_{{2}}\left({0}\right)",
+         "base-2 log rule", "d(log₂ u)/du = 1/(u·ln 2)", (r"\frac{{1}}{{{0} \ln 2}}",),
+         domain=lambda x: x > 0.0, why="log2 needs a positive argument",
+         py=("math.log2({0})", "1.0 / ({0} * 0.6931471805599453)"),
+         np=("_np.log2({0})", "1.0 / ({0} * 0.6931471805599453)")),
+    Rule("log10", 1, math.log10, lambda x, out: (1.0 / (x * S.LN10),),
+         lambda sp, x: sp.log(x) / sp.log(10), r"\log_{{10}}\left({0}\right)",
+         "base-10 log rule", "d(log₁₀ u)/du = 1/(u·ln 10)", (r"\frac{{1}}{{{0} \ln 10}}",),
+         domain=lambda x: x > 0.0, why="log10 needs a positive argument",
+         py=("math.log10({0})", "1.0 / ({0} * 2.302585092994046)"),
+         np=("_np.log10({0})", "1.0 / ({0} * 2.302585092994046)")),
+    Rule("exp2", 1, math.exp2, lambda x, out: (out * S.LN2,),
+         lambda sp, x: 2 ** x, r"2^{{{0}}}",
+         "base-2 exp rule", "d(2ᵘ)/du = 2ᵘ·ln 2", (r"{out} \ln 2",),
+         py=("math.exp2({0})", "{out} * 0.6931471805599453"), np=("_np.exp2({0})", "{out} * 0.6931471805599453")),
+    Rule("expm1", 1, math.expm1, lambda x, out: (math.exp(x),),
+         lambda sp, x: sp.exp(x) - 1, _op("expm1"),
+         "expm1 rule", "d(eᵘ − 1)/du = eᵘ", (r"e^{{{0}}}",),
+         py=("math.expm1({0})", "math.exp({0})"), np=("_np.expm1({0})", "_np.exp({0})")),
+    Rule("log1p", 1, math.log1p, lambda x, out: (1.0 / (1.0 + x),),
+         lambda sp, x: sp.log(1 + x), _op("log1p"),
+         "log1p rule", "d(ln(1 + u))/du = 1/(1 + u)", (r"\frac{{1}}{{1 + {0}}}",),
+         domain=lambda x: x > -1.0, why="log1p needs an argument above -1",
+         py=("math.log1p({0})", "1.0 / (1.0 + {0})"), np=("_np.log1p({0})", "1.0 / (1.0 + {0})")),
+    # The real cube root; its slope 1/(3·out²) is infinite at 0 (a NumericError, as sqrt'(0)).
+    Rule("cbrt", 1, math.cbrt, lambda x, out: (S.inv(3.0 * out * out),),
+         lambda sp, x: sp.Piecewise((x ** sp.Rational(1, 3), x >= 0), (-(-x) ** sp.Rational(1, 3), True)),
+         r"\sqrt[3]{{{0}}}", "cube-root rule", "d(∛u)/du = 1/(3·∛u²), infinite at u = 0",
+         (r"\frac{{1}}{{3 {out}^{{2}}}}",),
+         helpers={"_cbrt_np": S.cbrt_np},
+         py=("math.cbrt({0})", "1.0 / (3.0 * {out} * {out})"), np=("_cbrt_np({0})", "1.0 / (3.0 * {out} * {out})")),
+    Rule("erf", 1, math.erf, lambda x, out: (S.TWO_OVER_SQRT_PI * math.exp(-x * x),),
+         lambda sp, x: sp.erf(x), _op("erf"),
+         "error-function rule", "d(erf u)/du = (2/√π)·e^(−u²)", (r"\frac{{2}}{{\sqrt{{\pi}}}} e^{{-{0}^{{2}}}}",),
+         helpers={"_erf_np": S.erf_np},
+         py=("math.erf({0})", "1.1283791670955126 * math.exp(-{0} * {0})"),
+         np=("_erf_np({0})", "1.1283791670955126 * _np.exp(-{0} * {0})")),
+    # --- activations (PyTorch's definitions and argument order) ------------------------------
+    # gelu(x) = x·Φ(x), the exact erf form; Φ(x) = erfc(−x/√2)/2 has no cancellation for x ≪ 0.
+    Rule("gelu", 1, lambda x: 0.5 * x * math.erfc(-S.SQRT_HALF * x),
+         lambda x, out: (0.5 * math.erfc(-S.SQRT_HALF * x) + x * S.INV_SQRT_2PI * math.exp(-0.5 * x * x),),
+         lambda sp, x: x / 2 * (1 + sp.erf(x / sp.sqrt(2))), _op("gelu"),
+         "gelu rule", "d(u·Φ(u))/du = Φ(u) + u·φ(u)",
+         (r"\Phi\left({0}\right) + {0} \cdot \frac{{e^{{-{0}^{{2}}/2}}}}{{\sqrt{{2 \pi}}}}",),
+         helpers={"_erfc_np": S.erfc_np},
+         py=("0.5 * {0} * math.erfc(-0.7071067811865476 * {0})",
+             "0.5 * math.erfc(-0.7071067811865476 * {0}) + {0} * 0.3989422804014327 * math.exp(-0.5 * {0} * {0})"),
+         np=("0.5 * {0} * _erfc_np(-0.7071067811865476 * {0})",
+             "0.5 * _erfc_np(-0.7071067811865476 * {0}) + {0} * 0.3989422804014327 * _np.exp(-0.5 * {0} * {0})")),
+    # silu(x) = x·σ(x); slope σ(x)·(1 + x·σ(−x)) has no 1 − σ cancellation.
+    Rule("silu", 1, lambda x: x * S.sigmoid(x), lambda x, out: (S.sigmoid(x) * (1.0 + x * S.sigmoid(-x)),),
+         lambda sp, x: x / (1 + sp.exp(-x)), _op("silu"),
+         "silu rule", "d(u·σ(u))/du = σ(u)·(1 + u·(1 − σ(u)))",
+         (r"\sigma\left({0}\right) \left(1 + {0} \left(1 - \sigma\left({0}\right)\right)\right)",), helpers=_SIG,
+         py=("{0} * _sigmoid({0})", "_sigmoid({0}) * (1.0 + {0} * _sigmoid(-{0}))"),
+         np=("{0} * _sigmoid_np({0})", "_sigmoid_np({0}) * (1.0 + {0} * _sigmoid_np(-{0}))")),
+    # elu(x, alpha) = x if x > 0 else alpha·(eˣ − 1); slope alpha·eˣ at the kink x = 0, as PyTorch.
+    Rule("elu", 2, lambda x, a: x if x > 0.0 else a * math.expm1(x),
+         lambda x, a, out: (1.0, 0.0) if x > 0.0 else (a * math.exp(x), math.expm1(x)),
+         lambda sp, x, a: sp.Piecewise((x, x > 0), (a * (sp.exp(x) - 1), True)), _op("elu", "{0}, {1}"),
+         "elu rule", "∂elu(u, α)/∂u = 1 if u > 0, else α·eᵘ; ∂/∂α = 0 if u > 0, else eᵘ − 1",
+         (r"\begin{{cases}} 1 & {0} > 0 \\ {1} e^{{{0}}} & \text{{otherwise}} \end{{cases}}",
+          r"\begin{{cases}} 0 & {0} > 0 \\ e^{{{0}}} - 1 & \text{{otherwise}} \end{{cases}}"),
+         args=("x", "alpha"), kink=lambda x, a: x == 0.0,
+         py=("({0} if {0} > 0.0 else {1} * math.expm1({0}))", "(1.0 if {0} > 0.0 else {1} * math.exp({0}))",
+             "(0.0 if {0} > 0.0 else math.expm1({0}))"),
+         np=("_np.where({0} > 0.0, {0}, {1} * _np.expm1(_np.minimum({0}, 0.0)))",
+             "_np.where({0} > 0.0, 1.0, {1} * _np.exp(_np.minimum({0}, 0.0)))",
+             "_np.where({0} > 0.0, 0.0, _np.expm1(_np.minimum({0}, 0.0)))")),
+    # leaky_relu(x, negative_slope) = x if x > 0 else negative_slope·x; slope negative_slope at 0, as PyTorch.
+    Rule("leaky_relu", 2, lambda x, a: x if x > 0.0 else a * x,
+         lambda x, a, out: (1.0, 0.0) if x > 0.0 else (a, x),
+         lambda sp, x, a: sp.Piecewise((x, x > 0), (a * x, True)), _op("leaky\\_relu", "{0}, {1}"),
+         "leaky-relu rule", "∂/∂u = 1 if u > 0, else α; ∂/∂α = 0 if u > 0, else u",
+         (r"\begin{{cases}} 1 & {0} > 0 \\ {1} & \text{{otherwise}} \end{{cases}}",
+          r"\begin{{cases}} 0 & {0} > 0 \\ {0} & \text{{otherwise}} \end{{cases}}"),
+         args=("x", "negative_slope"), kink=lambda x, a: x == 0.0,
+         py=("({0} if {0} > 0.0 else {1} * {0})", "(1.0 if {0} > 0.0 else {1})", "(0.0 if {0} > 0.0 else {0})"),
+         np=("_np.where({0} > 0.0, {0}, {1} * {0})", "_np.where({0} > 0.0, 1.0, {1})",
+             "_np.where({0} > 0.0, 0.0, {0})")),
+    # softsign(x) = x/(1 + |x|); slope (1/(1 + |x|))², squared last so it does not overflow early.
+    Rule("softsign", 1, lambda x: x / (1.0 + abs(x)), lambda x, out: ((1.0 / (1.0 + abs(x))) ** 2,),
+         lambda sp, x: x / (1 + sp.Abs(x)), _op("softsign"),
+         "softsign rule", "d(u/(1 + |u|))/du = 1/(1 + |u|)²", (r"\frac{{1}}{{\left(1 + \left|{0}\right|\right)^{{2}}}}",),
+         helpers=_ABS,
+         py=("{0} / (1.0 + abs({0}))", "(1.0 / (1.0 + abs({0}))) ** 2"),
+         np=("{0} / (1.0 + _np.abs({0}))", "(1.0 / (1.0 + _np.abs({0}))) ** 2")),
+    Rule("log_sigmoid", 1, S.log_sigmoid, lambda x, out: (S.sigmoid(-x),),
+         lambda sp, x: -sp.log(1 + sp.exp(-x)), _op("log\\_sigmoid"),
+         "log-sigmoid rule", "d(ln σ(u))/du = 1 − σ(u) = σ(−u)", (r"\sigma\left(-{0}\right)",),
+         helpers={**_SIG, "_log_sigmoid": S.log_sigmoid},
+         py=("_log_sigmoid({0})", "_sigmoid(-{0})"),
+         np=("_np.minimum({0}, 0.0) - _np.log1p(_np.exp(-_np.abs({0})))", "_sigmoid_np(-{0})")),
+    # --- several arguments ----------------------------------------------------------------
+    # At a tie the gradient is split in halves, as torch.maximum/torch.minimum do.
+    Rule("max", 2, max, lambda a, b, out: (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5),
+         lambda sp, a, b: sp.Max(a, b), r"\max\left({0}, {1}\right)",
+         "max rule", "∂max(u, v)/∂u = 1 if u > v, 0 if u < v (½ at the tie)",
+         (r"\begin{{cases}} 1 & {0} > {1} \\ 0 & \text{{otherwise}} \end{{cases}}",
+          r"\begin{{cases}} 1 & {1} > {0} \\ 0 & \text{{otherwise}} \end{{cases}}"),
+         kink=lambda a, b: a == b, helpers=_MINMAX,
+         py=("max({0}, {1})", "(1.0 if {0} > {1} else 0.0 if {0} < {1} else 0.5)",
+             "(0.0 if {0} > {1} else 1.0 if {0} < {1} else 0.5)"),
+         np=("_np.maximum({0}, {1})", "_np.where({0} > {1}, 1.0, _np.where({0} < {1}, 0.0, 0.5))",
+             "_np.where({0} > {1}, 0.0, _np.where({0} < {1}, 1.0, 0.5))")),
+    Rule("min", 2, min, lambda a, b, out: (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5),
+         lambda sp, a, b: sp.Min(a, b), r"\min\left({0}, {1}\right)",
+         "min rule", "∂min(u, v)/∂u = 1 if u < v, 0 if u > v (½ at the tie)",
+         (r"\begin{{cases}} 1 & {0} < {1} \\ 0 & \text{{otherwise}} \end{{cases}}",
+          r"\begin{{cases}} 1 & {1} < {0} \\ 0 & \text{{otherwise}} \end{{cases}}"),
+         kink=lambda a, b: a == b, helpers=_MINMAX,
+         py=("min({0}, {1})", "(1.0 if {0} < {1} else 0.0 if {0} > {1} else 0.5)",
+             "(0.0 if {0} < {1} else 1.0 if {0} > {1} else 0.5)"),
+         np=("_np.minimum({0}, {1})", "_np.where({0} < {1}, 1.0, _np.where({0} > {1}, 0.0, 0.5))",
+             "_np.where({0} < {1}, 0.0, _np.where({0} > {1}, 1.0, 0.5))")),
+    # atan2(y, x): slopes x/r² and −y/r² as (x/r)/r with r = hypot(x, y), which never overflows.
+    # The angle jumps from π to −π across the negative x axis: a kink there.
+    Rule("atan2", 2, math.atan2,
+         lambda y, x, out: ((x / math.hypot(x, y)) / math.hypot(x, y), (-y / math.hypot(x, y)) / math.hypot(x, y)),
+         lambda sp, y, x: sp.atan2(y, x), r"\operatorname{{atan2}}\left({0}, {1}\right)",
+         "atan2 rule", "∂atan2(y, x)/∂y = x/(x² + y²) and ∂/∂x = −y/(x² + y²)",
+         (r"\frac{{{1}}}{{{0}^{{2}} + {1}^{{2}}}}", r"-\frac{{{0}}}{{{0}^{{2}} + {1}^{{2}}}}"),
+         args=("y", "x"), domain=lambda y, x: y != 0.0 or x != 0.0, why="atan2(0, 0) has no derivative",
+         kink=lambda y, x: y == 0.0 and x < 0.0, samples=((0.0, 0.0), (0.0, 2.0)),
+         py=("math.atan2({0}, {1})", "({1} / math.hypot({0}, {1})) / math.hypot({0}, {1})",
+             "(-{0} / math.hypot({0}, {1})) / math.hypot({0}, {1})"),
+         np=("_np.where(({0} != 0.0) | ({1} != 0.0), _np.arctan2({0}, {1}), _np.nan)",
+             "({1} / _np.hypot({0}, {1})) / _np.hypot({0}, {1})",
+             "(-{0} / _np.hypot({0}, {1})) / _np.hypot({0}, {1})")),
+    # hypot(x, y) = √(x² + y²) without overflow or underflow; slopes x/r and y/r. At (0, 0) it is
+    # |·| in every direction: a kink, slopes 0 there (as abs'(0)).
+    Rule("hypot", 2, math.hypot,
+         lambda x, y, out: (x / out, y / out) if out else (0.0, 0.0),
+         lambda sp, x, y: sp.sqrt(x ** 2 + y ** 2), r"\sqrt{{{0}^{{2}} + {1}^{{2}}}}",
+         "hypot rule", "∂hypot(x, y)/∂x = x/hypot(x, y) and ∂/∂y = y/hypot(x, y)",
+         (r"\frac{{{0}}}{{{out}}}", r"\frac{{{1}}}{{{out}}}"), kink=lambda x, y: x == 0.0 and y == 0.0,
+         py=("math.hypot({0}, {1})", "({0} / {out} if {out} else 0.0)", "({1} / {out} if {out} else 0.0)"),
+         np=("_np.hypot({0}, {1})", "_np.where({out} != 0.0, {0} / _np.where({out} != 0.0, {out}, 1.0), 0.0)",
+             "_np.where({out} != 0.0, {1} / _np.where({out} != 0.0, {out}, 1.0), 0.0)")),
+    # logsumexp(x1, x2, …) = m + ln Σ e^(xᵢ − m), m = max: stable; its slopes are the softmax.
+    Rule("logsumexp", 2, S.logsumexp, S.logsumexp_local,
+         lambda sp, *xs: sp.Max(*xs) + sp.log(sp.Add(*[sp.exp(x - sp.Max(*xs)) for x in xs])),
+         _op("logsumexp", "{0}, {1}"), "logsumexp rule", "∂logsumexp(u₁, …, uₙ)/∂uᵢ = e^(uᵢ − logsumexp)",
+         (r"e^{{{0} - {out}}}", r"e^{{{1} - {out}}}"), args=("x1", "x2"), variadic=True,
+         samples=((0.3, -1.2, 2.0), (700.0, 699.0, -5.0), (-0.5, 0.25, 1.5, -3.0))),
+)
+
+RULES: dict[str, Rule] = {r.name: r for r in _ROWS}
 
 # Rows no call in the language produces, so they live outside RULES (the language's primitives).
 # ``wsum`` is the fused neuron built by symgrad.nn: (b, w1, …, wn, x1, …, xn); its ``dlatex`` is
 # for (b, wᵢ, xᵢ). ``id`` gives a bare alias (``d = e``) its own node, so that d(out)/dd holds d
 # independent of e, as SymPy's partial does.
 INTERNAL: dict[str, Rule] = {r.name: r for r in (
-    Rule("wsum", 3, _wsum, _wsum_local,
+    Rule("wsum", 3, S.wsum, S.wsum_local,
          lambda sp, b, *wx: b + sp.Add(*[w * x for w, x in zip(wx[:len(wx) // 2], wx[len(wx) // 2:])]),
          r"{0} + \sum_{{i}} w_i x_i",
          "weighted-sum rule", "∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ", ("1", "x_i", "w_i"),
-         kind="fused", symbol="Σwx+b", prec=1, accumulate=_wsum_accumulate, variadic=True),
+         kind="fused", symbol="Σwx+b", prec=1, accumulate=S.wsum_accumulate, variadic=True,
+         args=("b", "w", "x"), propagates=True, samples=((0.3, -1.2, 0.7, 2.0, -0.4),)),
     Rule("id", 1, lambda x: x, lambda x, out: (1.0,),
          lambda sp, x: x, "{0}",
          "naming rule", "a new name for a value: d(u)/du = 1", ("1",),
-         kind="internal", symbol="=", py=("{0}", "1.0"), np=("{0}", "1.0")),
+         kind="internal", symbol="=", py=("{0}", "1.0"), np=("{0}", "1.0"), propagates=True),
 )}
 
-FUNCTIONS: dict[str, Rule] = {name: r for name, r in RULES.items() if r.kind == "call"}
+# Call names in the language: each row's name and its aliases (the parser reads this by reference).
+FUNCTIONS: dict[str, Rule] = {}
+
+
+def _add(row: Rule) -> None:
+    """Put a validated row in the table (in place: RULES and FUNCTIONS are shared by reference)."""
+    RULES[row.name] = row
+    if row.kind == "call":
+        for name in (row.name, *row.aliases):
+            FUNCTIONS[name] = row
+
+
+for _row in (*_ROWS, *INTERNAL.values()):
+    validate(_row)
+for _row in _ROWS:
+    _add(_row)
+
+
+def all_rows() -> list[Rule]:
+    """Every row, the language's and the internal ones."""
+    return [*RULES.values(), *INTERNAL.values()]
 
 
 def rule(name: str) -> Rule:

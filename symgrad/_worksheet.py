@@ -290,10 +290,7 @@ def _local_math(row: Rule, arg: int, kid_ids: list[int], leaves: list, texs: lis
     import sympy
     from ._closed_form import sympy_mathml
     from ._printing import template_latex
-    try:
-        latex = template_latex(row.dlatex[arg]).format(*[texs[j] for j in kid_ids], out=texs[i])
-    except (IndexError, KeyError):  # a variadic row's template covers its first arguments only
-        latex = rf"\frac{{\partial {texs[i]}}}{{\partial {texs[kid_ids[arg]]}}}"
+    latex = template_latex(row.dlatex_for(arg, len(kid_ids))).format(*[texs[j] for j in kid_ids], out=texs[i])
     # Fresh symbols per argument position, so a + a gives 1 per use, not 2.
     slots = [sympy.Symbol(f"_u{k}", real=True) for k in range(len(kid_ids))]
     out_expr = row.sympy(sympy, *slots)

@@ -193,7 +193,8 @@ def expression(src, budget: int = 8) -> str:
             parts[i:i + 2] = [f"({parts[i]} {src.choice(['+', '-', '*', '/', '^'])} {parts[i + 1]})"]
         elif kind == 2:
             i = src.integer(0, len(parts) - 1)
-            parts[i] = f"{src.choice(sorted(FUNCTIONS))}({parts[i]})"
+            fn = src.choice(sorted(FUNCTIONS))
+            parts[i] = f"{fn}({', '.join([parts[i]] * FUNCTIONS[fn].arity)})"  # as many arguments as its row takes
         else:
             i = src.integer(0, len(parts) - 1)
             parts[i] = f"-{parts[i]}"

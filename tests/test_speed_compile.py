@@ -31,9 +31,23 @@ def close(a: float, b: float) -> bool:
 
 # --- a seeded corpus ------------------------------------------------------------------------
 
-SAFE = {  # wrappers that keep a function inside its domain; the bare forms appear too
-    "log": "log(abs({}) + 0.25)", "sqrt": "sqrt(abs({}) + 0.25)", "exp": "exp(tanh({}))",
-}
+def _grows(row) -> bool:
+    try:
+        return abs(row.forward(*[20.0] * row.arity)) > 1e6
+    except sg.SymgradError:
+        return True
+
+
+# Wrappers that keep a call inside its row's domain and away from overflow, read from the table;
+# the bare forms appear too.
+INSIDE = "(0.45 * tanh({}) + 0.5)"  # in (0.05, 0.95): inside every row's domain
+SAFE = {name: INSIDE if row.domain is not None else "tanh({})" if _grows(row) else "{}"
+        for name, row in FUNCTIONS.items()}
+
+
+def call(rng: random.Random, fn: str, args: list[str]) -> str:
+    wrap = SAFE[fn] if rng.random() < 0.85 else "{}"
+    return f"{fn}({', '.join(wrap.format(a) for a in args)})"
 
 
 def expression(rng: random.Random, names: list[str], depth: int) -> str:
@@ -54,7 +68,9 @@ def expression(rng: random.Random, names: list[str], depth: int) -> str:
     if kind == 4:  # variable exponent: a positive base
         return f"(sigmoid({a}) + 0.5) ** tanh({b})" if rng.random() < 0.5 else f"2 ^ tanh({b})"
     fn = rng.choice(sorted(FUNCTIONS))
-    return SAFE.get(fn, "{}({{}})".format(fn)).format(a)
+    row = FUNCTIONS[fn]
+    n = row.arity + (rng.randrange(2) if row.variadic else 0)
+    return call(rng, fn, [a, b, expression(rng, names, depth - 1)][:n])
 
 
 def program(rng: random.Random) -> str:
@@ -68,7 +84,7 @@ def program(rng: random.Random) -> str:
     return "\n".join(lines)
 
 
-CORPUS = [program(random.Random(seed)) for seed in range(160)]
+CORPUS = [program(random.Random(seed)) for seed in range(240)]
 
 
 def point(prog: sg.Program, seed: int) -> dict[str, float]:

@@ -1,0 +1,160 @@
+"""Seed a mistake in one column of one rule row and show that a test fails (mutation testing).
+
+Each mutant is a copy of the ``symgrad`` package whose ``_rules.py`` has one row's column
+rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form, a wrong or
+broken LaTeX template, a wrong derivative template, a wrong or broken generated-code template,
+a wrong domain. The row's tests (every test whose id names the row, plus import-time
+validation) then run against the copy; the mutant must be killed (a test fails).
+
+    python scripts/mutate_rules.py --sample 8 --seed 0     # 8 random (row, column) pairs
+    python scripts/mutate_rules.py --row tanh               # every column of one row
+    python scripts/mutate_rules.py --all                    # everything (about 40 minutes)
+
+Each selected row's tests first run on an unmutated copy, which must pass (exit status 2
+otherwise). Exit status 1 if a mutant survives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "symgrad" / "_rules.py"
+TESTS = ["tests/test_rules_table.py", "tests/test_rules_latex.py", "tests/test_rules_batch.py",
+         "tests/test_core_rules.py"]
+
+# column -> (where: positional index or keyword, how to rewrite the source text of its value)
+MUTATIONS = {
+    "forward": (2, "(lambda *_a: 1.25 * ({})(*_a) + 0.125)"),
+    "local": (3, "(lambda *_a: tuple(1.25 * _d + 0.125 for _d in ({})(*_a)))"),
+    "sympy": (4, "(lambda sp, *_a: 2 * ({})(sp, *_a))"),
+    "latex-wrong": (5, '"1 + " + {}'),
+    "latex-broken": (5, '{} + "}}"'),
+    "dlatex-wrong": (8, '(lambda _t: ("1 + " + _t[0],) + _t[1:])({})'),
+    "py-wrong": ("py", '(lambda _t: (_t[0], "(" + _t[1] + ") * 1.25 + 0.125") + _t[2:])({})'),
+    "py-broken": ("py", '(lambda _t: (_t[0] + " +",) + _t[1:])({})'),
+    "np-wrong": ("np", '(lambda _t: (_t[0], "(" + _t[1] + ") * 1.25 + 0.125") + _t[2:])({})'),
+    "np-broken": ("np", '(lambda _t: (_t[0] + " +",) + _t[1:])({})'),
+    "domain-wide": ("domain", "(lambda *_a: True)"),
+    "domain-narrow": ("domain", "(lambda *_a: _a[0] > 0.5)"),
+}
+
+
+def rows(source: str) -> dict[str, ast.Call]:
+    """Each ``Rule("name", …)`` call of the table, by name."""
+    found = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Rule" and node.args \
+                and isinstance(node.args[0], ast.Constant):
+            found[node.args[0].value] = node
+    return found
+
+
+def _segment(source: str, call: ast.Call, where) -> ast.AST | None:
+    if isinstance(where, int):
+        return call.args[where] if where < len(call.args) else None
+    return next((k.value for k in call.keywords if k.arg == where), None)
+
+
+def mutate(source: str, name: str, column: str) -> str | None:
+    """The source with ``name``'s ``column`` rewritten, or None if the row has no such column."""
+    call = rows(source)[name]
+    where, template = MUTATIONS[column]
+    node = _segment(source, call, where)
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line.encode()))
+    data = source.encode()
+    if node is None:
+        if column != "domain-narrow":
+            return None
+        # a row without a domain gets one: insert the keyword before the call's closing parenthesis
+        end = offsets[call.end_lineno - 1] + call.end_col_offset - 1
+        return (data[:end] + f", domain={template}".encode() + data[end:]).decode()
+    start = offsets[node.lineno - 1] + node.col_offset
+    end = offsets[node.end_lineno - 1] + node.end_col_offset
+    original = data[start:end].decode()
+    return (data[:start] + template.format(original).encode() + data[end:]).decode()
+
+
+def population(source: str) -> list[tuple[str, str]]:
+    pairs = []
+    for name in rows(source):
+        for column in MUTATIONS:
+            if name in ("wsum", "id") and column.startswith(("latex", "dlatex", "sympy")):
+                continue  # internal rows: their printing is the nn's, tested there
+            if mutate(source, name, column) is not None:
+                pairs.append((name, column))
+    return pairs
+
+
+def run(name: str, column: str, source: str, timeout: float) -> tuple[bool, str]:
+    """(killed, by what) for one mutant."""
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(ROOT / "symgrad", Path(tmp) / "symgrad", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "grammar", Path(tmp) / "grammar")
+        if column != "baseline":
+            (Path(tmp) / "symgrad" / "_rules.py").write_text(mutate(source, name, column))
+        env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+               "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
+               "-k", name, *[str(ROOT / t) for t in TESTS]]  # every test whose id names the row (log: log2's too)
+        try:
+            # cwd is the copy: `python -m` puts it first on sys.path, so the mutant is what imports
+            proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return True, "timeout"
+        out = proc.stdout + proc.stderr
+        if proc.returncode == 0:
+            return False, "all tests pass"
+        if proc.returncode == 5:  # no test selected: the row is only covered by import-time checks
+            return False, "no test selected"
+        for line in out.splitlines():
+            if line.startswith(("FAILED", "ERROR")):
+                return True, line[:160]
+        for line in out.splitlines():
+            if "RowError" in line:
+                return True, line.strip()[:160]
+        return True, out.strip().splitlines()[-1][:160] if out.strip() else f"exit {proc.returncode}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sample", type=int, default=8, help="number of random (row, column) mutants")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--row", help="every column of this row")
+    ap.add_argument("--all", action="store_true", help="every row and column")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant")
+    args = ap.parse_args(argv)
+    source = RULES.read_text()
+    pairs = population(source)
+    if args.row:
+        pairs = [p for p in pairs if p[0] == args.row]
+    elif not args.all:
+        pairs = random.Random(args.seed).sample(pairs, min(args.sample, len(pairs)))
+    # The unmutated copy must pass the same selection, or a "kill" would prove nothing.
+    for name in sorted({name for name, _ in pairs}):
+        clean, why = run(name, "baseline", source, args.timeout)
+        if clean:
+            print(f"baseline fails for {name}: {why}")
+            return 2
+    survivors = 0
+    for name, column in pairs:
+        killed, why = run(name, column, source, args.timeout)
+        survivors += not killed
+        print(f"{'killed  ' if killed else 'SURVIVED'} {name:<12} {column:<14} {why}", flush=True)
+    print(f"{len(pairs) - survivors} of {len(pairs)} mutants killed")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

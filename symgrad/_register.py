@@ -1,0 +1,95 @@
+"""``symgrad.register``: add a function to the language at run time, as one validated row.
+
+The new row goes through every check a built-in row passes (``_rule.validate``: floats and
+central differences; ``_codegen.check_templates``: the generated-code templates;
+``_rule.check_sympy``: the SymPy form and its partials), then into the shared tables in place,
+so the parser, did-you-mean, backprop, ``Value``, compile, batch, check, diff, graphs and
+worksheets all see it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from typing import Any, Callable, Mapping
+
+from . import _codegen, _engine, _rules
+from ._errors import InputError
+from ._rule import Rule, check_sympy, validate
+
+__all__ = ["register"]
+
+_LOCK = threading.Lock()
+_RESERVED = {"pi"}  # the language's constants
+
+
+def register(name: str, forward: Callable[..., float], local: Callable[..., tuple[float, ...]], *,
+             sympy: Callable[..., Any], args: tuple[str, ...] | None = None, latex: str | None = None,
+             dlatex: tuple[str, ...] | None = None, title: str | None = None, text: str | None = None,
+             domain: Callable[..., bool] | None = None, why: str = "", kink: Callable[..., bool] | bool = False,
+             py: tuple[str, ...] = (), np: tuple[str, ...] = (), helpers: Mapping[str, Any] | None = None,
+             aliases: tuple[str, ...] = (), samples: tuple[tuple[float, ...], ...] = (),
+             variadic: bool = False) -> Rule:
+    """Add the function ``name`` to symgrad and return its row.
+
+    ``forward(*xs) -> float`` and ``local(*xs, out) -> tuple`` (one slope per argument) work on
+    floats; ``sympy(sp, *symbols)`` builds the same function from SymPy's Add Mul Pow exp log
+    sin cos tan sinh cosh tanh asin acos atan asinh acosh atanh erf Abs sign Heaviside Piecewise
+    Max Min atan2 sqrt (the check evaluates these). ``args`` names the arguments (default: the
+    forward's parameter names). ``domain(*xs) -> bool`` says where it is defined, ``why`` what
+    it needs; ``kink(*xs) -> bool`` where it is not differentiable. ``latex``/``dlatex`` are
+    ``str.format`` templates over ``{0}, {1}, …`` (and ``{out}``); ``py``/``np`` optional
+    generated-code templates, which may name ``math``, ``_np`` and ``helpers``. ``samples``:
+    extra points, if the default grid has fewer than three inside the domain.
+
+    Raises RowError (an InputError) if any check fails: the tables are then unchanged.
+
+    >>> import math, symgrad as sg
+    >>> sg.register("logcosh", lambda x: abs(x) + math.log1p(math.exp(-2 * abs(x))) - math.log(2),
+    ...             lambda x, out: (math.tanh(x),), sympy=lambda sp, x: sp.log(sp.cosh(x)))
+    Rule('logcosh')
+    >>> sg.backprop("logcosh(x)", x=0.5).grads["x"] == math.tanh(0.5)
+    True
+    """
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        raise InputError(f"a function name must be an identifier not starting with _, got {name!r:.40}")
+    if args is None:
+        try:
+            params = inspect.signature(forward).parameters.values()
+        except (TypeError, ValueError):
+            raise InputError(f"cannot read the arguments of {name}'s forward", hint="give args=(...)") from None
+        args = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    args = tuple(args)
+    n = len(args)
+    listed = ", ".join(f"{{{i}}}" for i in range(n))
+    row = Rule(name, n, forward, local, sympy,
+               latex if latex is not None else rf"\operatorname{{{{{name}}}}}\left({listed}\right)",
+               title or f"{name} rule", text or f"the local derivatives of {name}({', '.join(args)})",
+               tuple(dlatex) if dlatex is not None else
+               tuple(rf"\partial_{{{{{a}}}}} \operatorname{{{{{name}}}}}\left({listed}\right)" for a in args),
+               args=args, domain=domain, why=why, kink=kink, py=tuple(py), np=tuple(np),
+               helpers=dict(helpers or {}), aliases=tuple(aliases), samples=tuple(samples), variadic=variadic)
+    with _LOCK:
+        for call in (name, *row.aliases):
+            if call in _rules.FUNCTIONS or call in _rules.RULES or call in _RESERVED:
+                raise InputError(f"{call} is already a function or constant of symgrad", hint="choose another name")
+            if hasattr(_engine.Value, call):
+                raise InputError(f"{call} is already an attribute of Value", hint="choose another name")
+        validate(row)
+        _codegen.namespace([*_rules.all_rows(), row])  # helper names must not clash
+        for backend in ("py", "np"):
+            _codegen.check_templates(row, backend)
+        check_sympy(row)
+        _rules._add(row)
+        _engine.add_method(row)
+    return row
+
+
+def _unregister(name: str) -> None:
+    """Remove a row ``register`` added (tests): from the tables and from Value."""
+    with _LOCK:
+        row = _rules.RULES.pop(name)
+        for call in (name, *row.aliases):
+            _rules.FUNCTIONS.pop(call, None)
+        if getattr(getattr(_engine.Value, name, None), "_row", None) is row:
+            delattr(_engine.Value, name)

@@ -1,0 +1,291 @@
+"""``Rule``: one primitive of the language, and the checks every row passes.
+
+A row is the single source of a primitive: its forward, its local derivative, its domain
+(declared once, as a predicate with a reason), its kinks, its SymPy form, its printing, and
+the templates of generated code. ``validate`` proves a row consistent with itself with float
+arithmetic only (it runs for every row at import); ``check_sympy`` proves the SymPy form
+agrees with the local derivative (SymPy is imported on first use; a test runs it over every
+row, and ``symgrad.register`` runs it on each new row).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from ._errors import ArityError, DomainError, InputError, NumericError
+
+__all__ = ["Rule", "RowError", "validate", "check_sympy", "SYMPY_CLASSES", "inside", "outside"]
+
+
+class RowError(InputError):
+    """A row of the rule table is inconsistent (raised at import, or by ``symgrad.register``)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    name: str                                   # row key; the call name for kind="call"
+    arity: int                                  # number of arguments (the minimum, if variadic)
+    forward: Callable[..., float]               # (*inputs) -> output; raises DomainError outside ``domain``
+    local: Callable[..., tuple[float, ...]]     # (*inputs, output) -> d output / d input_i
+    sympy: Callable[..., Any]                   # (sympy module, *args) -> sympy.Expr, of SYMPY_CLASSES only
+    latex: str                                  # str.format template over the arguments
+    title: str                                  # worksheet rule name
+    text: str                                   # worksheet rule statement
+    dlatex: tuple[str, ...]                     # local derivative per argument; {0},{1} args, {out} output
+    kind: str = "call"                          # "infix" | "prefix" | "call"
+    symbol: str = ""                            # operator in text and graphs
+    prec: int = 9                               # binding strength for printers
+    # Not differentiable where ``kink(*args)`` is true (relu at 0, the tie of max); the local
+    # derivative there is PyTorch's convention. ``False`` for smooth rows. Truthy iff the row has kinks.
+    kink: Callable[..., bool] | bool = False
+    # Code generation (symgrad.compile): Python expressions for the forward, then the local
+    # derivative per argument, over the atoms {0}, {1} and {out}. They may name ``math``, ``_np``
+    # (numpy) and the names in ``helpers``; outside the domain they raise (py) or give a
+    # non-finite value (np), which sends the call to backprop for the located DomainError.
+    # Empty: the generated code calls ``forward``/``local`` instead.
+    py: tuple[str, ...] = ()                    # for float scalars
+    np: tuple[str, ...] = ()                    # for numpy arrays (batch evaluation)
+    # Optional fast path for the engine: accumulate(children, grad) adds each child's
+    # d(output)/d(child)·grad to child.grad in place (same numbers as ``local``).
+    accumulate: Callable[..., None] | None = None
+    variadic: bool = False                      # takes ``arity`` or more arguments (see the row)
+    # --- added with the open table (all optional) ------------------------------------------
+    args: tuple[str, ...] = ()                  # argument names, for hints and errors; default x / x, y
+    domain: Callable[..., bool] | None = None   # float predicate: true inside the domain; None: every float
+    why: str = ""                               # what the domain needs, said once (the DomainError's hint)
+    helpers: Mapping[str, Any] = field(default_factory=dict)  # names the py/np templates use
+    constant: tuple[int, ...] = ()              # arguments that are constants by construction: slope 0
+    propagates: bool = False                    # a non-finite argument always gives a non-finite output
+    aliases: tuple[str, ...] = ()               # other call names (``ln`` for ``log``)
+    samples: tuple[tuple[float, ...], ...] = () # extra points for validation (inside or outside the domain)
+    raw: Callable[..., float] = field(init=False, repr=False, compare=False)  # forward without the domain check
+
+    def __post_init__(self) -> None:
+        if not self.args:
+            names = ("x",) if self.arity == 1 else ("x", "y") if self.arity == 2 else \
+                tuple(f"x{i}" for i in range(1, self.arity + 1))
+            object.__setattr__(self, "args", names)
+        object.__setattr__(self, "raw", self.forward)
+        if self.domain is not None or self.forward not in _TOTAL:
+            object.__setattr__(self, "forward", _checked(self))
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name!r})"
+
+    def __str__(self) -> str:
+        return self.symbol or self.name
+
+    def accepts(self, n: int) -> bool:
+        """Whether a call with ``n`` arguments fits this row."""
+        return n >= self.arity if self.variadic else n == self.arity
+
+    def signature(self) -> str:
+        """``atan2(y, x)``, ``logsumexp(x1, x2, …)``: the call as the row's argument names spell it."""
+        return f"{self.name}({', '.join(self.args)}{', …' if self.variadic else ''})"
+
+    def arity_error(self, n: int, **where: Any) -> ArityError:
+        """The error for a call with ``n`` arguments, naming the row's arguments (``where``: source, line, column)."""
+        takes = f"{self.arity} or more" if self.variadic else str(self.arity)
+        s = "" if takes == "1" else "s"
+        return ArityError(f"{self.name}() takes {takes} argument{s} ({', '.join(self.args)}), got {n}",
+                          hint=f"write {self.signature()}", **where)
+
+    def latex_for(self, n: int) -> str:
+        """``latex`` for a call with ``n`` arguments: a variadic call row lists them all."""
+        if n == self.arity or not self.variadic or self.kind != "call":
+            return self.latex
+        return rf"\operatorname{{{{{self.name}}}}}\left({', '.join(f'{{{i}}}' for i in range(n))}\right)"
+
+    def dlatex_for(self, i: int, n: int) -> str:
+        """``dlatex[i]`` for a call with ``n`` arguments: a variadic row's last template, moved to argument i."""
+        if i < self.arity:
+            return self.dlatex[i]
+        last = self.arity - 1
+        return self.dlatex[last].replace(f"{{{last}}}", f"{{{i}}}")
+
+    def kinked(self, *args: float) -> bool:
+        """Whether ``args`` sit on a kink of this row."""
+        return bool(self.kink(*args)) if callable(self.kink) else False
+
+    def show(self, *args: float) -> str:
+        """The operation at these numbers, as an error message prints it: ``1.0 / 0.0``, ``log(-1.0)``."""
+        text = [repr(float(a)) for a in args]
+        if self.kind == "infix":
+            return f"{text[0]} {self.symbol} {text[1]}"
+        if self.kind == "prefix":
+            return f"{self.symbol}{text[0]}"
+        return f"{self.name}({', '.join(text)})"
+
+
+# Forwards that never raise and need no domain check: the engine calls them bare.
+_TOTAL = {operator.add, operator.sub, operator.mul, operator.neg}
+
+
+def _checked(row: Rule) -> Callable[..., float]:
+    """``row.raw`` behind the row's one domain declaration; overflow becomes NumericError."""
+    raw, domain, name = row.raw, row.domain, row.name
+
+    def forward(*args: float) -> float:
+        if domain is not None and not domain(*args):
+            raise DomainError(f"{row.show(*args)} is undefined", hint=row.why or f"{name} is undefined here")
+        try:
+            return raw(*args)
+        except OverflowError:
+            raise NumericError(f"{row.show(*args)} overflows float64") from None
+        except (ValueError, ZeroDivisionError):  # the raw forward disagrees with the domain: a row bug
+            raise NumericError(f"{row.show(*args)} failed inside the declared domain of {name}",
+                               hint="report this: the row's domain is wrong") from None
+    forward.__name__ = name
+    forward.__doc__ = getattr(raw, "__doc__", None)
+    return forward
+
+
+# --- sample points ----------------------------------------------------------------------
+
+_GRID = (-2.3, -0.7, -0.15, 0.35, 0.8, 1.7, 3.1)
+
+
+def _points(row: Rule) -> list[tuple[float, ...]]:
+    n = row.arity  # a variadic row gets its longer calls from ``samples``
+    grid = itertools.product(_GRID, repeat=n) if n <= 2 else \
+        [tuple(_GRID[(i + 3 * k) % len(_GRID)] for k in range(n)) for i in range(len(_GRID))]
+    return [tuple(p) for p in grid] + [tuple(p) for p in row.samples]
+
+
+def _inside(row: Rule, p: tuple[float, ...]) -> bool:
+    return row.domain is None or bool(row.domain(*p))
+
+
+def inside(row: Rule) -> list[tuple[float, ...]]:
+    """Sample points in the domain, away from kinks (validation and tests)."""
+    return [p for p in _points(row) if _inside(row, p) and not row.kinked(*p)]
+
+
+def outside(row: Rule) -> list[tuple[float, ...]]:
+    """Sample points outside the domain."""
+    return [p for p in _points(row) if not _inside(row, p)]
+
+
+# --- validation with floats (import time) -------------------------------------------------
+
+def _fail(row: Rule, message: str) -> RowError:
+    return RowError(f"rule row {row.name!r}: {message}", hint="fix the row in symgrad/_rules.py or the "
+                    "arguments of symgrad.register")
+
+
+def validate(row: Rule) -> None:
+    """Float checks of one row: shape, names, domain, and forward vs local by central differences.
+
+    Raises RowError naming the row and the point. Cheap: a few hundred float calls.
+    """
+    if not row.name.isidentifier():
+        raise _fail(row, "the name must be an identifier")
+    if len(row.args) != row.arity or len(set(row.args)) != len(row.args):
+        raise _fail(row, f"args {row.args} must name each of the {row.arity} arguments once")
+    if len(row.dlatex) != row.arity:
+        raise _fail(row, f"dlatex needs one template per argument ({row.arity})")
+    for col in ("py", "np"):
+        tpl = getattr(row, col)
+        if tpl and len(tpl) != row.arity + 1:
+            raise _fail(row, f"{col} needs the forward and one slope per argument ({row.arity + 1} templates)")
+        if tpl and row.variadic:
+            raise _fail(row, f"a variadic row has no {col} templates (generated code calls its forward)")
+    try:
+        for i in range(row.arity):
+            row.latex.format(*row.args)
+            row.dlatex[i].format(*row.args, out="o")
+    except (IndexError, KeyError, ValueError) as err:
+        raise _fail(row, f"a LaTeX template does not format: {err}") from None
+    points = inside(row)
+    if len(points) < 3:
+        raise _fail(row, "fewer than 3 sample points inside the domain: give samples=")
+    for p in points:
+        _check_point(row, p)
+    for p in outside(row):
+        try:
+            row.forward(*p)
+        except DomainError:
+            continue
+        raise _fail(row, f"forward{p} is outside the domain but raised no DomainError")
+
+
+def _check_point(row: Rule, p: tuple[float, ...]) -> None:
+    try:
+        out = row.forward(*p)
+        slopes = row.local(*p, out)
+    except Exception as err:  # noqa: BLE001 -- any failure inside the domain is a row bug
+        raise _fail(row, f"at {p} inside the domain: {type(err).__name__}: {err}") from None
+    if type(out) is not float or not math.isfinite(out):
+        raise _fail(row, f"forward{p} = {out!r} is not a finite float")
+    if len(slopes) != len(p) or not all(type(d) is float and math.isfinite(d) for d in slopes):
+        raise _fail(row, f"local{p} = {slopes!r} is not {len(p)} finite floats")
+    for i, d in enumerate(slopes):
+        if i in row.constant:
+            if d != 0.0:
+                raise _fail(row, f"argument {i} is a constant, so its slope must be 0, got {d!r}")
+            continue
+        h = 1e-6 * max(1.0, abs(p[i]))
+        up, down = list(p), list(p)
+        up[i] += h
+        down[i] -= h
+        if not (_inside(row, tuple(up)) and _inside(row, tuple(down))) or row.kinked(*up) or row.kinked(*down):
+            continue
+        fd = (row.forward(*up) - row.forward(*down)) / (2 * h)
+        if abs(fd - d) > 1e-4 * max(abs(fd), abs(d), 1e-3):
+            raise _fail(row, f"the local derivative in {row.args[min(i, len(row.args) - 1)]} at {p} "
+                        f"is {d!r}, central differences give {fd!r}")
+
+
+# --- validation with SymPy (tests and register) -------------------------------------------
+
+SYMPY_CLASSES = ("Add", "Mul", "Pow", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin",
+                 "acos", "atan", "asinh", "acosh", "atanh", "erf", "Abs", "sign", "Heaviside", "Piecewise",
+                 "Max", "Min", "atan2", "sqrt", "Integer", "Rational", "Float", "Pi", "Exp1", "Half", "One",
+                 "Zero", "NegativeOne", "ExprCondPair", "StrictGreaterThan", "StrictLessThan", "GreaterThan",
+                 "LessThan", "Equality", "Unequality", "And", "Or", "BooleanTrue", "Symbol")
+
+
+def check_sympy(row: Rule, digits: int = 30, step: int = 3) -> None:
+    """The row's SymPy form is built from SYMPY_CLASSES, equals ``forward`` and its partials
+    equal ``local`` at the sample points (evaluated at ``digits`` digits on the exact doubles).
+
+    ``step``: every step-th sample point (variadic rows: every longer one too). Raises RowError.
+    Imports SymPy (about 0.3 s the first time).
+    """
+    import sympy as sp
+
+    forms: dict[int, tuple] = {}
+    points = inside(row)
+    for p in points[::step] + [p for p in points if len(p) != row.arity]:
+        if len(p) not in forms:
+            syms = sp.symbols(f"u0:{len(p)}", real=True)
+            expr = row.sympy(sp, *syms)
+            for node in sp.preorder_traversal(expr):
+                names = {k.__name__ for k in type(node).__mro__}
+                if not names.intersection(SYMPY_CLASSES):
+                    raise _fail(row, f"its SymPy form uses {type(node).__name__}, outside the evaluator's "
+                                f"classes {', '.join(SYMPY_CLASSES)}")
+            forms[len(p)] = syms, expr
+        syms, expr = forms[len(p)]
+        subs = {s: sp.Rational(v) for s, v in zip(syms, p)}
+        out = row.forward(*p)
+        ref = float(expr.xreplace(subs).evalf(digits))
+        if not _close(out, ref):
+            raise _fail(row, f"forward{p} = {out!r} but its SymPy form gives {ref!r}")
+        slopes = row.local(*p, out)
+        # A constant argument (the exponent of powc) is a number before differentiating, as in a program.
+        fixed = expr.xreplace({syms[i]: subs[syms[i]] for i in row.constant})
+        for i, s in enumerate(syms):
+            if i in row.constant:
+                continue
+            ref = float(sp.diff(fixed, s).xreplace(subs).evalf(digits))
+            if not _close(slopes[i], ref):
+                raise _fail(row, f"local{p}[{i}] = {slopes[i]!r} but the SymPy partial gives {ref!r}")
+
+
+def _close(a: float, b: float, rel: float = 1e-11) -> bool:
+    return a == b or abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)

@@ -1,0 +1,151 @@
+"""Numerically stable pieces the rule rows are made of (floats, and numpy arrays where named ``_np``).
+
+Each helper is named in the ``helpers`` of the rows whose templates call it, so generated code
+sees exactly these names (see ``_codegen.namespace``). Formulas and why they are stable are
+beside each one.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+__all__ = ["powc_dx", "pow_local", "sigmoid", "sigmoid_slope", "tanh_slope", "softplus", "log_sigmoid", "wsum", "wsum_local",
+           "wsum_accumulate", "sign", "inv", "sigmoid_np", "bell_np", "powc_dx_np", "erf_np", "erfc_np",
+           "cbrt_np", "logsumexp", "logsumexp_local", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
+
+SQRT_HALF = 0.7071067811865476          # 1/√2
+INV_SQRT_2PI = 0.3989422804014327       # 1/√(2π)
+TWO_OVER_SQRT_PI = 1.1283791670955126   # 2/√π
+LN2 = 0.6931471805599453
+LN10 = 2.302585092994046
+
+
+def inv(x: float) -> float:
+    """1/x, with 1/0 = inf: a slope that is infinite at one point (sqrt'(0)) is a NumericError
+    raised by backprop, not a ZeroDivisionError."""
+    return 1.0 / x if x else math.inf
+
+
+def powc_dx(x: float, p: float) -> float:
+    """d(x^p)/dx = p·x^(p-1), not p·out/x: x^p can underflow to 0 while the slope is still
+    representable (x**2 at 1e-300 has slope 2e-300, but out is 0)."""
+    if x != 0.0:
+        try:
+            return p * math.pow(x, p - 1.0)
+        except OverflowError:
+            return math.inf  # callers turn a non-finite gradient into a NumericError
+        except ValueError:   # (-8) ** (1/3 - 1): outside the domain, the forward raised already
+            return math.nan
+    # At 0: p*0**(p-1) is 0 for p > 1 or p == 0, 1 for p == 1, infinite for 0 < p < 1.
+    return 1.0 if p == 1.0 else 0.0 if (p > 1.0 or p == 0.0) else math.inf
+
+
+def powc_dx_np(x, p):
+    """powc_dx for numpy arrays: p·x^(p-1) where x ≠ 0, the same limits at 0."""
+    import numpy as np
+    with np.errstate(all="ignore"):
+        at0 = np.where(p == 1.0, 1.0, np.where((p > 1.0) | (p == 0.0), 0.0, np.inf))
+        return np.where(x != 0.0, p * np.power(x, p - 1.0), at0)
+
+
+def pow_local(x: float, y: float, out: float) -> tuple[float, float]:
+    return powc_dx(x, y), (out * math.log(x) if x > 0.0 else 0.0)
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)  # never overflows for x < 0
+    return z / (1.0 + z)
+
+
+def tanh_slope(x: float) -> float:
+    """tanh'(x) = 1/cosh²(x), computed as 1/c/c: no cancellation (1 − tanh² is 0 once tanh rounds
+    to ±1, at |x| > 19, while tanh'(20) = 1.7e-17), and c² would overflow at |x| > 355 while the
+    slope is representable to |x| ≈ 372. Where cosh overflows (|x| > 710) the slope rounds to 0."""
+    try:
+        c = math.cosh(x)
+    except OverflowError:
+        return 0.0
+    return 1.0 / c / c
+
+
+def sigmoid_slope(x: float) -> float:
+    """σ'(x) = σ(x)·σ(−x) = z/(1 + z)² with z = e^(−|x|): one exp, no cancellation."""
+    z = math.exp(-abs(x))
+    return z / ((1.0 + z) * (1.0 + z))
+
+
+def softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def log_sigmoid(x: float) -> float:
+    """log σ(x) = min(x, 0) − log(1 + e^(−|x|)): no overflow, no log of 0."""
+    return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
+
+
+def wsum(b: float, *wx: float) -> float:
+    n = len(wx) >> 1
+    return sum(map(operator.mul, wx[:n], wx[n:]), b)  # b + w1·x1 + w2·x2 + …, in that order
+
+
+def wsum_local(b: float, *wx_out: float) -> tuple[float, ...]:
+    wx = wx_out[:-1]
+    n = len(wx) >> 1
+    return (1.0, *wx[n:], *wx[:n])
+
+
+def wsum_accumulate(kids: tuple, g: float) -> None:
+    n = len(kids) >> 1
+    kids[0].grad += g
+    for i in range(1, n + 1):
+        w, x = kids[i], kids[i + n]
+        w.grad += x.data * g
+        x.grad += w.data * g
+
+
+def logsumexp(*xs: float) -> float:
+    """m + log Σ e^(xᵢ − m) with m = max xᵢ: every exponent is ≤ 0, so nothing overflows."""
+    m = max(xs)
+    return m + math.log(sum([math.exp(x - m) for x in xs]))
+
+
+def logsumexp_local(*xs_out: float) -> tuple[float, ...]:
+    """∂/∂xᵢ = e^(xᵢ − out), the softmax; every exponent is ≤ 0."""
+    out = xs_out[-1]
+    return tuple([math.exp(x - out) for x in xs_out[:-1]])
+
+
+def sign(x: float) -> float:
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0  # abs'(0) = 0, as PyTorch
+
+
+def sigmoid_np(x):
+    """sigmoid for numpy arrays: the same two branches, so it never overflows."""
+    import numpy as np
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def bell_np(u, scale):
+    """scale·z/(1 + z)² with z = e^(−|u|), for numpy arrays: tanh'(x) = bell_np(2x, 4) and
+    σ'(x) = bell_np(x, 1), the same formula as ``tanh_slope``, without cancellation."""
+    import numpy as np
+    z = np.exp(-np.abs(u))
+    return scale * z / ((1.0 + z) * (1.0 + z))
+
+
+def _vectorized(fn):
+    def apply(x):
+        import numpy as np
+        return np.asarray(np.frompyfunc(fn, 1, 1)(x), dtype=float)
+    apply.__name__ = fn.__name__ + "_np"
+    apply.__doc__ = f"math.{fn.__name__} over a numpy array (numpy has no {fn.__name__}): the same libm bits."
+    return apply
+
+
+erf_np = _vectorized(math.erf)
+cbrt_np = _vectorized(math.cbrt)  # numpy's cbrt differs from libm's by an ulp, which the slope 1/(3·out²) doubles
+erfc_np = _vectorized(math.erfc)
