@@ -24,6 +24,10 @@ from ._worksheet import SECTIONS, Math, Worksheet, number
 __all__ = ["worksheet", "RENDERERS", "render_worksheet", "render_files", "write_worksheet", "MarkdownRenderer", "HtmlRenderer",
            "TexRenderer", "NotebookRenderer"]
 
+# Cairo stamps a PDF with the time it was made; a fixed stamp of the same length keeps the
+# byte offsets of the PDF's cross-reference table valid (same input, same bytes).
+_PDF_DATE = re.compile(rb"(/CreationDate \()D:\d{14}Z\)")
+
 TEXT_PT = 14.0       # Graphviz's label font size
 MIN_TEXT_PT = 7.0    # smallest printed label height we accept on paper
 TEX_PAGE = (480.0, 600.0)   # A4 text block with 2 cm margins, in pt (room left for a caption)
@@ -250,7 +254,7 @@ class TexRenderer(Renderer):
         m = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', ws.graph_svg)
         w, h = (float(v) for v in m.groups()) if m else (TEX_PAGE[0], TEX_PAGE[1])
         try:
-            pdf = graphviz.Source(ws.graph_dot).pipe(format="pdf")
+            pdf = _PDF_DATE.sub(rb"\1D:19700101000000Z)", graphviz.Source(ws.graph_dot).pipe(format="pdf"))
         except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError):
             return r"\emph{The graph is not drawn: Graphviz's dot program was not found.}"
         name = self.asset("graph.pdf", pdf)

@@ -21,8 +21,11 @@ class Generator:
     (log and sqrt of something positive, division by something away from 0), so random
     points inside the domain are easy to find."""
 
-    UNARY = ["exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "softplus", "neg"]
-    BINARY = ["add", "sub", "mul", "div", "powc", "pow"]
+    UNARY = ["exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "softplus", "neg",
+             "tan", "atan", "asin", "acos", "sinh", "cosh", "asinh", "atanh", "log2", "log10", "exp2", "expm1",
+             "log1p", "cbrt", "erf", "gelu", "silu", "softsign", "log_sigmoid"]
+    BINARY = ["add", "sub", "mul", "div", "powc", "pow", "elu", "leaky_relu", "max", "min", "atan2", "hypot",
+              "logsumexp"]
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -57,6 +60,33 @@ class Generator:
             "powc": f"({a})^{self.rng.choice(['2', '3'])}" if self.rng.random() < 0.5 else
                     f"(({a})^2 + 1)^{self.rng.choice(['-2', '0.5', '1.5'])}",
             "pow": f"(sigmoid({a}) + 0.5)^({b})",     # variable exponent: positive base
+            # Inverse and hyperbolic rows get arguments inside (-0.5, 0.5) or above 0.5.
+            "tan": f"tan(0.5*tanh({a}))",
+            "atan": f"atan({a})",
+            "asin": f"asin(0.5*tanh({a}))",
+            "acos": f"acos(0.5*tanh({a}))",
+            "sinh": f"sinh(tanh({a}))",
+            "cosh": f"cosh(tanh({a}))",
+            "asinh": f"asinh({a})",
+            "atanh": f"atanh(0.5*tanh({a}))",
+            "log2": f"log2({a}*{a} + 0.5)",
+            "log10": f"log10({a}*{a} + 0.5)",
+            "exp2": f"exp2(tanh({a}))",
+            "expm1": f"expm1(tanh({a}))",
+            "log1p": f"log1p(0.5*tanh({a}))",
+            "cbrt": f"cbrt({a}*{a} + 0.5)",           # cbrt'(0) is infinite: keep away from 0
+            "erf": f"erf({a})",
+            "gelu": f"gelu({a})",
+            "silu": f"silu({a})",
+            "softsign": f"softsign({a})",
+            "log_sigmoid": f"log_sigmoid({a})",
+            "elu": f"elu({a}, {b})",
+            "leaky_relu": f"leaky_relu({a}, {b})",
+            "max": f"max({a}, {b} + 0.25)",           # a tie (max(x, x)) is a kink: kept off it
+            "min": f"min({a}, {b} + 0.25)",
+            "atan2": f"atan2({a}, {b}*{b} + 0.5)",
+            "hypot": f"hypot({a}, {b}*{b} + 0.5)",    # hypot'(0, 0) is a kink: keep the second away
+            "logsumexp": f"logsumexp({a}, {b}, tanh({a}))",
         }[op]
 
     def program(self, i: int) -> str:

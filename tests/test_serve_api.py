@@ -1,6 +1,7 @@
 """`symgrad serve`'s JSON API through Starlette's TestClient: answers, errors, limits,
 timeouts, capacity, and the hostile corpus (no 500, no raw exception, ever)."""
 
+import io
 import json
 import math
 import os
@@ -127,11 +128,21 @@ def test_check_rows_and_verdicts(client):
 def test_worksheet_export_is_the_cli_output_byte_for_byte(client, fmt, tmp_path):
     r = client.post("/api/worksheet", json={"program": L_PROGRAM, "point": L_POINT, "format": fmt})
     assert r.status_code == 200
-    assert r.headers["content-disposition"] == f'attachment; filename="worksheet.{fmt}"'
-    out = tmp_path / f"w.{fmt}"
+    out = tmp_path / f"worksheet.{fmt}"
     subprocess.run([sys.executable, "-m", "symgrad", "worksheet", L_PROGRAM, "--at", "a=2", "b=-3", "c=10", "f=-2",
                     "-o", str(out)], check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert r.content == out.read_bytes()
+    written = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    if fmt in ("html", "ipynb"):  # one self-contained file
+        assert r.headers["content-disposition"] == f'attachment; filename="worksheet.{fmt}"'
+        assert list(written) == [f"worksheet.{fmt}"]
+        assert r.content == written[f"worksheet.{fmt}"]
+    else:  # the text links its pictures: a zip of every file the command wrote, byte for byte
+        assert r.headers["content-disposition"] == f'attachment; filename="worksheet-{fmt}.zip"'
+        with zipfile.ZipFile(io.BytesIO(r.content)) as bundle:
+            assert {name: bundle.read(name) for name in bundle.namelist()} == written
+        assert len(written) >= 2
+        again = client.post("/api/worksheet", json={"program": L_PROGRAM, "point": L_POINT, "format": fmt})
+        assert again.content == r.content  # same input, same bytes
 
 
 def test_graph_export_svg_and_png(client):

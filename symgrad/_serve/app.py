@@ -262,13 +262,14 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
         ---
         summary: The worksheet at the point (md, html, tex or ipynb)
         description: Body {"program", "point", "format"}; the same bytes as
-          symgrad worksheet PROGRAM --at ... -o worksheet.FORMAT.
+          symgrad worksheet PROGRAM --at ... -o worksheet.FORMAT (md and tex, which link
+          their pictures, as a zip of every file that command writes).
         responses:
           200: {description: the worksheet file}
         """
-        text, fmt = await call(request, "worksheet", fmt=tuple(model.WORKSHEET_TYPES))
-        return Response(text.encode("utf-8"), media_type=model.WORKSHEET_TYPES[fmt],
-                        headers={"content-disposition": f'attachment; filename="worksheet.{fmt}"'})
+        (data, name), fmt = await call(request, "worksheet", fmt=tuple(model.WORKSHEET_TYPES))
+        media = model.WORKSHEET_TYPES[fmt] if name.endswith(fmt) else "application/zip"
+        return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
 
     async def graph(request: Request) -> Response:
         """A graph download.

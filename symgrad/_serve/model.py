@@ -9,11 +9,13 @@ so that a change of those internals is fixed in one place each.
 from __future__ import annotations
 
 import collections
+import io
 import logging
 import math
 import os
 import re
 import threading
+import zipfile
 from typing import Any, Mapping
 
 import symgrad as sg
@@ -192,10 +194,24 @@ def check(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict
     return {"ok": bool(report.ok), "rows": rows}
 
 
-def worksheet(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> str:
-    """The worksheet, by the same code path as ``symgrad worksheet PROGRAM --at … -o x.FMT``."""
+def worksheet(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> tuple[bytes, str]:
+    """The worksheet download and its file name, by the same code path as ``symgrad worksheet
+    PROGRAM --at … -o worksheet.FMT``: HTML and ipynb are one file; Markdown and TeX link their
+    pictures, so they come as a zip of every file the command writes (same bytes, fixed dates)."""
+    from .._sheets import render_files
+    from .._worksheet import build_worksheet
     program = _parse(text, limits)
-    return sg.worksheet(program, dict(point or {}), format=fmt, limits=limits)
+    name = f"worksheet.{fmt}"
+    files = render_files(build_worksheet(program, dict(point or {}), limits=limits), fmt, name)
+    if len(files) == 1:
+        return files[name], name
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))  # same input, same bytes
+            info.external_attr = 0o644 << 16
+            bundle.writestr(info, files[path], zipfile.ZIP_DEFLATED)
+    return buffer.getvalue(), f"worksheet-{fmt}.zip"
 
 
 def graph(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> bytes:

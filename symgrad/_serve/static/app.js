@@ -356,7 +356,7 @@ $("step-reset").addEventListener("click", resetSteps);
 $("check").addEventListener("click", runCheck);
 $("export-worksheet").addEventListener("click", () => {
   const f = $("ws-format").value;
-  download("/api/worksheet", f, `worksheet.${f}`);
+  download("/api/worksheet", f, f === "md" || f === "tex" ? `worksheet-${f}.zip` : `worksheet.${f}`);
 });
 $("export-svg").addEventListener("click", () => download("/api/graph", "svg", "graph.svg"));
 $("export-png").addEventListener("click", () => download("/api/graph", "png", "graph.png"));
