@@ -42,7 +42,9 @@ def test_valid_programs_pass_the_three_way_check(text, data):
     assume(not any(r.symbolic is None and "undefined" in r.note for r in report.rows))
     assert report.ok, str(report)
     for row in report.rows:
-        assert row.verdict in ("agree", "kink", "skipped (symbolic budget)"), row
+        # unverified: an exact zero built from constants (-pi + pi) that interval arithmetic
+        # cannot decide; never a guess, and never counted as ok for a mismatch.
+        assert row.verdict in ("agree", "kink") or (row.verdict == "unverified" and "cannot decide" in row.note), row
         if row.verdict == "agree":
             assert row.backprop == result.grads[row.name]
 
