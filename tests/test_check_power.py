@@ -58,7 +58,7 @@ def reports(texts: list[str], seeds=None) -> list[str]:
 
 @pytest.mark.slow
 def test_verdicts_are_byte_identical_beside_cpu_burners():
-    texts = programs(150)
+    texts = programs(500)  # the 500 generated programs
     alone = reports(texts)
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
