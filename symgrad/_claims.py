@@ -46,8 +46,11 @@ VERDICTS = (CORRECT, WRONG, HERE_ONLY, UNVERIFIED)
 EXIT_CODES = {CORRECT: 0, WRONG: 1, HERE_ONLY: 1, UNVERIFIED: 3}
 
 DIGITS = 50               # digits of the SymPy numbers the references are read into
-RTOL = 1e-9               # claim and truth agree when |c − t| ≤ RTOL·max(|c|, |t|) + ATOL
-ATOL = 1e-30
+# Claim and truth are both exact (50+ digits), so they must agree far past float64's last digit:
+# |c − t| ≤ RTOL·max(|c|, |t|) + ATOL, RTOL as check's default rtol; ATOL only absorbs the
+# reference's own last digits where an exact zero comes out as a tiny ball.
+RTOL = 1e-12
+ATOL = 1e-40
 DBL_MAX = 1.7976931348623157e308
 RANDOM_POINTS = 5         # default number of seeded random points besides the given one
 MAX_PROOF_NODES = 2_000   # substituted claim or truth larger than this: no symbolic proof

@@ -14,7 +14,10 @@
   highest precision, float64 overflowed along the way, a number where no exact one exists).
 
 A kink argument that float64 rounds across its kink (exactly 1e-17 but computed as 0) may
-take either branch: the gradient along float64's branches is accepted too.
+take either branch: the gradient along float64's branches is accepted too. An ``agree``
+where float64's own error bound is as large as a nonzero gradient (no digit can be promised, or
+no bound at all) is ``unverified`` unless the value is the exact one to within an ulp: any
+number would have passed.
 """
 
 from __future__ import annotations
@@ -102,11 +105,23 @@ def judge_point(ref: Reference, given: dict[str, float | None], k: int, rtol: fl
         return rows
     fl = float_values(ref)
     alternative = _other_branch(ref, fl)
-    return [_row(ref, name, g, k, rtol, atol, witness, source, alternative) for name, g in given.items()]
+    # Backprop stops at the first gradient that does not exist or overflows (sqrt'(0)); then the
+    # other rows get no number either, and that is explained, not a mismatch.
+    blocked = next((f"{name}'s gradient {why}" for name, why in _missing_gradients(ref, given)), None)
+    return [_row(ref, name, g, k, rtol, atol, witness, source, alternative, blocked) for name, g in given.items()]
+
+
+def _missing_gradients(ref: Reference, given: dict[str, float | None]):
+    for name in given:
+        state = ref.grad_state.get(name)
+        if state is not None and state[0] == "undefined":
+            yield name, f"does not exist here ({state[1]})"
+        elif state is None and name in ref.grads and _as_float(ref.grads[name], 0.0) is None:
+            yield name, "is beyond float64's range"
 
 
 def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: float, witness, source: str,
-         alternative) -> CheckRow:
+         alternative, blocked: str | None = None) -> CheckRow:
     low, sw = ref.lowered, ref.sweep
     i = low.named[name]
     bound = ref.grad_error[name]
@@ -136,13 +151,22 @@ def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: 
                 return CheckRow(**base, symbolic=symbolic, verdict=UNVERIFIED, tolerance=None,
                                 note=f"{source} fails where float64 can overflow on the way; the exact gradient "
                                 f"is {symbolic:.6g}")
+            if blocked is not None:
+                return CheckRow(**base, symbolic=symbolic, verdict=UNVERIFIED,
+                                note=f"{source} gives no number at this point because {blocked}; the exact "
+                                f"gradient here is {symbolic:.6g}")
             return CheckRow(**base, symbolic=symbolic, verdict="mismatch", note=f"{source} gives no number here")
         verdict, error, note = _compare(g, exact, tol)
         if verdict == "mismatch" and alternative is not None and alternative[i] is not None \
                 and _compare(g, alternative[i], tol)[0] == "agree":
             verdict, note = "agree", "float64 rounds a kink's argument across the kink; this is its branch's slope"
         digits = _digits(bound, exact)
-        if digits is not None and verdict == "agree":
+        if digits == 0 and verdict == "agree" and symbolic != 0.0 and not (error is not None and error <= 2.0 ** -52):
+            # float64's own error here is as large as the gradient: any number would pass, so none is verified.
+            verdict = UNVERIFIED
+            note = ("ill-conditioned: float64 can promise no digit of this gradient (its own error bound "
+                    f"{bound:.3g} is as large as the exact {symbolic:.6g}), so no float64 value can be verified")
+        elif digits is not None and verdict == "agree":
             note = f"ill-conditioned: float64 can promise {digits} digits here" + (f"; {note}" if note else "")
         if fd_note:
             note = (note + "; " if note else "") + f"finite difference: {fd_note}"

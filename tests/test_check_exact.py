@@ -143,9 +143,15 @@ def test_float_rounding_across_a_kink_may_take_either_branch():
 
 
 def test_ill_conditioned_gradient_is_labelled_never_a_false_alarm():
-    # 1e20·x rounds by up to 1e4, so cos of it has no correct digit in float64.
+    # 1e20·x rounds by up to 1e4, so cos of it has no correct digit in float64: any number would
+    # pass float64's own bound, so the row is unverified (exit 3), never agree and never a false alarm.
     r = row(sg.check("sin(x*1e20)", x=0.3), "x")
-    assert r.verdict == "agree" and r.digits is not None and r.digits < 9 and "ill-conditioned" in r.note
+    assert r.verdict == "unverified" and r.digits == 0 and "ill-conditioned" in r.note
+    # 1e10·x rounds by about 1e-7 (mpmath: the exact slope is 1e10·cos(3e9)): some digits survive.
+    r = row(sg.check("sin(x*1e10)", x=0.3), "x")
+    exact = mpmath.mpf(10) ** 10 * mpmath.cos(mpmath.mpf(10) ** 10 * mpmath.mpf(0.3))
+    assert r.verdict == "agree" and 0 < r.digits < 9 and "ill-conditioned" in r.note
+    assert abs(r.symbolic - float(exact)) <= 1e-15 * abs(float(exact))
 
 
 def test_undecidable_point_is_unverified_with_exit_3():
@@ -222,3 +228,25 @@ def test_the_precision_limit_is_honoured_and_reported():
     report = sg.check("tanh(x)", x=300, limits=sg.Limits(max_reference_bits=400))
     assert [r.verdict for r in report.rows] == ["unverified"] and report.exit_code == 3
     assert main(["check", "tanh(x)", "--at", "x=300", "--limit", "max_reference_bits=400"]) == 3
+
+
+def test_an_infinite_derivative_is_never_a_mismatch_on_the_other_rows():
+    # sqrt'(0) is infinite (by hand), so backprop gives no number; dy/dy = 1 exists but is not
+    # backprop's to give: unverified, exit 3, never a false alarm.
+    report = sg.check("y = sqrt(x)", x=0)
+    assert {r.name: r.verdict for r in report.rows} == {"x": "undefined", "y": "unverified"}
+    assert report.ok and report.exit_code == 3
+    # 1/tan(x) at 1e-160: the slope -1/sin²(x) ≈ -1e320 exists but overflows float64.
+    report = sg.check("y = 1/tan(x)", x=1e-160)
+    assert report.ok and report.exit_code == 3 and "beyond float64" in row(report, "y").note
+
+
+def test_no_digit_promised_is_unverified_even_for_given_grads():
+    # cosh(x) - sinh(x) = exp(-x): the slope at 30 is -exp(-30) = -9.36e-14 (mpmath), but float64's
+    # cosh and sinh of 30 (about 5e12) round by about 1e-3, so no float64 value can be verified.
+    exact = -mpmath.exp(-30)
+    r = row(sg.check("y = cosh(x) - sinh(x)", x=30), "x")
+    assert r.verdict == "unverified" and abs(r.symbolic - float(exact)) <= 1e-15 * abs(float(exact))
+    # (x + 1e16) - 1e16 loses x in float64: a 22% wrong given gradient is not "agree".
+    r = row(sg.check("y = sqrt((x + 1e16) - 1e16 + 0.5)", x=1, grads={"x": 0.5}), "x")
+    assert r.verdict == "unverified" and abs(r.symbolic - float(0.5 / mpmath.sqrt(1.5))) < 1e-15

@@ -133,3 +133,11 @@ def test_hostile_claims_get_a_verdict_or_a_clear_error():
         one("y = x^2", {"x": 3.0}, "x", "-" * 5000 + "x")
     with pytest.raises(sg.InputError):
         one("y = x^2", {"x": 3.0}, "x", 2.0)
+
+
+def test_a_claim_wrong_in_the_ninth_digit_is_wrong():
+    # Claim and truth are both exact: cos(x)·(1 + 1e-9) differs from cos(x) by 1e-9 relative.
+    report = sg.check("y = sin(x)", {"x": 0.3}, claims={"x": "cos(x)*(1 + 1e-9)"})
+    assert [r.verdict for r in report.rows if r.name == "x"] == ["wrong"]
+    report = sg.check("t = x*x; y = t + t*z", {"x": 2, "z": 3}, claims={"x": "2*x + 2*x*z*1.000000001"})
+    assert [r.verdict for r in report.rows if r.name == "x"] == ["wrong"]  # wrong at the point too
