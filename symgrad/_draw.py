@@ -17,6 +17,7 @@ import graphviz
 from ._ast import Assign, Const, Num, Op, Program, Var, children, postorder
 from ._engine import Value
 from ._errors import InputError, LimitError, RenderError, escape_char, escape_text
+from ._files import stable_pdf
 from ._limits import DEFAULT_LIMITS
 from ._rules import RULES
 
@@ -216,7 +217,8 @@ def render(dot: graphviz.Digraph, format: str = "svg") -> bytes:
     if format == "dot":
         return dot.source.encode("utf-8")
     try:
-        return dot.pipe(format=format)
+        data = dot.pipe(format=format)
+        return stable_pdf(data) if format == "pdf" else data
     except graphviz.ExecutableNotFound:
         raise RenderError(f"cannot render {format}: Graphviz's `dot` program was not found",
                           hint=INSTALL_HINT + "; DOT text works without it (format dot)") from None

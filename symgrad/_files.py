@@ -8,11 +8,12 @@ the old file untouched and no partial file behind, and raises ``OutputError``.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 
 from ._errors import RenderError, escape_text
 
-__all__ = ["write_atomic"]
+__all__ = ["write_atomic", "stable_pdf"]
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8") -> None:
@@ -49,3 +50,13 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+# Cairo stamps a PDF with the time it was made; a fixed stamp of the same length keeps the
+# byte offsets of the PDF's cross-reference table valid (same input, same bytes).
+_PDF_DATE = re.compile(rb"(/CreationDate \()D:\d{14}Z\)")
+
+
+def stable_pdf(pdf: bytes) -> bytes:
+    """Graphviz's PDF with its creation time fixed (1970-01-01), so a PDF is reproducible."""
+    return _PDF_DATE.sub(rb"\1D:19700101000000Z)", pdf)

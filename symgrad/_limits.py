@@ -116,6 +116,20 @@ class Limits:
         return (base or cls()).with_(**changes)
 
 
+def _checked_init(init):
+    """Limits(nosuch=1) names the unknown limit in an InputError, not a bare TypeError."""
+    def __init__(self, *args, **changes):
+        known = [f.name for f in fields(Limits)]
+        unknown = [key for key in changes if key not in known]
+        if unknown or len(args) > len(known):
+            raise InputError(f"unknown limit {unknown[0] if unknown else 'argument'}"[:80],
+                             hint=f"known limits: {', '.join(sorted(known))}")
+        init(self, *args, **changes)
+    __init__.__doc__ = init.__doc__
+    return __init__
+
+
+Limits.__init__ = _checked_init(Limits.__init__)
 DEFAULT_LIMITS = Limits()
 
 

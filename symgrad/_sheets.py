@@ -18,15 +18,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from ._files import stable_pdf
 from ._printing import latex_name, mathml_name, mathml_number
 from ._worksheet import SECTIONS, Math, Worksheet, number
 
 __all__ = ["worksheet", "RENDERERS", "render_worksheet", "render_files", "write_worksheet", "MarkdownRenderer", "HtmlRenderer",
            "TexRenderer", "NotebookRenderer"]
-
-# Cairo stamps a PDF with the time it was made; a fixed stamp of the same length keeps the
-# byte offsets of the PDF's cross-reference table valid (same input, same bytes).
-_PDF_DATE = re.compile(rb"(/CreationDate \()D:\d{14}Z\)")
 
 TEXT_PT = 14.0       # Graphviz's label font size
 MIN_TEXT_PT = 7.0    # smallest printed label height we accept on paper
@@ -193,7 +190,32 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "
                 "|": r"\textbar{}", "\n": r"\\"}
 _TEX_UNICODE = {"∂": r"$\partial$", "·": r"$\cdot$", "²": r"$^{2}$", "¹": r"$^{1}$", "⁻": r"$^{-}$",
                 "ⁿ": r"$^{n}$", "ᵘ": r"$^{u}$", "σ": r"$\sigma$", "−": r"$-$", "√": r"$\surd$",
-                "×": r"$\times$", "…": r"\ldots{}", "≈": r"$\approx$"}
+                "×": r"$\times$", "…": r"\ldots{}", "≈": r"$\approx$", "±": r"$\pm$", "½": r"$\frac{1}{2}$",
+                "∛": r"$\sqrt[3]{\vphantom{u}}$"}
+
+
+_LATIN_LOOKALIKE = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K",
+                    "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X"}
+_TEX_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+
+
+def _tex_char(ch: str) -> str:
+    """A character of a rule's worksheet text in pdflatex: Greek letters, super- and subscripts
+    and compatibility forms by their Unicode names, so a new row's text needs no table entry."""
+    import unicodedata
+    name = unicodedata.name(ch, "")
+    greek = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", name)
+    if greek:
+        word = greek.group(2).capitalize()
+        if greek.group(1) == "SMALL":
+            return "$o$" if word == "Omicron" else rf"$\{word.lower()}$"
+        return rf"$\{word}$" if word in _TEX_GREEK_CAPITALS else rf"$\mathrm{{{_LATIN_LOOKALIKE.get(word, word)}}}$"
+    plain = unicodedata.normalize("NFKC", ch)
+    if plain != ch and all(" " <= c <= "~" or c in _TEX_UNICODE for c in plain):
+        body = "".join(_TEX_UNICODE.get(c, c) for c in plain)
+        return f"$^{{{body}}}$" if "SUPERSCRIPT" in name or "MODIFIER LETTER" in name else \
+            f"$_{{{body}}}$" if "SUBSCRIPT" in name else body
+    return rf"\texttt{{[U+{ord(ch):04X}]}}"  # shown, never dropped: a test keeps rule texts free of these
 
 
 class TexRenderer(Renderer):
@@ -220,7 +242,7 @@ class TexRenderer(Renderer):
             elif " " <= ch <= "~":
                 out.append(ch)
             else:
-                out.append(rf"\texttt{{[U+{ord(ch):04X}]}}")
+                out.append(_tex_char(ch))
         return "".join(out)
 
     def num(self, x: float | None) -> str:
@@ -254,7 +276,7 @@ class TexRenderer(Renderer):
         m = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', ws.graph_svg)
         w, h = (float(v) for v in m.groups()) if m else (TEX_PAGE[0], TEX_PAGE[1])
         try:
-            pdf = _PDF_DATE.sub(rb"\1D:19700101000000Z)", graphviz.Source(ws.graph_dot).pipe(format="pdf"))
+            pdf = stable_pdf(graphviz.Source(ws.graph_dot).pipe(format="pdf"))
         except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError):
             return r"\emph{The graph is not drawn: Graphviz's dot program was not found.}"
         name = self.asset("graph.pdf", pdf)

@@ -98,3 +98,9 @@ def test_errors_form_one_taxonomy():
 def test_non_string_program():
     with pytest.raises(sg.InputError):
         sg.parse(42)
+
+
+def test_an_unknown_limit_is_an_input_error_naming_it():
+    with pytest.raises(sg.InputError, match="unknown limit nosuch"):
+        sg.Limits(nosuch=1)
+    assert sg.Limits(max_depth=5).max_depth == 5

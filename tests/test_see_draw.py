@@ -1,8 +1,10 @@
 """symgrad.draw and `symgrad graph`: the lecture's draw_dot, deterministic and injection-proof."""
 
 import os
+import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -122,3 +124,13 @@ def test_dot_is_byte_identical_across_hash_seeds():
         assert proc.returncode == 0, proc.stderr
         outs.add(proc.stdout)
     assert len(outs) == 1
+
+
+def test_a_pdf_graph_is_the_same_bytes_every_time():
+    # Cairo stamps the time into a PDF; symgrad fixes the stamp (same input, same bytes).
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    a = render(sg.draw("x*y", {"x": 1.0, "y": 2.0}), "pdf")
+    time.sleep(1.1)  # the stamp has one-second resolution
+    b = render(sg.draw("x*y", {"x": 1.0, "y": 2.0}), "pdf")
+    assert a == b and a.startswith(b"%PDF") and b"D:19700101000000Z" in a

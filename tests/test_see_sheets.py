@@ -281,3 +281,16 @@ def test_names_print_as_themselves_in_every_format_and_column():
 def test_html_negatives_use_the_minus_sign():
     html = sg.worksheet("y = x*w - 3", {"x": -2.0, "w": 1.5}, format="html")
     assert "<mn>-" not in html and "<mo>-</mo>" not in html and "<mo>&#x2212;</mo><mn>2</mn>" in html
+
+
+def test_every_rule_text_typesets_in_tex_without_a_placeholder():
+    # A row's worksheet text may use any Greek letter, sub- or superscript: TeX gets a command
+    # for each (gelu's Φ and φ, cbrt's ∛, max's ½), never a "[U+…]" placeholder.
+    from symgrad._rules import INTERNAL, RULES
+    from symgrad._sheets import TexRenderer
+    tex = TexRenderer.__new__(TexRenderer)
+    for row in [*RULES.values(), *INTERNAL.values()]:
+        assert "[U+" not in tex.text(row.title) + tex.text(row.text), row.name
+    assert tex.text("ΦφΑ") == r"$\Phi$$\phi$$\mathrm{A}$"
+    sheet = sg.worksheet("y = gelu(x)*cbrt(z) + max(x, z)", {"x": 0.5, "z": 2.0}, format="tex")
+    assert "[U+" not in sheet and r"$\Phi$" in sheet
