@@ -14,8 +14,8 @@ import threading
 from typing import Any, Callable, Mapping
 
 from . import _codegen, _engine, _rules
-from ._errors import InputError
-from ._rule import Rule, check_sympy, validate
+from ._errors import InputError, SymgradError
+from ._rule import Rule, RowError, check_sympy, validate
 
 __all__ = ["register"]
 
@@ -24,7 +24,7 @@ _RESERVED = {"pi"}  # the language's constants
 
 
 def register(name: str, forward: Callable[..., float], local: Callable[..., tuple[float, ...]], *,
-             sympy: Callable[..., Any], args: tuple[str, ...] | None = None, latex: str | None = None,
+             sympy: Callable[..., Any] | None = None, args: tuple[str, ...] | None = None, latex: str | None = None,
              dlatex: tuple[str, ...] | None = None, title: str | None = None, text: str | None = None,
              domain: Callable[..., bool] | None = None, why: str = "", kink: Callable[..., bool] | bool = False,
              py: tuple[str, ...] = (), np: tuple[str, ...] = (), helpers: Mapping[str, Any] | None = None,
@@ -51,6 +51,9 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
     >>> sg.backprop("logcosh(x)", x=0.5).grads["x"] == math.tanh(0.5)
     True
     """
+    if sympy is None:  # keyword-only and required, but a missing one gets symgrad's error, not Python's
+        raise RowError(f"rule row {name!r:.40}: register needs sympy=, the function built from SymPy",
+                       hint="e.g. sympy=lambda sp, x: sp.log(sp.cosh(x)); the check differentiates it")
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
         raise InputError(f"a function name must be an identifier not starting with _, got {name!r:.40}")
     if args is None:
@@ -59,7 +62,19 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
         except (TypeError, ValueError):
             raise InputError(f"cannot read the arguments of {name}'s forward", hint="give args=(...)") from None
         args = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
-    args = tuple(args)
+    try:
+        return _register(name, forward, local, sympy, tuple(args), latex, dlatex, title, text, domain, why, kink,
+                         py, np, helpers, aliases, samples, variadic)
+    except SymgradError:
+        raise
+    except Exception as err:  # the row's own callables or arguments failed while it was checked
+        raise RowError(f"rule row {name!r}: {type(err).__name__} while checking it: {err}"[:300],
+                       hint="every callable must take floats (sympy=: the sympy module and symbols) and "
+                            "return a float (local=: a tuple, one slope per argument)") from None
+
+
+def _register(name, forward, local, sympy, args, latex, dlatex, title, text, domain, why, kink, py, np, helpers,
+              aliases, samples, variadic) -> Rule:
     n = len(args)
     listed = ", ".join(f"{{{i}}}" for i in range(n))
     row = Rule(name, n, forward, local, sympy,

@@ -120,3 +120,19 @@ def test_two_argument_rows_and_domains_register_too():
     finally:
         _register._unregister("sqdist")
         _register._unregister("logratio")
+
+
+@pytest.mark.parametrize("bad", [
+    {},                                                           # no sympy=
+    {"sympy": lambda sp, x: sp.sin(x), "latex": 5},               # a template that is no string
+    {"sympy": lambda sp, x: 1 / 0},                               # the SymPy builder raises
+    {"sympy": lambda sp, x: sp.sin(x), "domain": lambda x: 1 / 0},  # the domain raises
+])
+def test_a_bad_registration_is_a_row_error_and_changes_nothing(bad):
+    import math
+    from symgrad._rule import RowError
+    with pytest.raises(RowError):
+        sg.register("badrow", math.sin, lambda x, out: (math.cos(x),), **bad)
+    assert "badrow" not in sg.RULES
+    with pytest.raises(RowError, match="TypeError"):   # a slope that is no tuple
+        sg.register("badrow", math.sin, lambda x, out: math.cos(x), sympy=lambda sp, x: sp.sin(x))
