@@ -37,6 +37,7 @@ from ._ast import Assign, Expr, Program, Var, children, postorder
 from ._errors import InputError, LimitError, NumericError, ParseError, SymgradError
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
+from ._points import random_points
 
 __all__ = ["ClaimRow", "VERDICTS", "judge_claims", "judge_expression", "parse_claim", "read_claims",
            "add_claim_arguments", "claims_exit_code", "apply_claims"]
@@ -159,11 +160,10 @@ def _defined(value: Any) -> bool:
 
 
 def _random_points(program: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:
-    from ._check import _random_points as draw
     points = []
     for k in range(n):  # one draw per seed, so a domain too small for one point costs only that point
         try:
-            points += draw(program, 1, seed * 1_000_003 + k, limits)
+            points += random_points(program, 1, seed * 1_000_003 + k, limits)
         except (NumericError, LimitError):
             continue
     return points
@@ -308,7 +308,7 @@ def _row(verdict, sample, why, name, text, compared, prog, claim, truth, samples
         where = ", ".join(f"{k}={v!r}" for k, v in at.items())
         parts.append(f"at {where} the claim is {float(c):.12g} but the derivative is {float(t):.12g}")
         factor = missing_factor(prog, name, samples) if chain else ""
-        parts.append(factor or first_difference(claim, truth, env))
+        parts.append(factor or first_difference(claim, truth, env, close=_close, defined=_defined))
     if verdict == HERE_ONLY:
         parts.insert(0, "equal at the given point only")
     message = "; ".join(p for p in parts if p)
