@@ -4,12 +4,14 @@ and ``_symbolic.diff``."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ._cli_io import dump_json, limits_of, program_arguments, read_point, read_program
 from ._errors import InputError
 from ._limits import DEFAULT_LIMITS
 
-__all__ = ["setup_check_command", "run_check_command", "setup_diff_command", "run_diff_command"]
+__all__ = ["setup_check_command", "run_check_command", "setup_diff_command", "run_diff_command",
+           "add_claim_arguments", "read_claims"]
 
 
 def setup_check_command(p) -> None:
@@ -22,7 +24,6 @@ def setup_check_command(p) -> None:
         p.add_argument(f"--{name}", type=float, default=default, metavar="X",
                        help=f"slack on top of float64's own error bound (default {default:g})")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    from ._claims import add_claim_arguments
     add_claim_arguments(p)  # --claim NAME=FORMULA, --claims FILE (issue 14)
 
 
@@ -46,7 +47,6 @@ def run_check_command(args) -> int:
     """Exit 0 when every row is verified, 1 on a mismatch, 3 when some row is unverified
     (errors exit 2 in _cli.main)."""
     from ._check import check
-    from ._claims import read_claims
     if args.random is not None and args.at:
         raise InputError("give either --at or --random N, not both")
     if args.random is None and args.seed is not None:
@@ -74,3 +74,37 @@ def run_diff_command(args) -> int:
     expr = diff(read_program(args), args.wrt, simplify=True, limits=limits_of(args))
     print(sympy_latex(expr) if args.latex else sympy.sstr(expr))
     return 0
+
+
+# -- --claim NAME=FORMULA and --claims FILE (issue 14; judged by _claims) --------------------
+
+def add_claim_arguments(p: Any) -> None:
+    p.add_argument("--claim", action="append", metavar="NAME=FORMULA",
+                   help="a claimed partial to judge, e.g. --claim 'w=(1 - tanh(x*w + b)^2)*x' (repeatable)")
+    p.add_argument("--claims", metavar="FILE", help="claims as a JSON object {name: formula}")
+
+
+def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
+    """--claim NAME=FORMULA items and a --claims JSON file, as {name: formula}."""
+    claims: dict[str, str] = {}
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read(DEFAULT_LIMITS.max_chars + 1)
+            if len(text) > DEFAULT_LIMITS.max_chars:
+                raise InputError(f"{path} is over {DEFAULT_LIMITS.max_chars} characters", hint="split the claims")
+            data = json.loads(text)
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path} is not JSON: {err.msg} at line {err.lineno}") from None
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise InputError(f"{path} must hold one JSON object of name: formula text",
+                             hint='e.g. {"w": "(1 - tanh(x*w + b)^2)*x"}')
+        claims.update(data)
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            raise InputError(f"bad --claim {item!r:.40}", hint="write --claim 'a=b*f'")
+        claims[name.strip()] = text
+    return claims

@@ -1,6 +1,6 @@
 """Exercise sheets for a class: seeded random in-domain points, a sheet and a key for each.
 
-Also the ``symgrad worksheet`` command.
+The ``symgrad worksheet`` command that calls it is in ``_cli_see``.
 """
 
 from __future__ import annotations
