@@ -41,6 +41,16 @@ def _setup_eval(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _setup_serve(p: argparse.ArgumentParser) -> None:
+    from ._serve import setup_serve_command
+    setup_serve_command(p)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from ._serve import run_serve_command  # the web stack loads only for `symgrad serve`
+    return run_serve_command(args)
+
+
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
 # The handlers live in the CLI layer (_cli_check, _cli_see, _cli_grade, _cli_train, _serve), which
 # imports the library; nothing in the library imports the CLI.
@@ -52,9 +62,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "diff": ("the symbolic partial derivative of the output (SymPy)",
              _cli_check.setup_diff_command, _cli_check.run_diff_command),
     "train": ("train the lecture's MLP or micrograd's moons classifier", _cli_train.setup_train, _cli_train.run_train),
-    "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)",
-              lambda p: __import__("symgrad._serve", fromlist=["_"]).setup_serve_command(p),
-              lambda a: __import__("symgrad._serve", fromlist=["_"]).run_serve_command(a)),
+    "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)", _setup_serve, _run_serve),
     "grade": ("mark a class's answers (CSV) against exercise answer keys",
               _cli_grade.setup_grade_command, _cli_grade.run_grade_command),
     "graph": ("draw the Value graph (or the AST) with Graphviz", _cli_see.setup_graph, _cli_see.run_graph),
