@@ -19,9 +19,9 @@ from ._printing import to_latex, unparse
 from ._register import register
 from ._rule import RowError
 from ._rules import RULES, Rule
+from ._version import __version__  # noqa: F401
+from . import _display  # noqa: F401  (gives Program and Result their Jupyter pictures)
 from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
-
-__version__ = "0.1.0"
 
 
 __all__ = [

@@ -121,7 +121,7 @@ def write_exercise(full: Any, blank: Any, fmt: str, path: str, write_sheet: Any,
     from ._files import write_atomic
     if fmt == "ipynb":
         from ._nbgrader import exercise_notebook
-        write_atomic(path, exercise_notebook(full, blank))
+        write_atomic(path, exercise_notebook(full, blank, rtol=RTOL, atol=ATOL))
         written = [path]
     else:
         written = list(write_sheet(blank, fmt, path))

@@ -56,10 +56,8 @@ class Node:
             h = hash((h, type(node).__name__, node._key()))
         return h
 
-    def __repr__(self) -> str:
-        from ._printing import unparse
-        text = unparse(self)
-        return f"{type(self).__name__}({text[:60] + '…' if len(text) > 60 else text!r})"
+    # __repr__ (the node's text) is attached by _printing, where the text printer lives: the AST
+    # imports no printer, so nothing in the language layer imports in a circle (docs/architecture.md).
 
 
 @dataclass(frozen=True, eq=False, repr=False, slots=True)
@@ -141,19 +139,10 @@ class Program(Node):
         """Every assigned name, in order (the output included when it is named)."""
         return tuple(s.name for s in self.statements if s.name is not None)
 
-    def __repr__(self) -> str:
-        from ._printing import unparse
-        text = unparse(self)
-        text = text if len(text) <= 80 else text[:79] + "…"
-        inputs = self.inputs if len(self.inputs) <= 10 else self.inputs[:10] + ("…",)
-        return f"Program({text!r}, inputs={inputs!r})"
+    # __repr__ is attached by _printing; Jupyter's _repr_mimebundle_ (one picture) by _display.
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython
         p.text(repr(self))
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:  # Jupyter: one picture, see _display
-        from ._display import program_bundle
-        return program_bundle(self)
 
 
 def children(node: Node) -> tuple:

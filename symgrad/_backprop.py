@@ -203,9 +203,7 @@ class Result:
     def __str__(self) -> str:
         return self.table()
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:  # Jupyter: table + graph, see _display
-        from ._display import result_bundle
-        return result_bundle(self)
+    # Jupyter's _repr_mimebundle_ (the table and the graph) is attached by _display, which sits above.
 
 
 def evaluate(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,

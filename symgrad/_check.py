@@ -15,26 +15,21 @@ is read, so the same input gives the same bytes at any load. See docs/check.md.
 
 from __future__ import annotations
 
-import json
 import math
-import random as _random
 from typing import Any, Mapping
 
 from ._ast import Program
 from ._backprop import _as_float, backprop, resolve_point
-from ._errors import InputError, LimitError, NumericError
-from ._fdtape import _Tape  # noqa: F401  (plots and worksheets import the float64 tape from here)
+from ._errors import InputError, NumericError
 from ._judge import judge_point
 from ._limits import DEFAULT_LIMITS, Limits, check_random_points, check_seed
 from ._parser import parse
+from ._points import random_points
 from ._reference import reference
 from ._report import CheckReport, CheckRow
 from ._witness import Witness
 
 __all__ = ["check", "CheckReport", "CheckRow"]
-
-_DRAWS_PER_POINT = 200  # attempts to find one in-domain random point
-
 
 def _tolerance(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
@@ -90,7 +85,7 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
             raise InputError("grads= goes with one point, not random=N")
         random = check_random_points(random, limits)
         seed = check_seed(seed)
-        points = _random_points(prog, random, 0 if seed is None else seed, limits)
+        points = random_points(prog, random, 0 if seed is None else seed, limits)
     rows: list[CheckRow] = []
     for k, point in enumerate(points):
         rows += _check_point(prog, point, k, given, tol, limits)
@@ -107,29 +102,6 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def _random_points(prog: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:
-    rng = _random.Random(seed)
-    points, draws = [], 0
-    for _ in range(n):
-        for attempt in range(_DRAWS_PER_POINT):
-            draws += 1
-            if draws > limits.max_random_draws:
-                raise LimitError(f"over {limits.max_random_draws} random draws without finding {n} points "
-                                 "inside the domain", limit="max_random_draws", value=limits.max_random_draws)
-            lo = -2.0 if attempt % 2 == 0 else 0.05   # every other draw stays positive (log, sqrt, x**y)
-            point = {name: round(rng.uniform(lo, 2.0), 6) for name in prog.inputs}
-            try:
-                backprop(prog, point)
-            except NumericError:
-                continue
-            points.append(point)
-            break
-        else:
-            raise NumericError(f"no point inside the domain found in {_DRAWS_PER_POINT} random draws",
-                               hint="give a point with --at / values")
-    return points
-
-
 def _check_point(prog: Program, point: dict[str, float], k: int, given: dict[str, float] | None,
                  tol: dict[str, float], limits: Limits) -> list[CheckRow]:
     if given is None:
@@ -144,73 +116,3 @@ def _check_point(prog: Program, point: dict[str, float], k: int, given: dict[str
     ref = reference(prog, point, limits=limits)
     witness = Witness(ref) if ref.defined and not ref.failure else None
     return judge_point(ref, given_here, k, tol["rtol"], tol["atol"], witness, source)
-
-
-# -- command line: `symgrad check` and `symgrad diff` (registered in _cli.COMMANDS) ------------
-
-def setup_check_command(p) -> None:
-    from ._cli import program_arguments
-    program_arguments(p)
-    p.add_argument("--random", type=int, metavar="N", help="check at N seeded random points inside the domain")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="seed for --random (default 0)")
-    p.add_argument("--grads", nargs="+", metavar="NAME=VALUE",
-                   help="check these gradients (from your own code) instead of backprop's; or one JSON file")
-    for name, default in (("rtol", 1e-12), ("atol", 0.0)):
-        p.add_argument(f"--{name}", type=float, default=default, metavar="X",
-                       help=f"slack on top of float64's own error bound (default {default:g})")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    from ._claims import add_claim_arguments
-    add_claim_arguments(p)  # --claim NAME=FORMULA, --claims FILE (issue 14)
-
-
-def _read_grads(items: list[str] | None) -> dict[str, str] | None:
-    if not items:
-        return None
-    if len(items) == 1 and "=" not in items[0]:
-        try:
-            with open(items[0], encoding="utf-8") as fh:
-                data = json.loads(fh.read(DEFAULT_LIMITS.max_chars + 1))
-        except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise InputError(f"cannot read the gradients file {items[0]!r:.60}: {type(err).__name__}",
-                             hint="give a JSON object such as {\"x\": 1.5}, or NAME=VALUE items") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{items[0]!s:.60} must hold a JSON object of name: value")
-        return data
-    from ._cli import read_point
-    return read_point(items)
-
-
-def run_check_command(args) -> int:
-    """Exit 0 when every row is verified, 1 on a mismatch, 3 when some row is unverified
-    (errors exit 2 in _cli.main)."""
-    from ._claims import read_claims
-    from ._cli import dump_json, limits_of, read_point, read_program
-    if args.random is not None and args.at:
-        raise InputError("give either --at or --random N, not both")
-    if args.random is None and args.seed is not None:
-        raise InputError("--seed goes with --random N")
-    report = check(read_program(args), read_point(args.at), grads=_read_grads(args.grads), random=args.random,
-                   seed=args.seed, rtol=args.rtol, atol=args.atol, limits=limits_of(args),
-                   claims=read_claims(args.claim, args.claims) or None)
-    if args.json:
-        dump_json(report.to_dict())
-    else:
-        print(report.table())
-    return report.exit_code
-
-
-def setup_diff_command(p) -> None:
-    from ._cli import program_arguments
-    program_arguments(p, point=False)
-    p.add_argument("--wrt", required=True, metavar="NAME", help="an input or named intermediate")
-    p.add_argument("--latex", action="store_true", help="print LaTeX")
-
-
-def run_diff_command(args) -> int:
-    import sympy
-    from ._cli import limits_of, read_program
-    from ._symbolic import diff
-    expr = diff(read_program(args), args.wrt, simplify=True, limits=limits_of(args))
-    from ._closed_form import sympy_latex  # symgrad's names: x__2, Beta, e vs Euler's e print as themselves
-    print(sympy_latex(expr) if args.latex else sympy.sstr(expr))
-    return 0

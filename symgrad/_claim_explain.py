@@ -4,7 +4,7 @@ factor (or term) of the claim that matches none of the true partial's. Used by `
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ._ast import Expr, Op, Program
 from ._errors import NumericError, SymgradError
@@ -78,11 +78,12 @@ def _local_text(u: Any, arg: int, graph: Any) -> str:
         return "its local derivative"
 
 
-def first_difference(claim: Expr, truth: Any, env: Mapping[str, Any]) -> str:
+def first_difference(claim: Expr, truth: Any, env: Mapping[str, Any], *, close: Callable[[Any, Any], bool],
+                     defined: Callable[[Any], bool]) -> str:
     """The first factor (or term) of the claim that matches no factor (term) of the truth at
-    this point, e.g. 'the factor w (= -3 here) is not in the derivative'. '' when none stands out."""
+    this point, e.g. 'the factor w (= -3 here) is not in the derivative'. '' when none stands out.
+    ``close`` and ``defined`` are the judge's own tests (``_claims``), so both read numbers alike."""
     import sympy as sp
-    from ._claims import _close, _defined
     from ._printing import unparse
     from ._symbolic import symbol, to_sympy_expr
     try:
@@ -100,9 +101,9 @@ def first_difference(claim: Expr, truth: Any, env: Mapping[str, Any]) -> str:
         known = [p.xreplace(values).evalf(30) for p in true_pieces]
         for piece in pieces:
             v = to_sympy_expr(piece, lambda n: values.get(symbol(n), symbol(n))).evalf(30)
-            if not _defined(v):
+            if not defined(v):
                 continue
-            if not any(_defined(k) and _close(v, k) for k in known):
+            if not any(defined(k) and close(v, k) for k in known):
                 return (f"the {what} {unparse(piece)} (= {float(v):.6g} here) does not appear in the derivative "
                         f"{sp.sstr(form)}")
     return ""

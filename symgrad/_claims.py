@@ -29,7 +29,6 @@ functions to rewire when the check's exact API changes.
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -37,9 +36,10 @@ from ._ast import Assign, Expr, Program, Var, children, postorder
 from ._errors import InputError, LimitError, NumericError, ParseError, SymgradError
 from ._limits import DEFAULT_LIMITS, Limits
 from ._parser import parse
+from ._points import random_points
 
-__all__ = ["ClaimRow", "VERDICTS", "judge_claims", "judge_expression", "parse_claim", "read_claims",
-           "add_claim_arguments", "claims_exit_code", "apply_claims"]
+__all__ = ["ClaimRow", "VERDICTS", "judge_claims", "judge_expression", "parse_claim", "claims_exit_code",
+           "apply_claims"]
 
 CORRECT, WRONG, HERE_ONLY, UNVERIFIED = "correct", "wrong", "correct here, wrong elsewhere", "unverified"
 VERDICTS = (CORRECT, WRONG, HERE_ONLY, UNVERIFIED)
@@ -162,11 +162,10 @@ def _defined(value: Any) -> bool:
 
 
 def _random_points(program: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:
-    from ._check import _random_points as draw
     points = []
     for k in range(n):  # one draw per seed, so a domain too small for one point costs only that point
         try:
-            points += draw(program, 1, seed * 1_000_003 + k, limits)
+            points += random_points(program, 1, seed * 1_000_003 + k, limits)
         except (NumericError, LimitError):
             continue
     return points
@@ -311,7 +310,7 @@ def _row(verdict, sample, why, name, text, compared, prog, claim, truth, samples
         where = ", ".join(f"{k}={v!r}" for k, v in at.items())
         parts.append(f"at {where} the claim is {float(c):.12g} but the derivative is {float(t):.12g}")
         factor = missing_factor(prog, name, samples) if chain else ""
-        parts.append(factor or first_difference(claim, truth, env))
+        parts.append(factor or first_difference(claim, truth, env, close=_close, defined=_defined))
     if verdict == HERE_ONLY:
         parts.insert(0, "equal at the given point only")
     message = "; ".join(p for p in parts if p)
@@ -355,7 +354,7 @@ def _prove(prog: Program, claim: Expr, truth: _Truth) -> str:
     return "SymPy does not simplify claim − truth to 0"
 
 
-# -- the hook into check() and its command -------------------------------------------------
+# -- the hook into check() (its --claim options are in _cli_check) -------------------------
 
 def claims_exit_code(rows: list[ClaimRow]) -> int:
     """0 all correct, 1 any wrong (or right only at the point), else 3 any unverified."""
@@ -380,35 +379,3 @@ def apply_claims(report: Any, claims: Mapping[str, str] | None, *, limits: Limit
                    if row.point == 0 and row.name in by_name else row for row in report.rows]
     report.claims = rows
     return report
-
-
-def add_claim_arguments(p: Any) -> None:
-    p.add_argument("--claim", action="append", metavar="NAME=FORMULA",
-                   help="a claimed partial to judge, e.g. --claim 'w=(1 - tanh(x*w + b)^2)*x' (repeatable)")
-    p.add_argument("--claims", metavar="FILE", help="claims as a JSON object {name: formula}")
-
-
-def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
-    """--claim NAME=FORMULA items and a --claims JSON file, as {name: formula}."""
-    claims: dict[str, str] = {}
-    if path is not None:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read(DEFAULT_LIMITS.max_chars + 1)
-            if len(text) > DEFAULT_LIMITS.max_chars:
-                raise InputError(f"{path} is over {DEFAULT_LIMITS.max_chars} characters", hint="split the claims")
-            data = json.loads(text)
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
-        except json.JSONDecodeError as err:
-            raise InputError(f"{path} is not JSON: {err.msg} at line {err.lineno}") from None
-        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-            raise InputError(f"{path} must hold one JSON object of name: formula text",
-                             hint='e.g. {"w": "(1 - tanh(x*w + b)^2)*x"}')
-        claims.update(data)
-    for item in items or []:
-        name, sep, text = item.partition("=")
-        if not sep or not name.strip() or not text.strip():
-            raise InputError(f"bad --claim {item!r:.40}", hint="write --claim 'a=b*f'")
-        claims[name.strip()] = text
-    return claims

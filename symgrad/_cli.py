@@ -3,91 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
-from typing import Callable, NoReturn
+from typing import Callable
 
-from . import _check
-from ._errors import InputError, LimitError, SymgradError, escape_text, quote, safe_line
-from ._limits import Limits
+from . import _cli_check, _cli_grade, _cli_see, _cli_train
+from ._cli_io import _Parser, dump_json, limits_of, program_arguments, read_point, read_program  # noqa: F401
+from ._errors import SymgradError, escape_text, safe_line
+from ._version import __version__
 
 __all__ = ["main"]
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, exit 2; argv text escaped and cut short
-        message = escape_text(message, 200)
-        self.exit(2, f"symgrad: error: {message} (see symgrad {self.prog.split()[-1]} --help)\n"
-                  if " " in self.prog else f"symgrad: error: {message} (see symgrad --help)\n")
-
-
-def _read_bounded(stream, limits: Limits) -> str:
-    """At most ``max_chars + 1`` characters: enough to tell that a program is too long, never
-    the whole of ``/dev/zero``, a huge file or an endless pipe."""
-    text = stream.read(limits.max_chars + 1)
-    if len(text) > limits.max_chars:
-        raise LimitError(f"program is more than {limits.max_chars} characters long", limit="max_chars",
-                         value=limits.max_chars)
-    return text
-
-
-def read_program(args: argparse.Namespace) -> str:
-    """PROGRAM is text, '-' for stdin, or -f FILE. A file or stdin is read only up to
-    ``max_chars`` (+1 character to detect the overflow)."""
-    if getattr(args, "program_text", None) is not None:
-        if args.program is not None:
-            raise InputError("give one program, not two")
-        args.program = args.program_text
-    if args.file is not None and args.program is not None:
-        raise InputError("give the program as text or with -f FILE, not both")
-    limits = limits_of(args)
-    if args.file is not None:
-        try:
-            with open(args.file, encoding="utf-8") as fh:
-                return _read_bounded(fh, limits)
-        except UnicodeDecodeError as err:
-            raise InputError(f"cannot read {quote(args.file, 80)}: not UTF-8 text (byte {err.start})",
-                             hint="save the program as UTF-8") from None
-        except OSError as err:
-            raise InputError(f"cannot read {quote(args.file, 80)}: {err.strerror or type(err).__name__}") from None
-    if args.program is None:
-        raise InputError("no program given", hint="write symgrad grad 'x*y' --at x=2 y=3, or -f FILE, or - for stdin")
-    if args.program == "-":
-        try:
-            return _read_bounded(sys.stdin, limits)
-        except UnicodeDecodeError as err:
-            raise InputError(f"cannot read stdin: not UTF-8 text (byte {err.start})") from None
-    return args.program
-
-
-def read_point(items: list[str] | None) -> dict[str, str]:
-    point: dict[str, str] = {}
-    for item in items or []:
-        name, sep, raw = item.partition("=")
-        if not sep or not name.strip():
-            raise InputError(f"bad --at item {quote(item)}", hint="write --at a=2 b=-3")
-        point[name.strip()] = raw
-    return point
-
-
-def limits_of(args: argparse.Namespace) -> Limits:
-    return Limits.parse_option(args.limit or [])
-
-
-def program_arguments(p: argparse.ArgumentParser, *, point: bool = True) -> None:
-    p.add_argument("program", nargs="?", help="program text, or - to read stdin")
-    p.add_argument("--program-text", help=argparse.SUPPRESS)  # a program that starts with '-', see main()
-    p.add_argument("-f", "--file", help="read the program from FILE")
-    if point:
-        p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help="input values, e.g. --at a=2 b=-3")
-    p.add_argument("--limit", action="append", metavar="NAME=VALUE",
-                   help="raise or lower a limit, e.g. --limit max_depth=500")
-
-
-def dump_json(data: object) -> None:
-    print(json.dumps(data, indent=2, allow_nan=False))
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -115,51 +41,34 @@ def _setup_eval(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _setup_train(p: argparse.ArgumentParser) -> None:
-    from ._train_cli import setup_train
-    setup_train(p)
+def _setup_serve(p: argparse.ArgumentParser) -> None:
+    from ._serve import setup_serve_command
+    setup_serve_command(p)
 
 
-def _run_train(args: argparse.Namespace) -> int:
-    from ._train_cli import run_train
-    return run_train(args)
-
-
-def _setup_grade(p: argparse.ArgumentParser) -> None:
-    from ._grading import setup_grade_command
-    setup_grade_command(p)
-
-
-def _run_grade(args: argparse.Namespace) -> int:
-    from ._grading import run_grade_command
-    return run_grade_command(args)
+def _run_serve(args: argparse.Namespace) -> int:
+    from ._serve import run_serve_command  # the web stack loads only for `symgrad serve`
+    return run_serve_command(args)
 
 
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
+# The handlers live in the CLI layer (_cli_check, _cli_see, _cli_grade, _cli_train, _serve), which
+# imports the library; nothing in the library imports the CLI.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
     "grad": ("value and every gradient by backprop", _setup_eval, _cmd_grad),
     "check": ("check every gradient: backprop vs SymPy vs finite differences",
-              lambda p: _check.setup_check_command(p), lambda a: _check.run_check_command(a)),
+              _cli_check.setup_check_command, _cli_check.run_check_command),
     "diff": ("the symbolic partial derivative of the output (SymPy)",
-             lambda p: _check.setup_diff_command(p), lambda a: _check.run_diff_command(a)),
-    "train": ("train the lecture's MLP or micrograd's moons classifier", _setup_train, _run_train),
-    "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)",
-              lambda p: __import__("symgrad._serve", fromlist=["_"]).setup_serve_command(p),
-              lambda a: __import__("symgrad._serve", fromlist=["_"]).run_serve_command(a)),
-    "grade": ("mark a class's answers (CSV) against exercise answer keys", _setup_grade, _run_grade),
+             _cli_check.setup_diff_command, _cli_check.run_diff_command),
+    "train": ("train the lecture's MLP or micrograd's moons classifier", _cli_train.setup_train, _cli_train.run_train),
+    "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)", _setup_serve, _run_serve),
+    "grade": ("mark a class's answers (CSV) against exercise answer keys",
+              _cli_grade.setup_grade_command, _cli_grade.run_grade_command),
+    "graph": ("draw the Value graph (or the AST) with Graphviz", _cli_see.setup_graph, _cli_see.run_graph),
+    "worksheet": ("write a derivation worksheet (md, html, tex, ipynb), or exercise sheets",
+                  _cli_see.setup_worksheet, _cli_see.run_worksheet),
 }
-
-
-def _register_see_commands() -> None:
-    from ._draw import _cmd_graph, _setup_graph
-    from ._exercises import _cmd_worksheet, _setup_worksheet
-    COMMANDS["graph"] = ("draw the Value graph (or the AST) with Graphviz", _setup_graph, _cmd_graph)
-    COMMANDS["worksheet"] = ("write a derivation worksheet (md, html, tex, ipynb), or exercise sheets",
-                             _setup_worksheet, _cmd_worksheet)
-
-
-_register_see_commands()
 
 
 _LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?", re.DOTALL)
@@ -183,7 +92,6 @@ def _protect_leading_minus(parser: argparse.ArgumentParser, argv: list[str]) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
     parser = _Parser(prog="symgrad", description="Gradients you can trust and see.")
     parser.add_argument("--version", action="version", version=f"symgrad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

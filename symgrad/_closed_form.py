@@ -17,6 +17,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from ._errors import SymgradError
 from ._printing import latex_name, mathml_name
+from ._worksheet_model import FinalRow, Math
 
 __all__ = ["final_rows", "sympy_latex", "sympy_mathml", "closed_form", "WIDTH"]
 
@@ -107,8 +108,8 @@ def closed_form(program: Any, name: str, *, limits: Any = None,
     expression, each definition over names (``c + h1·v1 + h2·v2 - y`` becomes ``o - y``).
     Raises SymgradError when diff cannot give one (over its budget or its size bound).
     """
-    import symgrad  # the public API only: issue 10 owns how diff works
-    expr = symgrad.diff(program, name, limits=limits)
+    from ._symbolic import diff  # symgrad.diff, the public API: issue 10 owns how diff works
+    expr = diff(program, name, limits=limits)
     plain = expr.xreplace({s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols})
     if visible_width(sympy_latex(plain)) <= WIDTH:
         return plain, ""
@@ -130,16 +131,15 @@ def closed_form(program: Any, name: str, *, limits: Any = None,
     return short, "in terms of the program's named intermediates"
 
 
-def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> list:
+def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> list[FinalRow]:
     """One row per input and named intermediate: backprop, closed form, exact value, numeric, verdict."""
-    import symgrad  # the public check: rows with name, backprop, symbolic, numeric, verdict
-    from ._worksheet import FinalRow, Math
+    from ._check import check  # symgrad.check: CheckReport.rows are CheckRows (name, symbolic, numeric, verdict)
     prog = result.program
     rows = []
     checked = []
     if symbolic:  # symbolic=False: backprop's column only, no check and no closed forms
         try:
-            checked = list(symgrad.check(prog, result.point, limits=limits).rows)
+            checked = list(check(prog, result.point, limits=limits).rows)
         except (SymgradError, RecursionError):
             checked = []
     by_name = {r.name: r for r in checked}

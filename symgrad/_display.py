@@ -5,14 +5,17 @@ Frontends (JupyterLab, classic Notebook, nbconvert) rank ``text/latex`` above
 when Graphviz can draw it and it is small enough, else its LaTeX; a Result its table, and
 its graph below ``limits.max_display_nodes`` (above it: "graph not drawn (N nodes)").
 Nothing here raises: without Graphviz the text forms are shown.
+
+Program and Result live below this module (language and engine layers), so they do not import
+it: importing this module attaches ``_repr_mimebundle_`` to both (``symgrad/__init__`` imports it).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import escape
-
+from ._ast import Program
+from ._backprop import Result
 from ._errors import SymgradError
 from ._limits import DEFAULT_LIMITS
 
@@ -57,8 +60,9 @@ def program_bundle(program: Any) -> dict[str, str]:
 
 def result_html(result: Any) -> str:
     """The value, a gradient table, and the graph (when Graphviz is there and it is small enough)."""
+    from markupsafe import escape
     from ._draw import draw, value_topo
-    from ._worksheet import number
+    from ._worksheet_model import number
     out = result.program.output or "output"
     rows = "".join(f"<tr><td>{escape(name)}</td><td>{escape(number(grad, 10))}</td></tr>"
                    for name, grad in result.grads.items())
@@ -73,3 +77,15 @@ def result_html(result: Any) -> str:
 
 def result_bundle(result: Any) -> dict[str, str]:
     return {"text/plain": result.table(), "text/html": result_html(result)}
+
+
+def _program_mimebundle(self: Program, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    return program_bundle(self)  # Jupyter: one picture
+
+
+def _result_mimebundle(self: Result, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    return result_bundle(self)  # Jupyter: table + graph
+
+
+Program._repr_mimebundle_ = _program_mimebundle  # type: ignore[attr-defined]
+Result._repr_mimebundle_ = _result_mimebundle  # type: ignore[attr-defined]

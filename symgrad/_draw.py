@@ -7,8 +7,6 @@ change the DOT structure, whatever a hand-made ``Value(label=…)`` holds.
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
 from typing import Any, Mapping
 
@@ -231,35 +229,3 @@ def svg_text(dot: graphviz.Digraph) -> str:
     svg = render(dot, "svg").decode("utf-8")
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
-
-
-# --- CLI: symgrad graph PROGRAM --at … -o g.svg ----------------------------------------------
-
-def _setup_graph(p: argparse.ArgumentParser) -> None:
-    from ._cli import program_arguments
-    program_arguments(p)
-    p.add_argument("-o", "--output", help="output file; the format comes from its suffix (.svg .png .pdf .dot)")
-    p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else dot to stdout)")
-    p.add_argument("--view", choices=("values", "ast"), default="values", help="values (default) or ast")
-
-
-def _cmd_graph(args: argparse.Namespace) -> int:
-    import sys
-    from ._cli import limits_of, read_point, read_program
-    fmt = args.format
-    if fmt is None and args.output:
-        fmt = os.path.splitext(args.output)[1].lstrip(".").lower() or None
-        if fmt not in FORMATS:
-            raise InputError(f"cannot tell the format from {args.output!r:.60}",
-                             hint="use a suffix .svg .png .pdf .dot, or --format")
-    fmt = fmt or "dot"
-    values = read_point(args.at) if args.view == "values" else None
-    data = render(draw(read_program(args), values, view=args.view, limits=limits_of(args)), fmt)
-    if args.output:
-        from ._files import write_atomic
-        write_atomic(args.output, data)  # a failed write keeps the old file (RenderError: one line, exit 2)
-    elif fmt == "dot" or fmt == "svg":
-        sys.stdout.write(data.decode("utf-8"))
-    else:
-        raise InputError(f"{fmt} is binary", hint=f"write it to a file with -o graph.{fmt}")
-    return 0

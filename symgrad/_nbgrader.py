@@ -37,15 +37,13 @@ def _python_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def exercise_notebook(full: Any, sheet: Any, *, rtol: float | None = None, atol: float | None = None) -> str:
-    """The nbgrader source notebook (nbformat 4 JSON text) for a worksheet and its blanked copy."""
+def exercise_notebook(full: Any, sheet: Any, *, rtol: float, atol: float) -> str:
+    """The nbgrader source notebook (nbformat 4 JSON text) for a worksheet and its blanked copy;
+    ``rtol``/``atol`` are the answer key's tolerances (``_answer_key.RTOL``/``ATOL``)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-    from ._answer_key import ATOL, RTOL
     from ._sheets import MarkdownRenderer
-    from ._worksheet import number
-    rtol = RTOL if rtol is None else rtol
-    atol = ATOL if atol is None else atol
+    from ._worksheet_model import number
     sections = re.split(r"\n(?=## )", MarkdownRenderer().render(sheet))
     cells = []
 

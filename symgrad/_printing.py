@@ -349,3 +349,23 @@ def to_source(node: Node) -> str:
 def to_mathml(node: Node) -> str:
     """A formula as a MathML ``<math>`` element, in program order."""
     return f'<math xmlns="http://www.w3.org/1998/Math/MathML">{_MATHML.doprint(node)}</math>'
+
+
+# -- the AST's repr is its text ------------------------------------------------------------
+# Attached here rather than written in _ast, so that _ast imports no printer (the printers import
+# the AST; the reverse would be a circle).
+
+def _node_repr(self: Node) -> str:
+    text = unparse(self)
+    return f"{type(self).__name__}({text[:60] + '…' if len(text) > 60 else text!r})"
+
+
+def _program_repr(self: Program) -> str:
+    text = unparse(self)
+    text = text if len(text) <= 80 else text[:79] + "…"
+    inputs = self.inputs if len(self.inputs) <= 10 else self.inputs[:10] + ("…",)
+    return f"Program({text!r}, inputs={inputs!r})"
+
+
+Node.__repr__ = _node_repr  # type: ignore[method-assign]
+Program.__repr__ = _program_repr  # type: ignore[method-assign]

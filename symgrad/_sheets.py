@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from ._files import stable_pdf
 from ._printing import latex_name, mathml_name, mathml_number
-from ._worksheet import SECTIONS, Math, Worksheet, number
+from ._worksheet_model import SECTIONS, Math, Worksheet, number
 
 __all__ = ["worksheet", "RENDERERS", "render_worksheet", "render_files", "write_worksheet", "MarkdownRenderer", "HtmlRenderer",
            "TexRenderer", "NotebookRenderer"]
@@ -120,7 +120,7 @@ class MarkdownRenderer(Renderer):
         return self.image(ws.graph_svg, "computation graph", "graph.svg") if ws.graph_svg else ""
 
     def plot(self, ws: Worksheet) -> str:
-        from ._plot import plot_svg
+        from ._slope_plot import plot_svg
         return self.image(plot_svg(ws.curve, ws.output), f"{ws.output} along {ws.plot_input}", "plot.svg")
 
     def closed(self, ws: Worksheet, r: Any) -> str:
@@ -181,7 +181,7 @@ class HtmlRenderer(Renderer):
         return Markup(svg.replace("<svg ", f'<svg style="min-width:{min_px:.0f}px" ', 1))
 
     def plot(self, ws: Worksheet) -> Markup:
-        from ._plot import plot_svg
+        from ._slope_plot import plot_svg
         return Markup(plot_svg(ws.curve, ws.output))  # matplotlib escapes every label it writes
 
 
@@ -260,7 +260,7 @@ class TexRenderer(Renderer):
                 rf"{r.closed_form.latex}\end{{dmath*}}")
 
     def plot(self, ws: Worksheet) -> str:
-        from ._plot import plot_pdf
+        from ._slope_plot import plot_pdf
         if self.assets_stem is None:
             return r"\emph{(The plot is written beside the .tex file when the worksheet is saved to a file.)}"
         name = self.asset("plot.pdf", plot_pdf(ws.curve, ws.output))

@@ -31,7 +31,7 @@ from ._engine import Value, _apply1, _weighted_sum
 from ._errors import InputError, LimitError, quote
 from ._limits import DEFAULT_LIMITS, Limits, real_number, seed_rng, whole_number
 from ._expression import Expression, network_expression, parameter_names
-from ._plots import plot_boundary, plot_loss
+from ._training_plots import plot_boundary, plot_loss
 from ._rules import INTERNAL, RULES
 from ._train import SGD, History, StepRecord, accuracy, fit, hinge, l2, linear_schedule, mse, sum_squares
 

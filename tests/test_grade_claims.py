@@ -13,8 +13,8 @@ import math
 import pytest
 
 import symgrad as sg
-from symgrad._claims import (CORRECT, HERE_ONLY, UNVERIFIED, WRONG, add_claim_arguments, apply_claims,
-                             claims_exit_code, judge_claims, read_claims)
+from symgrad._claims import CORRECT, HERE_ONLY, UNVERIFIED, WRONG, apply_claims, claims_exit_code, judge_claims
+from symgrad._cli_check import add_claim_arguments, read_claims
 
 LECTURE = "e = a*b; d = e + c; L = d*f"
 POINT = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}

@@ -34,8 +34,9 @@ from starlette.routing import Mount, Route
 from starlette.schemas import SchemaGenerator
 from starlette.staticfiles import StaticFiles
 
-import symgrad as sg
-
+from .._errors import SymgradError
+from .._limits import Limits
+from .._version import __version__
 from . import model
 
 __all__ = ["create_app", "STATIC"]
@@ -129,7 +130,7 @@ class Pool:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-def max_body(limits: sg.Limits) -> int:
+def max_body(limits: Limits) -> int:
     return max(MAX_BODY, 12 * int(limits.max_chars) + 4096)
 
 
@@ -173,7 +174,7 @@ def _fields(data: dict, *, fmt: tuple[str, ...] = ()) -> tuple:
     return program, point, value
 
 
-def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, workers: int = 2,
+def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: int = 2,
                queue: int = 64, processes: bool = True) -> Starlette:
     """The explorer app.
 
@@ -296,7 +297,7 @@ def create_app(*, limits: sg.Limits | None = None, timeout: float = 10.0, worker
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
-    schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "symgrad serve", "version": sg.__version__}})
+    schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "symgrad serve", "version": __version__}})
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(schemas.get_schema(routes=app.routes))
@@ -347,7 +348,7 @@ def guarded(handler: Callable) -> Callable:
             return response
         except ApiError as err:
             return JSONResponse(err.body, status_code=err.status)
-        except sg.SymgradError as err:
+        except SymgradError as err:
             status, body = model.error_payload(err)
             return JSONResponse(body, status_code=status)
         except Exception:  # a bug: the user gets one line, the log the traceback

@@ -1,4 +1,5 @@
-"""What the explorer computes, as plain JSON-ready dicts, from symgrad's public API.
+"""What the explorer computes, as plain JSON-ready dicts, from symgrad's public API (imported from the
+modules that define it: nothing inside symgrad imports the package, docs/architecture.md).
 
 Every function here is synchronous and CPU-bound: the app runs them on worker threads,
 never on the event loop. The two reads of symgrad internals (the Value graph's node order,
@@ -18,14 +19,20 @@ import threading
 import zipfile
 from typing import Any, Mapping
 
-import symgrad as sg
+from .._ast import Program
+from .._backprop import Result, backprop
+from .._compiled import CompiledFunction, compile as compile_program
+from .._draw import draw
+from .._errors import LimitError, RenderError, SymgradError
+from .._limits import Limits
+from .._parser import parse
 
 __all__ = ["WEB_LIMITS", "analyse", "recompute", "backward_steps", "check", "worksheet", "graph"]
 
 # docs/security.md: behind a web form, Limits(max_chars=10_000, max_nodes=10_000). Graphs
 # and worksheets of more than a few hundred nodes are unreadable in a page anyway, and the
 # SymPy stage gets a short budget so a check answers "skipped" instead of holding a worker.
-WEB_LIMITS = sg.Limits(max_chars=10_000, max_nodes=10_000, max_graph_nodes=300, max_worksheet_nodes=300,
+WEB_LIMITS = Limits(max_chars=10_000, max_nodes=10_000, max_graph_nodes=300, max_worksheet_nodes=300,
                        symbolic_budget=2.0)
 DEFAULT_VALUE = 1.0          # an input the page has no value for yet
 PROBES = 41                  # samples per slider when finding its domain
@@ -37,21 +44,21 @@ GRAPH_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 # --- the two adapters over internals -----------------------------------------------------
 
-def graph_numbers(result: sg.Result) -> list[tuple[float, float]]:
-    """(data, grad) of every node of ``result``'s Value graph, in the order ``sg.draw`` numbers
+def graph_numbers(result: Result) -> list[tuple[float, float]]:
+    """(data, grad) of every node of ``result``'s Value graph, in the order ``draw`` numbers
     them (``n0``, ``n1``, …: the engine's topological order)."""
-    from symgrad._engine import topo_order
+    from .._engine import topo_order
     return [(node.data, node.grad) for node in topo_order(result.root)]
 
 
-def backward_steps(program: sg.Program, point: Mapping[str, float], limits: sg.Limits) -> dict:
+def backward_steps(program: Program, point: Mapping[str, float], limits: Limits) -> dict:
     """The backward pass step by step, as the worksheet shows it: for each op node in reverse
     topological order, its rule, and per child the local derivative, the upstream grad and
     their chain-rule product. Read from the worksheet's data model
     (``symgrad._worksheet.build_worksheet``: ``Worksheet.nodes`` / ``.steps`` / ``Term``)."""
-    from symgrad._worksheet import build_worksheet
+    from .._worksheet import build_worksheet
     ws = build_worksheet(program, point, graph=False, symbolic=False, limits=limits)
-    names = [row.name for row in ws.nodes]          # topological order, as sg.draw's n0, n1, …
+    names = [row.name for row in ws.nodes]          # topological order, as draw's n0, n1, …
     index = {name: i for i, name in enumerate(names)}
     steps = []
     for step in ws.steps:
@@ -75,10 +82,10 @@ def _num(x: Any) -> float | None:
 
 
 def _text(x: float) -> str:
-    return f"{x:.4f}"  # as sg.draw writes data and grad (precision 4)
+    return f"{x:.4f}"  # as draw writes data and grad (precision 4)
 
 
-def lenient_point(program: sg.Program, point: Mapping[str, Any] | None) -> dict[str, Any]:
+def lenient_point(program: Program, point: Mapping[str, Any] | None) -> dict[str, Any]:
     """The point for a program just typed: values of names that are no longer inputs are
     dropped (the user edited the program), and new inputs start at 1.0. Every other
     endpoint takes the point as given, so a missing or unknown name is the library's error."""
@@ -86,13 +93,13 @@ def lenient_point(program: sg.Program, point: Mapping[str, Any] | None) -> dict[
     return {name: point.get(name, DEFAULT_VALUE) for name in program.inputs}
 
 
-def _parse(text: str, limits: sg.Limits) -> sg.Program:
-    return sg.parse(text, limits=limits)
+def _parse(text: str, limits: Limits) -> Program:
+    return parse(text, limits=limits)
 
 
-def _check_graph_size(count: int, limits: sg.Limits) -> None:
+def _check_graph_size(count: int, limits: Limits) -> None:
     if count > limits.max_graph_nodes:
-        raise sg.LimitError(f"the graph has {count} nodes; the explorer draws at most {limits.max_graph_nodes}",
+        raise LimitError(f"the graph has {count} nodes; the explorer draws at most {limits.max_graph_nodes}",
                             limit="max_graph_nodes", value=limits.max_graph_nodes)
 
 
@@ -103,14 +110,14 @@ class _CompiledCache:
     def __init__(self, size: int = 64) -> None:
         self.size, self.lock, self.items = size, threading.Lock(), collections.OrderedDict()
 
-    def get(self, text: str, limits: sg.Limits) -> tuple[sg.Program, sg.CompiledFunction]:
+    def get(self, text: str, limits: Limits) -> tuple[Program, CompiledFunction]:
         key = (text, limits)
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
         program = _parse(text, limits)
-        entry = (program, sg.compile(program))
+        entry = (program, compile_program(program))
         with self.lock:
             self.items[key] = entry
             while len(self.items) > self.size:
@@ -121,10 +128,10 @@ class _CompiledCache:
 COMPILED = _CompiledCache()
 
 
-def _numbers(program: sg.Program, text: str, point: dict[str, Any], limits: sg.Limits) -> dict:
-    """Value and every grad through ``sg.compile``; every node's numbers from backprop."""
+def _numbers(program: Program, text: str, point: dict[str, Any], limits: Limits) -> dict:
+    """Value and every grad through ``symgrad.compile``; every node's numbers from backprop."""
     fast = COMPILED.get(text, limits)[1](point)
-    result = sg.backprop(program, point, limits=limits)
+    result = backprop(program, point, limits=limits)
     nodes = graph_numbers(result)
     _check_graph_size(len(nodes), limits)
     return {"output": program.output, "value": fast.value, "point": dict(result.point),
@@ -134,7 +141,7 @@ def _numbers(program: sg.Program, text: str, point: dict[str, Any], limits: sg.L
 
 # --- the endpoints' work ---------------------------------------------------------------------
 
-def slider_range(fn: sg.CompiledFunction, point: dict[str, float], name: str, probe: bool) -> dict:
+def slider_range(fn: CompiledFunction, point: dict[str, float], name: str, probe: bool) -> dict:
     """A slider around the input's value: ±max(2, 2|v|), a round step, narrowed to the
     stretch of samples around the value where the program is defined (so an input under
     log or sqrt gets a positive range)."""
@@ -149,7 +156,7 @@ def slider_range(fn: sg.CompiledFunction, point: dict[str, float], name: str, pr
             try:
                 value = fn({**point, name: x}).value
                 ok.append(math.isfinite(value))
-            except sg.SymgradError:
+            except SymgradError:
                 ok.append(False)
         below = [x for x, good in zip(xs, ok) if x < v and not good]
         above = [x for x, good in zip(xs, ok) if x > v and not good]
@@ -161,40 +168,41 @@ def slider_range(fn: sg.CompiledFunction, point: dict[str, float], name: str, pr
     return {"min": r(lo), "max": r(hi), "step": r(step)}
 
 
-def analyse(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
+def analyse(text: str, point: Mapping[str, Any] | None, limits: Limits) -> dict:
     """Parse, evaluate, draw: everything the page shows for a new program."""
     program, fn = COMPILED.get(text, limits)
     numbers = _numbers(program, text, lenient_point(program, point), limits)
     ranges = {name: slider_range(fn, numbers["point"], name, i < MAX_PROBED_INPUTS)
               for i, name in enumerate(program.inputs)}
-    svg = graph_svg(sg.draw(program, numbers["point"], limits=limits).pipe(format="svg").decode("utf-8"))
+    svg = graph_svg(draw(program, numbers["point"], limits=limits).pipe(format="svg").decode("utf-8"))
     inputs = [{"name": n, "value": numbers["point"][n], **ranges[n]} for n in program.inputs]
     return {**numbers, "inputs": inputs, "intermediates": list(program.intermediates), "svg": svg}
 
 
-def recompute(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
+def recompute(text: str, point: Mapping[str, Any] | None, limits: Limits) -> dict:
     """Value and grads at a new point (the slider); the page updates the graph in place."""
     program = COMPILED.get(text, limits)[0]
     return _numbers(program, text, dict(point or {}), limits)
 
 
-def steps(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
+def steps(text: str, point: Mapping[str, Any] | None, limits: Limits) -> dict:
     program = _parse(text, limits)
-    _check_graph_size(len(graph_numbers(sg.backprop(program, point, limits=limits))), limits)
+    _check_graph_size(len(graph_numbers(backprop(program, point, limits=limits))), limits)
     return backward_steps(program, point or {}, limits)
 
 
-def check(text: str, point: Mapping[str, Any] | None, limits: sg.Limits) -> dict:
+def check(text: str, point: Mapping[str, Any] | None, limits: Limits) -> dict:
     """The three-way check; a verdict is passed on as the check's own string."""
     program = _parse(text, limits)
-    report = sg.check(program, dict(point or {}), limits=limits)
+    from .._check import check as check_gradients  # SymPy loads on first use
+    report = check_gradients(program, dict(point or {}), limits=limits)
     rows = [{"name": r.name, "backprop": _num(r.backprop), "symbolic": _num(r.symbolic),
              "numeric": _num(r.numeric), "verdict": str(r.verdict), "note": str(getattr(r, "note", "") or "")}
             for r in report.rows]
     return {"ok": bool(report.ok), "rows": rows}
 
 
-def worksheet(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> tuple[bytes, str]:
+def worksheet(text: str, point: Mapping[str, Any] | None, fmt: str, limits: Limits) -> tuple[bytes, str]:
     """The worksheet download and its file name, by the same code path as ``symgrad worksheet
     PROGRAM --at … -o worksheet.FMT``: HTML and ipynb are one file; Markdown and TeX link their
     pictures, so they come as a zip of every file the command writes (same bytes, fixed dates)."""
@@ -214,11 +222,11 @@ def worksheet(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.L
     return buffer.getvalue(), f"worksheet-{fmt}.zip"
 
 
-def graph(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limits) -> bytes:
+def graph(text: str, point: Mapping[str, Any] | None, fmt: str, limits: Limits) -> bytes:
     """The graph as ``symgrad graph PROGRAM --at … -o g.svg`` draws it."""
     program = _parse(text, limits)
-    _check_graph_size(len(graph_numbers(sg.backprop(program, point, limits=limits))), limits)
-    return sg.draw(program, point, limits=limits).pipe(format=fmt)
+    _check_graph_size(len(graph_numbers(backprop(program, point, limits=limits))), limits)
+    return draw(program, point, limits=limits).pipe(format=fmt)
 
 
 # --- one call, as a worker runs it ------------------------------------------------------------
@@ -226,10 +234,10 @@ def graph(text: str, point: Mapping[str, Any] | None, fmt: str, limits: sg.Limit
 ACTIONS = ("analyse", "recompute", "steps", "check", "worksheet", "graph")
 
 
-def error_payload(err: sg.SymgradError) -> tuple[int, dict]:
+def error_payload(err: SymgradError) -> tuple[int, dict]:
     """413 for a limit, 500 for a missing renderer, 422 for anything a program or point can
     get wrong; the JSON body with the one-line message (and line, column, caret, hint)."""
-    status = 413 if isinstance(err, sg.LimitError) else 500 if isinstance(err, sg.RenderError) else 422
+    status = 413 if isinstance(err, LimitError) else 500 if isinstance(err, RenderError) else 422
     return status, {"error": type(err).__name__, "message": one_line(err.summary), "reason": one_line(err.message),
                     "line": err.line, "column": err.column, "details": err.details, "hint": err.hint or ""}
 
@@ -245,7 +253,7 @@ def perform(action: str, *args: Any) -> tuple:
         raise ValueError(action)
     try:
         return ("ok", globals()[action](*args))
-    except sg.SymgradError as err:
+    except SymgradError as err:
         return ("error", *error_payload(err))
     except Exception:  # a bug: the log gets the traceback, the user one line
         logging.getLogger("symgrad.serve").exception("internal error in %s", action)

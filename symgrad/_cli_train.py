@@ -59,8 +59,8 @@ def setup_train(p: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ._cli import dump_json
-    from ._plots import _format, plot_boundary, plot_loss
+    from ._cli_io import dump_json
+    from ._training_plots import _format, plot_boundary, plot_loss
     from ._train import fit
     demo = DEMOS[args.demo]
     steps = demo.steps if args.steps is None else args.steps
