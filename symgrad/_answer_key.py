@@ -203,14 +203,21 @@ def local_form(program: Any, node: str, arg: int) -> Any:
     return d.xreplace({s: to_sympy_expr(a, symbol) for s, a in zip(slots, args)})
 
 
+MAX_KEY_CHARS = 5_000_000
+
+
 def load_key(key: Any) -> dict:
     """A key as a dict: a dict passes through; a path is read as JSON. Raises InputError."""
     if isinstance(key, Mapping):
         data = dict(key)
     else:
         try:
-            with open(key, encoding="utf-8") as fh:
-                data = json.load(fh)
+            with open(key, encoding="utf-8-sig") as fh:
+                text = fh.read(MAX_KEY_CHARS + 1)   # bounded, as every file symgrad reads
+            if len(text) > MAX_KEY_CHARS:
+                raise InputError(f"the key {str(key)[:80]} is over {MAX_KEY_CHARS:,} characters",
+                                 hint="use the NAME-key.json written by symgrad worksheet --exercise")
+            data = json.loads(text)
         except (OSError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read the key {str(key)[:80]}: {getattr(err, 'strerror', None) or err}") from None
         except json.JSONDecodeError as err:

@@ -34,8 +34,11 @@ def _read_grads(items: list[str] | None) -> dict[str, str] | None:
         try:
             with open(items[0], encoding="utf-8") as fh:
                 data = json.loads(fh.read(DEFAULT_LIMITS.max_chars + 1))
-        except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise InputError(f"cannot read the gradients file {items[0]!r:.60}: {type(err).__name__}",
+        except OSError as err:
+            raise InputError(f"cannot read the gradients file {items[0]!r:.60}: {err.strerror or 'unreadable'}",
+                             hint="give a JSON file such as {\"x\": 1.5}, or NAME=VALUE items") from None
+        except (UnicodeDecodeError, ValueError):
+            raise InputError(f"the gradients file {items[0]!r:.60} is not a JSON object of numbers",
                              hint="give a JSON object such as {\"x\": 1.5}, or NAME=VALUE items") from None
         if not isinstance(data, dict):
             raise InputError(f"{items[0]!s:.60} must hold a JSON object of name: value")
@@ -106,5 +109,7 @@ def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
         name, sep, text = item.partition("=")
         if not sep or not name.strip() or not text.strip():
             raise InputError(f"bad --claim {item!r:.40}", hint="write --claim 'a=b*f'")
+        if name.strip() in claims:
+            raise InputError(f"two claims for {name.strip()!r:.40}", hint="give one claimed formula per name")
         claims[name.strip()] = text
     return claims

@@ -69,6 +69,8 @@ def read_point(items: list[str] | None) -> dict[str, str]:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
             raise InputError(f"bad --at item {quote(item)}", hint="write --at a=2 b=-3")
+        if name.strip() in point:
+            raise InputError(f"{quote(name.strip())} is given twice", hint="give each name once: --at a=2 b=-3")
         point[name.strip()] = raw
     return point
 

@@ -90,14 +90,20 @@ class Grades:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
 
+    @staticmethod
+    def _row(cells: list) -> list:
+        # A student's text that a spreadsheet would run as a formula (=, +, -, @) gets a leading '.
+        return ["'" + c if isinstance(c, str) and c[:1] in _FORMULA_START and not _plain_number(c) else c
+                for c in cells]
+
     def to_csv(self) -> str:
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["student", "sheet", "score", "out_of"] + self.blanks)
         for s in self.students:
             status = {c.blank: c.status for c in s.cells}
-            w.writerow([s.student, "" if s.sheet is None else s.sheet, s.score, s.out_of] +
-                       [status.get(b, "") for b in self.blanks])
+            w.writerow(self._row([s.student, "" if s.sheet is None else s.sheet, s.score, s.out_of] +
+                                 [status.get(b, "") for b in self.blanks]))
         return out.getvalue()
 
     def feedback_csv(self) -> str:
@@ -108,8 +114,8 @@ class Grades:
             for c in s.cells:
                 if c.status == "missing column":
                     continue
-                w.writerow([s.student, "" if s.sheet is None else s.sheet, c.blank, c.answer, c.status, c.points,
-                            c.feedback])
+                w.writerow(self._row([s.student, "" if s.sheet is None else s.sheet, c.blank, c.answer, c.status,
+                                      c.points, c.feedback]))
         return out.getvalue()
 
     def table(self, width: int = 20) -> str:
@@ -132,6 +138,18 @@ class Grades:
         return self.table()
 
 
+MAX_FILE_CHARS = 20_000_000    # an answers CSV (about 100,000 students × 20 blanks)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _plain_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_answers(answers: Any) -> tuple[list[str], list[dict[str, str]]]:
     """CSV text, a path, or rows (dicts) → (header, rows). Raises InputError."""
     if isinstance(answers, list):
@@ -142,7 +160,10 @@ def read_answers(answers: Any) -> tuple[list[str], list[dict[str, str]]]:
     if not (isinstance(answers, str) and "\n" in answers):
         try:
             with open(answers, encoding="utf-8-sig", newline="") as fh:
-                text = fh.read()
+                text = fh.read(MAX_FILE_CHARS + 1)   # bounded: /dev/zero or a runaway file is refused
+            if len(text) > MAX_FILE_CHARS:
+                raise InputError(f"the answers {str(answers)[:80]} are over {MAX_FILE_CHARS:,} characters",
+                                 hint="grade the class in parts")
         except (OSError, UnicodeDecodeError, TypeError) as err:
             raise InputError(f"cannot read the answers {str(answers)[:80]}: "
                              f"{getattr(err, 'strerror', None) or err}") from None

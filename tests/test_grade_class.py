@@ -221,3 +221,17 @@ def test_blanks_are_found_generically_in_any_dataclass_tree():
     found = [(bid, where, value) for bid, where, _, _, value in blanks_of(full, blank)]
     assert found == [("part1.value", "part x / value", 1.5), ("part1.rule", "part x / rule", Formula("2x")),
                      ("part2.value", "part y / value", 2.0), ("total", "total", 3.5)]
+
+
+def test_answers_are_read_bounded_and_csv_output_is_not_a_spreadsheet_formula(tmp_path):
+    from symgrad._cli import main
+    key = tmp_path / "s.md"
+    assert main(["worksheet", "e = a*b; d = e + c; L = d*f", "--at", "a=2", "b=-3", "c=10", "f=-2",
+                 "--exercise", "-o", str(key)]) == 0
+    key_json = tmp_path / "s-key.json"
+    with pytest.raises(sg.InputError, match="over 20,000,000 characters"):
+        sg.grade(str(key_json), "/dev/zero")
+    answers = tmp_path / "a.csv"
+    answers.write_text("student,grad_a\n=cmd|calc,=1+2\nbob,-3\n", encoding="utf-8")
+    out = sg.grade(str(key_json), str(answers)).to_csv()
+    assert "\n'=cmd|calc," in out and "\nbob," in out and "\n=cmd" not in out

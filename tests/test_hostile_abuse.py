@@ -264,3 +264,13 @@ def test_parse_backprop_and_compiled_calls_are_safe_from_many_threads():
 def test_limits_of_the_wrong_type_are_input_errors(call):
     with pytest.raises(sg.InputError, match="Limits"):
         call()
+
+
+def test_a_name_given_twice_on_the_command_line_is_an_error(capsys):
+    from symgrad._cli import main
+    assert main(["grad", "x*2", "--at", "x=1", "x=2"]) == 2
+    assert "given twice" in capsys.readouterr().err
+    assert main(["check", "x*y", "--at", "x=1", "y=2", "--claim", "x=y", "--claim", "x=2"]) == 2
+    assert "two claims" in capsys.readouterr().err
+    assert main(["check", "x*2", "--at", "x=1", "--grads", "/nonexistent/grads.json"]) == 2
+    assert "No such file" in capsys.readouterr().err
