@@ -105,11 +105,13 @@ def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
             raise InputError(f"{path} must hold one JSON object of name: formula text",
                              hint='e.g. {"w": "(1 - tanh(x*w + b)^2)*x"}')
         claims.update(data)
+    given: set[str] = set()
     for item in items or []:
         name, sep, text = item.partition("=")
         if not sep or not name.strip() or not text.strip():
             raise InputError(f"bad --claim {item!r:.40}", hint="write --claim 'a=b*f'")
-        if name.strip() in claims:
+        if name.strip() in given:  # a --claim overrides the file's claim, but not another --claim
             raise InputError(f"two claims for {name.strip()!r:.40}", hint="give one claimed formula per name")
+        given.add(name.strip())
         claims[name.strip()] = text
     return claims
