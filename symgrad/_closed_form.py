@@ -128,6 +128,9 @@ def closed_form(program: Any, name: str, *, limits: Any = None,
         for definition, symbol in forms:
             if symbol.name != name:
                 short = short.subs(definition, symbol)
+    used = short.free_symbols & {symbol for _, symbol in forms if symbol.name != name}
+    if not used:  # nothing was replaced: the form is simply long
+        return plain, ""
     return short, "in terms of the program's named intermediates"
 
 

@@ -294,3 +294,14 @@ def test_every_rule_text_typesets_in_tex_without_a_placeholder():
     assert tex.text("ΦφΑ") == r"$\Phi$$\phi$$\mathrm{A}$"
     sheet = sg.worksheet("y = gelu(x)*cbrt(z) + max(x, z)", {"x": 0.5, "z": 2.0}, format="tex")
     assert "[U+" not in sheet and r"$\Phi$" in sheet
+
+
+def test_a_long_closed_form_says_intermediates_only_when_it_uses_them():
+    from symgrad._closed_form import closed_form
+    _, note = closed_form(sg.parse("y = logsumexp(x, z, q)*tanh(x*z + q*x + z*q*x) + sin(x*z*q)"), "x")
+    assert note == ""   # no named intermediate to write it with: shown whole, without the note
+    mlp = ("h1 = tanh(x1*w11 + x2*w12 + b1); h2 = tanh(x1*w21 + x2*w22 + b2); o = h1*v1 + h2*v2 + c; "
+           "L = (o - y)**2")
+    form, note = closed_form(sg.parse(mlp), "w11")
+    assert note == "in terms of the program's named intermediates"
+    assert {s.name for s in form.free_symbols} == {"h1", "o", "v1", "x1", "y"}
