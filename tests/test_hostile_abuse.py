@@ -10,6 +10,7 @@ import pytest
 
 import symgrad as sg
 from symgrad._errors import safe_line
+from threaded import run_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -230,7 +231,6 @@ def test_limits_take_numpy_integers():
 
 def test_parse_backprop_and_compiled_calls_are_safe_from_many_threads():
     """docs/security.md's promise: these build their own state per call (or per thread)."""
-    import threading
     text = "e = a*b; d = e + c; L = tanh(d*f)"
     program = sg.parse(text)
     f = sg.compile(program)
@@ -245,11 +245,7 @@ def test_parse_backprop_and_compiled_calls_are_safe_from_many_threads():
                 results.append(dict(zip(f.names, grads)))
         except Exception as err:  # noqa: BLE001
             errors.append(err)
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(work, 8)
     assert errors == [] and len(results) == 8 * 80
     for got in results:
         assert all(got[k] == pytest.approx(want[k], rel=1e-15) for k in got)

@@ -4,7 +4,6 @@ targets, stale grads, shared models in threads, bounded sizes, and atomic plot f
 import errno
 import math
 import os
-import threading
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ import pytest
 import symgrad as sg
 from symgrad import _cli
 from symgrad.nn import MLP, SGD, Neuron, Layer, fit, hinge, linear_schedule, make_moons, mse
+from threaded import run_threads
 
 
 def moons_arrays(n=40, seed=0):
@@ -172,11 +172,7 @@ def test_training_one_shared_model_from_threads_raises_nothing():
             fit(net, X, y * 2 - 1, loss="hinge", steps=15, lr=0.05)
         except Exception as err:  # noqa: BLE001 - any exception is the failure
             errors.append(err)
-    threads = [threading.Thread(target=train) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(train, 6)
     assert errors == []
     assert all(math.isfinite(p.data) for p in net.parameters())
 

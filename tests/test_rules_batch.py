@@ -17,6 +17,7 @@ import symgrad as sg
 from symgrad._engine import backpropagate, topo_order
 from symgrad._rule import inside
 from symgrad._rules import RULES
+from threaded import run_threads
 
 EXTREMES = (1e-300, -1e-300, 1e-170, -1e-170, 3e-20, 5e-324, 1e300, -1e300, 1e10, -1e10, 700.0, -700.0, 30.0, -30.0)
 ULPS = 2
@@ -114,10 +115,6 @@ def test_eight_threads_read_one_graph_at_once():
             if sg.draw(root, limits=roomy).source != expected_dot:
                 failures.append("draw")
 
-    threads = [threading.Thread(target=reader) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(reader, 8)
     assert failures == []
     assert [v.grad for v in topo_order(root)] == expected_grads

@@ -7,13 +7,13 @@ import errno
 import re
 import shutil
 import subprocess
-import threading
 
 import pytest
 
 import symgrad as sg
 from symgrad._cli import main
 from symgrad._printing import GREEK, latex_name, mathml_name, to_mathml, to_source
+from threaded import run_threads
 
 MLP = ("h1 = tanh(x1*w11 + x2*w12 + b1); h2 = tanh(x1*w21 + x2*w22 + b2); "
        "o = h1*v1 + h2*v2 + c; L = (o - y)**2")
@@ -101,11 +101,7 @@ def test_draw_from_threads_always_gives_the_full_dot():
                 outs.append(sg.draw(result).source)
         except Exception as err:  # noqa: BLE001 - collected and asserted below
             errors.append(err)
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(work, 8)
     assert not errors and len(outs) == 400 and all(o == want for o in outs)
     assert [v.grad for v in (result.root,)] == [1.0]  # drawing changed no grad
 
