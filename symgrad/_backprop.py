@@ -6,21 +6,19 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Mapping
 
-from ._ast import Const, Node, Num, Program, Var, postorder
+from ._ast import Node, Program
 from ._engine import Value, backpropagate
 from ._errors import InputError, MissingInputError, NumericError, quote, show_name
 from ._limits import Limits
+from ._lower import lower
 from ._parser import parse
 from ._printing import unparse
-from ._rules import INTERNAL, RULES, Rule
+from ._rules import Rule
 
-__all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "lower", "Graph"]
+__all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "Graph"]
 
-CONSTANT_VALUES = {"pi": math.pi}
-_IDENTITY = INTERNAL["id"]
-N = TypeVar("N")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -93,42 +91,6 @@ def _located(err: NumericError, node: Node, program: Program) -> NumericError:
     message = err.message if text in err.message else f"{err.message} in {text}"
     return type(err)(message, hint=err.hint,
                      line=span.line if span else None, column=span.column if span else None)
-
-
-def lower(program: Program, *, leaf: Callable[[str], N], literal: Callable[[float, Node], N],
-          apply: Callable[[Rule, tuple, Node], N]) -> tuple[N, dict[str, N]]:
-    """Walk a Program in evaluation order, making one graph node per operation.
-
-    ``leaf(name)`` makes an input, ``literal(value, ast_node)`` a constant and
-    ``apply(row, kids, ast_node)`` an operation. A name read twice is one node. A ``pow`` whose
-    exponent holds no names gets the constant-exponent row ``powc``. A bare alias (``d = e``)
-    gets an identity node of its own, so d(out)/dd holds d independent, as SymPy's partial does.
-    Returns the output node and the node of every input and named intermediate.
-    """
-    named = {name: leaf(name) for name in program.inputs}
-    root = None
-    for stmt in program.statements:
-        stack: list[tuple[N, bool]] = []  # (node, is constant)
-        for node in postorder(stmt.expr):
-            if isinstance(node, Num):
-                stack.append((literal(node.value, node), True))
-            elif isinstance(node, Const):
-                stack.append((literal(CONSTANT_VALUES[node.name], node), True))
-            elif isinstance(node, Var):
-                stack.append((named[node.name], False))
-            else:
-                n = len(node.args)
-                operands, stack[-n:] = stack[-n:], []
-                row = RULES[node.rule]
-                if row.name == "pow" and operands[1][1]:
-                    row = RULES["powc"]
-                stack.append((apply(row, tuple(k for k, _ in operands), node), all(c for _, c in operands)))
-        root = stack[0][0]
-        if isinstance(stmt.expr, Var):
-            root = apply(_IDENTITY, (root,), stmt.expr)
-        if stmt.name is not None:
-            named[stmt.name] = root
-    return root, named
 
 
 def build_graph(program: Program, point: Mapping[str, float]) -> Graph:

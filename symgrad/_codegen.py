@@ -27,7 +27,7 @@ import re
 from typing import Any, Callable, Iterable, Mapping
 
 from ._ast import Program
-from ._backprop import lower
+from ._lower import lower
 from ._rule import RowError, inside, outside
 from ._rules import Rule, all_rows
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ._ast import Const, Node, Program
-from ._backprop import lower
+from ._lower import lower
 from ._forms import bakeable, baked_positions, row_forms
 from ._printing import unparse
 from ._rules import Rule
