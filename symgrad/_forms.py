@@ -75,6 +75,7 @@ class RowForms:
     partials: tuple[Form | None, ...]
     exprs: tuple[sp.Basic | None, ...]  # the partials as SymPy, for boundary fallbacks
     form: sp.Basic
+    domain: Form | None = None          # the row's ``sympy_domain`` over ``params``, unbaked
 
 
 def baked_positions(rule: Rule, arity: int) -> tuple[int, ...]:
@@ -108,8 +109,9 @@ def _build(rule: Rule, baked: tuple) -> RowForms:
     form = _bounded(rule.sympy(sp, *args), f"the SymPy form of {rule.name}")
     exprs = tuple(None if b is not None else _bounded(sp.diff(form, p), f"a partial of {rule.name}")
                   for p, b in zip(params, baked))
-    return RowForms(rule, (rule.name, len(baked), baked), params, Form(form, params), tuple(None if e is None else Form(e, params) for e in exprs),
-                    exprs, form)
+    domain = None if rule.sympy_domain is None else Form(rule.sympy_domain(sp, *params), params)
+    partials = tuple(None if e is None else Form(e, params) for e in exprs)
+    return RowForms(rule, (rule.name, len(baked), baked), params, Form(form, params), partials, exprs, form, domain)
 
 
 def boundary(forms: RowForms, j: int, zeros: tuple[int, ...], signs: tuple[int, ...]) -> Form | None:

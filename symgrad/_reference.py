@@ -53,27 +53,12 @@ START_BITS = 200
 validate_rules()           # a SymPy class the evaluator lacks fails here, when the check loads
 
 
-def _pow_domain(base: arb, exponent: arb) -> None:
-    """The ``pow`` row (a variable exponent) as backprop evaluates it: base > 0, or base 0 with
-    exponent > 0 (the value and d/dy = x^y·ln x must both exist)."""
-    sb, se = known_sign(base), known_sign(exponent)
-    if sb == 1 or (sb == 0 and se == 1):
-        return
-    if sb == -1 or (sb == 0 and se in (0, -1)):
-        raise Undefined("a variable power needs a positive base")
-    raise Undetermined("the base of a variable power straddles 0")
-
-
-ROW_DOMAINS = {"pow": _pow_domain}   # rows whose domain is narrower than their SymPy form's
-
-
 def forward(low: Lowered, i: int, args: list[arb]) -> arb:
     """Node i's value from its arguments: the row's form, its domain, float64's range."""
-    rule = low.rule[i]
-    extra = ROW_DOMAINS.get(rule.name)
-    if extra is not None:
-        extra(*args)
-    value = low.forms_of(i).value.run(args)
+    rule, forms = low.rule[i], low.forms_of(i)
+    if forms.domain is not None and not forms.domain.run(args):   # narrower than the form's own
+        raise Undefined(rule.why or f"{rule.name} is undefined here")
+    value = forms.value.run(args)
     if abs(value) > DBL_MAX:
         raise Undefined("the value overflows float64 (over 1.8e308)")
     if not abs(value) < DBL_MAX:

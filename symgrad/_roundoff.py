@@ -8,7 +8,7 @@ Forward, node by node: the error of a node's float64 value is at most
 where the first term is the range of the row's SymPy form over balls as wide as the
 arguments' errors (arb encloses it rigorously: first order where first order holds, the
 whole range where it does not, as for ``exp(x*y)`` near 700 or ``sin(x*y)`` near 1e6), the
-second the row's own rounding (u = 2⁻⁵³; k = 1 for the correctly rounded + − × ÷ √, more for
+second the row's own rounding (``Rule.rounding``; u = 2⁻⁵³; k = 1 for the correctly rounded + − × ÷ √, more for
 library functions and composite forwards), the third underflow. A variadic row (``wsum``)
 rounds each of its n terms: n·u·Σ|terms|.
 
@@ -37,18 +37,6 @@ __all__ = ["Bounds", "bounds", "U"]
 U = 2.0 ** -53
 TINY = 2.0 ** -1074
 _UP = 1.0 + 2.0 ** -40     # rounds a float bound up past the rounding of the bound itself
-
-# row -> (k forward, k local, k argument): roundings of the forward, of the local derivative,
-# and of intermediate arguments inside the local derivative (pow's p − 1). Unlisted rows get
-# the conservative DEFAULT.
-ROUNDING = {
-    "add": (1, 0, 0), "sub": (1, 0, 0), "mul": (1, 0, 0), "neg": (0, 0, 0), "id": (0, 0, 0),
-    "div": (1, 2, 0), "sqrt": (1, 2, 0), "wsum": (1, 0, 0), "relu": (0, 0, 0), "abs": (0, 0, 0),
-    "exp": (4, 4, 0), "log": (4, 1, 0), "sin": (4, 4, 0), "cos": (4, 4, 0), "tanh": (4, 16, 0),
-    "sigmoid": (8, 16, 0), "softplus": (8, 8, 0), "powc": (4, 8, 2), "pow": (4, 8, 2),
-}
-DEFAULT = (8, 16, 2)
-
 
 class Bounds:
     """``value[i]``: bound on |float64 value − exact| of node i; ``grad[i]``: the same for
@@ -95,7 +83,7 @@ def bounds(low, sw) -> Bounds:
             elif kind == "op":
                 rule = low.rule[i]
                 forms = low.forms_of(i)
-                kf = ROUNDING.get(rule.name, DEFAULT)[0]
+                kf = rule.rounding[0]
                 args = [sw.values[k] for k in low.kids[i]]
                 spread = _spread(forms.value, args, [e[k] for k in low.kids[i]], v, True)
                 size = _upper(forms.value.run([abs(a) for a in args])) * len(args) if rule.variadic else _upper(v)
@@ -125,7 +113,7 @@ def _backward(low, sw, e: list[float]) -> list[float]:
         if gm == 0.0 and ge == 0.0:
             continue
         rule = low.rule[i]
-        _, kl, ka = ROUNDING.get(rule.name, DEFAULT)
+        _, kl, ka = rule.rounding
         forms = low.forms_of(i)
         args = [sw.values[k] for k in low.kids[i]]
         widened = [e[k] + ka * U * _upper(a) for k, a in zip(low.kids[i], args)]

@@ -62,6 +62,16 @@ class Rule:
     propagates: bool = False                    # a non-finite argument always gives a non-finite output
     aliases: tuple[str, ...] = ()               # other call names (``ln`` for ``log``)
     samples: tuple[tuple[float, ...], ...] = () # extra points for validation (inside or outside the domain)
+    # --- read by the check (all optional) -------------------------------------------------
+    # Where the domain is narrower than the SymPy form's own (pow: SymPy's a**b is real at a < 0
+    # for an integer b, the row is not): (sympy module, *args) -> SymPy condition, true inside.
+    # The check evaluates it in ball arithmetic; ``check_sympy`` proves it agrees with ``domain``.
+    sympy_domain: Callable[..., Any] | None = None
+    # Float64 roundings of this row's implementation, in units u = 2**-53 of the result: of the
+    # forward, of the local derivative, and of arguments computed inside the local derivative
+    # (pow's p - 1). The check's error bound (``_roundoff``) uses them; a test proves them
+    # against 30-digit references at the sample points. The default is conservative.
+    rounding: tuple[int, int, int] = (8, 16, 2)
     raw: Callable[..., float] = field(init=False, repr=False, compare=False)  # forward without the domain check
 
     def __post_init__(self) -> None:
@@ -285,6 +295,36 @@ def check_sympy(row: Rule, digits: int = 30, step: int = 3) -> None:
             ref = float(sp.diff(fixed, s).xreplace(subs).evalf(digits))
             if not _close(slopes[i], ref):
                 raise _fail(row, f"local{p}[{i}] = {slopes[i]!r} but the SymPy partial gives {ref!r}")
+    _check_domain(sp, row)
+
+
+def _check_domain(sp: Any, row: Rule) -> None:
+    """The check must find the row defined exactly where ``domain`` says: ``sympy_domain`` is
+    true at every inside sample point and false at every outside one, or, without it, the SymPy
+    form is not a real number outside. Otherwise the check would judge where backprop raises."""
+    syms = sp.symbols(f"u0:{row.arity}", real=True)
+    expr = row.sympy(sp, *syms)
+    cond = None if row.sympy_domain is None else row.sympy_domain(sp, *syms)
+    points = [p for p in _points(row) if len(p) == row.arity]
+    # 0 is where domains end (x/0, log 0, 0**y): probe each point with an argument set to 0 too
+    points += [p[:i] + (0.0,) + p[i + 1:] for p in points for i in range(row.arity)]
+    for p in dict.fromkeys(points):
+        if _inside(row, p):
+            if cond is not None and cond.xreplace(dict(zip(syms, map(sp.Rational, p)))) is not sp.true:
+                raise _fail(row, f"{p} is inside the domain, but sympy_domain is not true there")
+            continue
+        subs = {s: sp.Rational(v) for s, v in zip(syms, p)}
+        if cond is not None:
+            if cond.xreplace(subs) is not sp.false:
+                raise _fail(row, f"{p} is outside the domain, but sympy_domain is not false there")
+            continue
+        # every subexpression, as the check's ball arithmetic meets them: log(a) − log(b) at a = b < 0
+        # is undefined there, though SymPy cancels the whole to 0
+        parts = [node.xreplace(subs) for node in sp.postorder_traversal(expr)
+                 if isinstance(node, sp.Expr) and node.free_symbols]
+        if all(v.is_extended_real and v.is_finite for v in parts):
+            raise _fail(row, f"{p} is outside the domain, but the SymPy form is the real number "
+                        f"{parts[-1]} there: give sympy_domain=, the condition the check evaluates")
 
 
 def _close(a: float, b: float, rel: float = 1e-11) -> bool:
