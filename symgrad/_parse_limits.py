@@ -77,8 +77,7 @@ class NestingGuard:
             self.call_depth -= self.calls.pop()
             self.powers.pop()
         if max(self.sign_run - 1, self.powers[-1], self.call_depth) > self.limits.max_depth:
-            raise LimitError(f"expression nested more than {self.limits.max_depth} deep", limit="max_depth",
-                             value=self.limits.max_depth, line=tok.line, column=tok.column)
+            raise too_deep(self.limits, tok.line, tok.column)
         self.prev = kind
         return tok
 
@@ -93,9 +92,14 @@ def nest_depth(node: Op, depth: dict[int, int], limits: Limits) -> int:
     d += 1
     if d > limits.max_depth:
         span = node.span
-        raise LimitError(f"expression nested more than {limits.max_depth} deep", limit="max_depth",
-                         value=limits.max_depth, line=span and span.line, column=span and span.column)
+        raise too_deep(limits, span and span.line, span and span.column)
     return d
+
+
+def too_deep(limits: Limits, line: int | None, column: int | None) -> LimitError:
+    """The one max_depth error, whether the lexer's guard or a built node finds it."""
+    return LimitError(f"expression nested more than {limits.max_depth} deep", limit="max_depth",
+                      value=limits.max_depth, line=line, column=column)
 
 
 def check_nodes(count: int, node, limits: Limits) -> None:

@@ -24,7 +24,7 @@ from ._files import stable_pdf
 from ._printing import latex_name, mathml_name, mathml_number
 from ._worksheet_model import SECTIONS, Math, Worksheet, number
 
-__all__ = ["Renderer", "MarkdownRenderer", "HtmlRenderer", "TexRenderer", "NotebookRenderer"]
+__all__ = ["Renderer", "MarkdownRenderer", "HtmlRenderer", "TexRenderer", "NotebookRenderer", "notebook_text"]
 
 TEXT_PT = 14.0       # Graphviz's label font size
 MIN_TEXT_PT = 7.0    # smallest printed label height we accept on paper
@@ -156,9 +156,6 @@ class HtmlRenderer(Renderer):
     def math(self, m: Math | None) -> Markup:
         return self.blank if m is None else Markup(m.mathml)  # SymPy's printer escapes its text
 
-    def heading(self, ws: Worksheet, key: str) -> Markup:
-        return escape(f"{ws.section(key)}. {SECTIONS[key]}")
-
     def name(self, name: str) -> Markup:
         return Markup(f"<math>{mathml_name(name)}</math>")
 
@@ -254,9 +251,6 @@ class TexRenderer(Renderer):
     def num(self, x: float | None) -> str:
         return self.blank if x is None else f"${number(x)}$"
 
-    def math(self, m: Math | None) -> str:
-        return self.blank if m is None else f"${m.latex}$"
-
     def heading(self, ws: Worksheet, key: str) -> str:
         return rf"\section*{{{ws.section(key)}. {SECTIONS[key]}}}"
 
@@ -303,8 +297,7 @@ class NotebookRenderer(Renderer):
     display draws the graph only when it can."""
 
     def render(self, ws: Worksheet) -> str:
-        import nbformat
-        from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+        from nbformat.v4 import new_code_cell, new_markdown_cell
         md = MarkdownRenderer(assets="attachment")
         sections = re.split(r"\n(?=## )", md.render(ws))
         point = ", ".join(f"{k!r}: {v!r}" for k, v in ws.point)
@@ -329,10 +322,17 @@ class NotebookRenderer(Renderer):
                                    "result  # the table, and the graph when Graphviz is installed"))
         for i, cell in enumerate(cells):
             cell["id"] = f"cell-{i}"  # nbformat's default ids are random; ours keep the bytes stable
-        nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                                "language": "python"}})
-        nbformat.validate(nb)
-        return nbformat.writes(nb)
+        return notebook_text(cells)
+
+
+def notebook_text(cells: list) -> str:
+    """A Python 3 notebook of ``cells``, validated, as nbformat 4 JSON text."""
+    import nbformat
+    from nbformat.v4 import new_notebook
+    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                            "language": "python"}})
+    nbformat.validate(nb)
+    return nbformat.writes(nb)
 
 
 def _attached(cell: Any, files: dict[str, bytes]) -> Any:
