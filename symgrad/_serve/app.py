@@ -178,8 +178,8 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
 
     async def not_found(request: Request, err: Exception) -> Response:
         status = getattr(err, "status_code", 404)
-        return error_response(status, "NotFound" if status == 404 else "MethodNotAllowed" if status == 405 else "HTTPError",
-                      getattr(err, "detail", "not found"))
+        error = "NotFound" if status == 404 else "MethodNotAllowed" if status == 405 else "HTTPError"
+        return error_response(ApiError(status, error, getattr(err, "detail", "not found")))
 
     api = guarded
     routes = [

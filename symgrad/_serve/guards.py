@@ -46,9 +46,9 @@ class ApiError(Exception):
         self.body = body or {"error": error, "message": model.one_line(message)}
 
 
-def error_response(status: int, error: str, message: str, **extra: Any) -> JSONResponse:
-    """``{"error": type, "message": one line, **extra}`` with ``status``."""
-    return JSONResponse({"error": error, "message": model.one_line(message), **extra}, status_code=status)
+def error_response(err: ApiError) -> JSONResponse:
+    """The error's JSON body with its status."""
+    return JSONResponse(err.body, status_code=err.status)
 
 
 class Pool:
@@ -170,13 +170,13 @@ def guarded(handler: Callable) -> Callable:
             response.headers["server-timing"] = f"app;dur={1000 * (end - start):.2f}, work;dur={1000 * (end - work):.2f}"
             return response
         except ApiError as err:
-            return JSONResponse(err.body, status_code=err.status)
+            return error_response(err)
         except SymgradError as err:
             status, body = model.error_payload(err)
             return JSONResponse(body, status_code=status)
         except Exception:  # a bug: the user gets one line, the log the traceback
             log.exception("internal error on %s", request.url.path)
-            return error_response(500, "InternalError", "internal error; the server log has the details")
+            return error_response(ApiError(500, "InternalError", "internal error; the server log has the details"))
     return run
 
 
