@@ -16,7 +16,7 @@ from ._errors import InputError, LimitError, escape_text
 from ._limits import Limits
 from ._rules import RULES
 
-__all__ = ["NestingGuard", "nest_depth", "check_nodes", "check_length", "check_statements", "check_limits"]
+__all__ = ["NestingGuard", "nest_depth", "too_deep", "check_nodes", "check_length", "check_statements", "check_limits"]
 
 _FLAT = {"add": "sum", "sub": "sum", "mul": "product", "div": "product"}  # SymPy flattens these chains
 
