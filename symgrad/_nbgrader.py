@@ -40,9 +40,8 @@ def _python_name(name: str) -> str:
 def exercise_notebook(full: Any, sheet: Any, *, rtol: float, atol: float) -> str:
     """The nbgrader source notebook (nbformat 4 JSON text) for a worksheet and its blanked copy;
     ``rtol``/``atol`` are the answer key's tolerances (``_answer_key.RTOL``/``ATOL``)."""
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-    from ._sheets import MarkdownRenderer
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+    from ._renderers import MarkdownRenderer, notebook_text
     from ._worksheet_model import number
     sections = re.split(r"\n(?=## )", MarkdownRenderer().render(sheet))
     cells = []
@@ -88,10 +87,7 @@ def exercise_notebook(full: Any, sheet: Any, *, rtol: float, atol: float) -> str
                 f"claim = sg.check(PROGRAM, POINT, claims={{{row.name!r}: formula_{var}}}).claims[0]\n"
                 "assert claim.verdict == 'correct', claim.message"),
                 _meta(f"test-{i}-formula-{var}", grade=True, locked=True))
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}})
-    nbformat.validate(nb)
-    return nbformat.writes(nb)
+    return notebook_text(cells)
 
 
 def _formula_text(full: Any, name: str) -> str | None:

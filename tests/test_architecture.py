@@ -24,14 +24,15 @@ LAYERS = {"ground": 0, "rules": 1, "language": 2, "engine": 3, "check": 4, "nn":
 _PLACES = {
     "ground": "_errors _limits _files _version",
     "rules": "_stable _rule _rules",
-    "language": "_ast _parser _printing",
+    "language": "_ast _parser _parse_limits _parse_errors _printing",
     "engine": "_engine _lower _backprop _codegen _compiled _fdtape _register",
     "check": "_check _points _symbolic _report _reference _arb _forms _judge _roundoff _witness _lowered _claims "
              "_claim_explain",
     "nn": "nn _train _datasets _expression _training_plots",
-    "teaching": "_worksheet _worksheet_model _sheets _exercises _draw _slope_plot _display _closed_form "
+    "teaching": "_worksheet _worksheet_model _sheets _renderers _exercises _draw _slope_plot _display _closed_form "
                 "_answer_key _grading _nbgrader",
-    "interface": "_cli _cli_io _cli_check _cli_see _cli_grade _cli_train _serve _serve.app _serve.model __main__",
+    "interface": "_cli _cli_io _cli_check _cli_see _cli_grade _cli_train _serve _serve.app _serve.guards _serve.model "
+                 "__main__",
     "package": "symgrad",
 }
 LAYER_OF = {name: layer for layer, names in _PLACES.items() for name in names.split()}

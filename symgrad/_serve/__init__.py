@@ -1,8 +1,9 @@
 """``symgrad serve``: an interactive backprop explorer in the browser.
 
 ``model`` computes (symgrad's public API, one adapter per internal read), ``app`` serves
-(Starlette: the page from package data, a JSON API, bounds on every request), ``static/``
-is the page (plain HTML, CSS and JavaScript: no CDN, works offline).
+(Starlette: the page from package data, a JSON API), ``guards`` bounds every request (body
+cap, field checks, a bounded worker pool, JSON errors), ``static/`` is the page (plain HTML,
+CSS and JavaScript: no CDN, works offline).
 """
 
 from __future__ import annotations
