@@ -18,7 +18,7 @@ def setup_check_command(p) -> None:
     program_arguments(p)
     p.add_argument("--random", type=int, metavar="N", help="check at N seeded random points inside the domain")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="seed for --random (default 0)")
-    p.add_argument("--grads", nargs="+", metavar="NAME=VALUE",
+    p.add_argument("--grads", nargs="+", action="extend", metavar="NAME=VALUE",
                    help="check these gradients (from your own code) instead of backprop's; or one JSON file")
     for name, default in (("rtol", 1e-12), ("atol", 0.0)):
         p.add_argument(f"--{name}", type=float, default=default, metavar="X",

@@ -84,7 +84,8 @@ def program_arguments(p: argparse.ArgumentParser, *, point: bool = True) -> None
     p.add_argument("--program-text", help=argparse.SUPPRESS)  # a program that starts with '-', see main()
     p.add_argument("-f", "--file", help="read the program from FILE")
     if point:
-        p.add_argument("--at", nargs="+", metavar="NAME=VALUE", help="input values, e.g. --at a=2 b=-3")
+        p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
+                       help="input values, e.g. --at a=2 b=-3 (or --at a=2 --at b=-3)")
     p.add_argument("--limit", action="append", metavar="NAME=VALUE",
                    help="raise or lower a limit, e.g. --limit max_depth=500")
 

@@ -31,6 +31,13 @@ def test_grad_table(capsys):
     assert rows == {"a": "6.0", "b": "-4.0", "c": "-2.0", "f": "4.0", "e": "-2.0", "d": "-2.0", "L": "1.0"}
 
 
+def test_at_may_be_repeated_as_in_argparse_append(capsys):
+    # --at a=2 --at b=-3 ... is the same point as one --at with every item (it used to keep only the last)
+    split = [x for item in AT[1:] for x in ("--at", item)]
+    assert main(["grad", L, *split, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["grads"]["a"] == 6.0
+
+
 def test_grad_json(capsys):
     assert main(["grad", L, *AT, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
