@@ -110,13 +110,16 @@ class Rule:
         """The display columns this row gives itself (the rest are derived): {"latex": …, "dlatex": …}."""
         return {k: self.__dict__[k] for k in ("latex", "dlatex", "title", "text") if any(self.__dict__[k])}
 
-    def derived(self) -> Any:
+    def derived(self, n: int | None = None) -> Any:
         """The display columns derived from the SymPy form (``_rule_display.Derived``), whatever the
-        row overrides; made once per row. Imports SymPy."""
-        if "_derived" not in self.__dict__:
+        row overrides, for a call with ``n`` arguments (default ``arity``; more only if variadic);
+        made once per row and ``n``. Imports SymPy."""
+        made = self.__dict__.setdefault("_derived", {})
+        n = self.arity if n is None else n
+        if n not in made:
             from ._rule_display import derive
-            object.__setattr__(self, "_derived", derive(self))
-        return self.__dict__["_derived"]
+            made[n] = derive(self, n)
+        return made[n]
 
     def __str__(self) -> str:
         return self.symbol or self.name
@@ -143,7 +146,11 @@ class Rule:
         return rf"\operatorname{{{{{self.name}}}}}\left({', '.join(f'{{{i}}}' for i in range(n))}\right)"
 
     def dlatex_for(self, i: int, n: int) -> str:
-        """``dlatex[i]`` for a call with ``n`` arguments: a variadic row's last template, moved to argument i."""
+        """``dlatex[i]`` for a call with ``n`` arguments. A longer call of a variadic row: derived for
+        ``n`` arguments, or the last override moved to argument i."""
+        given = self.__dict__["dlatex"]
+        if n != self.arity and self.variadic and not (len(given) == self.arity and given[-1]):
+            return given[i] if i < len(given) and given[i] else self.derived(n).dlatex[i]
         if i < self.arity:
             return self.dlatex[i]
         last = self.arity - 1

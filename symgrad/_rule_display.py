@@ -13,7 +13,7 @@ worksheet's statement of the rule). What a row does not give is derived here fro
 - ``text``: the same derivatives in plain unicode, ``d(tanh(x))/dx = 1 − tanh²(x)``, in the
   row's argument names, with a note on the kink convention for a row with kinks.
 
-``derive(row)`` returns all three; ``Rule`` caches it per row (``_rule._Display``).
+``derive(row, n)`` returns all three; ``Rule.derived`` caches them per row (``_rule._Display``).
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ class Derived:
     text: str
 
 
-def derive(row: Any) -> Derived:
-    """The row's display columns from its SymPy form (at its ``arity``). Imports SymPy."""
+def derive(row: Any, n: int) -> Derived:
+    """The row's display columns from its SymPy form, for a call with ``n`` arguments (``arity``,
+    or more for a variadic row: then the arguments are x1, x2, …). Imports SymPy."""
     import sympy as sp
 
-    syms = [sp.Symbol(name, real=True) for name in row.args]
+    names = row.args if n == row.arity else [f"x{i}" for i in range(1, n + 1)]
+    syms = [sp.Symbol(name, real=True) for name in names]
     out = sp.Dummy("out", real=True)
     form = row.sympy(sp, *syms)
     template_printer, prose_printer = _printers()
@@ -50,7 +52,7 @@ def derive(row: Any) -> Derived:
     named = row.kind == "call" and not _one_function(form, syms)
     if named:
         name = row.name.replace("_", r"\_")
-        latex = rf"\operatorname{{{{{name}}}}}\left({', '.join(f'{{{i}}}' for i in range(row.arity))}\right)"
+        latex = rf"\operatorname{{{{{name}}}}}\left({', '.join(f'{{{i}}}' for i in range(n))}\right)"
     else:
         latex = tex.template(form)
 
@@ -60,7 +62,7 @@ def derive(row: Any) -> Derived:
     shown = f"{row.name}({', '.join(prose.doprint(s) for s in syms)})" if named else prose.doprint(form)
     said = [(prose.doprint(s), prose.doprint(d)) for i, (s, d) in enumerate(zip(syms, partials))
             if i not in row.constant]
-    if row.arity == 1:
+    if n == 1:
         text = f"d({shown})/d{said[0][0]} = {said[0][1]}"
     else:
         parts = [f"∂({shown})/∂{s} = {d}" for s, d in said]
