@@ -1,8 +1,8 @@
 """Seed a mistake in one column of one rule row and show that a test fails (mutation testing).
 
 Each mutant is a copy of the ``symgrad`` package whose ``_rules.py`` has one row's column
-rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form, a wrong or
-broken LaTeX template, a wrong derivative template, a wrong or broken generated-code template,
+rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form (and so a wrong
+derived display), a wrong or broken LaTeX override, a wrong derivative override, a wrong or broken generated-code template,
 a wrong domain. The row's tests (every test whose id names the row, plus import-time
 validation) then run against the copy; the mutant must be killed (a test fails).
 
@@ -36,9 +36,11 @@ MUTATIONS = {
     "forward": (2, "(lambda *_a: 1.25 * ({})(*_a) + 0.125)"),
     "local": (3, "(lambda *_a: tuple(1.25 * _d + 0.125 for _d in ({})(*_a)))"),
     "sympy": (4, "(lambda sp, *_a: 2 * ({})(sp, *_a))"),
-    "latex-wrong": (5, '"1 + " + {}'),
-    "latex-broken": (5, '{} + "}}"'),
-    "dlatex-wrong": (8, '(lambda _t: ("1 + " + _t[0],) + _t[1:])({})'),
+    # The LaTeX columns are overrides (most rows derive them from the SymPy form, which the
+    # "sympy" mutation covers): a row without one has no such mutant.
+    "latex-wrong": ("latex", '"1 + " + {}'),
+    "latex-broken": ("latex", '{} + "}}"'),
+    "dlatex-wrong": ("dlatex", '(lambda _t: tuple("1 + " + _s if _s else _s for _s in _t))({})'),
     "py-wrong": ("py", '(lambda _t: (_t[0], "(" + _t[1] + ") * 1.25 + 0.125") + _t[2:])({})'),
     "py-broken": ("py", '(lambda _t: (_t[0] + " +",) + _t[1:])({})'),
     "np-wrong": ("np", '(lambda _t: (_t[0], "(" + _t[1] + ") * 1.25 + 0.125") + _t[2:])({})'),
