@@ -9,6 +9,7 @@ validation) then run against the copy; the mutant must be killed (a test fails).
     python scripts/mutate_rules.py --sample 8 --seed 0     # 8 random (row, column) pairs
     python scripts/mutate_rules.py --row tanh               # every column of one row
     python scripts/mutate_rules.py --all                    # everything (about 40 minutes)
+    python scripts/mutate_rules.py --all --column dlatex    # every derivative-template override
 
 Each selected row's tests first run on an unmutated copy, which must pass (exit status 2
 otherwise). Exit status 1 if a mutant survives.
@@ -135,10 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--row", help="every column of this row")
     ap.add_argument("--all", action="store_true", help="every row and column")
+    ap.add_argument("--column", help="only the mutants whose column starts with this (latex: the LaTeX overrides)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant")
     args = ap.parse_args(argv)
     source = RULES.read_text()
-    pairs = population(source)
+    pairs = [p for p in population(source) if p[1].startswith(args.column or "")]
     if args.row:
         pairs = [p for p in pairs if p[0] == args.row]
     elif not args.all:

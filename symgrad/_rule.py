@@ -2,7 +2,9 @@
 
 A row is the single source of a primitive: its forward, its local derivative, its domain
 (declared once, as a predicate with a reason), its kinks, its SymPy form, its printing, and
-the templates of generated code. ``validate`` proves a row consistent with itself with float
+the templates of generated code. Its display (the LaTeX of the function and of its
+derivatives, the worksheet's title and statement) is derived from the SymPy form on first
+read (``_rule_display``), unless the row overrides a column. ``validate`` proves a row consistent with itself with float
 arithmetic only (it runs for every row at import); ``check_sympy`` proves the SymPy form
 agrees with the local derivative (SymPy is imported on first use; a test runs it over every
 row, and ``symgrad.register`` runs it on each new row).

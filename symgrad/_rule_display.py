@@ -76,6 +76,11 @@ def _one_function(form: Any, syms: list) -> bool:
         and all(a in syms or a.is_Number for a in form.args)
 
 
+# Unicode superscripts (there is none for q), for exponents in the worksheet's sentences.
+_SUPERSCRIPT = dict(zip("0123456789+−=()abcdefghijklmnoprstuvwxyz",
+                        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"))
+
+
 @functools.cache
 def _printers() -> tuple[type, type]:
     """The two printer classes (made on first use: they subclass SymPy's)."""
@@ -158,8 +163,15 @@ def _printers() -> tuple[type, type]:
                 return f"ln {expr.args[0]}"
             return f"{name}({', '.join(self._print(a) for a in expr.args)})"
 
+        def _power(self, base: str, p: Any) -> str:
+            """``base`` to the power ``p``: in superscript if every character has one (eˣ, 2⁻ˣ), else base^(p)."""
+            text = self._print(p).replace("-", "−")
+            if len(text) <= 3 and all(ch in _SUPERSCRIPT for ch in text):
+                return base + "".join(_SUPERSCRIPT[ch] for ch in text)
+            return f"{base}^{self._group(p)}"
+
         def _print_exp(self, expr: Any) -> str:
-            return f"e^{self._group(expr.args[0])}"
+            return self._power("e", expr.args[0])
 
         def _print_Abs(self, expr: Any) -> str:
             return f"|{self._print(expr.args[0])}|"
@@ -174,13 +186,13 @@ def _printers() -> tuple[type, type]:
             if p == Rational(1, 2) or p == Rational(1, 3):
                 return ("√" if p == Rational(1, 2) else "∛") + self._group(base)
             if p.is_Integer:
-                sup = str(p).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+                sup = "".join(_SUPERSCRIPT[ch] for ch in str(p).replace("-", "−"))
                 text = self._print(base)
                 if base.is_Function and not base.func.__name__ == "exp" and text.endswith(")"):
                     cut = text.index("(")
                     return text[:cut] + sup + text[cut:]  # tanh²(x)
                 return (text if base.is_Atom or base.func.__name__ == "Abs" else f"({text})") + sup
-            return f"{self._group(base)}^{self._group(p)}"
+            return self._power(self._group(base), p)
 
         def _print_Piecewise(self, expr: Any) -> str:
             pieces = [f"{self._print(e)} if {self._print(c)}" for e, c in expr.args[:-1]]

@@ -31,13 +31,14 @@ ROWS = [*RULES.values(), *INTERNAL.values()]
     # by hand: tanh' = 1 − tanh², (u/v)' by the quotient rule, atan2's partials x/r², −y/r²
     ("tanh", "d(tanh(x))/dx = 1 − tanh²(x)"),
     ("div", "∂(u/v)/∂u = 1/v and ∂(u/v)/∂v = −u/v²"),
+    ("exp2", "d(2ˣ)/dx = 2ˣ·ln 2"),
     ("mul", "∂(u·v)/∂u = v and ∂(u·v)/∂v = u"),
     ("asinh", "d(arsinh(x))/dx = 1/√(x² + 1)"),
     ("erf", "d(erf(x))/dx = 2·e^(−x²)/√π"),
     ("log2", "d(log2(x))/dx = 1/(x·ln 2)"),
     ("atan2", "∂(atan2(y, x))/∂y = x/(x² + y²) and ∂(atan2(y, x))/∂x = −y/(x² + y²)"
               " (at a kink, the slope PyTorch takes)"),
-    ("elu", "∂(elu(x, α))/∂x = 1 if x > 0, else α·e^x and ∂(elu(x, α))/∂α = 0 if x > 0, else e^x − 1"
+    ("elu", "∂(elu(x, α))/∂x = 1 if x > 0, else α·eˣ and ∂(elu(x, α))/∂α = 0 if x > 0, else eˣ − 1"
             " (at a kink, the slope PyTorch takes)"),
 ])
 def test_derived_statements_read_as_a_hand_derivation(name, text):
