@@ -57,7 +57,8 @@ def derive(row: Any, n: int) -> Derived:
         latex = tex.template(form)
 
     partials = [sp.Integer(0) if i in row.constant else sp.diff(form, s) for i, s in enumerate(syms)]
-    dlatex = tuple(tex.template(d.xreplace({form: out})) for d in partials)
+    reappears = {} if form.is_Symbol else {form: out}  # id's form is its argument: nothing to rename
+    dlatex = tuple(tex.template(d.xreplace(reappears)) for d in partials)
 
     shown = f"{row.name}({', '.join(prose.doprint(s) for s in syms)})" if named else prose.doprint(form)
     said = [(prose.doprint(s), prose.doprint(d)) for i, (s, d) in enumerate(zip(syms, partials))
@@ -84,7 +85,7 @@ _SUPERSCRIPT = dict(zip("0123456789+−=()abcdefghijklmnoprstuvwxyz",
 @functools.cache
 def _printers() -> tuple[type, type]:
     """The two printer classes (made on first use: they subclass SymPy's)."""
-    from sympy import Rational
+    from sympy import Rational, true
     from sympy.printing.latex import LatexPrinter
     from sympy.printing.str import StrPrinter
 
@@ -197,7 +198,7 @@ def _printers() -> tuple[type, type]:
         def _print_Piecewise(self, expr: Any) -> str:
             pieces = [f"{self._print(e)} if {self._print(c)}" for e, c in expr.args[:-1]]
             last, cond = expr.args[-1]
-            tail = f"else {self._print(last)}" if cond == True else f"{self._print(last)} if {self._print(cond)}"  # noqa: E712
+            tail = f"else {self._print(last)}" if cond is true else f"{self._print(last)} if {self._print(cond)}"
             return ", ".join([*pieces, tail])
 
         def _print_Relational(self, expr: Any) -> str:
