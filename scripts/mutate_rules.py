@@ -2,7 +2,7 @@
 
 Each mutant is a copy of the ``symgrad`` package whose ``_rules.py`` has one row's column
 rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form (and so a wrong
-derived display), a wrong or broken LaTeX override, a wrong derivative override, a wrong or broken generated-code template,
+derived display), a wrong or broken LaTeX override, a wrong derivative override, a wrong statement override, a wrong or broken generated-code template,
 a wrong domain. The row's tests (every test whose id names the row, plus import-time
 validation) then run against the copy; the mutant must be killed (a test fails).
 
@@ -29,8 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "symgrad" / "_rules.py"
-TESTS = ["tests/test_rules_table.py", "tests/test_rules_latex.py", "tests/test_rules_batch.py",
-         "tests/test_core_rules.py"]
+TESTS = ["tests/test_rules_table.py", "tests/test_rules_latex.py", "tests/test_rules_display_text.py",
+         "tests/test_rules_batch.py", "tests/test_core_rules.py"]
 
 # column -> (where: positional index or keyword, how to rewrite the source text of its value)
 MUTATIONS = {
@@ -42,6 +42,7 @@ MUTATIONS = {
     "latex-wrong": ("latex", '"1 + " + {}'),
     "latex-broken": ("latex", '{} + "}}"'),
     "dlatex-wrong": ("dlatex", '(lambda _t: tuple("1 + " + _s if _s else _s for _s in _t))({})'),
+    "text-wrong": ("text", '{}.replace(" = ", " = 2·", 1)'),
     "py-wrong": ("py", '(lambda _t: (_t[0], "(" + _t[1] + ") * 1.25 + 0.125") + _t[2:])({})'),
     "py-broken": ("py", '(lambda _t: (_t[0] + " +",) + _t[1:])({})'),
     "np-wrong": ("np", '(lambda _t: (_t[0], "(" + _t[1] + ") * 1.25 + 0.125") + _t[2:])({})'),
@@ -93,7 +94,7 @@ def population(source: str) -> list[tuple[str, str]]:
     pairs = []
     for name in rows(source):
         for column in MUTATIONS:
-            if name in ("wsum", "id") and column.startswith(("latex", "dlatex", "sympy")):
+            if name in ("wsum", "id") and column.startswith(("latex", "dlatex", "sympy", "text")):
                 continue  # internal rows: their printing is the nn's, tested there
             if mutate(source, name, column) is not None:
                 pairs.append((name, column))
