@@ -2,8 +2,8 @@
 
 Each mutant is a copy of the ``symgrad`` package whose ``_rules.py`` has one row's column
 rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form (and so a wrong
-derived display), a wrong or broken LaTeX override, a wrong derivative override, a wrong statement override, a wrong or broken generated-code template,
-a wrong domain. The row's tests (every test whose id names the row, plus import-time
+derived display), a wrong or broken LaTeX override, a wrong derivative override, a wrong
+worksheet statement override, a wrong or broken generated-code template, a wrong domain. The row's tests (every test whose id names the row, plus import-time
 validation) then run against the copy; the mutant must be killed (a test fails).
 
     python scripts/mutate_rules.py --sample 8 --seed 0     # 8 random (row, column) pairs
