@@ -4,8 +4,8 @@ Every consumer reads a row: the engine (forward, local derivative), the symbolic
 (``sympy``), the printers (``symbol``, ``latex``), worksheets (``title``, ``text``, ``dlatex``)
 and generated code (``py``, ``np``, ``helpers``). The display columns (``latex``, ``dlatex``,
 ``title``, ``text``) are derived from ``sympy`` (``_rule_display``); a row gives one only where
-it reads better for a learner (σ for sigmoid, sqrt's slope in its output), and
-tests/test_rules_latex.py proves each LaTeX override equal to the SymPy form. Adding a function
+it reads better for a learner (σ for sigmoid, sqrt's slope in its output), and tests prove
+each override equal to the SymPy form (test_rules_latex.py, test_rules_display_text.py). Adding a function
 means adding one row to ``_ROWS`` (or calling ``symgrad.register`` at run time). ``Rule`` and its checks live in
 ``_rule.py``; the stable numeric pieces in ``_stable.py``.
 
