@@ -163,3 +163,9 @@ def test_a_registered_override_is_kept_and_an_empty_slot_is_derived():
         assert row.text.endswith("(at a kink, the slope PyTorch takes)")
     finally:
         _register._unregister("hyp")
+
+
+def test_a_composite_form_prints_as_the_call_the_program_wrote():
+    # hypot's old hand template \sqrt{{0}^2 + {1}^2} printed hypot(a + b, c) as √(a + b² + c²)
+    assert sg.to_latex(sg.parse("y = hypot(a + b, c)")) == r"y = \operatorname{hypot}\left(a + b, c\right)"
+    assert sg.to_latex(sg.parse("y = atan(a*b)")) == r"y = \arctan\left(a \cdot b\right)"
