@@ -30,7 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "symgrad" / "_rules.py"
 TESTS = ["tests/test_rules_table.py", "tests/test_rules_latex.py", "tests/test_rules_display_text.py",
-         "tests/test_rules_batch.py", "tests/test_core_rules.py"]
+         "tests/test_rules_batch.py", "tests/test_core_rules.py", "tests/test_nn_gradients.py"]
+# The tests of a row are those whose id names it; the neuron's fused row is tested by that name too.
+SELECT = {"wsum": "wsum or weighted_sum"}
 
 # column -> (where: positional index or keyword, how to rewrite the source text of its value)
 MUTATIONS = {
@@ -111,7 +113,7 @@ def run(name: str, column: str, source: str, timeout: float) -> tuple[bool, str]
         env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
-               "-k", name, *[str(ROOT / t) for t in TESTS]]  # every test whose id names the row (log: log2's too)
+               "-k", SELECT.get(name, name), *[str(ROOT / t) for t in TESTS]]  # every test whose id names the row (log: log2's too)
         try:
             # cwd is the copy: `python -m` puts it first on sys.path, so the mutant is what imports
             proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
