@@ -1,14 +1,15 @@
 """Seed a mistake in one column of one rule row and show that a test fails (mutation testing).
 
 Each mutant is a copy of the ``symgrad`` package whose ``_rules.py`` has one row's column
-rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form, a wrong or
-broken LaTeX template, a wrong derivative template, a wrong or broken generated-code template,
-a wrong domain. The row's tests (every test whose id names the row, plus import-time
+rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form (and so a wrong
+derived display), a wrong or broken LaTeX override, a wrong derivative override, a wrong
+worksheet statement override, a wrong or broken generated-code template, a wrong domain. The row's tests (every test whose id names the row, plus import-time
 validation) then run against the copy; the mutant must be killed (a test fails).
 
     python scripts/mutate_rules.py --sample 8 --seed 0     # 8 random (row, column) pairs
     python scripts/mutate_rules.py --row tanh               # every column of one row
     python scripts/mutate_rules.py --all                    # everything (about 40 minutes)
+    python scripts/mutate_rules.py --all --column dlatex    # every derivative-template override
 
 Each selected row's tests first run on an unmutated copy, which must pass (exit status 2
 otherwise). Exit status 1 if a mutant survives.
@@ -28,17 +29,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "symgrad" / "_rules.py"
-TESTS = ["tests/test_rules_table.py", "tests/test_rules_latex.py", "tests/test_rules_batch.py",
-         "tests/test_core_rules.py"]
+TESTS = ["tests/test_rules_table.py", "tests/test_rules_latex.py", "tests/test_rules_display_text.py",
+         "tests/test_rules_batch.py", "tests/test_core_rules.py", "tests/test_nn_gradients.py"]
+# The tests of a row are those whose id names it; the neuron's fused row is tested by that name too.
+SELECT = {"wsum": "wsum or weighted_sum"}
 
 # column -> (where: positional index or keyword, how to rewrite the source text of its value)
 MUTATIONS = {
     "forward": (2, "(lambda *_a: 1.25 * ({})(*_a) + 0.125)"),
     "local": (3, "(lambda *_a: tuple(1.25 * _d + 0.125 for _d in ({})(*_a)))"),
     "sympy": (4, "(lambda sp, *_a: 2 * ({})(sp, *_a))"),
-    "latex-wrong": (5, '"1 + " + {}'),
-    "latex-broken": (5, '{} + "}}"'),
-    "dlatex-wrong": (8, '(lambda _t: ("1 + " + _t[0],) + _t[1:])({})'),
+    # The LaTeX columns are overrides (most rows derive them from the SymPy form, which the
+    # "sympy" mutation covers): a row without one has no such mutant.
+    "latex-wrong": ("latex", '"1 + " + {}'),
+    "latex-broken": ("latex", '{} + "}}"'),
+    "dlatex-wrong": ("dlatex", '(lambda _t: tuple("1 + " + _s if _s else _s for _s in _t))({})'),
+    "text-wrong": ("text", '{}.replace(" = ", " = 2·", 1)'),
     "py-wrong": ("py", '(lambda _t: (_t[0], "(" + _t[1] + ") * 1.25 + 0.125") + _t[2:])({})'),
     "py-broken": ("py", '(lambda _t: (_t[0] + " +",) + _t[1:])({})'),
     "np-wrong": ("np", '(lambda _t: (_t[0], "(" + _t[1] + ") * 1.25 + 0.125") + _t[2:])({})'),
@@ -90,7 +96,7 @@ def population(source: str) -> list[tuple[str, str]]:
     pairs = []
     for name in rows(source):
         for column in MUTATIONS:
-            if name in ("wsum", "id") and column.startswith(("latex", "dlatex", "sympy")):
+            if name in ("wsum", "id") and column.startswith(("latex", "dlatex", "sympy", "text")):
                 continue  # internal rows: their printing is the nn's, tested there
             if mutate(source, name, column) is not None:
                 pairs.append((name, column))
@@ -107,7 +113,7 @@ def run(name: str, column: str, source: str, timeout: float) -> tuple[bool, str]
         env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
-               "-k", name, *[str(ROOT / t) for t in TESTS]]  # every test whose id names the row (log: log2's too)
+               "-k", SELECT.get(name, name), *[str(ROOT / t) for t in TESTS]]  # every test whose id names the row (log: log2's too)
         try:
             # cwd is the copy: `python -m` puts it first on sys.path, so the mutant is what imports
             proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
@@ -133,10 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--row", help="every column of this row")
     ap.add_argument("--all", action="store_true", help="every row and column")
+    ap.add_argument("--column", help="only the mutants whose column starts with this (latex: the LaTeX overrides)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant")
     args = ap.parse_args(argv)
     source = RULES.read_text()
-    pairs = population(source)
+    pairs = [p for p in population(source) if p[1].startswith(args.column or "")]
     if args.row:
         pairs = [p for p in pairs if p[0] == args.row]
     elif not args.all:

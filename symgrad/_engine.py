@@ -150,7 +150,7 @@ def _method(rule: Rule):
             kids = (self, *[o if isinstance(o, Value) else Value(o) for o in others])
             return _node(forward(*[k.data for k in kids]), kids, rule)
     method.__name__ = rule.name
-    method.__doc__ = f"{rule.signature()} with self as {rule.args[0]}. {rule.title}: {rule.text}"
+    method.__doc__ = f"{rule.signature()} with self as {rule.args[0]}: the {rule.title} of the rule table."
     return method
 
 

@@ -24,23 +24,29 @@ _RESERVED = {"pi"}  # the language's constants
 
 
 def register(name: str, forward: Callable[..., float], local: Callable[..., tuple[float, ...]], *,
-             sympy: Callable[..., Any] | None = None, args: tuple[str, ...] | None = None, latex: str | None = None,
-             dlatex: tuple[str, ...] | None = None, title: str | None = None, text: str | None = None,
+             sympy: Callable[..., Any] | None = None, args: tuple[str, ...] | None = None, latex: str = "",
+             dlatex: tuple[str, ...] = (), title: str = "", text: str = "",
              domain: Callable[..., bool] | None = None, why: str = "", kink: Callable[..., bool] | bool = False,
              py: tuple[str, ...] = (), np: tuple[str, ...] = (), helpers: Mapping[str, Any] | None = None,
              aliases: tuple[str, ...] = (), samples: tuple[tuple[float, ...], ...] = (),
              variadic: bool = False) -> Rule:
-    """Add the function ``name`` to symgrad and return its row.
+    r"""Add the function ``name`` to symgrad and return its row.
 
     ``forward(*xs) -> float`` and ``local(*xs, out) -> tuple`` (one slope per argument) work on
     floats; ``sympy(sp, *symbols)`` builds the same function from SymPy's Add Mul Pow exp log
     sin cos tan sinh cosh tanh asin acos atan asinh acosh atanh erf Abs sign Heaviside Piecewise
     Max Min atan2 sqrt (the check evaluates these). ``args`` names the arguments (default: the
     forward's parameter names). ``domain(*xs) -> bool`` says where it is defined, ``why`` what
-    it needs; ``kink(*xs) -> bool`` where it is not differentiable. ``latex``/``dlatex`` are
-    ``str.format`` templates over ``{0}, {1}, …`` (and ``{out}``); ``py``/``np`` optional
+    it needs; ``kink(*xs) -> bool`` where it is not differentiable. ``py``/``np`` optional
     generated-code templates, which may name ``math``, ``_np`` and ``helpers``. ``samples``:
     extra points, if the default grid has fewer than three inside the domain.
+
+    The display is derived from ``sympy``: the LaTeX of the function (``\operatorname{name}(…)``
+    unless the form is one SymPy function of the arguments) and of each partial, the worksheet's
+    statement ``d(name(x))/dx = …`` and its title ``"name rule"``. Optional overrides, where a
+    learner reads them better: ``latex``/``dlatex`` are ``str.format`` templates over ``{0}, {1},
+    …`` (``dlatex`` one per argument, may use ``{out}``, the output; an empty one is derived),
+    ``title`` and ``text`` unicode.
 
     Raises RowError (an InputError) if any check fails: the tables are then unchanged.
 
@@ -75,13 +81,8 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
 
 def _register(name, forward, local, sympy, args, latex, dlatex, title, text, domain, why, kink, py, np, helpers,
               aliases, samples, variadic) -> Rule:
-    n = len(args)
-    listed = ", ".join(f"{{{i}}}" for i in range(n))
-    row = Rule(name, n, forward, local, sympy,
-               latex if latex is not None else rf"\operatorname{{{{{name}}}}}\left({listed}\right)",
-               title or f"{name} rule", text or f"the local derivatives of {name}({', '.join(args)})",
-               tuple(dlatex) if dlatex is not None else
-               tuple(rf"\partial_{{{{{a}}}}} \operatorname{{{{{name}}}}}\left({listed}\right)" for a in args),
+    row = Rule(name, len(args), forward, local, sympy, latex=latex or "", dlatex=tuple(dlatex or ()),
+               title=title or "", text=text or "",
                args=args, domain=domain, why=why, kink=kink, py=tuple(py), np=tuple(np),
                helpers=dict(helpers or {}), aliases=tuple(aliases), samples=tuple(samples), variadic=variadic)
     with _LOCK:
@@ -95,6 +96,7 @@ def _register(name, forward, local, sympy, args, latex, dlatex, title, text, dom
         for backend in ("py", "np"):
             _codegen.check_templates(row, backend)
         check_sympy(row)
+        row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
         _rules._add(row)
         _engine.add_method(row)
     return row

@@ -2,7 +2,9 @@
 
 A row is the single source of a primitive: its forward, its local derivative, its domain
 (declared once, as a predicate with a reason), its kinks, its SymPy form, its printing, and
-the templates of generated code. ``validate`` proves a row consistent with itself with float
+the templates of generated code. Its display (the LaTeX of the function and of its
+derivatives, the worksheet's title and statement) is derived from the SymPy form on first
+read (``_rule_display``), unless the row overrides a column. ``validate`` proves a row consistent with itself with float
 arithmetic only (it runs for every row at import); ``check_sympy`` proves the SymPy form
 agrees with the local derivative (SymPy is imported on first use; a test runs it over every
 row, and ``symgrad.register`` runs it on each new row).
@@ -13,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Callable, Mapping
 
 from ._errors import ArityError, DomainError, InputError, NumericError
@@ -25,6 +27,34 @@ class RowError(InputError):
     """A row of the rule table is inconsistent (raised at import, or by ``symgrad.register``)."""
 
 
+class _Display:
+    """A display column of a row (``latex``, ``dlatex``, ``title``, ``text``): the row's own
+    value if it gives one (an override), else the one derived from its SymPy form
+    (``_rule_display.derive``, made on the first read and kept; SymPy is imported then).
+    A ``dlatex`` override may leave an argument's template empty to derive that one."""
+
+    def __init__(self, empty: Any) -> None:
+        self.empty = empty
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, row: "Rule | None", owner: type | None = None) -> Any:
+        if row is None:
+            return self.empty  # the dataclass's default
+        given = row.__dict__[self.name]
+        if self.name == "title":
+            return given or f"{row.name} rule"
+        if self.name == "dlatex":
+            if len(given) == row.arity and all(given):
+                return given
+            return tuple(g or d for g, d in itertools.zip_longest(given, row.derived().dlatex, fillvalue=""))
+        return given or getattr(row.derived(), self.name)
+
+    def __set__(self, row: "Rule", value: Any) -> None:
+        row.__dict__[self.name] = tuple(value) if self.name == "dlatex" else value
+
+
 @dataclass(frozen=True, eq=False)
 class Rule:
     name: str                                   # row key; the call name for kind="call"
@@ -32,10 +62,12 @@ class Rule:
     forward: Callable[..., float]               # (*inputs) -> output; raises DomainError outside ``domain``
     local: Callable[..., tuple[float, ...]]     # (*inputs, output) -> d output / d input_i
     sympy: Callable[..., Any]                   # (sympy module, *args) -> sympy.Expr, of SYMPY_CLASSES only
-    latex: str                                  # str.format template over the arguments
-    title: str                                  # worksheet rule name
-    text: str                                   # worksheet rule statement
-    dlatex: tuple[str, ...]                     # local derivative per argument; {0},{1} args, {out} output
+    _: KW_ONLY
+    # --- display: each is an override; left empty, it is derived from ``sympy`` on first read --
+    latex: str = _Display("")                   # str.format template over the arguments {0}, {1}, …
+    dlatex: tuple[str, ...] = _Display(())      # local derivative per argument: {0},{1} args, {out} output
+    title: str = _Display("")                   # worksheet rule name (default "<name> rule")
+    text: str = _Display("")                    # worksheet rule statement, unicode
     kind: str = "call"                          # "infix" | "prefix" | "call"
     symbol: str = ""                            # operator in text and graphs
     prec: int = 9                               # binding strength for printers
@@ -86,6 +118,21 @@ class Rule:
     def __repr__(self) -> str:
         return f"Rule({self.name!r})"
 
+    def overrides(self) -> dict[str, Any]:
+        """The display columns this row gives itself (the rest are derived): {"latex": …, "dlatex": …}."""
+        return {k: self.__dict__[k] for k in ("latex", "dlatex", "title", "text") if any(self.__dict__[k])}
+
+    def derived(self, n: int | None = None) -> Any:
+        """The display columns derived from the SymPy form (``_rule_display.Derived``), whatever the
+        row overrides, for a call with ``n`` arguments (default ``arity``; more only if variadic);
+        made once per row and ``n``. Imports SymPy."""
+        made = self.__dict__.setdefault("_derived", {})
+        n = self.arity if n is None else n
+        if n not in made:
+            from ._rule_display import derive
+            made[n] = derive(self, n)
+        return made[n]
+
     def __str__(self) -> str:
         return self.symbol or self.name
 
@@ -111,7 +158,11 @@ class Rule:
         return rf"\operatorname{{{{{self.name}}}}}\left({', '.join(f'{{{i}}}' for i in range(n))}\right)"
 
     def dlatex_for(self, i: int, n: int) -> str:
-        """``dlatex[i]`` for a call with ``n`` arguments: a variadic row's last template, moved to argument i."""
+        """``dlatex[i]`` for a call with ``n`` arguments. A longer call of a variadic row: derived for
+        ``n`` arguments, or the last override moved to argument i."""
+        given = self.__dict__["dlatex"]
+        if n != self.arity and self.variadic and not (len(given) == self.arity and given[-1]):
+            return given[i] if i < len(given) and given[i] else self.derived(n).dlatex[i]
         if i < self.arity:
             return self.dlatex[i]
         last = self.arity - 1
@@ -196,18 +247,19 @@ def validate(row: Rule) -> None:
         raise _fail(row, "the name must be an identifier")
     if len(row.args) != row.arity or len(set(row.args)) != len(row.args):
         raise _fail(row, f"args {row.args} must name each of the {row.arity} arguments once")
-    if len(row.dlatex) != row.arity:
-        raise _fail(row, f"dlatex needs one template per argument ({row.arity})")
+    given = row.overrides()
+    if "dlatex" in given and len(given["dlatex"]) != row.arity:
+        raise _fail(row, f"dlatex needs one template per argument ({row.arity}; an empty one is derived)")
     for col in ("py", "np"):
         tpl = getattr(row, col)
         if tpl and len(tpl) != row.arity + 1:
             raise _fail(row, f"{col} needs the forward and one slope per argument ({row.arity + 1} templates)")
         if tpl and row.variadic:
             raise _fail(row, f"a variadic row has no {col} templates (generated code calls its forward)")
-    try:
-        for i in range(row.arity):
-            row.latex.format(*row.args)
-            row.dlatex[i].format(*row.args, out="o")
+    try:  # the overrides; the derived templates format by construction (and are tested)
+        given.get("latex", "").format(*row.args)
+        for template in given.get("dlatex", ()):
+            template.format(*row.args, out="o")
     except (IndexError, KeyError, ValueError) as err:
         raise _fail(row, f"a LaTeX template does not format: {err}") from None
     points = inside(row)

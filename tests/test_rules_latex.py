@@ -1,8 +1,12 @@
-"""Every row's LaTeX (``latex``, ``dlatex``) evaluates to its forward and local derivative.
+"""Every row's LaTeX evaluates to its SymPy form and derivatives, whether derived or overridden.
 
-A small evaluator for the LaTeX the rows use (\\frac, \\sqrt, ^, \\cdot, \\left( \\right),
-|·|, cases, named functions) reads each template filled with numbers, so a wrong template
-(a wrong derivative, a swapped argument, a template that does not parse) fails here.
+A row's display LaTeX (``latex``, ``dlatex``) is derived from its SymPy form unless the row gives
+an override (symgrad/_rule_display.py). A small evaluator for the LaTeX the rows use (\\frac,
+\\sqrt, ^, \\cdot, \\left( \\right), |·|, cases, named functions) reads each template filled with
+numbers, and compares it with the SymPy form and its partials evaluated at 30 digits on the same
+doubles (an independent reference: not the row's own float forward). So a wrong override (a
+wrong derivative, a swapped argument, a template that does not parse) fails here, and so does a
+derivation bug: every row's derived templates are evaluated too, also where an override hides them.
 Named operators (\\operatorname{relu}) resolve to the row of that name or to libm.
 """
 
@@ -14,19 +18,20 @@ import re
 import pytest
 
 from symgrad._rule import inside
-from symgrad._rules import RULES
+from symgrad._rules import INTERNAL, RULES
 from symgrad._stable import sigmoid
 
-_TOKEN = re.compile(r"\\\\|\\[a-zA-Z]+|\\[|,;!_ ]|[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?|[{}()\[\]^_+\-*/<>&|,=]|[a-zA-Z]")
+_TOKEN = re.compile(r"\\\\|\\[a-zA-Z]+|\\[|,;:!_ ]|[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?|[{}()\[\]^_+\-*/<>&|,=]|[a-zA-Z]")
 _FUNCS = {"ln": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh, "sinh": math.sinh,
           "cosh": math.cosh, "arctan": math.atan, "arcsin": math.asin, "arccos": math.acos, "sigma": sigmoid,
           "Phi": lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0)), "max": max, "min": min,
-          "sign": lambda x: (x > 0) - (x < 0), "arsinh": math.asinh, "artanh": math.atanh}
+          "sign": lambda x: (x > 0) - (x < 0), "arsinh": math.asinh, "artanh": math.atanh,
+          "theta": lambda x: 1.0 if x > 0 else 0.0 if x < 0 else 0.5}  # SymPy's Heaviside, H(0) = 1/2
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.toks = [t for t in _TOKEN.findall(text) if t not in ("\\ ", "\\,", "\\;", "\\!")]
+        self.toks = [t for t in _TOKEN.findall(text) if t not in ("\\ ", "\\,", "\\;", "\\:", "\\!")]
         self.i = 0
 
     def peek(self):
@@ -53,7 +58,7 @@ class _Parser:
 
     def _starts_factor(self, tok) -> bool:
         return tok is not None and tok not in ("+", "-", "}", ")", "\\right", "&", "\\\\", "\\end", ",", "]", "<",
-                                               ">", "/", "\\cdot", "^", "|")
+                                               ">", "\\geq", "\\leq", "/", "\\cdot", "^", "|")
 
     def term(self) -> float:
         value = self.factor()
@@ -155,15 +160,15 @@ class _Parser:
         while True:
             value = self.expr()
             self.take("&")
-            if self.peek() == "\\text":
-                self.take()
-                self.name_group()
+            word = self.take() and self.name_group() if self.peek() == "\\text" else ""
+            if word == "otherwise":
                 holds = True
             else:
+                assert word in ("", "for"), word  # SymPy writes "1 \text{for}\: x > 0"
                 left = self.expr()
                 rel = self.take()
                 right = self.expr()
-                holds = left > right if rel == ">" else left < right
+                holds = {">": left > right, "<": left < right, "\\geq": left >= right, "\\leq": left <= right}[rel]
             if chosen is None and holds:
                 chosen = value
             if self.peek() == "\\end":
@@ -178,15 +183,57 @@ def tex(template: str, point, out: float | None = None) -> float:
     return _Parser(template.format(*args, out=rf"\left({out!r}\right)")).parse()
 
 
-CASES = [pytest.param(row, p, id=f"{name}{p}") for name, row in RULES.items() for p in inside(row)[::5]]
+def reference(row, point):
+    """(value, partials) of the row's SymPy form at ``point``, at 30 digits on the exact doubles.
+    A constant argument (powc's exponent) is a number before differentiating, as in a program."""
+    import sympy as sp
+    syms = sp.symbols(f"u0:{len(point)}", real=True)
+    form = row.sympy(sp, *syms)
+    subs = {s: sp.Rational(v) for s, v in zip(syms, point)}
+    fixed = form.xreplace({syms[i]: subs[syms[i]] for i in row.constant})
+    partials = [None if i in row.constant else float(sp.diff(fixed, s).xreplace(subs).evalf(30))
+                for i, s in enumerate(syms)]
+    return float(form.xreplace(subs).evalf(30)), partials
 
 
-@pytest.mark.parametrize("row, point", CASES)
-def test_latex_templates_evaluate_to_the_row(row, point):
-    out = row.forward(*point)
-    assert tex(row.latex_for(len(point)), point) == pytest.approx(out, rel=1e-9, abs=1e-12)
-    local = row.local(*point, out)
-    for i in range(len(point)):
-        if i in row.constant:
-            continue  # a constant exponent's slope is 0 by construction, its dlatex the symbol 0
-        assert tex(row.dlatex_for(i, len(point)), point, out) == pytest.approx(local[i], rel=1e-9, abs=1e-12), i
+def check(latex, dlatex, point, value, partials):
+    """``latex`` (one template) and ``dlatex`` (one per argument, None: not shown) at ``point``."""
+    if latex is not None:
+        assert tex(latex, point) == pytest.approx(value, rel=1e-9, abs=1e-12), latex
+    for i, (template, want) in enumerate(zip(dlatex, partials)):
+        if template is not None and want is not None:  # a constant exponent's slope is 0 by construction
+            assert tex(template, point, value) == pytest.approx(want, rel=1e-9, abs=1e-12), (i, template)
+
+
+# wsum's templates speak of the i-th weight (w_i x_i), not of its arguments: printed by symgrad.nn.
+ROWS = {**RULES, "id": INTERNAL["id"]}
+SHOWN = [pytest.param(row, p, id=f"{name}{p}") for name, row in ROWS.items() for p in inside(row)[::5]]
+AT_ARITY = [pytest.param(row, p, id=f"{name}{p}") for name, row in ROWS.items()
+            for p in [p for p in inside(row) if len(p) == row.arity][::5]]
+OVERRIDES = [pytest.param(row, col, p, id=f"{name}-{col}{p}") for name, row in ROWS.items()
+             for col in ("latex", "dlatex") if col in row.overrides() for p in inside(row)[::5]]
+
+
+@pytest.mark.parametrize("row, point", SHOWN)
+def test_the_shown_latex_evaluates_to_the_sympy_form(row, point):
+    """What printers and worksheets show (``latex_for``, ``dlatex_for``), also for a longer variadic call."""
+    n = len(point)
+    check(row.latex_for(n), [row.dlatex_for(i, n) for i in range(n)], point, *reference(row, point))
+
+
+@pytest.mark.parametrize("row, column, point", OVERRIDES)
+def test_every_override_equals_the_derived_latex(row, column, point):
+    """An override is kept because it reads better; it must mean what the SymPy form means."""
+    given = row.overrides()[column]
+    value, partials = reference(row, point)
+    if column == "latex":
+        check(given, [], point, value, partials)
+    else:
+        check(None, [t or None for t in given], point, value, partials)
+
+
+@pytest.mark.parametrize("row, point", AT_ARITY)
+def test_every_derived_template_evaluates_to_the_sympy_form(row, point):
+    """The derivation itself, on every row, also where an override hides its result."""
+    derived = row.derived()
+    check(derived.latex, derived.dlatex, point, *reference(row, point))
