@@ -203,17 +203,17 @@ class _Emitter:
             return "\n".join(lines)
         params = "".join(f"_a{i}=_MISSING, " for i in range(len(plan.inputs)))
         args = "".join(f"_a{i}, " for i in range(len(plan.inputs)))
-        # int -> float, str fails; a bool becomes nan, so the slow path rejects it (InputError)
-        convert = [f"_v{n.index} = _a{i} * 1.0 if _a{i}.__class__ is not _bool else _NAN"
+        # A float passes as it is (one class test); anything else goes through _to_float: int ->
+        # float, str fails, a bool becomes nan so the slow path rejects it (InputError).
+        convert = [f"_v{n.index} = _a{i} if _a{i}.__class__ is _float else _to_float(_a{i})"
                    for i, n in enumerate(plan.inputs)]
-        slow = f"return _slow(({args}*_extra,), {with_grads})"
         # `not _s - _s` is False for inf or nan, and raises for arrays (they go to the batch path);
         # a check sum that is not a float (complex, numpy scalars) goes to the exact path too.
         return "\n".join([f"def {name}({params}*_extra):", "    try:"]
-                         + ["        " + line for line in convert + body
-                            + ["_ok = _s.__class__ is _float and not _s - _s"]]
-                         + ["    except _RAISES:", "        _ok = False", "    if _ok and not _extra:",
-                            f"        return {result}", f"    {slow}"])
+                         + ["        " + line for line in convert + body]
+                         + ["        if _s.__class__ is _float and not _s - _s and not _extra:",
+                            f"            return {result}", "    except _RAISES:", "        pass",
+                            f"    return _slow(({args}*_extra,), {with_grads})"])
 
 
 _ALIAS = re.compile(r"-?(?:_g[0-9]+|1\.0)")  # a gradient that needs no line of its own
@@ -370,18 +370,24 @@ def functions(program: Program, slow: Callable, missing: object):
     py = _Emitter(plan, "py")
     source = "\n\n".join([py.function("value", False, True), py.function("value_and_grad", True, True)])
     scalar = _build(source, namespace(all_rows(), {**py.namespace, "_slow": slow, "_MISSING": missing,
-                                                   "_RAISES": RAISES, "_NAN": math.nan, "_float": float,
-                                                   "_bool": bool}), ("value", "value_and_grad"))
+                                                   "_RAISES": RAISES, "_float": float,
+                                                   "_to_float": _to_float}), ("value", "value_and_grad"))
     np_ = _Emitter(plan, "np")
     np_source = "\n\n".join([np_.function("value", False, False), np_.function("value_and_grad", True, False)])
     return plan.names, source, scalar, _build(np_source, _np_namespace(np_.namespace), ("value", "value_and_grad"))
+
+
+def _to_float(a: Any) -> Any:
+    """A non-float input as generated code takes it: int -> float; a bool -> nan, so that the
+    exact path rejects it; anything else as ``a * 1.0`` gives it (or raises)."""
+    return a * 1.0 if a.__class__ is not bool else math.nan
 
 
 def _guarded(fn: Callable, with_grads: bool, slow: Callable, arity: int) -> Callable:
     """The tape's scalar entry: float inputs, and every doubtful call redone exactly."""
     def call(*args):
         try:
-            out = fn(*[a * 1.0 if a.__class__ is not bool else math.nan for a in args]) if len(args) == arity else None
+            out = fn(*[_to_float(a) for a in args]) if len(args) == arity else None
             ok = out is not None and out[-1].__class__ is float and not out[-1] - out[-1]  # arrays raise
         except RAISES:
             ok = False
