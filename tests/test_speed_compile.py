@@ -93,10 +93,10 @@ def point(prog: sg.Program, seed: int) -> dict[str, float]:
 
 
 def test_corpus_covers_every_row():
-    from symgrad._codegen import _Plan
+    from symgrad._codegen_plan import Plan
     used = set()
     for text in CORPUS:
-        used |= {n.row.name for n in _Plan(sg.parse(text)).nodes if n.row is not None}
+        used |= {n.row.name for n in Plan(sg.parse(text)).nodes if n.row is not None}
     assert used == set(sg.RULES) | {"id"}  # "id": the corpus has bare aliases (t = x)
 
 
