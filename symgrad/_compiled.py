@@ -10,7 +10,7 @@ import copy
 import math
 from typing import Any, Mapping, NamedTuple
 
-from . import _codegen
+from . import _codegen, _codegen_check
 from ._ast import Program
 from ._backprop import backprop, evaluate, resolve_point
 from ._errors import InputError, LimitError, MissingInputError, SymgradError, escape_text
@@ -42,6 +42,7 @@ class _Runner:
 
     def __init__(self, program: Program) -> None:
         self.program, self.inputs = program, program.inputs
+        _codegen_check.check_np()  # the rows' numpy templates, before the first batch function is built
         self.names, self.source, (self.value, self.value_and_grad), self.batch_fns = _codegen.functions(
             program, self.slow, _MISSING)
 

@@ -1,7 +1,7 @@
 """``symgrad.register``: add a function to the language at run time, as one validated row.
 
 The new row goes through every check a built-in row passes (``_rule.validate``: floats and
-central differences; ``_codegen.check_templates``: the generated-code templates;
+central differences; ``_codegen_check.check_templates``: the generated-code templates;
 ``_rule.check_sympy``: the SymPy form and its partials), then into the shared tables in place,
 so the parser, did-you-mean, backprop, ``Value``, compile, batch, check, diff, graphs and
 worksheets all see it.
@@ -13,7 +13,7 @@ import inspect
 import threading
 from typing import Any, Callable, Mapping
 
-from . import _codegen, _engine, _rules
+from . import _codegen, _codegen_check, _engine, _rules
 from ._errors import InputError, SymgradError
 from ._rule import Rule, RowError, check_sympy, validate
 
@@ -94,7 +94,7 @@ def _register(name, forward, local, sympy, args, latex, dlatex, title, text, dom
         validate(row)
         _codegen.namespace([*_rules.all_rows(), row])  # helper names must not clash
         for backend in ("py", "np"):
-            _codegen.check_templates(row, backend)
+            _codegen_check.check_templates(row, backend)
         check_sympy(row)
         row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
         _rules._add(row)

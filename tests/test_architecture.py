@@ -25,7 +25,7 @@ _PLACES = {
     "ground": "_errors _limits _files _version",
     "rules": "_stable _rule _rule_display _rules",
     "language": "_ast _parser _parse_limits _parse_errors _printing",
-    "engine": "_engine _lower _backprop _codegen _compiled _fdtape _register",
+    "engine": "_engine _lower _backprop _codegen_plan _codegen_emit _codegen _codegen_check _compiled _fdtape _register",
     "check": "_check _points _symbolic _report _reference _arb _forms _judge _roundoff _witness _lowered _claims "
              "_claim_explain",
     "nn": "nn _train _datasets _expression _training_plots",

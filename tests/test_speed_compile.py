@@ -93,10 +93,10 @@ def point(prog: sg.Program, seed: int) -> dict[str, float]:
 
 
 def test_corpus_covers_every_row():
-    from symgrad._codegen import _Plan
+    from symgrad._codegen_plan import Plan
     used = set()
     for text in CORPUS:
-        used |= {n.row.name for n in _Plan(sg.parse(text)).nodes if n.row is not None}
+        used |= {n.row.name for n in Plan(sg.parse(text)).nodes if n.row is not None}
     assert used == set(sg.RULES) | {"id"}  # "id": the corpus has bare aliases (t = x)
 
 
@@ -225,3 +225,27 @@ def test_batch_entry_point_and_shapes():
 def test_programs_without_inputs():
     f = sg.compile("c = 2*pi; L = c*c")
     assert f() == (sg.backprop("c = 2*pi; L = c*c").value, sg.backprop("c = 2*pi; L = c*c").grads)
+
+
+class _Float(float):
+    """A float subclass: it passes the class test only through the exact path."""
+
+
+@pytest.mark.parametrize("x", [True, False, "two", float("inf"), float("nan"), 1 + 2j, np.float64(2.5), np.int64(3),
+                               _Float(2.5), 10 ** 400, 7, -0.0, None])
+def test_positional_inputs_of_any_type_match_backprop(x, backend):
+    """The positional fast path lets a float through on one class test; every other input
+    must end exactly as backprop ends with it: the same value and gradients, or the same error."""
+    text = "L = log(y) * x + tanh(x)"
+    f = sg.compile(text)
+    at = {"x": x, "y": 2.0}
+    args = [at[name] for name in f.inputs]
+    expected, expected_err = outcome(lambda: sg.backprop(text, at))
+    for call in (lambda: f.value_and_grad(*args), lambda: f.value(*args)):
+        got, got_err = outcome(call)
+        if expected_err is not None:
+            assert type(got_err) is type(expected_err) and str(got_err) == str(expected_err)
+        else:
+            assert got_err is None, got_err
+            want = (expected.value, tuple(expected.grads.values())) if isinstance(got, tuple) else expected.value
+            assert got == want and type(got[0] if isinstance(got, tuple) else got) is float
