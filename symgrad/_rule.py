@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 
 from ._errors import ArityError, DomainError, InputError, NumericError
 
-__all__ = ["Rule", "RowError", "validate", "check_sympy", "SYMPY_CLASSES", "inside", "outside"]
+__all__ = ["Rule", "RowError", "validate", "check_sympy", "check_rounding", "SYMPY_CLASSES", "inside", "outside"]
 
 
 class RowError(InputError):
@@ -250,6 +250,11 @@ def validate(row: Rule) -> None:
     given = row.overrides()
     if "dlatex" in given and len(given["dlatex"]) != row.arity:
         raise _fail(row, f"dlatex needs one template per argument ({row.arity}; an empty one is derived)")
+    r = row.rounding
+    if not (isinstance(r, tuple) and len(r) == 3 and all(type(k) is int and 0 <= k <= 10**6 for k in r)):
+        raise _fail(row, f"rounding must be three counts (forward, local, argument) as non-negative ints, got {r!r:.60}")
+    if row.sympy_domain is not None and not callable(row.sympy_domain):
+        raise _fail(row, "sympy_domain must be a function (sympy module, *symbols) -> SymPy condition")
     for col in ("py", "np"):
         tpl = getattr(row, col)
         if tpl and len(tpl) != row.arity + 1:
@@ -377,6 +382,52 @@ def _check_domain(sp: Any, row: Rule) -> None:
         if all(v.is_extended_real and v.is_finite for v in parts):
             raise _fail(row, f"{p} is outside the domain, but the SymPy form is the real number "
                         f"{parts[-1]} there: give sympy_domain=, the condition the check evaluates")
+
+
+def check_rounding(row: Rule, digits: int = 40) -> None:
+    """The row's ``rounding`` counts hold at its sample points: |forward − f| ≤ kf·u·|f| and
+    |local_i − ∂f/∂x_i| ≤ kl·u·|∂f/∂x_i| + Σ_j |∂²f/∂x_i∂x_j|·ka·u·|x_j| (+ 2⁻¹⁰⁷⁴), measured
+    against ``digits``-digit SymPy values on the exact doubles. The check's error bound
+    (``_roundoff``) rests on these counts, so ``register`` runs this. Raises RowError saying
+    what to declare. Variadic rows are left to their tests (the bound scales with the arity).
+    """
+    import sympy as sp
+
+    if row.variadic:
+        return
+    kf, kl, ka = row.rounding
+    u, tiny = 2.0 ** -53, 2.0 ** -1074
+    syms = sp.symbols(f"u0:{row.arity}", real=True)
+    expr = row.sympy(sp, *syms)
+    firsts = [sp.powsimp(sp.diff(expr, s), force=True) for s in syms]
+    for p in inside(row):
+        exact = {s: sp.Float(v, 60) for s, v in zip(syms, p)}   # the doubles, exactly
+
+        def err(got: float, e: Any) -> tuple[float, float]:
+            want = e.xreplace(exact).evalf(digits)
+            return float(abs(sp.Float(got, digits) - want)), abs(float(want))
+
+        out = row.forward(*p)
+        gap, size = err(out, expr)
+        if gap > (kf * u * size + tiny) * (1 + 1e-9):
+            raise _fail(row, f"forward{p} is {gap / (u * size):.0f} ulp from the exact value, over rounding[0] = "
+                        f"{kf}: declare rounding= with a larger first count, or compute it more accurately")
+        slopes = row.local(*p, out)
+        for i, d in enumerate(firsts):
+            if i in row.constant:
+                continue
+            gap, size = err(slopes[i], d)
+            if math.isnan(size):
+                continue   # 0·log 0 at a boundary: the check settles it by a limit
+            spread = 0.0
+            for j in range(row.arity) if ka else ():
+                if p[j] and not (j in row.constant and float(p[j]).is_integer()):
+                    term = abs(float(sp.diff(d, syms[j]).xreplace(exact).evalf(digits))) * ka * u * abs(p[j])
+                    spread += term if math.isfinite(term) else 0.0
+            if gap > (kl * u * size + spread + tiny) * (1 + 1e-9):
+                raise _fail(row, f"local{p}[{i}] is {gap / (u * max(size, tiny)):.0f} ulp from the exact partial, "
+                            f"over rounding[1:] = {(kl, ka)}: declare rounding= with a larger second count, "
+                            "or compute it more accurately")
 
 
 def _close(a: float, b: float, rel: float = 1e-11) -> bool:
