@@ -3,7 +3,9 @@
 Each mutant is a copy of the ``symgrad`` package whose ``_rules.py`` has one row's column
 rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form (and so a wrong
 derived display), a wrong or broken LaTeX override, a wrong derivative override, a wrong
-worksheet statement override, a wrong or broken generated-code template, a wrong domain. The row's tests (every test whose id names the row, plus import-time
+worksheet statement override, a wrong or broken generated-code template, a wrong domain, a
+wrong domain as the check sees it (``sympy_domain``), rounding counts claimed too low. The
+row's tests (every test whose id names the row, plus import-time
 validation) then run against the copy; the mutant must be killed (a test fails).
 
     python scripts/mutate_rules.py --sample 8 --seed 0     # 8 random (row, column) pairs
@@ -30,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "symgrad" / "_rules.py"
 TESTS = ["tests/test_rules_table.py", "tests/test_rules_latex.py", "tests/test_rules_display_text.py",
-         "tests/test_rules_batch.py", "tests/test_core_rules.py", "tests/test_nn_gradients.py"]
+         "tests/test_rules_batch.py", "tests/test_core_rules.py", "tests/test_nn_gradients.py",
+         "tests/test_rules_rounding.py"]
 # The tests of a row are those whose id names it; the neuron's fused row is tested by that name too.
 SELECT = {"wsum": "wsum or weighted_sum"}
 
@@ -51,7 +54,12 @@ MUTATIONS = {
     "np-broken": ("np", '(lambda _t: (_t[0] + " +",) + _t[1:])({})'),
     "domain-wide": ("domain", "(lambda *_a: True)"),
     "domain-narrow": ("domain", "(lambda *_a: _a[0] > 0.5)"),
+    # the check's columns: a domain SymPy sees as everywhere; rounding counts claimed 8× too low
+    "sympy-domain-wide": ("sympy_domain", "(lambda sp, *_a: sp.true)"),
+    "rounding-low": ("rounding", "tuple(_k // 8 for _k in {})"),
 }
+INSERTED = {"domain-narrow": "domain=(lambda *_a: _a[0] > 0.5)",  # a row without the column gets one
+            "rounding-low": "rounding=(1, 2, 0)"}                # (the default (8, 16, 2), 8× too low)
 
 
 def rows(source: str) -> dict[str, ast.Call]:
@@ -81,14 +89,16 @@ def mutate(source: str, name: str, column: str) -> str | None:
         offsets.append(offsets[-1] + len(line.encode()))
     data = source.encode()
     if node is None:
-        if column != "domain-narrow":
+        if column not in INSERTED:
             return None
-        # a row without a domain gets one: insert the keyword before the call's closing parenthesis
+        # a row without the column gets one: insert the keyword before the call's closing parenthesis
         end = offsets[call.end_lineno - 1] + call.end_col_offset - 1
-        return (data[:end] + f", domain={template}".encode() + data[end:]).decode()
+        return (data[:end] + f", {INSERTED[column]}".encode() + data[end:]).decode()
     start = offsets[node.lineno - 1] + node.col_offset
     end = offsets[node.end_lineno - 1] + node.end_col_offset
     original = data[start:end].decode()
+    if column == "rounding-low" and not any(k // 8 != k for k in ast.literal_eval(original)):
+        return None  # all counts 0 (neg, relu, abs, id): nothing lower to claim
     return (data[:start] + template.format(original).encode() + data[end:]).decode()
 
 
