@@ -140,24 +140,30 @@ def _tape(plan: Plan, backend: str) -> tuple[Callable, Callable]:
 
 
 def functions(program: Program, slow: Callable, missing: object):
-    """(names, scalar source, (value, value_and_grad) for floats, the same for numpy chunks).
+    """(names, scalar source, (value, value_and_grad) for floats, a builder of the same for
+    numpy chunks).
 
     The scalar functions hand every doubtful call to ``slow(args, with_grads)``; the numpy
-    ones return the check sum last and take the chunk length after the arrays.
+    ones return the check sum last and take the chunk length after the arrays. They are built
+    when the builder is called (the first batch): CPython's ``compile`` of a large program's
+    source is most of ``symgrad.compile``'s time, and most programs never see an array.
     """
     plan = Plan(program)
     if len(plan.nodes) > STRAIGHT_LINE_NODES:
         scalar = tuple(_guarded(fn, grads, slow, len(plan.inputs))
                        for fn, grads in zip(_tape(plan, "py"), (False, True)))
-        return plan.names, "", scalar, _tape(plan, "np")
+        return plan.names, "", scalar, lambda: _tape(plan, "np")
     py = Emitter(plan, "py")
     source = "\n\n".join([py.function("value", False, True), py.function("value_and_grad", True, True)])
     scalar = _build(source, namespace(all_rows(), {**py.namespace, "_slow": slow, "_MISSING": missing,
                                                    "_RAISES": RAISES, "_float": float,
                                                    "_to_float": _to_float}), ("value", "value_and_grad"))
-    np_ = Emitter(plan, "np")
-    np_source = "\n\n".join([np_.function("value", False, False), np_.function("value_and_grad", True, False)])
-    return plan.names, source, scalar, _build(np_source, _np_namespace(np_.namespace), ("value", "value_and_grad"))
+
+    def batch_functions():
+        np_ = Emitter(plan, "np")
+        np_source = "\n\n".join([np_.function("value", False, False), np_.function("value_and_grad", True, False)])
+        return _build(np_source, _np_namespace(np_.namespace), ("value", "value_and_grad"))
+    return plan.names, source, scalar, batch_functions
 
 
 def _to_float(a: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 from typing import Any, Mapping, NamedTuple
 
 from . import _codegen, _codegen_check
@@ -42,9 +43,20 @@ class _Runner:
 
     def __init__(self, program: Program) -> None:
         self.program, self.inputs = program, program.inputs
-        _codegen_check.check_np()  # the rows' numpy templates, before the first batch function is built
-        self.names, self.source, (self.value, self.value_and_grad), self.batch_fns = _codegen.functions(
+        self.names, self.source, (self.value, self.value_and_grad), self._build_batch = _codegen.functions(
             program, self.slow, _MISSING)
+        self._batch_fns = None
+        self._lock = threading.Lock()
+
+    @property
+    def batch_fns(self) -> tuple:
+        """The numpy (value, value_and_grad), built on the first batch (once, under a lock)."""
+        if self._batch_fns is None:
+            with self._lock:
+                if self._batch_fns is None:
+                    _codegen_check.check_np()  # the rows' numpy templates, before the first one is built
+                    self._batch_fns = self._build_batch()
+        return self._batch_fns
 
     # -- the exact path: backprop itself, so errors and results are backprop's -------------
     def slow(self, args: tuple, with_grads: bool):
