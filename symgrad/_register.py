@@ -2,7 +2,7 @@
 
 The new row goes through every check a built-in row passes (``_rule.validate``: floats and
 central differences; ``_codegen_check.check_templates``: the generated-code templates;
-``_rule.check_sympy``: the SymPy form and its partials), then into the shared tables in place,
+``_rule_proofs.check_sympy``: the SymPy form and its partials), then into the shared tables in place,
 so the parser, did-you-mean, backprop, ``Value``, compile, batch, check, diff, graphs and
 worksheets all see it.
 """
@@ -15,7 +15,8 @@ from typing import Any, Callable, Mapping
 
 from . import _codegen, _codegen_check, _engine, _rules
 from ._errors import InputError, SymgradError
-from ._rule import Rule, RowError, check_rounding, check_sympy, validate
+from ._rule import Rule, RowError, validate
+from ._rule_proofs import check_rounding, check_sympy
 
 __all__ = ["register"]
 

@@ -23,7 +23,7 @@ LAYERS = {"ground": 0, "rules": 1, "language": 2, "engine": 3, "check": 4, "nn":
 
 _PLACES = {
     "ground": "_errors _limits _files _version",
-    "rules": "_stable _rule _rule_display _rules",
+    "rules": "_stable _rule _rule_proofs _rule_display _rules",
     "language": "_ast _parser _parse_limits _parse_errors _printing",
     "engine": "_engine _lower _backprop _codegen_plan _codegen_emit _codegen _codegen_check _compiled _fdtape _register",
     "check": "_check _points _symbolic _report _reference _arb _forms _judge _roundoff _witness _lowered _claims "
