@@ -139,9 +139,12 @@ _ROWS = (
          np=("_np.maximum({0}, 0.0) + _np.log1p(_np.exp(-_np.abs({0})))", "_sigmoid_np({0})"),
          rounding=(8, 8, 0)),
     # --- trigonometric and hyperbolic ----------------------------------------------------
+    # The slope 1 + out² computes no argument (rounding ka = 0): the default's 2 roundings of x
+    # would let the check accept a 1e-9-wrong slope at x = 1e10 (tan'' · 2u · x is 3e-6 there).
     Rule("tan", 1, math.tan, lambda x, out: (1.0 + out * out,),
          lambda sp, x: sp.tan(x), title="tangent rule",
-         py=("math.tan({0})", "1.0 + {out} * {out}"), np=("_np.tan({0})", "1.0 + {out} * {out}")),
+         py=("math.tan({0})", "1.0 + {out} * {out}"), np=("_np.tan({0})", "1.0 + {out} * {out}"),
+         rounding=(4, 8, 0)),
     # 1/(1 + u²), and 1/u/u from |u| = 1e8 on (where 1 + u² rounds to u²): u² overflows past
     # 1.3e154 while the slope is representable (1e-312 at 1e156).
     Rule("atan", 1, math.atan, lambda x, out: (1.0 / (1.0 + x * x) if abs(x) < 1e8 else 1.0 / x / x,),
@@ -255,8 +258,12 @@ _ROWS = (
          np=("_np.where({0} > 0.0, {0}, {1} * {0})", "_np.where({0} > 0.0, 1.0, {1})",
              "_np.where({0} > 0.0, 0.0, {0})")),
     # softsign(x) = x/(1 + |x|); slope (1/(1 + |x|))², squared last so it does not overflow early.
+    # The SymPy form is 1 − 1/(1 + x) (x ≥ 0), whose partial 1/(1 + x)² names x once: the partial of
+    # x/(1 + |x|), 1/(1 + |x|) − x·sign(x)/(1 + |x|)², cancels, and in ball arithmetic that
+    # cancellation (the dependency problem) widened the check's tolerance to 1e5× the slope at
+    # x = 1e20 (a 2× wrong gradient was "unverified") and past it at 1e100 (it "agreed").
     Rule("softsign", 1, lambda x: x / (1.0 + abs(x)), lambda x, out: ((1.0 / (1.0 + abs(x))) ** 2,),
-         lambda sp, x: x / (1 + sp.Abs(x)),
+         lambda sp, x: sp.Piecewise((1 - 1 / (1 + x), x >= 0), (1 / (1 - x) - 1, True)),
          text="d(x/(1 + |x|))/dx = 1/(1 + |x|)²", dlatex=(r"\frac{{1}}{{\left(1 + \left|{0}\right|\right)^{{2}}}}",),
          helpers=_ABS,
          py=("{0} / (1.0 + abs({0}))", "(1.0 / (1.0 + abs({0}))) ** 2"),
