@@ -31,7 +31,7 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
              py: tuple[str, ...] = (), np: tuple[str, ...] = (), helpers: Mapping[str, Any] | None = None,
              aliases: tuple[str, ...] = (), samples: tuple[tuple[float, ...], ...] = (),
              variadic: bool = False, sympy_domain: Callable[..., Any] | None = None,
-             rounding: tuple[int, int, int] = (8, 16, 2)) -> Rule:
+             rounding: tuple[int, int, int] = (8, 16, 2), **unknown: Any) -> Rule:
     r"""Add the function ``name`` to symgrad and return its row.
 
     ``forward(*xs) -> float`` and ``local(*xs, out) -> tuple`` (one slope per argument) work on
@@ -74,14 +74,22 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
     if sympy is None:  # keyword-only and required, but a missing one gets symgrad's error, not Python's
         raise RowError(f"rule row {name!r:.40}: register needs sympy=, the function built from SymPy",
                        hint="e.g. sympy=lambda sp, x: sp.log(sp.cosh(x)); the check differentiates it")
-    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
-        raise InputError(f"a function name must be an identifier not starting with _, got {name!r:.40}")
+    if unknown:  # a misspelt or unsupported option gets symgrad's error, not Python's TypeError
+        raise RowError(f"rule row {name!r:.40}: register has no option {sorted(unknown)[0]!r:.40}",
+                       hint="its options: sympy, args, latex, dlatex, title, text, domain, why, kink, py, np, "
+                            "helpers, aliases, samples, variadic")
+    if not _is_name(name):  # the grammar's names: ASCII, so the function can be called
+        raise InputError(f"a function name must be an ASCII identifier not starting with _, got {name!r:.40}")
     if args is None:
         try:
             params = inspect.signature(forward).parameters.values()
         except (TypeError, ValueError):
             raise InputError(f"cannot read the arguments of {name}'s forward", hint="give args=(...)") from None
         args = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    bad = [a for a in args if not _is_name(a)] if isinstance(args, (tuple, list)) else [args]
+    if bad:  # argument names appear in arity errors ("write f(x, y)") and worksheets
+        raise InputError(f"{name}: argument names must be ASCII identifiers, got {bad[0]!r:.40}",
+                         hint="e.g. args=('x', 'alpha')")
     try:
         row = Rule(name, len(args), forward, local, sympy, latex=latex or "", dlatex=tuple(dlatex or ()),
                    title=title or "", text=text or "", args=tuple(args), domain=domain, why=why, kink=kink,
@@ -95,6 +103,10 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
         raise RowError(f"rule row {name!r}: {type(err).__name__} while checking it: {err}"[:300],
                        hint="every callable must take floats (sympy=: the sympy module and symbols) and "
                             "return a float (local=: a tuple, one slope per argument)") from None
+
+
+def _is_name(text: Any) -> bool:
+    return isinstance(text, str) and text.isascii() and text.isidentifier() and not text.startswith("_")
 
 
 def _register(row: Rule) -> Rule:

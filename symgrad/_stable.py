@@ -13,7 +13,7 @@ import operator
 __all__ = ["powc_dx", "pow_local", "sigmoid", "sigmoid_slope", "tanh_slope", "softplus", "log_sigmoid", "wsum", "wsum_local",
            "wsum_accumulate", "sign", "inv", "sigmoid_np", "bell_np", "powc_dx_np", "erf_np",
            "cbrt_np", "logsumexp", "logsumexp_local", "two_prod", "gauss", "normal_cdf", "gauss_np",
-           "normal_cdf_np", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
+           "normal_cdf_np", "times_exp", "times_exp_np", "silu", "silu_slope", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
 
 SQRT_HALF = 0.7071067811865476          # 1/√2
 SQRT_HALF_LO = -4.833646656726457e-17   # 1/√2 − SQRT_HALF (mpmath, 50 digits)
@@ -60,6 +60,27 @@ def sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)  # never overflows for x < 0
     return z / (1.0 + z)
+
+
+def times_exp(c: float, x: float) -> float:
+    """c·eˣ. Below x = −708 eˣ is subnormal (relative error up to 1 at −745) or 0, and c·eˣ would
+    carry that error (elu's slope α·eˣ with α = 1e300 at x = −745: 4.9e-24 for 2.8e-24); there it
+    is (c·h)·h with h = e^(x/2), normal, so the only rounding into the subnormal range is the last."""
+    if x < -708.0:
+        h = math.exp(0.5 * x)
+        return (c * h) * h
+    return c * math.exp(x)
+
+
+def silu(x: float) -> float:
+    """x·σ(x); below −708 σ(x) = eˣ exactly (1 + eˣ rounds to 1), taken as ``times_exp``."""
+    return times_exp(x, x) if x < -708.0 else x * sigmoid(x)
+
+
+def silu_slope(x: float) -> float:
+    """σ(x)·(1 + x·σ(−x)), no 1 − σ cancellation; below −708 as ``times_exp`` (see ``silu``)."""
+    k = 1.0 + x * sigmoid(-x)
+    return times_exp(k, x) if x < -708.0 else sigmoid(x) * k
 
 
 def tanh_slope(x: float) -> float:
@@ -193,6 +214,13 @@ def _vectorized(fn):
 erf_np = _vectorized(math.erf)
 cbrt_np = _vectorized(math.cbrt)  # numpy's cbrt differs from libm's by an ulp, which the slope 1/(3·out²) doubles
 normal_cdf_np = _vectorized(normal_cdf)  # the scalar bits, so batch equals backprop
+
+
+def times_exp_np(c, x):
+    """``times_exp`` for numpy arrays: the same two branches."""
+    import numpy as np
+    h = np.exp(0.5 * x)
+    return np.where(x < -708.0, (c * h) * h, c * np.exp(x))
 
 
 def gauss_np(x, scale):
