@@ -1,8 +1,8 @@
 """``symgrad.register`` with mistakes a new user makes: each one a symgrad error, the table unchanged.
 
 Before: a non-ASCII name ("fé") was registered although the grammar cannot call it; an argument
-named "1a" ended in arity hints ("write cube(1a)"); an unsupported option (``rounding=``,
-``sympy_domain=``, a typo) raised Python's raw TypeError.
+named "1a" ended in arity hints ("write cube(1a)"); a misspelt option raised Python's raw TypeError.
+A bad ``rounding=`` or a ``sympy_domain=`` that disagrees with the domain is a RowError too.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ def _call(name, **kw):
     ("fé", {}),
     ("twice", {"args": ("1a",)}),
     ("twice", {"args": ("x é",)}),
-    ("twice", {"rounding": (1, 1, 0)}),
-    ("twice", {"sympy_domain": lambda sp, x: x > 0}),
+    ("twice", {"rounding": (1, 1)}),                     # not three counts
+    ("twice", {"sympy_domain": lambda sp, x: x > 0}),    # disagrees with the (absent) domain at x < 0
     ("twice", {"domian": lambda x: x > 0}),
 ])
 def test_bad_registration_is_a_symgrad_error_and_changes_nothing(name, kw):
