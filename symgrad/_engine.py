@@ -158,12 +158,14 @@ def add_method(rule: Rule) -> None:
     """Give ``Value`` the method of a call row (at import for the table, and by ``symgrad.register``)."""
     if rule.kind != "call":
         return
-    current = getattr(Value, rule.name, None)
-    if current is not None and getattr(current, "_row", None) is None:
-        raise InputError(f"Value already has an attribute {rule.name!r}", hint="choose another function name")
+    for name in (rule.name, *rule.aliases):   # ln is log, in the language and on Value
+        current = getattr(Value, name, None)
+        if current is not None and getattr(current, "_row", None) is None:
+            raise InputError(f"Value already has an attribute {name!r}", hint="choose another function name")
     method = _method(rule)
     method._row = rule
-    setattr(Value, rule.name, method)
+    for name in (rule.name, *rule.aliases):
+        setattr(Value, name, method)
 
 
 for _rule in RULES.values():

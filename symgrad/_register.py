@@ -135,5 +135,6 @@ def _unregister(name: str) -> None:
         row = _rules.RULES.pop(name)
         for call in (name, *row.aliases):
             _rules.FUNCTIONS.pop(call, None)
-        if getattr(getattr(_engine.Value, name, None), "_row", None) is row:
-            delattr(_engine.Value, name)
+        for call in (name, *row.aliases):
+            if getattr(getattr(_engine.Value, call, None), "_row", None) is row:
+                delattr(_engine.Value, call)

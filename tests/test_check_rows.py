@@ -47,3 +47,17 @@ def test_far_rows_agree_on_float64s_own_bound(program, point, exact):
     for name, ref in exact.items():
         want = ref()
         assert abs(grads[name] - want) <= 8 * 2.0 ** -53 * abs(want), (name, grads[name], want)
+
+
+@pytest.mark.parametrize("x", [-38.0, -38.48, -38.5])
+def test_a_subnormal_gelu_slope_is_never_a_false_mismatch(x):
+    # gelu' = Φ(x) + x·φ(x) is subnormal here: its pieces are rounded to multiples of 2⁻¹⁰⁷⁴, so
+    # backprop is a few 2⁻¹⁰⁷⁴ from the exact value (mpmath). The check's bound allows 2⁻¹⁰⁷⁴
+    # per rounding of the row (it allowed one before, and called these mismatches).
+    want = float(_gelu_slope(x))
+    got = sg.backprop("gelu(x)", x=x).grads["x"]
+    assert abs(got - want) <= 16 * 2.0 ** -1074
+    assert sg.check("gelu(x)", x=x, rtol=0.0).rows[0].verdict == "agree"
+    # a gradient 2% off (or 40 subnormal steps) is still caught
+    wrong = want + max(0.02 * abs(want), 40 * 2.0 ** -1074)
+    assert sg.check("gelu(x)", x=x, grads={"x": wrong}).rows[0].verdict == "mismatch"

@@ -112,3 +112,13 @@ def test_million_node_chain():
     assert y.data == 500_000.5
     assert x.grad == 1.0
     del y
+
+
+def test_an_alias_is_a_value_method_too():
+    # ln is log in the language (``ln(x)``), so Value has ln() as it has log()
+    import math
+    from symgrad import Value
+    a, b = Value(2.0), Value(2.0)
+    a.ln().backward()
+    b.log().backward()
+    assert (a.grad, b.grad) == (0.5, 0.5) and Value(math.e).ln().data == 1.0
