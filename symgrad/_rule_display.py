@@ -172,7 +172,10 @@ def _printers() -> tuple[type, type]:
             return f"{base}^{self._group(p)}"
 
         def _print_exp(self, expr: Any) -> str:
-            return self._power("e", expr.args[0])
+            # eˣ where the exponent has superscript letters; exp(−x²) otherwise (e^(…) reads as
+            # a caret accent once typeset)
+            shown = self._power("e", expr.args[0])
+            return shown if "^" not in shown else f"exp({self._print(expr.args[0])})"
 
         def _print_Abs(self, expr: Any) -> str:
             return f"|{self._print(expr.args[0])}|"

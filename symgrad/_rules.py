@@ -333,7 +333,7 @@ _ROWS = (
     # form has n² (the check refused 40 arguments) and partials full of Heaviside(xᵢ − Max(…)).
     Rule("logsumexp", 2, S.logsumexp, S.logsumexp_local,
          lambda sp, *xs: sp.log(sp.Add(*[sp.exp(x) for x in xs])),
-         text="∂logsumexp(x₁, …, xₙ)/∂xᵢ = e^(xᵢ − logsumexp)",
+         text="∂logsumexp(x₁, …, xₙ)/∂xᵢ = exp(xᵢ − logsumexp)",
          dlatex=(r"e^{{{0} - {out}}}", r"e^{{{1} - {out}}}"), args=("x1", "x2"), variadic=True,
          samples=((0.3, -1.2, 2.0), (700.0, 699.0, -5.0), (-0.5, 0.25, 1.5, -3.0))),
 )

@@ -22,7 +22,7 @@ from symgrad._stable import sigmoid
 from test_rules_latex import reference
 
 _FUNCS = {"σ": sigmoid, "Φ": lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0)),
-          "φ": lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi), "ln": math.log,
+          "φ": lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi), "ln": math.log, "exp": math.exp,
           "sign": lambda x: float((x > 0) - (x < 0)), "tanh": math.tanh, "sin": math.sin, "cos": math.cos,
           "sinh": math.sinh, "cosh": math.cosh, "erf": math.erf, "tan": math.tan, "arctan": math.atan, "arsinh": math.asinh, "θ": lambda x: 1.0 if x > 0 else 0.0 if x < 0 else 0.5}
 _TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?|½|[A-Za-z\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ffᵢ]*|[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ]+|[-+−·/()|^√∛<>≥≤,]")
