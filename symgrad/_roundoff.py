@@ -3,13 +3,13 @@ error analysis, from the exact values (``_reference``), for the check's toleranc
 
 Forward, node by node: the error of a node's float64 value is at most
 
-    |F(args ± their errors) − F(args)|  +  k·u·|F(args)|  +  2⁻¹⁰⁷⁴
+    |F(args ± their errors) − F(args)|  +  k·u·|F(args)|  +  max(k, 1)·2⁻¹⁰⁷⁴
 
 where the first term is the range of the row's SymPy form over balls as wide as the
 arguments' errors (arb encloses it rigorously: first order where first order holds, the
 whole range where it does not, as for ``exp(x*y)`` near 700 or ``sin(x*y)`` near 1e6), the
 second the row's own rounding (``Rule.rounding``; u = 2⁻⁵³; k = 1 for the correctly rounded + − × ÷ √, more for
-library functions and composite forwards), the third underflow. A variadic row (``wsum``)
+library functions and composite forwards), the third underflow, one 2⁻¹⁰⁷⁴ per rounding. A variadic row (``wsum``)
 rounds each of its n terms: n·u·Σ|terms|.
 
 Backward, from the output: backprop adds ``local × grad`` into each child. Its error is the
