@@ -5,7 +5,7 @@ All in one run (``python -m bench.check_bench``; ``run(quick=True)`` for CI):
 - growth with program size, 50 → 400 AST nodes, for chains of named statements, deep
   compositions (one expression nested ``n/2`` deep) and wide sums;
 - the N=100 neuron sum ``tanh(x0*w0 + b0) + …`` against a 300-node deep program;
-- the median program of a seeded generated corpus (the generator of tests/test_check_corpus.py),
+- the median program of a seeded generated corpus (the generator of tests/gradcheck/test_corpus.py),
   warm (each row's SymPy forms cached), with the count of verdicts over the corpus;
 - ``symgrad check 'x^10000000000' --at x=0.5`` as a process: wall time and peak memory;
 - the detection grid: relative errors 1e-2 … 1e-10 injected into exact gradients of
@@ -52,7 +52,7 @@ def shapes(nodes: int) -> dict[str, tuple[str, dict[str, float]]]:
 
 
 def size(text: str) -> int:
-    from symgrad._ast import postorder
+    from symgrad.language.ast import postorder
     return sum(1 for s in symgrad.parse(text, limits=LIMITS).statements for _ in postorder(s.expr))
 
 

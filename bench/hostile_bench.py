@@ -1,7 +1,7 @@
 """Hostile input at the default limits: the slowest input and the largest peak RSS.
 
-Every input of the adversarial corpus (tests/hostile_corpus.py) and of a seeded fuzz corpus
-(the generators of tests/hostile_strategies.py that scripts/fuzz.py drives) is parsed and
+Every input of the adversarial corpus (tests/helpers/hostile_corpus.py) and of a seeded fuzz corpus
+(the generators of tests/helpers/strategies.py that scripts/fuzz.py drives) is parsed and
 backpropagated at 1.0 under ``symgrad.Limits()`` (each case's own limits are ignored: the
 question is what the defaults allow). Each corpus case runs in a fresh child process, so
 its ``ru_maxrss`` is its own peak; the fuzz inputs share one child, whose peak bounds them
@@ -64,7 +64,7 @@ def _in_child(texts: list[str]) -> tuple[list[tuple[float, float, str]], float]:
 
 
 def fuzz_corpus(count: int, seed: int = 0) -> list[tuple[str, str]]:
-    from hostile_strategies import RandomSource, grammar_text, mutated_text, valid_program
+    from helpers.strategies import RandomSource, grammar_text, mutated_text, valid_program
     src = RandomSource(random.Random(seed))
     kinds = [("grammar", grammar_text), ("mutation", mutated_text), ("valid", valid_program),
              ("unicode", lambda s: "".join(s.char() for _ in range(s.integer(0, 40))))]
@@ -72,7 +72,7 @@ def fuzz_corpus(count: int, seed: int = 0) -> list[tuple[str, str]]:
 
 
 def measure_all(quick: bool = False) -> dict:
-    from hostile_corpus import CASES
+    from helpers.hostile_corpus import CASES
     rows = []
     for case in CASES:
         (result,), rss = _in_child([case.source])
@@ -96,8 +96,8 @@ def run(quick: bool = False) -> str:
     return "\n\n".join([
         "## Hostile input at the default limits",
         f"`python -m bench.hostile_bench{' --quick' if quick else ''}`: the {data['corpus_count']} cases of "
-        f"tests/hostile_corpus.py (each in a fresh process) and {data['fuzz_count']:,} seeded fuzz inputs "
-        "(tests/hostile_strategies.py's generators, as scripts/fuzz.py drives them; one process), each parsed "
+        f"tests/helpers/hostile_corpus.py (each in a fresh process) and {data['fuzz_count']:,} seeded fuzz inputs "
+        "(tests/helpers/strategies.py's generators, as scripts/fuzz.py drives them; one process), each parsed "
         "and backpropagated at 1.0 under `symgrad.Limits()`. Peak RSS is the process's `ru_maxrss` "
         "(interpreter, numpy and symgrad included).",
         "Slowest inputs:",

@@ -12,7 +12,7 @@ import lark
 
 from bench import Timing, measure, table, verdict
 import symgrad
-from symgrad._parser import _parser, grammar_path
+from symgrad.language.parser import _parser, grammar_path
 
 
 def text_of(terms: int) -> str:

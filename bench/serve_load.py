@@ -33,8 +33,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import httpx  # noqa: E402
 
 import symgrad as sg  # noqa: E402
-from symgrad._serve.model import WEB_LIMITS  # noqa: E402
-from hostile_corpus import CASES  # noqa: E402
+from symgrad.interface.serve.actions import WEB_LIMITS  # noqa: E402
+from helpers.hostile_corpus import CASES  # noqa: E402
 
 NEURON = "n = x1*w1 + x2*w2 + b; o = tanh(n)"
 ORDINARY = [

@@ -17,7 +17,7 @@ import time
 from micrograd.engine import Value as MValue
 from micrograd.nn import MLP as MMLP
 
-from symgrad._engine import topo_order
+from symgrad.engine.value import topo_order
 from symgrad.nn import MLP, hinge, l2, lecture_data, make_moons, sum_squares
 
 ALPHA = 1e-4

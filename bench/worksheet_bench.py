@@ -89,10 +89,10 @@ def timed_pair(first, second, repeat: int) -> tuple[list[float], list[float]]:
 
 
 def mlp_all_formats(folder: str) -> None:
-    """Issue 12's MLP: one worksheet model, written as md, html, tex and ipynb with their pictures."""
+    """The MLP: one worksheet model, written as md, html, tex and ipynb with their pictures."""
     import os
-    from symgrad._sheets import write_worksheet
-    from symgrad._worksheet import build_worksheet
+    from symgrad.teaching.sheets import write_worksheet
+    from symgrad.teaching.worksheet import build_worksheet
     ws = build_worksheet(MLP, MLP_AT)
     for fmt in ("md", "html", "tex", "ipynb"):
         write_worksheet(ws, fmt, os.path.join(folder, f"mlp.{fmt}"))
@@ -100,8 +100,8 @@ def mlp_all_formats(folder: str) -> None:
 
 def run(quick: bool = False) -> str:
     import symgrad as sg
-    from symgrad._draw import render
-    from symgrad._draw import value_topo as topo_order
+    from symgrad.teaching.draw import render
+    from symgrad.teaching.draw import value_topo as topo_order
     import tempfile
 
     repeat = 1 if quick else 5
@@ -115,7 +115,7 @@ def run(quick: bool = False) -> str:
     folder = tempfile.mkdtemp(prefix="symgrad-bench-")
     mlp_all_formats(folder)  # warm-up
     rows = {
-        "MLP (issue 12): one model, md + html + tex + ipynb written with pictures": timed(
+        "MLP: one model, md + html + tex + ipynb written with pictures": timed(
             lambda: mlp_all_formats(folder), repeat),
         f"wide ({sizes[0]} nodes): HTML worksheet (graph, check, plot)": timed(
             lambda: sg.worksheet(wide, wide_at, format="html"), repeat),
@@ -141,7 +141,7 @@ def run(quick: bool = False) -> str:
     for what, times in rows.items():
         lines.append(f"| {what} | {statistics.median(times):.3f} | {min(times):.3f}–{max(times):.3f} |")
     full = max(statistics.median(t) for what, t in rows.items() if "HTML worksheet" in what)
-    mlp = statistics.median(rows["MLP (issue 12): one model, md + html + tex + ipynb written with pictures"])
+    mlp = statistics.median(rows["MLP: one model, md + html + tex + ipynb written with pictures"])
     lines += ["", "Targets:", "",
               f"- the MLP worksheet in all four formats < {TARGET_MLP_SECONDS:.0f} s: {mlp:.2f} s, "
               f"{'met' if mlp < TARGET_MLP_SECONDS else 'missed'}.",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from symgrad._serve.app import create_app, running
+from symgrad.interface.serve.app import create_app, running
 
 expect.set_options(timeout=30_000)  # the first answer waits for the worker processes to warm up
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

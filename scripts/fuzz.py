@@ -29,9 +29,9 @@ import lark  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 import symgrad as sg  # noqa: E402
-from symgrad._cli import main as cli  # noqa: E402
-from hostile_corpus import CASES  # noqa: E402
-from hostile_strategies import (RandomSource, finite_difference_agrees, grammar_text, lark_programs,  # noqa: E402
+from symgrad.interface.cli.main import main as cli  # noqa: E402
+from helpers.hostile_corpus import CASES  # noqa: E402
+from helpers.strategies import (RandomSource, finite_difference_agrees, grammar_text, lark_programs,  # noqa: E402
                                 mutated_text, point_for, valid_program)
 
 # Share of the inputs per generator; from_lark is slow (~0.3 s a program), so it gets few.
@@ -105,7 +105,7 @@ def fuzz(total: int, seed: int, lark_examples: int, with_corpus: bool = True) ->
     src = RandomSource(random.Random(seed))
     start = time.perf_counter()
     for case in CASES if with_corpus else ():
-        tally.run("adversarial corpus (tests/hostile_corpus.py)", case.source,
+        tally.run("adversarial corpus (tests/helpers/hostile_corpus.py)", case.source,
                   limits=sg.Limits().with_(**case.limits) if case.limits else None)
     rest = total - len(CASES) * with_corpus - lark_examples
     for kind, share in MIX.items():
@@ -158,7 +158,7 @@ def report(tally: Tally, seconds: float, seed: int, command: str) -> str:
         "# Fuzzing record",
         "",
         "The last full run of `make fuzz` (scripts/fuzz.py). This file is a record, committed by",
-        "hand after a run; CI runs the same properties with fewer examples (tests/test_hostile_fuzz.py).",
+        "hand after a run; CI runs the same properties with fewer examples (tests/language/test_fuzz.py).",
         "",
         f"- command: `{command}`",
         f"- seed {seed}; Python {platform.python_version()}, lark {lark.__version__}, "

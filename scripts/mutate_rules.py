@@ -1,6 +1,6 @@
 """Seed a mistake in one column of one rule row and show that a test fails (mutation testing).
 
-Each mutant is a copy of the ``symgrad`` package whose ``_rules.py`` has one row's column
+Each mutant is a copy of the ``symgrad`` package whose ``rules/table.py`` has one row's column
 rewritten in the source: a wrong forward, a wrong derivative, a wrong SymPy form (and so a wrong
 derived display), a wrong or broken LaTeX override, a wrong derivative override, a wrong
 worksheet statement override, a wrong or broken generated-code template, a wrong domain, a
@@ -30,10 +30,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "symgrad" / "_rules.py"
-TESTS = ["tests/test_rules_table.py", "tests/test_rules_latex.py", "tests/test_rules_display_text.py",
-         "tests/test_rules_batch.py", "tests/test_core_rules.py", "tests/test_nn_gradients.py",
-         "tests/test_rules_rounding.py"]
+RULES = ROOT / "symgrad" / "rules" / "table.py"
+TESTS = ["tests/rules/test_table_references.py", "tests/rules/test_latex.py", "tests/rules/test_display_text.py",
+         "tests/engine/codegen/test_batch_rows.py", "tests/rules/test_local_derivatives.py", "tests/nn/test_gradients.py",
+         "tests/rules/test_rounding.py"]
 # The tests of a row are those whose id names it; the neuron's fused row is tested by that name too.
 SELECT = {"wsum": "wsum or weighted_sum"}
 
@@ -119,7 +119,7 @@ def run(name: str, column: str, source: str, timeout: float) -> tuple[bool, str]
         shutil.copytree(ROOT / "symgrad", Path(tmp) / "symgrad", ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(ROOT / "grammar", Path(tmp) / "grammar")
         if column != "baseline":
-            (Path(tmp) / "symgrad" / "_rules.py").write_text(mutate(source, name, column))
+            (Path(tmp) / "symgrad" / "rules" / "table.py").write_text(mutate(source, name, column))
         env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),

@@ -5,22 +5,22 @@
 6.0
 """
 
-from ._ast import Program
-from ._backprop import Result, backprop
-from ._compiled import CompiledFunction, CompiledResult, compile
-from ._draw import draw
-from ._engine import Value
-from ._errors import (ArityError, BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError,
+from .language.ast import Program
+from .engine.backprop import Result, backprop
+from .engine.codegen.compiled import CompiledFunction, CompiledResult, compile
+from .teaching.draw import draw
+from .engine.value import Value
+from .base.errors import (ArityError, BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError,
                       LimitError, MissingInputError, NumericError, ParseError, RenderError, SymgradError,
                       UnboundNameError, UnknownFunctionError)
-from ._limits import Limits
-from ._parser import parse
-from ._printing import to_latex, unparse
-from ._register import register
-from ._rule import RowError
-from ._rules import RULES, Rule
-from ._version import __version__  # noqa: F401
-from . import _display  # noqa: F401  (gives Program and Result their Jupyter pictures)
+from .base.limits import Limits
+from .language.parser import parse
+from .language.printing import to_latex, unparse
+from .engine.register import register
+from .rules.rule import RowError
+from .rules.table import RULES, Rule
+from .base.version import __version__  # noqa: F401
+from .teaching import jupyter as _display  # noqa: F401  (gives Program and Result their Jupyter pictures)
 from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
 
 
@@ -48,19 +48,19 @@ def __getattr__(name: str):
     # SymPy (check, diff), jinja2 and matplotlib (worksheets) load on first use, so that
     # `import symgrad` for Value, parse, backprop, compile or nn stays light.
     if name in ("check", "CheckReport", "CheckRow"):
-        from . import _check
+        from .gradcheck import check as _check
         return getattr(_check, name)
     if name == "diff":
-        from ._symbolic import diff
+        from .gradcheck.symbolic import diff
         return diff
     if name == "worksheet":
-        from ._sheets import worksheet
+        from .teaching.sheets import worksheet
         return worksheet
     if name == "grade":
-        from ._grading import grade
+        from .teaching.grading import grade
         return grade
     if name == "Worksheet":
-        from ._worksheet import Worksheet
+        from .teaching.worksheet import Worksheet
         return Worksheet
     raise AttributeError(f"module 'symgrad' has no attribute {name!r}")
 

@@ -1,8 +1,9 @@
 """The house has one direction: every import inside symgrad goes to its own layer or below.
 
-The layers, bottom to top, are docs/architecture.md's ("Layers"); LAYER_OF mirrors its table.
+The layers, bottom to top, are docs/architecture.md's ("Layers"): each is a folder of the package,
+and a module's layer is read from its path.
 Every module under symgrad/ is read with ``ast`` (module-level and function-level imports,
-relative and absolute), so a lazy ``from ._cli import …`` inside a function counts as much as one
+relative and absolute), so a lazy ``from ..interface.cli import main`` inside a function counts as much as one
 at the top. A module missing from the map fails, so a new module has to be placed.
 """
 
@@ -17,29 +18,24 @@ import symgrad
 
 PACKAGE = Path(symgrad.__file__).parent
 
-# layer name -> height. check and nn are siblings: the same height, and neither imports the other.
-LAYERS = {"ground": 0, "rules": 1, "language": 2, "engine": 3, "check": 4, "nn": 4, "teaching": 5,
+# layer -> height. A module's layer is its folder (``symgrad/gradcheck/judge.py`` is in ``gradcheck``);
+# the package's own ``__init__`` and ``__main__`` are the top. gradcheck and nn are siblings: the same
+# height, and neither imports the other.
+LAYERS = {"base": 0, "rules": 1, "language": 2, "engine": 3, "gradcheck": 4, "nn": 4, "teaching": 5,
           "interface": 6, "package": 7}
+TOP = {"symgrad", "__main__"}
 
-_PLACES = {
-    "ground": "_errors _limits _files _version",
-    "rules": "_stable _rule _rule_proofs _rule_display _rules",
-    "language": "_ast _parser _parse_limits _parse_errors _printing",
-    "engine": "_engine _lower _backprop _codegen_plan _codegen_emit _codegen _codegen_check _compiled _fdtape _register",
-    "check": "_check _points _symbolic _report _reference _arb _forms _judge _roundoff _witness _lowered _claims "
-             "_claim_explain",
-    "nn": "nn _train _datasets _expression _training_plots",
-    "teaching": "_worksheet _worksheet_model _sheets _renderers _exercises _draw _slope_plot _display _closed_form "
-                "_answer_key _grading _nbgrader",
-    "interface": "_cli _cli_io _cli_check _cli_see _cli_grade _cli_train _serve _serve.app _serve.guards _serve.model "
-                 "__main__",
-    "package": "symgrad",
-}
-LAYER_OF = {name: layer for layer, names in _PLACES.items() for name in names.split()}
+
+def layer_of(module: str) -> str | None:
+    """'gradcheck.judge' -> 'gradcheck'; 'symgrad' and '__main__' -> 'package'; a module in no layer -> None."""
+    if module in TOP:
+        return "package"
+    folder = module.split(".")[0]
+    return folder if folder in LAYERS and folder != "package" else None
 
 
 def module_files() -> dict[str, Path]:
-    """Every module, by its name inside the package: '_cli', '_serve.app', 'symgrad' for __init__."""
+    """Every module, by its name inside the package: 'gradcheck.judge', 'interface.serve', 'symgrad' for __init__."""
     out = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE).with_suffix("").parts
@@ -50,13 +46,13 @@ def module_files() -> dict[str, Path]:
 
 
 def _module(dotted: str, modules: dict[str, Path]) -> str | None:
-    """'symgrad._serve.model' -> '_serve.model'; 'symgrad' -> 'symgrad'; outside the package -> None."""
+    """'symgrad.interface.serve.actions' -> 'interface.serve.actions'; 'symgrad' -> 'symgrad'; outside the package -> None."""
     if dotted == "symgrad":
         return "symgrad"
     if not dotted.startswith("symgrad."):
         return None
     name = dotted[len("symgrad."):]
-    while name and name not in modules:  # symgrad._cli.main (an attribute path) -> _cli
+    while name and name not in modules:  # symgrad.interface.cli.main.main (an attribute path) -> interface.cli.main
         name = name.rpartition(".")[0]
     return name or "symgrad"
 
@@ -82,7 +78,7 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
         elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
               and isinstance(node.args[0].value, str)
               and (getattr(node.func, "id", None) == "__import__" or getattr(node.func, "attr", None) == "import_module")):
-            targets = [node.args[0].value]  # __import__("symgrad._serve") and importlib count too
+            targets = [node.args[0].value]  # __import__("symgrad.interface.serve") and importlib count too
         else:
             continue
         for target in targets:
@@ -98,23 +94,32 @@ def graph() -> dict[str, set[str]]:
     return {name: imports_of(name, path, modules) for name, path in modules.items()}
 
 
+def homeless(graph: dict[str, set[str]]) -> list[str]:
+    """Modules outside every layer's folder."""
+    return sorted(m for m in graph if layer_of(m) is None)
+
+
 def test_every_module_has_a_layer(graph):
-    missing = sorted(set(graph) - set(LAYER_OF))
-    assert not missing, f"place these modules in LAYER_OF and docs/architecture.md: {missing}"
-    stale = sorted(set(LAYER_OF) - set(graph))
-    assert not stale, f"LAYER_OF names modules that do not exist: {stale}"
+    missing = homeless(graph)
+    assert not missing, f"move these modules into a layer's folder (docs/architecture.md): {missing}"
+
+
+def test_every_layer_folder_says_what_it_holds_and_may_import():
+    for folder in sorted(p for p in PACKAGE.rglob("*") if p.is_dir() and (p / "__init__.py").exists()):
+        doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8"))) or ""
+        assert "May import" in doc or folder.name in ("nn", "serve"), f"{folder}: its docstring says what it may import"
 
 
 def upward(graph: dict[str, set[str]]) -> list[str]:
     """Imports to a higher layer."""
-    return [f"{m} ({LAYER_OF[m]}) imports {t} ({LAYER_OF[t]})" for m, targets in sorted(graph.items())
-            for t in sorted(targets) if LAYERS[LAYER_OF[t]] > LAYERS[LAYER_OF[m]]]
+    return [f"{m} ({layer_of(m)}) imports {t} ({layer_of(t)})" for m, targets in sorted(graph.items())
+            for t in sorted(targets) if layer_of(m) and layer_of(t) and LAYERS[layer_of(t)] > LAYERS[layer_of(m)]]
 
 
 def across(graph: dict[str, set[str]]) -> list[str]:
-    """Imports between the sibling layers check and nn."""
+    """Imports between the sibling layers gradcheck and nn."""
     return [f"{m} -> {t}" for m, targets in sorted(graph.items()) for t in sorted(targets)
-            if {LAYER_OF[m], LAYER_OF[t]} == {"check", "nn"}]
+            if {layer_of(m), layer_of(t)} == {"gradcheck", "nn"}]
 
 
 def test_no_import_goes_up(graph):
@@ -179,13 +184,16 @@ def test_no_import_cycle(graph):
 
 
 def test_the_checks_catch_what_they_forbid():
-    """Made-up graphs with a circle (through a lazy import, say), an upward import and a
-    check -> nn import are caught; the real graph's edges in the right direction are not."""
-    made_up = {"_ast": {"_printing"}, "_printing": {"_ast", "_rules"}, "_rules": set(), "_errors": {"_cli"},
-               "_cli": {"_errors"}, "_check": {"nn"}, "nn": set()}
-    assert [c for c in strongly_connected(made_up) if len(c) > 1] == [["_ast", "_printing"], ["_cli", "_errors"]]
-    assert upward(made_up) == ["_errors (ground) imports _cli (interface)"]
-    assert across(made_up) == ["_check -> nn"]
+    """Made-up graphs with a circle (through a lazy import, say), an upward import, a gradcheck -> nn
+    import and a module in no layer's folder are caught; edges in the right direction are not."""
+    made_up = {"language.ast": {"language.printing"}, "language.printing": {"language.ast", "rules.table"},
+               "rules.table": set(), "base.errors": {"interface.cli.main"}, "interface.cli.main": {"base.errors"},
+               "gradcheck.judge": {"nn.train"}, "nn.train": set(), "helpers": {"base.errors"}}
+    assert [c for c in strongly_connected(made_up) if len(c) > 1] == [
+        ["base.errors", "interface.cli.main"], ["language.ast", "language.printing"]]
+    assert upward(made_up) == ["base.errors (base) imports interface.cli.main (interface)"]
+    assert across(made_up) == ["gradcheck.judge -> nn.train"]
+    assert homeless(made_up) == ["helpers"]
     long_chain = {f"m{k}": {f"m{k + 1}"} for k in range(5000)} | {"m5000": {"m0"}}  # no recursion limit
     assert [len(c) for c in strongly_connected(long_chain) if len(c) > 1] == [5001]
 
@@ -212,5 +220,5 @@ if __name__ == "__main__":  # print the graph: python tests/test_architecture.py
         if len(c) > 1:
             print("CYCLE", c)
     for n in sorted(g):
-        up = [t for t in sorted(g[n]) if n in LAYER_OF and t in LAYER_OF and LAYERS[LAYER_OF[t]] > LAYERS[LAYER_OF[n]]]
-        print(f"{n} [{LAYER_OF.get(n, '?')}] -> {sorted(g[n])}" + (f"  UP: {up}" if up else ""))
+        up = [t for t in upward({n: g[n]})]
+        print(f"{n} [{layer_of(n) or '?'}] -> {sorted(g[n])}" + (f"  UP: {up}" if up else ""))

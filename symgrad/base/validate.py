@@ -1,0 +1,55 @@
+"""The validators every entry point shares: the user's value as the type symgrad needs, or an
+``InputError`` that names the argument and says what it must be."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random as _random
+
+from .errors import InputError, escape_text
+
+__all__ = ["whole_number", "real_number", "check_seed", "seed_rng"]
+
+
+def whole_number(n: object, what: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """``n`` as an int: any ``numbers.Integral`` (numpy's too), not a bool or a float."""
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or type(n).__name__ in ("bool_", "bool"):
+        raise InputError(f"{what} must be a whole number, got {type(n).__name__} {escape_text(repr(n), 40)}")
+    value = int(n)
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise InputError(f"{what} must be {bound}, got {value}")
+    return value
+
+
+def real_number(x: object, what: str) -> float:
+    """``x`` as a finite float: any real number (numpy's too), not a bool, complex or text."""
+    if isinstance(x, (bool, str, bytes, complex)) or type(x).__name__ in ("bool_", "bool") \
+            or "complex" in type(x).__name__:
+        raise InputError(f"{what} must be a real number, got {type(x).__name__} {escape_text(repr(x), 40)}")
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except OverflowError:
+        raise InputError(f"{what} is too large for float64") from None
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a real number, got {type(x).__name__}") from None
+    if not math.isfinite(value):
+        raise InputError(f"{what} must be finite, got {value}")
+    return value
+
+
+def check_seed(seed: object, what: str = "seed") -> "int | None":
+    """A seed is None or a whole number (numpy's too); anything else is an InputError."""
+    if seed is None:
+        return None
+    return whole_number(seed, what, minimum=-(2 ** 63), maximum=2 ** 64 - 1)
+
+
+def seed_rng(seed: "object") -> _random.Random:
+    """A ``random.Random`` from a seed (None, a whole number) or the generator itself."""
+    if isinstance(seed, _random.Random):
+        return seed
+    if seed is not None and not isinstance(seed, numbers.Integral):
+        raise InputError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
+    return _random.Random(check_seed(seed))

@@ -1,0 +1,190 @@
+"""Program → Value graph → backprop, with every failure located in the source."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..language.ast import Node, Program
+from .value import Value, backpropagate
+from ..base.errors import InputError, MissingInputError, NumericError, quote, show_name
+from ..base.limits import Limits
+from .lower import lower
+from ..language.parser import parse
+from ..language.printing import unparse
+from ..rules.table import Rule
+
+__all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "Graph"]
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _as_float(name: str, raw: Any) -> float:
+    if isinstance(raw, str):
+        if not _NUMBER.fullmatch(raw.strip()):
+            raise InputError(f"value for {name} is not a number: {quote(raw)}", hint=f"write {name}=2.5")
+        raw = raw.strip()
+    if isinstance(raw, bool) or type(raw).__name__ in ("bool_", "bool"):  # numpy's bool too
+        raise InputError(f"value for {name} is a bool", hint="give a real number")
+    if isinstance(raw, complex) or (hasattr(raw, "imag") and not isinstance(raw, str) and _has_imag(raw)):
+        raise InputError(f"value for {name} is complex", hint="give a real number")
+    try:
+        value = float(raw)
+    except OverflowError:
+        raise InputError(f"value for {name} is too large for float64") from None
+    except (TypeError, ValueError):
+        raise InputError(f"value for {name} is not a real number: {type(raw).__name__}") from None
+    if not math.isfinite(value):
+        raise InputError(f"value for {name} is {value}, not a finite number")
+    return value
+
+
+def _has_imag(raw: Any) -> bool:
+    """True for a complex-typed number (numpy's complex64 too), which float() would truncate."""
+    try:
+        return isinstance(complex(raw), complex) and "complex" in type(raw).__name__
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def resolve_point(program: Program, values: Mapping[str, Any] | None, extra: Mapping[str, Any]) -> dict[str, float]:
+    """Check the given input values against the program's inputs; name every problem."""
+    if values is not None and not isinstance(values, Mapping):
+        raise InputError(f"input values must be a mapping of name to number, got {type(values).__name__}",
+                         hint="write backprop(program, {'x': 2.0}) or backprop(program, x=2.0)")
+    given = dict(values or {})
+    given.update(extra)
+    inputs = set(program.inputs)  # a set: 100,000 inputs must not cost 10^10 comparisons
+    for key in given:
+        if key not in inputs:
+            if key in program.intermediates:
+                raise InputError(f"{show_name(key)} is computed by the program, so it takes no value",
+                                 hint=f"inputs are: {', '.join(program.inputs) or '(none)'}")
+            close = difflib.get_close_matches(str(key), program.inputs, n=1)
+            raise InputError(f"{show_name(key)} is not an input of this program",
+                             hint=f"did you mean {close[0]}?" if close else
+                             f"inputs are: {', '.join(program.inputs) or '(none)'}")
+    missing = tuple(name for name in program.inputs if name not in given)
+    if missing:
+        raise MissingInputError(f"missing value{'s' * (len(missing) > 1)} for {', '.join(missing)}",
+                                missing=missing, hint="give every input, e.g. " +
+                                " ".join(f"{m}=1.0" for m in missing[:3]))
+    return {name: _as_float(name, given[name]) for name in program.inputs}
+
+
+@dataclass
+class Graph:
+    """The Value graph of a program at a point, with the AST node behind each Value."""
+    program: Program
+    root: Value
+    named: dict[str, Value]             # inputs and intermediates
+    origin: dict[int, Node] = field(repr=False)  # id(Value) -> AST node; internal, never printed
+
+
+def _located(err: NumericError, node: Node, program: Program) -> NumericError:
+    text = unparse(node)
+    text = text if len(text) <= 40 else text[:39] + "…"
+    span = getattr(node, "span", None)
+    message = err.message if text in err.message else f"{err.message} in {text}"
+    return type(err)(message, hint=err.hint,
+                     line=span.line if span else None, column=span.column if span else None)
+
+
+def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
+    """Evaluate the program forward into Value nodes labelled with their names."""
+    origin: dict[int, Node] = {}
+
+    def apply(row: Rule, kids: tuple, node: Node) -> Value:
+        try:
+            value = Value(row.forward(*[k.data for k in kids]), kids, row)
+        except NumericError as err:
+            raise _located(err, node, program) from None
+        if not math.isfinite(value.data):
+            raise _located(NumericError(f"the result {value.data} overflows float64"), node, program)
+        origin[id(value)] = node
+        return value
+
+    root, named = lower(program, leaf=lambda name: Value(point[name], label=name), apply=apply,
+                        literal=lambda v, node: Value(v, label=getattr(node, "name", "")))
+    for name in program.intermediates:
+        if not named[name].label:
+            named[name].label = name
+    return Graph(program, root, named, origin)
+
+
+def _nonfinite_gradient(graph: Graph, topo: list[Value]) -> NumericError:
+    """Name the op that broke the backward pass: one whose local derivative is not finite
+    (sqrt at 0), else the first finite node with a non-finite child (a product overflowed)."""
+    def infinite_local(node: Value) -> bool:
+        return node._op is not None and not all(
+            math.isfinite(d) for d in node._op.local(*[k.data for k in node._prev], node.data))
+
+    for node in reversed(topo):
+        if infinite_local(node):
+            err = NumericError("a local derivative is not finite at this point",
+                               hint="the function has a singular derivative here (for example sqrt'(0) "
+                               "or x**0.5 at 0); move the point")
+            return _located(err, graph.origin[id(node)], graph.program)
+    for node in reversed(topo):
+        if math.isfinite(node.grad) and any(not math.isfinite(k.grad) for k in node._prev):
+            err = NumericError("a gradient overflows float64 below this node",
+                               hint="the chain-rule product is larger than about 1.8e308; rescale the inputs")
+            return _located(err, graph.origin[id(node)], graph.program)
+    return NumericError("a gradient is not finite")
+
+
+@dataclass
+class Result:
+    """Value and gradients of a program at a point.
+
+    ``grads`` maps every input and named intermediate to d(output)/d(name).
+    """
+    program: Program
+    point: dict[str, float]
+    value: float
+    grads: dict[str, float]
+    root: Value = field(repr=False)
+    graph: Graph = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return {"output": self.program.output, "value": self.value, "point": dict(self.point),
+                "grads": dict(self.grads)}
+
+    def table(self) -> str:
+        """A plain-text table: the value, then one row per gradient."""
+        out = self.program.output or "output"
+        rows = [(name, repr(g)) for name, g in self.grads.items()]
+        width = max([len("name")] + [len(n) for n, _ in rows])
+        lines = [f"{out} = {self.value!r}", "", f"{'name':<{width}}  d{out}/dname"]
+        lines += [f"{n:<{width}}  {g}" for n, g in rows]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    # Jupyter's _repr_mimebundle_ (the table and the graph) is attached by _display, which sits above.
+
+
+def evaluate(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,
+             limits: Limits | None = None, **kw: Any) -> Graph:
+    prog = parse(program, limits=limits)
+    return build_graph(prog, resolve_point(prog, values, kw))
+
+
+def backprop(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,
+             limits: Limits | None = None, **kw: Any) -> Result:
+    """Evaluate ``program`` at the given inputs and backpropagate from its output.
+
+    ``values`` is a mapping of input name to number; keyword arguments work too.
+    """
+    graph = evaluate(program, values, limits=limits, **kw)
+    topo = backpropagate(graph.root)
+    if not all(math.isfinite(node.grad) for node in topo):
+        raise _nonfinite_gradient(graph, topo)
+    prog = graph.program
+    grads = {name: graph.named[name].grad for name in prog.inputs + prog.intermediates}
+    point = {name: graph.named[name].data for name in prog.inputs}
+    return Result(prog, point, graph.root.data, grads, graph.root, graph)

@@ -1,0 +1,307 @@
+"""A micrograd-compatible scalar autograd engine.
+
+``Value`` keeps its children in a tuple and its op as a reference to a ``Rule`` row, so
+the forward and the local derivative both come from the rule table. It holds no closure
+over itself: graphs are freed by reference counting alone, never by the cyclic GC.
+
+Speed and memory: a node is one slotted object, a float and a children tuple (about 150
+bytes). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
+float). ``topo_order`` writes to no node (its visits are a set), so reading one graph from many
+threads is safe. Backward, which owns the grads anyway, sorts with its visit marks in the
+``grad`` slots instead (no per-node memory), and its loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
+place, as the fused weighted-sum row (one node per neuron) does.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..base.errors import InputError
+from ..rules.table import INTERNAL, RULES, Rule
+
+__all__ = ["Value", "topo_order", "backpropagate", "weighted_sum"]
+
+_ADD, _SUB, _MUL, _DIV, _NEG = (RULES[n] for n in ("add", "sub", "mul", "div", "neg"))
+_POW, _POWC, _WSUM = RULES["pow"], RULES["powc"], INTERNAL["wsum"]
+
+
+class Value:
+    """A scalar in a computation graph: ``data``, ``grad``, ``label``, ``_op``, ``_prev``."""
+
+    __slots__ = ("data", "grad", "label", "_op", "_prev")
+
+    def __init__(self, data: float, _children: tuple["Value", ...] = (), _op: Rule | None = None,
+                 label: str = "") -> None:
+        if type(data) is not float:
+            try:
+                data = float(data)
+            except (TypeError, ValueError):
+                raise InputError(f"Value needs a real number, got {type(data).__name__} {data!r:.40}") from None
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        if _op is not None and not isinstance(_op, Rule):
+            raise InputError(f"_op must be a row of symgrad.RULES, got {_op!r:.40}",
+                             hint="build op nodes with operators and methods (a * b, a.tanh())")
+        self._op = _op
+        self._prev = ()
+        if _children:
+            self._prev = tuple(_children)
+            for kid in self._prev:
+                if not isinstance(kid, Value):
+                    raise InputError("a Value's children must be Values", hint="wrap numbers as Value(x)")
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # -- arithmetic: each dunder names its rule; derived ops are rows of their own ------
+
+    def __add__(self, other: "Value | float") -> "Value":
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(_ADD.forward(self.data, other.data), (self, other), _ADD)
+
+    def __radd__(self, other: float) -> "Value":
+        other = Value(other)
+        return _node(_ADD.forward(other.data, self.data), (other, self), _ADD)
+
+    def __sub__(self, other: "Value | float") -> "Value":
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(_SUB.forward(self.data, other.data), (self, other), _SUB)
+
+    def __rsub__(self, other: float) -> "Value":
+        other = Value(other)
+        return _node(_SUB.forward(other.data, self.data), (other, self), _SUB)
+
+    def __mul__(self, other: "Value | float") -> "Value":
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(_MUL.forward(self.data, other.data), (self, other), _MUL)
+
+    def __rmul__(self, other: float) -> "Value":
+        other = Value(other)
+        return _node(_MUL.forward(other.data, self.data), (other, self), _MUL)
+
+    def __truediv__(self, other: "Value | float") -> "Value":
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(_DIV.forward(self.data, other.data), (self, other), _DIV)
+
+    def __rtruediv__(self, other: float) -> "Value":
+        other = Value(other)
+        return _node(_DIV.forward(other.data, self.data), (other, self), _DIV)
+
+    def __pow__(self, other: "Value | float") -> "Value":
+        # A plain-number exponent is a constant: it gets the power rule, not x^y·ln x.
+        rule = _POW if isinstance(other, Value) else _POWC
+        other = other if isinstance(other, Value) else Value(other)
+        return _node(rule.forward(self.data, other.data), (self, other), rule)
+
+    def __rpow__(self, other: float) -> "Value":
+        other = Value(other)
+        return _node(_POW.forward(other.data, self.data), (other, self), _POW)
+
+    def __neg__(self) -> "Value":
+        return _node(_NEG.forward(self.data), (self,), _NEG)
+
+    def __pos__(self) -> "Value":
+        return self
+
+    def __abs__(self) -> "Value":
+        return self.abs()
+
+    # relu(), tanh(), …, max(other), atan2(x), logsumexp(*others): one method per call row of
+    # the rule table, made below by ``add_method``.
+
+    def backward(self) -> None:
+        """Fill ``grad`` on every node reachable from here with d(self)/d(node).
+
+        Unlike micrograd, this is idempotent: it first resets every reachable grad to 0,
+        so calling it twice gives the same grads, not doubled ones. Zeroing parameters
+        between steps (``zero_grad``) is therefore optional.
+        """
+        backpropagate(self)
+
+
+_new = object.__new__
+
+
+def _node(data: float, kids: tuple, op: Rule) -> Value:
+    """An op node. ``data`` is a row's forward output (a float): no checks needed."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v._prev = kids
+    return v
+
+
+def _method(rule: Rule):
+    """``x.tanh()``, ``x.max(y)``, ``x.atan2(y)``, ``x.logsumexp(y, z)``: the row applied to
+    ``self`` and the other arguments (plain numbers become constant Values)."""
+    forward, arity, variadic = rule.forward, rule.arity, rule.variadic
+
+    if arity == 1 and not variadic:
+        def method(self: Value) -> Value:
+            return _node(forward(self.data), (self,), rule)
+    else:
+        def method(self: Value, *others: "Value | float") -> Value:
+            if not rule.accepts(1 + len(others)):
+                raise rule.arity_error(1 + len(others))
+            kids = (self, *[o if isinstance(o, Value) else Value(o) for o in others])
+            return _node(forward(*[k.data for k in kids]), kids, rule)
+    method.__name__ = rule.name
+    method.__doc__ = f"{rule.signature()} with self as {rule.args[0]}: the {rule.title} of the rule table."
+    return method
+
+
+def add_method(rule: Rule) -> None:
+    """Give ``Value`` the method of a call row (at import for the table, and by ``symgrad.register``)."""
+    if rule.kind != "call":
+        return
+    for name in (rule.name, *rule.aliases):   # ln is log, in the language and on Value
+        current = getattr(Value, name, None)
+        if current is not None and getattr(current, "_row", None) is None:
+            raise InputError(f"Value already has an attribute {name!r}", hint="choose another function name")
+    method = _method(rule)
+    method._row = rule
+    for name in (rule.name, *rule.aliases):
+        setattr(Value, name, method)
+
+
+for _rule in RULES.values():
+    add_method(_rule)
+
+
+def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bias: "Value | float" = 0.0) -> Value:
+    """One node for ``bias + Σ weights[i]·inputs[i]``, as a neuron (or PyTorch's linear) computes it.
+
+    Its children are ``(bias, *weights, *inputs)``; micrograd would build 2n nodes instead.
+    """
+    if len(weights) != len(inputs):
+        raise InputError(f"weighted_sum needs as many inputs as weights, got {len(inputs)} and {len(weights)}")
+    bias = bias if isinstance(bias, Value) else Value(bias)
+    ws = tuple(w if isinstance(w, Value) else Value(w) for w in weights)
+    xs = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
+    return _weighted_sum(bias, ws, xs)
+
+
+def topo_order(root: Value) -> list[Value]:
+    """Nodes reachable from ``root``, children before parents, in a deterministic order.
+
+    Iterative depth-first search (a million-node chain needs no recursion) that writes to no
+    node: visits are kept in a set of the nodes, so any number of threads may sort, draw or read
+    one shared graph at once. A node can be on the stack more than once (pushed by two parents);
+    only its first pop expands it. The _EMIT marker sits below a node's children on the stack.
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list = [root]
+    push, pop, emit, visit = stack.append, stack.pop, order.append, seen.add
+    emit_mark = _EMIT
+    while stack:
+        node = pop()
+        if node is emit_mark:          # every child of the node below is emitted
+            emit(pop())
+        elif node not in seen:         # first pop: expand
+            visit(node)
+            push(node)
+            push(emit_mark)
+            kids = node._prev
+            for i in range(len(kids) - 1, -1, -1):
+                if kids[i] not in seen:
+                    push(kids[i])
+    return order
+
+
+_EMIT = object()
+
+
+_OPEN, _DONE = object(), object()  # visit marks kept in ``grad`` while sorting
+
+
+def _mark_topo(root: Value, saved: list | None = None) -> list[Value]:
+    """``topo_order`` for backward only, which owns every grad: the same order, with the visit
+    marks kept in the ``grad`` slots (no per-node memory; backward resets them all next). Leaves
+    every reachable ``grad`` set to the _DONE mark.
+
+    Iterative depth-first search, so a million-node chain needs no recursion. A node can be
+    on the stack more than once (pushed by two parents); only its first pop expands it.
+    ``saved``, if given, receives (node, grad) for each node as it is first reached.
+    """
+    order: list[Value] = []
+    stack = [root]
+    push, pop, emit = stack.append, stack.pop, order.append
+    open_, done = _OPEN, _DONE
+    while stack:
+        node = pop()
+        mark = node.grad
+        if mark is open_:          # second pop: every child is emitted
+            node.grad = done
+            emit(node)
+        elif mark is not done:     # first pop: expand
+            if saved is not None:
+                saved.append((node, mark))
+            node.grad = open_
+            push(node)
+            kids = node._prev
+            for i in range(len(kids) - 1, -1, -1):
+                kid = kids[i]
+                g = kid.grad
+                if g is not open_ and g is not done:
+                    push(kid)
+    return order
+
+
+def _clear_marks(root: Value) -> None:
+    """After an interrupted sort: set every mark left in a reachable grad back to 0."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        mark = getattr(node, "grad", None)
+        if mark is _OPEN or mark is _DONE:
+            node.grad = 0.0
+            stack.extend(node._prev)
+
+
+def backpropagate(root: Value) -> list[Value]:
+    """Reset, then fill every reachable grad; return the topological order it used.
+
+    A writer: it owns the grads of the graph while it runs (readers use ``topo_order``)."""
+    try:
+        topo = _mark_topo(root)
+    except BaseException:  # MemoryError, KeyboardInterrupt: never leave marks in grads
+        _clear_marks(root)
+        raise
+    for node in topo:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(topo):
+        op = node._op
+        if op is None:
+            continue
+        kids = node._prev
+        g = node.grad
+        if op.accumulate is not None:
+            op.accumulate(kids, g)
+        elif len(kids) == 2:
+            a, b = kids
+            da, db = op.local(a.data, b.data, node.data)
+            a.grad += da * g
+            b.grad += db * g
+        elif len(kids) == 1:
+            a = kids[0]
+            a.grad += op.local(a.data, node.data)[0] * g
+        else:
+            for kid, d in zip(kids, op.local(*[k.data for k in kids], node.data)):
+                kid.grad += d * g
+    return topo
+
+
+def _weighted_sum(bias: Value, ws: tuple, xs: tuple) -> Value:
+    """``weighted_sum`` without input checks, for symgrad.nn (all Values, equal lengths)."""
+    return _node(_WSUM.forward(bias.data, *[w.data for w in ws], *[x.data for x in xs]), (bias, *ws, *xs), _WSUM)
+
+
+def _apply1(rule: Rule, x: Value) -> Value:
+    """A one-argument row applied to a Value (what ``x.tanh()`` does, by row)."""
+    return _node(rule.forward(x.data), (x,), rule)

@@ -1,0 +1,86 @@
+"""A program lowered to a flat DAG for the exact reference: one node per operation, in
+evaluation order (kids before parents), through the engine's own ``lower`` walk.
+
+Constant subexpressions are also folded exactly (Fractions over + − × ÷), so that a constant
+exponent such as ``x^(-2)`` can be baked into its row's SymPy form (``_forms``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..language.ast import Const, Node, Program
+from ..engine.lower import lower
+from .row_forms import bakeable, baked_positions, row_forms
+from ..language.printing import unparse
+from ..rules.table import Rule
+
+__all__ = ["Lowered", "lowered"]
+
+_EXACT_BITS = 400          # Fractions beyond this many bits are not folded (exactness for baking only)
+
+
+@dataclass
+class Lowered:
+    """The program as a DAG of nodes in evaluation order (kids before parents)."""
+    program: Program
+    kind: list[str]                       # "input" | "literal" | "pi" | "op"
+    rule: list[Rule | None]
+    kids: list[tuple[int, ...]]
+    literal: list[float]                  # a literal's float (pi: math.pi), else 0.0
+    source: list[Node | None]             # the AST node behind each node (for messages)
+    exact: list[Fraction | None]          # exact rational value of constant nodes
+    baked: list[tuple]                    # per op node: constants baked into its forms
+    named: dict[str, int]                 # inputs and intermediates -> node
+    root: int
+    forms: dict = field(default_factory=dict)   # node -> its RowForms (a per-program cache)
+
+    def forms_of(self, i: int):
+        found = self.forms.get(i)
+        if found is None:
+            found = self.forms[i] = row_forms(self.rule[i], self.baked[i])
+        return found
+
+    def where(self, i: int) -> str:
+        node = self.source[i]
+        text = unparse(node) if node is not None else self.kind[i]
+        text = text if len(text) <= 40 else text[:39] + "…"
+        span = getattr(node, "span", None)
+        return f"{text} (line {span.line}, column {span.column})" if span else text
+
+
+_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+         "div": lambda a, b: a / b if b else None, "neg": lambda a: -a, "id": lambda a: a}
+
+
+def lowered(program: Program) -> Lowered:
+    low = Lowered(program, [], [], [], [], [], [], [], {}, -1)
+
+    def add(kind: str, rule: Rule | None, kids: tuple, literal: float, source: Node | None) -> int:
+        exact = None
+        if kind == "literal":
+            exact = Fraction(literal)
+        elif kind == "op" and rule.name in _FOLD and all(low.exact[k] is not None for k in kids):
+            exact = _FOLD[rule.name](*[low.exact[k] for k in kids])
+            if exact is not None and max(exact.numerator.bit_length(), exact.denominator.bit_length()) > _EXACT_BITS:
+                exact = None
+        baked: tuple = ()
+        if kind == "op":
+            spots = baked_positions(rule, len(kids))
+            baked = tuple(low.exact[k] if i in spots and bakeable(low.exact[k]) else None
+                          for i, k in enumerate(kids))
+            if all(b is not None for b in baked):
+                baked = (None,) * len(kids)
+        for column, item in zip((low.kind, low.rule, low.kids, low.literal, low.source, low.exact, low.baked),
+                                (kind, rule, kids, literal, source, exact, baked)):
+            column.append(item)
+        return len(low.kind) - 1
+
+    def literal(value: float, node: Node) -> int:
+        return add("pi" if isinstance(node, Const) else "literal", None, (), value, node)
+
+    root, named = lower(program, leaf=lambda name: add("input", None, (), 0.0, None), literal=literal,
+                        apply=lambda row, kids, node: add("op", row, kids, 0.0, node))
+    low.named, low.root = named, root
+    return low

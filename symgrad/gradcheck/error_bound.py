@@ -1,0 +1,149 @@
+"""How far can a float64 evaluation of this very graph be from the exact values? A running
+error analysis, from the exact values (``_reference``), for the check's tolerance.
+
+Forward, node by node: the error of a node's float64 value is at most
+
+    |F(args ± their errors) − F(args)|  +  k·u·|F(args)|  +  max(k, 1)·2⁻¹⁰⁷⁴
+
+where the first term is the range of the row's SymPy form over balls as wide as the
+arguments' errors (arb encloses it rigorously: first order where first order holds, the
+whole range where it does not, as for ``exp(x*y)`` near 700 or ``sin(x*y)`` near 1e6), the
+second the row's own rounding (``Rule.rounding``; u = 2⁻⁵³; k = 1 for the correctly rounded + − × ÷ √, more for
+library functions and composite forwards), the third underflow, one 2⁻¹⁰⁷⁴ per rounding. A variadic row (``wsum``)
+rounds each of its n terms: n·u·Σ|terms|.
+
+Backward, from the output: backprop adds ``local × grad`` into each child. Its error is the
+arriving gradient's error times |local|, plus |grad| times the local derivative's error (the
+range of the row's partial over the argument error balls, widened by the rounding of
+intermediate arguments, plus its own rounding: the second-derivative term), plus the
+product's rounding; then the recursive summation of the n terms a child receives adds
+(n − 1)·u·Σ|terms| (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., §4.2).
+
+The bound is an upper bound on float64's error only: it is not a tolerance for
+arbitrarily computed gradients, and where it exceeds 1e-9 relative the check labels the
+gradient ill-conditioned and says how many digits float64 can promise.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flint import arb
+
+from .balls import Undefined, Undetermined, with_precision
+
+__all__ = ["Bounds", "bounds", "U"]
+
+U = 2.0 ** -53
+TINY = 2.0 ** -1074
+_UP = 1.0 + 2.0 ** -40     # rounds a float bound up past the rounding of the bound itself
+
+def _underflow(k: int) -> float:
+    """Underflow: each of a row's k roundings may lose 2⁻¹⁰⁷⁴ (Higham's model with gradual
+    underflow), at least one. It matters only where a result is subnormal: gelu's slope
+    Φ(x) + x·φ(x) at x = −38 is about 4e-313 and carries a few such losses."""
+    return max(k, 1) * TINY
+
+
+class Bounds:
+    """``value[i]``: bound on |float64 value − exact| of node i; ``grad[i]``: the same for
+    backprop's gradient d(output)/d(node i). ``inf`` where no bound holds."""
+
+    def __init__(self, value: list[float], grad: list[float]) -> None:
+        self.value, self.grad = value, grad
+
+
+def _upper(x: arb) -> float:
+    return float(abs(x).upper()) * _UP
+
+
+def _widen(x: arb, r: float) -> arb:
+    return x + arb(0, r) if r else x
+
+
+def _spread(form, args: list[arb], errors: list[float], exact: arb, union: bool) -> float:
+    """Upper bound of |form(args ± errors) − exact|."""
+    if any(math.isinf(e) for e in errors):
+        return math.inf
+    if not any(errors):
+        return 0.0
+    try:
+        return _upper(form.run([_widen(a, e) for a, e in zip(args, errors)], union) - exact)
+    except (Undefined, Undetermined):
+        return math.inf
+
+
+def _mul(a: float, b: float) -> float:
+    return 0.0 if a == 0.0 or b == 0.0 else a * b   # a zero gradient carries no error, even an infinite one
+
+
+def bounds(low, sw) -> Bounds:
+    """Error bounds for every node of a settled sweep (``_reference.Sweep``)."""
+    n = len(low.kind)
+    e = [0.0] * n
+    with with_precision(sw.bits):
+        for i in range(n):
+            kind = low.kind[i]
+            v = sw.values[i]
+            if kind == "pi":
+                e[i] = _upper(v - arb(low.literal[i]))     # π rounded to float64
+            elif kind == "op":
+                rule = low.rule[i]
+                forms = low.forms_of(i)
+                kf = rule.rounding[0]
+                args = [sw.values[k] for k in low.kids[i]]
+                spread = _spread(forms.value, args, [e[k] for k in low.kids[i]], v, True)
+                size = _upper(forms.value.run([abs(a) for a in args])) * len(args) if rule.variadic else _upper(v)
+                e[i] = (spread + kf * U * size + _underflow(kf)) * _UP
+        grad = _backward(low, sw, e)
+    return Bounds(e, grad)
+
+
+def _backward(low, sw, e: list[float]) -> list[float]:
+    n = len(low.kind)
+    err = [0.0] * n
+    total = [0.0] * n       # u·Σ |terms| a node's gradient sums (scaled by u: never overflows first)
+    count = [0] * n
+    final = [math.inf] * n
+    final[low.root] = 0.0
+    for i in range(low.root, -1, -1):
+        if i != low.root:
+            summed = (count[i] - 1) * total[i] if count[i] > 1 else 0.0
+            final[i] = (err[i] + summed) * _UP if count[i] else 0.0
+        g = sw.adjoint[i]
+        if low.kind[i] != "op" or g is None:
+            if g is None and low.kind[i] == "op":
+                for k in low.kids[i]:
+                    err[k] = math.inf
+            continue
+        gm, ge = _upper(g), final[i]
+        if gm == 0.0 and ge == 0.0:
+            continue
+        rule = low.rule[i]
+        _, kl, ka = rule.rounding
+        forms = low.forms_of(i)
+        args = [sw.values[k] for k in low.kids[i]]
+        widened = [e[k] + ka * U * _upper(a) for k, a in zip(low.kids[i], args)]
+        kink = i in sw.kinks or bool(rule.kink)
+        for j, (k, d) in enumerate(zip(low.kids[i], sw.local[i])):
+            form = forms.partials[j]
+            if form is None:
+                continue
+            if not isinstance(d, arb):
+                err[k] = math.inf
+                continue
+            dm = _upper(d)
+            # A kink row is judged on its exact branch: taking the other branch where float64
+            # rounds its argument across the kink is accepted separately (see _check).
+            spread = 0.0 if kink else _spread(form, args, widened, d, True)
+            if spread == math.inf and not any(e[k2] for k2 in low.kids[i]):
+                spread = 0.0   # exact float64 arguments at a boundary (x**y at x = 0): no spread
+            delta = spread + kl * U * dm + _underflow(kl)
+            term = _mul(ge, dm) + _mul(gm + ge, delta) + U * gm * dm + TINY
+            err[k] += term
+            total[k] += U * gm * dm + U * term
+            count[k] += 1
+    for i in range(n):
+        if i != low.root and final[i] == math.inf and count[i] == 0:
+            final[i] = 0.0            # does not reach the output: backprop gives exactly 0
+    return final

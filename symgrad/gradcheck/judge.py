@@ -1,0 +1,222 @@
+"""From an exact reference and a float64 gradient to a verdict, one row at a time.
+
+- ``agree``: |g − exact| ≤ float64's own error bound for this graph (``_roundoff``) plus
+  ``rtol``·|exact| + ``atol`` (defaults 1e-12 and 0: a 1% error is a mismatch at 1e-9 or
+  1e-300 as at 1).
+- ``mismatch``: farther than that; or no gradient where the exact one exists and float64
+  could not have overflowed.
+- ``kink``: the name meets a kink exactly and the one-sided slopes differ; the gradient is
+  one of them, between them, or the row's convention (relu'(0) = abs'(0) = 0). If the
+  one-sided slopes are equal, the function is differentiable there and the gradient must
+  equal that slope (``relu(x) - relu(-x)`` at 0: slope 1, so backprop's 0 is a mismatch).
+- ``undefined``: the exact gradient does not exist here and the gradient checked is absent too.
+- ``unverified``: anything that cannot be decided (a ball still straddles a boundary at the
+  highest precision, float64 overflowed along the way, a number where no exact one exists).
+
+A kink argument that float64 rounds across its kink (exactly 1e-17 but computed as 0) may
+take either branch: the gradient along float64's branches is accepted too. An ``agree``
+where float64's own error bound is as large as a nonzero gradient (no digit can be promised, or
+no bound at all) is ``unverified`` unless the value is the exact one to within an ulp: any
+number would have passed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flint import arb
+
+from .balls import DBL_MAX, known_sign, with_precision
+from ..base.errors import SymgradError
+from .reference import Reference, partials, reverse
+from .report import UNDEFINED, UNVERIFIED, CheckRow
+
+__all__ = ["judge_point", "float_values"]
+
+ILL = 1e-9        # a gradient whose float64 bound exceeds this relative error is ill-conditioned
+
+
+def float_values(ref: Reference) -> list[float] | None:
+    """Every node's float64 value, as backprop computes it (None past a failing node)."""
+    low = ref.lowered
+    out: list = []
+    names = {v: k for k, v in low.named.items() if low.kind[v] == "input"}
+    for i, kind in enumerate(low.kind):
+        if kind == "input":
+            out.append(ref.point[names[i]])
+        elif kind in ("literal", "pi"):
+            out.append(low.literal[i])
+        else:
+            try:
+                value = low.rule[i].forward(*[out[k] for k in low.kids[i]])
+            except (SymgradError, ArithmeticError, ValueError):   # DomainError, NumericError, OverflowError
+                return None
+            if not math.isfinite(value):
+                return None
+            out.append(value)
+    return out
+
+
+def _as_float(x: arb, error: float) -> float | None:
+    """The exact ball rounded to float64; 0 where it is 0 to within far less than float64 can see."""
+    if float(x.rad()) > 2.0 ** -60 * float(abs(x.mid())) and x.contains(0):
+        return 0.0
+    value = float(x.mid())
+    return value if abs(value) <= DBL_MAX else None
+
+
+def _other_branch(ref: Reference, fl: list[float] | None) -> list | None:
+    """Adjoints along float64's branch at every kink whose argument float64 rounds across it."""
+    if fl is None:
+        return None
+    low, sw, b = ref.lowered, ref.sweep, ref.bounds
+    local = list(sw.local)
+    changed = False
+    with with_precision(sw.bits):
+        for i, rule in enumerate(low.rule):
+            if rule is None or not rule.kink:
+                continue
+            k = low.kids[i][0]
+            exact, rounded = sw.values[k], fl[k]
+            if known_sign(exact) != (0 if rounded == 0 else 1 if rounded > 0 else -1) \
+                    and float(abs(exact).upper()) <= b.value[k]:
+                local[i] = partials(low, i, [arb(fl[j]) for j in low.kids[i]])
+                changed = True
+        return reverse(low, local)[0] if changed else None
+
+
+def judge_point(ref: Reference, given: dict[str, float | None], k: int, rtol: float, atol: float,
+                witness, source: str) -> list[CheckRow]:
+    """One row per name in ``given`` (name -> the gradient checked, None if it failed)."""
+    if not ref.defined or ref.failure:
+        where = f"{ref.failure} at {ref.failure_node}"
+        rows = []
+        for name, g in given.items():
+            if not ref.defined and g is None:
+                rows.append(CheckRow(name, None, None, None, UNDEFINED, k, f"the program is undefined here: {where}"))
+            elif not ref.defined:
+                rows.append(CheckRow(name, g, None, None, UNVERIFIED, k,
+                                     f"the exact program is undefined here ({where}); {source}'s float64 value "
+                                     "exists only through rounding"))
+            else:
+                rows.append(CheckRow(name, g, None, None, UNVERIFIED, k,
+                                     f"cannot decide whether the program is defined here ({where}) even at "
+                                     f"{ref.bits} bits"))
+        return rows
+    fl = float_values(ref)
+    alternative = _other_branch(ref, fl)
+    # Backprop stops at the first gradient that does not exist or overflows (sqrt'(0)); then the
+    # other rows get no number either, and that is explained, not a mismatch.
+    blocked = next((f"{name}'s gradient {why}" for name, why in _missing_gradients(ref, given)), None)
+    return [_row(ref, name, g, k, rtol, atol, witness, source, alternative, blocked) for name, g in given.items()]
+
+
+def _missing_gradients(ref: Reference, given: dict[str, float | None]):
+    for name in given:
+        state = ref.grad_state.get(name)
+        if state is not None and state[0] == "undefined":
+            yield name, f"does not exist here ({state[1]})"
+        elif state is None and name in ref.grads and _as_float(ref.grads[name], 0.0) is None:
+            yield name, "is beyond float64's range"
+
+
+def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: float, witness, source: str,
+         alternative, blocked: str | None = None) -> CheckRow:
+    low, sw = ref.lowered, ref.sweep
+    i = low.named[name]
+    bound = ref.grad_error[name]
+    state = ref.grad_state.get(name)
+    slopes = ref.slopes.get(name)
+    exact = ref.grads.get(name)
+    fd, fd_note = (None, "") if slopes is not None or exact is None else witness.slope(name)
+    base = dict(name=name, backprop=g, numeric=fd, point=k)
+    with with_precision(sw.bits):
+        if state is not None:
+            kind, why = state
+            if kind == "undefined":
+                if g is None:
+                    return CheckRow(**base, symbolic=None, verdict=UNDEFINED, note=f"the gradient does not exist here: {why}")
+                return CheckRow(**base, symbolic=None, verdict=UNVERIFIED,
+                                note=f"the exact gradient does not exist here ({why}), but {source} gives a number")
+            return CheckRow(**base, symbolic=None, verdict=UNVERIFIED, note=f"undetermined: {why}")
+        tol = bound + atol + rtol * float(abs(exact).upper())
+        symbolic = _as_float(exact, bound)
+        if symbolic is None:
+            return CheckRow(**base, symbolic=None, verdict=UNVERIFIED if g is None else "mismatch",
+                            note="the exact gradient is beyond float64's range")
+        if slopes is not None:
+            return _kink_row(base, exact, slopes, g, tol, bound, source)
+        if g is None:
+            if not bound < DBL_MAX or not math.isfinite(bound):
+                return CheckRow(**base, symbolic=symbolic, verdict=UNVERIFIED, tolerance=None,
+                                note=f"{source} fails where float64 can overflow on the way; the exact gradient "
+                                f"is {symbolic:.6g}")
+            if blocked is not None:
+                return CheckRow(**base, symbolic=symbolic, verdict=UNVERIFIED,
+                                note=f"{source} gives no number at this point because {blocked}; the exact "
+                                f"gradient here is {symbolic:.6g}")
+            return CheckRow(**base, symbolic=symbolic, verdict="mismatch", note=f"{source} gives no number here")
+        verdict, error, note = _compare(g, exact, tol)
+        if verdict == "mismatch" and alternative is not None and alternative[i] is not None \
+                and _compare(g, alternative[i], tol)[0] == "agree":
+            verdict, note = "agree", "float64 rounds a kink's argument across the kink; this is its branch's slope"
+        digits = _digits(bound, exact)
+        if digits == 0 and verdict == "agree" and symbolic != 0.0 and not (error is not None and error <= 2.0 ** -52):
+            # float64's own error here is as large as the gradient: any number would pass, so none is verified.
+            verdict = UNVERIFIED
+            note = ("ill-conditioned: float64 can promise no digit of this gradient (its own error bound "
+                    f"{bound:.3g} is as large as the exact {symbolic:.6g}), so no float64 value can be verified")
+        elif digits is not None and verdict == "agree":
+            note = f"ill-conditioned: float64 can promise {digits} digits here" + (f"; {note}" if note else "")
+        if fd_note:
+            note = (note + "; " if note else "") + f"finite difference: {fd_note}"
+        elif fd is not None and abs(fd - symbolic) > 1e-6 * abs(symbolic) + tol:
+            note = (note + "; " if note else "") + (f"the finite-difference witness reads {fd:.6g} (it never "
+                                                    "decides against the exact reference)")
+        return CheckRow(**base, symbolic=symbolic, verdict=verdict, note=note, error=error,
+                        tolerance=tol, digits=digits)
+
+
+def _compare(g: float, exact: arb, tol: float) -> tuple[str, float | None, str]:
+    if not math.isfinite(g):
+        return "mismatch", None, "not a finite number"
+    diff = abs(arb(g) - exact)
+    size = float(abs(exact).lower())
+    error = float(diff.mid()) / size if size > 0 else float(diff.mid())
+    if diff.upper() <= tol:
+        return "agree", error, ""
+    if diff.lower() > tol:
+        return "mismatch", error, ""
+    return "agree", error, "within the tolerance to the reference's last bits"
+
+
+def _digits(bound: float, exact: arb) -> int | None:
+    size = float(abs(exact.mid()))
+    if size == 0 or bound <= ILL * size:
+        return None
+    return max(0, int(math.floor(-math.log10(bound / size)))) if bound < size else 0
+
+
+def _kink_row(base: dict, exact: arb, slopes: tuple, g: float | None, tol: float, bound: float,
+              source: str) -> CheckRow:
+    left, right = slopes
+    lf, rf = float(left.mid()), float(right.mid())
+    base = dict(base, left=lf, right=rf)
+    gap = right - left
+    if gap.contains(0) and float(gap.rad()) <= max(tol, 2.0 ** -60 * float(abs(right).upper())):
+        # Differentiable here: both sides have the same slope, and the gradient must equal it.
+        if g is None:
+            return CheckRow(**base, symbolic=rf, verdict="mismatch", note=f"{source} gives no number here")
+        verdict, error, _ = _compare(g, right, tol + float(abs(right).upper()) * 2.0 ** -60)
+        note = f"differentiable at the kink: both one-sided slopes are {rf:.6g}"
+        if verdict == "mismatch":
+            note += f"; {source}'s {g:.6g} is a convention artefact (a kink rule's derivative at 0)"
+        return CheckRow(**base, symbolic=rf, verdict=verdict, note=note, error=error, tolerance=tol)
+    convention = float(exact.mid())
+    note = f"not differentiable here: left slope {lf:.6g}, right slope {rf:.6g}; {source} gives " \
+           f"{'no number' if g is None else format(g, '.6g')}, the convention gives {convention:.6g}"
+    if g is None:
+        return CheckRow(**base, symbolic=convention, verdict=UNVERIFIED, note=note)
+    lo, hi = min(lf, rf), max(lf, rf)
+    fits = lo - tol <= g <= hi + tol or _compare(g, exact, tol)[0] == "agree"
+    return CheckRow(**base, symbolic=convention, verdict="kink" if fits else "mismatch", note=note, tolerance=tol)

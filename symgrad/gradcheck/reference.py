@@ -1,0 +1,356 @@
+"""Exact references: a program's values and gradients at a point, as arb balls.
+
+``reference(program, point, *, limits) -> Reference`` is the check's oracle, and a small
+internal API for other layers (grading evaluates a claimed formula as one more statement
+appended to the program, then reads its value here).
+
+How it works, in time linear in the program:
+
+1. The program is lowered to a DAG (the same ``lower`` as the engine: one node per
+   operation, a name read twice is one node).
+2. Every node's value is computed with python-flint ``arb`` balls from its row's SymPy form
+   (``_forms``: differentiated once per row, cached). The program's own domain decides:
+   a statement out of its domain (log of x <= 0, 1/0, sqrt of < 0, a variable power of a
+   negative base, a value beyond float64's range) makes the point undefined, whatever a
+   simplified closed form would say.
+3. The chain rule runs over the DAG from the output, at the same precision, with each
+   node's local partials from the row's SymPy partials. It shares nothing with backprop's
+   reverse sweep but the graph's shape.
+4. Precision starts at 200 bits and doubles, up to ``Limits.max_reference_bits``, until every
+   value and gradient is known to far better than float64 (or a ball still straddles a
+   boundary: the point, or a gradient, is then *undetermined*, never guessed).
+5. Where a kink row (relu, abs; ``Rule.kink``) meets its kink exactly, both one-sided slopes
+   come from forward-mode directional derivatives: the kink's partials are read just to the
+   side the argument moves to, so the slope is exact, with no finite step.
+
+Sources: interval arithmetic as in Johansson, "Arb: efficient arbitrary-precision midpoint-radius
+interval arithmetic", IEEE Trans. Computers 66 (2017).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from flint import arb
+
+from .balls import DBL_MAX, Undefined, Undetermined, known_sign, with_precision
+from ..language.ast import Program
+from ..engine.backprop import resolve_point
+from .row_forms import boundary, validate_rules
+from ..base.limits import DEFAULT_LIMITS, Limits
+from ..language.parser import parse
+from .dag import Lowered, lowered
+from .error_bound import Bounds, bounds
+from ..rules.table import Rule
+
+__all__ = ["Reference", "reference", "Lowered", "lowered", "at_kink", "LOCK"]
+
+LOCK = threading.RLock()   # flint's precision is process-wide: one reference at a time
+START_BITS = 200
+
+validate_rules()           # a SymPy class the evaluator lacks fails here, when the check loads
+
+
+def forward(low: Lowered, i: int, args: list[arb]) -> arb:
+    """Node i's value from its arguments: the row's form, its domain, float64's range."""
+    rule, forms = low.rule[i], low.forms_of(i)
+    if forms.domain is not None and not forms.domain.run(args):   # narrower than the form's own
+        raise Undefined(rule.why or f"{rule.name} is undefined here")
+    value = forms.value.run(args)
+    if abs(value) > DBL_MAX:
+        raise Undefined("the value overflows float64 (over 1.8e308)")
+    if not abs(value) < DBL_MAX:
+        raise Undetermined("the value is at the edge of float64's range")
+    return value
+
+
+def at_kink(rule: Rule, args: list[arb]) -> bool | None:
+    """Is this kink row exactly at its kink? ``Rule.kink`` is True (kink where the first
+    argument is 0) or a predicate over the float arguments. None: cannot tell here."""
+    if not rule.kink:
+        return False
+    if callable(rule.kink):
+        if all(a.is_exact() for a in args):
+            return bool(rule.kink(*[float(a) for a in args]))
+        # Balls: a tie-like kink (max's a == b) may hide where two arguments overlap.
+        return None if any(a.overlaps(b) for j, a in enumerate(args) for b in args[j + 1:]) else False
+    sign = known_sign(args[0])
+    return None if sign is None else sign == 0
+
+
+class _Bad:
+    """A local partial that is not a number here."""
+    __slots__ = ("state", "reason")
+
+    def __init__(self, state: str, reason: str) -> None:
+        self.state, self.reason = state, reason
+
+
+def partials(low: Lowered, i: int, args: list[arb]) -> list:
+    """Node i's local partials at ``args``: arb balls, or _Bad. One-sided at an exact 0."""
+    forms = low.forms_of(i)
+    out = []
+    for j, form in enumerate(forms.partials):
+        if form is None:
+            out.append(arb(0))   # a baked constant: no gradient flows to it
+            continue
+        try:
+            out.append(form.run(args))
+        except Undetermined as err:
+            out.append(_Bad("undetermined", str(err)))
+        except Undefined as err:
+            out.append(_boundary(forms, j, args) or _Bad("undefined", str(err)))
+    return out
+
+
+def _boundary(forms, j: int, args: list[arb]) -> arb | None:
+    signs = [known_sign(a) for a in args]
+    zeros = tuple(k for k, s in enumerate(signs) if s == 0)
+    if not zeros or None in signs:
+        return None
+    form = boundary(forms, j, zeros, tuple(signs))
+    try:
+        return form.run(args) if form is not None else None
+    except (Undefined, Undetermined):
+        return None
+
+
+@dataclass
+class Sweep:
+    """Everything known at one precision."""
+    bits: int
+    values: list[arb | None]
+    local: list[list | None]                 # per op node: its partials
+    adjoint: list[arb | None]                # d(output)/d(node), None if not a number
+    state: list[tuple[str, str] | None]      # (undefined | undetermined, reason) where adjoint is None
+    scale: list[float]                       # sum over paths of |products|: the roundoff scale
+    kinks: list[int] = field(default_factory=list)   # op nodes exactly at their kink
+    failure: tuple[str, int, str] | None = None      # (undefined | undetermined, node, reason)
+
+
+def sweep(low: Lowered, point: Mapping[str, float], bits: int) -> Sweep:
+    """Values, local partials and adjoints of every node at ``bits`` of precision."""
+    n = len(low.kind)
+    values: list = [None] * n
+    with with_precision(bits):
+        names = {v: k for k, v in low.named.items() if low.kind[v] == "input"}
+        for i in range(n):
+            kind = low.kind[i]
+            if kind == "input":
+                values[i] = arb(point[names[i]])
+            elif kind == "literal":
+                values[i] = arb(low.literal[i])
+            elif kind == "pi":
+                values[i] = arb.pi()
+            else:
+                try:
+                    values[i] = forward(low, i, [values[k] for k in low.kids[i]])
+                except Undefined as err:
+                    return Sweep(bits, values, [], [], [], [], failure=("undefined", i, str(err)))
+                except Undetermined as err:
+                    return Sweep(bits, values, [], [], [], [], failure=("undetermined", i, str(err)))
+        local: list = [None] * n
+        kinks = []
+        for i in range(n):
+            if low.kind[i] == "op":
+                args = [values[k] for k in low.kids[i]]
+                local[i] = partials(low, i, args)
+                if low.rule[i].kink and at_kink(low.rule[i], args) is not False:
+                    kinks.append(i)
+        adjoint, state, scale = reverse(low, local)
+    return Sweep(bits, values, local, adjoint, state, scale, kinks)
+
+
+def reverse(low: Lowered, local: list) -> tuple[list, list, list[float]]:
+    """The chain rule from the output back over the DAG (reverse topological order)."""
+    n = len(low.kind)
+    adjoint: list = [None] * n
+    state: list = [None] * n
+    scale = [0.0] * n
+    reached = [False] * n
+    adjoint[low.root], scale[low.root], reached[low.root] = arb(1), 1.0, True
+    for i in range(low.root, -1, -1):
+        if not reached[i] or low.kind[i] != "op":
+            continue
+        g, bad = adjoint[i], state[i]
+        for k, d in zip(low.kids[i], local[i]):
+            if not reached[k]:
+                reached[k], adjoint[k] = True, arb(0)
+            contribution = None
+            if bad is not None:        # the gradient arriving here is not a number
+                nonzero = not isinstance(d, _Bad) and known_sign(d) not in (0, None)
+                contribution = bad if nonzero else ("undetermined", bad[1])
+            elif isinstance(d, _Bad):  # the local partial is not a number
+                nonzero = known_sign(g) not in (0, None)
+                contribution = (d.state if nonzero else "undetermined", d.reason)
+            if contribution is None:
+                if state[k] is None:
+                    adjoint[k] = adjoint[k] + g * d
+                    scale[k] += scale[i] * float(abs(d).upper())
+                continue
+            if state[k] is not None:   # two paths that are not numbers may cancel: cannot tell
+                contribution = ("undetermined", contribution[1])
+            state[k], adjoint[k] = contribution, None
+    for i in range(n):
+        if not reached[i]:
+            adjoint[i] = arb(0)   # does not reach the output
+    return adjoint, state, scale
+
+
+def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> arb:
+    """d(output) as node ``start`` moves by ``direction``·h, h → 0+: forward mode, with each
+    node at its kink read just to the side its arguments move to (exact, no finite step)."""
+    tangent: dict[int, arb] = {start: arb(direction)}
+    tiny = arb(2) ** (-2 * sw.bits)
+    kinks = set(sw.kinks)
+    for i in range(start + 1, low.root + 1):
+        kids = low.kids[i]
+        if low.kind[i] != "op" or not any(k in tangent for k in kids):
+            continue
+        if i in kinks:
+            moved = [sw.values[k] + tiny * tangent[k] if k in tangent else sw.values[k] for k in kids]
+            local = partials(low, i, moved)
+        else:
+            local = sw.local[i]
+        total = arb(0)
+        for k, d in zip(kids, local):
+            if k in tangent:
+                if isinstance(d, _Bad):
+                    raise (Undefined if d.state == "undefined" else Undetermined)(d.reason)
+                total += d * tangent[k]
+        tangent[i] = total
+    return tangent.get(low.root, arb(0))
+
+
+@dataclass
+class Reference:
+    """Exact values and gradients of a program at a point.
+
+    ``defined`` is False when a statement is out of its domain (``failure`` says why and
+    ``failure_node`` where); ``determined`` is False when a ball still straddles a boundary at
+    ``max_reference_bits``. ``values[name]`` (inputs, intermediates and ``output``) and
+    ``grads[name]`` (d output / d name, holding name independent) are arb balls; a gradient
+    that is not a number is None, with ``grad_state[name]`` ("undefined" or "undetermined",
+    reason). ``slopes[name]`` is (left, right) where the name meets a kink exactly.
+    ``value_error[name]`` / ``grad_error[name]`` bound how far a float64 evaluation of this
+    graph (backprop) can be from the exact value / gradient (``_roundoff``).
+    """
+    program: Program
+    point: dict[str, float]
+    bits: int
+    defined: bool
+    determined: bool
+    failure: str = ""
+    failure_node: str = ""
+    values: dict[str, arb] = field(default_factory=dict)
+    grads: dict[str, arb | None] = field(default_factory=dict)
+    grad_state: dict[str, tuple[str, str]] = field(default_factory=dict)
+    slopes: dict[str, tuple[arb, arb] | None] = field(default_factory=dict)
+    value_error: dict[str, float] = field(default_factory=dict)
+    grad_error: dict[str, float] = field(default_factory=dict)
+    bounds: Bounds | None = field(default=None, repr=False)
+    sweep: Sweep | None = field(default=None, repr=False)
+    lowered: Lowered | None = field(default=None, repr=False)
+
+    @property
+    def value(self) -> arb | None:
+        return self.values.get("output")
+
+    def float(self, name: str) -> float | None:
+        """``values[name]`` rounded to float64 (None when not a number)."""
+        v = self.values.get(name)
+        return None if v is None else float(v.mid())
+
+
+def narrow(x: arb, error: float) -> bool:
+    """Known far better than float64 can tell: to 2⁻⁶⁰ relative, or to 1/64 of the error
+    float64 may make here (so an exact 0 such as sin(π) settles without an endless search)."""
+    rad = float(x.rad())
+    return rad <= 2.0 ** -60 * float(abs(x.mid())) or rad <= error / 64
+
+
+def _settled(low: Lowered, sw: Sweep, b: Bounds | None) -> bool:
+    if sw.failure is not None:
+        return sw.failure[0] == "undefined"
+    if any(s is not None and s[0] == "undetermined" for s in sw.state):
+        return False
+    named = list(low.named.values()) + [low.root]
+    return all(narrow(sw.values[i], b.value[i]) for i in named) and \
+        all(sw.adjoint[i] is None or narrow(sw.adjoint[i], b.grad[i]) for i in named)
+
+
+def precisions(limits: Limits):
+    bits = START_BITS
+    while bits < limits.max_reference_bits:
+        yield bits
+        bits *= 2
+    yield limits.max_reference_bits
+
+
+def reference(program: "Program | str", point: Mapping[str, float] | None = None, *,
+              limits: Limits | None = None, **kw: float) -> Reference:
+    """The exact values and gradients of ``program`` at ``point`` (see ``Reference``).
+
+    Raises ParseError/LimitError for the program and InputError for the point, like backprop.
+    """
+    limits = limits or DEFAULT_LIMITS
+    prog = parse(program, limits=limits)
+    at = resolve_point(prog, point, kw)
+    low = lowered(prog)
+    with LOCK:
+        for bits in precisions(limits):
+            sw = sweep(low, at, bits)
+            b = bounds(low, sw) if sw.failure is None else None
+            if _settled(low, sw, b):
+                break
+        return _package(low, sw, b, at)
+
+
+def _package(low: Lowered, sw: Sweep, b: Bounds | None, at: dict[str, float]) -> Reference:
+    prog = low.program
+    names = prog.inputs + prog.intermediates
+    if sw.failure is not None:
+        kind, i, why = sw.failure
+        return Reference(prog, at, sw.bits, kind != "undefined", False, why, low.where(i),
+                         {name: sw.values[low.named[name]] for name in names
+                          if sw.values[low.named[name]] is not None}, sweep=sw, lowered=low)
+    ref = Reference(prog, at, sw.bits, True, True, sweep=sw, lowered=low, bounds=b)
+    ref.values = {name: sw.values[low.named[name]] for name in names}
+    ref.values["output"] = sw.values[low.root]
+    ref.value_error = {name: b.value[low.named[name]] for name in names}
+    ref.value_error["output"] = b.value[low.root]
+    ref.grad_error = {name: b.grad[low.named[name]] for name in names}
+    upstream = _upstream(low, sw.kinks)
+    with with_precision(sw.bits):
+        for name in names:
+            i = low.named[name]
+            ref.grads[name] = sw.adjoint[i]
+            if sw.state[i] is not None:
+                ref.grad_state[name] = sw.state[i]
+                ref.grads[name] = None
+            elif sw.adjoint[i] is not None and not narrow(sw.adjoint[i], b.grad[i]):
+                ref.grad_state[name] = ("undetermined", "the gradient is not known to float64's precision "
+                                        f"at {sw.bits} bits")
+            if i in upstream:
+                try:
+                    ref.slopes[name] = (-directional(low, sw, i, -1), directional(low, sw, i, 1))
+                except (Undefined, Undetermined) as err:
+                    ref.slopes[name] = None
+                    ref.grad_state[name] = ("undetermined", f"a one-sided slope at a kink: {err}")
+    ref.determined = not any(s[0] == "undetermined" for s in ref.grad_state.values())
+    return ref
+
+
+def _upstream(low: Lowered, kinks: list[int]) -> set[int]:
+    """Nodes whose change reaches a node that sits exactly at its kink."""
+    seen: set[int] = set()
+    stack = list(kinks)
+    while stack:
+        for k in low.kids[stack.pop()]:
+            if k not in seen:
+                seen.add(k)
+                stack.append(k)
+    return seen
+

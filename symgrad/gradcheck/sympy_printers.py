@@ -1,0 +1,57 @@
+"""SymPy's LaTeX and Presentation MathML printers with symgrad's names.
+
+One name printer (``language.printing.latex_name``) serves every column and format, and Euler's
+number stays upright and distinct from a variable ``e``. ``symgrad diff --latex`` and the
+worksheets' closed forms print through these.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.mathml import MathMLPresentationPrinter
+
+from ..language.printing import latex_name, mathml_name
+
+__all__ = ["SympyLatex", "SympyMathML", "sympy_latex", "sympy_mathml"]
+
+
+class SympyLatex(LatexPrinter):
+    """SymPy's LaTeX printer with symgrad's names and an upright Euler's number."""
+
+    def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
+        return latex_name(expr.name)
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return r"\mathrm{e}"
+
+    def _print_ExpBase(self, expr: Any, exp: Any = None) -> str:
+        tex = r"\mathrm{e}^{%s}" % self._print(expr.args[0])
+        return self._do_exponent(tex, exp)
+
+
+class SympyMathML(MathMLPresentationPrinter):
+    """SymPy's Presentation MathML with symgrad's names; a marker is swapped for the name."""
+
+    def _print_Symbol(self, sym: Any, style: str = "plain") -> Any:
+        mi = self.dom.createElement("mi")
+        mi.appendChild(self.dom.createTextNode(f"@@{sym.name}@@"))
+        return mi
+
+
+_MARKED = re.compile(r"<mi>@@(\w+)@@</mi>")
+
+
+def sympy_latex(expr: Any) -> str:
+    """LaTeX for a SymPy expression of a symgrad program (``symgrad diff --latex`` prints this)."""
+    return SympyLatex().doprint(expr)
+
+
+def sympy_mathml(expr: Any) -> str:
+    body = SympyMathML().doprint(expr)
+    body = _MARKED.sub(lambda m: mathml_name(m.group(1)), body)
+    body = body.replace("<mo>-</mo>", "<mo>&#x2212;</mo>")
+    body = re.sub(r"<mn>-", "<mo>&#x2212;</mo><mn>", body)
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML">{body}</math>'

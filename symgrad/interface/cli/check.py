@@ -1,0 +1,117 @@
+"""``symgrad check`` and ``symgrad diff``: arguments, reading, printing; the work is ``_check.check``
+and ``_symbolic.diff``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .io import dump_json, limits_of, program_arguments, read_point, read_program
+from ...base.errors import InputError
+from ...base.limits import DEFAULT_LIMITS
+
+__all__ = ["setup_check_command", "run_check_command", "setup_diff_command", "run_diff_command",
+           "add_claim_arguments", "read_claims"]
+
+
+def setup_check_command(p) -> None:
+    program_arguments(p)
+    p.add_argument("--random", type=int, metavar="N", help="check at N seeded random points inside the domain")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="seed for --random (default 0)")
+    p.add_argument("--grads", nargs="+", action="extend", metavar="NAME=VALUE",
+                   help="check these gradients (from your own code) instead of backprop's; or one JSON file")
+    for name, default in (("rtol", 1e-12), ("atol", 0.0)):
+        p.add_argument(f"--{name}", type=float, default=default, metavar="X",
+                       help=f"slack on top of float64's own error bound (default {default:g})")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_claim_arguments(p)  # --claim NAME=FORMULA, --claims FILE: claimed derivatives
+
+
+def _read_grads(items: list[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    if len(items) == 1 and "=" not in items[0]:
+        try:
+            with open(items[0], encoding="utf-8") as fh:
+                data = json.loads(fh.read(DEFAULT_LIMITS.max_chars + 1))
+        except OSError as err:
+            raise InputError(f"cannot read the gradients file {items[0]!r:.60}: {err.strerror or 'unreadable'}",
+                             hint="give a JSON file such as {\"x\": 1.5}, or NAME=VALUE items") from None
+        except (UnicodeDecodeError, ValueError):
+            raise InputError(f"the gradients file {items[0]!r:.60} is not a JSON object of numbers",
+                             hint="give a JSON object such as {\"x\": 1.5}, or NAME=VALUE items") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{items[0]!s:.60} must hold a JSON object of name: value")
+        return data
+    return read_point(items)
+
+
+def run_check_command(args) -> int:
+    """Exit 0 when every row is verified, 1 on a mismatch, 3 when some row is unverified
+    (errors exit 2 in _cli.main)."""
+    from ...gradcheck.check import check
+    if args.random is not None and args.at:
+        raise InputError("give either --at or --random N, not both")
+    if args.random is None and args.seed is not None:
+        raise InputError("--seed goes with --random N")
+    report = check(read_program(args), read_point(args.at), grads=_read_grads(args.grads), random=args.random,
+                   seed=args.seed, rtol=args.rtol, atol=args.atol, limits=limits_of(args),
+                   claims=read_claims(args.claim, args.claims) or None)
+    if args.json:
+        dump_json(report.to_dict())
+    else:
+        print(report.table())
+    return report.exit_code
+
+
+def setup_diff_command(p) -> None:
+    program_arguments(p, point=False)
+    p.add_argument("--wrt", required=True, metavar="NAME", help="an input or named intermediate")
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+
+
+def run_diff_command(args) -> int:
+    import sympy
+    from ...gradcheck.sympy_printers import sympy_latex  # symgrad's names: x__2, Beta, e vs Euler's e print as themselves
+    from ...gradcheck.symbolic import diff
+    expr = diff(read_program(args), args.wrt, simplify=True, limits=limits_of(args))
+    print(sympy_latex(expr) if args.latex else sympy.sstr(expr))
+    return 0
+
+
+# -- --claim NAME=FORMULA and --claims FILE (judged by gradcheck.claims) --------------------
+
+def add_claim_arguments(p: Any) -> None:
+    p.add_argument("--claim", action="append", metavar="NAME=FORMULA",
+                   help="a claimed partial to judge, e.g. --claim 'w=(1 - tanh(x*w + b)^2)*x' (repeatable)")
+    p.add_argument("--claims", metavar="FILE", help="claims as a JSON object {name: formula}")
+
+
+def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
+    """--claim NAME=FORMULA items and a --claims JSON file, as {name: formula}."""
+    claims: dict[str, str] = {}
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read(DEFAULT_LIMITS.max_chars + 1)
+            if len(text) > DEFAULT_LIMITS.max_chars:
+                raise InputError(f"{path} is over {DEFAULT_LIMITS.max_chars} characters", hint="split the claims")
+            data = json.loads(text)
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path} is not JSON: {err.msg} at line {err.lineno}") from None
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise InputError(f"{path} must hold one JSON object of name: formula text",
+                             hint='e.g. {"w": "(1 - tanh(x*w + b)^2)*x"}')
+        claims.update(data)
+    given: set[str] = set()
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            raise InputError(f"bad --claim {item!r:.40}", hint="write --claim 'a=b*f'")
+        if name.strip() in given:  # a --claim overrides the file's claim, but not another --claim
+            raise InputError(f"two claims for {name.strip()!r:.40}", hint="give one claimed formula per name")
+        given.add(name.strip())
+        claims[name.strip()] = text
+    return claims

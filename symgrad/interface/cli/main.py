@@ -1,0 +1,130 @@
+"""The ``symgrad`` command line. Errors print one line to stderr and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from typing import Callable
+
+from . import check as _cli_check
+from . import grade as _cli_grade
+from . import render as _cli_see
+from . import train as _cli_train
+from .io import _Parser, dump_json, limits_of, program_arguments, read_point, read_program  # noqa: F401
+from ...base.errors import SymgradError, escape_text, safe_line
+from ...base.version import __version__
+
+__all__ = ["main"]
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from ...engine.backprop import evaluate
+    graph = evaluate(read_program(args), read_point(args.at), limits=limits_of(args))
+    if args.json:
+        dump_json({"output": graph.program.output, "value": graph.root.data})
+    else:
+        print(repr(graph.root.data))
+    return 0
+
+
+def _cmd_grad(args: argparse.Namespace) -> int:
+    from ...engine.backprop import backprop
+    result = backprop(read_program(args), read_point(args.at), limits=limits_of(args))
+    if args.json:
+        dump_json(result.to_dict())
+    else:
+        print(result.table())
+    return 0
+
+
+def _setup_eval(p: argparse.ArgumentParser) -> None:
+    program_arguments(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _setup_serve(p: argparse.ArgumentParser) -> None:
+    from ..serve import setup_serve_command
+    setup_serve_command(p)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from ..serve import run_serve_command  # the web stack loads only for `symgrad serve`
+    return run_serve_command(args)
+
+
+# name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
+# The handlers live in the CLI layer (_cli_check, _cli_see, _cli_grade, _cli_train, _serve), which
+# imports the library; nothing in the library imports the CLI.
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
+    "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
+    "grad": ("value and every gradient by backprop", _setup_eval, _cmd_grad),
+    "check": ("check every gradient: backprop vs SymPy vs finite differences",
+              _cli_check.setup_check_command, _cli_check.run_check_command),
+    "diff": ("the symbolic partial derivative of the output (SymPy)",
+             _cli_check.setup_diff_command, _cli_check.run_diff_command),
+    "train": ("train the lecture's MLP or micrograd's moons classifier", _cli_train.setup_train, _cli_train.run_train),
+    "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)", _setup_serve, _run_serve),
+    "grade": ("mark a class's answers (CSV) against exercise answer keys",
+              _cli_grade.setup_grade_command, _cli_grade.run_grade_command),
+    "graph": ("draw the Value graph (or the AST) with Graphviz", _cli_see.setup_graph, _cli_see.run_graph),
+    "worksheet": ("write a derivation worksheet (md, html, tex, ipynb), or exercise sheets",
+                  _cli_see.setup_worksheet, _cli_see.run_worksheet),
+}
+
+
+_LONG_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9-]*(=.*)?", re.DOTALL)
+
+
+def _protect_leading_minus(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """A program such as "-x^2" is text, not an option: pass it as --program-text=…"""
+    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if not argv or sub is None or argv[0] not in sub.choices:
+        return argv
+    known = sub.choices[argv[0]]._option_string_actions
+    if "--program-text" not in known:
+        return argv
+    out = argv[:1]
+    for tok in argv[1:]:
+        if tok.startswith("-") and tok not in ("-", "--") and tok.split("=", 1)[0] not in known \
+                and tok[:2] not in known and not _LONG_OPTION.fullmatch(tok):
+            tok = "--program-text=" + tok
+        out.append(tok)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="symgrad", description="Gradients you can trust and see.")
+    parser.add_argument("--version", action="version", version=f"symgrad {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (help_text, setup, run) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        setup(p)
+        p.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_protect_leading_minus(parser, argv))
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except SymgradError as err:
+        print(f"symgrad: error: {safe_line(err.summary)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symgrad: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # a bug in symgrad: still one line, but say so
+        if os.environ.get("SYMGRAD_DEBUG"):
+            raise
+        print(f"symgrad: internal error: {type(err).__name__}: {escape_text(str(err), 200)} "
+              "(please report it; set SYMGRAD_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 2

@@ -1,0 +1,96 @@
+"""``symgrad graph`` and ``symgrad worksheet``: arguments, formats from the file suffix, writing;
+the work is ``_draw`` and ``_worksheet``/``_sheets``/``_exercises``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .io import limits_of, program_arguments, read_point, read_program
+from ...teaching.draw import FORMATS, draw, render
+from ...base.errors import InputError
+from ...base.files import write_atomic
+
+__all__ = ["setup_graph", "run_graph", "setup_worksheet", "run_worksheet"]
+
+
+def setup_graph(p: argparse.ArgumentParser) -> None:
+    program_arguments(p)
+    p.add_argument("-o", "--output", help="output file; the format comes from its suffix (.svg .png .pdf .dot)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else dot to stdout)")
+    p.add_argument("--view", choices=("values", "ast"), default="values", help="values (default) or ast")
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    fmt = args.format
+    if fmt is None and args.output:
+        fmt = os.path.splitext(args.output)[1].lstrip(".").lower() or None
+        if fmt not in FORMATS:
+            raise InputError(f"cannot tell the format from {args.output!r:.60}",
+                             hint="use a suffix .svg .png .pdf .dot, or --format")
+    fmt = fmt or "dot"
+    values = read_point(args.at) if args.view == "values" else None
+    data = render(draw(read_program(args), values, view=args.view, limits=limits_of(args)), fmt)
+    if args.output:
+        write_atomic(args.output, data)  # a failed write keeps the old file (RenderError: one line, exit 2)
+    elif fmt == "dot" or fmt == "svg":
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        raise InputError(f"{fmt} is binary", hint=f"write it to a file with -o graph.{fmt}")
+    return 0
+
+
+def setup_worksheet(p: argparse.ArgumentParser) -> None:
+    from ...teaching.sheets import RENDERERS
+    program_arguments(p)
+    p.add_argument("-o", "--output", help="output file; the format comes from its suffix (.md .html .tex .ipynb)")
+    p.add_argument("--format", choices=tuple(RENDERERS), help="output format (default: from -o, else md)")
+    p.add_argument("--exercise", action="store_true",
+                   help="blank what a student fills in, and write the answer key to NAME-key.SUFFIX")
+    p.add_argument("--count", type=int, help="write N exercise sheets with keys at seeded random points")
+    p.add_argument("--seed", type=int, default=0, help="random seed for --count (default 0)")
+    p.add_argument("--plot", metavar="INPUT", help="the input to plot the output along (default: the first)")
+
+
+def run_worksheet(args: argparse.Namespace) -> int:
+    from ...teaching.answer_key import write_exercise
+    from ...language.parser import parse
+    from ...teaching.sheets import RENDERERS, render_worksheet, write_worksheet
+    from ...teaching.exercises import write_sheets
+    from ...teaching.worksheet import blanked, build_worksheet
+    fmt = args.format
+    if fmt is None and args.output:
+        fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
+        if fmt not in RENDERERS:
+            raise InputError(f"cannot tell the format from {args.output!r:.60}",
+                             hint="use a suffix .md .html .tex .ipynb, or --format")
+    fmt = fmt or "md"
+    limits = limits_of(args)
+    program = parse(read_program(args), limits=limits)
+    if args.count is not None:
+        if args.at:
+            raise InputError("--count draws a random point for each sheet, so it takes no --at",
+                             hint="drop --at, or write one sheet with --exercise --at …")
+        if args.count < 1 or not args.output:
+            raise InputError("--count needs N >= 1 and -o FILE", hint="write --count 30 --seed 1 -o sheet.html")
+        for path in write_sheets(program, args.output, count=args.count, seed=args.seed, fmt=fmt,
+                                 plot_input=args.plot, limits=limits):
+            print(path)
+        return 0
+    key = build_worksheet(program, read_point(args.at), plot_input=args.plot, limits=limits,
+                          sheet=1 if args.exercise else None)
+    if not args.exercise:
+        if args.output:
+            for path in write_worksheet(key, fmt, args.output):
+                print(path)
+        else:
+            sys.stdout.write(render_worksheet(key, fmt))
+        return 0
+    if not args.output:
+        raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
+    stem, suffix = os.path.splitext(args.output)
+    for path in (write_exercise(key, blanked(key), fmt, args.output, write_worksheet)
+                 + write_worksheet(key, fmt, f"{stem}-key{suffix}")):
+        print(path)
+    return 0

@@ -1,0 +1,236 @@
+"""Text → Program: lark's LALR parser with an inline transformer (no recursion).
+
+The transformer's methods are named after the grammar's rules. It builds AST nodes as the
+parser reduces, checks the limits as it goes, and validates calls against the rule table; after
+the parse, names are resolved (inputs in first-appearance order, each name assigned once).
+The limit checks live in ``_parse_limits`` and the error messages in ``_parse_errors``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import lark
+from lark import Token, Transformer, v_args
+
+from .ast import Assign, Const, Num, Op, Program, Span, Var, postorder
+from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, NumericError, ParseError, SymgradError,
+                      UnboundNameError, escape_text)
+from ..base.limits import DEFAULT_LIMITS, Limits
+from .diagnostics import end_position, translate, unknown_function
+from .bounds import NestingGuard, check_length, check_limits, check_nodes, check_statements, nest_depth
+from ..rules.table import FUNCTIONS
+
+__all__ = ["parse", "grammar_path"]
+
+CONSTANTS = {"pi"}
+
+
+def grammar_path() -> Path:
+    """grammar/symgrad.lark: inside the installed package, or beside it in a checkout."""
+    package = Path(__file__).resolve().parents[1]  # symgrad/
+    for candidate in (package / "grammar" / "symgrad.lark", package.parent / "grammar" / "symgrad.lark"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("symgrad's grammar file symgrad.lark is missing from the installation")
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__; the parser makes
+# a node and a span per token, so it fills their slots directly: the same objects, 2x faster.
+_new = object.__new__
+_line, _column, _end_line, _end_column = (Span.__dict__[f].__set__ for f in ("line", "column", "end_line",
+                                                                               "end_column"))
+_op_rule, _op_args, _op_span = (Op.__dict__[f].__set__ for f in ("rule", "args", "span"))
+_var_name, _var_span = Var.__dict__["name"].__set__, Var.__dict__["span"].__set__
+
+
+def _span(first, last=None) -> Span:
+    """A span from a token or node ``first`` to a token or node ``last``."""
+    a = first if isinstance(first, Token) else first.span
+    b = a if last is None else (last if isinstance(last, Token) else last.span)
+    span = _new(Span)
+    _line(span, a.line), _column(span, a.column), _end_line(span, b.end_line), _end_column(span, b.end_column)
+    return span
+
+
+def _make_op(rule: str, args: tuple, span: Span) -> Op:
+    node = _new(Op)
+    _op_rule(node, rule), _op_args(node, args), _op_span(node, span)
+    return node
+
+
+def _make_var(name: str, span: Span) -> Var:
+    node = _new(Var)
+    _var_name(node, name), _var_span(node, span)
+    return node
+
+
+@v_args(inline=True)
+class ToAst(Transformer):
+    """Builds the AST during the LALR parse; one method per grammar rule."""
+
+    def begin(self, source: str, limits: Limits) -> None:
+        self.source, self.limits = source, limits
+        self.depth: dict[int, int] = {}  # node id -> nesting depth; ids live only during the parse
+        self.nodes = 0
+        self.reads: list[Var] = []  # every Var in source order, so names resolve without a walk
+        self.marks: list[int] = []  # len(reads) after each assignment
+
+    # -- leaves --------------------------------------------------------------------------
+    def number(self, tok: Token) -> Num:
+        self._check_length(tok, "max_literal_length", "numeric literal")
+        value = float(tok)
+        if value == float("inf"):
+            raise NumericError(f"the literal {escape_text(tok)} overflows float64 (largest is about 1.8e308)",
+                               line=tok.line, column=tok.column)
+        return self._count(Num(value, _span(tok)))
+
+    def name(self, tok: Token) -> Var | Const:
+        self._check_length(tok, "max_name_length", "name")
+        if tok in CONSTANTS:
+            node = Const(str(tok), _span(tok))
+        else:
+            node = _make_var(str(tok), _span(tok))
+            self.reads.append(node)
+        return self._count(node)
+
+    # -- operators -----------------------------------------------------------------------
+    def add(self, left, _op, right): return self._op("add", (left, right), left, right)
+    def sub(self, left, _op, right): return self._op("sub", (left, right), left, right)
+    def mul(self, left, _op, right): return self._op("mul", (left, right), left, right)
+    def div(self, left, _op, right): return self._op("div", (left, right), left, right)
+    def pow(self, base, _op, exponent): return self._op("pow", (base, exponent), base, exponent)
+    def neg(self, op, operand): return self._op("neg", (operand,), op, operand)
+    def pos(self, _op, operand): return operand
+    def group(self, _lpar, expr, _rpar): return expr
+
+    def call(self, name: Token, _lpar, arguments, rpar):
+        args = tuple(arguments or ())
+        row = FUNCTIONS.get(str(name))
+        if row is None:
+            raise unknown_function(name, self.source)
+        if not row.accepts(len(args)):
+            raise row.arity_error(len(args), source=self.source, line=name.line, column=name.column)
+        return self._op(row.name, args, name, rpar)
+
+    def arguments(self, *items):
+        return [item for item in items if not isinstance(item, Token)]
+
+    # -- statements ----------------------------------------------------------------------
+    def assign(self, name: Token, expr) -> Assign:
+        self._check_length(name, "max_name_length", "name")
+        if name in CONSTANTS or name in FUNCTIONS:
+            kind = "the constant" if name in CONSTANTS else "the function"
+            raise ParseError(f"cannot assign to {name}: it is {kind} {name}", source=self.source,
+                             line=name.line, column=name.column, hint="choose another name")
+        self.marks.append(len(self.reads))
+        return Assign(str(name), expr, _span(name, expr))
+
+    def start(self, *statements) -> list:
+        return [s if isinstance(s, Assign) else Assign(None, s, s.span) for s in statements]
+
+    # -- helpers -------------------------------------------------------------------------
+    def _op(self, rule: str, args: tuple, first, last) -> Op:
+        node = _make_op(rule, args, _span(first, last))
+        self.depth[id(node)] = nest_depth(node, self.depth, self.limits)
+        return self._count(node)
+
+    def _count(self, node):
+        self.nodes += 1
+        check_nodes(self.nodes, node, self.limits)
+        return node
+
+    def _check_length(self, tok: Token, limit: str, what: str) -> None:
+        check_length(str(tok), limit, what, self.limits, tok)
+
+
+_local = threading.local()
+
+
+def _parser() -> tuple[lark.Lark, ToAst, NestingGuard]:
+    """One parser per thread, built on first use: the transformer and guard hold per-parse state."""
+    cached = getattr(_local, "parser", None)
+    if cached is None:
+        transformer, guard = ToAst(), NestingGuard()
+        grammar = grammar_path().read_text(encoding="utf-8")
+        callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
+                                              "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL")}
+        lark_parser = lark.Lark(grammar, parser="lalr", transformer=transformer, lexer_callbacks=callbacks)
+        cached = _local.parser = (lark_parser, transformer, guard)
+    return cached
+
+
+def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
+    """Parse symgrad source into a Program. Raises ParseError (or another SymgradError).
+
+    A Program passes through; when ``limits`` are given it is checked against them,
+    unless it was parsed under limits at least as strict. (Internal calls pass no limits:
+    a Program keeps the limits it was parsed under, and a hand-built one is trusted.)
+    """
+    if limits is not None and not isinstance(limits, Limits):
+        raise InputError(f"limits must be a symgrad.Limits, got {type(limits).__name__}",
+                         hint="write limits=symgrad.Limits(max_depth=500)")
+    if isinstance(text, Program):
+        return text if limits is None else check_limits(text, limits)
+    if not isinstance(text, str):
+        raise InputError(f"a program is text, got {type(text).__name__}")
+    limits = limits or DEFAULT_LIMITS
+    if len(text) > limits.max_chars:
+        raise LimitError(f"program is {len(text)} characters long", limit="max_chars", value=limits.max_chars)
+    parser, transformer, guard = _parser()
+    transformer.begin(text, limits)
+    guard.begin(limits)
+    try:
+        statements = parser.parse(text)
+    except lark.exceptions.UnexpectedInput as err:
+        raise translate(err, text) from None
+    except lark.exceptions.VisitError as err:  # defensive: inline callbacks normally raise directly
+        if isinstance(err.orig_exc, SymgradError):
+            raise err.orig_exc from None
+        raise
+    finally:
+        found, marks = transformer.reads, [0] + transformer.marks + [len(transformer.reads)]
+        transformer.depth, transformer.reads, transformer.marks = {}, [], []
+    if not statements:
+        line, column = end_position(text)
+        what = "" if not text.strip() else " (it holds only comments, blank lines or separators)"
+        raise ParseError(f"the program is empty{what}", source=text, line=line, column=column,
+                         hint="write an expression such as x*y + 1")
+    check_statements(len(statements), limits)
+    reads = [found[a:b] for a, b in zip(marks, marks[1:])]  # per statement; a bare one is last
+    return Program(tuple(statements), _resolve(statements, text, reads), text, limits)
+
+
+def _resolve(statements: list[Assign], source: str, reads: list[list[Var]] | None = None) -> tuple[str, ...]:
+    """Check the naming rules; return the inputs in first-appearance order."""
+    assigned: dict[str, Assign] = {}
+    for i, stmt in enumerate(statements):
+        if stmt.name is None and i != len(statements) - 1:
+            raise ParseError("this expression's value is never used", source=source, line=stmt.span.line,
+                             column=stmt.span.column, hint="assign it to a name (t = ...) or delete it")
+        if stmt.name is not None:
+            if stmt.name in assigned:
+                first = assigned[stmt.name].span
+                raise DuplicateAssignmentError(
+                    f"{stmt.name} is assigned twice (first on line {first.line})", source=source,
+                    line=stmt.span.line, column=stmt.span.column,
+                    hint=f"a name is assigned once; give this one a new name such as {stmt.name}2")
+            assigned[stmt.name] = stmt
+    inputs: dict[str, None] = {}
+    defined: set[str] = set()
+    if reads is None:
+        reads = [[n for n in postorder(stmt.expr) if isinstance(n, Var)] for stmt in statements]
+    for stmt, read in zip(statements, reads):
+        for node in read:
+            if node.name not in defined:
+                if node.name in assigned:
+                    later = assigned[node.name].span
+                    raise UnboundNameError(
+                        f"{node.name} is read before it is assigned (on line {later.line})", source=source,
+                        line=node.span.line, column=node.span.column,
+                        hint="move the assignment above its first use, or use a new name")
+                inputs.setdefault(node.name)
+        if stmt.name is not None:
+            defined.add(stmt.name)
+    return tuple(inputs)

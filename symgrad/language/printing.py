@@ -1,0 +1,371 @@
+"""Printers for the AST, one class per format, dispatching on node type (as SymPy's do).
+
+A printer's ``_print_<Node>`` returns a list of parts: strings, or child nodes still to
+print. ``doprint`` expands the parts with an explicit stack, so depth never recurses and
+output is built by one join (linear in size).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+from .ast import Assign, Const, Node, Num, Op, Program, Var
+from ..rules.table import RULES, Rule
+
+__all__ = ["Printer", "TextPrinter", "LatexPrinter", "MathMLPrinter", "SourcePrinter", "unparse", "to_latex",
+           "to_mathml", "to_source", "latex_name", "mathml_name", "template_latex", "prec"]
+
+ATOM = 10
+
+
+def prec(node: Node) -> int:
+    if isinstance(node, Num) and str(node.value).startswith("-"):
+        return RULES["neg"].prec  # only hand-built ASTs hold negative literals
+    return RULES[node.rule].prec if isinstance(node, Op) and RULES[node.rule].kind != "call" else ATOM
+
+
+class Printer:
+    def doprint(self, root: Node) -> str:
+        out: list[str] = []
+        stack: list = [root]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                out.append(item)
+            else:
+                stack.extend(reversed(getattr(self, "_print_" + type(item).__name__)(item)))
+        return "".join(out)
+
+    def _print_Program(self, node: Program) -> list:
+        parts: list = []
+        for i, stmt in enumerate(node.statements):
+            parts += ([self.separator] if i else []) + [stmt]
+        return parts
+
+    def _print_Op(self, node: Op) -> list:
+        row = RULES[node.rule]
+        return getattr(self, "_print_" + row.kind)(node, row)
+
+    def _wrap(self, child: Node, needs_parens: bool) -> list:
+        return [self.lparen, child, self.rparen] if needs_parens else [child]
+
+    def _infix_parts(self, node: Op, row: Rule) -> tuple[list, list]:
+        left, right = node.args
+        if row.prec == RULES["pow"].prec:  # right-associative; the exponent may be signed
+            return self._wrap(left, prec(left) <= row.prec), self._wrap(right, prec(right) < RULES["neg"].prec)
+        return self._wrap(left, prec(left) < row.prec), self._wrap(right, prec(right) <= row.prec)
+
+
+class TextPrinter(Printer):
+    """symgrad's own syntax: ``parse(unparse(p)) == p``."""
+
+    separator, lparen, rparen, comma = "\n", "(", ")", ", "
+
+    def _print_Assign(self, node: Assign) -> list:
+        return [node.expr] if node.name is None else [f"{node.name} = ", node.expr]
+
+    def _print_Num(self, node: Num) -> list:
+        return [repr(node.value)]
+
+    def _print_Var(self, node: Var) -> list:
+        return [node.name]
+
+    _print_Const = _print_Var
+
+    def _print_infix(self, node: Op, row: Rule) -> list:
+        left, right = self._infix_parts(node, row)
+        return left + [f" {row.symbol} "] + right
+
+    def _print_prefix(self, node: Op, row: Rule) -> list:
+        (arg,) = node.args
+        return [row.symbol] + self._wrap(arg, prec(arg) < row.prec or _starts_with_sign(arg))
+
+    def _print_call(self, node: Op, row: Rule) -> list:
+        parts: list = [row.name, "("]
+        for i, arg in enumerate(node.args):
+            parts += ([", "] if i else []) + [arg]
+        return parts + [")"]
+
+
+def _starts_with_sign(node: Node) -> bool:
+    return isinstance(node, Op) and RULES[node.rule].kind == "prefix"
+
+
+# --- names: one printer for every identifier, in every format -----------------------------
+# Each identifier prints as itself and distinct from every other one:
+#   x → x            x1, w11 → x_{1}, w_{11}        w_out → w_{out}      alpha → α, Gamma → Γ
+#   Beta, PI, yhat → \mathit{Beta} …  (one italic word; capital Beta has no glyph of its own)
+#   x_1, x_, x__2   → \mathit{x\_1} …  (the underscore kept, so x_1 ≠ x1 and x_ ≠ x)
+# Euler's number is upright (\mathrm{e}) wherever a template or closed form writes it, so the
+# variable e stays distinct.
+
+GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
+         "tau upsilon phi chi psi omega").split()
+_GREEK_LETTERS = "αβγδεζηθικλμνξπρστυφχψω"
+_CAPITAL_GREEK = {"Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
+                  "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω"}
+_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def name_parts(name: str) -> tuple[str, str | None, bool]:
+    """(base, subscript, literal) for an identifier; ``literal`` keeps the name as one word."""
+    if "_" not in name:
+        m = _DIGITS.fullmatch(name)
+        return (m.group(1), m.group(2), False) if m else (name, None, False)
+    base, _, sub = name.partition("_")
+    if _LETTERS.fullmatch(base) and _LETTERS.fullmatch(sub):
+        return base, sub, False
+    return name, None, True
+
+
+def _tex_word(word: str) -> str:
+    if len(word) == 1:
+        return word
+    if word in GREEK or word in _CAPITAL_GREEK:
+        return "\\" + word
+    return r"\mathit{" + word + "}"
+
+
+def latex_name(name: str) -> str:
+    """An identifier (or a number, for a constant node) in LaTeX, valid in TeX and MathJax."""
+    if not name[:1].isalpha():
+        return name
+    base, sub, literal = name_parts(name)
+    if literal:
+        return r"\mathit{" + name.replace("_", r"\_") + "}"
+    tex = _tex_word(base)
+    if sub is None:
+        return tex
+    return f"{tex}_{{{sub if sub.isdigit() else _tex_word(sub)}}}"
+
+
+def _mml_word(word: str) -> str:
+    if len(word) == 1:
+        return f"<mi>{word}</mi>"
+    if word in GREEK:
+        return f"<mi>{_GREEK_LETTERS[GREEK.index(word)]}</mi>"
+    if word in _CAPITAL_GREEK:
+        return f'<mi mathvariant="normal">{_CAPITAL_GREEK[word]}</mi>'
+    return f'<mi mathvariant="italic">{word}</mi>'
+
+
+def mathml_name(name: str) -> str:
+    """The same name as a Presentation MathML fragment (no <math> wrapper)."""
+    if not name[:1].isalpha():
+        return mathml_number(name)
+    base, sub, literal = name_parts(name)
+    if literal:
+        return f'<mi mathvariant="italic">{name}</mi>'
+    if sub is None:
+        return _mml_word(base)
+    low = f"<mn>{sub}</mn>" if sub.isdigit() else _mml_word(sub)
+    return f"<msub>{_mml_word(base)}{low}</msub>"
+
+
+def mathml_number(text: str) -> str:
+    """A number as MathML; a negative one with the minus sign U+2212."""
+    if text.startswith("-"):
+        return f"<mrow><mo>&#x2212;</mo><mn>{text[1:]}</mn></mrow>"
+    return f"<mn>{text}</mn>"
+
+
+_EULER = re.compile(r"(?<![\\A-Za-z])e\^")
+
+
+def template_latex(template: str) -> str:
+    r"""A rule row's LaTeX template, with Euler's number upright (``e^{…}`` → ``\mathrm{e}^{…}``).
+    The result is still a ``str.format`` template (the braces of ``\mathrm{{e}}`` are doubled)."""
+    return _EULER.sub(r"\\mathrm{{e}}^", template)
+
+
+class LatexPrinter(Printer):
+    """LaTeX from the rule table's templates."""
+
+    separator, lparen, rparen, comma = r" \\ ", r"\left(", r"\right)", ", "
+
+    def _print_Assign(self, node: Assign) -> list:
+        return [node.expr] if node.name is None else [latex_name(node.name) + " = ", node.expr]
+
+    def _print_Num(self, node: Num) -> list:
+        v = node.value
+        if v.is_integer() and abs(v) < 1e15:
+            return [str(int(v))]
+        mant, _, exp = repr(v).partition("e")
+        return [mant + (rf" \cdot 10^{{{int(exp)}}}" if exp else "")]
+
+    def _print_Var(self, node: Var) -> list:
+        return [latex_name(node.name)]
+
+    def _print_Const(self, node: Const) -> list:
+        return [r"\pi" if node.name == "pi" else latex_name(node.name)]
+
+    def _print_infix(self, node: Op, row: Rule) -> list:
+        left, right = self._infix_parts(node, row)
+        return self._template(row.latex, [left, right], grouped=self._grouped_args(row.latex))
+
+    def _print_prefix(self, node: Op, row: Rule) -> list:
+        (arg,) = node.args
+        return self._template(row.latex, [self._wrap(arg, prec(arg) < row.prec or _starts_with_sign(arg))], set())
+
+    @staticmethod
+    def _grouped_args(template: str) -> set[int]:
+        """Arguments that sit inside a TeX group ``{…}`` need no parentheses."""
+        grouped = set()
+        for literal, fieldname, _, _ in string.Formatter().parse(template):
+            if fieldname is not None and fieldname.isdigit() and literal.endswith("{"):
+                grouped.add(int(fieldname))
+        return grouped
+
+    def _print_call(self, node: Op, row: Rule) -> list:
+        template = row.latex_for(len(node.args))
+        if _fields(template) != len(node.args):  # a row whose template cannot take them
+            return _call_parts(self, _latex_call_name(row), node.args)
+        return self._template(template, [[a] for a in node.args], set())
+
+    def _template(self, template: str, args: list[list], grouped: set[int]) -> list:
+        parts: list = []
+        for literal, fieldname, _, _ in string.Formatter().parse(template):
+            parts.append(_EULER.sub(r"\\mathrm{e}^", literal))  # a literal: no format braces
+            if fieldname is not None:
+                i = int(fieldname)
+                parts += [args[i][1]] if i in grouped and len(args[i]) == 3 else args[i]
+        return parts
+
+
+def _fields(template: str) -> int:
+    return len({f for _, f, _, _ in string.Formatter().parse(template) if f is not None and f.isdigit()})
+
+
+_FUNCTION_NAME = re.compile(r"\\(?:operatorname\{\{(\w+)\}\}|(\w+))\\left\(")
+
+
+def _latex_call_name(row: Rule) -> str:
+    m = _FUNCTION_NAME.match(row.latex)
+    if m and m.group(1):
+        return rf"\operatorname{{{m.group(1)}}}"
+    return "\\" + m.group(2) if m else rf"\operatorname{{{row.name}}}"
+
+
+def _call_parts(printer: Printer, name: str, args: tuple) -> list:
+    parts: list = [name, printer.lparen]
+    for i, arg in enumerate(args):
+        parts += ([printer.comma] if i else []) + [arg]
+    return parts + [printer.rparen]
+
+
+class SourcePrinter(TextPrinter):
+    """The program echo on a worksheet: symgrad syntax with whole numbers as written (``x**2``)."""
+
+    def _print_Num(self, node: Num) -> list:
+        v = node.value
+        return [str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)]
+
+
+class MathMLPrinter(Printer):
+    """Presentation MathML, in program order, dispatching on the row's kind and symbol.
+
+    A new row prints without edits: an infix row by its symbol, a call by its name
+    (``\\sqrt``, ``|…|`` and ``e^{…}`` templates get their MathML shapes).
+    """
+
+    separator, lparen, rparen, comma = "<mo>;</mo>", "<mo>(</mo>", "<mo>)</mo>", "<mo>,</mo>"
+
+    def _print_Assign(self, node: Assign) -> list:
+        return ["<mrow>", node.expr, "</mrow>"] if node.name is None else \
+            ["<mrow>", mathml_name(node.name), "<mo>=</mo>", node.expr, "</mrow>"]
+
+    def _print_Num(self, node: Num) -> list:
+        v = node.value
+        text = str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        mant, _, exp = text.partition("e")
+        if exp:
+            return [f"<mrow>{mathml_number(mant)}<mo>&#xD7;</mo><msup><mn>10</mn>"
+                    f"{mathml_number(str(int(exp)))}</msup></mrow>"]
+        return [mathml_number(text)]
+
+    def _print_Var(self, node: Var) -> list:
+        return [mathml_name(node.name)]
+
+    def _print_Const(self, node: Const) -> list:
+        return ["<mi>&#x3C0;</mi>" if node.name == "pi" else mathml_name(node.name)]
+
+    def _print_infix(self, node: Op, row: Rule) -> list:
+        left, right = node.args
+        if row.symbol == "/":
+            return ["<mfrac><mrow>", left, "</mrow><mrow>", right, "</mrow></mfrac>"]
+        lhs, rhs = self._infix_parts(node, row)
+        if row.symbol == "**":
+            return ["<msup><mrow>", *lhs, "</mrow><mrow>", right, "</mrow></msup>"]
+        return ["<mrow>", *lhs, _MO.get(row.symbol, f"<mo>{_xml(row.symbol)}</mo>"), *rhs, "</mrow>"]
+
+    def _print_prefix(self, node: Op, row: Rule) -> list:
+        (arg,) = node.args
+        return ["<mrow>", _MO.get(row.symbol, f"<mo>{_xml(row.symbol)}</mo>"),
+                *self._wrap(arg, prec(arg) < row.prec or _starts_with_sign(arg)), "</mrow>"]
+
+    def _print_call(self, node: Op, row: Rule) -> list:
+        args = node.args
+        if len(args) == 1 and not row.variadic:
+            if row.latex.startswith(r"\sqrt"):
+                return ["<msqrt>", args[0], "</msqrt>"]
+            if row.latex.startswith(r"\left|"):
+                return ["<mrow><mo>|</mo>", args[0], "<mo>|</mo></mrow>"]
+            if template_latex(row.latex).startswith(r"\mathrm{{e}}^"):
+                return ['<msup><mi mathvariant="normal">e</mi><mrow>', args[0], "</mrow></msup>"]
+        name = _latex_call_name(row)
+        name = "σ" if name == r"\sigma" else re.sub(r"\\(?:operatorname\{)?|\}", "", name)
+        return ["<mrow>", *_call_parts(self, f"<mi>{name}</mi><mo>&#x2061;</mo>", args), "</mrow>"]
+
+
+_MO = {"-": "<mo>&#x2212;</mo>", "*": "<mo>&#xB7;</mo>"}
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_TEXT = TextPrinter()
+_LATEX = LatexPrinter()
+_SOURCE = SourcePrinter()
+_MATHML = MathMLPrinter()
+
+
+def unparse(node: Node) -> str:
+    """symgrad source text for a Program or expression."""
+    return _TEXT.doprint(node)
+
+
+def to_latex(node: Node) -> str:
+    return _LATEX.doprint(node)
+
+
+def to_source(node: Node) -> str:
+    """The program as a worksheet echoes it: ``unparse`` with whole numbers as written."""
+    return _SOURCE.doprint(node)
+
+
+def to_mathml(node: Node) -> str:
+    """A formula as a MathML ``<math>`` element, in program order."""
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML">{_MATHML.doprint(node)}</math>'
+
+
+# -- the AST's repr is its text ------------------------------------------------------------
+# Attached here rather than written in _ast, so that _ast imports no printer (the printers import
+# the AST; the reverse would be a circle).
+
+def _node_repr(self: Node) -> str:
+    text = unparse(self)
+    return f"{type(self).__name__}({text[:60] + '…' if len(text) > 60 else text!r})"
+
+
+def _program_repr(self: Program) -> str:
+    text = unparse(self)
+    text = text if len(text) <= 80 else text[:79] + "…"
+    inputs = self.inputs if len(self.inputs) <= 10 else self.inputs[:10] + ("…",)
+    return f"Program({text!r}, inputs={inputs!r})"
+
+
+Node.__repr__ = _node_repr  # type: ignore[method-assign]
+Program.__repr__ = _program_repr  # type: ignore[method-assign]

@@ -1,0 +1,236 @@
+"""Answer keys of exercise sheets: built from a worksheet and its blanked copy, as JSON.
+
+The key (``answer_key``) is built generically: every field that is a number or a formula in
+the full sheet and ``None`` in the blanked one is a blank, with a stable id made of its path
+(``step3.term1.local``, ``final2.backprop``), so the key follows the worksheet's shape wherever
+it goes. A formula blank says what it is the derivative of (``local``: a node and an argument;
+``partial``: a name) over ``graph_program``, the sheet's graph with every operation named as on
+the sheet (``t1``, ``t2``, …). ``write_exercise`` writes a sheet and ``NAME-key.json`` beside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any, Mapping
+
+from ..base.errors import InputError
+
+__all__ = ["answer_key", "key_json", "load_key", "blanks_of", "flat_program", "local_form", "write_exercise",
+           "KEY_FORMAT", "RTOL", "ATOL"]
+
+KEY_FORMAT = "symgrad-answer-key"
+KEY_VERSION = 1
+RTOL, ATOL = 1e-3, 1e-6   # numbers: three significant digits (the sheet prints six)
+
+
+def _singular(field: str) -> str:
+    return field[:-1] if field.endswith("s") else field
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _label(obj: Any) -> str:
+    for attr in ("node", "name", "child"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def blanks_of(full: Any, blank: Any) -> list[tuple[str, str, list[Any], str, Any]]:
+    """(id, where, dataclass path, field, full value) for every blank, in document order.
+
+    A blank is a field that holds a number or a formula (an object with ``latex``) in ``full``
+    and ``None`` in ``blank``. Tuples of dataclasses are walked item by item (``step3``).
+    Iterative: a stack of per-dataclass iterators.
+    """
+    out = []
+    stack = [iter(_fields("", "", [], full, blank))]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+        elif item[0] == "leaf":
+            out.append(item[1])
+        else:
+            stack.append(iter(_fields(*item[1])))
+    return out
+
+
+def _fields(path: str, where: str, objs: list[Any], a: Any, b: Any) -> list[tuple[str, tuple]]:
+    found: list[tuple[str, tuple]] = []
+    for f in dataclasses.fields(a):
+        if not f.compare:          # caches such as the worksheet's Result
+            continue
+        va, vb = getattr(a, f.name), getattr(b, f.name, None)
+        pid = f"{path}.{f.name}" if path else f.name
+        if vb is None and va is not None and (_is_number(va) or hasattr(va, "latex")):
+            found.append(("leaf", (pid, f"{where} / {f.name}" if where else f.name, objs + [a], f.name, va)))
+        elif dataclasses.is_dataclass(va) and dataclasses.is_dataclass(vb):
+            found.append(("walk", (pid, where, objs + [a], va, vb)))
+        elif isinstance(va, tuple) and isinstance(vb, tuple) and len(va) == len(vb):
+            for i, (x, y) in enumerate(zip(va, vb)):
+                if dataclasses.is_dataclass(x) and dataclasses.is_dataclass(y):
+                    seg, label = f"{_singular(f.name)}{i + 1}", f"{_singular(f.name)} {_label(x)}".strip()
+                    found.append(("walk", (f"{path}.{seg}" if path else seg,
+                                           f"{where} / {label}" if where else label, objs + [a], x, y)))
+    return found
+
+
+def answer_key(full: Any, blank: Any = None, *, sheet: int | None = None, seed: int | None = None,
+               rtol: float = RTOL, atol: float = ATOL) -> dict:
+    """The answer key of a worksheet as a JSON-ready dict (see the module docstring).
+
+    ``blank`` defaults to ``blanked(full)``. ``sheet`` and ``seed`` default to the worksheet's
+    own ``sheet``/``seed`` fields when it has them.
+    """
+    from .worksheet import blanked
+    blank = blanked(full) if blank is None else blank
+    names, flat = flat_program(full)
+    blanks = []
+    for bid, where, objs, field, value in blanks_of(full, blank):
+        entry: dict[str, Any] = {"id": bid, "where": where}
+        if _is_number(value):
+            entry.update(kind="number", value=float(value))
+        else:
+            entry.update(kind="formula", latex=value.latex, derivative=_derivative(full, objs, field, names))
+            entry["value"] = _formula_value(objs[-1])
+        blanks.append(entry)
+    return {"format": KEY_FORMAT, "version": KEY_VERSION,
+            "sheet": getattr(full, "sheet", None) if sheet is None else sheet,
+            "seed": getattr(full, "seed", None) if seed is None else seed,
+            "program": full.source, "graph_program": flat, "output": full.output,
+            "point": {k: v for k, v in full.point}, "tolerance": {"rtol": rtol, "atol": atol}, "blanks": blanks}
+
+
+def key_json(full: Any, blank: Any = None, **kw: Any) -> str:
+    """``answer_key`` as JSON text: same worksheet, same bytes."""
+    return json.dumps(answer_key(full, blank, **kw), indent=2, allow_nan=False) + "\n"
+
+
+def write_exercise(full: Any, blank: Any, fmt: str, path: str, write_sheet: Any, **key: Any) -> list[str]:
+    """Write a student's exercise sheet at ``path`` and its answer key ``STEM-key.json`` beside it;
+    return the paths. ``write_sheet(ws, fmt, path) -> [paths]`` writes a worksheet; an ``ipynb``
+    sheet is an nbgrader source notebook instead (``symgrad.teaching.nbgrader``). ``key`` goes to
+    ``key_json`` (``sheet=``, ``seed=`` when the worksheet does not carry them)."""
+    import os
+    from ..base.files import write_atomic
+    if fmt == "ipynb":
+        from .nbgrader import exercise_notebook
+        write_atomic(path, exercise_notebook(full, blank, rtol=RTOL, atol=ATOL))
+        written = [path]
+    else:
+        written = list(write_sheet(blank, fmt, path))
+    key_path = f"{os.path.splitext(path)[0]}-key.json"
+    write_atomic(key_path, key_json(full, blank, **key))
+    return written + [key_path]
+
+
+def _formula_value(obj: Any) -> float | None:
+    for attr in ("local_value", "backprop", "symbolic"):
+        value = getattr(obj, attr, None)
+        if _is_number(value):
+            return float(value)
+    return None
+
+
+def flat_program(ws: Any) -> tuple[dict[int, str], str]:
+    """The worksheet's graph as a program in which every operation has the sheet's name for
+    it (its label, or t1, t2, …), so students' formulas may use those names.
+
+    Returns ({id of Value: name}, program text). Built from the AST nodes of the rule table,
+    printed by ``unparse`` (never from user text).
+    """
+    from ..language.ast import Const, Num, Op, Var
+    from ..engine.value import topo_order
+    from ..language.printing import unparse
+    topo = topo_order(ws.result.root)
+    if len(topo) != len(ws.nodes):
+        raise InputError("the worksheet's nodes do not match its graph")
+    names = {id(v): row.name for v, row in zip(topo, ws.nodes)}  # ids: internal only
+    inputs = dict(ws.point)
+    lines = []
+    for v, row in zip(topo, ws.nodes):
+        if v._op is None:
+            continue
+        args = tuple(Var(names[id(k)]) if k._op is not None or k.label in inputs else Const("pi") if k.label == "pi" else Num(k.data) for k in v._prev)
+        expr = args[0] if v._op.name == "id" else Op(v._op.name, args)
+        lines.append(f"{row.name} = {unparse(expr)}")
+    return names, "\n".join(lines)
+
+
+def _derivative(full: Any, objs: list[Any], field: str, names: dict[int, str]) -> dict:
+    """What a formula blank is the derivative of, in the flat program's names."""
+    obj = objs[-1]
+    kind = type(obj).__name__
+    if kind == "Term" and len(objs) >= 2 and hasattr(objs[-2], "terms"):
+        step = objs[-2]
+        j = step.terms.index(obj)
+        value = next(v for v in _topo(full) if names[id(v)] == step.node)
+        movable = [i for i, k in enumerate(value._prev) if k._op is not None or k.label in dict(full.point)]
+        return {"of": "local", "node": step.node, "child": obj.child, "arg": movable[j]}
+    if kind == "FinalRow":
+        return {"of": "partial", "name": obj.name}
+    return {"of": "unknown"}
+
+
+def _topo(ws: Any) -> list:
+    from ..engine.value import topo_order
+    return topo_order(ws.result.root)
+
+
+# -- the truth of a formula blank ----------------------------------------------------------
+
+def local_form(program: Any, node: str, arg: int) -> Any:
+    """∂node/∂(its arg-th argument) as SymPy over the flat program's names: the rule's own
+    SymPy form differentiated on fresh symbols, its output written as ``node``."""
+    import sympy as sp
+    from ..rules.table import RULES
+    from ..gradcheck.symbolic import symbol, to_sympy_expr
+    stmt = next(s for s in program.statements if s.name == node)
+    expr = stmt.expr
+    args = getattr(expr, "args", (expr,))
+    rule = getattr(expr, "rule", None)
+    if rule is None:                       # an alias d = e: dd/de = 1
+        return sp.Integer(1)
+    slots = [sp.Symbol(f"_u{k}", real=True) for k in range(len(args))]
+    out = RULES[rule].sympy(sp, *slots)
+    d = sp.diff(out, slots[arg]).xreplace({out: symbol(node)})
+    return d.xreplace({s: to_sympy_expr(a, symbol) for s, a in zip(slots, args)})
+
+
+MAX_KEY_CHARS = 5_000_000
+
+
+def load_key(key: Any) -> dict:
+    """A key as a dict: a dict passes through; a path is read as JSON. Raises InputError."""
+    if isinstance(key, Mapping):
+        data = dict(key)
+    else:
+        try:
+            with open(key, encoding="utf-8-sig") as fh:
+                text = fh.read(MAX_KEY_CHARS + 1)   # bounded, as every file symgrad reads
+            if len(text) > MAX_KEY_CHARS:
+                raise InputError(f"the key {str(key)[:80]} is over {MAX_KEY_CHARS:,} characters",
+                                 hint="use the NAME-key.json written by symgrad worksheet --exercise")
+            data = json.loads(text)
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read the key {str(key)[:80]}: {getattr(err, 'strerror', None) or err}") from None
+        except json.JSONDecodeError as err:
+            raise InputError(f"the key {str(key)[:80]} is not JSON: {err.msg} at line {err.lineno}") from None
+    if not isinstance(data, dict) or data.get("format") != KEY_FORMAT or not isinstance(data.get("blanks"), list):
+        raise InputError("not a symgrad answer key", hint="use the NAME-key.json written by symgrad worksheet --exercise")
+    for k, b in enumerate(data["blanks"]):
+        ok = isinstance(b, dict) and isinstance(b.get("id"), str) and b.get("kind") in ("number", "formula")
+        if ok and b["kind"] == "number":
+            ok = _is_number(b.get("value")) and math.isfinite(b["value"])
+        if not ok:
+            raise InputError(f"the key's blank {k + 1} is broken (it needs an id, a kind, and a value for a number)")
+    sheet = data.get("sheet")
+    if sheet is not None and (not isinstance(sheet, int) or isinstance(sheet, bool)):
+        raise InputError("the key's sheet number is not a whole number")
+    return data

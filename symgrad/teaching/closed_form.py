@@ -1,0 +1,126 @@
+"""The worksheet's final table and closed forms, from the public ``symgrad.check`` and ``symgrad.diff``.
+
+SymPy expressions print through ``check.sympy_printers`` (symgrad's names, an upright Euler's
+number). A closed form too long for a line is shown in terms of the program's named intermediates.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy
+from ..base.errors import SymgradError
+from ..gradcheck.sympy_printers import sympy_latex, sympy_mathml
+from ..language.printing import latex_name
+from .worksheet_model import FinalRow, Math
+
+__all__ = ["final_rows", "closed_form", "WIDTH"]
+
+WIDTH = 60        # visible characters of a closed form on one line (a page or table width)
+MAX_LATEX = 4000  # longer closed forms are not printed at all
+MAX_CLOSED_FORMS = 24  # a sheet lists at most this many (each costs a symbolic derivative)
+SUBS_OPS = 60     # pattern substitution (subs) only for expressions this small: it is slow
+
+
+def visible_width(latex: str) -> int:
+    """A rough count of the characters a formula shows (commands and braces take no room)."""
+    text = re.sub(r"\\(left|right|mathit|mathrm|operatorname|frac|cdot|,)", "", latex)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: "x" * min(len(m.group(1)), 4), text)
+    text = re.sub(r"[{}_^ ]", "", text)
+    return len(text) + 2 * len(re.findall(r"[-+=]", text))  # binary operators are spaced
+
+
+def _intermediate_forms(program: Any) -> list[tuple[Any, Any]]:
+    """(definition, symbol) for each named intermediate, in program order, over plain symbols."""
+    from ..rules.table import RULES
+    from ..language.ast import Const, Num, Var, postorder
+    out = []
+    for stmt in program.statements:
+        if stmt.name is None:
+            continue
+        stack: list = []
+        for node in postorder(stmt.expr):
+            if isinstance(node, Num):
+                v = node.value
+                stack.append(sympy.Integer(int(v)) if v.is_integer() and abs(v) < 1e15 else sympy.Float(repr(v)))
+            elif isinstance(node, Const):
+                stack.append(sympy.pi)
+            elif isinstance(node, Var):
+                stack.append(sympy.Symbol(node.name, real=True))
+            else:
+                n = len(node.args)
+                args, stack[-n:] = stack[-n:], []
+                stack.append(RULES[node.rule].sympy(sympy, *args))
+        out.append((stack[0], sympy.Symbol(stmt.name, real=True)))
+    return out
+
+
+def closed_form(program: Any, name: str, *, limits: Any = None,
+                forms: list[tuple[Any, Any]] | None = None) -> tuple[Any, str]:
+    """``symgrad.diff``'s derivative, and a note: "" as it is, or how it was shortened.
+
+    A form wider than a line is rewritten in terms of the program's named intermediates:
+    first each intermediate's whole expansion (an exact subtree, fast), then, for a small
+    expression, each definition over names (``c + h1·v1 + h2·v2 - y`` becomes ``o - y``).
+    Raises SymgradError when diff cannot give one (over its budget or its size bound).
+    """
+    from ..gradcheck.symbolic import diff  # symgrad.diff, the public API: the check layer owns how diff works
+    expr = diff(program, name, limits=limits)
+    plain = expr.xreplace({s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols})
+    if visible_width(sympy_latex(plain)) <= WIDTH:
+        return plain, ""
+    forms = forms if forms is not None else _intermediate_forms(program)
+    expanded: dict[Any, Any] = {}
+    whole = {}
+    for definition, symbol in forms:
+        full = definition.xreplace(expanded)
+        expanded[symbol] = full
+        if symbol.name != name:
+            whole[full] = symbol
+    short = plain
+    for full, symbol in reversed(list(whole.items())):  # latest first: it contains the earlier ones
+        short = short.xreplace({full: symbol})
+    if sympy.count_ops(short) <= SUBS_OPS:
+        for definition, symbol in forms:
+            if symbol.name != name:
+                short = short.subs(definition, symbol)
+    used = short.free_symbols & {symbol for _, symbol in forms if symbol.name != name}
+    if not used:  # nothing was replaced: the form is simply long
+        return plain, ""
+    return short, "in terms of the program's named intermediates"
+
+
+def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> list[FinalRow]:
+    """One row per input and named intermediate: backprop, closed form, exact value, numeric, verdict."""
+    from ..gradcheck.check import check  # symgrad.check: CheckReport.rows are CheckRows (name, symbolic, numeric, verdict)
+    prog = result.program
+    rows = []
+    checked = []
+    if symbolic:  # symbolic=False: backprop's column only, no check and no closed forms
+        try:
+            checked = list(check(prog, result.point, limits=limits).rows)
+        except (SymgradError, RecursionError):
+            checked = []
+    by_name = {r.name: r for r in checked}
+    forms = _intermediate_forms(prog) if symbolic else []
+    for k, name in enumerate(prog.inputs + prog.intermediates):
+        row = by_name.get(name)
+        form, note = None, ""
+        if symbolic and k >= MAX_CLOSED_FORMS:
+            note = f"not listed (a sheet lists {MAX_CLOSED_FORMS} closed forms): symgrad diff --wrt {name}"
+        elif symbolic:
+            try:
+                expr, note = closed_form(prog, name, limits=limits, forms=forms)
+                latex = sympy_latex(expr)
+                if len(latex) > MAX_LATEX:
+                    form, note = None, f"the closed form has {len(latex)} characters: not printed"
+                else:
+                    form = Math(latex, sympy_mathml(expr))
+            except (SymgradError, RecursionError):
+                note = "no closed form within the symbolic limits"
+                symbolic = False  # the others are as large: do not spend the budget again for each
+        rows.append(FinalRow(name, latex_name(name), result.grads[name], form, note,
+                             None if row is None else row.symbolic, None if row is None else row.numeric,
+                             "not checked" if row is None else str(row.verdict)))
+    return rows

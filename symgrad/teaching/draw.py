@@ -1,0 +1,231 @@
+"""Graphviz pictures of a Value graph (as the lecture's ``draw_dot``) and of a Program's AST.
+
+Node ids are topological indices (``n0``, ``n1``, …), never ``id()``, so the DOT text is the
+same bytes on every run. Every label goes through ``record_escape``: a label can never
+change the DOT structure, whatever a hand-made ``Value(label=…)`` holds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import graphviz
+
+from ..language.ast import Assign, Const, Num, Op, Program, Var, children, postorder
+from ..engine.value import Value
+from ..base.errors import InputError, LimitError, RenderError, escape_char, escape_text
+from ..base.files import stable_pdf
+from ..base.limits import DEFAULT_LIMITS
+from ..rules.table import RULES
+
+__all__ = ["draw", "render", "record_escape", "label_number", "value_topo", "FORMATS", "RANKDIRS"]
+
+FORMATS = ("svg", "png", "pdf", "dot")
+RANKDIRS = ("LR", "TB", "RL", "BT")
+INSTALL_HINT = ("install Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
+                "brew install graphviz (macOS), or see https://graphviz.org/download/")
+_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+
+
+def record_escape(text: str) -> str:
+    """Escape text for a record label inside a DOT double-quoted string.
+
+    ``\\ { } | < > "`` get a backslash; control characters are shown escaped, so neither a
+    newline nor a record field separator can come from a label.
+    """
+    shown = "".join(escape_char(ch) if ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff" else ch
+                    for ch in str(text))  # a lone surrogate cannot be encoded: shown as \udxxx
+    return _RECORD_SPECIAL.sub(r"\\\1", shown)
+
+
+def _quote(text: str) -> str:
+    """A DOT double-quoted string for a plain (non-record) label."""
+    return '"' + record_escape(text) + '"'
+
+
+def label_number(x: float, precision: int = 4) -> str:
+    """A graph label's number: fixed ``precision`` decimals for ordinary sizes (``6.0000``, as the
+    lecture's draw_dot), significant digits with an exponent below 1e-3 or from 1e6 on, so a
+    tiny gradient is ``4.2500e-18`` (not a misleading ``0.0000``) and exp(700) is ``1.0142e+304``."""
+    if x != 0.0 and (abs(x) < 1e-3 or abs(x) >= 1e6) and x == x and abs(x) != float("inf"):
+        return f"{x:.{precision}e}"
+    return f"{x:.{precision}f}"
+
+
+_number = label_number
+
+
+def value_topo(root: Value) -> list[Value]:
+    """Nodes under ``root``, children first, in micrograd's ``build_topo`` order.
+
+    Iterative, and it only reads the graph (no marks in ``grad``), so any number of threads
+    may draw one shared graph at once.
+    """
+    seen: set[int] = set()
+    order: list[Value] = []
+    stack: list[tuple[Value, int]] = [(root, 0)]
+    seen.add(id(root))
+    while stack:
+        node, k = stack.pop()
+        kids = node._prev
+        while k < len(kids) and id(kids[k]) in seen:
+            k += 1
+        if k < len(kids):
+            stack.append((node, k + 1))
+            seen.add(id(kids[k]))
+            stack.append((kids[k], 0))
+        else:
+            order.append(node)
+    return order
+
+
+def _new_digraph(name: str, rankdir: str = "LR") -> graphviz.Digraph:
+    dot = graphviz.Digraph(name, format="svg")
+    dot.attr(rankdir=rankdir)
+    return dot
+
+
+def check_graph_size(n: int, limits: Any = None) -> None:
+    """Graphviz's layout grows faster than linearly: refuse a graph over ``max_graph_nodes``."""
+    bound = (limits or DEFAULT_LIMITS).max_graph_nodes
+    if n > bound:
+        raise LimitError(f"the graph has {n} nodes, too many for Graphviz to lay out quickly",
+                         limit="max_graph_nodes", value=bound)
+
+
+def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,
+                   names: list[str] | None = None, rankdir: str = "LR", compact: bool = False,
+                   limits: Any = None, topo: list[Value] | None = None) -> graphviz.Digraph:
+    """The lecture's picture: a record ``{ label | data … | grad … }`` per value, a small op node.
+
+    ``names`` (by topological index) replaces the labels, as a worksheet names t1, t2, ….
+    ``compact`` stacks the three fields (a narrow box: the worksheet's layout for wide graphs).
+    """
+    dot = _new_digraph("values", rankdir)
+    topo = topo if topo is not None else value_topo(root)
+    check_graph_size(len(topo), limits)
+    if compact:
+        dot.attr(nodesep="0.15", ranksep="0.3")
+        dot.attr("node", fontsize="14", margin="0.05,0.02")
+    index = {id(node): i for i, node in enumerate(topo)}  # ids stay private: only indices are shown
+    body = dot.body
+    shape = "%s | data %s | grad %s" if compact else "{ %s | data %s | grad %s }"
+    for i, node in enumerate(topo):
+        grad = _number(node.grad, precision) if show_grad else "?"
+        label = shape % (record_escape(names[i] if names else node.label), _number(node.data, precision),
+                         record_escape(grad))
+        body.append(f'\tn{i} [label="{label}" shape=record]\n')
+        if node._op is not None:
+            body.append(f"\tn{i}op [label={_quote(str(node._op))}]\n")
+            body.append(f"\tn{i}op -> n{i}\n")
+    for i, node in enumerate(topo):
+        for kid in node._prev:
+            body.append(f"\tn{index[id(kid)]} -> n{i}op\n")
+    return dot
+
+
+def _ast_label(node: Any) -> str:
+    if isinstance(node, Num):
+        return repr(node.value)
+    if isinstance(node, (Var, Const)):
+        return node.name
+    if isinstance(node, Op):
+        return str(RULES[node.rule])
+    return f"{node.name} =" if node.name is not None else "output"
+
+
+def _ast_digraph(program: Program, rankdir: str = "LR") -> graphviz.Digraph:
+    """The AST, statement by statement; a name read links back to its assignment (dashed)."""
+    dot = _new_digraph("ast", rankdir)
+    body = dot.body
+    assigned: dict[str, int] = {}
+    next_id = 0
+    for stmt in program.statements:
+        number: dict[int, int] = {}  # id(AST node) -> node number; ids are never shown
+        for node in postorder(stmt):
+            number[id(node)] = next_id
+            shape = "box" if isinstance(node, Assign) else "ellipse"
+            body.append(f"\ta{next_id} [label={_quote(_ast_label(node))} shape={shape}]\n")
+            for kid in children(node):
+                body.append(f"\ta{number[id(kid)]} -> a{next_id}\n")
+            if isinstance(node, Var) and node.name in assigned:
+                body.append(f"\ta{assigned[node.name]} -> a{next_id} [style=dashed]\n")
+            next_id += 1
+        if stmt.name is not None:
+            assigned[stmt.name] = next_id - 1
+    return dot
+
+
+_DRAW_KEYWORDS = ("view", "precision", "show_grad", "limits", "rankdir", "format")
+
+
+def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "values",
+         precision: int = 4, show_grad: bool = True, limits: Any = None, rankdir: str = "LR",
+         format: str = "svg", **kw: Any) -> graphviz.Digraph:
+    """A graphviz.Digraph of a Value, a Result, or a program (text or Program) at a point.
+
+    ``view="values"`` draws the Value graph (``label | data | grad``); ``view="ast"`` draws the
+    program's syntax tree (no values needed). A Value is drawn with the grads it holds now.
+    ``rankdir`` (LR, TB, RL, BT) and ``format`` (svg, png, pdf, dot) are micrograd's
+    ``draw_dot`` keywords. Other keywords are input values of a program given as text or
+    Program; for a Value or Result they raise InputError, as a typo (``show_grads``) would.
+    Raises LimitError over ``limits.max_graph_nodes``.
+    """
+    from ..engine.backprop import Result, backprop
+    from ..language.parser import parse
+    if view not in ("values", "ast"):
+        raise InputError(f"unknown view {view!r:.40}", hint="use view='values' or view='ast'")
+    if rankdir not in RANKDIRS:
+        raise InputError(f"unknown rankdir {rankdir!r:.20}", hint=f"use one of: {', '.join(RANKDIRS)}")
+    if format not in FORMATS:
+        raise InputError(f"unknown graph format {format!r:.20}", hint=f"use one of: {', '.join(FORMATS)}")
+    if kw and isinstance(obj, (Value, Result)):
+        raise InputError(f"unknown keyword {escape_text(next(iter(kw)), 40)} for drawing a {type(obj).__name__}",
+                         hint=f"draw takes: {', '.join(_DRAW_KEYWORDS)}")
+    style = {"precision": precision, "show_grad": show_grad, "limits": limits, "rankdir": rankdir}
+    if isinstance(obj, Value):
+        if view == "ast":
+            raise InputError("a Value has no AST", hint="draw a program with view='ast'")
+        return _formatted(_value_digraph(obj, **style), format)
+    if isinstance(obj, Result):
+        if view == "values":
+            return _formatted(_value_digraph(obj.root, **style), format)
+        obj = obj.program
+    if not isinstance(obj, (Program, str)):
+        raise InputError(f"cannot draw a {type(obj).__name__}", hint="give a Value, a Result, or a program")
+    if view == "ast":
+        program = parse(obj, limits=limits)
+        check_graph_size(sum(1 for _ in postorder(program)), limits)
+        return _formatted(_ast_digraph(program, rankdir), format)
+    result = backprop(obj, values, limits=limits, **kw)
+    return _formatted(_value_digraph(result.root, **style), format)
+
+
+def _formatted(dot: graphviz.Digraph, format: str) -> graphviz.Digraph:
+    if format != "dot":
+        dot.format = format
+    return dot
+
+
+def render(dot: graphviz.Digraph, format: str = "svg") -> bytes:
+    """Bytes of the picture in ``format`` (svg, png, pdf, or dot for the DOT text itself)."""
+    if format not in FORMATS:
+        raise InputError(f"unknown graph format {format!r:.20}", hint=f"use one of: {', '.join(FORMATS)}")
+    if format == "dot":
+        return dot.source.encode("utf-8")
+    try:
+        data = dot.pipe(format=format)
+        return stable_pdf(data) if format == "pdf" else data
+    except graphviz.ExecutableNotFound:
+        raise RenderError(f"cannot render {format}: Graphviz's `dot` program was not found",
+                          hint=INSTALL_HINT + "; DOT text works without it (format dot)") from None
+    except (graphviz.CalledProcessError, OSError) as err:
+        raise RenderError(f"Graphviz failed to render {format}: {str(err)[:200]}") from None
+
+
+def svg_text(dot: graphviz.Digraph) -> str:
+    """The SVG as text without the XML prologue, ready to inline in HTML."""
+    svg = render(dot, "svg").decode("utf-8")
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg

@@ -1,0 +1,91 @@
+"""Rich display in Jupyter, chosen with ``_repr_mimebundle_``.
+
+Frontends (JupyterLab, classic Notebook, nbconvert) rank ``text/latex`` above
+``image/svg+xml``, so offering both hides the picture. A Program offers its AST picture
+when Graphviz can draw it and it is small enough, else its LaTeX; a Result its table, and
+its graph below ``limits.max_display_nodes`` (above it: "graph not drawn (N nodes)").
+Nothing here raises: without Graphviz the text forms are shown.
+
+Program and Result live below this module (language and engine layers), so they do not import
+it: importing this module attaches ``_repr_mimebundle_`` to both (``symgrad/__init__`` imports it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..language.ast import Program
+from ..engine.backprop import Result
+from ..base.errors import SymgradError
+from ..base.limits import DEFAULT_LIMITS
+
+__all__ = ["program_bundle", "result_bundle", "program_latex", "result_html"]
+
+
+def _svg(dot: Any) -> str | None:
+    from .draw import svg_text
+    try:
+        return svg_text(dot)
+    except SymgradError:
+        return None
+
+
+def _limits(obj: Any) -> Any:
+    return getattr(obj, "limits", None) or DEFAULT_LIMITS
+
+
+def program_latex(program: Any) -> str:
+    from ..language.printing import to_latex
+    return r"$$\begin{gathered}" + to_latex(program) + r"\end{gathered}$$"
+
+
+def program_bundle(program: Any) -> dict[str, str]:
+    """One picture for a Program: the AST as SVG, or its LaTeX (too large, or no Graphviz)."""
+    from ..language.ast import postorder
+    from .draw import draw
+    bundle = {"text/plain": repr(program)}
+    size = sum(1 for _ in postorder(program))
+    svg = None
+    if size <= _limits(program).max_display_nodes:
+        try:
+            svg = _svg(draw(program, view="ast"))
+        except SymgradError:
+            svg = None
+    if svg is not None:
+        bundle["image/svg+xml"] = svg
+    else:
+        bundle["text/latex"] = program_latex(program)
+    return bundle
+
+
+def result_html(result: Any) -> str:
+    """The value, a gradient table, and the graph (when Graphviz is there and it is small enough)."""
+    from markupsafe import escape
+    from .draw import draw, value_topo
+    from .worksheet_model import number
+    out = result.program.output or "output"
+    rows = "".join(f"<tr><td>{escape(name)}</td><td>{escape(number(grad, 10))}</td></tr>"
+                   for name, grad in result.grads.items())
+    n = len(value_topo(result.root))
+    if n > _limits(result.program).max_display_nodes:
+        picture = f"<p>graph not drawn ({n} nodes)</p>"
+    else:
+        picture = _svg(draw(result)) or ""
+    return (f"<div><p>{escape(out)} = {escape(number(result.value, 10))}</p>"
+            f"<table><tr><th>name</th><th>d{escape(out)}/dname</th></tr>{rows}</table>{picture}</div>")
+
+
+def result_bundle(result: Any) -> dict[str, str]:
+    return {"text/plain": result.table(), "text/html": result_html(result)}
+
+
+def _program_mimebundle(self: Program, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    return program_bundle(self)  # Jupyter: one picture
+
+
+def _result_mimebundle(self: Result, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    return result_bundle(self)  # Jupyter: table + graph
+
+
+Program._repr_mimebundle_ = _program_mimebundle  # type: ignore[attr-defined]
+Result._repr_mimebundle_ = _result_mimebundle  # type: ignore[attr-defined]

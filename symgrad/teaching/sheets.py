@@ -1,0 +1,80 @@
+"""Worksheet files: the format table (``RENDERERS``), ``symgrad.worksheet`` and the writers.
+
+``worksheet`` builds a ``Worksheet`` (``_worksheet.build_worksheet``) and renders it as md, html,
+tex or ipynb text with the format's renderer (``_renderers``: one class per format);
+``render_files`` gives every file of a worksheet saved at a path (the text and its pictures
+beside it) and ``write_worksheet`` writes them, each atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..base.errors import InputError
+from ..base.files import write_atomic
+from .renderers import HtmlRenderer, MarkdownRenderer, NotebookRenderer, Renderer, TexRenderer
+from .worksheet_model import Worksheet
+
+__all__ = ["worksheet", "RENDERERS", "render_worksheet", "render_files", "write_worksheet", "MarkdownRenderer",
+           "HtmlRenderer", "TexRenderer", "NotebookRenderer"]
+
+RENDERERS: dict[str, type[Renderer]] = {
+    "md": MarkdownRenderer, "html": HtmlRenderer, "tex": TexRenderer, "ipynb": NotebookRenderer,
+}
+
+
+def _renderer(format: str, assets: str | None = None) -> Renderer:
+    try:
+        cls = RENDERERS[format]
+    except KeyError:
+        raise InputError(f"unknown worksheet format {format!r:.20}",
+                         hint=f"use one of: {', '.join(RENDERERS)}") from None
+    return cls(assets)
+
+
+def render_worksheet(ws: Worksheet, format: str) -> str:
+    """The worksheet as text; pictures inline where the format allows (see ``render_files``)."""
+    return _renderer(format).render(ws)
+
+
+def render_files(ws: Worksheet, format: str, path: str) -> dict[str, bytes]:
+    """Every file of a worksheet saved at ``path``: the text and its pictures beside it
+    (``NAME-graph.svg`` for .md, ``NAME-graph.pdf`` and ``NAME-plot.pdf`` for .tex)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    renderer = _renderer(format, stem)
+    text = renderer.render(ws)
+    folder = os.path.dirname(path)
+    out = {os.path.join(folder, name): data for name, data in renderer.files.items()}
+    out[path] = text.encode("utf-8")
+    return out
+
+
+def _write_files(ws: Worksheet, format: str, path: str) -> dict[str, bytes]:
+    """``render_files``, each file written atomically; returns them (pictures first)."""
+    files = render_files(ws, format, path)
+    for name, data in files.items():
+        write_atomic(name, data)
+    return files
+
+
+def write_worksheet(ws: Worksheet, format: str, path: str) -> list[str]:
+    """Write a worksheet and its pictures, each atomically; return the paths (pictures first)."""
+    return list(_write_files(ws, format, path))
+
+
+def worksheet(program: Any, values: Any = None, /, *, format: str = "md", exercise: bool = False,
+              plot_input: str | None = None, path: str | None = None, **kw: Any) -> str:
+    """A derivation worksheet for ``program`` at ``values`` as md, html, tex or ipynb text.
+
+    ``exercise=True`` blanks the local derivatives, products and gradients (the answer key is
+    the same call without it). With ``path`` the worksheet and its pictures are written there
+    (a .md links its SVG files, a .tex includes its PDF files). Other keywords go to
+    ``build_worksheet`` (``h``, ``title``, ``limits``, …).
+    """
+    from .worksheet import build_worksheet
+    _renderer(format)  # an unknown format fails before any work
+    ws = build_worksheet(program, values, exercise=exercise, plot_input=plot_input, **kw)
+    if path is not None:
+        return _write_files(ws, format, path)[path].decode("utf-8")
+    return render_worksheet(ws, format)

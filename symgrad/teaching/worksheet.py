@@ -1,0 +1,259 @@
+"""Building a Worksheet (``_worksheet_model``): everything a derivation worksheet shows, computed once, format-free.
+
+Renderers (``symgrad.teaching.sheets``) only format what is here. Exercise mode keeps the same
+shape with the student's cells set to ``None`` (a blank), so a sheet and its answer key
+come from one model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from typing import Any, Mapping
+
+from ..language.ast import Num, Op, Var
+from ..engine.backprop import Result, backprop
+from ..engine.value import Value
+from ..base.errors import InputError, LimitError, NumericError
+from ..base.limits import DEFAULT_LIMITS
+from ..language.printing import latex_name, to_latex, to_mathml, to_source
+from ..rules.table import RULES, Rule
+from .worksheet_model import SECTIONS, FinalRow, Math, NodeRow, Nudge, Step, Term, Worksheet, number  # noqa: F401
+
+__all__ = ["Worksheet", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "build_worksheet", "blanked",
+           "SECTIONS"]
+
+
+def _names(topo: list[Value], taken: set[str], root_name: str) -> list[str]:
+    """Each node's display name: its label, its number for a constant, the output's name for the
+    root, else t1, t2, … (skipping the program's own names)."""
+    names, k = [], 0
+    for i, node in enumerate(topo):
+        if node.label:
+            names.append(node.label)
+        elif node._op is None:
+            names.append(number(node.data))
+        elif i == len(topo) - 1:
+            names.append(root_name)
+        else:
+            k += 1
+            while f"t{k}" in taken:
+                k += 1
+            names.append(f"t{k}")
+    return names
+
+
+def _tex_of(name: str, kind: str) -> str:
+    if kind == "constant":
+        return name if not name.startswith("-") else f"\\left({name}\\right)"
+    return latex_name(name)
+
+
+def _output_name(prog: Any) -> str:
+    """The output's one name on the whole sheet: the program's, else "output" (made unique)."""
+    if prog.output:
+        return prog.output
+    taken = set(prog.inputs) | set(prog.intermediates)
+    name, k = "output", 0
+    while name in taken:
+        k += 1
+        name = f"output{k}"
+    return name
+
+
+def _leaf(name: str, kind: str, node: Value) -> Any:
+    return Num(node.data) if kind == "constant" else Var(name)
+
+
+def _formula(row: Rule, kids: list[Any]) -> Math:
+    """One operation over its children's names, printed by the project's printers."""
+    if row.name in RULES:
+        op = Op(row.name, tuple(kids))
+        return Math(to_latex(op), to_mathml(op))
+    only = kids[0]  # an internal row (a bare alias d = e): the formula is the child itself
+    return Math(to_latex(only), to_mathml(only))
+
+
+def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, exercise: bool = False,
+                    plot_input: str | None = None, h: float = 0.001, title: str | None = None,
+                    graph: bool = True, symbolic: bool = True, limits: Any = None,
+                    sheet: int | None = None, seed: int | None = None) -> Worksheet:
+    """Compute every number and formula of a worksheet (the answer key; see ``blanked``).
+
+    The final table comes from ``symgrad.check`` and the closed forms from ``symgrad.diff``;
+    ``symbolic=False`` leaves the closed forms out. Raises LimitError over
+    ``limits.max_worksheet_nodes`` graph nodes, InputError for a ``plot_input`` that is no input.
+    """
+    from .closed_form import final_rows
+    from .draw import value_topo
+    from .slope_plot import curve, most_curved
+
+    limits = limits or DEFAULT_LIMITS
+    result = program if isinstance(program, Result) else backprop(program, values, limits=limits)
+    prog = result.program
+    topo = value_topo(result.root)
+    if len(topo) > limits.max_worksheet_nodes:
+        raise LimitError(f"the worksheet would show {len(topo)} graph nodes, too many for a sheet",
+                         limit="max_worksheet_nodes", value=limits.max_worksheet_nodes)
+    if plot_input and plot_input not in prog.inputs:
+        raise InputError(f"cannot plot along {plot_input!r:.40}: not an input",
+                         hint=f"inputs are: {', '.join(prog.inputs)}")
+    index = {id(n): i for i, n in enumerate(topo)}
+    out = _output_name(prog)
+    names = _names(topo, set(prog.inputs) | set(prog.intermediates) | {out}, out)
+    kinds = ["op" if n._op is not None else "input" if n.label in prog.inputs else "constant" for n in topo]
+    uses = [0] * len(topo)
+    for node in topo:
+        for kid in node._prev:
+            uses[index[id(kid)]] += 1
+    leaves = [_leaf(nm, k, n) for nm, k, n in zip(names, kinds, topo)]
+    texs = [_tex_of(nm, k) for nm, k in zip(names, kinds)]
+
+    nodes = []
+    for i, node in enumerate(topo):
+        row = node._op
+        formula = _formula(row, [leaves[index[id(k)]] for k in node._prev]) if row is not None else None
+        nodes.append(NodeRow(names[i], texs[i], kinds[i], row, formula, node.data, node.grad, uses[i]))
+
+    steps, seen = [], [0] * len(topo)
+    for i in reversed(range(len(topo))):
+        node, row = topo[i], topo[i]._op
+        if row is None:
+            continue
+        kid_ids = [index[id(k)] for k in node._prev]
+        locals_ = row.local(*[k.data for k in node._prev], node.data)
+        terms = []
+        for arg, (j, d) in enumerate(zip(kid_ids, locals_)):
+            if kinds[j] == "constant":
+                continue
+            seen[j] += 1
+            note = (f"{names[j]} is used {uses[j]} times, so {names[j]}.grad is the sum of its {uses[j]} "
+                    f"contributions: each one adds with +=" if uses[j] > 1 and seen[j] == 1 else "")
+            local = _local_math(row, arg, kid_ids, leaves, texs, i)
+            terms.append(Term(names[j], texs[j], local, d, _is_number(local.latex), node.grad, node.grad * d, note))
+        steps.append(Step(names[i], texs[i], row, node.grad, tuple(terms)))
+
+    dot, graph_svg, notes = _layout(result.root, names, topo, limits, graph)
+    plot_input = plot_input or (most_curved(result) if prog.inputs else "")
+    line = curve(result, plot_input) if plot_input else None
+    nudge = _nudge(result, h)
+    sections = tuple(k for k in SECTIONS if (k != "nudge" or nudge) and (k != "plot" or line))
+    sheet_ = Worksheet(
+        title=title or (f"Answer key — sheet {sheet}" if sheet is not None else f"Backpropagation worksheet: {out}"),
+        source=to_source(prog), program_tex=to_latex(prog), program_mathml=to_mathml(prog), output=out,
+        output_tex=latex_name(out), point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes),
+        steps=tuple(steps), final=tuple(final_rows(result, limits=limits, symbolic=symbolic)), nudge=nudge,
+        plot_input=plot_input, curve=line, graph_dot=dot.source, graph_svg=graph_svg, sections=sections,
+        sheet=sheet, seed=seed, exercise=False, notes=tuple(notes), result=result,
+    )
+    return blanked(sheet_) if exercise else sheet_
+
+
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _is_number(latex: str) -> bool:
+    return bool(_NUMBER.fullmatch(latex.strip()))
+
+
+def _sym_atom(leaf: Any) -> Any:
+    import sympy
+    if isinstance(leaf, Num):
+        v = leaf.value
+        return sympy.Integer(int(v)) if v.is_integer() and abs(v) < 1e15 else sympy.Float(repr(v))
+    return sympy.Symbol(leaf.name, real=True)
+
+
+def _local_math(row: Rule, arg: int, kid_ids: list[int], leaves: list, texs: list[str], i: int) -> Math:
+    """∂node/∂argument, symbolically: LaTeX from the row's template, MathML from SymPy's derivative."""
+    import sympy
+    from .closed_form import sympy_mathml
+    from ..language.printing import template_latex
+    latex = template_latex(row.dlatex_for(arg, len(kid_ids))).format(*[texs[j] for j in kid_ids], out=texs[i])
+    # Fresh symbols per argument position, so a + a gives 1 per use, not 2.
+    slots = [sympy.Symbol(f"_u{k}", real=True) for k in range(len(kid_ids))]
+    out_expr = row.sympy(sympy, *slots)
+    out_sym = sympy.Symbol(leaves[i].name, real=True) if isinstance(leaves[i], Var) else out_expr
+    d = sympy.diff(out_expr, slots[arg]).xreplace({out_expr: out_sym})  # tanh' = 1 - o², as the rule says
+    d = d.xreplace({slot: _sym_atom(leaves[j]) for slot, j in zip(slots, kid_ids)})
+    return Math(latex, sympy_mathml(d))
+
+
+PAGE_PT = 720.0  # wider than this (in Graphviz points) and left-to-right text would get too small
+
+
+def _layout(root: Value, names: list[str], topo: list[Value], limits: Any, graph: bool,
+            show_grad: bool = True) -> tuple[Any, str | None, list[str]]:
+    """The graph's DOT and SVG: left to right when that fits a page, else top to bottom, packed."""
+    from .draw import _value_digraph
+    dot = _value_digraph(root, names=names, topo=topo, limits=limits, show_grad=show_grad)
+    if not graph:
+        return dot, None, []
+    svg, notes = _graph_svg(dot)
+    if svg is not None and _svg_width(svg) > PAGE_PT:
+        dot = _value_digraph(root, names=names, topo=topo, limits=limits, show_grad=show_grad, rankdir="TB")
+        dot.attr(nodesep="0.15", ranksep="0.2")
+        dot.attr("node", margin="0.06,0.03", height="0.3")
+        svg, notes = _graph_svg(dot)
+    return dot, svg, notes
+
+
+def _svg_width(svg: str) -> float:
+    m = re.search(r'<svg width="([0-9.]+)pt"', svg)
+    return float(m.group(1)) if m else 0.0
+
+
+def _nudge(result: Result, h: float) -> Nudge | None:
+    """Step every input by h·grad: the output should rise by about h·Σ grad²."""
+    from ..engine.backprop import build_graph
+    inputs = result.program.inputs
+    if not inputs:
+        return None
+    rows = tuple((name, result.point[name], result.grads[name], result.point[name] + h * result.grads[name])
+                 for name in inputs)
+    try:
+        after = build_graph(result.program, {name: new for name, _, _, new in rows}).root.data
+    except NumericError:
+        return None
+    predicted = result.value + h * sum(g * g for _, _, g, _ in rows)
+    if not (math.isfinite(after) and math.isfinite(predicted)):
+        return None
+    return Nudge(h, rows, result.value, predicted, after)
+
+
+def _graph_svg(dot: Any) -> tuple[str | None, list[str]]:
+    from .draw import svg_text
+    from ..base.errors import RenderError
+    try:
+        return svg_text(dot), []
+    except RenderError as err:
+        return None, [f"The graph is not drawn: {err.summary}"]
+
+
+def blanked(ws: Worksheet) -> Worksheet:
+    """The exercise sheet: local derivatives, products, gradients and the nudge become blanks.
+
+    The graph is redrawn without grads and the plot without its tangent: both give answers away.
+    Sections keep their numbers; a numbered sheet's title says "Exercise sheet N".
+    """
+    steps = tuple(replace(s, grad=None, terms=tuple(replace(t, local=None, local_value=None, upstream=None,
+                                                            product=None) for t in s.terms))
+                  for s in ws.steps)
+    nodes = tuple(replace(n, grad=None) for n in ws.nodes)
+    final = tuple(FinalRow(r.name, r.tex, None, None, "", None, None, "") for r in ws.final)
+    nudge = replace(ws.nudge, inputs=tuple((n, v, None, None) for n, v, _, _ in ws.nudge.inputs),
+                    predicted=None, after=None) if ws.nudge else None
+    graph_svg = ws.graph_svg
+    dot = ws.graph_dot
+    if ws.result is not None:
+        from .draw import value_topo
+        topo = value_topo(ws.result.root)
+        d, graph_svg, _ = _layout(ws.result.root, [n.name for n in ws.nodes], topo, None,
+                                  ws.graph_svg is not None, show_grad=False)
+        dot = d.source
+    title = (f"Exercise sheet {ws.sheet}" if ws.sheet is not None
+             else ws.title.replace("worksheet", "exercise sheet"))
+    return replace(ws, title=title, nodes=nodes, steps=steps, final=final, nudge=nudge, exercise=True,
+                   graph_svg=graph_svg, graph_dot=dot,
+                   curve=replace(ws.curve, tangent=False) if ws.curve else None)

@@ -1,0 +1,132 @@
+"""What a worksheet holds: frozen dataclasses, one per part, in DESIGN order (built by
+``_worksheet.build_worksheet``, rendered by ``_sheets``). ``None`` in a student's cell is a blank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..engine.backprop import Result
+from .slope_plot import Curve
+from ..rules.table import Rule
+
+__all__ = ["SECTIONS", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "Worksheet", "number"]
+
+# Section keys in order; a sheet and its key always number them the same (see ``Worksheet.sections``).
+SECTIONS = {"graph": "The graph", "forward": "Forward pass", "backward": "Backward pass",
+            "final": "Final gradients", "nudge": "The nudge", "plot": "The derivative as a slope"}
+
+
+@dataclass(frozen=True)
+class Math:
+    """One formula in two spellings: LaTeX (Markdown, TeX) and Presentation MathML (HTML)."""
+    latex: str
+    mathml: str
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    """One value of the graph, in topological order. ``grad`` is None on an exercise sheet."""
+    name: str
+    tex: str                      # the name in LaTeX
+    kind: str                     # "input" | "constant" | "op"
+    rule: Rule | None
+    formula: Math | None          # the node's formula in its children's names, in program order
+    value: float
+    grad: float | None
+    uses: int                     # how many times other nodes read it
+
+
+@dataclass(frozen=True)
+class Term:
+    """One chain-rule product: child.grad += node.grad × ∂node/∂child. None marks a blank."""
+    child: str
+    child_tex: str
+    local: Math | None            # the symbolic local derivative ∂node/∂child
+    local_value: float | None
+    local_plain: bool             # the symbolic local derivative is already a number (no "= 1 = 1")
+    upstream: float | None        # node.grad
+    product: float | None
+    note: str                     # the accumulation note, on a multiply-used child's first term only
+
+
+@dataclass(frozen=True)
+class Step:
+    """The backward step at one op node."""
+    node: str
+    node_tex: str
+    rule: Rule
+    grad: float | None
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class FinalRow:
+    """One gradient three ways, from ``symgrad.check`` (``verdict`` is check's, shown as it is)."""
+    name: str
+    tex: str
+    backprop: float | None
+    closed_form: Math | None      # from ``symgrad.diff``
+    closed_form_note: str         # "" or how the closed form was shortened / why it is missing
+    symbolic: float | None
+    numeric: float | None
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """Step every input by h·grad; the output should rise by about h·Σ grad². None marks a blank."""
+    h: float
+    inputs: tuple[tuple[str, float, float | None, float | None], ...]   # name, value, grad, nudged value
+    before: float
+    predicted: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    """A worksheet's content in DESIGN order: program and point, graph, forward rows, backward steps,
+    final table, nudge, plot. ``None`` in a student's cell is a blank (``exercise=True``).
+
+    ``sheet`` and ``seed`` identify a printed sheet and its key (``symgrad worksheet --count``);
+    ``sections`` are the numbered sections, the same on a sheet and its key.
+    """
+    title: str
+    source: str
+    program_tex: str
+    program_mathml: str
+    output: str
+    output_tex: str
+    point: tuple[tuple[str, float], ...]
+    value: float
+    nodes: tuple[NodeRow, ...]
+    steps: tuple[Step, ...]
+    final: tuple[FinalRow, ...]
+    nudge: Nudge | None
+    plot_input: str
+    curve: Curve | None
+    graph_dot: str
+    graph_svg: str | None          # None when Graphviz is missing
+    sections: tuple[str, ...]
+    sheet: int | None = None
+    seed: int | None = None
+    exercise: bool = False
+    notes: tuple[str, ...] = field(default=())
+    result: Result | None = field(default=None, repr=False, compare=False)  # to redraw a blanked sheet
+
+    @property
+    def plot_svg(self) -> str:
+        """The slope plot as inline SVG ("" without inputs)."""
+        from .slope_plot import plot_svg
+        return plot_svg(self.curve, self.output) if self.curve else ""
+
+    def section(self, key: str) -> int:
+        """The number of a section (1-based), as printed."""
+        return self.sections.index(key) + 1
+
+
+def number(x: float | None, digits: int = 6) -> str:
+    """A short, stable spelling of a float: 6 significant digits, no '-0'."""
+    if x is None:
+        return ""
+    text = f"{x:.{digits}g}"
+    return "0" if text in ("-0", "0") else text

@@ -1,0 +1,201 @@
+"""A small evaluator for the LaTeX the rule rows print, and each row's 30-digit SymPy reference.
+
+``tex(template, point, out)`` reads a row's template filled with numbers (\\frac, \\sqrt, ^,
+\\cdot, \\left( \\right), |.|, cases, named functions; a named operator resolves to the row of
+that name or to libm). ``reference(row, point)`` is the row's SymPy form and partials evaluated at
+30 digits on the exact doubles: an independent reference, not the row's own float forward.
+Used by tests/rules/test_latex.py and tests/rules/test_display_text.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from symgrad.rules.table import RULES
+from symgrad.rules.stable import sigmoid
+
+_TOKEN = re.compile(r"\\\\|\\[a-zA-Z]+|\\[|,;:!_ ]|[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?|[{}()\[\]^_+\-*/<>&|,=]|[a-zA-Z]")
+_FUNCS = {"ln": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh, "sinh": math.sinh,
+          "cosh": math.cosh, "arctan": math.atan, "arcsin": math.asin, "arccos": math.acos, "sigma": sigmoid,
+          "Phi": lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0)), "max": max, "min": min,
+          "sign": lambda x: (x > 0) - (x < 0), "arsinh": math.asinh, "artanh": math.atanh,
+          "theta": lambda x: 1.0 if x > 0 else 0.0 if x < 0 else 0.5}  # SymPy's Heaviside, H(0) = 1/2
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.toks = [t for t in _TOKEN.findall(text) if t not in ("\\ ", "\\,", "\\;", "\\:", "\\!")]
+        self.i = 0
+
+    def peek(self):
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self, want=None):
+        tok = self.peek()
+        if tok is None or (want is not None and tok != want):
+            raise SyntaxError(f"expected {want!r}, got {tok!r} at {self.i} in {self.toks}")
+        self.i += 1
+        return tok
+
+    def parse(self) -> float:
+        value = self.expr()
+        if self.peek() is not None:
+            raise SyntaxError(f"trailing {self.toks[self.i:]}")
+        return value
+
+    def expr(self) -> float:
+        value = self.term()
+        while self.peek() in ("+", "-"):
+            value = value + self.term() if self.take() == "+" else value - self.term()
+        return value
+
+    def _starts_factor(self, tok) -> bool:
+        return tok is not None and tok not in ("+", "-", "}", ")", "\\right", "&", "\\\\", "\\end", ",", "]", "<",
+                                               ">", "\\geq", "\\leq", "/", "\\cdot", "^", "|")
+
+    def term(self) -> float:
+        value = self.factor()
+        while True:
+            tok = self.peek()
+            if tok in ("\\cdot", "/"):
+                self.take()
+                value = value * self.factor() if tok == "\\cdot" else value / self.factor()
+            elif self._starts_factor(tok):
+                value *= self.factor()  # juxtaposition: 2 \pi, {0} \ln 2
+            else:
+                return value
+
+    def factor(self) -> float:
+        if self.peek() == "-":
+            self.take()
+            return -self.factor()
+        base = self.atom()
+        if self.peek() == "^":
+            self.take()
+            return base ** self.group_or_atom()
+        return base
+
+    def group(self) -> float:
+        self.take("{")
+        value = self.expr()
+        self.take("}")
+        return value
+
+    def group_or_atom(self) -> float:
+        return self.group() if self.peek() == "{" else self.atom()
+
+    def name_group(self) -> str:
+        self.take("{")
+        parts = []
+        while self.peek() != "}":
+            parts.append(self.take())
+        self.take("}")
+        return "".join(parts).replace("\\_", "_")
+
+    def call_args(self) -> list[float]:
+        if self.peek() != "\\left":
+            return [self.factor()]  # \ln 2, \ln {0}
+        self.take("\\left")
+        self.take("(")
+        args = [self.expr()]
+        while self.peek() == ",":
+            self.take()
+            args.append(self.expr())
+        self.take("\\right")
+        self.take(")")
+        return args
+
+    def atom(self) -> float:
+        tok = self.take()
+        if re.fullmatch(r"[0-9].*", tok):
+            return float(tok)
+        if tok == "{":
+            self.i -= 1
+            return self.group()
+        if tok == "e":
+            return math.e
+        if tok == "\\pi":
+            return math.pi
+        if tok == "\\left":
+            bracket = self.take()
+            value = self.expr()
+            self.take("\\right")
+            self.take(")" if bracket == "(" else "|")
+            return abs(value) if bracket == "|" else value
+        if tok == "\\frac":
+            top = self.group()
+            return top / self.group()
+        if tok == "\\sqrt":
+            if self.peek() == "[":
+                self.take()
+                n = self.expr()
+                self.take("]")
+                x = self.group()
+                return math.copysign(abs(x) ** (1.0 / n), x)
+            return math.sqrt(self.group())
+        if tok == "\\log":
+            self.take("_")
+            base = self.group()
+            return math.log(*self.call_args()) / math.log(base)
+        if tok == "\\operatorname":
+            name = self.name_group()
+            fn = _FUNCS.get(name) or RULES[name].forward
+            return fn(*self.call_args())
+        if tok == "\\begin":
+            return self.cases()
+        if tok.startswith("\\") and tok[1:] in _FUNCS:
+            return _FUNCS[tok[1:]](*self.call_args())
+        raise SyntaxError(f"unknown token {tok!r}")
+
+    def cases(self) -> float:
+        assert self.name_group() == "cases"
+        chosen = None
+        while True:
+            value = self.expr()
+            self.take("&")
+            word = self.take() and self.name_group() if self.peek() == "\\text" else ""
+            if word == "otherwise":
+                holds = True
+            else:
+                assert word in ("", "for"), word  # SymPy writes "1 \text{for}\: x > 0"
+                left = self.expr()
+                rel = self.take()
+                right = self.expr()
+                holds = {">": left > right, "<": left < right, "\\geq": left >= right, "\\leq": left <= right}[rel]
+            if chosen is None and holds:
+                chosen = value
+            if self.peek() == "\\end":
+                self.take()
+                self.name_group()
+                return chosen
+            self.take("\\\\")
+
+
+def tex(template: str, point, out: float | None = None) -> float:
+    args = [rf"\left({v!r}\right)" for v in point]
+    return _Parser(template.format(*args, out=rf"\left({out!r}\right)")).parse()
+
+
+def reference(row, point):
+    """(value, partials) of the row's SymPy form at ``point``, at 30 digits on the exact doubles.
+    A constant argument (powc's exponent) is a number before differentiating, as in a program."""
+    import sympy as sp
+    syms = sp.symbols(f"u0:{len(point)}", real=True)
+    form = row.sympy(sp, *syms)
+    subs = {s: sp.Rational(v) for s, v in zip(syms, point)}
+    fixed = form.xreplace({syms[i]: subs[syms[i]] for i in row.constant})
+    partials = [None if i in row.constant else float(sp.diff(fixed, s).xreplace(subs).evalf(30))
+                for i, s in enumerate(syms)]
+    return float(form.xreplace(subs).evalf(30)), partials
+
+
+def check(latex, dlatex, point, value, partials):
+    """``latex`` (one template) and ``dlatex`` (one per argument, None: not shown) at ``point``."""
+    if latex is not None:
+        assert tex(latex, point) == pytest.approx(value, rel=1e-9, abs=1e-12), latex
+    for i, (template, want) in enumerate(zip(dlatex, partials)):
+        if template is not None and want is not None:  # a constant exponent's slope is 0 by construction
+            assert tex(template, point, value) == pytest.approx(want, rel=1e-9, abs=1e-12), (i, template)

@@ -1,0 +1,180 @@
+"""`symgrad serve` in real headless Chromium (Debian's, never `playwright install`): the
+lecture's L program typed in, nudged, stepped backward, checked and exported.
+
+Expected numbers are derived by hand here, not read from symgrad: for
+L = (a·b + c)·f, dL/da = b·f, dL/db = a·f, dL/dc = f, dL/df = a·b + c.
+Screenshots of every state go to a temporary directory (printed with -s).
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from symgrad.interface.serve.app import create_app, running  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+expect.set_options(timeout=30_000)  # the first answer waits for the worker processes to warm up
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+L_PROGRAM = "e = a*b; d = e + c; L = d*f"
+B, C, F = -3.0, 10.0, -2.0
+from helpers import ROOT  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
+                                "(scripts/install-system-deps.sh)")
+
+
+def lecture(a: float) -> dict:
+    """Every node of the L program at (a, -3, 10, -2), by hand."""
+    e = a * B
+    d = e + C
+    return {"a": (a, B * F), "b": (B, a * F), "e": (e, F), "c": (C, F), "d": (d, F), "f": (F, d), "L": (d * F, 1.0)}
+
+
+ORDER = ["a", "b", "e", "c", "d", "f", "L"]  # sg.draw's n0…n6 for this program (topological order)
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory):
+    shots = tmp_path_factory.mktemp("serve-shots")
+    with running(create_app(timeout=60.0)) as url, sync_playwright() as p:  # slack for a loaded machine
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+        page = context.new_page()
+        log = {"outside": [], "console": [], "errors": []}
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url)
+                      or route.request.url.startswith(("data:", "blob:")) else
+                      (log["outside"].append(route.request.url), route.abort()))
+        page.on("console", lambda m: log["console"].append((m.type, m.text)))
+        page.on("pageerror", lambda e: log["errors"].append(str(e)))
+        yield page, url, shots, log
+        browser.close()
+    print(f"\nscreenshots in {shots}")
+
+
+def node_text(page, name: str, part: str) -> str:
+    return page.locator(f"#sg-n{ORDER.index(name)}-{part}").text_content()
+
+
+def test_lecture_program_nudge_steps_check_and_export(browser_page, tmp_path):
+    page, url, shots, log = browser_page
+    page.goto(url + "/")
+    expect(page.locator("#sg-n0-grad")).to_be_visible()  # the example program; then type ours
+    page.fill("#program", "")
+    page.type("#program", L_PROGRAM)
+    page.fill("#at", "a=2 b=-3 c=10 f=-2")
+    page.click("#run")
+    expect(page.locator("#sg-n0-label")).to_have_text("a")  # the example neuron is gone
+    expect(page.locator("#sg-n0-grad")).to_have_text("grad 6.0000")
+    assert node_text(page, "a", "label") == "a"
+    for name, (data, grad) in lecture(2.0).items():
+        assert node_text(page, name, "data") == f"data {data:.4f}"
+        assert node_text(page, name, "grad") == f"grad {grad:.4f}"
+    page.screenshot(path=shots / "1-typed.png")
+    svg_before = page.locator("#graph svg").get_attribute("viewBox")
+
+    # drag a's slider right with the mouse: the numbers change in place, the layout stays
+    slider = page.locator("#slider-a")
+    box = slider.bounding_box()
+    lo, hi = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * (2.0 - lo) / (hi - lo), y)
+    page.mouse.down()
+    for k in range(1, 6):
+        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.05 * k), y)
+    page.mouse.up()
+    a = float(page.input_value("#value-a"))
+    assert 2.5 < a < hi
+    expected = lecture(a)
+    expect(page.locator("#sg-n0-data")).to_have_text(f"data {a:.4f}")
+    expect(page.locator("#sg-n6-data")).to_have_text(f"data {expected['L'][0]:.4f}")
+    for name, (data, grad) in expected.items():
+        assert node_text(page, name, "data") == f"data {data:.4f}"
+        assert node_text(page, name, "grad") == f"grad {grad:.4f}"
+    assert page.locator("#graph svg").get_attribute("viewBox") == svg_before  # no new layout
+    assert page.locator("#graph svg").count() == 1
+    # predicted change (grad at the start × step) next to the real change; L is linear in a
+    step = a - 2.0
+    assert page.text_content("#delta-a") == f"+{step:.4f}"
+    assert page.text_content("#predicted-a") == f"{6.0 * step:+.4f}"
+    assert page.text_content("#real-a") == f"{expected['L'][0] - (-8.0):+.4f}"
+    assert page.text_content("#grad-b") == f"{a * F:.4f}"
+    page.screenshot(path=shots / "2-nudged.png")
+
+    # step backward three times: L (product), d (sum), e (product rule, fills a and b)
+    for _ in range(3):
+        page.click("#step")
+    expect(page.locator("#step-count")).to_have_text("step 3 of 3")
+    panel = page.text_content("#step-panel")
+    assert "e: product rule" in panel
+    assert "∂e/∂a" in panel and "∂e/∂b" in panel
+    cells = page.locator("#step-panel td.num").all_text_contents()
+    # ∂e/∂a = b = -3, upstream dL/de = f = -2, product 6; ∂e/∂b = a, product a·f
+    assert cells == [f"{B:.4f}", f"{F:.4f}", f"{B * F:.4f}", f"{a:.4f}", f"{F:.4f}", f"{a * F:.4f}"]
+    assert "current" in page.locator("#sg-n2").get_attribute("class")
+    assert node_text(page, "a", "grad") == f"grad {B * F:.4f}"
+    assert node_text(page, "b", "grad") == f"grad {a * F:.4f}"
+    page.screenshot(path=shots / "3-stepped.png")
+
+    page.click("#check")
+    expect(page.locator("#check-table")).to_be_visible()
+    verdicts = page.locator("#check-table .verdict").all_text_contents()
+    assert verdicts == ["agree"] * 7
+    for name in "abcf":
+        assert page.text_content(f"#verdict-{name}") == "agree"
+        assert "v-agree" in page.locator(f"#input-{name}").get_attribute("class")
+    page.screenshot(path=shots / "4-checked.png")
+
+    page.select_option("#ws-format", "html")
+    with page.expect_download() as info:
+        page.click("#export-worksheet")
+    exported = tmp_path / "page.html"
+    info.value.save_as(exported)
+    cli = tmp_path / "cli.html"
+    at = ["--at", f"a={page.input_value('#value-a')}", "b=-3", "c=10", "f=-2"]
+    subprocess.run([sys.executable, "-m", "symgrad", "worksheet", L_PROGRAM, *at, "-o", str(cli)], check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path, capture_output=True)
+    assert exported.read_bytes() == cli.read_bytes()
+    assert f"{a:g}".encode() in cli.read_bytes()  # the nudged point, not the typed one
+
+    assert log["outside"] == [] and log["errors"] == []
+    assert [m for m in log["console"] if m[0] in ("error", "warning")] == []
+
+
+def test_parse_error_is_shown_inline_with_caret_and_hint(browser_page):
+    page, url, shots, _ = browser_page
+    page.goto(url + "/")
+    expect(page.locator("#sg-n0-grad")).to_be_visible()
+    page.fill("#program", "x = 2y + 1")
+    page.click("#run")
+    expect(page.locator("#error")).to_be_visible()
+    assert page.text_content("#error-message").startswith("ParseError at line 1, column 6")
+    assert page.text_content("#error-details") == "  x = 2y + 1\n       ^"
+    assert "2*y" in page.text_content("#error-hint")
+    page.screenshot(path=shots / "5-parse-error.png")
+
+
+def test_share_link_restores_program_and_point(browser_page):
+    page, url, shots, _ = browser_page
+    page.goto(url + "/")
+    expect(page.locator("#sg-n0-grad")).to_be_visible()
+    page.fill("#program", "y = log(x) * w")
+    page.fill("#at", "x=3 w=0.5")
+    page.click("#run")
+    expect(page.locator("#sg-n0-label")).to_have_text("x")
+    assert float(page.locator("#slider-x").get_attribute("min")) > 0  # log needs x > 0
+    page.click("#share")
+    link = page.input_value("#share-url")
+    assert link.startswith(url + "/#")
+    page.goto("about:blank")
+    page.goto(link)
+    expect(page.locator("#sg-n0-label")).to_have_text("x")
+    assert page.input_value("#program") == "y = log(x) * w"
+    assert page.input_value("#value-x") == "3" and page.input_value("#value-w") == "0.5"
+    page.screenshot(path=shots / "6-shared.png")
