@@ -20,8 +20,11 @@ from .engine.register import register
 from .rules.rule import RowError
 from .rules.table import RULES, Rule
 from .base.version import __version__  # noqa: F401
-from .teaching import jupyter as _display  # noqa: F401  (gives Program and Result their Jupyter pictures)
+from .teaching.jupyter import register_pictures
 from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
+
+register_pictures()  # Program's and Result's Jupyter pictures, drawn by the teaching layer (base.display_hooks)
+del register_pictures
 
 
 __all__ = [
@@ -48,8 +51,8 @@ def __getattr__(name: str):
     # SymPy (check, diff), jinja2 and matplotlib (worksheets) load on first use, so that
     # `import symgrad` for Value, parse, backprop, compile or nn stays light.
     if name in ("check", "CheckReport", "CheckRow"):
-        from .gradcheck import check as _check
-        return getattr(_check, name)
+        from .gradcheck.check import CheckReport, CheckRow, check
+        return {"check": check, "CheckReport": CheckReport, "CheckRow": CheckRow}[name]
     if name == "diff":
         from .gradcheck.symbolic import diff
         return diff

@@ -4,7 +4,8 @@ The layers, bottom to top, are docs/architecture.md's ("Layers"): each is a fold
 and a module's layer is read from its path.
 Every module under symgrad/ is read with ``ast`` (module-level and function-level imports,
 relative and absolute), so a lazy ``from ..interface.cli import main`` inside a function counts as much as one
-at the top. A module missing from the map fails, so a new module has to be placed.
+at the top. An import under ``if TYPE_CHECKING:`` never runs, so it is no edge (annotations only).
+A module missing from the map fails, so a new module has to be placed.
 """
 
 from __future__ import annotations
@@ -57,6 +58,20 @@ def _module(dotted: str, modules: dict[str, Path]) -> str | None:
     return name or "symgrad"
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node of the tree except the bodies of ``if TYPE_CHECKING:`` (they never run)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            test = getattr(child, "test", None) if isinstance(child, ast.If) else None
+            if test is not None and (getattr(test, "id", None) or getattr(test, "attr", None)) == "TYPE_CHECKING":
+                stack.extend(child.orelse)
+            else:
+                stack.append(child)
+
+
 def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The modules of the package that ``name`` imports, anywhere in its file. ``from . import x``
     imports the module ``x`` when there is one, else the package (``from . import __version__``)."""
@@ -65,7 +80,7 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     if not is_package:
         here = here[:-1]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -207,7 +222,8 @@ def test_relative_and_lazy_imports_are_read(tmp_path):
         p.write_text("")
     modules["_a"].write_text("def f():\n    from ._b import g\n    from . import __version__\n")
     modules["_b"].write_text("import importlib\nm = importlib.import_module('symgrad._serve.app')\n")
-    modules["_serve.app"].write_text("from . import model\nfrom .. import _a\nimport symgrad._b as b\n")
+    modules["_serve.app"].write_text("from . import model\nfrom .. import _a\nimport symgrad._b as b\n"
+                                     "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .. import _c\n")
     assert imports_of("_a", modules["_a"], modules) == {"_b", "symgrad"}
     assert imports_of("_b", modules["_b"], modules) == {"_serve.app"}
     assert imports_of("_serve.app", modules["_serve.app"], modules) == {"_serve", "_a", "_b"}

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 from ..language.ast import Node, Program
 from .value import Value, backpropagate
+from ..base.display_hooks import mimebundle
 from ..base.errors import InputError, MissingInputError, NumericError, quote, show_name
 from ..base.limits import Limits
 from .lower import lower
@@ -140,7 +141,9 @@ def _nonfinite_gradient(graph: Graph, topo: list[Value]) -> NumericError:
 class Result:
     """Value and gradients of a program at a point.
 
-    ``grads`` maps every input and named intermediate to d(output)/d(name).
+    ``grads`` maps every input and named intermediate to d(output)/d(name). In Jupyter a Result
+    shows its table and its graph: the display hook ``teaching.jupyter.result_bundle``, which the
+    teaching layer registers in ``base.display_hooks``.
     """
     program: Program
     point: dict[str, float]
@@ -165,7 +168,10 @@ class Result:
     def __str__(self) -> str:
         return self.table()
 
-    # Jupyter's _repr_mimebundle_ (the table and the graph) is attached by _display, which sits above.
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter: the table and the graph, drawn by the hook the teaching layer registers
+        (``teaching.jupyter.result_bundle``, through ``base.display_hooks``); the table alone without it."""
+        return mimebundle(self)
 
 
 def evaluate(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,

@@ -1,7 +1,7 @@
 """Lowering: a Program walked once, in evaluation order, into graph nodes.
 
-The one walk every graph is built by: the engine's ``Value`` graph (``_backprop``), the
-generated code's plan (``_codegen``) and the check's flat DAG (``_lowered``). Each caller says
+The one walk every graph is built by: the engine's ``Value`` graph (``engine.backprop``), the
+generated code's plan (``engine.codegen.build``) and the check's flat DAG (``gradcheck.dag``). Each caller says
 how to make a leaf, a literal and an operation; ``lower`` decides which row each operation
 is, so the three graphs always have the same nodes.
 """

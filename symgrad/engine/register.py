@@ -1,8 +1,8 @@
 """``symgrad.register``: add a function to the language at run time, as one validated row.
 
-The new row goes through every check a built-in row passes (``_rule.validate``: floats and
-central differences; ``_codegen_check.check_templates``: the generated-code templates;
-``_rule_proofs.check_sympy``: the SymPy form and its partials), then into the shared tables in place,
+The new row goes through every check a built-in row passes (``rules.rule.validate``: floats and
+central differences; ``engine.codegen.template_proofs.check_templates``: the generated-code templates;
+``rules.proofs.check_sympy``: the SymPy form and its partials), then into the shared tables in place,
 so the parser, did-you-mean, backprop, ``Value``, compile, batch, check, diff, graphs and
 worksheets all see it.
 """
@@ -13,10 +13,10 @@ import inspect
 import threading
 from typing import Any, Callable, Mapping
 
-from .codegen import build as _codegen
-from .codegen import templates as _codegen_check
-from . import value as _engine
-from ..rules import table as _rules
+from .codegen.build import namespace
+from .codegen.template_proofs import check_templates
+from .value import Value, add_method
+from ..rules import table
 from ..base.errors import InputError, SymgradError
 from ..rules.rule import Rule, RowError, validate
 from ..rules.proofs import check_rounding, check_sympy
@@ -116,28 +116,28 @@ def _register(row: Rule) -> Rule:
     """Every check a built-in row passes, then into the shared tables, under the lock."""
     with _LOCK:
         for call in (row.name, *row.aliases):
-            if call in _rules.FUNCTIONS or call in _rules.RULES or call in _RESERVED:
+            if call in table.FUNCTIONS or call in table.RULES or call in _RESERVED:
                 raise InputError(f"{call} is already a function or constant of symgrad", hint="choose another name")
-            if hasattr(_engine.Value, call):
+            if hasattr(Value, call):
                 raise InputError(f"{call} is already an attribute of Value", hint="choose another name")
         validate(row)
-        _codegen.namespace([*_rules.all_rows(), row])  # helper names must not clash
+        namespace([*table.all_rows(), row])  # helper names must not clash
         for backend in ("py", "np"):
-            _codegen_check.check_templates(row, backend)
+            check_templates(row, backend)
         check_sympy(row)
         check_rounding(row)
         row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
-        _rules._add(row)
-        _engine.add_method(row)
+        table._add(row)
+        add_method(row)
     return row
 
 
 def _unregister(name: str) -> None:
     """Remove a row ``register`` added (tests): from the tables and from Value."""
     with _LOCK:
-        row = _rules.RULES.pop(name)
+        row = table.RULES.pop(name)
         for call in (name, *row.aliases):
-            _rules.FUNCTIONS.pop(call, None)
+            table.FUNCTIONS.pop(call, None)
         for call in (name, *row.aliases):
-            if getattr(getattr(_engine.Value, call, None), "_row", None) is row:
-                delattr(_engine.Value, call)
+            if getattr(getattr(Value, call, None), "_row", None) is row:
+                delattr(Value, call)

@@ -3,13 +3,13 @@
 For every input and named intermediate, d(output)/d(name) three ways:
 
 - ``backprop``: symgrad's float64 reverse sweep, or the values given with ``grads=``;
-- ``symbolic``: the exact reference (``_reference``): SymPy's partial of each row, chained
+- ``symbolic``: the exact reference (``gradcheck.reference``): SymPy's partial of each row, chained
   over the program's graph with arb balls at 200+ bits, rounded to float64;
-- ``numeric``: a central finite difference at the same high precision (``_witness``), a
+- ``numeric``: a central finite difference at the same high precision (``gradcheck.fd_witness``), a
   second line of evidence that never decides against the reference.
 
-The verdict (``_judge``) compares the gradient with the reference on float64's own error
-bound for this graph (``_roundoff``). It is a fact about the program at the point: no clock
+The verdict (``gradcheck.judge``) compares the gradient with the reference on float64's own error
+bound for this graph (``gradcheck.error_bound``). It is a fact about the program at the point: no clock
 is read, so the same input gives the same bytes at any load. See docs/check.md.
 """
 

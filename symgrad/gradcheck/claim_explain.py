@@ -1,5 +1,5 @@
 """Why a claimed derivative is wrong, in words: the missing chain-rule factor, or the first
-factor (or term) of the claim that matches none of the true partial's. Used by ``_claims``.
+factor (or term) of the claim that matches none of the true partial's. Used by ``gradcheck.claims``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def first_difference(claim: Expr, truth: Any, env: Mapping[str, Any], *, close: 
                      defined: Callable[[Any], bool]) -> str:
     """The first factor (or term) of the claim that matches no factor (term) of the truth at
     this point, e.g. 'the factor w (= -3 here) is not in the derivative'. '' when none stands out.
-    ``close`` and ``defined`` are the judge's own tests (``_claims``), so both read numbers alike."""
+    ``close`` and ``defined`` are the judge's own tests (``gradcheck.claims``), so both read numbers alike."""
     import sympy as sp
     from ..language.printing import unparse
     from .symbolic import symbol, to_sympy_expr

@@ -131,7 +131,7 @@ def _with_claim(program: Program, claim: Expr) -> tuple[Program, str]:
 
 def _exact_values(program: Program, point: Mapping[str, float], limits: Limits) -> dict[str, Any]:
     """Every input and named value at the point, from the check's exact reference (arb balls,
-    ``_reference``), as SymPy Floats; None where undefined."""
+    ``gradcheck.reference``), as SymPy Floats; None where undefined."""
     from .reference import reference
     ref = reference(program, point, limits=limits)
     return {name: _sympy_number(ref.values.get(name)) for name in program.inputs + program.intermediates}

@@ -2,7 +2,7 @@
 evaluation order (kids before parents), through the engine's own ``lower`` walk.
 
 Constant subexpressions are also folded exactly (Fractions over + − × ÷), so that a constant
-exponent such as ``x^(-2)`` can be baked into its row's SymPy form (``_forms``).
+exponent such as ``x^(-2)`` can be baked into its row's SymPy form (``gradcheck.row_forms``).
 """
 
 from __future__ import annotations

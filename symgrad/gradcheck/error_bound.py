@@ -1,5 +1,5 @@
 """How far can a float64 evaluation of this very graph be from the exact values? A running
-error analysis, from the exact values (``_reference``), for the check's tolerance.
+error analysis, from the exact values (``gradcheck.reference``), for the check's tolerance.
 
 Forward, node by node: the error of a node's float64 value is at most
 
@@ -78,7 +78,7 @@ def _mul(a: float, b: float) -> float:
 
 
 def bounds(low, sw) -> Bounds:
-    """Error bounds for every node of a settled sweep (``_reference.Sweep``)."""
+    """Error bounds for every node of a settled sweep (``gradcheck.reference.Sweep``)."""
     n = len(low.kind)
     e = [0.0] * n
     with with_precision(sw.bits):

@@ -1,6 +1,6 @@
 """From an exact reference and a float64 gradient to a verdict, one row at a time.
 
-- ``agree``: |g − exact| ≤ float64's own error bound for this graph (``_roundoff``) plus
+- ``agree``: |g − exact| ≤ float64's own error bound for this graph (``gradcheck.error_bound``) plus
   ``rtol``·|exact| + ``atol`` (defaults 1e-12 and 0: a 1% error is a mismatch at 1e-9 or
   1e-300 as at 1).
 - ``mismatch``: farther than that; or no gradient where the exact one exists and float64

@@ -9,7 +9,7 @@ How it works, in time linear in the program:
 1. The program is lowered to a DAG (the same ``lower`` as the engine: one node per
    operation, a name read twice is one node).
 2. Every node's value is computed with python-flint ``arb`` balls from its row's SymPy form
-   (``_forms``: differentiated once per row, cached). The program's own domain decides:
+   (``gradcheck.row_forms``: differentiated once per row, cached). The program's own domain decides:
    a statement out of its domain (log of x <= 0, 1/0, sqrt of < 0, a variable power of a
    negative base, a value beyond float64's range) makes the point undefined, whatever a
    simplified closed form would say.
@@ -235,7 +235,7 @@ class Reference:
     that is not a number is None, with ``grad_state[name]`` ("undefined" or "undetermined",
     reason). ``slopes[name]`` is (left, right) where the name meets a kink exactly.
     ``value_error[name]`` / ``grad_error[name]`` bound how far a float64 evaluation of this
-    graph (backprop) can be from the exact value / gradient (``_roundoff``).
+    graph (backprop) can be from the exact value / gradient (``gradcheck.error_bound``).
     """
     program: Program
     point: dict[str, float]

@@ -14,7 +14,7 @@ backprop's grads mean). Structure makes it fast without making it less independe
 - values come from a float evaluator of the SymPy tree (``_fasteval``), not ``evalf``.
 
 These closed forms are for display (``diff``, worksheets): the check itself never builds
-them (``_reference`` chains each row's partials over the graph instead). Their cost is
+them (``gradcheck.reference`` chains each row's partials over the graph instead). Their cost is
 bounded by structure, never by the clock: the substituted output's size is computed first,
 and an output over ``Limits.max_closed_form_nodes``, a term over ``MAX_TERM_NODES`` or a
 power of two numbers with an exponent over ``MAX_EXACT_EXPONENT`` raises ``CheckError``, so

@@ -7,7 +7,9 @@ Spans never take part in equality, so ``parse(unparse(p)) == p``. Equality, hash
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Union
+from typing import TYPE_CHECKING, Any, Iterator, Union
+
+from ..base.display_hooks import mimebundle
 
 if TYPE_CHECKING:
     from ..base.limits import Limits
@@ -56,8 +58,11 @@ class Node:
             h = hash((h, type(node).__name__, node._key()))
         return h
 
-    # __repr__ (the node's text) is attached by _printing, where the text printer lives: the AST
-    # imports no printer, so nothing in the language layer imports in a circle (docs/architecture.md).
+    def __repr__(self) -> str:
+        """The node's text, ``Op('x * y')`` (``printing.node_repr``). The printers dispatch on class
+        names and import no AST at run time, so this import is no circle."""
+        from .printing import node_repr
+        return node_repr(self)
 
 
 @dataclass(frozen=True, eq=False, repr=False, slots=True)
@@ -120,6 +125,8 @@ class Program(Node):
 
     ``inputs`` are the names read before any assignment, in first-appearance order.
     ``limits`` are the Limits it was parsed under (None for a hand-built Program).
+    ``repr`` is its text (``printing.program_repr``). In Jupyter it shows one picture: the display
+    hook ``teaching.jupyter.program_bundle``, which the teaching layer registers in ``base.display_hooks``.
     """
     statements: tuple[Assign, ...]
     inputs: tuple[str, ...] = field(default=(), compare=False)
@@ -139,7 +146,16 @@ class Program(Node):
         """Every assigned name, in order (the output included when it is named)."""
         return tuple(s.name for s in self.statements if s.name is not None)
 
-    # __repr__ is attached by _printing; Jupyter's _repr_mimebundle_ (one picture) by _display.
+    def __repr__(self) -> str:
+        """``Program('y = x * w', inputs=('x', 'w'))``, the text cut at 80 characters (``printing.program_repr``)."""
+        from .printing import program_repr
+        return program_repr(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter's one picture: the AST as SVG, or its LaTeX when too large or without Graphviz.
+        Drawn by the hook the teaching layer registers (``teaching.jupyter.program_bundle``, through
+        ``base.display_hooks``); plain text when none is registered."""
+        return mimebundle(self)
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython
         p.text(repr(self))

@@ -2,7 +2,7 @@
 
 ``NestingGuard`` runs on every token, before the LALR parser stacks anything up (tokens, nodes,
 statements, a lower bound on the nesting). ``nest_depth``, ``check_nodes`` and ``check_length``
-are what ``_parser.ToAst`` calls as it reduces; ``check_limits`` holds a Program that did not
+are what ``language.parser.ToAst`` calls as it reduces; ``check_limits`` holds a Program that did not
 come from ``parse`` to the same limits, with an iterative walk. Every failure is a LimitError
 naming the limit and the position.
 """

@@ -3,7 +3,7 @@
 The transformer's methods are named after the grammar's rules. It builds AST nodes as the
 parser reduces, checks the limits as it goes, and validates calls against the rule table; after
 the parse, names are resolved (inputs in first-appearance order, each name assigned once).
-The limit checks live in ``_parse_limits`` and the error messages in ``_parse_errors``.
+The limit checks live in ``language.bounds`` and the error messages in ``language.diagnostics``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Printers for the AST, one class per format, dispatching on node type (as SymPy's do).
+"""Printers for the AST, one class per format, dispatching on the node's class name (as SymPy's do).
+
+Dispatching on names, the printers import the AST for annotations only, so ``ast``'s ``__repr__``
+can call ``node_repr`` here without an import circle.
 
 A printer's ``_print_<Node>`` returns a list of parts: strings, or child nodes still to
 print. ``doprint`` expands the parts with an explicit stack, so depth never recurses and
@@ -9,20 +12,24 @@ from __future__ import annotations
 
 import re
 import string
+from typing import TYPE_CHECKING
 
-from .ast import Assign, Const, Node, Num, Op, Program, Var
 from ..rules.table import RULES, Rule
 
+if TYPE_CHECKING:  # annotations only: the printers dispatch on class names, so ``ast`` may import this module
+    from .ast import Assign, Const, Node, Num, Op, Program, Var
+
 __all__ = ["Printer", "TextPrinter", "LatexPrinter", "MathMLPrinter", "SourcePrinter", "unparse", "to_latex",
-           "to_mathml", "to_source", "latex_name", "mathml_name", "template_latex", "prec"]
+           "to_mathml", "to_source", "latex_name", "mathml_name", "template_latex", "prec", "node_repr", "program_repr"]
 
 ATOM = 10
 
 
 def prec(node: Node) -> int:
-    if isinstance(node, Num) and str(node.value).startswith("-"):
+    kind = type(node).__name__
+    if kind == "Num" and str(node.value).startswith("-"):
         return RULES["neg"].prec  # only hand-built ASTs hold negative literals
-    return RULES[node.rule].prec if isinstance(node, Op) and RULES[node.rule].kind != "call" else ATOM
+    return RULES[node.rule].prec if kind == "Op" and RULES[node.rule].kind != "call" else ATOM
 
 
 class Printer:
@@ -89,7 +96,7 @@ class TextPrinter(Printer):
 
 
 def _starts_with_sign(node: Node) -> bool:
-    return isinstance(node, Op) and RULES[node.rule].kind == "prefix"
+    return type(node).__name__ == "Op" and RULES[node.rule].kind == "prefix"
 
 
 # --- names: one printer for every identifier, in every format -----------------------------
@@ -351,21 +358,17 @@ def to_mathml(node: Node) -> str:
     return f'<math xmlns="http://www.w3.org/1998/Math/MathML">{_MATHML.doprint(node)}</math>'
 
 
-# -- the AST's repr is its text ------------------------------------------------------------
-# Attached here rather than written in _ast, so that _ast imports no printer (the printers import
-# the AST; the reverse would be a circle).
+# -- the AST's repr is its text (``Node.__repr__`` and ``Program.__repr__`` call these) --------
 
-def _node_repr(self: Node) -> str:
-    text = unparse(self)
-    return f"{type(self).__name__}({text[:60] + '…' if len(text) > 60 else text!r})"
+def node_repr(node: Node) -> str:
+    """``Op('x * y')``: the class name and the text, cut at 60 characters."""
+    text = unparse(node)
+    return f"{type(node).__name__}({text[:60] + '…' if len(text) > 60 else text!r})"
 
 
-def _program_repr(self: Program) -> str:
-    text = unparse(self)
+def program_repr(program: Program) -> str:
+    """``Program('y = x * w', inputs=('x', 'w'))``: the text cut at 80 characters, at most 10 inputs."""
+    text = unparse(program)
     text = text if len(text) <= 80 else text[:79] + "…"
-    inputs = self.inputs if len(self.inputs) <= 10 else self.inputs[:10] + ("…",)
+    inputs = program.inputs if len(program.inputs) <= 10 else program.inputs[:10] + ("…",)
     return f"Program({text!r}, inputs={inputs!r})"
-
-
-Node.__repr__ = _node_repr  # type: ignore[method-assign]
-Program.__repr__ = _program_repr  # type: ignore[method-assign]

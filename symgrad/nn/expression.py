@@ -125,7 +125,7 @@ def network_expression(layers: Sequence[Sequence[Any]], samples: Sequence[object
 
 
 def _loss_text(loss: str, outs: list[str], ys: list[str], alpha: float, named: dict[str, Value]) -> str:
-    """The same formulas as symgrad.nn's losses (``_train``), term by term."""
+    """The same formulas as symgrad.nn's losses (``nn.train``), term by term."""
     if loss == "hinge":
         terms = " + ".join(f"relu(1 - {y}*{o})" for o, y in zip(outs, ys))
     else:

@@ -13,7 +13,7 @@ worksheet's statement of the rule). What a row does not give is derived here fro
 - ``text``: the same derivatives in plain unicode, ``d(tanh(x))/dx = 1 − tanh²(x)``, in the
   row's argument names, with a note on the kink convention for a row with kinks.
 
-``derive(row, n)`` returns all three; ``Rule.derived`` caches them per row (``_rule._Display``).
+``derive(row, n)`` returns all three; ``Rule.derived`` caches them per row (``rules.rule._Display``).
 """
 
 from __future__ import annotations

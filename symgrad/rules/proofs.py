@@ -95,7 +95,7 @@ def check_rounding(row: Rule, digits: int = 40) -> None:
     """The row's ``rounding`` counts hold at its sample points: |forward − f| ≤ kf·u·|f| and
     |local_i − ∂f/∂x_i| ≤ kl·u·|∂f/∂x_i| + Σ_j |∂²f/∂x_i∂x_j|·ka·u·|x_j| (+ 2⁻¹⁰⁷⁴), measured
     against ``digits``-digit SymPy values on the exact doubles. The check's error bound
-    (``_roundoff``) rests on these counts, so ``register`` runs this. Raises RowError saying
+    (``gradcheck.error_bound``) rests on these counts, so ``register`` runs this. Raises RowError saying
     what to declare. Variadic rows are left to their tests (the bound scales with the arity).
     """
     import sympy as sp

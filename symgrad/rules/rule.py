@@ -4,9 +4,9 @@ A row is the single source of a primitive: its forward, its local derivative, it
 (declared once, as a predicate with a reason), its kinks, its SymPy form, its printing, and
 the templates of generated code. Its display (the LaTeX of the function and of its
 derivatives, the worksheet's title and statement) is derived from the SymPy form on first
-read (``_rule_display``), unless the row overrides a column. ``validate`` proves a row
+read (``rules.display``), unless the row overrides a column. ``validate`` proves a row
 consistent with itself with float arithmetic only (it runs for every row at import);
-``_rule_proofs`` proves it with SymPy (its form, its domain as the check sees it, its rounding
+``rules.proofs`` proves it with SymPy (its form, its domain as the check sees it, its rounding
 counts: a test runs them over every row, and ``symgrad.register`` on each new row).
 """
 
@@ -30,7 +30,7 @@ class RowError(InputError):
 class _Display:
     """A display column of a row (``latex``, ``dlatex``, ``title``, ``text``): the row's own
     value if it gives one (an override), else the one derived from its SymPy form
-    (``_rule_display.derive``, made on the first read and kept; SymPy is imported then).
+    (``rules.display.derive``, made on the first read and kept; SymPy is imported then).
     A ``dlatex`` override may leave an argument's template empty to derive that one."""
 
     def __init__(self, empty: Any) -> None:
@@ -101,7 +101,7 @@ class Rule:
     sympy_domain: Callable[..., Any] | None = None
     # Float64 roundings of this row's implementation, in units u = 2**-53 of the result: of the
     # forward, of the local derivative, and of arguments computed inside the local derivative
-    # (pow's p - 1). The check's error bound (``_roundoff``) uses them; a test proves them
+    # (pow's p - 1). The check's error bound (``gradcheck.error_bound``) uses them; a test proves them
     # against 30-digit references at the sample points. The default is conservative.
     rounding: tuple[int, int, int] = (8, 16, 2)
     raw: Callable[..., float] = field(init=False, repr=False, compare=False)  # forward without the domain check
@@ -123,7 +123,7 @@ class Rule:
         return {k: self.__dict__[k] for k in ("latex", "dlatex", "title", "text") if any(self.__dict__[k])}
 
     def derived(self, n: int | None = None) -> Any:
-        """The display columns derived from the SymPy form (``_rule_display.Derived``), whatever the
+        """The display columns derived from the SymPy form (``rules.display.Derived``), whatever the
         row overrides, for a call with ``n`` arguments (default ``arity``; more only if variadic);
         made once per row and ``n``. Imports SymPy."""
         made = self.__dict__.setdefault("_derived", {})
@@ -234,7 +234,7 @@ def outside(row: Rule) -> list[tuple[float, ...]]:
 # --- validation with floats (import time) -------------------------------------------------
 
 def _fail(row: Rule, message: str) -> RowError:
-    return RowError(f"rule row {row.name!r}: {message}", hint="fix the row in symgrad/_rules.py or the "
+    return RowError(f"rule row {row.name!r}: {message}", hint="fix the row in symgrad/rules/table.py or the "
                     "arguments of symgrad.register")
 
 

@@ -1,7 +1,7 @@
 """Numerically stable pieces the rule rows are made of (floats, and numpy arrays where named ``_np``).
 
 Each helper is named in the ``helpers`` of the rows whose templates call it, so generated code
-sees exactly these names (see ``_codegen.namespace``). Formulas and why they are stable are
+sees exactly these names (see ``engine.codegen.build.namespace``). Formulas and why they are stable are
 beside each one.
 """
 

@@ -3,11 +3,11 @@
 Every consumer reads a row: the engine (forward, local derivative), the symbolic checker
 (``sympy``), the printers (``symbol``, ``latex``), worksheets (``title``, ``text``, ``dlatex``)
 and generated code (``py``, ``np``, ``helpers``). The display columns (``latex``, ``dlatex``,
-``title``, ``text``) are derived from ``sympy`` (``_rule_display``); a row gives one only where
+``title``, ``text``) are derived from ``sympy`` (``rules.display``); a row gives one only where
 it reads better for a learner (σ for sigmoid, sqrt's slope in its output), and tests prove
 each override equal to the SymPy form (rules/test_latex.py, rules/test_display_text.py). Adding a function
 means adding one row to ``_ROWS`` (or calling ``symgrad.register`` at run time). ``Rule`` and its checks live in
-``_rule.py``; the stable numeric pieces in ``_stable.py``.
+``rule.py``; the stable numeric pieces in ``stable.py``.
 
 Each row declares its domain once (``domain``, ``why``): the engine raises the DomainError
 from it, and generated code hands any failing call back to the engine. Forwards are
@@ -235,7 +235,7 @@ _ROWS = (
          py=("{0} * _Phi({0})", "_Phi({0}) + {0} * 0.3989422804014327 * _gauss({0}, 0.5)"),
          np=("{0} * _Phi_np({0})", "_Phi_np({0}) + {0} * 0.3989422804014327 * _gauss_np({0}, 0.5)")),
     # silu(x) = x·σ(x); slope σ(x)·(1 + x·σ(−x)) has no 1 − σ cancellation. Below −708 both
-    # multiply eˣ without rounding it into the subnormal range first (``_stable.silu``).
+    # multiply eˣ without rounding it into the subnormal range first (``rules.stable.silu``).
     Rule("silu", 1, S.silu, lambda x, out: (S.silu_slope(x),),
          lambda sp, x: x / (1 + sp.exp(-x)), text="d(x·σ(x))/dx = σ(x)·(1 + x·(1 − σ(x)))",
          dlatex=(r"\sigma\left({0}\right) \left(1 + {0} \left(1 - \sigma\left({0}\right)\right)\right)",),
@@ -245,7 +245,7 @@ _ROWS = (
              "_np.where({0} < -708.0, _times_exp_np(1.0 + {0} * _sigmoid_np(-{0}), {0}), "
              "_sigmoid_np({0}) * (1.0 + {0} * _sigmoid_np(-{0})))")),
     # elu(x, alpha) = x if x > 0 else alpha·(eˣ − 1); slope alpha·eˣ at the kink x = 0, as PyTorch;
-    # alpha·eˣ without rounding eˣ into the subnormal range first (``_stable.times_exp``).
+    # alpha·eˣ without rounding eˣ into the subnormal range first (``rules.stable.times_exp``).
     Rule("elu", 2, lambda x, a: x if x > 0.0 else a * math.expm1(x),
          lambda x, a, out: (1.0, 0.0) if x > 0.0 else (S.times_exp(a, x), math.expm1(x)),
          lambda sp, x, a: sp.Piecewise((x, x > 0), (a * (sp.exp(x) - 1), True)),

@@ -1,6 +1,6 @@
 """Exercise sheets for a class: seeded random in-domain points, a sheet and a key for each.
 
-The ``symgrad worksheet`` command that calls it is in ``_cli_see``.
+The ``symgrad worksheet`` command that calls it is in ``interface.cli.render``.
 """
 
 from __future__ import annotations

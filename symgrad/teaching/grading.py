@@ -1,5 +1,5 @@
-"""Marking a class's answers against exercise answer keys (``_answer_key``): ``sg.grade``
-(the ``symgrad grade`` command is in ``_cli_grade``).
+"""Marking a class's answers against exercise answer keys (``teaching.answer_key``): ``sg.grade``
+(the ``symgrad grade`` command is in ``interface.cli.grade``).
 
 - a number cell is right when ``|answer − value| ≤ atol + rtol·|value|`` (``RTOL`` = 1e-3,
   ``ATOL`` = 1e-6 by default: three significant digits; the sheet prints six). A cell may be a

@@ -7,7 +7,8 @@ its graph below ``limits.max_display_nodes`` (above it: "graph not drawn (N node
 Nothing here raises: without Graphviz the text forms are shown.
 
 Program and Result live below this module (language and engine layers), so they do not import
-it: importing this module attaches ``_repr_mimebundle_`` to both (``symgrad/__init__`` imports it).
+it: their own ``_repr_mimebundle_`` asks ``base.display_hooks`` for the picture, and
+``register_pictures`` (called by ``symgrad/__init__``) registers the two functions here.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 
 from ..language.ast import Program
 from ..engine.backprop import Result
+from ..base.display_hooks import register_display
 from ..base.errors import SymgradError
 from ..base.limits import DEFAULT_LIMITS
 
-__all__ = ["program_bundle", "result_bundle", "program_latex", "result_html"]
+__all__ = ["program_bundle", "result_bundle", "program_latex", "result_html", "register_pictures"]
 
 
 def _svg(dot: Any) -> str | None:
@@ -76,16 +78,11 @@ def result_html(result: Any) -> str:
 
 
 def result_bundle(result: Any) -> dict[str, str]:
+    """A Result's bundle: the plain table, and the HTML table with its graph."""
     return {"text/plain": result.table(), "text/html": result_html(result)}
 
 
-def _program_mimebundle(self: Program, include: Any = None, exclude: Any = None) -> dict[str, str]:
-    return program_bundle(self)  # Jupyter: one picture
-
-
-def _result_mimebundle(self: Result, include: Any = None, exclude: Any = None) -> dict[str, str]:
-    return result_bundle(self)  # Jupyter: table + graph
-
-
-Program._repr_mimebundle_ = _program_mimebundle  # type: ignore[attr-defined]
-Result._repr_mimebundle_ = _result_mimebundle  # type: ignore[attr-defined]
+def register_pictures() -> None:
+    """Program's and Result's ``_repr_mimebundle_`` draw with these functions from now on."""
+    register_display(Program, program_bundle)  # one picture
+    register_display(Result, result_bundle)  # table + graph

@@ -39,7 +39,7 @@ def _python_name(name: str) -> str:
 
 def exercise_notebook(full: Any, sheet: Any, *, rtol: float, atol: float) -> str:
     """The nbgrader source notebook (nbformat 4 JSON text) for a worksheet and its blanked copy;
-    ``rtol``/``atol`` are the answer key's tolerances (``_answer_key.RTOL``/``ATOL``)."""
+    ``rtol``/``atol`` are the answer key's tolerances (``teaching.answer_key.RTOL``/``ATOL``)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell
     from .renderers import MarkdownRenderer, notebook_text
     from .worksheet_model import number

@@ -7,7 +7,7 @@ format spells differently. Templates call the renderer's helpers (``f.text``, ``
 ``f.math``, ``f.name``, ``f.partial``, ``f.grad``, ``f.graph``, ``f.plot``), so a template never
 needs to know how its format escapes or spells math. Pictures: inline SVG in HTML; files beside
 the .md (SVG) and the .tex (PDF, ``\\includegraphics``) when rendered with a path (``assets``);
-notebook attachments in .ipynb. ``_sheets`` picks the renderer for a format and writes the files.
+notebook attachments in .ipynb. ``teaching.sheets`` picks the renderer for a format and writes the files.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Worksheet files: the format table (``RENDERERS``), ``symgrad.worksheet`` and the writers.
 
-``worksheet`` builds a ``Worksheet`` (``_worksheet.build_worksheet``) and renders it as md, html,
-tex or ipynb text with the format's renderer (``_renderers``: one class per format);
+``worksheet`` builds a ``Worksheet`` (``teaching.worksheet.build_worksheet``) and renders it as md, html,
+tex or ipynb text with the format's renderer (``teaching.renderers``: one class per format);
 ``render_files`` gives every file of a worksheet saved at a path (the text and its pictures
 beside it) and ``write_worksheet`` writes them, each atomically.
 """

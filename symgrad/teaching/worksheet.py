@@ -1,4 +1,4 @@
-"""Building a Worksheet (``_worksheet_model``): everything a derivation worksheet shows, computed once, format-free.
+"""Building a Worksheet (``teaching.worksheet_model``): everything a derivation worksheet shows, computed once, format-free.
 
 Renderers (``symgrad.teaching.sheets``) only format what is here. Exercise mode keeps the same
 shape with the student's cells set to ``None`` (a blank), so a sheet and its answer key

@@ -1,5 +1,5 @@
 """What a worksheet holds: frozen dataclasses, one per part, in DESIGN order (built by
-``_worksheet.build_worksheet``, rendered by ``_sheets``). ``None`` in a student's cell is a blank."""
+``teaching.worksheet.build_worksheet``, rendered by ``teaching.sheets``). ``None`` in a student's cell is a blank."""
 
 from __future__ import annotations
 

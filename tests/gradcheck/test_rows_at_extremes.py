@@ -1,6 +1,6 @@
 """Rows at the far ends of their range, where float64 rounding inside a row is amplified, are
 judged with float64's own error bound alone (``rtol=0``) and agree: the rows compute them to a
-few ulp (``_stable.normal_cdf``, ``gauss``, the softmax without ``out``), and the bound's
+few ulp (``rules.stable.normal_cdf``, ``gauss``, the softmax without ``out``), and the bound's
 ``Rule.rounding`` counts hold there (``test_rules_rounding``). References: mpmath, 50 digits.
 
 Before these rows were made exact, gelu at x = −30.7 carried 120 ulp (the rounding of −x/√2,

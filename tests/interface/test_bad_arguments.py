@@ -99,7 +99,7 @@ def test_endless_stdin_is_read_only_up_to_max_chars():
 def test_huge_file_is_not_read_whole(tmp_path, monkeypatch):
     import argparse
 
-    from symgrad.interface.cli import main as _cli
+    from symgrad.interface.cli.io import read_program
     big = tmp_path / "big.txt"
     big.write_text("x+" * 600_000 + "x")
     reads = []
@@ -124,7 +124,7 @@ def test_huge_file_is_not_read_whole(tmp_path, monkeypatch):
     monkeypatch.setattr("builtins.open", spy_open)
     args = argparse.Namespace(program=None, program_text=None, file=str(big), limit=["max_chars=1000"])
     with pytest.raises(sg.LimitError):
-        _cli.read_program(args)
+        read_program(args)
     assert reads == [1001]
 
 

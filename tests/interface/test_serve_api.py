@@ -23,7 +23,7 @@ with warnings.catch_warnings():  # Starlette 1.x suggests httpx2; httpx is what 
 
 import symgrad as sg  # noqa: E402
 from symgrad.interface.serve import app as app_module  # noqa: E402
-from symgrad.interface.serve import actions as model  # noqa: E402
+from symgrad.interface.serve import actions  # noqa: E402
 from symgrad.interface.serve.app import create_app  # noqa: E402
 
 from helpers.hostile_corpus import CASES  # noqa: E402
@@ -214,7 +214,7 @@ def test_limits_are_configurable_and_shown():
         assert_error(c.post("/api/program", json={"program": "y = " + "x + " * 20 + "x"}), 413, "LimitError")
         shown = c.get("/api/limits").json()
         assert shown["limits"]["max_chars"] == 50 and shown["timeout"] == 10.0
-    assert model.WEB_LIMITS.max_chars == 10_000 and model.WEB_LIMITS.max_nodes == 10_000
+    assert actions.WEB_LIMITS.max_chars == 10_000 and actions.WEB_LIMITS.max_nodes == 10_000
 
 
 def test_timeout_answers_503_and_keeps_the_slot_until_the_work_ends(monkeypatch):
@@ -224,7 +224,7 @@ def test_timeout_answers_503_and_keeps_the_slot_until_the_work_ends(monkeypatch)
         release.wait(5)
         return {"ok": True, "rows": []}
 
-    monkeypatch.setattr(model, "check", slow)
+    monkeypatch.setattr(actions, "check", slow)
     with TestClient(create_app(timeout=1.0, workers=1, queue=1, processes=False)) as c:
         assert c.post("/api/program", json={"program": "y = x*x", "point": {"x": 1}}).status_code == 200
         t0 = time.monotonic()
@@ -246,7 +246,7 @@ def test_an_internal_bug_is_a_one_line_500_without_traceback(monkeypatch):
     def broken(text, point, limits):
         raise ZeroDivisionError("secret internals")
 
-    monkeypatch.setattr(model, "recompute", broken)
+    monkeypatch.setattr(actions, "recompute", broken)
     with TestClient(create_app(processes=False), raise_server_exceptions=False) as c:
         r = c.post("/api/recompute", json={"program": "x"})
         body = assert_error(r, 500, "InternalError")
@@ -269,10 +269,10 @@ def test_every_hostile_case_answers_fast_with_its_error_or_a_value(client):
     for case in CASES:
         point = case.point or {}
         try:
-            program = sg.parse(case.source, limits=model.WEB_LIMITS)
+            program = sg.parse(case.source, limits=actions.WEB_LIMITS)
             point = case.point if case.point is not None else {n: 1.0 for n in program.inputs}
-            root = sg.backprop(program, point, limits=model.WEB_LIMITS).root
-            expected = "LimitError" if graph_size(root) > model.WEB_LIMITS.max_graph_nodes else None
+            root = sg.backprop(program, point, limits=actions.WEB_LIMITS).root
+            expected = "LimitError" if graph_size(root) > actions.WEB_LIMITS.max_graph_nodes else None
         except sg.SymgradError as err:
             expected = type(err).__name__
         t0 = time.monotonic()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import symgrad as sg
-from symgrad.interface.cli import main as _cli
+from symgrad.interface.cli.main import main
 from symgrad.nn import MLP, SGD, Neuron, Layer, fit, hinge, linear_schedule, make_moons, mse
 from helpers.threaded import run_threads
 
@@ -187,14 +187,14 @@ def test_a_failed_plot_write_keeps_the_old_file(tmp_path, monkeypatch, capsys, o
     def full_disk(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     monkeypatch.setattr(os, "fsync", full_disk)
-    code = _cli.main(["train", "moons", "--steps", "2", "-q", option, str(target)])
+    code = main(["train", "moons", "--steps", "2", "-q", option, str(target)])
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("symgrad: error: cannot write") and "No space left" in err
     assert target.read_bytes() == b"the old, good file"
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no partial or temporary file
     monkeypatch.undo()
-    assert _cli.main(["train", "moons", "--steps", "2", "-q", option, str(target)]) == 0
+    assert main(["train", "moons", "--steps", "2", "-q", option, str(target)]) == 0
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG") if name.endswith(".png") else b"<svg" in data
 

@@ -1,4 +1,4 @@
-"""The display columns derived from a row's SymPy form (symgrad/_rule_display.py).
+"""The display columns derived from a row's SymPy form (symgrad/rules/display.py).
 
 tests/rules/test_latex.py proves every template (derived and overridden) numerically against
 SymPy at 30 digits. Here: the derived statements against hand derivations, the overrides are

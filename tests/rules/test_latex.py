@@ -1,7 +1,7 @@
 """Every row's LaTeX evaluates to its SymPy form and derivatives, whether derived or overridden.
 
 A row's display LaTeX (``latex``, ``dlatex``) is derived from its SymPy form unless the row gives
-an override (symgrad/_rule_display.py). A small evaluator for the LaTeX the rows use (\\frac,
+an override (symgrad/rules/display.py). A small evaluator for the LaTeX the rows use (\\frac,
 \\sqrt, ^, \\cdot, \\left( \\right), |·|, cases, named functions) reads each template filled with
 numbers, and compares it with the SymPy form and its partials evaluated at 30 digits on the same
 doubles (an independent reference: not the row's own float forward). So a wrong override (a

@@ -25,7 +25,7 @@ def test_every_column_of_the_table_can_be_mutated():
     for name, column in pairs[::7]:
         mutant = mutate_rules.mutate(source, name, column)
         assert mutant != source
-        compile(mutant, "_rules.py", "exec")  # the mistake is in the meaning, not the syntax of _rules.py
+        compile(mutant, "table.py", "exec")  # the mistake is in the meaning, not the syntax of rules/table.py
 
 
 @pytest.mark.slow

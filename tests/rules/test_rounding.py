@@ -1,11 +1,11 @@
 """Every row's ``rounding`` counts hold: its float64 forward and local derivative are within
-the error the check's bound (``_roundoff``) assumes, against 40-digit SymPy references.
+the error the check's bound (``gradcheck.error_bound``) assumes, against 40-digit SymPy references.
 
 A row that claims fewer roundings than its implementation makes would let the check call a
 correct gradient a mismatch, or shrink the tolerance it grants a user's gradients; this test
 fails on such a claim (and ``scripts/mutate_rules.py`` seeds one).
 
-The model, as in ``_roundoff``: |forward(p) − f(p)| ≤ kf·u·|f(p)| (a variadic row: kf·u·n·Σ|terms|)
+The model, as in ``gradcheck.error_bound``: |forward(p) − f(p)| ≤ kf·u·|f(p)| (a variadic row: kf·u·n·Σ|terms|)
 and |local_i(p, forward(p)) − ∂f/∂x_i(p)| ≤ kl·u·|∂f/∂x_i(p)| + Σ_j |∂²f/∂x_i∂x_j(p)|·ka·u·|p_j|
 (ka: arguments computed inside the local derivative), plus float64's underflow 2⁻¹⁰⁷⁴ per rounding.
 """

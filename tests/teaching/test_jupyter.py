@@ -48,3 +48,16 @@ def test_ipython_formatter_uses_the_bundle():
     from IPython.core.formatters import DisplayFormatter  # installed by the test extra
     data, _ = DisplayFormatter().format(sg.parse("y = x*x"))
     assert "image/svg+xml" in data and "text/latex" not in data and "text/plain" in data
+
+
+def test_repr_and_the_jupyter_methods_are_written_in_the_classes():
+    """A reader of ast.py and backprop.py sees the methods there; nothing attaches them at import time."""
+    from symgrad.engine.backprop import Result
+    from symgrad.language.ast import Node, Program
+    assert Node.__dict__["__repr__"].__qualname__ == "Node.__repr__"
+    assert Program.__dict__["__repr__"].__qualname__ == "Program.__repr__"
+    assert Program.__dict__["_repr_mimebundle_"].__qualname__ == "Program._repr_mimebundle_"
+    assert Result.__dict__["_repr_mimebundle_"].__qualname__ == "Result._repr_mimebundle_"
+    prog = sg.parse("y = x * w")
+    assert repr(prog) == "Program('y = x * w', inputs=('x', 'w'))" and repr(prog.statements[0].expr) == "Op('x * w')"
+    assert prog._repr_mimebundle_()["text/plain"] == repr(prog)

@@ -1,9 +1,9 @@
 """Code generation for symgrad.compile: the generated functions, built and run.
 
-``_codegen_plan`` plans the program's graph, ``_codegen_emit`` writes its straight-line source
+``plan`` plans the program's graph, ``emit`` writes its straight-line source
 from the rows' templates; this module gives that source its namespace (``math``, ``_np`` and the
 ``helpers`` of the rows, no other builtins) and runs it: symgrad's only ``exec``.
-``_codegen_check`` proves each row's templates against the row.
+``template_proofs`` proves each row's templates against the row.
 
 Domain checks cost almost nothing: the generated code lets Python raise (math.log(0),
 1/0, math.pow(-8, 1/3)) or lets a non-finite value appear, and one sum detects the latter

@@ -1,6 +1,6 @@
 """symgrad.compile and CompiledFunction: the public side of the code generator.
 
-``_codegen`` writes and runs the code; this module checks inputs, drives numpy batches in
+``build`` writes and runs the code; this module checks inputs, drives numpy batches in
 chunks, and redoes any doubtful call with ``backprop`` so that errors are backprop's own.
 """
 
@@ -11,8 +11,8 @@ import math
 import threading
 from typing import Any, Mapping, NamedTuple
 
-from . import build as _codegen
-from . import templates as _codegen_check
+from .build import BATCH_CHUNK, RAISES, functions
+from .template_proofs import check_np
 from ...language.ast import Program
 from ..backprop import backprop, evaluate, resolve_point
 from ...base.errors import InputError, LimitError, MissingInputError, SymgradError, escape_text
@@ -44,7 +44,7 @@ class _Runner:
 
     def __init__(self, program: Program) -> None:
         self.program, self.inputs = program, program.inputs
-        self.names, self.source, (self.value, self.value_and_grad), self._build_batch = _codegen.functions(
+        self.names, self.source, (self.value, self.value_and_grad), self._build_batch = functions(
             program, self.slow, _MISSING)
         self._batch_fns = None
         self._lock = threading.Lock()
@@ -55,7 +55,7 @@ class _Runner:
         if self._batch_fns is None:
             with self._lock:
                 if self._batch_fns is None:
-                    _codegen_check.check_np()  # the rows' numpy templates, before the first one is built
+                    check_np()  # the rows' numpy templates, before the first one is built
                     self._batch_fns = self._build_batch()
         return self._batch_fns
 
@@ -103,14 +103,14 @@ class _Runner:
         bad: Any = []
         try:
             with np.errstate(all="ignore"):
-                for start in range(0, size, _codegen.BATCH_CHUNK):  # temporaries stay small and in cache
-                    stop = min(start + _codegen.BATCH_CHUNK, size)
+                for start in range(0, size, BATCH_CHUNK):  # temporaries stay small and in cache
+                    stop = min(start + BATCH_CHUNK, size)
                     out = fn(*[a[start:stop] for a in flat], stop - start)
                     value[start:stop] = out[0]
                     for g, x in zip(grads, out[1] if with_grads else ()):
                         g[start:stop] = x
                     bad.extend(start + np.flatnonzero(~np.isfinite(out[-1])))
-        except _codegen.RAISES:  # a row evaluated point by point raised: find the point
+        except RAISES:  # a row evaluated point by point raised: find the point
             bad = range(size)
         for i in bad:
             point = tuple(float(a[i]) for a in flat)
@@ -159,13 +159,6 @@ def _real_array(name: str, a: Any):
 def _is_array(a: Any) -> bool:
     """A list, tuple or array of points; a numpy scalar (or 0-d array) is one number."""
     return isinstance(a, (list, tuple)) or (hasattr(a, "__array__") and getattr(a, "ndim", 1) != 0)
-
-
-def _full(x: Any, size: int):
-    import numpy as np
-    if isinstance(x, np.ndarray) and x.shape == (size,) and x.dtype == np.float64:
-        return x
-    return np.array(np.broadcast_to(x, (size,)), dtype=float)
 
 
 def _at_point(err: SymgradError, index: int, inputs: tuple[str, ...], point: tuple[float, ...]) -> SymgradError:

@@ -3,7 +3,7 @@
 Each node becomes one line built from its rule-table row's ``py`` (or, for numpy arrays, ``np``)
 template, slopes inlined; a gradient that is just another one (``d(a + b)/da = 1``) is that
 name, not a copy. User names never appear in the source: values are ``_v3``, gradients ``_g3``,
-literals ``repr(float)``. ``_codegen`` runs what this module writes.
+literals ``repr(float)``. ``build`` runs what this module writes.
 """
 
 from __future__ import annotations

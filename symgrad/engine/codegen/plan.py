@@ -2,7 +2,7 @@
 
 ``Plan`` builds the nodes ``build_graph`` would build, through the same ``lower`` walk (shared
 names are one node, a constant exponent takes the ``powc`` row), and sorts them by the engine's
-depth-first order (``_engine.topo_order``), so generated code accumulates gradients in backprop's
+depth-first order (``engine.value.topo_order``), so generated code accumulates gradients in backprop's
 order. It also names the values and gradients whose sum detects a non-finite number.
 """
 
@@ -24,7 +24,7 @@ class Node:
 
 
 def _topo(root: Node, count: int) -> list[Node]:
-    """Children before parents, by the engine's depth-first order (``_engine.topo_order``), so the
+    """Children before parents, by the engine's depth-first order (``engine.value.topo_order``), so the
     reverse sweep adds gradients in backprop's order. Iterative; visits kept by index."""
     state = [0] * count  # 0 new, 1 expanded, 2 emitted
     order: list[Node] = []

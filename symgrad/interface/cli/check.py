@@ -1,5 +1,5 @@
-"""``symgrad check`` and ``symgrad diff``: arguments, reading, printing; the work is ``_check.check``
-and ``_symbolic.diff``."""
+"""``symgrad check`` and ``symgrad diff``: arguments, reading, printing; the work is ``gradcheck.check.check``
+and ``gradcheck.symbolic.diff``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``symgrad grade KEY [KEY ...] ANSWERS``: arguments and output; the marking is ``_grading.grade``."""
+"""``symgrad grade KEY [KEY ...] ANSWERS``: arguments and output; the marking is ``teaching.grading.grade``."""
 
 from __future__ import annotations
 

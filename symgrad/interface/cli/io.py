@@ -1,7 +1,7 @@
 """What every command shares: one-line argparse errors, reading PROGRAM / --at / --limit, JSON out.
 
-The CLI layer's ground floor: ``_cli`` (main and the command table) and each ``_cli_*`` command
-module import from here, never from each other, so the CLI has no import cycle.
+The CLI's ground floor: ``main`` (the command table) and each command's module (``check``,
+``render``, ``grade``, ``train``) import from here, never from each other, so the CLI has no import cycle.
 """
 
 from __future__ import annotations

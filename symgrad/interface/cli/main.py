@@ -8,11 +8,11 @@ import re
 import sys
 from typing import Callable
 
-from . import check as _cli_check
-from . import grade as _cli_grade
-from . import render as _cli_see
-from . import train as _cli_train
-from .io import _Parser, dump_json, limits_of, program_arguments, read_point, read_program  # noqa: F401
+from .check import run_check_command, run_diff_command, setup_check_command, setup_diff_command
+from .grade import run_grade_command, setup_grade_command
+from .io import _Parser, dump_json, limits_of, program_arguments, read_point, read_program
+from .render import run_graph, run_worksheet, setup_graph, setup_worksheet
+from .train import run_train, setup_train
 from ...base.errors import SymgradError, escape_text, safe_line
 from ...base.version import __version__
 
@@ -55,22 +55,22 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
-# The handlers live in the CLI layer (_cli_check, _cli_see, _cli_grade, _cli_train, _serve), which
-# imports the library; nothing in the library imports the CLI.
+# The handlers live in the interface layer (this folder's check, render, grade and train modules,
+# and ..serve), which imports the library; nothing in the library imports the CLI.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
     "grad": ("value and every gradient by backprop", _setup_eval, _cmd_grad),
     "check": ("check every gradient: backprop vs SymPy vs finite differences",
-              _cli_check.setup_check_command, _cli_check.run_check_command),
+              setup_check_command, run_check_command),
     "diff": ("the symbolic partial derivative of the output (SymPy)",
-             _cli_check.setup_diff_command, _cli_check.run_diff_command),
-    "train": ("train the lecture's MLP or micrograd's moons classifier", _cli_train.setup_train, _cli_train.run_train),
+             setup_diff_command, run_diff_command),
+    "train": ("train the lecture's MLP or micrograd's moons classifier", setup_train, run_train),
     "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)", _setup_serve, _run_serve),
     "grade": ("mark a class's answers (CSV) against exercise answer keys",
-              _cli_grade.setup_grade_command, _cli_grade.run_grade_command),
-    "graph": ("draw the Value graph (or the AST) with Graphviz", _cli_see.setup_graph, _cli_see.run_graph),
+              setup_grade_command, run_grade_command),
+    "graph": ("draw the Value graph (or the AST) with Graphviz", setup_graph, run_graph),
     "worksheet": ("write a derivation worksheet (md, html, tex, ipynb), or exercise sheets",
-                  _cli_see.setup_worksheet, _cli_see.run_worksheet),
+                  setup_worksheet, run_worksheet),
 }
 
 

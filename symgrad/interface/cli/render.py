@@ -1,5 +1,5 @@
 """``symgrad graph`` and ``symgrad worksheet``: arguments, formats from the file suffix, writing;
-the work is ``_draw`` and ``_worksheet``/``_sheets``/``_exercises``."""
+the work is ``teaching.draw`` and ``teaching.worksheet``/``teaching.sheets``/``teaching.exercises``."""
 
 from __future__ import annotations
 

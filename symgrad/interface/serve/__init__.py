@@ -1,6 +1,6 @@
 """``symgrad serve``: an interactive backprop explorer in the browser.
 
-``model`` computes (symgrad's public API, one adapter per internal read), ``app`` serves
+``actions`` computes (symgrad's public API, one adapter per internal read), ``app`` serves
 (Starlette: the page from package data, a JSON API), ``guards`` bounds every request (body
 cap, field checks, a bounded worker pool, JSON errors), ``static/`` is the page (plain HTML,
 CSS and JavaScript: no CDN, works offline).

@@ -8,7 +8,7 @@ itself on a bounded pool of worker processes off the event loop — over capacit
 once, and past the per-request timeout 503 too (the worker finishes in the background but its
 slot stays taken until then, so a slow input cannot pile up work). Only a slider recompute of a
 program already accepted, small and compiled, runs in this process. Inside, every program is
-bounded by ``symgrad.Limits`` (``model.WEB_LIMITS`` by default). Errors are JSON ``{"error":
+bounded by ``symgrad.Limits`` (``actions.WEB_LIMITS`` by default). Errors are JSON ``{"error":
 type, "message": one line}``; parse errors add ``line``, ``column``, ``details`` (the caret
 excerpt) and ``hint``. ``running`` serves an app on a free port for tests and benchmarks.
 """
@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from ...base.limits import Limits
 from ...base.version import __version__
-from . import actions as model
+from . import actions
 from .guards import ApiError, Pool, SecurityHeaders, error_response, fields, guarded, read_body
 
 __all__ = ["create_app", "STATIC"]
@@ -52,7 +52,7 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
                queue: int = 64, processes: bool = True) -> Starlette:
     """The explorer app.
 
-    ``limits`` bound every program (default ``model.WEB_LIMITS``); ``timeout`` (s) bounds
+    ``limits`` bound every program (default ``actions.WEB_LIMITS``); ``timeout`` (s) bounds
     every API request. ``workers`` worker processes (threads with ``processes=False``) do the
     heavy work: parsing a new program, drawing, steps, checks, exports. A slider recompute
     of a program this server has already accepted (``/api/program``: parsed, compiled and
@@ -61,7 +61,7 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
     threads, so a drag stays fast while checks run. Each pool takes at most ``queue``
     requests in flight; past that, 503 at once.
     """
-    limits = limits or model.WEB_LIMITS
+    limits = limits or actions.WEB_LIMITS
     cap = max_body(limits)
     heavy = Pool(workers, queue, "heavy", processes=processes)
     light = Pool(2, queue, "light")
@@ -72,10 +72,10 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         request.state.work_start = time.perf_counter()  # the body is in: from here on it is our time
         size = accepted.get(args[0]) if action == "recompute" else None
         if size is not None and size <= INLINE_NODES:  # a few hundred float operations: no thread hop
-            outcome = model.perform(action, *args, limits)
+            outcome = actions.perform(action, *args, limits)
         else:
             pool = light if size is not None else heavy
-            outcome = await pool.run(timeout, model.perform, action, *args, limits)
+            outcome = await pool.run(timeout, actions.perform, action, *args, limits)
         if outcome[0] == "error":
             raise ApiError(outcome[1], outcome[2]["error"], outcome[2]["message"], outcome[2])
         if action == "analyse":
@@ -142,8 +142,8 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         responses:
           200: {description: the worksheet file}
         """
-        (data, name), fmt = await call(request, "worksheet", fmt=tuple(model.WORKSHEET_TYPES))
-        media = model.WORKSHEET_TYPES[fmt] if name.endswith(fmt) else "application/zip"
+        (data, name), fmt = await call(request, "worksheet", fmt=tuple(actions.WORKSHEET_TYPES))
+        media = actions.WORKSHEET_TYPES[fmt] if name.endswith(fmt) else "application/zip"
         return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
 
     async def graph(request: Request) -> Response:
@@ -154,8 +154,8 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         responses:
           200: {description: the picture}
         """
-        data, fmt = await call(request, "graph", fmt=tuple(model.GRAPH_TYPES))
-        return Response(data, media_type=model.GRAPH_TYPES[fmt],
+        data, fmt = await call(request, "graph", fmt=tuple(actions.GRAPH_TYPES))
+        return Response(data, media_type=actions.GRAPH_TYPES[fmt],
                         headers={"content-disposition": f'attachment; filename="graph.{fmt}"'})
 
     async def limits_view(request: Request) -> Response:
@@ -197,7 +197,7 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
         await heavy.warm()
-        model.perform("recompute", "z = x*y", {"x": 1.0, "y": 2.0}, limits)  # import what a slider needs
+        actions.perform("recompute", "z = x*y", {"x": 1.0, "y": 2.0}, limits)  # import what a slider needs
         gc.freeze()  # what is loaded now is never garbage: later collections skip it (shorter GC pauses)
         yield
         heavy.shutdown()

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ...base.errors import SymgradError
-from . import actions as model
+from . import actions
 
 __all__ = ["ApiError", "error_response", "Pool", "read_body", "fields", "guarded", "SecurityHeaders",
            "SECURITY_HEADERS", "MAX_POINT"]
@@ -43,7 +43,7 @@ class ApiError(Exception):
     def __init__(self, status: int, error: str, message: str, body: dict | None = None) -> None:
         super().__init__(message)
         self.status, self.error, self.message = status, error, message
-        self.body = body or {"error": error, "message": model.one_line(message)}
+        self.body = body or {"error": error, "message": actions.one_line(message)}
 
 
 def error_response(err: ApiError) -> JSONResponse:
@@ -64,7 +64,7 @@ class Pool:
     def _executor(self) -> Any:
         if self.processes:
             import multiprocessing
-            return ProcessPoolExecutor(max_workers=self.workers, initializer=model.warm,
+            return ProcessPoolExecutor(max_workers=self.workers, initializer=actions.warm,
                                        mp_context=multiprocessing.get_context("spawn"))
         return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"symgrad-{self.name}")
 
@@ -106,7 +106,7 @@ class Pool:
             raise ApiError(503, "WorkerLost", "a worker stopped while answering; try again") from None
 
     async def warm(self, limit: float = 120.0) -> None:
-        """Start the worker processes (each runs ``model.warm`` first) and wait, at most
+        """Start the worker processes (each runs ``actions.warm`` first) and wait, at most
         ``limit`` s, until they answer: the first user's request should not pay for imports."""
         if self.processes:
             futures = [asyncio.wrap_future(self.executor.submit(int)) for _ in range(self.workers)]
@@ -172,7 +172,7 @@ def guarded(handler: Callable) -> Callable:
         except ApiError as err:
             return error_response(err)
         except SymgradError as err:
-            status, body = model.error_payload(err)
+            status, body = actions.error_payload(err)
             return JSONResponse(body, status_code=status)
         except Exception:  # a bug: the user gets one line, the log the traceback
             log.exception("internal error on %s", request.url.path)
