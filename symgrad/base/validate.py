@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 import numbers
 import random as _random
+import re
 
-from .errors import InputError, escape_text
+from .errors import InputError, escape_text, quote
 
 __all__ = ["whole_number", "real_number", "check_seed", "seed_rng"]
 
@@ -23,20 +24,42 @@ def whole_number(n: object, what: str, *, minimum: int = 0, maximum: int | None 
     return value
 
 
-def real_number(x: object, what: str) -> float:
-    """``x`` as a finite float: any real number (numpy's too), not a bool, complex or text."""
-    if isinstance(x, (bool, str, bytes, complex)) or type(x).__name__ in ("bool_", "bool") \
-            or "complex" in type(x).__name__:
-        raise InputError(f"{what} must be a real number, got {type(x).__name__} {escape_text(repr(x), 40)}")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def real_number(x: object, what: str, *, text: bool = False, hint: str = "give a real number such as 2.5") -> float:
+    """``x`` as a finite float: any real number (numpy's too), not a bool or complex. Text is
+    refused, except with ``text=True`` a number written as text (``"2.5"``, ``" -1e3"``: what
+    ``--at x=2.5`` and a web form give). Every InputError names ``what``, shows what was given
+    (its type and a quoted, shortened repr) and carries ``hint``."""
+    kind = getattr(getattr(x, "dtype", None), "kind", "")  # numpy's scalars and 0-d arrays
+    if isinstance(x, str) and text:
+        if not _NUMBER.fullmatch(x.strip()):
+            raise InputError(f"{what} is not a number: {quote(x)}", hint=hint)
+        x = x.strip()
+    elif isinstance(x, (str, bytes)):
+        raise InputError(f"{what} is text, not a real number: {_shown(x)}", hint=hint)
+    elif isinstance(x, bool) or kind == "b" or type(x).__name__ == "bool_":
+        raise InputError(f"{what} is a bool, not a real number: {_shown(x)}", hint=hint)
+    elif isinstance(x, complex) or kind == "c" or "complex" in type(x).__name__:
+        raise InputError(f"{what} is complex, not a real number: {_shown(x)}", hint=hint)
     try:
         value = float(x)  # type: ignore[arg-type]
     except OverflowError:
-        raise InputError(f"{what} is too large for float64") from None
+        raise InputError(f"{what} is too large for float64", hint=hint) from None
     except (TypeError, ValueError):
-        raise InputError(f"{what} must be a real number, got {type(x).__name__}") from None
+        raise InputError(f"{what} is not a real number: {_shown(x)}", hint=hint) from None
     if not math.isfinite(value):
-        raise InputError(f"{what} must be finite, got {value}")
+        raise InputError(f"{what} is {value}, not a finite number", hint=hint)
     return value
+
+
+def _shown(x: object) -> str:
+    """``str 'abc'``: the type and a shortened repr, for a message (a repr that fails is left out)."""
+    try:
+        return f"{type(x).__name__} {escape_text(repr(x), 40)}"
+    except Exception:  # e.g. an int past Python's 4300-digit str limit
+        return type(x).__name__
 
 
 def check_seed(seed: object, what: str = "seed") -> "int | None":

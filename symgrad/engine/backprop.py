@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..language.ast import Node, Program
 from .value import Value, backpropagate
 from ..base.display_hooks import mimebundle
-from ..base.errors import InputError, MissingInputError, NumericError, quote, show_name
+from ..base.errors import InputError, MissingInputError, NumericError, show_name
 from ..base.limits import Limits
+from ..base.validate import real_number
 from .lower import lower
 from ..language.parser import parse
 from ..language.printing import unparse
@@ -20,35 +20,6 @@ from ..rules.table import Rule
 
 __all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "Graph"]
 
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def _as_float(name: str, raw: Any) -> float:
-    if isinstance(raw, str):
-        if not _NUMBER.fullmatch(raw.strip()):
-            raise InputError(f"value for {name} is not a number: {quote(raw)}", hint=f"write {name}=2.5")
-        raw = raw.strip()
-    if isinstance(raw, bool) or type(raw).__name__ in ("bool_", "bool"):  # numpy's bool too
-        raise InputError(f"value for {name} is a bool", hint="give a real number")
-    if isinstance(raw, complex) or (hasattr(raw, "imag") and not isinstance(raw, str) and _has_imag(raw)):
-        raise InputError(f"value for {name} is complex", hint="give a real number")
-    try:
-        value = float(raw)
-    except OverflowError:
-        raise InputError(f"value for {name} is too large for float64") from None
-    except (TypeError, ValueError):
-        raise InputError(f"value for {name} is not a real number: {type(raw).__name__}") from None
-    if not math.isfinite(value):
-        raise InputError(f"value for {name} is {value}, not a finite number")
-    return value
-
-
-def _has_imag(raw: Any) -> bool:
-    """True for a complex-typed number (numpy's complex64 too), which float() would truncate."""
-    try:
-        return isinstance(complex(raw), complex) and "complex" in type(raw).__name__
-    except (TypeError, ValueError, OverflowError):
-        return False
 
 
 def resolve_point(program: Program, values: Mapping[str, Any] | None, extra: Mapping[str, Any]) -> dict[str, float]:
@@ -73,7 +44,8 @@ def resolve_point(program: Program, values: Mapping[str, Any] | None, extra: Map
         raise MissingInputError(f"missing value{'s' * (len(missing) > 1)} for {', '.join(missing)}",
                                 missing=missing, hint="give every input, e.g. " +
                                 " ".join(f"{m}=1.0" for m in missing[:3]))
-    return {name: _as_float(name, given[name]) for name in program.inputs}
+    return {name: real_number(given[name], f"value for {name}", text=True, hint=f"write {name}=2.5")
+            for name in program.inputs}
 
 
 @dataclass

@@ -19,11 +19,11 @@ import math
 from typing import Any, Mapping
 
 from ..language.ast import Program
-from ..engine.backprop import _as_float, backprop, resolve_point
+from ..engine.backprop import backprop, resolve_point
 from ..base.errors import InputError, NumericError
 from .judge import judge_point
 from ..base.limits import DEFAULT_LIMITS, Limits, check_random_points
-from ..base.validate import check_seed
+from ..base.validate import check_seed, real_number
 from ..language.parser import parse
 from .points import random_points
 from .reference import reference
@@ -54,7 +54,7 @@ def _given(prog: Program, grads: Mapping[str, Any]) -> dict[str, float]:
             if isinstance(raw, float) and not math.isfinite(raw):
                 out[name] = raw         # a NaN from the user's code is checked (a mismatch), not refused
             else:
-                out[name] = _as_float(f"grads[{name}]", raw)
+                out[name] = real_number(raw, f"grads[{name}]", text=True)
     if not out:
         raise InputError("grads is empty", hint="give at least one name=value")
     return out

@@ -7,13 +7,13 @@ see the same function as ``symgrad.nn`` and report a gradient for every paramete
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..engine.value import Value
 from ..base.errors import InputError
+from ..base.validate import real_number
 
 __all__ = ["Expression", "network_expression", "parameter_names"]
 
@@ -64,13 +64,7 @@ def parameter_names(layers: Sequence[Sequence[Any]]) -> dict[str, Value]:
 
 
 def _number(x: object) -> str:
-    value = x.data if isinstance(x, Value) else x
-    try:
-        value = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError(f"a sample holds {type(value).__name__} {value!r:.40}, not a number") from None
-    if not math.isfinite(value):
-        raise InputError(f"a sample holds {value}, not a finite number")
+    value = real_number(x.data if isinstance(x, Value) else x, "a sample's value")
     text = repr(value)
     return f"({text})" if value < 0 else text
 
