@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import symgrad as sg
+from symgrad.teaching.sheets import RENDERERS
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = "n = x1*w1 + x2*w2 + b\ne = exp(2*n)\no = (e - 1)/(e + 1)\nL = o*o + relu(w_out) + z9"
@@ -68,9 +69,10 @@ def test_latex_escapes_underscores_in_names():
 
 _RENDER = """
 import hashlib, symgrad as sg
+from symgrad.teaching.sheets import RENDERERS
 p = "n = x1*w1 + x2*w2 + b; o = tanh(n); L = o*o + relu(a_b) + abs(w_2)"
 pt = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432, "a_b": -1.0, "w_2": 0.5}
-outs = [sg.draw(p, pt).source, sg.draw(p, view="ast").source] + [sg.worksheet(p, pt, format=f) for f in ("md", "html", "tex")]
+outs = [sg.draw(p, pt).source, sg.draw(p, view="ast").source] + [sg.worksheet(p, pt, format=f) for f in RENDERERS]
 for text in outs:
     assert not any(ord(c) < 32 and c not in "\\n\\t" for c in text)  # no raw control characters
     print(hashlib.sha256(text.encode()).hexdigest())
@@ -84,6 +86,6 @@ def test_graph_and_worksheet_output_is_byte_identical_across_hash_seeds(tmp_path
         proc = subprocess.run([sys.executable, "-c", _RENDER], capture_output=True, text=True, env=env, cwd=tmp_path,
                               timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
-        assert len(proc.stdout.split()) == 5
+        assert len(proc.stdout.split()) == 2 + len(RENDERERS)  # two graphs, a worksheet per format
         digests.add(proc.stdout)
     assert len(digests) == 1

@@ -114,12 +114,14 @@ def key_json(full: Any, blank: Any = None, **kw: Any) -> str:
 
 def write_exercise(full: Any, blank: Any, fmt: str, path: str, write_sheet: Any, **key: Any) -> list[str]:
     """Write a student's exercise sheet at ``path`` and its answer key ``STEM-key.json`` beside it;
-    return the paths. ``write_sheet(ws, fmt, path) -> [paths]`` writes a worksheet; an ``ipynb``
-    sheet is an nbgrader source notebook instead (``symgrad.teaching.nbgrader``). ``key`` goes to
+    return the paths. ``write_sheet(ws, fmt, path) -> [paths]`` writes a worksheet; in a format
+    whose renderer says ``nbgrader_exercise`` (ipynb) the sheet is an nbgrader source notebook
+    instead (``teaching.nbgrader``). ``key`` goes to
     ``key_json`` (``sheet=``, ``seed=`` when the worksheet does not carry them)."""
     import os
     from ..base.files import write_atomic
-    if fmt == "ipynb":
+    from .sheets import RENDERERS
+    if getattr(RENDERERS.get(fmt), "nbgrader_exercise", False):  # an unknown format fails in write_sheet
         from .nbgrader import exercise_notebook
         write_atomic(path, exercise_notebook(full, blank, rtol=RTOL, atol=ATOL))
         written = [path]

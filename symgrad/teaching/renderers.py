@@ -32,10 +32,14 @@ TEX_PAGE = (480.0, 600.0)   # A4 text block with 2 cm margins, in pt (room left 
 
 
 class Renderer:
-    """Formats a Worksheet. Subclasses set the template and the escaping of their format."""
+    """Formats a Worksheet. Subclasses set the template and the escaping of their format, and
+    what the CLI, the explorer and the exercise writer need to know about it."""
 
     template = ""
     blank = "____"
+    label = ""                # the format's name for people (the explorer's menu)
+    media_type = ""           # its HTTP content type (the explorer's download)
+    nbgrader_exercise = False  # an exercise sheet in this format is an nbgrader source notebook
 
     def __init__(self, assets: str | None = None) -> None:
         self.assets_stem = assets           # pictures go to files named from this stem
@@ -107,6 +111,7 @@ class MarkdownRenderer(Renderer):
 
     template = "worksheet.md.j2"
     blank = r"\_\_\_\_"
+    label, media_type = "Markdown", "text/markdown; charset=utf-8"
 
     def text(self, s: str) -> str:
         return _MD_SPECIAL.sub(r"\\\1", s)
@@ -137,6 +142,7 @@ class HtmlRenderer(Renderer):
     """One self-contained page: inline SVG, Presentation MathML, no script, no network."""
 
     template = "worksheet.html.j2"
+    label, media_type = "HTML", "text/html; charset=utf-8"
 
     def environment(self) -> jinja2.Environment:
         env = super().environment()
@@ -226,6 +232,7 @@ class TexRenderer(Renderer):
 
     template = "worksheet.tex.j2"
     blank = r"\underline{\hspace{1.5cm}}"
+    label, media_type = "LaTeX", "application/x-tex; charset=utf-8"
 
     def environment(self) -> jinja2.Environment:
         env = super().environment()
@@ -294,7 +301,11 @@ class TexRenderer(Renderer):
 class NotebookRenderer(Renderer):
     """A Jupyter notebook: the Markdown worksheet in cells (pictures as cell attachments), and code
     cells that recompute it. It runs without Graphviz: the last cell shows the Result, whose
-    display draws the graph only when it can."""
+    display draws the graph only when it can. Its exercise sheets are nbgrader source notebooks
+    (``teaching.nbgrader``)."""
+
+    label, media_type = "Jupyter notebook", "application/x-ipynb+json"
+    nbgrader_exercise = True
 
     def render(self, ws: Worksheet) -> str:
         from nbformat.v4 import new_code_cell, new_markdown_cell

@@ -16,12 +16,16 @@ from ..base.files import write_atomic
 from .renderers import HtmlRenderer, MarkdownRenderer, NotebookRenderer, Renderer, TexRenderer
 from .worksheet_model import Worksheet
 
-__all__ = ["worksheet", "RENDERERS", "render_worksheet", "render_files", "write_worksheet", "MarkdownRenderer",
-           "HtmlRenderer", "TexRenderer", "NotebookRenderer"]
+__all__ = ["worksheet", "RENDERERS", "FORMAT_NAMES", "SUFFIXES", "render_worksheet", "render_files",
+           "write_worksheet", "MarkdownRenderer", "HtmlRenderer", "TexRenderer", "NotebookRenderer"]
 
+# format (the file's suffix) -> its renderer. Every list of worksheet formats (the CLI's --format and
+# its help, the explorer's menu and downloads, the exercise writer, the tests) is read from here.
 RENDERERS: dict[str, type[Renderer]] = {
     "md": MarkdownRenderer, "html": HtmlRenderer, "tex": TexRenderer, "ipynb": NotebookRenderer,
 }
+FORMAT_NAMES = ", ".join(RENDERERS)                 # "md, html, tex, ipynb"
+SUFFIXES = " ".join(f".{fmt}" for fmt in RENDERERS)  # ".md .html .tex .ipynb"
 
 
 def _renderer(format: str, assets: str | None = None) -> Renderer:
@@ -29,7 +33,7 @@ def _renderer(format: str, assets: str | None = None) -> Renderer:
         cls = RENDERERS[format]
     except KeyError:
         raise InputError(f"unknown worksheet format {format!r:.20}",
-                         hint=f"use one of: {', '.join(RENDERERS)}") from None
+                         hint=f"use one of: {FORMAT_NAMES}") from None
     return cls(assets)
 
 
@@ -65,7 +69,8 @@ def write_worksheet(ws: Worksheet, format: str, path: str) -> list[str]:
 
 def worksheet(program: Any, values: Any = None, /, *, format: str = "md", exercise: bool = False,
               plot_input: str | None = None, path: str | None = None, **kw: Any) -> str:
-    """A derivation worksheet for ``program`` at ``values`` as md, html, tex or ipynb text.
+    """A derivation worksheet for ``program`` at ``values`` as text in a format of ``RENDERERS``
+    (md, html, tex or ipynb).
 
     ``exercise=True`` blanks the local derivatives, products and gradients (the answer key is
     the same call without it). With ``path`` the worksheet and its pictures are written there

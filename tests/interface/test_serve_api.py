@@ -24,7 +24,8 @@ with warnings.catch_warnings():  # Starlette 1.x suggests httpx2; httpx is what 
 import symgrad as sg  # noqa: E402
 from symgrad.interface.serve import app as app_module  # noqa: E402
 from symgrad.interface.serve import actions  # noqa: E402
-from symgrad.interface.serve.app import create_app  # noqa: E402
+from symgrad.interface.serve.app import STATIC, create_app  # noqa: E402
+from symgrad.teaching.sheets import RENDERERS  # noqa: E402
 
 from helpers.hostile_corpus import CASES  # noqa: E402
 
@@ -123,7 +124,19 @@ def test_check_rows_and_verdicts(client):
     assert [(r["name"], r["verdict"]) for r in data["rows"]] == [(n, "agree") for n in "abcfedL"]
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "tex", "ipynb"])
+def test_the_formats_are_the_renderer_table(client):
+    """The page's menu comes from /api/formats, which reads the renderer table: a new renderer shows
+    up in the menu, the download and the CLI without another list to edit."""
+    shown = client.get("/api/formats").json()
+    assert [f["format"] for f in shown["worksheet"]] == list(RENDERERS)
+    assert all(f["label"] == RENDERERS[f["format"]].label != "" for f in shown["worksheet"])
+    assert [f["format"] for f in shown["graph"]] == list(actions.GRAPH_TYPES)
+    page = (STATIC / "index.html").read_text(encoding="utf-8") + (STATIC / "app.js").read_text(encoding="utf-8")
+    assert "<option" not in page and not any(f'"{fmt}"' in page for fmt in RENDERERS if fmt != "html"), \
+        "the page keeps no format list of its own"
+
+
+@pytest.mark.parametrize("fmt", list(RENDERERS))
 def test_worksheet_export_is_the_cli_output_byte_for_byte(client, fmt, tmp_path):
     r = client.post("/api/worksheet", json={"program": L_PROGRAM, "point": L_POINT, "format": fmt})
     assert r.status_code == 200
@@ -131,7 +144,7 @@ def test_worksheet_export_is_the_cli_output_byte_for_byte(client, fmt, tmp_path)
     subprocess.run([sys.executable, "-m", "symgrad", "worksheet", L_PROGRAM, "--at", "a=2", "b=-3", "c=10", "f=-2",
                     "-o", str(out)], check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     written = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    if fmt in ("html", "ipynb"):  # one self-contained file
+    if len(written) == 1:  # one self-contained file (html, ipynb)
         assert r.headers["content-disposition"] == f'attachment; filename="worksheet.{fmt}"'
         assert list(written) == [f"worksheet.{fmt}"]
         assert r.content == written[f"worksheet.{fmt}"]

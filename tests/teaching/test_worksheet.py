@@ -11,13 +11,14 @@ import pytest
 import sympy
 
 import symgrad as sg
+from symgrad.teaching.sheets import RENDERERS
 from symgrad.teaching.worksheet import blanked, build_worksheet
 
 LECTURE = "e = a*b; d = e + c; L = d*f"
 LECTURE_POINT = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}
 NEURON = "n = x1*w1 + x2*w2 + b; o = tanh(n)"
 NEURON_POINT = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
-FORMATS = ("md", "html", "tex", "ipynb")
+FORMATS = tuple(RENDERERS)
 
 
 def test_lecture_backward_pass_has_rules_locals_and_products():

@@ -69,7 +69,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "grade": ("mark a class's answers (CSV) against exercise answer keys",
               setup_grade_command, run_grade_command),
     "graph": ("draw the Value graph (or the AST) with Graphviz", setup_graph, run_graph),
-    "worksheet": ("write a derivation worksheet (md, html, tex, ipynb), or exercise sheets",
+    "worksheet": ("write a derivation worksheet (in every format of --format), or exercise sheets",
                   setup_worksheet, run_worksheet),
 }
 

@@ -42,9 +42,9 @@ def run_graph(args: argparse.Namespace) -> int:
 
 
 def setup_worksheet(p: argparse.ArgumentParser) -> None:
-    from ...teaching.sheets import RENDERERS
+    from ...teaching.sheets import RENDERERS, SUFFIXES
     program_arguments(p)
-    p.add_argument("-o", "--output", help="output file; the format comes from its suffix (.md .html .tex .ipynb)")
+    p.add_argument("-o", "--output", help=f"output file; the format comes from its suffix ({SUFFIXES})")
     p.add_argument("--format", choices=tuple(RENDERERS), help="output format (default: from -o, else md)")
     p.add_argument("--exercise", action="store_true",
                    help="blank what a student fills in, and write the answer key to NAME-key.SUFFIX")
@@ -56,7 +56,7 @@ def setup_worksheet(p: argparse.ArgumentParser) -> None:
 def run_worksheet(args: argparse.Namespace) -> int:
     from ...teaching.answer_key import write_exercise
     from ...language.parser import parse
-    from ...teaching.sheets import RENDERERS, render_worksheet, write_worksheet
+    from ...teaching.sheets import RENDERERS, SUFFIXES, render_worksheet, write_worksheet
     from ...teaching.exercises import write_sheets
     from ...teaching.worksheet import blanked, build_worksheet
     fmt = args.format
@@ -64,7 +64,7 @@ def run_worksheet(args: argparse.Namespace) -> int:
         fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
         if fmt not in RENDERERS:
             raise InputError(f"cannot tell the format from {args.output!r:.60}",
-                             hint="use a suffix .md .html .tex .ipynb, or --format")
+                             hint=f"use a suffix {SUFFIXES}, or --format")
     fmt = fmt or "md"
     limits = limits_of(args)
     program = parse(read_program(args), limits=limits)

@@ -27,7 +27,7 @@ from ...base.errors import LimitError, RenderError, SymgradError
 from ...base.limits import Limits
 from ...language.parser import parse
 
-__all__ = ["WEB_LIMITS", "analyse", "recompute", "backward_steps", "check", "worksheet", "graph"]
+__all__ = ["WEB_LIMITS", "analyse", "recompute", "backward_steps", "check", "worksheet", "graph", "formats", "worksheet_types"]
 
 # docs/security.md: behind a web form, Limits(max_chars=10_000, max_nodes=10_000). Graphs
 # and worksheets of more than a few hundred nodes are unreadable in a page anyway, and the
@@ -37,9 +37,20 @@ WEB_LIMITS = Limits(max_chars=10_000, max_nodes=10_000, max_graph_nodes=300, max
 DEFAULT_VALUE = 1.0          # an input the page has no value for yet
 PROBES = 41                  # samples per slider when finding its domain
 MAX_PROBED_INPUTS = 32       # inputs past this get an unprobed range
-WORKSHEET_TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
-                   "tex": "application/x-tex; charset=utf-8", "ipynb": "application/x-ipynb+json"}
 GRAPH_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def worksheet_types() -> dict[str, str]:
+    """Worksheet format -> its content type, from the renderer table (``teaching.sheets.RENDERERS``)."""
+    from ...teaching.sheets import RENDERERS
+    return {fmt: renderer.media_type for fmt, renderer in RENDERERS.items()}
+
+
+def formats() -> dict[str, list[dict[str, str]]]:
+    """What the page offers: every worksheet format with its menu label, and the graph formats."""
+    from ...teaching.sheets import RENDERERS
+    return {"worksheet": [{"format": fmt, "label": renderer.label} for fmt, renderer in RENDERERS.items()],
+            "graph": [{"format": fmt, "label": fmt.upper()} for fmt in GRAPH_TYPES]}
 
 
 # --- the two adapters over internals -----------------------------------------------------

@@ -1,7 +1,7 @@
 """The explorer's ASGI app (Starlette): the page, its JSON API and the test server.
 
 ``create_app`` wires the routes (``/``, ``/api/program``, ``recompute``, ``steps``, ``check``,
-``worksheet``, ``graph``, ``limits``, ``/openapi.json`` from the handlers' docstrings, ``/static``)
+``worksheet``, ``graph``, ``limits``, ``formats``, ``/openapi.json`` from the handlers' docstrings, ``/static``)
 to the guards in ``guards`` that make it safe to expose to a class on a LAN. Guards, in the
 order a request meets them: a body-size cap (413), JSON and field checks (400), then the work
 itself on a bounded pool of worker processes off the event loop — over capacity answers 503 at
@@ -135,15 +135,16 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
     async def worksheet(request: Request) -> Response:
         """A worksheet download.
         ---
-        summary: The worksheet at the point (md, html, tex or ipynb)
+        summary: The worksheet at the point, in a format of /api/formats
         description: Body {"program", "point", "format"}; the same bytes as
           symgrad worksheet PROGRAM --at ... -o worksheet.FORMAT (md and tex, which link
           their pictures, as a zip of every file that command writes).
         responses:
           200: {description: the worksheet file}
         """
-        (data, name), fmt = await call(request, "worksheet", fmt=tuple(actions.WORKSHEET_TYPES))
-        media = actions.WORKSHEET_TYPES[fmt] if name.endswith(fmt) else "application/zip"
+        types = actions.worksheet_types()
+        (data, name), fmt = await call(request, "worksheet", fmt=tuple(types))
+        media = types[fmt] if name.endswith(fmt) else "application/zip"
         return Response(data, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
 
     async def graph(request: Request) -> Response:
@@ -168,6 +169,15 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         from dataclasses import asdict
         return JSONResponse({"limits": asdict(limits), "timeout": timeout, "max_body": cap})
 
+    async def formats_view(request: Request) -> Response:
+        """The download formats.
+        ---
+        summary: The worksheet formats (from the renderer table, with their menu labels) and the graph formats
+        responses:
+          200: {description: the formats}
+        """
+        return JSONResponse(actions.formats())
+
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
@@ -191,6 +201,7 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         Route("/api/worksheet", api(worksheet), methods=["POST"]),
         Route("/api/graph", api(graph), methods=["POST"]),
         Route("/api/limits", api(limits_view), methods=["GET"]),
+        Route("/api/formats", api(formats_view), methods=["GET"]),
         Route("/openapi.json", openapi, include_in_schema=False),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

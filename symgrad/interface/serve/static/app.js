@@ -313,12 +313,27 @@ async function runCheck() {
 }
 
 // --- export ------------------------------------------------------------------------------------
+const PREFERRED_FORMAT = "html";   // one self-contained file: selected first when the server offers it
+
+async function loadFormats() {     // the menu is the server's renderer table, never a list kept here
+  const response = await fetch("/api/formats");
+  if (!response.ok) return;
+  const offered = (await response.json()).worksheet;
+  $("ws-format").replaceChildren(...offered.map(({format, label}) => el("option", {value: format}, label)));
+  if (offered.some(({format}) => format === PREFERRED_FORMAT)) $("ws-format").value = PREFERRED_FORMAT;
+}
+
+function fileName(response, fallback) {   // the server names the file (a zip when pictures come with it)
+  const match = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
+  return match ? match[1] : fallback;
+}
+
 async function download(path, format, name) {
   $("export-error").hidden = true;
   try {
     const response = await api(path, {program: state.program, point: state.point, format});
     const url = URL.createObjectURL(await response.blob());
-    const a = el("a", {href: url, download: name});
+    const a = el("a", {href: url, download: fileName(response, name)});
     document.body.append(a);
     a.click();
     a.remove();
@@ -356,10 +371,11 @@ $("step-reset").addEventListener("click", resetSteps);
 $("check").addEventListener("click", runCheck);
 $("export-worksheet").addEventListener("click", () => {
   const f = $("ws-format").value;
-  download("/api/worksheet", f, f === "md" || f === "tex" ? `worksheet-${f}.zip` : `worksheet.${f}`);
+  download("/api/worksheet", f, `worksheet.${f}`);
 });
 $("export-svg").addEventListener("click", () => download("/api/graph", "svg", "graph.svg"));
 $("export-png").addEventListener("click", () => download("/api/graph", "png", "graph.png"));
 $("share").addEventListener("click", share);
+loadFormats();
 restore();
 run();
