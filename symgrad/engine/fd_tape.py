@@ -3,8 +3,8 @@ nodes downstream of it.
 
 Trees of + and - (and unary -) are fused into one sum node, updated by the change of the
 terms that moved. Perturbing one of N summands then costs O(1), not O(N), so finite
-differences stay linear in the length of a sum. The same tape runs on float64 (``_Tape``:
-plots, worksheets) and on arb balls (the check's high-precision witness).
+differences stay linear in the length of a sum. The check's finite-difference witness
+(``gradcheck.fd_witness``) runs it on arb balls and on float64.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from .value import topo_order
-from ..base.errors import NumericError
 
-__all__ = ["LinearTape", "_Tape"]
+__all__ = ["LinearTape"]
 
 _SIGNS = {"add": (1.0, 1.0), "sub": (1.0, -1.0), "neg": (-1.0,)}  # how + - and unary - pass a change on
 
@@ -97,28 +95,3 @@ class LinearTape:
         if self.finite is not None:
             self.finite(out)
         return out
-
-
-def _finite_float(out: float) -> None:
-    if not math.isfinite(out):
-        raise NumericError("the output is not finite")
-
-
-class _Tape(LinearTape):
-    """The float64 tape of a Value graph (``at`` maps id(Value) to its index; ids are internal)."""
-
-    def __init__(self, graph) -> None:
-        topo = topo_order(graph.root)
-        at = self.at = {id(v): i for i, v in enumerate(topo)}
-        super().__init__([v._op.name if v._op is not None else None for v in topo],
-                         [tuple(at[id(k)] for k in v._prev) for v in topo], [v.data for v in topo],
-                         [v._op.forward if v._op is not None else None for v in topo],
-                         {at[id(v)] for v in graph.named.values() if id(v) in at}, _finite_float)
-
-    def central_difference(self, start: int, eps: float) -> float:
-        cone = self.cone(start)
-        x = self.data[start]
-        slope = (self.output_with(start, x + eps, cone) - self.output_with(start, x - eps, cone)) / (2 * eps)
-        if not math.isfinite(slope):
-            raise NumericError("the finite difference is not finite")
-        return slope

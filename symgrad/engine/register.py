@@ -130,14 +130,3 @@ def _register(row: Rule) -> Rule:
         table._add(row)
         add_method(row)
     return row
-
-
-def _unregister(name: str) -> None:
-    """Remove a row ``register`` added (tests): from the tables and from Value."""
-    with _LOCK:
-        row = table.RULES.pop(name)
-        for call in (name, *row.aliases):
-            table.FUNCTIONS.pop(call, None)
-        for call in (name, *row.aliases):
-            if getattr(getattr(Value, call, None), "_row", None) is row:
-                delattr(Value, call)

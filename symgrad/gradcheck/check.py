@@ -97,12 +97,6 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     return report
 
 
-def __getattr__(name: str):
-    if name == "MAX_RANDOM_POINTS":   # the old constant: now Limits.max_random_points
-        return DEFAULT_LIMITS.max_random_points
-    raise AttributeError(name)
-
-
 def _check_point(prog: Program, point: dict[str, float], k: int, given: dict[str, float] | None,
                  tol: dict[str, float], limits: Limits) -> list[CheckRow]:
     if given is None:

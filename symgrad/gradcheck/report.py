@@ -88,12 +88,6 @@ class CheckReport:
         self.claims: list = []       # ClaimRows, with check(claims=...)
 
     @property
-    def _partials(self):
-        """SymPy closed forms for display (worksheets), built on first use under structural limits."""
-        from .symbolic import Partials
-        return Partials(self.program, limits=self.limits)
-
-    @property
     def ok(self) -> bool:
         return all(row.verdict not in FAILED for row in self.rows)
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import symgrad as sg
+from helpers.registry import unregister
 
 
 def _forward(x):
@@ -27,13 +28,12 @@ def _local(x, out):
 
 @pytest.fixture
 def logcosh():
-    from symgrad.engine import register as _register
     row = sg.register("logcosh", _forward, _local, sympy=lambda sp, x: sp.log(sp.cosh(x)),
                       latex=r"\ln\cosh\left({0}\right)", dlatex=(r"\tanh\left({0}\right)",),
                       py=("_logcosh({0})", "math.tanh({0})"), np=("_logcosh_np({0})", "_np.tanh({0})"),
                       helpers={"_logcosh": _forward, "_logcosh_np": np.vectorize(_forward, otypes=[float])})
     yield row
-    _register._unregister("logcosh")
+    unregister("logcosh")
 
 
 def test_it_works_everywhere(logcosh):
@@ -105,7 +105,6 @@ def test_a_wrong_row_is_refused_and_leaves_the_table_as_it_was():
 
 
 def test_two_argument_rows_and_domains_register_too():
-    from symgrad.engine import register as _register
     sg.register("sqdist", lambda a, b: (a - b) ** 2, lambda a, b, out: (2 * (a - b), -2 * (a - b)),
                 sympy=lambda sp, a, b: (a - b) ** 2)
     sg.register("logratio", lambda a, b: math.log(a / b), lambda a, b, out: (1 / a, -1 / b),
@@ -120,8 +119,8 @@ def test_two_argument_rows_and_domains_register_too():
         with pytest.raises(sg.ArityError, match=r"\(a, b\)"):
             sg.parse("logratio(x)")
     finally:
-        _register._unregister("sqdist")
-        _register._unregister("logratio")
+        unregister("sqdist")
+        unregister("logratio")
 
 
 @pytest.mark.parametrize("bad", [
@@ -152,14 +151,12 @@ def test_a_forward_less_accurate_than_its_rounding_says_is_refused_until_declare
         sg.register("exp8", slow_exp, lambda x, out: (out,), sympy=lambda sp, x: sp.exp(x), rounding=(64, 64, 2))
         assert sg.check("exp8(x)", x=3.1, rtol=0.0).ok
     finally:
-        from symgrad.engine import register as _register
-        _register._unregister("exp8")
+        unregister("exp8")
 
 
 def test_a_form_real_outside_the_domain_needs_sympy_domain():
     # x**3 is real for x < 0, but this row (a cube through exp/log) is defined only for x > 0:
     # without sympy_domain the check would give a verdict where backprop raises
-    from symgrad.engine import register as _register
     from symgrad.rules.rule import RowError
     kw = dict(sympy=lambda sp, x: x ** 3, domain=lambda x: x > 0.0, why="x must be positive")
     cube = lambda x: math.exp(3 * math.log(x))  # noqa: E731
@@ -172,7 +169,7 @@ def test_a_form_real_outside_the_domain_needs_sympy_domain():
         assert [r.verdict for r in sg.check("poscube(x)", x=-2.0).rows] == ["undefined"]
         assert [r.verdict for r in sg.check("poscube(x)", x=2.0).rows] == ["agree"]
     finally:
-        _register._unregister("poscube")
+        unregister("poscube")
 
 
 @pytest.mark.parametrize("rounding", [(1, 2), (-1, 0, 0), (1.5, 2, 2), "8,16,2"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import symgrad as sg
-from symgrad.rules import table as _rules
+from symgrad.rules import table
 
 
 def _call(name, **kw):
@@ -26,9 +26,9 @@ def _call(name, **kw):
     ("twice", {"domian": lambda x: x > 0}),
 ])
 def test_bad_registration_is_a_symgrad_error_and_changes_nothing(name, kw):
-    before = (dict(_rules.RULES), dict(_rules.FUNCTIONS))
+    before = (dict(table.RULES), dict(table.FUNCTIONS))
     with pytest.raises(sg.SymgradError) as err:
         _call(name, **kw)
     assert "\n" not in err.value.summary
-    assert (dict(_rules.RULES), dict(_rules.FUNCTIONS)) == before
+    assert (dict(table.RULES), dict(table.FUNCTIONS)) == before
     assert not hasattr(sg.Value, name)

@@ -20,6 +20,7 @@ import sys
 import pytest
 
 import symgrad as sg
+from helpers.registry import unregister
 from symgrad.rules.table import INTERNAL, RULES
 
 from helpers import ROOT  # noqa: E402
@@ -123,10 +124,9 @@ def _forward(x):
 
 @pytest.fixture
 def logcosh():
-    from symgrad.engine import register as _register
     row = sg.register("logcosh", _forward, lambda x, out: (math.tanh(x),), sympy=lambda sp, x: sp.log(sp.cosh(x)))
     yield row
-    _register._unregister("logcosh")
+    unregister("logcosh")
 
 
 def test_a_registered_row_gets_derived_display(logcosh, tmp_path):
@@ -155,7 +155,6 @@ def test_a_registered_row_gets_derived_display(logcosh, tmp_path):
 
 
 def test_a_registered_override_is_kept_and_an_empty_slot_is_derived():
-    from symgrad.engine import register as _register
     row = sg.register("hyp", lambda x, y: math.hypot(x, y), lambda x, y, out: (x / out, y / out),
                       sympy=lambda sp, x, y: sp.sqrt(x ** 2 + y ** 2), dlatex=(r"\frac{{{0}}}{{{out}}}", ""),
                       title="hypotenuse rule", kink=lambda x, y: x == 0.0 and y == 0.0)
@@ -164,7 +163,7 @@ def test_a_registered_override_is_kept_and_an_empty_slot_is_derived():
         assert row.dlatex == (r"\frac{{{0}}}{{{out}}}", r"\frac{{{1}}}{{\sqrt{{{0}^{{2}} + {1}^{{2}}}}}}")
         assert row.text.endswith("(at a kink, the slope PyTorch takes)")
     finally:
-        _register._unregister("hyp")
+        unregister("hyp")
 
 
 def test_a_composite_form_prints_as_the_call_the_program_wrote():

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import symgrad as sg
-from symgrad.engine.codegen import build as _codegen
+from symgrad.engine.codegen import build
 from symgrad.rules.table import FUNCTIONS
 
 REL = 1e-12
@@ -103,7 +103,7 @@ def test_corpus_covers_every_row():
 @pytest.fixture(params=["straight-line", "tape"])
 def backend(request, monkeypatch):
     if request.param == "tape":
-        monkeypatch.setattr(_codegen, "STRAIGHT_LINE_NODES", 0)
+        monkeypatch.setattr(build, "STRAIGHT_LINE_NODES", 0)
     return request.param
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import symgrad as sg
-from symgrad.engine.codegen import build as _codegen
+from symgrad.engine.codegen import build
 from symgrad.language.ast import Assign, Num, Op, Program, Var
 
 CASES = [  # (program, point): backprop raises a NumericError or DomainError here
@@ -27,7 +27,7 @@ CASES = [  # (program, point): backprop raises a NumericError or DomainError her
 @pytest.fixture(params=["straight-line", "tape"])
 def backend(request, monkeypatch):
     if request.param == "tape":
-        monkeypatch.setattr(_codegen, "STRAIGHT_LINE_NODES", 0)
+        monkeypatch.setattr(build, "STRAIGHT_LINE_NODES", 0)
     return request.param
 
 
