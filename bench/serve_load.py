@@ -33,6 +33,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import httpx  # noqa: E402
 
 import symgrad as sg  # noqa: E402
+from symgrad.engine.value import topo_order  # noqa: E402
 from symgrad.interface.serve.actions import WEB_LIMITS  # noqa: E402
 from helpers.hostile_corpus import CASES  # noqa: E402
 
@@ -54,16 +55,6 @@ def status_of(error: type | None) -> int:
     return 413 if issubclass(error, sg.LimitError) else 422
 
 
-def graph_size(root) -> int:
-    seen, todo = {id(root)}, [root]
-    while todo:
-        for kid in todo.pop()._prev:
-            if id(kid) not in seen:
-                seen.add(id(kid))
-                todo.append(kid)
-    return len(seen)
-
-
 def hostile_requests() -> list[tuple[str, dict, int]]:
     """(program, point, expected status) per corpus case, from the library under the web limits."""
     out = []
@@ -73,7 +64,7 @@ def hostile_requests() -> list[tuple[str, dict, int]]:
             program = sg.parse(case.source, limits=WEB_LIMITS)
             point = case.point if case.point is not None else {n: 1.0 for n in program.inputs}
             root = sg.backprop(program, point, limits=WEB_LIMITS).root
-            error = sg.LimitError if graph_size(root) > WEB_LIMITS.max_graph_nodes else None
+            error = sg.LimitError if len(topo_order(root)) > WEB_LIMITS.max_graph_nodes else None
         except sg.SymgradError as err:
             error = type(err)
         out.append((case.source, point, status_of(error)))
