@@ -4,6 +4,8 @@
 (Starlette: the page from package data, a JSON API), ``guards`` bounds every request (body
 cap, field checks, a bounded worker pool, JSON errors), ``static/`` is the page (plain HTML,
 CSS and JavaScript: no CDN, works offline).
+
+May import: every layer below ``interface`` (through symgrad's public API where it can).
 """
 
 from __future__ import annotations
