@@ -32,7 +32,7 @@ def _svg(dot: Any) -> str | None:
         return None
 
 
-def _limits(obj: Any) -> Any:
+def _limits_of(obj: Any) -> Any:
     return getattr(obj, "limits", None) or DEFAULT_LIMITS
 
 
@@ -48,7 +48,7 @@ def program_bundle(program: Any) -> dict[str, str]:
     bundle = {"text/plain": repr(program)}
     size = sum(1 for _ in postorder(program))
     svg = None
-    if size <= _limits(program).max_display_nodes:
+    if size <= _limits_of(program).max_display_nodes:
         try:
             svg = _svg(draw(program, view="ast"))
         except SymgradError:
@@ -69,7 +69,7 @@ def result_html(result: Any) -> str:
     rows = "".join(f"<tr><td>{escape(name)}</td><td>{escape(number(grad, 10))}</td></tr>"
                    for name, grad in result.grads.items())
     n = len(value_topo(result.root))
-    if n > _limits(result.program).max_display_nodes:
+    if n > _limits_of(result.program).max_display_nodes:
         picture = f"<p>graph not drawn ({n} nodes)</p>"
     else:
         picture = _svg(draw(result)) or ""
