@@ -34,7 +34,7 @@ from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.parser import parse
 from ..rules.table import RULES
 
-__all__ = ["Partials", "diff", "definitions", "display_form", "to_sympy_expr", "symbol"]
+__all__ = ["Partials", "diff", "display_form", "to_sympy_expr", "symbol"]
 
 MAX_TERM_NODES = 5_000     # one term's size handed to SymPy's diff (its cost grows fast with size)
 MAX_EXACT_EXPONENT = 1_000  # number ** number with a larger exponent is not built exactly
@@ -74,12 +74,6 @@ def to_sympy_expr(root: Expr, leaf: Callable[[str], sp.Expr], kids_of: Callable 
                                  hint="the check's exact reference handles it; closed forms stay small")
             stack.append(RULES[node.rule].sympy(sp, *args))  # pow and powc share the builder
     return stack[0]
-
-
-def definitions(program: "Program | str") -> dict[str, sp.Expr]:
-    """Each named statement as SymPy, in terms of inputs and earlier names (for display)."""
-    prog = parse(program)
-    return {s.name: to_sympy_expr(s.expr, symbol) for s in prog.statements if s.name is not None}
 
 
 @dataclass

@@ -6,13 +6,14 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.gradcheck.symbolic import Partials, definitions
+from symgrad.gradcheck.symbolic import Partials, symbol, to_sympy_expr
 
 x, y = sp.symbols("x y", real=True)
 
 
-def test_definitions_keep_named_intermediates_for_display():
-    defs = definitions("e = a*b; d = e + c; L = d*f")
+def test_statements_keep_named_intermediates_for_display():
+    prog = sg.parse("e = a*b; d = e + c; L = d*f")
+    defs = {s.name: to_sympy_expr(s.expr, symbol) for s in prog.statements}
     a, b, c, d, e, f = sp.symbols("a b c d e f", real=True)
     assert defs == {"e": a * b, "d": e + c, "L": d * f}
 
