@@ -191,7 +191,8 @@ _ROWS = (
     Rule("logsumexp", 2, S.logsumexp, S.logsumexp_local,
          lambda sp, *xs: sp.log(sp.Add(*[sp.exp(x) for x in xs])),
          args=("x1", "x2"), variadic=True,
-         samples=((0.3, -1.2, 2.0), (700.0, 699.0, -5.0), (-0.5, 0.25, 1.5, -3.0))))
+         samples=((0.3, -1.2, 2.0), (700.0, 699.0, -5.0), (-0.5, 0.25, 1.5, -3.0))),
+)
 
 RULES: dict[str, Rule] = {r.name: r for r in _ROWS}
 
@@ -206,7 +207,8 @@ INTERNAL: dict[str, Rule] = {r.name: r for r in (
          args=("b", "w", "x"), propagates=True, samples=((0.3, -1.2, 0.7, 2.0, -0.4),)),
     Rule("id", 1, lambda x: x, lambda x, out: (1.0,),
          lambda sp, x: x,
-         kind="internal", symbol="=", propagates=True))}
+         kind="internal", symbol="=", propagates=True),
+)}
 
 # Call names in the language: each row's name and its aliases (the parser reads this by reference).
 FUNCTIONS: dict[str, Rule] = {}
