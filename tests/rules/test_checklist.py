@@ -55,9 +55,18 @@ def test_every_row_gets_a_box_in_the_generated_corpus(name):
 def test_the_checklist_names_every_record_and_where_it_lives():
     for c in records.CONCERNS:
         assert c.where in CHECKLIST and c.record.__name__ in CHECKLIST, c.name
-    for piece in ("symgrad/rules/table.py", "tests/helpers/torch_names.py", "sympy_domain", "samples",
+    for piece in ("symgrad/rules/table.py", "tests/helpers/torch_names.py", "README.md", "sympy_domain", "samples",
                   "symgrad.register", "tests/rules/test_display_text.py"):
         assert piece in CHECKLIST, piece
+
+
+def test_readme_lists_every_function_of_the_language():
+    readme = (ROOT / "README.md").read_text()
+    listed = readme[readme.index("- Functions: `"):readme.index("Constant: `pi`")]
+    words = set(re.findall(r"[a-z_0-9]+", listed))
+    for name, row in RULES.items():
+        if row.kind == "call":
+            assert name in words, f"add {name} to the list of functions in README.md (the language section)"
 
 
 def _row(name: str) -> Rule:
