@@ -76,6 +76,7 @@ DISPLAY: dict[str, Display] = {
                         text="d(x/(1 + |x|))/dx = 1/(1 + |x|)²"),
     "log_sigmoid": Display(dlatex=(r"\sigma\left(-{0}\right)",), title="log-sigmoid rule",
                            text="d(ln σ(x))/dx = 1 − σ(x) = σ(−x)"),
+    "logit": Display(dlatex=(r"\frac{{1}}{{{0} \left(1 - {0}\right)}}",), text="d(logit(x))/dx = 1/(x·(1 − x))"),
     "max": Display(dlatex=(r"\begin{{cases}} 1 & {0} > {1} \\ 0 & \text{{otherwise}} \end{{cases}}",
                     r"\begin{{cases}} 1 & {1} > {0} \\ 0 & \text{{otherwise}} \end{{cases}}"),
                    text="∂max(x, y)/∂x = 1 if x > y, 0 if x < y (½ at the tie)"),

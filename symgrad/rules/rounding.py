@@ -99,6 +99,7 @@ ROUNDING: dict[str, Rounding] = {
     "leaky_relu": Rounding(1, 0, 0),
     "softsign": Rounding(8, 16, 2),
     "log_sigmoid": Rounding(8, 16, 2),
+    "logit": Rounding(4, 4, 0),
     "max": Rounding(0, 0, 0),
     "min": Rounding(0, 0, 0),
     "atan2": Rounding(8, 16, 2),

@@ -164,6 +164,13 @@ _ROWS = (
          lambda sp, x: sp.Piecewise((1 - 1 / (1 + x), x >= 0), (1 / (1 - x) - 1, True))),
     Rule("log_sigmoid", 1, S.log_sigmoid, lambda x, out: (S.sigmoid(-x),),
          lambda sp, x: -sp.log(1 + sp.exp(-x))),
+    # logit(x) = ln(x/(1 − x)), the inverse of sigmoid. As ln1p((2x − 1)/(1 − x)) from x = 1/4 on, where
+    # 2x − 1 and 1 − x are exact: no cancellation of ln x − ln(1 − x) near x = 1/2 (2.4 ulp at most).
+    Rule("logit", 1, lambda x: math.log(x / (1.0 - x)) if x < 0.25 else math.log1p((2.0 * x - 1.0) / (1.0 - x)),
+         lambda x, out: (1.0 / (x * (1.0 - x)),),
+         lambda sp, x: sp.log(x / (1 - x)),
+         domain=lambda x: 0.0 < x < 1.0, why="logit needs an argument in (0, 1)",
+         samples=((0.1,), (0.5,), (0.999,), (0.001,), (0.0,), (1.0,), (2.0,))),
     # --- several arguments ----------------------------------------------------------------
     # At a tie the gradient is split in halves, as torch.maximum/torch.minimum do.
     Rule("max", 2, max, lambda a, b, out: (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5),

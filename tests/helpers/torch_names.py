@@ -17,7 +17,7 @@ TORCH = {
     "erf": "torch.special.erf", "gelu": "torch.nn.functional.gelu", "silu": "torch.nn.functional.silu",
     "elu": "torch.nn.functional.elu", "leaky_relu": "torch.nn.functional.leaky_relu",
     "softsign": "torch.nn.functional.softsign", "log_sigmoid": "torch.nn.functional.logsigmoid",
-    "max": "torch.maximum", "min": "torch.minimum", "atan2": "torch.atan2", "hypot": "torch.hypot",
+    "logit": "torch.logit", "max": "torch.maximum", "min": "torch.minimum", "atan2": "torch.atan2", "hypot": "torch.hypot",
     "logsumexp": "torch.logsumexp",
 }
 
