@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import sympy as sp
 from flint import arb, ctx, fmpq
 
-__all__ = ["exact", "Unresolved", "MAX_BITS"]
+__all__ = ["exact", "known_sign", "Unresolved", "MAX_BITS"]
 
 MAX_BITS = 1 << 17          # about 39 000 digits: 1 + erf(−200) needs 58 000 bits
 _FLOOR = arb(2) ** -1200    # a radius below this settles any float64 question
@@ -79,22 +79,27 @@ def _truth(cond: Any, env: dict) -> bool:
     a, b = (_eval(x, env) for x in cond.args)
     if a is None or b is None:
         raise _Undecided
-    d = a - b
-    sign = 1 if d > 0 else -1 if d < 0 else 0 if d.is_zero() else None
-    if sign is None:
-        raise _Undecided
+    sign = _sign(a - b)
     return {sp.StrictGreaterThan: sign > 0, sp.GreaterThan: sign >= 0, sp.StrictLessThan: sign < 0,
             sp.LessThan: sign <= 0, sp.Equality: sign == 0, sp.Unequality: sign != 0}[type(cond)]
 
 
-def _sign(x: arb) -> int:
+def known_sign(x: arb) -> int | None:
+    """1, -1 or 0 when the ball decides it, else None. Zero only for an exact 0."""
     if x > 0:
         return 1
     if x < 0:
         return -1
     if x.is_zero():
         return 0
-    raise _Undecided
+    return None
+
+
+def _sign(x: arb) -> int:
+    s = known_sign(x)
+    if s is None:
+        raise _Undecided
+    return s
 
 
 def _pow(b: arb, e: Any, env: dict) -> arb | None:
