@@ -1,8 +1,9 @@
 """``symgrad.register``: add a function to the language at run time, as one validated row.
 
-The new row goes through every check a built-in row passes (``rules.rule.validate``: floats and
-central differences; ``engine.codegen.template_proofs.check_templates``: the generated-code templates;
-``rules.proofs.check_sympy``: the SymPy form and its partials), then into the shared tables in place,
+The new row goes through every check a built-in row passes (``records.require``: its records;
+``rule.validate``: floats and central differences; ``codegen.template_proofs.check_templates``: the
+generated-code templates; ``proofs.check_sympy``: the SymPy form and its partials;
+``proofs.check_rounding``: its rounding counts), then into the shared tables in place,
 so the parser, did-you-mean, backprop, ``Value``, compile, batch, check, diff, graphs and
 worksheets all see it.
 """
@@ -16,8 +17,8 @@ from typing import Any, Callable, Mapping
 from .codegen.build import namespace
 from .codegen.template_proofs import check_templates
 from .value import Value, add_method
-from ..rules import table
 from ..base.errors import InputError, SymgradError
+from ..rules import records, table
 from ..rules.rule import Rule, RowError, validate
 from ..rules.proofs import check_rounding, check_sympy
 
@@ -27,14 +28,8 @@ _LOCK = threading.Lock()
 _RESERVED = {"pi"}  # the language's constants
 
 
-def register(name: str, forward: Callable[..., float], local: Callable[..., tuple[float, ...]], *,
-             sympy: Callable[..., Any] | None = None, args: tuple[str, ...] | None = None, latex: str = "",
-             dlatex: tuple[str, ...] = (), title: str = "", text: str = "",
-             domain: Callable[..., bool] | None = None, why: str = "", kink: Callable[..., bool] | bool = False,
-             py: tuple[str, ...] = (), np: tuple[str, ...] = (), helpers: Mapping[str, Any] | None = None,
-             aliases: tuple[str, ...] = (), samples: tuple[tuple[float, ...], ...] = (),
-             variadic: bool = False, sympy_domain: Callable[..., Any] | None = None,
-             rounding: tuple[int, int, int] = (8, 16, 2), **unknown: Any) -> Rule:
+def register(name: str, forward: Callable[..., float], local: Callable[..., tuple[float, ...]],
+             **options: Any) -> Rule:
     r"""Add the function ``name`` to symgrad and return its row.
 
     ``forward(*xs) -> float`` and ``local(*xs, out) -> tuple`` (one slope per argument) work on
@@ -52,7 +47,7 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
     form is real where ``domain`` says no, without it, is refused). ``rounding``: how many
     float64 roundings (units of 2⁻⁵³ of the result) your forward, your local derivative, and
     arguments computed inside the local derivative make; the default (8, 16, 2) suits a few
-    library calls. Both are proved at the sample points against 40-digit SymPy values: a
+    library calls. Both are proved at the sample points against exact references (arb balls): a
     forward that is 40 ulp off is refused until it says so (``rounding=(40, 16, 2)``).
 
     The display is derived from ``sympy``: the LaTeX of the function (``\operatorname{name}(…)``
@@ -61,6 +56,9 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
     learner reads them better: ``latex``/``dlatex`` are ``str.format`` templates over ``{0}, {1},
     …`` (``dlatex`` one per argument, may use ``{out}``, the output; an empty one is derived),
     ``title`` and ``text`` unicode.
+
+    Every keyword option is a field of the row (``rules.rule.Rule``) or of one of its records
+    (``rules.records``: ``Codegen``, ``Display``, ``Rounding``); the signature is generated from them.
 
     Raises RowError (an InputError) if any check fails: the tables are then unchanged.
 
@@ -74,13 +72,14 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
     >>> sg.backprop("logcosh(x)", x=0.5).grads["x"] == math.tanh(0.5)
     True
     """
+    given = {k: _normal(OPTIONS[k][1], v) for k, v in options.items() if k in OPTIONS}
+    sympy, args = given.pop("sympy", None), given.pop("args", None) or None
     if sympy is None:  # keyword-only and required, but a missing one gets symgrad's error, not Python's
         raise RowError(f"rule row {name!r:.40}: register needs sympy=, the function built from SymPy",
                        hint="e.g. sympy=lambda sp, x: sp.log(sp.cosh(x)); the check differentiates it")
+    unknown = sorted(set(options) - set(OPTIONS))
     if unknown:  # a misspelt or unsupported option gets symgrad's error, not Python's TypeError
-        raise RowError(f"rule row {name!r:.40}: register has no option {sorted(unknown)[0]!r:.40}",
-                       hint="its options: sympy, args, latex, dlatex, title, text, domain, why, kink, py, np, "
-                            "helpers, aliases, samples, variadic")
+        raise RowError(f"rule row {name!r:.40}: register has no option {unknown[0]!r:.40}", hint=HINT)
     if not _is_name(name):  # the grammar's names: ASCII, so the function can be called
         raise InputError(f"a function name must be an ASCII identifier not starting with _, got {name!r:.40}")
     if args is None:
@@ -94,12 +93,9 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
         raise InputError(f"{name}: argument names must be ASCII identifiers, got {bad[0]!r:.40}",
                          hint="e.g. args=('x', 'alpha')")
     try:
-        row = Rule(name, len(args), forward, local, sympy, latex=latex or "", dlatex=tuple(dlatex or ()),
-                   title=title or "", text=text or "", args=tuple(args), domain=domain, why=why, kink=kink,
-                   py=tuple(py), np=tuple(np), helpers=dict(helpers or {}), aliases=tuple(aliases),
-                   samples=tuple(samples), variadic=variadic, sympy_domain=sympy_domain,
-                   rounding=tuple(rounding) if isinstance(rounding, (tuple, list)) else rounding)
-        return _register(row)
+        row = Rule(name, len(args), forward, local, sympy, args=tuple(args),
+                   **{k: v for k, v in given.items() if OPTIONS[k][0] == "row"})
+        return _register(row, {k: v for k, v in given.items() if OPTIONS[k][0] != "row"})
     except SymgradError:
         raise
     except Exception as err:  # the row's own callables or arguments failed while it was checked
@@ -108,25 +104,53 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
                             "return a float (local=: a tuple, one slope per argument)") from None
 
 
+# The keyword options, from the dataclasses: the row's fields and its records' (``rules.records``).
+OPTIONS = records.options()
+HINT = f"its options: {', '.join(OPTIONS)}"
+register.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ("name", "forward", "local")]
+    + [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=d) for k, (_, d) in OPTIONS.items()],
+    return_annotation=Rule)
+
+
+def _normal(default: Any, value: Any) -> Any:
+    """An option as its field holds it: None for the default, a list as a tuple, a mapping as a dict."""
+    if value is None:
+        return default
+    if isinstance(default, tuple) and isinstance(value, list):
+        return tuple(value)
+    if isinstance(default, dict) and isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
 def _is_name(text: Any) -> bool:
     return isinstance(text, str) and text.isascii() and text.isidentifier() and not text.startswith("_")
 
 
-def _register(row: Rule) -> Rule:
-    """Every check a built-in row passes, then into the shared tables, under the lock."""
+def _register(row: Rule, given: dict[str, Any]) -> Rule:
+    """Every check a built-in row passes, then into the shared tables, under the lock. The row's
+    records (``given``: codegen, display and rounding options) are in place while it is checked,
+    and taken out again if a check fails."""
     with _LOCK:
         for call in (row.name, *row.aliases):
             if call in table.FUNCTIONS or call in table.RULES or call in _RESERVED:
                 raise InputError(f"{call} is already a function or constant of symgrad", hint="choose another name")
             if hasattr(Value, call):
                 raise InputError(f"{call} is already an attribute of Value", hint="choose another name")
-        validate(row)
-        namespace([*table.all_rows(), row])  # helper names must not clash
-        for backend in ("py", "np"):
-            check_templates(row, backend)
-        check_sympy(row)
-        check_rounding(row)
-        row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
+        records.add(row.name, given)
+        try:
+            records.require(row)
+            validate(row)
+            namespace([*table.all_rows(), row])  # helper names must not clash
+            for backend in ("py", "np"):
+                check_templates(row, backend)
+            check_sympy(row)
+            check_rounding(row)
+            row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
+        except BaseException:
+            records.remove(row.name)
+            raise
         table._add(row)
         add_method(row)
     return row

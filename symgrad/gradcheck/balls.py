@@ -27,6 +27,7 @@ from flint import arb, ctx, fmpq, fmpz
 from sympy.logic.boolalg import ITE, BooleanFalse, BooleanTrue
 
 from ..base.errors import CheckError
+from ..rules.exact import known_sign
 
 __all__ = ["Undefined", "Undetermined", "UnsupportedForm", "Form", "compile_form", "TABLE", "DBL_MAX",
            "exact", "known_sign"]
@@ -48,17 +49,6 @@ class UnsupportedForm(CheckError):
 
 def exact(x: arb) -> bool:
     return x.is_exact()
-
-
-def known_sign(x: arb) -> int | None:
-    """1, -1 or 0 when the ball decides it, else None. Zero only for an exact 0."""
-    if x > 0:
-        return 1
-    if x < 0:
-        return -1
-    if x.is_zero():
-        return 0
-    return None
 
 
 def _need(cond: bool | None, what: str) -> None:

@@ -8,7 +8,7 @@ Forward, node by node: the error of a node's float64 value is at most
 where the first term is the range of the row's SymPy form over balls as wide as the
 arguments' errors (arb encloses it rigorously: first order where first order holds, the
 whole range where it does not, as for ``exp(x*y)`` near 700 or ``sin(x*y)`` near 1e6), the
-second the row's own rounding (``Rule.rounding``; u = 2⁻⁵³; k = 1 for the correctly rounded + − × ÷ √, more for
+second the row's own rounding (its ``rules.rounding.Rounding`` record, the one model of it; u = 2⁻⁵³; k = 1 for the correctly rounded + − × ÷ √, more for
 library functions and composite forwards), the third underflow, one 2⁻¹⁰⁷⁴ per rounding. A variadic row (``wsum``)
 rounds each of its n terms: n·u·Σ|terms|.
 
@@ -31,18 +31,13 @@ import math
 from flint import arb
 
 from .balls import Undefined, Undetermined, with_precision
+from ..rules.rounding import ROUNDING, TINY, U, argument_error, forward_error, local_error
 
 __all__ = ["Bounds", "bounds", "U"]
 
-U = 2.0 ** -53
-TINY = 2.0 ** -1074
 _UP = 1.0 + 2.0 ** -40     # rounds a float bound up past the rounding of the bound itself
-
-def _underflow(k: int) -> float:
-    """Underflow: each of a row's k roundings may lose 2⁻¹⁰⁷⁴ (Higham's model with gradual
-    underflow), at least one. It matters only where a result is subnormal: gelu's slope
-    Φ(x) + x·φ(x) at x = −38 is about 4e-313 and carries a few such losses."""
-    return max(k, 1) * TINY
+# Underflow (``rules.rounding.underflow``) matters only where a result is subnormal: gelu's slope
+# Φ(x) + x·φ(x) at x = −38 is about 4e-313 and carries a few such losses.
 
 
 class Bounds:
@@ -90,11 +85,11 @@ def bounds(low, sw) -> Bounds:
             elif kind == "op":
                 rule = low.rule[i]
                 forms = low.forms_of(i)
-                kf = rule.rounding[0]
+                counts = ROUNDING[rule.name]
                 args = [sw.values[k] for k in low.kids[i]]
                 spread = _spread(forms.value, args, [e[k] for k in low.kids[i]], v, True)
                 size = _upper(forms.value.run([abs(a) for a in args])) * len(args) if rule.variadic else _upper(v)
-                e[i] = (spread + kf * U * size + _underflow(kf)) * _UP
+                e[i] = (spread + forward_error(counts, size)) * _UP
         grad = _backward(low, sw, e)
     return Bounds(e, grad)
 
@@ -120,10 +115,10 @@ def _backward(low, sw, e: list[float]) -> list[float]:
         if gm == 0.0 and ge == 0.0:
             continue
         rule = low.rule[i]
-        _, kl, ka = rule.rounding
+        counts = ROUNDING[rule.name]
         forms = low.forms_of(i)
         args = [sw.values[k] for k in low.kids[i]]
-        widened = [e[k] + ka * U * _upper(a) for k, a in zip(low.kids[i], args)]
+        widened = [e[k] + argument_error(counts, _upper(a)) for k, a in zip(low.kids[i], args)]
         kink = i in sw.kinks or bool(rule.kink)
         for j, (k, d) in enumerate(zip(low.kids[i], sw.local[i])):
             form = forms.partials[j]
@@ -138,7 +133,7 @@ def _backward(low, sw, e: list[float]) -> list[float]:
             spread = 0.0 if kink else _spread(form, args, widened, d, True)
             if spread == math.inf and not any(e[k2] for k2 in low.kids[i]):
                 spread = 0.0   # exact float64 arguments at a boundary (x**y at x = 0): no spread
-            delta = spread + kl * U * dm + _underflow(kl)
+            delta = local_error(counts, dm, spread)
             term = _mul(ge, dm) + _mul(gm + ge, delta) + U * gm * dm + TINY
             err[k] += term
             total[k] += U * gm * dm + U * term

@@ -1,5 +1,5 @@
 """Proofs of a row with SymPy: its form equals its forward and local derivative, the check sees
-its domain as the engine does, and its ``rounding`` counts hold.
+its domain as the engine does, and its rounding counts (``rounding``) hold.
 
 SymPy is imported inside each function (about 0.3 s the first time), so importing the table
 never loads it. A test runs these over every built-in row; ``symgrad.register`` runs them on
@@ -25,12 +25,17 @@ SYMPY_CLASSES = ("Add", "Mul", "Pow", "exp", "log", "sin", "cos", "tan", "sinh",
 
 def check_sympy(row: Rule, digits: int = 30, step: int = 3) -> None:
     """The row's SymPy form is built from SYMPY_CLASSES, equals ``forward`` and its partials
-    equal ``local`` at the sample points (evaluated at ``digits`` digits on the exact doubles).
+    equal ``local`` at the sample points (``exact`` references, ``digits`` digits on the exact doubles).
 
     ``step``: every step-th sample point (variadic rows: every longer one too). Raises RowError.
     Imports SymPy (about 0.3 s the first time).
     """
     import sympy as sp
+    from .exact import exact
+
+    def ref_at(e: Any, p: tuple[float, ...]) -> float:
+        ball = exact(e, syms, p, digits)
+        return math.nan if ball is None else float(ball.mid())
 
     forms: dict[int, tuple] = {}
     points = inside(row)
@@ -47,7 +52,7 @@ def check_sympy(row: Rule, digits: int = 30, step: int = 3) -> None:
         syms, expr = forms[len(p)]
         subs = {s: sp.Rational(v) for s, v in zip(syms, p)}
         out = row.forward(*p)
-        ref = float(expr.xreplace(subs).evalf(digits))
+        ref = ref_at(expr, p)
         if not _close(out, ref):
             raise _fail(row, f"forward{p} = {out!r} but its SymPy form gives {ref!r}")
         slopes = row.local(*p, out)
@@ -56,7 +61,7 @@ def check_sympy(row: Rule, digits: int = 30, step: int = 3) -> None:
         for i, s in enumerate(syms):
             if i in row.constant:
                 continue
-            ref = float(sp.diff(fixed, s).xreplace(subs).evalf(digits))
+            ref = ref_at(sp.diff(fixed, s), p)
             if not _close(slopes[i], ref):
                 raise _fail(row, f"local{p}[{i}] = {slopes[i]!r} but the SymPy partial gives {ref!r}")
     _check_domain(sp, row)
@@ -91,50 +96,17 @@ def _check_domain(sp: Any, row: Rule) -> None:
                         f"{parts[-1]} there: give sympy_domain=, the condition the check evaluates")
 
 
-def check_rounding(row: Rule, digits: int = 40) -> None:
-    """The row's ``rounding`` counts hold at its sample points: |forward − f| ≤ kf·u·|f| and
-    |local_i − ∂f/∂x_i| ≤ kl·u·|∂f/∂x_i| + Σ_j |∂²f/∂x_i∂x_j|·ka·u·|x_j| (+ 2⁻¹⁰⁷⁴), measured
-    against ``digits``-digit SymPy values on the exact doubles. The check's error bound
-    (``gradcheck.error_bound``) rests on these counts, so ``register`` runs this. Raises RowError saying
-    what to declare. Variadic rows are left to their tests (the bound scales with the arity).
+def check_rounding(row: Rule) -> None:
+    """The row's rounding counts (its ``rounding.Rounding`` record) hold at its sample points, in
+    the one model of float64's error (``rounding``, which the check's error bound uses), against
+    exact references (``exact``). ``register`` runs this. Raises RowError saying what to declare.
     """
-    import sympy as sp
+    from .rounding import verify
 
-    if row.variadic:
-        return
-    kf, kl, ka = row.rounding
-    u, tiny = 2.0 ** -53, 2.0 ** -1074
-    syms = sp.symbols(f"u0:{row.arity}", real=True)
-    expr = row.sympy(sp, *syms)
-    firsts = [sp.powsimp(sp.diff(expr, s), force=True) for s in syms]
     for p in inside(row):
-        exact = {s: sp.Float(v, 60) for s, v in zip(syms, p)}   # the doubles, exactly
-
-        def err(got: float, e: Any) -> tuple[float, float]:
-            want = e.xreplace(exact).evalf(digits)
-            return float(abs(sp.Float(got, digits) - want)), abs(float(want))
-
-        out = row.forward(*p)
-        gap, size = err(out, expr)
-        if gap > (kf * u * size + tiny) * (1 + 1e-9):
-            raise _fail(row, f"forward{p} is {gap / (u * size):.0f} ulp from the exact value, over rounding[0] = "
-                        f"{kf}: declare rounding= with a larger first count, or compute it more accurately")
-        slopes = row.local(*p, out)
-        for i, d in enumerate(firsts):
-            if i in row.constant:
-                continue
-            gap, size = err(slopes[i], d)
-            if math.isnan(size):
-                continue   # 0·log 0 at a boundary: the check settles it by a limit
-            spread = 0.0
-            for j in range(row.arity) if ka else ():
-                if p[j] and not (j in row.constant and float(p[j]).is_integer()):
-                    term = abs(float(sp.diff(d, syms[j]).xreplace(exact).evalf(digits))) * ka * u * abs(p[j])
-                    spread += term if math.isfinite(term) else 0.0
-            if gap > (kl * u * size + spread + tiny) * (1 + 1e-9):
-                raise _fail(row, f"local{p}[{i}] is {gap / (u * max(size, tiny)):.0f} ulp from the exact partial, "
-                            f"over rounding[1:] = {(kl, ka)}: declare rounding= with a larger second count, "
-                            "or compute it more accurately")
+        wrong = verify(row, p)
+        if wrong:
+            raise _fail(row, wrong)
 
 
 def _close(a: float, b: float, rel: float = 1e-11) -> bool:

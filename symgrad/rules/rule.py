@@ -1,12 +1,15 @@
 """``Rule``: one primitive of the language, and the checks every row passes.
 
-A row is the single source of a primitive: its forward, its local derivative, its domain
-(declared once, as a predicate with a reason), its kinks, its SymPy form, its printing, and
-the templates of generated code. Its display (the LaTeX of the function and of its
-derivatives, the worksheet's title and statement) is derived from the SymPy form on first
-read (``rules.display``), unless the row overrides a column. ``validate`` proves a row
-consistent with itself with float arithmetic only (it runs for every row at import);
-``rules.proofs`` proves it with SymPy (its form, its domain as the check sees it, its rounding
+A row holds a primitive's mathematics: its forward, its local derivative, its domain
+(declared once, as a predicate with a reason), its kinks, its SymPy form and its syntax
+(``kind``, ``symbol``, ``prec``). Every other concern is a small record of its own, keyed by
+the row's name (``records``): the generated-code templates (``codegen.CODEGEN``), the display
+overrides (``overrides.DISPLAY``) and the round-off counts (``rounding.ROUNDING``). A row's
+display (the LaTeX of the function and of its derivatives, the worksheet's title and
+statement) is derived from the SymPy form on first read (``display``), unless its display
+record overrides a column. ``validate`` proves a row consistent with itself with float
+arithmetic only (it runs for every row at import, after ``records.require`` checks its records);
+``proofs`` proves it with SymPy (its form, its domain as the check sees it, its rounding
 counts: a test runs them over every row, and ``symgrad.register`` on each new row).
 """
 
@@ -16,9 +19,10 @@ import itertools
 import math
 import operator
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from ..base.errors import ArityError, DomainError, InputError, NumericError
+from .overrides import DISPLAY, Display
 
 __all__ = ["Rule", "RowError", "validate", "inside", "outside"]
 
@@ -27,22 +31,25 @@ class RowError(InputError):
     """A row of the rule table is inconsistent (raised at import, or by ``symgrad.register``)."""
 
 
-class _Display:
-    """A display column of a row (``latex``, ``dlatex``, ``title``, ``text``): the row's own
-    value if it gives one (an override), else the one derived from its SymPy form
-    (``rules.display.derive``, made on the first read and kept; SymPy is imported then).
-    A ``dlatex`` override may leave an argument's template empty to derive that one."""
+# Fields of a row that ``symgrad.register`` does not take (the language's own syntax and the
+# engine's fast path): its signature is generated from the other fields.
+_BUILT_IN = {"register": False}
+_NO_OVERRIDES = Display()
 
-    def __init__(self, empty: Any) -> None:
-        self.empty = empty
+
+class _Display:
+    """A display column of a row (``latex``, ``dlatex``, ``title``, ``text``): the override in
+    its display record (``overrides.DISPLAY``) if it gives one, else the one derived from its
+    SymPy form (``display.derive``, made on the first read and kept; SymPy is imported then).
+    A ``dlatex`` override may leave an argument's template empty to derive that one."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
     def __get__(self, row: "Rule | None", owner: type | None = None) -> Any:
         if row is None:
-            return self.empty  # the dataclass's default
-        given = row.__dict__[self.name]
+            return self
+        given = getattr(DISPLAY.get(row.name, _NO_OVERRIDES), self.name)
         if self.name == "title":
             return given or f"{row.name} rule"
         if self.name == "dlatex":
@@ -50,9 +57,6 @@ class _Display:
                 return given
             return tuple(g or d for g, d in itertools.zip_longest(given, row.derived().dlatex, fillvalue=""))
         return given or getattr(row.derived(), self.name)
-
-    def __set__(self, row: "Rule", value: Any) -> None:
-        row.__dict__[self.name] = tuple(value) if self.name == "dlatex" else value
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,35 +67,23 @@ class Rule:
     local: Callable[..., tuple[float, ...]]     # (*inputs, output) -> d output / d input_i
     sympy: Callable[..., Any]                   # (sympy module, *args) -> sympy.Expr, of SYMPY_CLASSES only
     _: KW_ONLY
-    # --- display: each is an override; left empty, it is derived from ``sympy`` on first read --
-    latex: str = _Display("")                   # str.format template over the arguments {0}, {1}, …
-    dlatex: tuple[str, ...] = _Display(())      # local derivative per argument: {0},{1} args, {out} output
-    title: str = _Display("")                   # worksheet rule name (default "<name> rule")
-    text: str = _Display("")                    # worksheet rule statement, unicode
-    kind: str = "call"                          # "infix" | "prefix" | "call"
-    symbol: str = ""                            # operator in text and graphs
-    prec: int = 9                               # binding strength for printers
+    # --- syntax: how the language writes the row (the parser's and the printers') --------------
+    kind: str = field(default="call", metadata=_BUILT_IN)  # "infix" | "prefix" | "call" (| "fused" | "internal")
+    symbol: str = field(default="", metadata=_BUILT_IN)    # operator in text and graphs
+    prec: int = field(default=9, metadata=_BUILT_IN)       # binding strength for printers
     # Not differentiable where ``kink(*args)`` is true (relu at 0, the tie of max); the local
     # derivative there is PyTorch's convention. ``False`` for smooth rows. Truthy iff the row has kinks.
     kink: Callable[..., bool] | bool = False
-    # Code generation (symgrad.compile): Python expressions for the forward, then the local
-    # derivative per argument, over the atoms {0}, {1} and {out}. They may name ``math``, ``_np``
-    # (numpy) and the names in ``helpers``; outside the domain they raise (py) or give a
-    # non-finite value (np), which sends the call to backprop for the located DomainError.
-    # Empty: the generated code calls ``forward``/``local`` instead.
-    py: tuple[str, ...] = ()                    # for float scalars
-    np: tuple[str, ...] = ()                    # for numpy arrays (batch evaluation)
     # Optional fast path for the engine: accumulate(children, grad) adds each child's
     # d(output)/d(child)·grad to child.grad in place (same numbers as ``local``).
-    accumulate: Callable[..., None] | None = None
+    accumulate: Callable[..., None] | None = field(default=None, metadata=_BUILT_IN)
     variadic: bool = False                      # takes ``arity`` or more arguments (see the row)
     # --- added with the open table (all optional) ------------------------------------------
     args: tuple[str, ...] = ()                  # argument names, for hints and errors; default x / x, y
     domain: Callable[..., bool] | None = None   # float predicate: true inside the domain; None: every float
     why: str = ""                               # what the domain needs, said once (the DomainError's hint)
-    helpers: Mapping[str, Any] = field(default_factory=dict)  # names the py/np templates use
-    constant: tuple[int, ...] = ()              # arguments that are constants by construction: slope 0
-    propagates: bool = False                    # a non-finite argument always gives a non-finite output
+    constant: tuple[int, ...] = field(default=(), metadata=_BUILT_IN)  # constant arguments by construction: slope 0
+    propagates: bool = field(default=False, metadata=_BUILT_IN)  # a non-finite argument gives a non-finite output
     aliases: tuple[str, ...] = ()               # other call names (``ln`` for ``log``)
     samples: tuple[tuple[float, ...], ...] = () # extra points for validation (inside or outside the domain)
     # --- read by the check (all optional) -------------------------------------------------
@@ -99,11 +91,6 @@ class Rule:
     # for an integer b, the row is not): (sympy module, *args) -> SymPy condition, true inside.
     # The check evaluates it in ball arithmetic; ``check_sympy`` proves it agrees with ``domain``.
     sympy_domain: Callable[..., Any] | None = None
-    # Float64 roundings of this row's implementation, in units u = 2**-53 of the result: of the
-    # forward, of the local derivative, and of arguments computed inside the local derivative
-    # (pow's p - 1). The check's error bound (``gradcheck.error_bound``) uses them; a test proves them
-    # against 30-digit references at the sample points. The default is conservative.
-    rounding: tuple[int, int, int] = (8, 16, 2)
     raw: Callable[..., float] = field(init=False, repr=False, compare=False)  # forward without the domain check
 
     def __post_init__(self) -> None:
@@ -118,12 +105,19 @@ class Rule:
     def __repr__(self) -> str:
         return f"Rule({self.name!r})"
 
+    # --- display: each is its display record's override, else derived from ``sympy`` on first read --
+    latex = _Display()                          # str.format template over the arguments {0}, {1}, …
+    dlatex = _Display()                         # local derivative per argument: {0},{1} args, {out} output
+    title = _Display()                          # worksheet rule name (default "<name> rule")
+    text = _Display()                           # worksheet rule statement, unicode
+
     def overrides(self) -> dict[str, Any]:
-        """The display columns this row gives itself (the rest are derived): {"latex": …, "dlatex": …}."""
-        return {k: self.__dict__[k] for k in ("latex", "dlatex", "title", "text") if any(self.__dict__[k])}
+        """The display columns this row's display record gives (the rest are derived): {"latex": …, "dlatex": …}."""
+        record = DISPLAY.get(self.name, _NO_OVERRIDES)
+        return {k: getattr(record, k) for k in ("latex", "dlatex", "title", "text") if any(getattr(record, k))}
 
     def derived(self, n: int | None = None) -> Any:
-        """The display columns derived from the SymPy form (``rules.display.Derived``), whatever the
+        """The display columns derived from the SymPy form (``_rule_display.Derived``), whatever the
         row overrides, for a call with ``n`` arguments (default ``arity``; more only if variadic);
         made once per row and ``n``. Imports SymPy."""
         made = self.__dict__.setdefault("_derived", {})
@@ -160,7 +154,7 @@ class Rule:
     def dlatex_for(self, i: int, n: int) -> str:
         """``dlatex[i]`` for a call with ``n`` arguments. A longer call of a variadic row: derived for
         ``n`` arguments, or the last override moved to argument i."""
-        given = self.__dict__["dlatex"]
+        given = DISPLAY.get(self.name, _NO_OVERRIDES).dlatex
         if n != self.arity and self.variadic and not (len(given) == self.arity and given[-1]):
             return given[i] if i < len(given) and given[i] else self.derived(n).dlatex[i]
         if i < self.arity:
@@ -234,8 +228,8 @@ def outside(row: Rule) -> list[tuple[float, ...]]:
 # --- validation with floats (import time) -------------------------------------------------
 
 def _fail(row: Rule, message: str) -> RowError:
-    return RowError(f"rule row {row.name!r}: {message}", hint="fix the row in symgrad/rules/table.py or the "
-                    "arguments of symgrad.register")
+    return RowError(f"rule row {row.name!r}: {message}", hint="fix the row or its records (see "
+                    "docs/adding-a-function.md) or the arguments of symgrad.register")
 
 
 def validate(row: Rule) -> None:
@@ -250,17 +244,8 @@ def validate(row: Rule) -> None:
     given = row.overrides()
     if "dlatex" in given and len(given["dlatex"]) != row.arity:
         raise _fail(row, f"dlatex needs one template per argument ({row.arity}; an empty one is derived)")
-    r = row.rounding
-    if not (isinstance(r, tuple) and len(r) == 3 and all(type(k) is int and 0 <= k <= 10**6 for k in r)):
-        raise _fail(row, f"rounding must be three counts (forward, local, argument) as non-negative ints, got {r!r:.60}")
     if row.sympy_domain is not None and not callable(row.sympy_domain):
         raise _fail(row, "sympy_domain must be a function (sympy module, *symbols) -> SymPy condition")
-    for col in ("py", "np"):
-        tpl = getattr(row, col)
-        if tpl and len(tpl) != row.arity + 1:
-            raise _fail(row, f"{col} needs the forward and one slope per argument ({row.arity + 1} templates)")
-        if tpl and row.variadic:
-            raise _fail(row, f"a variadic row has no {col} templates (generated code calls its forward)")
     try:  # the overrides; the derived templates format by construction (and are tested)
         given.get("latex", "").format(*row.args)
         for template in given.get("dlatex", ()):

@@ -140,7 +140,7 @@ def logsumexp_local(*xs_out: float) -> tuple[float, ...]:
 
     Not e^(xᵢ − out): out's own rounding, u·|out|, would come back as a relative error of the
     slope, 1e-14 at out = 700. fsum rounds the sum once, so a slope is within a few ulp at any
-    arity (``Rule.rounding`` of the row)."""
+    arity (the row's ``rules.rounding.Rounding`` record)."""
     xs = xs_out[:-1]
     m = max(xs)
     e = [math.exp(x - m) for x in xs]

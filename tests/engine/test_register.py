@@ -179,3 +179,30 @@ def test_a_bad_rounding_is_a_row_error(rounding):
         sg.register("badround", math.sin, lambda x, out: (math.cos(x),), sympy=lambda sp, x: sp.sin(x),
                     rounding=rounding)
     assert "badround" not in sg.RULES
+
+
+def test_the_signature_and_the_hint_are_generated_from_the_row_and_its_records():
+    import dataclasses
+    import inspect
+
+    from symgrad.rules.codegen import Codegen
+    from symgrad.rules.overrides import Display
+    from symgrad.rules.rule import Rule
+
+    params = inspect.signature(sg.register).parameters
+    keywords = [p for p, v in params.items() if v.kind is v.KEYWORD_ONLY]
+    # every field of each record, the record kept whole (rounding), and the row's own options
+    for record in (Codegen, Display):
+        assert {f.name for f in dataclasses.fields(record)} <= set(keywords)
+    assert {"rounding", "sympy_domain", "sympy", "domain", "why", "kink", "aliases", "samples", "args",
+            "variadic"} <= set(keywords)
+    # the row's syntax and fast path are the table's own, not options
+    assert not {"kind", "symbol", "prec", "accumulate", "propagates", "constant"} & set(keywords)
+    assert set(keywords) <= {f.name for f in dataclasses.fields(Rule)} | {"rounding"} \
+        | {f.name for r in (Codegen, Display) for f in dataclasses.fields(r)}
+    assert params["rounding"].default == (8, 16, 2)
+    with pytest.raises(sg.RowError) as info:
+        sg.register("sq2", lambda x: x * x, lambda x, out: (2 * x,), sympy=lambda sp, x: x ** 2, roundin=(1, 2, 0))
+    hint = info.value.hint
+    assert "roundin" in str(info.value) and hint == f"its options: {', '.join(keywords)}"
+    assert "sympy_domain" in hint and "rounding" in hint

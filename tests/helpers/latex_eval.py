@@ -180,16 +180,21 @@ def tex(template: str, point, out: float | None = None) -> float:
 
 
 def reference(row, point):
-    """(value, partials) of the row's SymPy form at ``point``, at 30 digits on the exact doubles.
-    A constant argument (powc's exponent) is a number before differentiating, as in a program."""
+    """(value, partials) of the row's SymPy form at ``point``, exact references (``symgrad.rules.exact``)
+    to 30 digits on the exact doubles. A constant argument (powc's exponent) is a number before
+    differentiating, as in a program."""
     import sympy as sp
+    from symgrad.rules.exact import exact
+
+    def at(e):
+        ball = exact(e, syms, point, 30)
+        return float("nan") if ball is None else float(ball.mid())
+
     syms = sp.symbols(f"u0:{len(point)}", real=True)
     form = row.sympy(sp, *syms)
-    subs = {s: sp.Rational(v) for s, v in zip(syms, point)}
-    fixed = form.xreplace({syms[i]: subs[syms[i]] for i in row.constant})
-    partials = [None if i in row.constant else float(sp.diff(fixed, s).xreplace(subs).evalf(30))
-                for i, s in enumerate(syms)]
-    return float(form.xreplace(subs).evalf(30)), partials
+    fixed = form.xreplace({syms[i]: sp.Rational(point[i]) for i in row.constant})
+    partials = [None if i in row.constant else at(sp.diff(fixed, s)) for i, s in enumerate(syms)]
+    return at(form), partials
 
 
 def check(latex, dlatex, point, value, partials):

@@ -1,20 +1,70 @@
 """Random programs over the rule table (every row and operator, nesting and reuse), from a seed.
 
 Used by tests/gradcheck/test_corpus.py (the three-way corpus) and tests/gradcheck/test_detection.py.
+Nothing here names a row: each row's arguments are derived from the row itself (``guard``), so a
+new row is in the corpus by being in the table.
 """
 
+import itertools
+import math
 import random
 
-class Generator:
-    """Random programs over the rule table. Domain-restricted rows get guarded arguments
-    (log and sqrt of something positive, division by something away from 0), so random
-    points inside the domain are easy to find."""
+from symgrad.rules.rule import inside
+from symgrad.rules.table import RULES
 
-    UNARY = ["exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "softplus", "neg",
-             "tan", "atan", "asin", "acos", "sinh", "cosh", "asinh", "atanh", "log2", "log10", "exp2", "expm1",
-             "log1p", "cbrt", "erf", "gelu", "silu", "softsign", "log_sigmoid"]
-    BINARY = ["add", "sub", "mul", "div", "powc", "pow", "elu", "leaky_relu", "max", "min", "atan2", "hypot",
-              "logsumexp"]
+_RADII = (1.0, 0.5, 0.25, 0.1)
+_STEPS = 9   # probes per argument across a box, plus its 0 and ±1 (where domains end)
+
+
+def _box_is_safe(row, center, radius) -> bool:
+    """The row is defined, finite and with moderate slopes on a grid over the box ``center ±
+    radius`` (constant arguments fixed), and at 0 and ±1 inside it (where domains end). A kink
+    may cross the box (relu's, max's tie: both sides are exercised); the center is off it."""
+    if row.kinked(*center):
+        return False
+    axes = []
+    for i, c in enumerate(center):
+        if i in row.constant:
+            axes.append((c,))
+            continue
+        lo, hi = c - radius, c + radius
+        grid = [lo + (hi - lo) * k / (_STEPS - 1) for k in range(_STEPS)]
+        axes.append(tuple(grid) + tuple(v for v in (0.0, 1.0, -1.0) if lo <= v <= hi))
+    for p in itertools.product(*axes):
+        if row.domain is not None and not row.domain(*p):
+            return False
+        if row.kinked(*p):
+            continue
+        try:
+            out = row.forward(*p)
+            slopes = row.local(*p, out)
+        except Exception:  # noqa: BLE001 -- a failure at a probe: not a safe box
+            return False
+        if not all(math.isfinite(v) and abs(v) < 1e6 for v in (out, *slopes)):
+            return False
+    return True
+
+
+def guard(row) -> tuple[tuple[float, ...], float]:
+    """(center, radius): a box inside the row's domain, with moderate values and slopes; each argument of the row in a program is center_i + radius·tanh(…) (a constant
+    argument is center_i itself). Centers: the row's sample points, nearest the origin first."""
+    n = row.arity + (1 if row.variadic else 0)
+    points = [p for p in inside(row) if len(p) == row.arity]
+    if row.variadic:
+        points = [p + (p[-1] + 0.35,) for p in points]
+    for center in sorted(points, key=lambda p: (max(map(abs, p)), p)):
+        for radius in _RADII:
+            if _box_is_safe(row, center, radius) and len(center) == n:
+                return center, radius
+    raise AssertionError(f"no box inside the domain of {row.name} among its sample points: give it samples=")
+
+
+OPS = sorted(RULES)   # every row of the language; powc is a pow with a constant exponent
+
+
+class Generator:
+    """Random programs over the rule table. Each row's arguments are squashed into a box inside
+    its domain (``guard``), so every program is defined at every point and nests without overflow."""
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -27,61 +77,19 @@ class Generator:
     def expr(self, names: list[str], depth: int, op: str | None = None) -> str:
         if depth == 0:
             return self.leaf(names)
-        op = op or self.rng.choice(self.UNARY + self.BINARY)
-        a = self.expr(names, depth - 1)
-        b = self.expr(names, depth - 1)
-        return {
-            "exp": f"exp(tanh({a}))",                 # bounded, so nesting never overflows
-            "log": f"log({a}*{a} + 0.5)",
-            "tanh": f"tanh({a})",
-            "sigmoid": f"sigmoid({a})",
-            "relu": f"relu({a})",
-            "sin": f"sin({a})",
-            "cos": f"cos({a})",
-            "sqrt": f"sqrt({a}*{a} + 0.25)",
-            "abs": f"abs({a})",
-            "softplus": f"softplus({a})",
-            "neg": f"-({a})",
-            "add": f"({a} + {b})",
-            "sub": f"({a} - {b})",
-            "mul": f"({a})*({b})",
-            "div": f"({a})/(({b})^2 + 1)",
-            "powc": f"({a})^{self.rng.choice(['2', '3'])}" if self.rng.random() < 0.5 else
-                    f"(({a})^2 + 1)^{self.rng.choice(['-2', '0.5', '1.5'])}",
-            "pow": f"(sigmoid({a}) + 0.5)^({b})",     # variable exponent: positive base
-            # Inverse and hyperbolic rows get arguments inside (-0.5, 0.5) or above 0.5.
-            "tan": f"tan(0.5*tanh({a}))",
-            "atan": f"atan({a})",
-            "asin": f"asin(0.5*tanh({a}))",
-            "acos": f"acos(0.5*tanh({a}))",
-            "sinh": f"sinh(tanh({a}))",
-            "cosh": f"cosh(tanh({a}))",
-            "asinh": f"asinh({a})",
-            "atanh": f"atanh(0.5*tanh({a}))",
-            "log2": f"log2({a}*{a} + 0.5)",
-            "log10": f"log10({a}*{a} + 0.5)",
-            "exp2": f"exp2(tanh({a}))",
-            "expm1": f"expm1(tanh({a}))",
-            "log1p": f"log1p(0.5*tanh({a}))",
-            "cbrt": f"cbrt({a}*{a} + 0.5)",           # cbrt'(0) is infinite: keep away from 0
-            "erf": f"erf({a})",
-            "gelu": f"gelu({a})",
-            "silu": f"silu({a})",
-            "softsign": f"softsign({a})",
-            "log_sigmoid": f"log_sigmoid({a})",
-            "elu": f"elu({a}, {b})",
-            "leaky_relu": f"leaky_relu({a}, {b})",
-            "max": f"max({a}, {b} + 0.25)",           # a tie (max(x, x)) is a kink: kept off it
-            "min": f"min({a}, {b} + 0.25)",
-            "atan2": f"atan2({a}, {b}*{b} + 0.5)",
-            "hypot": f"hypot({a}, {b}*{b} + 0.5)",    # hypot'(0, 0) is a kink: keep the second away
-            "logsumexp": f"logsumexp({a}, {b}, tanh({a}))",
-        }[op]
+        row = RULES[op or self.rng.choice(OPS)]
+        center, radius = guard(row)
+        args = [f"({c!r})" if i in row.constant else f"({c!r} + {radius!r}*tanh({self.expr(names, depth - 1)}))"
+                for i, c in enumerate(center)]
+        if row.kind == "infix":
+            return f"({args[0]} {row.symbol} {args[1]})"
+        if row.kind == "prefix":
+            return f"({row.symbol}{args[0]})"
+        return f"{row.name}({', '.join(args)})"
 
     def program(self, i: int) -> str:
         inputs = [f"x{k}" for k in range(self.rng.randint(1, 3))]
-        ops = self.UNARY + self.BINARY
-        first = ops[i % len(ops)]                   # cycle through every row
+        first = OPS[i % len(OPS)]                   # cycle through every row
         if i % 3 == 0:
             return self.expr(inputs, self.rng.randint(1, 3), first)
         # Reuse: named intermediates read several times, and by later statements.

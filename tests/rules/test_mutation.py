@@ -17,15 +17,17 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import mutate_rules  # noqa: E402
 
 
-def test_every_column_of_the_table_can_be_mutated():
-    source = mutate_rules.RULES.read_text()
-    pairs = mutate_rules.population(source)
+def test_every_column_of_the_table_and_its_records_can_be_mutated():
+    texts = mutate_rules.sources()
+    pairs = mutate_rules.population(texts)
     assert {column for _, column in pairs} == set(mutate_rules.MUTATIONS)
-    assert {name for name, _ in pairs} >= set(mutate_rules.rows(source)) - {"wsum", "id"}
+    assert {name for name, _ in pairs} >= set(mutate_rules.rows(texts["table"])) - {"wsum", "id"}
+    # every record file is mutated, and a mutant of a record is a mutant of that file only
+    assert {mutate_rules.MUTATIONS[column][0] for _, column in pairs} == set(mutate_rules.FILES)
     for name, column in pairs[::7]:
-        mutant = mutate_rules.mutate(source, name, column)
-        assert mutant != source
-        compile(mutant, "table.py", "exec")  # the mistake is in the meaning, not the syntax of rules/table.py
+        key, mutant = mutate_rules.mutate(texts, name, column)
+        assert mutant != texts[key]
+        compile(mutant, key, "exec")  # the mistake is in the meaning, not the syntax of the file
 
 
 @pytest.mark.slow

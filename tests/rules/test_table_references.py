@@ -17,6 +17,7 @@ import sympy
 from sympy.core.evalf import PrecisionExhausted
 
 import symgrad as sg
+from helpers.torch_names import torch_function
 from symgrad.rules.rule import inside
 from symgrad.rules.table import RULES
 
@@ -126,25 +127,6 @@ def test_row_agrees_with_mpmath_at_50_digits(row, point):
 
 # --- PyTorch float64, where installed --------------------------------------------------------
 
-RENAMES = {"max": "maximum", "min": "minimum", "log_sigmoid": "logsigmoid", "powc": "pow", "div": "div",
-           "neg": "neg", "add": "add", "sub": "sub", "mul": "mul"}
-
-
-# Rows PyTorch has no function for, written in PyTorch's operations.
-COMPOSED = {"cbrt": lambda torch: lambda x: torch.sign(x) * torch.abs(x) ** (1.0 / 3.0)}
-
-
-def _torch_function(torch, name):
-    if name in COMPOSED:
-        return COMPOSED[name](torch)
-    name = RENAMES.get(name, name)
-    for space in (torch, torch.nn.functional, torch.special):
-        fn = getattr(space, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
 def _torch_call(torch, row, fn, point):
     """(value, grads) from torch; arguments torch takes as Python floats (elu's alpha) get none."""
     ts = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in point]
@@ -167,8 +149,7 @@ TORCH_CASES = [pytest.param(row, p, id=f"{name}{p}") for name, row in RULES.item
 @pytest.mark.parametrize("row, point", TORCH_CASES)
 def test_row_agrees_with_pytorch_float64(row, point):
     torch = pytest.importorskip("torch")
-    fn = _torch_function(torch, row.name)
-    assert fn is not None, f"PyTorch has no {row.name}: map it in RENAMES"
+    fn = torch_function(torch, row.name)
     value, grads = _torch_call(torch, row, fn, point)
     out = row.forward(*point)
     assert out == pytest.approx(value, rel=1e-14, abs=1e-300)
@@ -185,7 +166,7 @@ def test_kink_slopes_follow_pytorch(name):
     kinks = [p for p in grid if row.kinked(*p)]
     assert kinks
     for p in kinks:
-        value, grads = _torch_call(torch, row, _torch_function(torch, name), p)
+        value, grads = _torch_call(torch, row, torch_function(torch, name), p)
         out = row.forward(*p)
         assert out == value
         ours = list(row.local(*p, out)[:len(grads)])

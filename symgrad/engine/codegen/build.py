@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Mapping
 from ...language.ast import Program
 from .emit import Emitter, row_call
 from .plan import Plan
+from ...rules.codegen import CODEGEN, templates
 from ...rules.rule import RowError
 from ...rules.table import Rule, all_rows
 
@@ -41,7 +42,7 @@ def namespace(rows: Iterable[Rule], extra: Mapping[str, Any] = {}) -> dict[str, 
     is a RowError."""
     ns: dict[str, Any] = {"math": math}
     for row in rows:
-        for name, obj in row.helpers.items():
+        for name, obj in CODEGEN[row.name].helpers.items():
             if ns.setdefault(name, obj) is not obj:
                 raise RowError(f"rule row {row.name!r}: helper {name!r} already means {ns[name]!r}",
                                hint="give the helper another name")
@@ -69,7 +70,7 @@ def kernels(calls: Iterable[tuple[Rule, int]], backend: str,
     """(forward, local) functions per (row, number of arguments), from the rows' templates."""
     lines, wanted, calls = [], {}, list(dict.fromkeys(calls))
     for i, (row, n) in enumerate(calls):
-        tpl = getattr(row, backend)
+        tpl = templates(row, backend)
         if not tpl:
             continue
         args = [f"_{j}" for j in range(n)]

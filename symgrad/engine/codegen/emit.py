@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from .plan import Node, Plan
+from ...rules.codegen import templates
 from ...rules.table import Rule
 
 __all__ = ["Emitter", "row_call"]
@@ -35,7 +36,7 @@ class Emitter:
         self.grads: dict[int, str] = {}
 
     def template(self, row) -> tuple[str, ...]:
-        return getattr(row, self.backend)
+        return templates(row, self.backend)
 
     def forward(self) -> list[str]:
         lines = []

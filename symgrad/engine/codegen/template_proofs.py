@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from .build import RAISES, kernels, namespace
+from ...rules.codegen import templates
 from ...rules.rule import RowError, inside, outside
 from ...rules.table import Rule, all_rows
 
@@ -32,7 +33,7 @@ def check_templates(row: Rule, backend: str) -> None:
     Raises RowError. Runs for every row's ``py`` at import, for ``np`` on the first compile
     (``check_np``), and for both in ``symgrad.register``.
     """
-    if not getattr(row, backend):
+    if not templates(row, backend):
         return
     try:
         fwd, loc = kernels([(row, row.arity)], backend, _template_namespace(row, backend))[row.name, row.arity]

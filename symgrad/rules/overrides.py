@@ -1,0 +1,93 @@
+"""Display overrides: one ``Display`` record per row of the table, keyed by its name.
+
+A row's display (the LaTeX of the function and of its local derivatives, the worksheet's title
+and statement) is derived from its SymPy form (``display``). A record overrides a column only
+where it reads better for a learner (σ for sigmoid, sqrt's slope in its output); an empty
+``Display()`` derives them all. Tests prove each override equal to the SymPy form
+(tests/rules/test_latex.py, tests/rules/test_display_text.py); every row needs a record (``records``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Display", "DISPLAY"]
+
+
+@dataclass(frozen=True)
+class Display:
+    """Overrides of a row's display; an empty column is derived from the SymPy form.
+
+    ``latex``: a ``str.format`` template over the arguments {0}, {1}, …; ``dlatex``: the local
+    derivative per argument (may use {out}, the output; an empty one is derived); ``title``: the
+    worksheet's rule name (default "<name> rule"); ``text``: the worksheet's rule statement in
+    unicode, which the answer checker parses (the mini-language of ``teaching``)."""
+    latex: str = ""
+    dlatex: tuple[str, ...] = ()
+    title: str = ""
+    text: str = ""
+
+
+DISPLAY: dict[str, Display] = {
+    "add": Display(title="sum rule"),
+    "sub": Display(title="difference rule"),
+    "mul": Display(title="product rule"),
+    "div": Display(title="quotient rule"),
+    "neg": Display(title="negation rule"),
+    "powc": Display(dlatex=(r"{1} \cdot {0}^{{{1} - 1}}", ""), title="power rule",
+                    text="d(uⁿ)/du = n·uⁿ⁻¹ for a constant n"),
+    "pow": Display(dlatex=(r"{1} \cdot {0}^{{{1} - 1}}", ""), title="general power rule",
+                   text="∂(u^v)/∂u = v·u^(v−1) and ∂(u^v)/∂v = u^v·ln u"),
+    "exp": Display(),
+    "log": Display(),
+    "tanh": Display(),
+    "sigmoid": Display(latex=r"\sigma\left({0}\right)", dlatex=(r"{out} \cdot \left(1 - {out}\right)",),
+                       text="d(σ(x))/dx = σ(x)·(1 − σ(x))"),
+    "relu": Display(text="d(relu(x))/dx = 1 if x > 0, else 0 (0 at the kink x = 0)"),
+    "sin": Display(title="sine rule"),
+    "cos": Display(title="cosine rule"),
+    "sqrt": Display(dlatex=(r"\frac{{1}}{{2 {out}}}",), title="square-root rule",
+                    text="d(√x)/dx = 1/(2√x), infinite at x = 0"),
+    "abs": Display(title="absolute-value rule", text="d|x|/dx = sign(x) (0 at the kink x = 0)"),
+    "softplus": Display(dlatex=(r"\sigma\left({0}\right)",), text="d(softplus(x))/dx = σ(x)"),
+    "tan": Display(title="tangent rule"),
+    "atan": Display(title="arctangent rule"),
+    "asin": Display(title="arcsine rule", text="d(arcsin(x))/dx = 1/√(1 − x²), infinite at x = ±1"),
+    "acos": Display(title="arccosine rule", text="d(arccos(x))/dx = −1/√(1 − x²), infinite at x = ±1"),
+    "sinh": Display(),
+    "cosh": Display(),
+    "asinh": Display(title="area-sinh rule"),
+    "atanh": Display(title="area-tanh rule"),
+    "log2": Display(latex=r"\log_{{2}}\left({0}\right)", title="base-2 log rule"),
+    "log10": Display(latex=r"\log_{{10}}\left({0}\right)", title="base-10 log rule"),
+    "exp2": Display(title="base-2 exp rule"),
+    "expm1": Display(),
+    "log1p": Display(),
+    "cbrt": Display(latex=r"\sqrt[3]{{{0}}}", dlatex=(r"\frac{{1}}{{3 {out}^{{2}}}}",), title="cube-root rule",
+                    text="d(∛x)/dx = 1/(3·∛x²), infinite at x = 0"),
+    "erf": Display(title="error-function rule"),
+    "gelu": Display(dlatex=(r"\Phi\left({0}\right) + {0} \cdot \frac{{e^{{-{0}^{{2}}/2}}}}{{\sqrt{{2 \pi}}}}",),
+                    text="d(x·Φ(x))/dx = Φ(x) + x·φ(x)"),
+    "silu": Display(dlatex=(r"\sigma\left({0}\right) \left(1 + {0} \left(1 - \sigma\left({0}\right)\right)\right)",),
+                    text="d(x·σ(x))/dx = σ(x)·(1 + x·(1 − σ(x)))"),
+    "elu": Display(),
+    "leaky_relu": Display(title="leaky-relu rule"),
+    "softsign": Display(dlatex=(r"\frac{{1}}{{\left(1 + \left|{0}\right|\right)^{{2}}}}",),
+                        text="d(x/(1 + |x|))/dx = 1/(1 + |x|)²"),
+    "log_sigmoid": Display(dlatex=(r"\sigma\left(-{0}\right)",), title="log-sigmoid rule",
+                           text="d(ln σ(x))/dx = 1 − σ(x) = σ(−x)"),
+    "logit": Display(dlatex=(r"\frac{{1}}{{{0} \left(1 - {0}\right)}}",), text="d(logit(x))/dx = 1/(x·(1 − x))"),
+    "max": Display(dlatex=(r"\begin{{cases}} 1 & {0} > {1} \\ 0 & \text{{otherwise}} \end{{cases}}",
+                    r"\begin{{cases}} 1 & {1} > {0} \\ 0 & \text{{otherwise}} \end{{cases}}"),
+                   text="∂max(x, y)/∂x = 1 if x > y, 0 if x < y (½ at the tie)"),
+    "min": Display(dlatex=(r"\begin{{cases}} 1 & {0} < {1} \\ 0 & \text{{otherwise}} \end{{cases}}",
+                    r"\begin{{cases}} 1 & {1} < {0} \\ 0 & \text{{otherwise}} \end{{cases}}"),
+                   text="∂min(x, y)/∂x = 1 if x < y, 0 if x > y (½ at the tie)"),
+    "atan2": Display(),
+    "hypot": Display(dlatex=(r"\frac{{{0}}}{{{out}}}", r"\frac{{{1}}}{{{out}}}")),
+    "logsumexp": Display(dlatex=(r"e^{{{0} - {out}}}", r"e^{{{1} - {out}}}"),
+                         text="∂logsumexp(x₁, …, xₙ)/∂xᵢ = exp(xᵢ − logsumexp)"),
+    "wsum": Display(latex=r"{0} + \sum_{{i}} w_i x_i", dlatex=("", "x_i", "w_i"), title="weighted-sum rule",
+                    text="∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ"),
+    "id": Display(title="naming rule", text="a new name for a value: d(x)/dx = 1"),
+}
