@@ -119,8 +119,8 @@ def _nonfinite_gradient(graph: Graph, topo: list[Value]) -> NumericError:
     """Name the op that broke the backward pass: one whose local derivative is not finite
     (sqrt at 0), else the first finite node with a non-finite child (a product overflowed)."""
     def infinite_local(node: Value) -> bool:
-        return node._op is not None and not all(
-            math.isfinite(d) for d in node._op.local(*[k.data for k in node._prev], node.data))
+        return node._rule is not None and not all(
+            math.isfinite(d) for d in node._rule.local(*[k.data for k in node._prev], node.data))
 
     for node in reversed(topo):
         if infinite_local(node):

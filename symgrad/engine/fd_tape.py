@@ -110,9 +110,9 @@ class _Tape(LinearTape):
     def __init__(self, graph) -> None:
         topo = topo_order(graph.root)
         at = self.at = {id(v): i for i, v in enumerate(topo)}
-        super().__init__([v._op.name if v._op is not None else None for v in topo],
+        super().__init__([v._rule.name if v._rule is not None else None for v in topo],
                          [tuple(at[id(k)] for k in v._prev) for v in topo], [v.data for v in topo],
-                         [v._op.forward if v._op is not None else None for v in topo],
+                         [v._rule.forward if v._rule is not None else None for v in topo],
                          {at[id(v)] for v in graph.named.values() if id(v) in at}, _finite_float)
 
     def central_difference(self, start: int, eps: float) -> float:

@@ -1,10 +1,19 @@
 """A micrograd-compatible scalar autograd engine.
 
-``Value`` keeps its children in a tuple and its op as a reference to a ``Rule`` row, so
-the forward and the local derivative both come from the rule table. It holds no closure
-over itself: graphs are freed by reference counting alone, never by the cyclic GC.
+``Value`` keeps its children in a tuple (``_prev``) and its row of the rule table in ``_rule``,
+so the forward and the local derivative both come from the table; ``_op`` is the operation's
+symbol (``'+'``, ``'*'``, ``'tanh'``; ``''`` for a leaf), as micrograd's is. ``_backward()``
+adds one node's local step into its children's grads, as micrograd's closure does, but it is
+a method reading ``_rule``, not a closure over the node: graphs are freed by reference counting
+alone, never by the cyclic GC.
 
-Speed and memory: a node is one slotted object, a float and a children tuple (about 150
+A Value made by ``Value(…)`` (an input, a parameter, a constant) takes attributes of the user's
+own (``p.m = 0``, as an optimizer keeps its moments): it is a ``UserValue``, the subclass with a
+``__dict__``. The op nodes that arithmetic makes are plain ``Value``s without one, because on
+CPython 3.11 a ``__dict__`` costs 32 bytes per object even unused (a managed-dict pre-header and
+its preallocated values), 20% of an interior node.
+
+Speed and memory: a node is one slotted object, a float and a children tuple (about 150-170
 bytes). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
 float). ``topo_order`` writes to no node (its visits are a set), so reading one graph from many
 threads is safe. Backward, which owns the grads anyway, sorts with its visit marks in the
@@ -26,11 +35,19 @@ _POW, _POWC, _WSUM = RULES["pow"], RULES["powc"], INTERNAL["wsum"]
 
 
 class Value:
-    """A scalar in a computation graph: ``data``, ``grad``, ``label``, ``_op``, ``_prev``."""
+    """A scalar in a computation graph: ``data``, ``grad``, ``label``, ``_op``, ``_prev``, ``_backward()``.
 
-    __slots__ = ("data", "grad", "label", "_op", "_prev")
+    ``_op`` is the operation's symbol string (``''`` for a leaf); the row itself is ``_rule``
+    (None for a leaf). ``Value(data, children, _op=row)`` takes a row of ``symgrad.RULES``, or
+    ``''`` for a leaf (a symbol string alone would not say how to differentiate).
+    """
 
-    def __init__(self, data: float, _children: tuple["Value", ...] = (), _op: Rule | None = None,
+    __slots__ = ("data", "grad", "label", "_rule", "_prev")
+
+    def __new__(cls, *args: object, **kwargs: object) -> "Value":
+        return _new(UserValue if cls is Value else cls)
+
+    def __init__(self, data: float, _children: tuple["Value", ...] = (), _op: "Rule | str" = "",
                  label: str = "") -> None:
         if type(data) is not float:
             try:
@@ -40,16 +57,39 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
+        _op = _op or None   # micrograd's leaf has _op ''
         if _op is not None and not isinstance(_op, Rule):
             raise InputError(f"_op must be a row of symgrad.RULES, got {_op!r:.40}",
                              hint="build op nodes with operators and methods (a * b, a.tanh())")
-        self._op = _op
+        self._rule = _op
         self._prev = ()
         if _children:
             self._prev = tuple(_children)
             for kid in self._prev:
                 if not isinstance(kid, Value):
                     raise InputError("a Value's children must be Values", hint="wrap numbers as Value(x)")
+
+    @property
+    def _op(self) -> str:
+        """The operation's symbol, as micrograd's ``_op``: ``'+'``, ``'**'``, ``'tanh'``; ``''`` for a leaf."""
+        rule = self._rule
+        return "" if rule is None else str(rule)
+
+    def _backward(self) -> None:
+        """Add this node's local step to its children's grads: each child's grad += d(self)/d(child)·self.grad.
+
+        micrograd's per-node closure, as a method (no reference cycle). ``backward()`` runs the
+        same step for every node in reverse topological order, after resetting the grads.
+        """
+        rule = self._rule
+        if rule is None:
+            return
+        kids, g = self._prev, self.grad
+        if rule.accumulate is not None:
+            rule.accumulate(kids, g)
+            return
+        for kid, d in zip(kids, rule.local(*[k.data for k in kids], self.data)):
+            kid.grad += d * g
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -121,6 +161,13 @@ class Value:
         backpropagate(self)
 
 
+class UserValue(Value):
+    """A Value made by ``Value(…)``: the same node, plus a ``__dict__`` for attributes of the
+    user's own (``p.m = 0``). ``isinstance(v, Value)`` holds; op nodes are plain ``Value``s."""
+
+    __slots__ = ("__dict__",)
+
+
 _new = object.__new__
 
 
@@ -130,7 +177,7 @@ def _node(data: float, kids: tuple, op: Rule) -> Value:
     v.data = data
     v.grad = 0.0
     v.label = ""
-    v._op = op
+    v._rule = op
     v._prev = kids
     return v
 
@@ -186,7 +233,10 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bi
 
 
 def topo_order(root: Value) -> list[Value]:
-    """Nodes reachable from ``root``, children before parents, in a deterministic order.
+    """Nodes reachable from ``root``, children before parents, in micrograd's ``build_topo`` order
+    (a depth-first walk of each ``_prev`` tuple in order: deterministic). The one sort of the
+    package: drawings, worksheets, the check's DAG and the generated code's plan (any node with a
+    ``_prev`` tuple) all use it; only ``backward``'s own fast path (``_mark_topo``) is separate.
 
     Iterative depth-first search (a million-node chain needs no recursion) that writes to no
     node: visits are kept in a set of the nodes, so any number of threads may sort, draw or read
@@ -275,8 +325,8 @@ def backpropagate(root: Value) -> list[Value]:
     for node in topo:
         node.grad = 0.0
     root.grad = 1.0
-    for node in reversed(topo):
-        op = node._op
+    for node in reversed(topo):   # each node's _backward(), unrolled by arity
+        op = node._rule
         if op is None:
             continue
         kids = node._prev
