@@ -23,9 +23,12 @@ place, as the fused weighted-sum row (one node per neuron) does.
 
 from __future__ import annotations
 
+import math
+from operator import attrgetter
 from typing import Sequence
 
-from ..base.errors import InputError
+from ..base.errors import InputError, NumericError
+from .nonfinite import cause
 from ..rules.table import INTERNAL, RULES, Rule
 
 __all__ = ["Value", "topo_order", "backpropagate", "weighted_sum"]
@@ -157,8 +160,18 @@ class Value:
         Unlike micrograd, this is idempotent: it first resets every reachable grad to 0,
         so calling it twice gives the same grads, not doubled ones. Zeroing parameters
         between steps (``zero_grad``) is therefore optional.
+
+        Raises NumericError, naming the node and its arguments, if a grad is not finite (a
+        singular slope such as sqrt'(0), or an overflow), as ``backprop`` does for a program;
+        the grads are filled all the same.
         """
-        backpropagate(self)
+        topo = backpropagate(self)
+        if not math.isfinite(sum(map(_GRAD, topo))) and not all(math.isfinite(v.grad) for v in topo):
+            node, err = cause(topo)  # a finite sum rules out inf and nan; an overflowing one is checked
+            rule = node._rule
+            where = rule.show(*[k.data for k in node._prev]) if rule is not None else repr(node)
+            where = f"{node.label} = {where}" if node.label else where
+            raise NumericError(f"{err.message} in {where}", hint=err.hint)
 
 
 class UserValue(Value):
@@ -169,6 +182,7 @@ class UserValue(Value):
 
 
 _new = object.__new__
+_GRAD = attrgetter("grad")
 
 
 def _node(data: float, kids: tuple, op: Rule) -> Value:

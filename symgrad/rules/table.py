@@ -28,6 +28,8 @@ __all__ = ["Rule", "RowError", "RULES", "INTERNAL", "FUNCTIONS", "rule", "all_ro
 _ABS = {"abs": abs}
 _MINMAX = {"min": min, "max": max}
 _SIG = {"_sigmoid": S.sigmoid, "_sigmoid_np": S.sigmoid_np}
+_NORM = {"_over_norm": S.over_norm, "_over_norm_np": S.over_norm_np,
+         "_over_norm_sq": S.over_norm_sq, "_over_norm_sq_np": S.over_norm_sq_np}
 
 
 _ROWS = (
@@ -306,27 +308,25 @@ _ROWS = (
          np=("_np.minimum({0}, {1})", "_np.where({0} < {1}, 1.0, _np.where({0} > {1}, 0.0, 0.5))",
              "_np.where({0} < {1}, 0.0, _np.where({0} > {1}, 1.0, 0.5))"),
          rounding=(0, 0, 0)),
-    # atan2(y, x): slopes x/r² and −y/r² as (x/r)/r with r = hypot(x, y), which never overflows.
+    # atan2(y, x): slopes x/r² and −y/r² (_stable.over_norm_sq: scaled, so r never under/overflows).
     # The angle jumps from π to −π across the negative x axis: a kink there.
     Rule("atan2", 2, math.atan2,
-         lambda y, x, out: ((x / math.hypot(x, y)) / math.hypot(x, y), (-y / math.hypot(x, y)) / math.hypot(x, y)),
+         lambda y, x, out: (S.over_norm_sq(x, y), -S.over_norm_sq(y, x)),
          lambda sp, y, x: sp.atan2(y, x),
          args=("y", "x"), domain=lambda y, x: y != 0.0 or x != 0.0, why="atan2(0, 0) has no derivative",
          kink=lambda y, x: y == 0.0 and x < 0.0, samples=((0.0, 0.0), (0.0, 2.0)),
-         py=("math.atan2({0}, {1})", "({1} / math.hypot({0}, {1})) / math.hypot({0}, {1})",
-             "(-{0} / math.hypot({0}, {1})) / math.hypot({0}, {1})"),
+         helpers=_NORM, py=("math.atan2({0}, {1})", "_over_norm_sq({1}, {0})", "-_over_norm_sq({0}, {1})"),
          np=("_np.where(({0} != 0.0) | ({1} != 0.0), _np.arctan2({0}, {1}), _np.nan)",
-             "({1} / _np.hypot({0}, {1})) / _np.hypot({0}, {1})",
-             "(-{0} / _np.hypot({0}, {1})) / _np.hypot({0}, {1})")),
-    # hypot(x, y) = √(x² + y²) without overflow or underflow; slopes x/r and y/r. At (0, 0) it is
+             "_over_norm_sq_np({1}, {0})", "-_over_norm_sq_np({0}, {1})")),
+    # hypot(x, y) = √(x² + y²) without overflow or underflow; slopes x/r and y/r (scaled, as
+    # _stable.over_norm: r is subnormal near 5e-324). At (0, 0) it is
     # |·| in every direction: a kink, slopes 0 there (as abs'(0)).
     Rule("hypot", 2, math.hypot,
-         lambda x, y, out: (x / out, y / out) if out else (0.0, 0.0),
+         lambda x, y, out: (S.over_norm(x, y), S.over_norm(y, x)),
          lambda sp, x, y: sp.sqrt(x ** 2 + y ** 2),
          dlatex=(r"\frac{{{0}}}{{{out}}}", r"\frac{{{1}}}{{{out}}}"), kink=lambda x, y: x == 0.0 and y == 0.0,
-         py=("math.hypot({0}, {1})", "({0} / {out} if {out} else 0.0)", "({1} / {out} if {out} else 0.0)"),
-         np=("_np.hypot({0}, {1})", "_np.where({out} != 0.0, {0} / _np.where({out} != 0.0, {out}, 1.0), 0.0)",
-             "_np.where({out} != 0.0, {1} / _np.where({out} != 0.0, {out}, 1.0), 0.0)"),
+         helpers=_NORM, py=("math.hypot({0}, {1})", "_over_norm({0}, {1})", "_over_norm({1}, {0})"),
+         np=("_np.hypot({0}, {1})", "_over_norm_np({0}, {1})", "_over_norm_np({1}, {0})"),
          rounding=(4, 4, 0)),
     # logsumexp(x1, x2, …) = m + ln Σ e^(xᵢ − m), m = max: stable; its slopes are the softmax.
     # The SymPy form is ln Σ e^(xᵢ) (balls have no overflow): n + 2 nodes, where the max-shifted
