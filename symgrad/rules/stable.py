@@ -14,7 +14,7 @@ __all__ = ["powc_dx", "pow_local", "sigmoid", "sigmoid_slope", "tanh_slope", "so
            "wsum_accumulate", "sign", "inv", "sigmoid_np", "bell_np", "powc_dx_np", "erf_np",
            "cbrt_np", "logsumexp", "logsumexp_local", "two_prod", "gauss", "normal_cdf", "gauss_np",
            "normal_cdf_np", "times_exp", "times_exp_np", "silu", "silu_slope", "over_norm", "over_norm_np", "over_norm_sq",
-           "over_norm_sq_np", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
+           "over_norm_sq_np", "hypot_np", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
 
 SQRT_HALF = 0.7071067811865476          # 1/√2
 SQRT_HALF_LO = -4.833646656726457e-17   # 1/√2 − SQRT_HALF (mpmath, 50 digits)
@@ -264,6 +264,7 @@ def _vectorized2(fn):
 
 
 over_norm_np = _vectorized2(over_norm)
+hypot_np = _vectorized2(math.hypot)  # numpy's hypot differs from math.hypot by an ulp at times
 over_norm_sq_np = _vectorized2(over_norm_sq)
 
 

@@ -29,7 +29,7 @@ _ABS = {"abs": abs}
 _MINMAX = {"min": min, "max": max}
 _SIG = {"_sigmoid": S.sigmoid, "_sigmoid_np": S.sigmoid_np}
 _NORM = {"_over_norm": S.over_norm, "_over_norm_np": S.over_norm_np,
-         "_over_norm_sq": S.over_norm_sq, "_over_norm_sq_np": S.over_norm_sq_np}
+         "_over_norm_sq": S.over_norm_sq, "_over_norm_sq_np": S.over_norm_sq_np, "_hypot_np": S.hypot_np}
 
 
 _ROWS = (
@@ -255,9 +255,9 @@ _ROWS = (
          helpers={"_times_exp": S.times_exp, "_times_exp_np": S.times_exp_np},
          py=("({0} if {0} > 0.0 else {1} * math.expm1({0}))", "(1.0 if {0} > 0.0 else _times_exp({1}, {0}))",
              "(0.0 if {0} > 0.0 else math.expm1({0}))"),
-         np=("_np.where({0} > 0.0, {0}, {1} * _np.expm1(_np.minimum({0}, 0.0)))",
-             "_np.where({0} > 0.0, 1.0, _times_exp_np({1}, _np.minimum({0}, 0.0)))",
-             "_np.where({0} > 0.0, 0.0, _np.expm1(_np.minimum({0}, 0.0)))")),
+         np=("_np.where({0} > 0.0, {0}, {1} * _np.expm1(_np.where({0} > 0.0, 0.0, {0})))",
+             "_np.where({0} > 0.0, 1.0, _times_exp_np({1}, _np.where({0} > 0.0, 0.0, {0})))",
+             "_np.where({0} > 0.0, 0.0, _np.expm1(_np.where({0} > 0.0, 0.0, {0})))")),
     # leaky_relu(x, negative_slope) = x if x > 0 else negative_slope·x; slope negative_slope at 0, as PyTorch.
     Rule("leaky_relu", 2, lambda x, a: x if x > 0.0 else a * x,
          lambda x, a, out: (1.0, 0.0) if x > 0.0 else (a, x),
@@ -294,7 +294,7 @@ _ROWS = (
          kink=lambda a, b: a == b, helpers=_MINMAX,
          py=("max({0}, {1})", "(1.0 if {0} > {1} else 0.0 if {0} < {1} else 0.5)",
              "(0.0 if {0} > {1} else 1.0 if {0} < {1} else 0.5)"),
-         np=("_np.maximum({0}, {1})", "_np.where({0} > {1}, 1.0, _np.where({0} < {1}, 0.0, 0.5))",
+         np=("_np.where({1} > {0}, {1}, {0})", "_np.where({0} > {1}, 1.0, _np.where({0} < {1}, 0.0, 0.5))",
              "_np.where({0} > {1}, 0.0, _np.where({0} < {1}, 1.0, 0.5))"),
          rounding=(0, 0, 0)),
     Rule("min", 2, min, lambda a, b, out: (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5),
@@ -305,7 +305,7 @@ _ROWS = (
          kink=lambda a, b: a == b, helpers=_MINMAX,
          py=("min({0}, {1})", "(1.0 if {0} < {1} else 0.0 if {0} > {1} else 0.5)",
              "(0.0 if {0} < {1} else 1.0 if {0} > {1} else 0.5)"),
-         np=("_np.minimum({0}, {1})", "_np.where({0} < {1}, 1.0, _np.where({0} > {1}, 0.0, 0.5))",
+         np=("_np.where({1} < {0}, {1}, {0})", "_np.where({0} < {1}, 1.0, _np.where({0} > {1}, 0.0, 0.5))",
              "_np.where({0} < {1}, 0.0, _np.where({0} > {1}, 1.0, 0.5))"),
          rounding=(0, 0, 0)),
     # atan2(y, x): slopes x/r² and −y/r² (_stable.over_norm_sq: scaled, so r never under/overflows).
@@ -326,7 +326,7 @@ _ROWS = (
          lambda sp, x, y: sp.sqrt(x ** 2 + y ** 2),
          dlatex=(r"\frac{{{0}}}{{{out}}}", r"\frac{{{1}}}{{{out}}}"), kink=lambda x, y: x == 0.0 and y == 0.0,
          helpers=_NORM, py=("math.hypot({0}, {1})", "_over_norm({0}, {1})", "_over_norm({1}, {0})"),
-         np=("_np.hypot({0}, {1})", "_over_norm_np({0}, {1})", "_over_norm_np({1}, {0})"),
+         np=("_hypot_np({0}, {1})", "_over_norm_np({0}, {1})", "_over_norm_np({1}, {0})"),
          rounding=(4, 4, 0)),
     # logsumexp(x1, x2, …) = m + ln Σ e^(xᵢ − m), m = max: stable; its slopes are the softmax.
     # The SymPy form is ln Σ e^(xᵢ) (balls have no overflow): n + 2 nodes, where the max-shifted

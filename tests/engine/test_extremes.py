@@ -48,29 +48,10 @@ def every_entry_point(program: str, names: tuple[str, ...], point: dict[str, flo
 
 # -- hypot and atan2: correct wherever the gradient is representable --------------------------
 
-HYPOT_POINTS = [(5e-324, 5e-324), (1e-320, 1e-320), (5e-324, 1e-310), (3e-310, -4e-310), (1e308, 1e308),
-                (-1e308, 1.2e308), (3.0, 4.0)]
-
-
 def hypot_slopes(x, y):
     x, y = mpmath.mpf(x), mpmath.mpf(y)
     r = mpmath.sqrt(x * x + y * y)
     return x / r, y / r
-
-
-@pytest.mark.parametrize("x, y", HYPOT_POINTS)
-def test_hypot_slopes_at_subnormal_and_huge_points(x, y):
-    want = hypot_slopes(x, y)
-    a, b = Value(x), Value(y)
-    a.hypot(b).backward()
-    results = every_entry_point("hypot(x, y)", ("x", "y"), {"x": x, "y": y})
-    results["Value"] = (None, (a.grad, b.grad))
-    for where, (_, grads) in results.items():
-        for got, w in zip(grads, want):
-            assert ulps(got, w) <= 2, (where, got, w)   # was 1.0 at (5e-324, 5e-324): 0.29 off
-
-
-ATAN2_POINTS = [(M, M), (M, -M), (-M, M), (M, 1.0), (1e308, 1.5e308), (1e-300, 1e-300), (0.0, -1e-300)]
 
 
 def atan2_slopes(y, x):
@@ -79,16 +60,25 @@ def atan2_slopes(y, x):
     return x / r2, -y / r2
 
 
-@pytest.mark.parametrize("y, x", ATAN2_POINTS)
-def test_atan2_slopes_where_r_overflows(y, x):
-    want = atan2_slopes(y, x)
-    a, b = Value(y), Value(x)
-    a.atan2(b).backward()
-    results = every_entry_point("atan2(y, x)", ("y", "x"), {"y": y, "x": x})
+# hypot was (1, 1) at (5e-324, 5e-324), r rounding to 5e-324 (0.29 off); atan2 was 0 at
+# y = x = 1.8e308, r overflowing (the exact ±2.78e-309 is representable).
+CASES = [("hypot", "x", "y", hypot_slopes, p) for p in
+         [(5e-324, 5e-324), (1e-320, 1e-320), (5e-324, 1e-310), (3e-310, -4e-310), (1e308, 1e308),
+          (-1e308, 1.2e308), (3.0, 4.0)]] + \
+        [("atan2", "y", "x", atan2_slopes, p) for p in
+         [(M, M), (M, -M), (-M, M), (M, 1.0), (1e308, 1.5e308), (1e-300, 1e-300), (0.0, -1e-300)]]
+
+
+@pytest.mark.parametrize("fn, first, second, slopes, point", CASES)
+def test_norm_slopes_at_subnormal_and_huge_points(fn, first, second, slopes, point):
+    want = slopes(*point)
+    a, b = Value(point[0]), Value(point[1])
+    getattr(a, fn)(b).backward()
+    results = every_entry_point(f"{fn}({first}, {second})", (first, second), dict(zip((first, second), point)))
     results["Value"] = (None, (a.grad, b.grad))
     for where, (_, grads) in results.items():
         for got, w in zip(grads, want):
-            assert ulps(got, w) <= 2, (where, got, w)   # was 0 at y = x = 1.8e308 (exact ±2.78e-309)
+            assert ulps(got, w) <= 2, (where, got, w)
 
 
 def test_atan2_slope_beyond_float64_is_an_overflow_error_everywhere():
