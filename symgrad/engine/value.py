@@ -7,14 +7,14 @@ adds one node's local step into its children's grads, as micrograd's closure doe
 a method reading ``_rule``, not a closure over the node: graphs are freed by reference counting
 alone, never by the cyclic GC.
 
-A Value made by ``Value(…)`` (an input, a parameter, a constant) takes attributes of the user's
-own (``p.m = 0``, as an optimizer keeps its moments): it is a ``UserValue``, the subclass with a
-``__dict__``. The op nodes that arithmetic makes are plain ``Value``s without one, because on
-CPython 3.11 a ``__dict__`` costs 32 bytes per object even unused (a managed-dict pre-header and
-its preallocated values), 20% of an interior node.
+A Value made by ``Value(…)`` (an input, a parameter) takes attributes of the user's own
+(``p.m = 0``, as an optimizer keeps its moments): it is a ``UserValue``, the subclass with a
+``__dict__``. The op nodes and constants (the 2 of ``x * 2``) that arithmetic makes are plain
+``Value``s without one, because on CPython 3.11 a ``__dict__`` costs 32 bytes per object even
+unused (a managed-dict pre-header and its preallocated values), 20% of an interior node.
 
-Speed and memory: a node is one slotted object, a float and a children tuple (about 150-170
-bytes). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
+Speed and memory: an op node is one slotted object, a float and a children tuple (144 bytes with
+one child, 160 with two). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
 float). ``topo_order`` writes to no node (its visits are a set), so reading one graph from many
 threads is safe. Backward, which owns the grads anyway, sorts with its visit marks in the
 ``grad`` slots instead (no per-node memory), and its loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
@@ -101,45 +101,45 @@ class Value:
     # -- arithmetic: each dunder names its rule; derived ops are rows of their own ------
 
     def __add__(self, other: "Value | float") -> "Value":
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(_ADD.forward(self.data, other.data), (self, other), _ADD)
 
     def __radd__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_ADD.forward(other.data, self.data), (other, self), _ADD)
 
     def __sub__(self, other: "Value | float") -> "Value":
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(_SUB.forward(self.data, other.data), (self, other), _SUB)
 
     def __rsub__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_SUB.forward(other.data, self.data), (other, self), _SUB)
 
     def __mul__(self, other: "Value | float") -> "Value":
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(_MUL.forward(self.data, other.data), (self, other), _MUL)
 
     def __rmul__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_MUL.forward(other.data, self.data), (other, self), _MUL)
 
     def __truediv__(self, other: "Value | float") -> "Value":
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(_DIV.forward(self.data, other.data), (self, other), _DIV)
 
     def __rtruediv__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_DIV.forward(other.data, self.data), (other, self), _DIV)
 
     def __pow__(self, other: "Value | float") -> "Value":
         # A plain-number exponent is a constant: it gets the power rule, not x^y·ln x.
         rule = _POW if isinstance(other, Value) else _POWC
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(rule.forward(self.data, other.data), (self, other), rule)
 
     def __rpow__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_POW.forward(other.data, self.data), (other, self), _POW)
 
     def __neg__(self) -> "Value":
@@ -185,6 +185,14 @@ _new = object.__new__
 _GRAD = attrgetter("grad")
 
 
+def _constant(x: float) -> Value:
+    """A number met in arithmetic (the 2 of ``x * 2``) as a Value: ``Value(x)``'s checks, without
+    the ``__dict__`` of a user's own Value (32 bytes a constant)."""
+    v = _new(Value)
+    v.__init__(x)
+    return v
+
+
 def _node(data: float, kids: tuple, op: Rule) -> Value:
     """An op node. ``data`` is a row's forward output (a float): no checks needed."""
     v = _new(Value)
@@ -208,7 +216,7 @@ def _method(rule: Rule):
         def method(self: Value, *others: "Value | float") -> Value:
             if not rule.accepts(1 + len(others)):
                 raise rule.arity_error(1 + len(others))
-            kids = (self, *[o if isinstance(o, Value) else Value(o) for o in others])
+            kids = (self, *[o if isinstance(o, Value) else _constant(o) for o in others])
             return _node(forward(*[k.data for k in kids]), kids, rule)
     method.__name__ = rule.name
     method.__doc__ = f"{rule.signature()} with self as {rule.args[0]}: the {rule.title} of the rule table."
