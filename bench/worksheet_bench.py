@@ -101,7 +101,7 @@ def mlp_all_formats(folder: str) -> None:
 def run(quick: bool = False) -> str:
     import symgrad as sg
     from symgrad.teaching.draw import render
-    from symgrad.teaching.draw import value_topo as topo_order
+    from symgrad.engine.value import topo_order
     import tempfile
 
     repeat = 1 if quick else 5

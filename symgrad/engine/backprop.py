@@ -14,6 +14,7 @@ from ..base.errors import InputError, MissingInputError, NumericError, show_name
 from ..base.limits import Limits
 from ..base.validate import real_number
 from .lower import lower
+from .nonfinite import cause
 from ..language.parser import parse
 from ..language.printing import unparse
 from ..rules.table import Rule
@@ -89,24 +90,10 @@ def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
 
 
 def _nonfinite_gradient(graph: Graph, topo: list[Value]) -> NumericError:
-    """Name the op that broke the backward pass: one whose local derivative is not finite
-    (sqrt at 0), else the first finite node with a non-finite child (a product overflowed)."""
-    def infinite_local(node: Value) -> bool:
-        return node._op is not None and not all(
-            math.isfinite(d) for d in node._op.local(*[k.data for k in node._prev], node.data))
-
-    for node in reversed(topo):
-        if infinite_local(node):
-            err = NumericError("a local derivative is not finite at this point",
-                               hint="the function has a singular derivative here (for example sqrt'(0) "
-                               "or x**0.5 at 0); move the point")
-            return _located(err, graph.origin[id(node)], graph.program)
-    for node in reversed(topo):
-        if math.isfinite(node.grad) and any(not math.isfinite(k.grad) for k in node._prev):
-            err = NumericError("a gradient overflows float64 below this node",
-                               hint="the chain-rule product is larger than about 1.8e308; rescale the inputs")
-            return _located(err, graph.origin[id(node)], graph.program)
-    return NumericError("a gradient is not finite")
+    """The node that broke the backward pass (``nonfinite.cause``), located in the source."""
+    node, err = cause(topo)
+    where = graph.origin.get(id(node))
+    return _located(err, where, graph.program) if where is not None else err
 
 
 @dataclass

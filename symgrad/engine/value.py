@@ -1,11 +1,20 @@
 """A micrograd-compatible scalar autograd engine.
 
-``Value`` keeps its children in a tuple and its op as a reference to a ``Rule`` row, so
-the forward and the local derivative both come from the rule table. It holds no closure
-over itself: graphs are freed by reference counting alone, never by the cyclic GC.
+``Value`` keeps its children in a tuple (``_prev``) and its row of the rule table in ``_rule``,
+so the forward and the local derivative both come from the table; ``_op`` is the operation's
+symbol (``'+'``, ``'*'``, ``'tanh'``; ``''`` for a leaf), as micrograd's is. ``_backward()``
+adds one node's local step into its children's grads, as micrograd's closure does, but it is
+a method reading ``_rule``, not a closure over the node: graphs are freed by reference counting
+alone, never by the cyclic GC.
 
-Speed and memory: a node is one slotted object, a float and a children tuple (about 150
-bytes). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
+A Value made by ``Value(…)`` (an input, a parameter) takes attributes of the user's own
+(``p.m = 0``, as an optimizer keeps its moments): it is a ``UserValue``, the subclass with a
+``__dict__``. The op nodes and constants (the 2 of ``x * 2``) that arithmetic makes are plain
+``Value``s without one, because on CPython 3.11 a ``__dict__`` costs 32 bytes per object even
+unused (a managed-dict pre-header and its preallocated values), 20% of an interior node.
+
+Speed and memory: an op node is one slotted object, a float and a children tuple (144 bytes with
+one child, 160 with two). Internal nodes skip ``__init__``'s input checks (a row's forward already returns a
 float). ``topo_order`` writes to no node (its visits are a set), so reading one graph from many
 threads is safe. Backward, which owns the grads anyway, sorts with its visit marks in the
 ``grad`` slots instead (no per-node memory), and its loop is specialised by arity. A row may provide ``accumulate`` to add its gradients in
@@ -14,9 +23,12 @@ place, as the fused weighted-sum row (one node per neuron) does.
 
 from __future__ import annotations
 
+import math
+from operator import attrgetter
 from typing import Sequence
 
-from ..base.errors import InputError
+from ..base.errors import InputError, NumericError
+from .nonfinite import cause
 from ..rules.table import INTERNAL, RULES, Rule
 
 __all__ = ["Value", "topo_order", "backpropagate", "weighted_sum"]
@@ -26,11 +38,19 @@ _POW, _POWC, _WSUM = RULES["pow"], RULES["powc"], INTERNAL["wsum"]
 
 
 class Value:
-    """A scalar in a computation graph: ``data``, ``grad``, ``label``, ``_op``, ``_prev``."""
+    """A scalar in a computation graph: ``data``, ``grad``, ``label``, ``_op``, ``_prev``, ``_backward()``.
 
-    __slots__ = ("data", "grad", "label", "_op", "_prev")
+    ``_op`` is the operation's symbol string (``''`` for a leaf); the row itself is ``_rule``
+    (None for a leaf). ``Value(data, children, _op=row)`` takes a row of ``symgrad.RULES``, or
+    ``''`` for a leaf (a symbol string alone would not say how to differentiate).
+    """
 
-    def __init__(self, data: float, _children: tuple["Value", ...] = (), _op: Rule | None = None,
+    __slots__ = ("data", "grad", "label", "_rule", "_prev")
+
+    def __new__(cls, *args: object, **kwargs: object) -> "Value":
+        return _new(UserValue if cls is Value else cls)
+
+    def __init__(self, data: float, _children: tuple["Value", ...] = (), _op: "Rule | str" = "",
                  label: str = "") -> None:
         if type(data) is not float:
             try:
@@ -40,16 +60,39 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
+        _op = _op or None   # micrograd's leaf has _op ''
         if _op is not None and not isinstance(_op, Rule):
             raise InputError(f"_op must be a row of symgrad.RULES, got {_op!r:.40}",
                              hint="build op nodes with operators and methods (a * b, a.tanh())")
-        self._op = _op
+        self._rule = _op
         self._prev = ()
         if _children:
             self._prev = tuple(_children)
             for kid in self._prev:
                 if not isinstance(kid, Value):
                     raise InputError("a Value's children must be Values", hint="wrap numbers as Value(x)")
+
+    @property
+    def _op(self) -> str:
+        """The operation's symbol, as micrograd's ``_op``: ``'+'``, ``'**'``, ``'tanh'``; ``''`` for a leaf."""
+        rule = self._rule
+        return "" if rule is None else str(rule)
+
+    def _backward(self) -> None:
+        """Add this node's local step to its children's grads: each child's grad += d(self)/d(child)·self.grad.
+
+        micrograd's per-node closure, as a method (no reference cycle). ``backward()`` runs the
+        same step for every node in reverse topological order, after resetting the grads.
+        """
+        rule = self._rule
+        if rule is None:
+            return
+        kids, g = self._prev, self.grad
+        if rule.accumulate is not None:
+            rule.accumulate(kids, g)
+            return
+        for kid, d in zip(kids, rule.local(*[k.data for k in kids], self.data)):
+            kid.grad += d * g
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -58,45 +101,45 @@ class Value:
     # -- arithmetic: each dunder names its rule; derived ops are rows of their own ------
 
     def __add__(self, other: "Value | float") -> "Value":
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(_ADD.forward(self.data, other.data), (self, other), _ADD)
 
     def __radd__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_ADD.forward(other.data, self.data), (other, self), _ADD)
 
     def __sub__(self, other: "Value | float") -> "Value":
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(_SUB.forward(self.data, other.data), (self, other), _SUB)
 
     def __rsub__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_SUB.forward(other.data, self.data), (other, self), _SUB)
 
     def __mul__(self, other: "Value | float") -> "Value":
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(_MUL.forward(self.data, other.data), (self, other), _MUL)
 
     def __rmul__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_MUL.forward(other.data, self.data), (other, self), _MUL)
 
     def __truediv__(self, other: "Value | float") -> "Value":
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(_DIV.forward(self.data, other.data), (self, other), _DIV)
 
     def __rtruediv__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_DIV.forward(other.data, self.data), (other, self), _DIV)
 
     def __pow__(self, other: "Value | float") -> "Value":
         # A plain-number exponent is a constant: it gets the power rule, not x^y·ln x.
         rule = _POW if isinstance(other, Value) else _POWC
-        other = other if isinstance(other, Value) else Value(other)
+        other = other if isinstance(other, Value) else _constant(other)
         return _node(rule.forward(self.data, other.data), (self, other), rule)
 
     def __rpow__(self, other: float) -> "Value":
-        other = Value(other)
+        other = _constant(other)
         return _node(_POW.forward(other.data, self.data), (other, self), _POW)
 
     def __neg__(self) -> "Value":
@@ -117,11 +160,37 @@ class Value:
         Unlike micrograd, this is idempotent: it first resets every reachable grad to 0,
         so calling it twice gives the same grads, not doubled ones. Zeroing parameters
         between steps (``zero_grad``) is therefore optional.
+
+        Raises NumericError, naming the node and its arguments, if a grad is not finite (a
+        singular slope such as sqrt'(0), or an overflow), as ``backprop`` does for a program;
+        the grads are filled all the same.
         """
-        backpropagate(self)
+        topo = backpropagate(self)
+        if not math.isfinite(sum(map(_GRAD, topo))) and not all(math.isfinite(v.grad) for v in topo):
+            node, err = cause(topo)  # a finite sum rules out inf and nan; an overflowing one is checked
+            rule = node._rule
+            where = rule.show(*[k.data for k in node._prev]) if rule is not None else repr(node)
+            where = f"{node.label} = {where}" if node.label else where
+            raise NumericError(f"{err.message} in {where}", hint=err.hint)
+
+
+class UserValue(Value):
+    """A Value made by ``Value(…)``: the same node, plus a ``__dict__`` for attributes of the
+    user's own (``p.m = 0``). ``isinstance(v, Value)`` holds; op nodes are plain ``Value``s."""
+
+    __slots__ = ("__dict__",)
 
 
 _new = object.__new__
+_GRAD = attrgetter("grad")
+
+
+def _constant(x: float) -> Value:
+    """A number met in arithmetic (the 2 of ``x * 2``) as a Value: ``Value(x)``'s checks, without
+    the ``__dict__`` of a user's own Value (32 bytes a constant)."""
+    v = _new(Value)
+    v.__init__(x)
+    return v
 
 
 def _node(data: float, kids: tuple, op: Rule) -> Value:
@@ -130,7 +199,7 @@ def _node(data: float, kids: tuple, op: Rule) -> Value:
     v.data = data
     v.grad = 0.0
     v.label = ""
-    v._op = op
+    v._rule = op
     v._prev = kids
     return v
 
@@ -147,7 +216,7 @@ def _method(rule: Rule):
         def method(self: Value, *others: "Value | float") -> Value:
             if not rule.accepts(1 + len(others)):
                 raise rule.arity_error(1 + len(others))
-            kids = (self, *[o if isinstance(o, Value) else Value(o) for o in others])
+            kids = (self, *[o if isinstance(o, Value) else _constant(o) for o in others])
             return _node(forward(*[k.data for k in kids]), kids, rule)
     method.__name__ = rule.name
     method.__doc__ = f"{rule.signature()} with self as {rule.args[0]}: the {rule.title} of the rule table."
@@ -186,7 +255,10 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bi
 
 
 def topo_order(root: Value) -> list[Value]:
-    """Nodes reachable from ``root``, children before parents, in a deterministic order.
+    """Nodes reachable from ``root``, children before parents, in micrograd's ``build_topo`` order
+    (a depth-first walk of each ``_prev`` tuple in order: deterministic). The one sort of the
+    package: drawings, worksheets, the check's DAG and the generated code's plan (any node with a
+    ``_prev`` tuple) all use it; only ``backward``'s own fast path (``_mark_topo``) is separate.
 
     Iterative depth-first search (a million-node chain needs no recursion) that writes to no
     node: visits are kept in a set of the nodes, so any number of threads may sort, draw or read
@@ -275,8 +347,8 @@ def backpropagate(root: Value) -> list[Value]:
     for node in topo:
         node.grad = 0.0
     root.grad = 1.0
-    for node in reversed(topo):
-        op = node._op
+    for node in reversed(topo):   # each node's _backward(), unrolled by arity
+        op = node._rule
         if op is None:
             continue
         kids = node._prev

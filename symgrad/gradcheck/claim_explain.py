@@ -48,9 +48,9 @@ def _edges(prog: Program, at: Mapping[str, float], name: str) -> list[tuple[tupl
     out = []
     for i in reversed(range(len(topo))):
         u = topo[i]
-        if u._op is None or id(u) not in reach:
+        if u._rule is None or id(u) not in reach:
             continue
-        for arg, (v, d) in enumerate(zip(u._prev, u._op.local(*[k.data for k in u._prev], u.data))):
+        for arg, (v, d) in enumerate(zip(u._prev, u._rule.local(*[k.data for k in u._prev], u.data))):
             if id(v) in reach and d not in (0.0, 1.0):
                 out.append(((i, arg), d, f"missing chain-rule factor ∂{_text_of(graph, u)}/∂{_text_of(graph, v)} "
                                          f"= {_local_text(u, arg, graph)} (= {d:.6g} here): the claim is the "
@@ -70,10 +70,10 @@ def _text_of(graph: Any, value: Any) -> str:
 def _local_text(u: Any, arg: int, graph: Any) -> str:
     import sympy as sp
     slots = [sp.Symbol(_text_of(graph, k).strip("()") if k.label or _text_of(graph, k) != "(…)" else f"u{j}",
-                       real=True) if k._op is not None or k.label else sp.Float(k.data)
+                       real=True) if k._rule is not None or k.label else sp.Float(k.data)
              for j, k in enumerate(u._prev)]
     try:
-        return sp.sstr(sp.diff(u._op.sympy(sp, *slots), slots[arg]))
+        return sp.sstr(sp.diff(u._rule.sympy(sp, *slots), slots[arg]))
     except (TypeError, ValueError, AttributeError):
         return "its local derivative"
 

@@ -38,6 +38,8 @@ def templates(row: Any, backend: str) -> tuple[str, ...]:
 _ABS = {"abs": abs}
 _MINMAX = {"min": min, "max": max}
 _SIG = {"_sigmoid": S.sigmoid, "_sigmoid_np": S.sigmoid_np}
+_NORM = {"_over_norm": S.over_norm, "_over_norm_np": S.over_norm_np,
+         "_over_norm_sq": S.over_norm_sq, "_over_norm_sq_np": S.over_norm_sq_np, "_hypot_np": S.hypot_np}
 
 CODEGEN: dict[str, Codegen] = {
     "add": Codegen(py=("{0} + {1}", "1.0", "1.0"), np=("{0} + {1}", "1.0", "1.0")),
@@ -106,9 +108,9 @@ CODEGEN: dict[str, Codegen] = {
                     helpers={**_SIG, "_silu": S.silu, "_silu_slope": S.silu_slope, "_times_exp_np": S.times_exp_np}),
     "elu": Codegen(py=("({0} if {0} > 0.0 else {1} * math.expm1({0}))", "(1.0 if {0} > 0.0 else _times_exp({1}, {0}))",
                        "(0.0 if {0} > 0.0 else math.expm1({0}))"),
-                   np=("_np.where({0} > 0.0, {0}, {1} * _np.expm1(_np.minimum({0}, 0.0)))",
-                       "_np.where({0} > 0.0, 1.0, _times_exp_np({1}, _np.minimum({0}, 0.0)))",
-                       "_np.where({0} > 0.0, 0.0, _np.expm1(_np.minimum({0}, 0.0)))"),
+                   np=("_np.where({0} > 0.0, {0}, {1} * _np.expm1(_np.where({0} > 0.0, 0.0, {0})))",
+                       "_np.where({0} > 0.0, 1.0, _times_exp_np({1}, _np.where({0} > 0.0, 0.0, {0})))",
+                       "_np.where({0} > 0.0, 0.0, _np.expm1(_np.where({0} > 0.0, 0.0, {0})))"),
                    helpers={"_times_exp": S.times_exp, "_times_exp_np": S.times_exp_np}),
     "leaky_relu": Codegen(py=("({0} if {0} > 0.0 else {1} * {0})", "(1.0 if {0} > 0.0 else {1})", "(0.0 if {0} > 0.0 else {0})"),
                           np=("_np.where({0} > 0.0, {0}, {1} * {0})", "_np.where({0} > 0.0, 1.0, {1})",
@@ -124,20 +126,17 @@ CODEGEN: dict[str, Codegen] = {
                          "1.0 / ({0} * (1.0 - {0}))")),
     "max": Codegen(py=("max({0}, {1})", "(1.0 if {0} > {1} else 0.0 if {0} < {1} else 0.5)",
                        "(0.0 if {0} > {1} else 1.0 if {0} < {1} else 0.5)"),
-                   np=("_np.maximum({0}, {1})", "_np.where({0} > {1}, 1.0, _np.where({0} < {1}, 0.0, 0.5))",
+                   np=("_np.where({1} > {0}, {1}, {0})", "_np.where({0} > {1}, 1.0, _np.where({0} < {1}, 0.0, 0.5))",
                        "_np.where({0} > {1}, 0.0, _np.where({0} < {1}, 1.0, 0.5))"), helpers=_MINMAX),
     "min": Codegen(py=("min({0}, {1})", "(1.0 if {0} < {1} else 0.0 if {0} > {1} else 0.5)",
                        "(0.0 if {0} < {1} else 1.0 if {0} > {1} else 0.5)"),
-                   np=("_np.minimum({0}, {1})", "_np.where({0} < {1}, 1.0, _np.where({0} > {1}, 0.0, 0.5))",
+                   np=("_np.where({1} < {0}, {1}, {0})", "_np.where({0} < {1}, 1.0, _np.where({0} > {1}, 0.0, 0.5))",
                        "_np.where({0} < {1}, 0.0, _np.where({0} > {1}, 1.0, 0.5))"), helpers=_MINMAX),
-    "atan2": Codegen(py=("math.atan2({0}, {1})", "({1} / math.hypot({0}, {1})) / math.hypot({0}, {1})",
-                         "(-{0} / math.hypot({0}, {1})) / math.hypot({0}, {1})"),
+    "atan2": Codegen(py=("math.atan2({0}, {1})", "_over_norm_sq({1}, {0})", "-_over_norm_sq({0}, {1})"),
                      np=("_np.where(({0} != 0.0) | ({1} != 0.0), _np.arctan2({0}, {1}), _np.nan)",
-                         "({1} / _np.hypot({0}, {1})) / _np.hypot({0}, {1})",
-                         "(-{0} / _np.hypot({0}, {1})) / _np.hypot({0}, {1})")),
-    "hypot": Codegen(py=("math.hypot({0}, {1})", "({0} / {out} if {out} else 0.0)", "({1} / {out} if {out} else 0.0)"),
-                     np=("_np.hypot({0}, {1})", "_np.where({out} != 0.0, {0} / _np.where({out} != 0.0, {out}, 1.0), 0.0)",
-                         "_np.where({out} != 0.0, {1} / _np.where({out} != 0.0, {out}, 1.0), 0.0)")),
+                         "_over_norm_sq_np({1}, {0})", "-_over_norm_sq_np({0}, {1})"), helpers=_NORM),
+    "hypot": Codegen(py=("math.hypot({0}, {1})", "_over_norm({0}, {1})", "_over_norm({1}, {0})"),
+                     np=("_hypot_np({0}, {1})", "_over_norm_np({0}, {1})", "_over_norm_np({1}, {0})"), helpers=_NORM),
     "logsumexp": Codegen(),
     "wsum": Codegen(),
     "id": Codegen(py=("{0}", "1.0"), np=("{0}", "1.0")),

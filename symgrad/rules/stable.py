@@ -13,7 +13,8 @@ import operator
 __all__ = ["powc_dx", "pow_local", "sigmoid", "sigmoid_slope", "tanh_slope", "softplus", "log_sigmoid", "wsum", "wsum_local",
            "wsum_accumulate", "sign", "inv", "sigmoid_np", "bell_np", "powc_dx_np", "erf_np",
            "cbrt_np", "logsumexp", "logsumexp_local", "two_prod", "gauss", "normal_cdf", "gauss_np",
-           "normal_cdf_np", "times_exp", "times_exp_np", "silu", "silu_slope", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
+           "normal_cdf_np", "times_exp", "times_exp_np", "silu", "silu_slope", "over_norm", "over_norm_np", "over_norm_sq",
+           "over_norm_sq_np", "hypot_np", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
 
 SQRT_HALF = 0.7071067811865476          # 1/√2
 SQRT_HALF_LO = -4.833646656726457e-17   # 1/√2 − SQRT_HALF (mpmath, 50 digits)
@@ -31,7 +32,10 @@ def inv(x: float) -> float:
 
 def powc_dx(x: float, p: float) -> float:
     """d(x^p)/dx = p·x^(p-1), not p·out/x: x^p can underflow to 0 while the slope is still
-    representable (x**2 at 1e-300 has slope 2e-300, but out is 0)."""
+    representable (x**2 at 1e-300 has slope 2e-300, but out is 0). A zero exponent has slope 0
+    everywhere (x^0 = 1), even where x^(−1) overflows (x = 1e-310)."""
+    if p == 0.0:
+        return 0.0
     if x != 0.0:
         try:
             return p * math.pow(x, p - 1.0)
@@ -48,11 +52,45 @@ def powc_dx_np(x, p):
     import numpy as np
     with np.errstate(all="ignore"):
         at0 = np.where(p == 1.0, 1.0, np.where((p > 1.0) | (p == 0.0), 0.0, np.inf))
-        return np.where(x != 0.0, p * np.power(x, p - 1.0), at0)
+        return np.where(p == 0.0, 0.0, np.where(x != 0.0, p * np.power(x, p - 1.0), at0))
 
 
 def pow_local(x: float, y: float, out: float) -> tuple[float, float]:
     return powc_dx(x, y), (out * math.log(x) if x > 0.0 else 0.0)
+
+
+def _scaled(a: float, b: float) -> tuple[float, float, int]:
+    """(a·2⁻ᵉ, b·2⁻ᵉ, e) with max(|a|, |b|)·2⁻ᵉ in [½, 1): exact unless the smaller one falls below
+    2⁻¹⁰²², where its share of a norm is below float64's resolution anyway."""
+    e = math.frexp(max(abs(a), abs(b)))[1]
+    return math.ldexp(a, -e), math.ldexp(b, -e), e
+
+
+def over_norm(a: float, b: float) -> float:
+    """a/√(a² + b²), hypot's slope ∂/∂a; 0 at (0, 0) (its kink, slope 0 as abs'(0)).
+
+    Taken on a, b scaled by a power of two: hypot(5e-324, 5e-324) rounds to 5e-324, so a/r
+    would be 1 where the slope is 1/√2."""
+    if a == 0.0 and b == 0.0:
+        return 0.0
+    sa, sb, _ = _scaled(a, b)
+    return sa / math.hypot(sa, sb)
+
+
+def over_norm_sq(a: float, b: float) -> float:
+    """a/(a² + b²), atan2's slopes (∂/∂y = x/r², ∂/∂x = −y/r²); nan at (0, 0), outside its domain.
+
+    (a/r)/r on a, b scaled by 2⁻ᵉ, then scaled back by 2⁻ᵉ once: r neither underflows nor
+    overflows, and a slope that is representable (1/(2·1.8e308) = 2.8e-309) is rounded once.
+    Beyond float64 (atan2 at 5e-324) it is ±inf, which backprop reports as a NumericError."""
+    if a == 0.0 and b == 0.0:
+        return math.nan
+    sa, sb, e = _scaled(a, b)
+    r = math.hypot(sa, sb)
+    try:
+        return math.ldexp((sa / r) / r, -e)
+    except OverflowError:
+        return math.copysign(math.inf, a)
 
 
 def sigmoid(x: float) -> float:
@@ -214,6 +252,20 @@ def _vectorized(fn):
 erf_np = _vectorized(math.erf)
 cbrt_np = _vectorized(math.cbrt)  # numpy's cbrt differs from libm's by an ulp, which the slope 1/(3·out²) doubles
 normal_cdf_np = _vectorized(normal_cdf)  # the scalar bits, so batch equals backprop
+
+
+def _vectorized2(fn):
+    def apply(a, b):
+        import numpy as np
+        return np.asarray(np.frompyfunc(fn, 2, 1)(a, b), dtype=float)
+    apply.__name__ = fn.__name__ + "_np"
+    apply.__doc__ = f"``{fn.__name__}`` over numpy arrays, elementwise: the scalar bits, so batch equals backprop."
+    return apply
+
+
+over_norm_np = _vectorized2(over_norm)
+hypot_np = _vectorized2(math.hypot)  # numpy's hypot differs from math.hypot by an ulp at times
+over_norm_sq_np = _vectorized2(over_norm_sq)
 
 
 def times_exp_np(c, x):

@@ -179,17 +179,18 @@ _ROWS = (
     Rule("min", 2, min, lambda a, b, out: (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5),
          lambda sp, a, b: sp.Min(a, b),
          kink=lambda a, b: a == b),
-    # atan2(y, x): slopes x/r² and −y/r² as (x/r)/r with r = hypot(x, y), which never overflows.
+    # atan2(y, x): slopes x/r² and −y/r² (stable.over_norm_sq: scaled, so r never under/overflows).
     # The angle jumps from π to −π across the negative x axis: a kink there.
     Rule("atan2", 2, math.atan2,
-         lambda y, x, out: ((x / math.hypot(x, y)) / math.hypot(x, y), (-y / math.hypot(x, y)) / math.hypot(x, y)),
+         lambda y, x, out: (S.over_norm_sq(x, y), -S.over_norm_sq(y, x)),
          lambda sp, y, x: sp.atan2(y, x),
          args=("y", "x"), domain=lambda y, x: y != 0.0 or x != 0.0, why="atan2(0, 0) has no derivative",
          kink=lambda y, x: y == 0.0 and x < 0.0, samples=((0.0, 0.0), (0.0, 2.0))),
-    # hypot(x, y) = √(x² + y²) without overflow or underflow; slopes x/r and y/r. At (0, 0) it is
+    # hypot(x, y) = √(x² + y²) without overflow or underflow; slopes x/r and y/r (scaled, as
+    # stable.over_norm: r is subnormal near 5e-324). At (0, 0) it is
     # |·| in every direction: a kink, slopes 0 there (as abs'(0)).
     Rule("hypot", 2, math.hypot,
-         lambda x, y, out: (x / out, y / out) if out else (0.0, 0.0),
+         lambda x, y, out: (S.over_norm(x, y), S.over_norm(y, x)),
          lambda sp, x, y: sp.sqrt(x ** 2 + y ** 2),
          kink=lambda x, y: x == 0.0 and y == 0.0),
     # logsumexp(x1, x2, …) = m + ln Σ e^(xᵢ − m), m = max: stable; its slopes are the softmax.

@@ -157,10 +157,10 @@ def flat_program(ws: Any) -> tuple[dict[int, str], str]:
     inputs = dict(ws.point)
     lines = []
     for v, row in zip(topo, ws.nodes):
-        if v._op is None:
+        if v._rule is None:
             continue
-        args = tuple(Var(names[id(k)]) if k._op is not None or k.label in inputs else Const("pi") if k.label == "pi" else Num(k.data) for k in v._prev)
-        expr = args[0] if v._op.name == "id" else Op(v._op.name, args)
+        args = tuple(Var(names[id(k)]) if k._rule is not None or k.label in inputs else Const("pi") if k.label == "pi" else Num(k.data) for k in v._prev)
+        expr = args[0] if v._rule.name == "id" else Op(v._rule.name, args)
         lines.append(f"{row.name} = {unparse(expr)}")
     return names, "\n".join(lines)
 
@@ -173,7 +173,7 @@ def _derivative(full: Any, objs: list[Any], field: str, names: dict[int, str]) -
         step = objs[-2]
         j = step.terms.index(obj)
         value = next(v for v in _topo(full) if names[id(v)] == step.node)
-        movable = [i for i, k in enumerate(value._prev) if k._op is not None or k.label in dict(full.point)]
+        movable = [i for i, k in enumerate(value._prev) if k._rule is not None or k.label in dict(full.point)]
         return {"of": "local", "node": step.node, "child": obj.child, "arg": movable[j]}
     if kind == "FinalRow":
         return {"of": "partial", "name": obj.name}

@@ -13,13 +13,13 @@ from typing import Any, Mapping
 import graphviz
 
 from ..language.ast import Assign, Const, Num, Op, Program, Var, children, postorder
-from ..engine.value import Value
+from ..engine.value import Value, topo_order
 from ..base.errors import InputError, LimitError, RenderError, escape_char, escape_text
 from ..base.files import stable_pdf
 from ..base.limits import DEFAULT_LIMITS
 from ..rules.table import RULES
 
-__all__ = ["draw", "render", "record_escape", "label_number", "value_topo", "FORMATS", "RANKDIRS"]
+__all__ = ["draw", "render", "record_escape", "label_number", "FORMATS", "RANKDIRS"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -56,30 +56,6 @@ def label_number(x: float, precision: int = 4) -> str:
 _number = label_number
 
 
-def value_topo(root: Value) -> list[Value]:
-    """Nodes under ``root``, children first, in micrograd's ``build_topo`` order.
-
-    Iterative, and it only reads the graph (no marks in ``grad``), so any number of threads
-    may draw one shared graph at once.
-    """
-    seen: set[int] = set()
-    order: list[Value] = []
-    stack: list[tuple[Value, int]] = [(root, 0)]
-    seen.add(id(root))
-    while stack:
-        node, k = stack.pop()
-        kids = node._prev
-        while k < len(kids) and id(kids[k]) in seen:
-            k += 1
-        if k < len(kids):
-            stack.append((node, k + 1))
-            seen.add(id(kids[k]))
-            stack.append((kids[k], 0))
-        else:
-            order.append(node)
-    return order
-
-
 def _new_digraph(name: str, rankdir: str = "LR") -> graphviz.Digraph:
     dot = graphviz.Digraph(name, format="svg")
     dot.attr(rankdir=rankdir)
@@ -103,7 +79,7 @@ def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,
     ``compact`` stacks the three fields (a narrow box: the worksheet's layout for wide graphs).
     """
     dot = _new_digraph("values", rankdir)
-    topo = topo if topo is not None else value_topo(root)
+    topo = topo if topo is not None else topo_order(root)
     check_graph_size(len(topo), limits)
     if compact:
         dot.attr(nodesep="0.15", ranksep="0.3")
@@ -116,8 +92,8 @@ def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,
         label = shape % (record_escape(names[i] if names else node.label), _number(node.data, precision),
                          record_escape(grad))
         body.append(f'\tn{i} [label="{label}" shape=record]\n')
-        if node._op is not None:
-            body.append(f"\tn{i}op [label={_quote(str(node._op))}]\n")
+        if node._op:
+            body.append(f"\tn{i}op [label={_quote(node._op)}]\n")
             body.append(f"\tn{i}op -> n{i}\n")
     for i, node in enumerate(topo):
         for kid in node._prev:

@@ -63,12 +63,13 @@ def program_bundle(program: Any) -> dict[str, str]:
 def result_html(result: Any) -> str:
     """The value, a gradient table, and the graph (when Graphviz is there and it is small enough)."""
     from markupsafe import escape
-    from .draw import draw, value_topo
+    from .draw import draw
+    from ..engine.value import topo_order
     from .worksheet_model import number
     out = result.program.output or "output"
     rows = "".join(f"<tr><td>{escape(name)}</td><td>{escape(number(grad, 10))}</td></tr>"
                    for name, grad in result.grads.items())
-    n = len(value_topo(result.root))
+    n = len(topo_order(result.root))
     if n > _limits_of(result.program).max_display_nodes:
         picture = f"<p>graph not drawn ({n} nodes)</p>"
     else:

@@ -32,7 +32,7 @@ def _names(topo: list[Value], taken: set[str], root_name: str) -> list[str]:
     for i, node in enumerate(topo):
         if node.label:
             names.append(node.label)
-        elif node._op is None:
+        elif node._rule is None:
             names.append(number(node.data))
         elif i == len(topo) - 1:
             names.append(root_name)
@@ -86,13 +86,13 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     ``limits.max_worksheet_nodes`` graph nodes, InputError for a ``plot_input`` that is no input.
     """
     from .closed_form import final_rows
-    from .draw import value_topo
+    from ..engine.value import topo_order
     from .slope_plot import curve, most_curved
 
     limits = limits or DEFAULT_LIMITS
     result = program if isinstance(program, Result) else backprop(program, values, limits=limits)
     prog = result.program
-    topo = value_topo(result.root)
+    topo = topo_order(result.root)
     if len(topo) > limits.max_worksheet_nodes:
         raise LimitError(f"the worksheet would show {len(topo)} graph nodes, too many for a sheet",
                          limit="max_worksheet_nodes", value=limits.max_worksheet_nodes)
@@ -102,7 +102,7 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     index = {id(n): i for i, n in enumerate(topo)}
     out = _output_name(prog)
     names = _names(topo, set(prog.inputs) | set(prog.intermediates) | {out}, out)
-    kinds = ["op" if n._op is not None else "input" if n.label in prog.inputs else "constant" for n in topo]
+    kinds = ["op" if n._rule is not None else "input" if n.label in prog.inputs else "constant" for n in topo]
     uses = [0] * len(topo)
     for node in topo:
         for kid in node._prev:
@@ -112,13 +112,13 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
 
     nodes = []
     for i, node in enumerate(topo):
-        row = node._op
+        row = node._rule
         formula = _formula(row, [leaves[index[id(k)]] for k in node._prev]) if row is not None else None
         nodes.append(NodeRow(names[i], texs[i], kinds[i], row, formula, node.data, node.grad, uses[i]))
 
     steps, seen = [], [0] * len(topo)
     for i in reversed(range(len(topo))):
-        node, row = topo[i], topo[i]._op
+        node, row = topo[i], topo[i]._rule
         if row is None:
             continue
         kid_ids = [index[id(k)] for k in node._prev]
@@ -247,8 +247,8 @@ def blanked(ws: Worksheet) -> Worksheet:
     graph_svg = ws.graph_svg
     dot = ws.graph_dot
     if ws.result is not None:
-        from .draw import value_topo
-        topo = value_topo(ws.result.root)
+        from ..engine.value import topo_order
+        topo = topo_order(ws.result.root)
         d, graph_svg, _ = _layout(ws.result.root, [n.name for n in ws.nodes], topo, None,
                                   ws.graph_svg is not None, show_grad=False)
         dot = d.source

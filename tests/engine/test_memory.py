@@ -74,7 +74,7 @@ def test_graphs_free_by_reference_counting_alone():
         loss.backward()
         keep = {id(p) for p in net.parameters()}
         del leaves, total, loss
-        assert not any(type(o) is Value and id(o) not in keep for o in gc.get_objects())
+        assert not any(isinstance(o, Value) and id(o) not in keep for o in gc.get_objects())
         assert gc.collect() == 0
     finally:
         gc.enable()

@@ -17,8 +17,8 @@ def test_micrograd_attributes():
     c = a * b
     assert (c.data, c.grad, c.label) == (-6.0, 0.0, "")
     assert c._prev == (a, b) and isinstance(c._prev, tuple)
-    assert str(c._op) == "*"
-    assert a._op is None and a._prev == ()
+    assert c._op == "*" and type(c._op) is str  # micrograd's symbol string; the row is c._rule
+    assert a._op == "" and a._rule is None and a._prev == ()
     assert repr(a) == "Value(data=2.0, grad=0.0, label='a')"
 
 
@@ -96,7 +96,7 @@ def test_no_reference_cycles():
         y.backward()
         del x, y
         # freed by reference counting alone: no Value is left for the cyclic GC to find
-        assert not any(type(o) is Value for o in gc.get_objects())
+        assert not any(isinstance(o, Value) for o in gc.get_objects())
         assert gc.collect() == 0
     finally:
         gc.enable()

@@ -129,7 +129,7 @@ def test_weighted_sum_node_backward_uses_the_same_numbers_as_local():
     out.backward()
     local = INTERNAL["wsum"].local(b.data, *(w.data for w in ws), *(x.data for x in xs), node.data)
     assert [b.grad] + [w.grad for w in ws] + [x.grad for x in xs] == [3.0 * d for d in local]
-    assert node._prev == (b, *ws, *xs) and str(node._op) == "Σwx+b"
+    assert node._prev == (b, *ws, *xs) and node._op == "Σwx+b"
 
 
 def test_weighted_sum_of_a_vector_with_itself_is_its_squared_norm():

@@ -1,15 +1,16 @@
 """The graph ``symgrad.compile`` writes code for, planned without values.
 
 ``Plan`` builds the nodes ``build_graph`` would build, through the same ``lower`` walk (shared
-names are one node, a constant exponent takes the ``powc`` row), and sorts them by the engine's
-depth-first order (``engine.value.topo_order``), so generated code accumulates gradients in backprop's
-order. It also names the values and gradients whose sum detects a non-finite number.
+names are one node, a constant exponent takes the ``powc`` row), and sorts them with the engine's
+``topo_order`` (a Node has a ``_prev`` tuple, as a Value does), so generated code accumulates
+gradients in backprop's order. It also names the values and gradients whose sum detects a non-finite number.
 """
 
 from __future__ import annotations
 
 from ...language.ast import Program
 from ..lower import lower
+from ..value import topo_order
 
 __all__ = ["Node", "Plan"]
 
@@ -23,25 +24,6 @@ class Node:
         self.index, self._prev, self.row, self.literal = index, prev, row, literal
 
 
-def _topo(root: Node, count: int) -> list[Node]:
-    """Children before parents, by the engine's depth-first order (``engine.value.topo_order``), so the
-    reverse sweep adds gradients in backprop's order. Iterative; visits kept by index."""
-    state = [0] * count  # 0 new, 1 expanded, 2 emitted
-    order: list[Node] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        seen = state[node.index]
-        if seen == 0:
-            state[node.index] = 1
-            stack.append(node)
-            stack.extend(k for k in reversed(node._prev) if state[k.index] == 0)
-        elif seen == 1:
-            state[node.index] = 2
-            order.append(node)
-    return order
-
-
 class Plan:
     """The graph ``build_graph`` makes, without values: nodes in creation order."""
 
@@ -53,7 +35,7 @@ class Plan:
         self.inputs = [named[name] for name in program.inputs]
         self.names = program.inputs + program.intermediates
         self.targets = [named[name] for name in self.names]
-        self.topo: list[Node] = _topo(root, len(self.nodes))
+        self.topo: list[Node] = topo_order(root)  # backprop's order, so sums round alike
         self.reached = {n.index for n in self.topo}  # nodes the output depends on; others get grad 0
 
     def _new(self, prev: tuple = (), row=None, literal: float | None = None) -> Node:
