@@ -62,7 +62,10 @@ def _widen(x: arb, r: float) -> arb:
 
 
 def _spread(form, args: list[arb], errors: list[float], exact: arb, union: bool) -> float:
-    """Upper bound of |form(args ± errors) − exact|."""
+    """Upper bound of |form(args ± errors) − exact|. An argument the form does not read
+    adds nothing, even with an infinite error (add's partial 1 next to an overflowing term)."""
+    used = form.expr.free_symbols
+    errors = [e if p in used else 0.0 for p, e in zip(form.params, errors)]
     if any(math.isinf(e) for e in errors):
         return math.inf
     if not any(errors):

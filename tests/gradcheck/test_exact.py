@@ -133,13 +133,13 @@ def test_huge_exponent_is_exact_and_cheap():
     assert r.verdict == "agree" and r.symbolic == float(golden) == 0.0
 
 
-def test_float_rounding_across_a_kink_may_take_either_branch():
+def test_float_rounding_onto_a_kink_is_a_kink_with_the_note():
     # x*x − y is exactly negative (Fractions) but rounds to 0 in float64, so backprop takes
-    # abs'(0) = 0 while the exact slope is −2x. Either branch is accepted.
+    # abs'(0) = 0 while the exact slope is −2x. Float64 sits on the kink: `kink`, never `agree`.
     x, y = 0.1, 0.1 * 0.1
     assert Fraction(x) ** 2 - Fraction(y) < 0 and x * x - y == 0.0
     r = row(sg.check("abs(x*x - y)", x=x, y=y), "x")
-    assert r.backprop == 0.0 and r.symbolic == -0.2 and r.verdict == "agree" and "branch" in r.note
+    assert r.backprop == 0.0 and r.symbolic == -0.2 and r.verdict == "kink" and "onto the kink" in r.note
 
 
 def test_ill_conditioned_gradient_is_labelled_never_a_false_alarm():
