@@ -76,6 +76,16 @@ def _spread(form, args: list[arb], errors: list[float], exact: arb, union: bool)
         return math.inf
 
 
+def _variadic_size(forms, args: list[arb]) -> float:
+    """n·Σ|terms| of a variadic row, the scale of its n roundings: its form over |args|. Where
+    that form overflows arb (logsumexp at 1e300: e^1e300), Σ|args| + n bounds it instead
+    (|logsumexp| ≤ max|xᵢ| + ln n; wsum's form is linear and never overflows)."""
+    try:
+        return _upper(forms.value.run([abs(a) for a in args])) * len(args)
+    except (Undefined, Undetermined):
+        return (sum(_upper(a) for a in args) + len(args)) * len(args)
+
+
 def _mul(a: float, b: float) -> float:
     return 0.0 if a == 0.0 or b == 0.0 else a * b   # a zero gradient carries no error, even an infinite one
 
@@ -96,7 +106,7 @@ def bounds(low, sw) -> Bounds:
                 kf = rule.rounding[0]
                 args = [sw.values[k] for k in low.kids[i]]
                 spread = _spread(forms.value, args, [e[k] for k in low.kids[i]], v, True)
-                size = _upper(forms.value.run([abs(a) for a in args])) * len(args) if rule.variadic else _upper(v)
+                size = _variadic_size(forms, args) if rule.variadic else _upper(v)
                 e[i] = (spread + kf * U * size + _underflow(kf)) * _UP
         grad = _backward(low, sw, e)
     return Bounds(e, grad)
