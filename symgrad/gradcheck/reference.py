@@ -188,6 +188,8 @@ def sweep(low: Lowered, point: Mapping[str, float], bits: int) -> Sweep:
             else:
                 try:
                     values[i] = forward(low, i, [values[k] for k in low.kids[i]])
+                    if values[i].contains(0) and not values[i].is_exact() and low.exactly_zero(i):
+                        values[i] = arb(0)      # sin(π): exactly 0, which no ball can show
                 except Undefined as err:
                     return Sweep(bits, values, [], [], [], [], failure=("undefined", i, str(err)))
                 except Undetermined as err:

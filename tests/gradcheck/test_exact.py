@@ -155,9 +155,23 @@ def test_ill_conditioned_gradient_is_labelled_never_a_false_alarm():
 
 
 def test_undecidable_point_is_unverified_with_exit_3():
-    report = sg.check("log(sin(pi)) + x", x=1)      # sin(π) is exactly 0, but no ball can prove it
+    # sin(y)² + cos(y)² − 1 is exactly 0 for every y, but no ball can prove it at an input.
+    report = sg.check("log(sin(y)^2 + cos(y)^2 - 1) + x", x=1, y=1)
     assert {r.verdict for r in report.rows} == {"unverified"}
     assert report.ok and not report.verified and report.exit_code == 3
+
+
+def test_a_constant_subexpression_is_decided_exactly():
+    # sin(π) = 0 exactly (SymPy, on the constant subexpression), so log(sin(π)) and x / sin(π)
+    # are outside the domain; float64's sin(3.141592653589793) = 1.2e-16 is only rounding.
+    assert mpmath.sin(mpmath.pi) == 0 or abs(mpmath.sin(mpmath.pi)) < mpmath.mpf(10) ** -15
+    for text in ("log(sin(pi)) + x", "x / sin(pi)"):
+        report = sg.check(text, x=1)
+        assert [r.verdict for r in report.rows] == ["undefined"] and report.exit_code == 0, text
+        assert "rounding" in report.rows[0].note
+    # (-8)^(1/3) is a DomainError in backprop (README), and undefined here too, never unverified.
+    (row_,) = sg.check("(-8)**(1/3) + x", x=1).rows
+    assert row_.verdict == "undefined" and row_.backprop is None and "negative" in row_.note
 
 
 def test_exit_codes(capsys, tmp_path):
@@ -168,7 +182,7 @@ def test_exit_codes(capsys, tmp_path):
     grads.write_text('{"x": 3, "y": 2}')
     assert main(["check", "x*y", "--at", "x=2", "y=3", "--grads", str(grads), "--json"]) == 0
     assert strict_json(capsys.readouterr().out.split("\n}\n")[-1] or "{}") is not None
-    assert main(["check", "log(sin(pi)) + x", "--at", "x=1"]) == 3
+    assert main(["check", "log(sin(y)^2 + cos(y)^2 - 1) + x", "--at", "x=1", "y=1"]) == 3
 
 
 def test_user_gradients_check_only_the_names_given():
