@@ -36,6 +36,7 @@ __all__ = ["Bounds", "bounds", "U"]
 
 U = 2.0 ** -53
 TINY = 2.0 ** -1074
+SMALLEST_NORMAL = 2.0 ** -1022
 _UP = 1.0 + 2.0 ** -40     # rounds a float bound up past the rounding of the bound itself
 
 def _underflow(k: int) -> float:
@@ -88,6 +89,14 @@ def _spread(form, args: list[arb], errors: list[float], exact: arb, union: bool,
     return min(direct, mean * _UP)
 
 
+def _representable(x: arb) -> bool:
+    """The ball is one float64 number exactly."""
+    if not x.is_exact():
+        return False
+    f = float(x.mid())
+    return math.isfinite(f) and bool(arb(f) == x)
+
+
 def _variadic_size(forms, args: list[arb]) -> float:
     """n·Σ|terms| of a variadic row, the scale of its n roundings: its form over |args|. Where
     that form overflows arb (logsumexp at 1e300: e^1e300), Σ|args| + n bounds it instead
@@ -98,14 +107,25 @@ def _variadic_size(forms, args: list[arb]) -> float:
         return (sum(_upper(a) for a in args) + len(args)) * len(args)
 
 
-def _subnormal(k: int, values: list[arb]) -> float:
-    """Relative error that gradual underflow puts in a row's local derivative: it is computed
-    from the arguments and the node's own value (hypot's x/out, pow's y·out/x), and a subnormal
-    v among them carries 2⁻¹⁰⁷⁵/|v| relative error per rounding (Higham §2.1; x**y at 2, −1074:
-    out = 2⁻¹⁰⁷⁴ and the slope −1074·2⁻¹⁰⁷⁵ rounds to 0; hypot at 1e-320: out is off by 1.7e-4)."""
-    small = [float(abs(v).lower()) for v in values if 0.0 < float(abs(v).upper()) < 2.0 ** -1022]
-    small = [v for v in small if v > 0.0]
-    return min(float(k), k * TINY / (2 * min(small))) if k and small else 0.0
+def _subnormal(rule, args: list[arb], out: arb, out_error: float, j: int, d: arb) -> float:
+    """Absolute error gradual underflow puts in a row's local derivative j (Higham §2.1, with
+    gradual underflow): a subnormal slope keeps few bits and may lose all of them inside the
+    row (x**y at 2, −1074: y·x^(y−1) rounds 2⁻¹⁰⁷⁵ to 0, then times −1074), so it may be off by
+    itself; and a slope that reads a subnormal value of its node (hypot's x/out at 1e-320)
+    moves by as much as that value's error moves it, measured on the row's own float64 slope."""
+    slope = _upper(d)
+    extra = slope if slope < SMALLEST_NORMAL else 0.0
+    fo = float(out.mid())
+    if fo != 0.0 and abs(fo) < SMALLEST_NORMAL:
+        floats = [float(a.mid()) for a in args]
+        try:
+            here = rule.local(*floats, fo)[j]
+            moved = rule.local(*floats, math.nextafter(fo, math.inf))[j]
+        except (ArithmeticError, ValueError):
+            return math.inf
+        if math.isfinite(here) and math.isfinite(moved):
+            extra += abs(moved - here) * max(1.0, out_error / math.ulp(fo)) * _UP
+    return extra
 
 
 def _mul(a: float, b: float) -> float:
@@ -129,7 +149,10 @@ def bounds(low, sw) -> Bounds:
                 args = [sw.values[k] for k in low.kids[i]]
                 spread = _spread(forms.value, args, [e[k] for k in low.kids[i]], v, True, forms.partials)
                 size = _variadic_size(forms, args) if rule.variadic else _upper(v)
-                e[i] = (spread + kf * U * size + _underflow(kf)) * _UP
+                if kf <= 1 and not rule.variadic and not any(e[k] for k in low.kids[i]) and _representable(v):
+                    e[i] = 0.0   # a correctly rounded operation on exact floats whose result is a float: exact (x*1.0)
+                else:
+                    e[i] = (spread + kf * U * size + _underflow(kf)) * _UP
         grad = _backward(low, sw, e)
     return Bounds(e, grad)
 
@@ -160,7 +183,6 @@ def _backward(low, sw, e: list[float]) -> list[float]:
         args = [sw.values[k] for k in low.kids[i]]
         widened = [e[k] + ka * U * _upper(a) for k, a in zip(low.kids[i], args)]
         kink = i in sw.kinks or bool(rule.kink)
-        subnormal = _subnormal(kl, args + [sw.values[i]])
         for j, (k, d) in enumerate(zip(low.kids[i], sw.local[i])):
             form = forms.partials[j]
             if form is None:
@@ -174,7 +196,7 @@ def _backward(low, sw, e: list[float]) -> list[float]:
             spread = 0.0 if kink else _spread(form, args, widened, d, True, forms.second(j))
             if spread == math.inf and not any(e[k2] for k2 in low.kids[i]):
                 spread = 0.0   # exact float64 arguments at a boundary (x**y at x = 0): no spread
-            delta = spread + kl * U * dm + dm * subnormal + _underflow(kl)
+            delta = spread + kl * U * dm + _subnormal(rule, args, sw.values[i], e[i], j, d) + _underflow(kl)
             term = _mul(ge, dm) + _mul(gm + ge, delta) + U * gm * dm + TINY
             err[k] += term
             total[k] += U * gm * dm + U * term
