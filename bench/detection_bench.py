@@ -90,6 +90,7 @@ def measure(quick: bool) -> dict:
     backprop: Counter = Counter()
     backprop_unverified: Counter = Counter()
     examples: list[str] = []
+    alarms: list[str] = []
     wrong = {kind: Counter() for kind in PERTURBATIONS}
     misses: list[str] = []
     labelled: Counter = Counter()
@@ -103,6 +104,8 @@ def measure(quick: bool) -> dict:
         counts["rows"] += len(base.rows)
         for row in base.rows:
             backprop[row.verdict] += 1
+            if row.verdict == "mismatch":
+                alarms.append(f"`{text}` at {point}, {row.name}: backprop {row.backprop!r}, exact {row.symbolic!r}")
             if row.verdict == "unverified":
                 backprop_unverified[reason(row.note)] += 1
         exact = {r.name: r.symbolic for r in base.rows if r.verdict not in ("kink", "undefined")
@@ -132,7 +135,8 @@ def measure(quick: bool) -> dict:
                         misses.append(f"{kind} called agree: {text} at {point}, {row.name}")
     return {"counts": counts, "correct": correct, "unverified": unverified, "wrong": wrong,
             "labelled": labelled, "misses": misses, "backprop": backprop,
-            "backprop unverified": backprop_unverified, "examples": examples}
+            "backprop unverified": backprop_unverified, "examples": examples,
+            "alarms": alarms}
 
 
 def run(quick: bool = False) -> str:
@@ -171,6 +175,7 @@ def run(quick: bool = False) -> str:
                      key=lambda why: -m["backprop unverified"][why] - m["unverified"][why])
     lines += [f"| {why} | {m['backprop unverified'][why]} | {m['unverified'][why]} |" for why in reasons] \
         or ["| (none) | 0 | 0 |"]
+    lines += ["", f"Backprop's own rows called `mismatch` ({len(m['alarms'])}):", ""] + [f"- {x}" for x in m["alarms"][:20]]
     lines += [""] + [f"- {x}" for x in m["misses"][:20]]
     return "\n".join(lines)
 

@@ -5,19 +5,24 @@
   1e-300 as at 1).
 - ``mismatch``: farther than that; or no gradient where the exact one exists and float64
   could not have overflowed.
-- ``kink``: the name meets a kink exactly and the one-sided slopes differ; the gradient is
-  one of them, between them, or the row's convention (relu'(0) = abs'(0) = 0). If the
-  one-sided slopes are equal, the function is differentiable there and the gradient must
-  equal that slope (``relu(x) - relu(-x)`` at 0: slope 1, so backprop's 0 is a mismatch).
-- ``undefined``: the exact gradient does not exist here and the gradient checked is absent too.
+- ``kink``: the name meets a kink exactly and the function is not differentiable there (the
+  one-sided slopes differ, or the output jumps: atan2 across its cut); the gradient is one of
+  the slopes, between them, or the row's convention (relu'(0) = abs'(0) = 0, max's ½). If the
+  output is continuous and the one-sided slopes are equal, the function is differentiable there
+  and the gradient must equal that slope (``relu(x) - relu(-x)`` at 0: slope 1, so backprop's 0
+  is a mismatch).
+- ``undefined``: the exact gradient does not exist here and the gradient checked is absent too,
+  or the exact program is undefined (x / sin(pi)) and float64's number is only rounding.
 - ``unverified``: anything that cannot be decided (a ball still straddles a boundary at the
   highest precision, float64 overflowed along the way, a number where no exact one exists).
 
-A kink argument that float64 rounds across its kink (exactly 1e-17 but computed as 0) may
-take either branch: the gradient along float64's branches is accepted too. An ``agree``
-where float64's own error bound is as large as a nonzero gradient (no digit can be promised, or
-no bound at all) is ``unverified`` unless the value is the exact one to within an ulp: any
-number would have passed.
+Where float64 rounds a kink's argument onto its kink (exactly 1e-17 but computed as 0; a tie
+of max that exists only in float64), the gradient along float64's branches is ``kink``, with a
+note; across it, the other side's slope is ``agree``, with a note. An ``agree`` where float64's
+own error bound is as large as a nonzero gradient (no digit can be promised), or where no
+finite bound exists, is ``unverified`` unless the value is the exact one rounded to float64
+(within an ulp, or 2⁻¹⁰⁷⁴): any number would have passed. The exact column shows only a
+resolved ball (``_as_float``).
 """
 
 from __future__ import annotations
