@@ -128,8 +128,21 @@ def judge_point(ref: Reference, given: dict[str, float | None], k: int, rtol: fl
     alternative, onto = _other_branch(ref, fl)
     # Backprop stops at the first gradient that does not exist or overflows (sqrt'(0)); then the
     # other rows get no number either, and that is explained, not a mismatch.
-    blocked = next((f"{name}'s gradient {why}" for name, why in _missing_gradients(ref, given)), None)
+    blocked = next((f"{name}'s gradient {why}" for name, why in _missing_gradients(ref, given)), None) \
+        or _singular_slope(ref)
     return [_row(ref, name, g, k, rtol, atol, witness, source, alternative, blocked, onto) for name, g in given.items()]
+
+
+def _singular_slope(ref: Reference) -> str | None:
+    """A local slope on the graph that is infinite or beyond float64's range (log' at 1e-320,
+    cbrt' at 0): backprop stops there, even where the chain multiplies it by 0 later."""
+    low, sw = ref.lowered, ref.sweep
+    for i, local in enumerate(sw.local):
+        for d in local or ():
+            if isinstance(d, arb) and float(abs(d).lower()) > DBL_MAX or \
+                    not isinstance(d, arb) and getattr(d, "state", "") == "undefined":
+                return f"the local slope at {low.where(i)} is infinite or beyond float64's range"
+    return None
 
 
 def _missing_gradients(ref: Reference, given: dict[str, float | None]):
@@ -169,7 +182,7 @@ def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: 
         if symbolic is None:
             return CheckRow(**base, symbolic=None, verdict=UNVERIFIED if g is None else "mismatch",
                             note="the exact gradient is beyond float64's range")
-        if slopes is not None:
+        if slopes is not None and not (g is None and blocked is not None):
             return _kink_row(base, exact, slopes, g, tol, bound, source, ref.jumps.get(name))
         if g is None:
             if not bound < DBL_MAX or not math.isfinite(bound):

@@ -169,3 +169,12 @@ def test_a_claim_row_keeps_backprops_gradient(capsys):
     main(["check", "e = a*b; d = e + c; L = d*f", "--at", "a=2", "b=-3", "c=10", "f=-2", "--claim", "a=f"])
     (line,) = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("a ")]
     assert line.split()[1] == "6"
+
+
+def test_a_singular_slope_on_the_way_explains_backprops_silence():
+    # log'(1e-320) = 1e320 overflows float64, so backprop raises; max then picks y (1 > log(x)·w
+    # = −0.0074, by hand), so every exact gradient exists: unverified, explained, never a mismatch.
+    assert mpmath.log(mpmath.mpf(1e-320)) * mpmath.mpf(1e-5) < 1
+    report = sg.check("max(log(x)*w, y)", x=1e-320, w=1e-5, y=1)
+    assert {r.verdict for r in report.rows} == {"unverified"} and report.ok
+    assert "beyond float64's range" in rows(report)["w"].note or "overflow" in rows(report)["w"].note
