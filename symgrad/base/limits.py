@@ -25,7 +25,10 @@ class Limits:
     - ``max_nodes``: AST nodes (numbers, names, operations, calls).
     - ``max_statements``: statements (assignments plus the final expression).
     - ``max_name_length`` / ``max_literal_length``: characters in one name / one number.
-    - ``symbolic_budget``: accepted, unused (see below).
+    - ``max_closed_form_depth``: nesting of a SymPy closed form built for display (``diff``,
+      worksheets), counted on the program once its intermediates are substituted; deeper
+      ones raise ``CheckError``, so SymPy's recursion never meets the interpreter's limit and
+      the answer is the same at any ``sys.getrecursionlimit()``.
     - ``max_random_points``: points of ``check(random=N)`` / ``--random N``.
     - ``max_graph_nodes``: nodes Graphviz is asked to lay out (``draw``, ``graph``, worksheets).
     - ``max_display_nodes``: nodes a Jupyter display draws automatically; above it, a table
@@ -41,9 +44,9 @@ class Limits:
       worksheets); larger ones raise ``CheckError``.
     - ``max_random_draws``: draws ``check(random=N)`` may make in all to find N in-domain points.
 
-    ``symbolic_budget`` is accepted for compatibility and no longer used: the check's work is
-    bounded by structure (the size of each row's SymPy form, ``max_reference_bits``,
-    ``max_closed_form_nodes``), never by the clock, so its verdict does not depend on load.
+    The check's work is bounded by structure (the size of each row's SymPy form,
+    ``max_reference_bits``, ``max_closed_form_nodes``, ``max_closed_form_depth``), never by the
+    clock, so its verdict does not depend on load.
 
     - ``max_tokens``: tokens of program text (names, numbers, operators, parentheses, commas,
       separators; not comments or blanks), counted while lexing.
@@ -62,7 +65,7 @@ class Limits:
     max_statements: int = 5_000
     max_name_length: int = 64
     max_literal_length: int = 64
-    symbolic_budget: float = 5.0
+    max_closed_form_depth: int = 80
     max_random_points: int = 1_000
     max_graph_nodes: int = 2_000
     max_display_nodes: int = 500
@@ -80,8 +83,6 @@ class Limits:
             value = getattr(self, f.name)
             if isinstance(value, numbers.Integral) and not isinstance(value, bool):
                 value = int(value)  # numpy integers too
-            elif isinstance(value, numbers.Real) and not isinstance(value, bool) and f.name == "symbolic_budget":
-                value = float(value)
             object.__setattr__(self, f.name, value)
             if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value)
                     or value <= 0):
@@ -105,7 +106,7 @@ class Limits:
         for item in items:
             key, sep, raw = item.partition("=")
             try:
-                value = float(raw) if key.strip() == "symbolic_budget" else int(raw)
+                value = int(raw)
             except ValueError:
                 value = None
             if not sep or value is None:

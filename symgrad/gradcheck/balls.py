@@ -82,6 +82,12 @@ def _ipow(b: arb, n: int) -> arb:
     return arb(0).union(top) if n % 2 == 0 else (-top).union(top)
 
 
+def _no_integer(e: arb) -> bool:
+    """The ball holds no integer (float64's 1/3 is no integer either way: (-8)^(1/3) is undefined)."""
+    lo, hi = e.lower(), e.upper()
+    return bool(lo.floor() == hi.floor()) and bool(lo > lo.floor())
+
+
 def _pow(b: arb, e: arb) -> arb:
     """Real powers as SymPy means them for real symbols (and as backprop's powc computes them)."""
     sb = known_sign(b)
@@ -103,7 +109,7 @@ def _pow(b: arb, e: arb) -> arb:
         if se == -1 or se == 0:   # e is not an exact integer here, so se == 0 cannot happen
             raise Undefined("division by zero (0 to a negative power)")
         raise Undetermined("0 to a power whose sign is unknown")
-    if sb == -1 and exact(e):
+    if sb == -1 and (exact(e) or _no_integer(e)):
         raise Undefined("a non-integer power of a negative number is not real")
     raise Undetermined("a power whose base or exponent straddles a boundary")
 

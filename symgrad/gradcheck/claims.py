@@ -365,16 +365,16 @@ def claims_exit_code(rows: list[ClaimRow]) -> int:
 def apply_claims(report: Any, claims: Mapping[str, str] | None, *, limits: Limits | None = None,
                  seed: int | None = None) -> Any:
     """Judge ``claims`` at the report's first point and put each in the report as the row for
-    its name (point 0): its verdict becomes the claim's, its ``backprop`` (the gradient under
-    check) the claim's value at the point, its note the claim's message. ``report.claims`` keeps the ClaimRows."""
+    its name (point 0): its verdict becomes the claim's and its note the claim's message; its
+    ``backprop`` column stays backprop's own gradient (the claim's value is ``ClaimRow.here``).
+    ``report.claims`` keeps the ClaimRows."""
     from dataclasses import replace
     if not claims:
         report.claims = []
         return report
     rows = judge_claims(report.program, report.points[0], claims, limits=limits, seed=seed or 0)
     by_name = {r.name: r for r in rows}
-    # The claim is the gradient under check in its row (as grads= values are): its value here.
-    report.rows = [replace(row, backprop=by_name[row.name].here, verdict=by_name[row.name].verdict,
+    report.rows = [replace(row, verdict=by_name[row.name].verdict,
                            note=by_name[row.name].note())
                    if row.point == 0 and row.name in by_name else row for row in report.rows]
     report.claims = rows

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import sympy as sp
+
 from ..language.ast import Const, Node, Program
 from ..engine.lower import lower
 from .row_forms import bakeable, baked_positions, row_forms
@@ -18,6 +20,7 @@ from ..rules.table import Rule
 
 __all__ = ["Lowered", "lowered"]
 
+CONSTANT_NODES = 64        # constant subexpressions SymPy decides exactly (sin(π) = 0) are at most this big
 _EXACT_BITS = 400          # Fractions beyond this many bits are not folded (exactness for baking only)
 
 
@@ -41,6 +44,30 @@ class Lowered:
         if found is None:
             found = self.forms[i] = row_forms(self.rule[i], self.baked[i])
         return found
+
+    def exactly_zero(self, i: int) -> bool:
+        """Node i has no input below it and SymPy proves it exactly 0 (sin(π)): a ball can
+        only straddle 0 there. Decided on at most ``CONSTANT_NODES`` nodes (else False)."""
+        exprs: dict[int, sp.Basic] = {}
+        stack, order = [i], []
+        while stack:
+            k = stack.pop()
+            if k in exprs:
+                continue
+            if self.kind[k] == "input" or len(order) > CONSTANT_NODES:
+                return False
+            exprs[k] = None
+            order.append(k)
+            stack += list(self.kids[k])
+        for k in sorted(order):
+            if self.kind[k] == "pi":
+                exprs[k] = sp.pi
+            elif self.kind[k] == "literal":
+                f = Fraction(self.literal[k])
+                exprs[k] = sp.Rational(f.numerator, f.denominator)
+            else:
+                exprs[k] = self.rule[k].sympy(sp, *[exprs[j] for j in self.kids[k]])
+        return exprs[i] == 0 or exprs[i].is_zero is True
 
     def where(self, i: int) -> str:
         node = self.source[i]

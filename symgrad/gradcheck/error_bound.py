@@ -35,6 +35,7 @@ from ..rules.rounding import ROUNDING, TINY, U, argument_error, forward_error, l
 
 __all__ = ["Bounds", "bounds", "U"]
 
+SMALLEST_NORMAL = 2.0 ** -1022
 _UP = 1.0 + 2.0 ** -40     # rounds a float bound up past the rounding of the bound itself
 # Underflow (``rules.rounding.underflow``) matters only where a result is subnormal: gelu's slope
 # Φ(x) + x·φ(x) at x = −38 is about 4e-313 and carries a few such losses.
@@ -56,16 +57,70 @@ def _widen(x: arb, r: float) -> arb:
     return x + arb(0, r) if r else x
 
 
-def _spread(form, args: list[arb], errors: list[float], exact: arb, union: bool) -> float:
-    """Upper bound of |form(args ± errors) − exact|."""
+def _spread(form, args: list[arb], errors: list[float], exact: arb, union: bool, slopes=None) -> float:
+    """Upper bound of |form(args ± errors) − exact|: the smaller of the form's range over the
+    widened balls and the mean-value bound Σ sup|∂form/∂aⱼ|·eⱼ over them (``slopes``: the
+    form's partials, or None). Both enclose it; the second has no dependency blow-up where a
+    form divides two wide balls (log_sigmoid's e⁻ˣ/(1 + e⁻ˣ) at x = −1e10 widens to 2e-6
+    directly, to 1e-4342944809 by the mean value). An argument the form does not read adds
+    nothing, even with an infinite error (add's partial 1 next to an overflowing term)."""
+    used = form.expr.free_symbols
+    errors = [e if p in used else 0.0 for p, e in zip(form.params, errors)]
     if any(math.isinf(e) for e in errors):
         return math.inf
     if not any(errors):
         return 0.0
+    widened = [_widen(a, e) for a, e in zip(args, errors)]
     try:
-        return _upper(form.run([_widen(a, e) for a, e in zip(args, errors)], union) - exact)
+        direct = _upper(form.run(widened, union) - exact)
     except (Undefined, Undetermined):
-        return math.inf
+        direct = math.inf
+    if slopes is None or direct <= 2.0 ** -50 * _upper(exact):
+        return direct
+    try:
+        mean = sum(_upper(d.run(widened, True)) * e for d, e in zip(slopes, errors) if e and d is not None)
+    except (Undefined, Undetermined):
+        return direct
+    return min(direct, mean * _UP)
+
+
+def _representable(x: arb) -> bool:
+    """The ball is one float64 number exactly."""
+    if not x.is_exact():
+        return False
+    f = float(x.mid())
+    return math.isfinite(f) and bool(arb(f) == x)
+
+
+def _variadic_size(forms, args: list[arb]) -> float:
+    """n·Σ|terms| of a variadic row, the scale of its n roundings: its form over |args|. Where
+    that form overflows arb (logsumexp at 1e300: e^1e300), Σ|args| + n bounds it instead
+    (|logsumexp| ≤ max|xᵢ| + ln n; wsum's form is linear and never overflows)."""
+    try:
+        return _upper(forms.value.run([abs(a) for a in args])) * len(args)
+    except (Undefined, Undetermined):
+        return (sum(_upper(a) for a in args) + len(args)) * len(args)
+
+
+def _subnormal(rule, args: list[arb], out: arb, out_error: float, j: int, d: arb) -> float:
+    """Absolute error gradual underflow puts in a row's local derivative j (Higham §2.1, with
+    gradual underflow): a subnormal slope keeps few bits and may lose all of them inside the
+    row (x**y at 2, −1074: y·x^(y−1) rounds 2⁻¹⁰⁷⁵ to 0, then times −1074), so it may be off by
+    itself; and a slope that reads a subnormal value of its node (hypot's x/out at 1e-320)
+    moves by as much as that value's error moves it, measured on the row's own float64 slope."""
+    slope = _upper(d)
+    extra = slope if slope < SMALLEST_NORMAL else 0.0
+    fo = float(out.mid())
+    if fo != 0.0 and abs(fo) < SMALLEST_NORMAL:
+        floats = [float(a.mid()) for a in args]
+        try:
+            here = rule.local(*floats, fo)[j]
+            moved = rule.local(*floats, math.nextafter(fo, math.inf))[j]
+        except (ArithmeticError, ValueError):
+            return math.inf
+        if math.isfinite(here) and math.isfinite(moved):
+            extra += abs(moved - here) * max(1.0, out_error / math.ulp(fo)) * _UP
+    return extra
 
 
 def _mul(a: float, b: float) -> float:
@@ -87,9 +142,13 @@ def bounds(low, sw) -> Bounds:
                 forms = low.forms_of(i)
                 counts = ROUNDING[rule.name]
                 args = [sw.values[k] for k in low.kids[i]]
-                spread = _spread(forms.value, args, [e[k] for k in low.kids[i]], v, True)
-                size = _upper(forms.value.run([abs(a) for a in args])) * len(args) if rule.variadic else _upper(v)
-                e[i] = (spread + forward_error(counts, size)) * _UP
+                spread = _spread(forms.value, args, [e[k] for k in low.kids[i]], v, True, forms.partials)
+                size = _variadic_size(forms, args) if rule.variadic else _upper(v)
+                if counts.forward <= 1 and not rule.variadic and not any(e[k] for k in low.kids[i]) \
+                        and _representable(v):
+                    e[i] = 0.0   # a correctly rounded operation on exact floats whose result is a float: exact (x*1.0)
+                else:
+                    e[i] = (spread + forward_error(counts, size)) * _UP
         grad = _backward(low, sw, e)
     return Bounds(e, grad)
 
@@ -130,10 +189,10 @@ def _backward(low, sw, e: list[float]) -> list[float]:
             dm = _upper(d)
             # A kink row is judged on its exact branch: taking the other branch where float64
             # rounds its argument across the kink is accepted separately (see _check).
-            spread = 0.0 if kink else _spread(form, args, widened, d, True)
+            spread = 0.0 if kink else _spread(form, args, widened, d, True, forms.second(j))
             if spread == math.inf and not any(e[k2] for k2 in low.kids[i]):
                 spread = 0.0   # exact float64 arguments at a boundary (x**y at x = 0): no spread
-            delta = local_error(counts, dm, spread)
+            delta = local_error(counts, dm, spread) + _subnormal(rule, args, sw.values[i], e[i], j, d)
             term = _mul(ge, dm) + _mul(gm + ge, delta) + U * gm * dm + TINY
             err[k] += term
             total[k] += U * gm * dm + U * term

@@ -5,19 +5,24 @@
   1e-300 as at 1).
 - ``mismatch``: farther than that; or no gradient where the exact one exists and float64
   could not have overflowed.
-- ``kink``: the name meets a kink exactly and the one-sided slopes differ; the gradient is
-  one of them, between them, or the row's convention (relu'(0) = abs'(0) = 0). If the
-  one-sided slopes are equal, the function is differentiable there and the gradient must
-  equal that slope (``relu(x) - relu(-x)`` at 0: slope 1, so backprop's 0 is a mismatch).
-- ``undefined``: the exact gradient does not exist here and the gradient checked is absent too.
+- ``kink``: the name meets a kink exactly and the function is not differentiable there (the
+  one-sided slopes differ, or the output jumps: atan2 across its cut); the gradient is one of
+  the slopes, between them, or the row's convention (relu'(0) = abs'(0) = 0, max's ½). If the
+  output is continuous and the one-sided slopes are equal, the function is differentiable there
+  and the gradient must equal that slope (``relu(x) - relu(-x)`` at 0: slope 1, so backprop's 0
+  is a mismatch).
+- ``undefined``: the exact gradient does not exist here and the gradient checked is absent too,
+  or the exact program is undefined (x / sin(pi)) and float64's number is only rounding.
 - ``unverified``: anything that cannot be decided (a ball still straddles a boundary at the
   highest precision, float64 overflowed along the way, a number where no exact one exists).
 
-A kink argument that float64 rounds across its kink (exactly 1e-17 but computed as 0) may
-take either branch: the gradient along float64's branches is accepted too. An ``agree``
-where float64's own error bound is as large as a nonzero gradient (no digit can be promised, or
-no bound at all) is ``unverified`` unless the value is the exact one to within an ulp: any
-number would have passed.
+Where float64 rounds a kink's argument onto its kink (exactly 1e-17 but computed as 0; a tie
+of max that exists only in float64), the gradient along float64's branches is ``kink``, with a
+note; across it, the other side's slope is ``agree``, with a note. An ``agree`` where float64's
+own error bound is as large as a nonzero gradient (no digit can be promised), or where no
+finite bound exists, is ``unverified`` unless the value is the exact one rounded to float64
+(within an ulp, or 2⁻¹⁰⁷⁴): any number would have passed. The exact column shows only a
+resolved ball (``_as_float``).
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ import math
 from flint import arb
 
 from .balls import DBL_MAX, known_sign, with_precision
+from .error_bound import TINY
 from ..base.errors import SymgradError
-from .reference import Reference, partials, reverse
+from .reference import Reference, partials, resolved, reverse
 from .report import UNDEFINED, UNVERIFIED, CheckRow
 
 __all__ = ["judge_point", "float_values"]
@@ -57,32 +63,47 @@ def float_values(ref: Reference) -> list[float] | None:
     return out
 
 
-def _as_float(x: arb, error: float) -> float | None:
-    """The exact ball rounded to float64; 0 where it is 0 to within far less than float64 can see."""
-    if float(x.rad()) > 2.0 ** -60 * float(abs(x.mid())) and x.contains(0):
-        return 0.0
+def _as_float(x: arb, error: float = 0.0) -> float | None:
+    """The exact ball rounded to float64 (None beyond float64's range): its midpoint where the
+    ball is resolved (``resolved``), 0 where every number in it rounds to 0, else NaN (the
+    ball is not resolved: ``_row`` never shows it, nor judges by it)."""
+    if not resolved(x):
+        return 0.0 if float(abs(x).upper()) < TINY / 2 else math.nan
     value = float(x.mid())
     return value if abs(value) <= DBL_MAX else None
 
 
-def _other_branch(ref: Reference, fl: list[float] | None) -> list | None:
-    """Adjoints along float64's branch at every kink whose argument float64 rounds across it."""
+def _exactly(g: float, exact: arb) -> bool:
+    """``g`` is the exact value rounded to float64 (within an ulp, or 2⁻¹⁰⁷⁴ below the normal range)."""
+    return math.isfinite(g) and bool(abs(arb(g) - exact) <= max(2.0 ** -52 * float(abs(exact).upper()), TINY))
+
+
+def _other_branch(ref: Reference, fl: list[float] | None) -> tuple[list | None, bool]:
+    """Adjoints along float64's branches where float64 rounds a kink row's arguments onto its
+    kink or across it, and whether some kink is landed on (then backprop takes the row's
+    convention there, as at an exact kink: relu'(0) = abs'(0) = 0, max's ½ at a tie).
+    One rule for every kink row: ``abs(x + 1e-17 - 1)`` at x = 1 and ``max(x + 0.1, y)`` at
+    x = 0.2, y = 0.30000000000000004 both land on their kink in float64."""
     if fl is None:
-        return None
+        return None, False
     low, sw, b = ref.lowered, ref.sweep, ref.bounds
     local = list(sw.local)
-    changed = False
+    changed = onto = False
     with with_precision(sw.bits):
         for i, rule in enumerate(low.rule):
-            if rule is None or not rule.kink:
+            if rule is None or not rule.kink or i in sw.kinks:
                 continue
-            k = low.kids[i][0]
-            exact, rounded = sw.values[k], fl[k]
-            if known_sign(exact) != (0 if rounded == 0 else 1 if rounded > 0 else -1) \
-                    and float(abs(exact).upper()) <= b.value[k]:
-                local[i] = partials(low, i, [arb(fl[j]) for j in low.kids[i]])
+            kids = low.kids[i]
+            floats = [fl[k] for k in kids]
+            if not all(float(abs(sw.values[k] - arb(f)).upper()) <= b.value[k] for k, f in zip(kids, floats)):
+                continue
+            if rule.kinked(*floats) if callable(rule.kink) else floats[0] == 0.0:
+                local[i] = [arb(c) for c in rule.local(*floats, rule.forward(*floats))]
+                changed = onto = True
+            elif not callable(rule.kink) and known_sign(sw.values[kids[0]]) != (1 if floats[0] > 0 else -1):
+                local[i] = partials(low, i, [arb(f) for f in floats])
                 changed = True
-        return reverse(low, local)[0] if changed else None
+        return (reverse(low, local)[0] if changed else None), onto
 
 
 def judge_point(ref: Reference, given: dict[str, float | None], k: int, rtol: float, atol: float,
@@ -94,9 +115,9 @@ def judge_point(ref: Reference, given: dict[str, float | None], k: int, rtol: fl
         for name, g in given.items():
             if not ref.defined and g is None:
                 rows.append(CheckRow(name, None, None, None, UNDEFINED, k, f"the program is undefined here: {where}"))
-            elif not ref.defined:
-                rows.append(CheckRow(name, g, None, None, UNVERIFIED, k,
-                                     f"the exact program is undefined here ({where}); {source}'s float64 value "
+            elif not ref.defined:   # x / sin(pi): sin(π) is exactly 0, float64's sin(3.141592653589793) is not
+                rows.append(CheckRow(name, g, None, None, UNDEFINED, k,
+                                     f"the program is undefined here: {where}; {source}'s float64 value "
                                      "exists only through rounding"))
             else:
                 rows.append(CheckRow(name, g, None, None, UNVERIFIED, k,
@@ -104,11 +125,24 @@ def judge_point(ref: Reference, given: dict[str, float | None], k: int, rtol: fl
                                      f"{ref.bits} bits"))
         return rows
     fl = float_values(ref)
-    alternative = _other_branch(ref, fl)
+    alternative, onto = _other_branch(ref, fl)
     # Backprop stops at the first gradient that does not exist or overflows (sqrt'(0)); then the
     # other rows get no number either, and that is explained, not a mismatch.
-    blocked = next((f"{name}'s gradient {why}" for name, why in _missing_gradients(ref, given)), None)
-    return [_row(ref, name, g, k, rtol, atol, witness, source, alternative, blocked) for name, g in given.items()]
+    blocked = next((f"{name}'s gradient {why}" for name, why in _missing_gradients(ref, given)), None) \
+        or _singular_slope(ref)
+    return [_row(ref, name, g, k, rtol, atol, witness, source, alternative, blocked, onto) for name, g in given.items()]
+
+
+def _singular_slope(ref: Reference) -> str | None:
+    """A local slope on the graph that is infinite or beyond float64's range (log' at 1e-320,
+    cbrt' at 0): backprop stops there, even where the chain multiplies it by 0 later."""
+    low, sw = ref.lowered, ref.sweep
+    for i, local in enumerate(sw.local):
+        for d in local or ():
+            if isinstance(d, arb) and float(abs(d).lower()) > DBL_MAX or \
+                    not isinstance(d, arb) and getattr(d, "state", "") == "undefined":
+                return f"the local slope at {low.where(i)} is infinite or beyond float64's range"
+    return None
 
 
 def _missing_gradients(ref: Reference, given: dict[str, float | None]):
@@ -121,7 +155,7 @@ def _missing_gradients(ref: Reference, given: dict[str, float | None]):
 
 
 def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: float, witness, source: str,
-         alternative, blocked: str | None = None) -> CheckRow:
+         alternative, blocked: str | None = None, onto: bool = False) -> CheckRow:
     low, sw = ref.lowered, ref.sweep
     i = low.named[name]
     bound = ref.grad_error[name]
@@ -141,11 +175,15 @@ def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: 
             return CheckRow(**base, symbolic=None, verdict=UNVERIFIED, note=f"undetermined: {why}")
         tol = bound + atol + rtol * float(abs(exact).upper())
         symbolic = _as_float(exact, bound)
+        if symbolic is not None and math.isnan(symbolic):
+            return CheckRow(**base, symbolic=None, verdict=UNVERIFIED,
+                            note=f"the exact gradient is not resolved at {sw.bits} bits (its ball "
+                            f"{exact.str(3, radius=True)} is wider than float64 can tell apart)")
         if symbolic is None:
             return CheckRow(**base, symbolic=None, verdict=UNVERIFIED if g is None else "mismatch",
                             note="the exact gradient is beyond float64's range")
-        if slopes is not None:
-            return _kink_row(base, exact, slopes, g, tol, bound, source)
+        if slopes is not None and not (g is None and blocked is not None):
+            return _kink_row(base, exact, slopes, g, tol, bound, source, ref.jumps.get(name))
         if g is None:
             if not bound < DBL_MAX or not math.isfinite(bound):
                 return CheckRow(**base, symbolic=symbolic, verdict=UNVERIFIED, tolerance=None,
@@ -156,12 +194,24 @@ def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: 
                                 note=f"{source} gives no number at this point because {blocked}; the exact "
                                 f"gradient here is {symbolic:.6g}")
             return CheckRow(**base, symbolic=symbolic, verdict="mismatch", note=f"{source} gives no number here")
+        if not (tol < DBL_MAX):
+            # No finite bound (an error range overflows, or arb cannot enclose it): only the
+            # exact value itself, rounded to float64, can be verified; never a nearby number.
+            why = ("float64's own error bound is not finite here (an intermediate's error range "
+                   "overflows or cannot be enclosed)")
+            if _exactly(g, exact):
+                return CheckRow(**base, symbolic=symbolic, verdict="agree", error=_compare(g, exact, 0.0)[1],
+                                note=f"{why}; {source}'s value is the exact gradient rounded to float64")
+            return CheckRow(**base, symbolic=symbolic, verdict=UNVERIFIED, error=_compare(g, exact, 0.0)[1],
+                            note=f"{why}, so only the exact gradient {symbolic:.6g} itself could be verified")
         verdict, error, note = _compare(g, exact, tol)
         if verdict == "mismatch" and alternative is not None and alternative[i] is not None \
                 and _compare(g, alternative[i], tol)[0] == "agree":
-            verdict, note = "agree", "float64 rounds a kink's argument across the kink; this is its branch's slope"
+            verdict, note = ("kink", "float64 rounds a kink's argument onto the kink, where backprop takes the "
+                             "row's convention; this is the slope along float64's branches") if onto else \
+                ("agree", "float64 rounds a kink's argument across the kink; this is its branch's slope")
         digits = _digits(bound, exact)
-        if digits == 0 and verdict == "agree" and symbolic != 0.0 and not (error is not None and error <= 2.0 ** -52):
+        if digits == 0 and verdict == "agree" and not exact.contains(0) and not _exactly(g, exact):
             # float64's own error here is as large as the gradient: any number would pass, so none is verified.
             verdict = UNVERIFIED
             note = ("ill-conditioned: float64 can promise no digit of this gradient (its own error bound "
@@ -198,12 +248,16 @@ def _digits(bound: float, exact: arb) -> int | None:
 
 
 def _kink_row(base: dict, exact: arb, slopes: tuple, g: float | None, tol: float, bound: float,
-              source: str) -> CheckRow:
+              source: str, jumps: tuple | None = None) -> CheckRow:
     left, right = slopes
     lf, rf = float(left.mid()), float(right.mid())
     base = dict(base, left=lf, right=rf)
     gap = right - left
-    if gap.contains(0) and float(gap.rad()) <= max(tol, 2.0 ** -60 * float(abs(right).upper())):
+    jump = ""
+    if jumps is not None:   # equal slopes do not make a function differentiable where it jumps
+        jump = "not continuous here: the output jumps by " + " and ".join(
+            f"{float(j.mid()):.6g} on the {side}" for side, j in zip(("left", "right"), jumps) if j is not None) + "; "
+    elif gap.contains(0) and float(gap.rad()) <= max(tol, 2.0 ** -60 * float(abs(right).upper())):
         # Differentiable here: both sides have the same slope, and the gradient must equal it.
         if g is None:
             return CheckRow(**base, symbolic=rf, verdict="mismatch", note=f"{source} gives no number here")
@@ -213,7 +267,7 @@ def _kink_row(base: dict, exact: arb, slopes: tuple, g: float | None, tol: float
             note += f"; {source}'s {g:.6g} is a convention artefact (a kink rule's derivative at 0)"
         return CheckRow(**base, symbolic=rf, verdict=verdict, note=note, error=error, tolerance=tol)
     convention = float(exact.mid())
-    note = f"not differentiable here: left slope {lf:.6g}, right slope {rf:.6g}; {source} gives " \
+    note = f"{jump}not differentiable here: left slope {lf:.6g}, right slope {rf:.6g}; {source} gives " \
            f"{'no number' if g is None else format(g, '.6g')}, the convention gives {convention:.6g}"
     if g is None:
         return CheckRow(**base, symbolic=convention, verdict=UNVERIFIED, note=note)

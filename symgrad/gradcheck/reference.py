@@ -36,6 +36,7 @@ from typing import Mapping
 from flint import arb
 
 from .balls import DBL_MAX, Undefined, Undetermined, known_sign, with_precision
+from .kinks import at_kink
 from ..language.ast import Program
 from ..engine.backprop import resolve_point
 from .row_forms import boundary, validate_rules
@@ -45,7 +46,7 @@ from .dag import Lowered, lowered
 from .error_bound import Bounds, bounds
 from ..rules.table import Rule
 
-__all__ = ["Reference", "reference", "Lowered", "lowered", "at_kink", "LOCK"]
+__all__ = ["Reference", "reference", "Lowered", "lowered", "at_kink", "LOCK", "resolved"]
 
 LOCK = threading.RLock()   # flint's precision is process-wide: one reference at a time
 START_BITS = 200
@@ -64,20 +65,6 @@ def forward(low: Lowered, i: int, args: list[arb]) -> arb:
     if not abs(value) < DBL_MAX:
         raise Undetermined("the value is at the edge of float64's range")
     return value
-
-
-def at_kink(rule: Rule, args: list[arb]) -> bool | None:
-    """Is this kink row exactly at its kink? ``Rule.kink`` is True (kink where the first
-    argument is 0) or a predicate over the float arguments. None: cannot tell here."""
-    if not rule.kink:
-        return False
-    if callable(rule.kink):
-        if all(a.is_exact() for a in args):
-            return bool(rule.kink(*[float(a) for a in args]))
-        # Balls: a tie-like kink (max's a == b) may hide where two arguments overlap.
-        return None if any(a.overlaps(b) for j, a in enumerate(args) for b in args[j + 1:]) else False
-    sign = known_sign(args[0])
-    return None if sign is None else sign == 0
 
 
 class _Bad:
@@ -117,6 +104,14 @@ def _boundary(forms, j: int, args: list[arb]) -> arb | None:
         return None
 
 
+def _convention(rule: Rule, args: list[arb], local: list) -> list:
+    """Backprop's slope at a kink where the row's partial is undefined (hypot at (0, 0): 0, as
+    abs'(0)); the one-sided slopes decide the verdict there, this is only the convention."""
+    floats = [float(a) for a in args]
+    slopes = rule.local(*floats, rule.forward(*floats))
+    return [arb(c) if isinstance(d, _Bad) else d for c, d in zip(slopes, local)]
+
+
 @dataclass
 class Sweep:
     """Everything known at one precision."""
@@ -147,6 +142,8 @@ def sweep(low: Lowered, point: Mapping[str, float], bits: int) -> Sweep:
             else:
                 try:
                     values[i] = forward(low, i, [values[k] for k in low.kids[i]])
+                    if values[i].contains(0) and not values[i].is_exact() and low.exactly_zero(i):
+                        values[i] = arb(0)      # sin(π): exactly 0, which no ball can show
                 except Undefined as err:
                     return Sweep(bits, values, [], [], [], [], failure=("undefined", i, str(err)))
                 except Undetermined as err:
@@ -159,6 +156,8 @@ def sweep(low: Lowered, point: Mapping[str, float], bits: int) -> Sweep:
                 local[i] = partials(low, i, args)
                 if low.rule[i].kink and at_kink(low.rule[i], args) is not False:
                     kinks.append(i)
+                    if any(isinstance(d, _Bad) for d in local[i]) and at_kink(low.rule[i], args):
+                        local[i] = _convention(low.rule[i], args, local[i])
         adjoint, state, scale = reverse(low, local)
     return Sweep(bits, values, local, adjoint, state, scale, kinks)
 
@@ -199,19 +198,51 @@ def reverse(low: Lowered, local: list) -> tuple[list, list, list[float]]:
     return adjoint, state, scale
 
 
-def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> arb:
-    """d(output) as node ``start`` moves by ``direction``·h, h → 0+: forward mode, with each
-    node at its kink read just to the side its arguments move to (exact, no finite step)."""
+def _span_bits(bits: int, args: list[arb]) -> int:
+    """Enough precision to move the smallest argument without losing it next to the largest."""
+    sizes = [float(abs(a).lower()) for a in args if float(abs(a).lower()) > 0] or [1.0]
+    span = max(1.0, max(sizes)) / min(1.0, min(sizes))
+    return bits + 2 * int(span).bit_length() if span < float("inf") else bits + 4200
+
+
+def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[arb, arb | None]:
+    """d(output) as node ``start`` moves by ``direction``·h, h → 0+, and the output's jump
+    (its one-sided limit minus its value; None where it is continuous): forward mode, with each
+    node at its kink read just to the side its arguments move to (exact, no finite step).
+
+    The side is a move of 2^(-2·bits) (times the arguments' size) in the tangent's direction,
+    computed at 3·bits + 64 bits so that it is never lost to rounding (a tie at 1 as at 0). A
+    kink row's value there is compared with its value at the point: a jump (atan2 across its
+    branch cut, 2π) is carried forward as a one-sided value, and the nodes after it read their
+    partials there, so a jump that later cancels (cos of the angle) leaves the output continuous.
+    """
     tangent: dict[int, arb] = {start: arb(direction)}
-    tiny = arb(2) ** (-2 * sw.bits)
+    limit: dict[int, arb] = {}            # one-sided values that differ from the value (a jump)
     kinks = set(sw.kinks)
+    hi = 3 * sw.bits + 64
     for i in range(start + 1, low.root + 1):
         kids = low.kids[i]
         if low.kind[i] != "op" or not any(k in tangent for k in kids):
             continue
-        if i in kinks:
-            moved = [sw.values[k] + tiny * tangent[k] if k in tangent else sw.values[k] for k in kids]
-            local = partials(low, i, moved)
+        if i in kinks or any(k in limit for k in kids):
+            with with_precision(_span_bits(hi, [limit.get(k, sw.values[k]) for k in kids])):
+                args = [limit.get(k, sw.values[k]) for k in kids]
+                biggest = max((abs(tangent[k]).upper() for k in kids if k in tangent), key=float)
+                sizes = [abs(a).lower() for a in args if abs(a).lower() > 0]
+                small = min([arb(1)] + sizes, key=float)     # the step stays far below every argument
+                large = max([arb(1)] + sizes, key=float)
+                step = arb(2) ** (-2 * sw.bits) * small / biggest if float(biggest) > 0 else arb(0)
+                moved = [a + step * tangent[k] if k in tangent else a for k, a in zip(kids, args)]
+                local = partials(low, i, moved)
+                try:
+                    side = forward(low, i, moved)
+                except Undefined as err:
+                    raise Undetermined(str(err)) from None
+                gap = side - sw.values[i]
+                if abs(gap) > arb(2) ** (-sw.bits) * max(arb(1), abs(sw.values[i]).upper(), key=float):
+                    limit[i] = side
+                elif not abs(gap) < arb(2) ** (-sw.bits) * max(arb(1), abs(sw.values[i]).upper(), key=float) * 4:
+                    raise Undetermined("cannot tell whether the value is continuous at the kink")
         else:
             local = sw.local[i]
         total = arb(0)
@@ -221,8 +252,8 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> arb:
                     raise (Undefined if d.state == "undefined" else Undetermined)(d.reason)
                 total += d * tangent[k]
         tangent[i] = total
-    return tangent.get(low.root, arb(0))
-
+    jump = limit[low.root] - sw.values[low.root] if low.root in limit else None
+    return tangent.get(low.root, arb(0)), jump
 
 @dataclass
 class Reference:
@@ -248,6 +279,7 @@ class Reference:
     grads: dict[str, arb | None] = field(default_factory=dict)
     grad_state: dict[str, tuple[str, str]] = field(default_factory=dict)
     slopes: dict[str, tuple[arb, arb] | None] = field(default_factory=dict)
+    jumps: dict[str, tuple[arb | None, arb | None]] = field(default_factory=dict)   # (left, right) limit − value
     value_error: dict[str, float] = field(default_factory=dict)
     grad_error: dict[str, float] = field(default_factory=dict)
     bounds: Bounds | None = field(default=None, repr=False)
@@ -264,21 +296,27 @@ class Reference:
         return None if v is None else float(v.mid())
 
 
-def narrow(x: arb, error: float) -> bool:
-    """Known far better than float64 can tell: to 2⁻⁶⁰ relative, or to 1/64 of the error
-    float64 may make here (so an exact 0 such as sin(π) settles without an endless search)."""
-    rad = float(x.rad())
-    return rad <= 2.0 ** -60 * float(abs(x.mid())) or rad <= error / 64
+def resolved(x: arb) -> bool:
+    """Known far better than float64 can tell: exact, or to 2⁻⁶⁰ relative."""
+    return x.is_exact() or float(x.rad()) <= 2.0 ** -60 * float(abs(x.mid()))
 
 
-def _settled(low: Lowered, sw: Sweep, b: Bounds | None) -> bool:
+def narrow(x: arb, error: float, last: bool = True) -> bool:
+    """Resolved, or (at the last precision only) to 1/64 of the error float64 may make here,
+    so that a 0 no ball can prove (``x*(sin(y)^2 + cos(y)^2 - 1)``) settles. Before the last
+    precision a ball that is merely narrow next to a huge error bound (``x*s + x*q - x*s`` at
+    s = 1e100: 5 ± 6e39 next to 1e85) is refined, never shown as if resolved."""
+    return resolved(x) or (last and float(x.rad()) <= error / 64)
+
+
+def _settled(low: Lowered, sw: Sweep, b: Bounds | None, last: bool) -> bool:
     if sw.failure is not None:
         return sw.failure[0] == "undefined"
     if any(s is not None and s[0] == "undetermined" for s in sw.state):
         return False
     named = list(low.named.values()) + [low.root]
-    return all(narrow(sw.values[i], b.value[i]) for i in named) and \
-        all(sw.adjoint[i] is None or narrow(sw.adjoint[i], b.grad[i]) for i in named)
+    return all(narrow(sw.values[i], b.value[i], last) for i in named) and \
+        all(sw.adjoint[i] is None or narrow(sw.adjoint[i], b.grad[i], last) for i in named)
 
 
 def precisions(limits: Limits):
@@ -303,7 +341,7 @@ def reference(program: "Program | str", point: Mapping[str, float] | None = None
         for bits in precisions(limits):
             sw = sweep(low, at, bits)
             b = bounds(low, sw) if sw.failure is None else None
-            if _settled(low, sw, b):
+            if _settled(low, sw, b, bits >= limits.max_reference_bits):
                 break
         return _package(low, sw, b, at)
 
@@ -335,7 +373,10 @@ def _package(low: Lowered, sw: Sweep, b: Bounds | None, at: dict[str, float]) ->
                                         f"at {sw.bits} bits")
             if i in upstream:
                 try:
-                    ref.slopes[name] = (-directional(low, sw, i, -1), directional(low, sw, i, 1))
+                    (left, left_jump), (right, right_jump) = directional(low, sw, i, -1), directional(low, sw, i, 1)
+                    ref.slopes[name] = (-left, right)
+                    if left_jump is not None or right_jump is not None:
+                        ref.jumps[name] = (left_jump, right_jump)
                 except (Undefined, Undetermined) as err:
                     ref.slopes[name] = None
                     ref.grad_state[name] = ("undetermined", f"a one-sided slope at a kink: {err}")

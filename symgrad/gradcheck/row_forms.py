@@ -18,7 +18,7 @@ the other arguments, the derivative of the form with the zero substituted first 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sympy as sp
@@ -61,6 +61,17 @@ def _bounded(expr: sp.Basic, what: str) -> sp.Basic:
     return expr
 
 
+def _compact(expr: sp.Basic) -> sp.Basic:
+    """One fraction, factored, where that is not much larger: ball arithmetic over a wide ball
+    loses nothing to cancelling terms then (log_sigmoid's second derivative −e⁻ˣ/(1 + e⁻ˣ) +
+    e⁻²ˣ/(1 + e⁻ˣ)² is −eˣ/(1 + eˣ)², about e⁻¹⁰¹⁰ at x = −1e10, not 0 ± 4e-6)."""
+    try:
+        factored = sp.factor(sp.together(expr))
+    except (sp.PolynomialError, ValueError, TypeError):
+        return expr
+    return factored if sp.count_ops(factored) <= 2 * sp.count_ops(expr) + 4 else expr
+
+
 def bakeable(value: Fraction | None) -> bool:
     return value is not None and value.denominator <= MAX_BAKED_DENOMINATOR and abs(value) <= MAX_BAKED_MAGNITUDE
 
@@ -76,6 +87,21 @@ class RowForms:
     exprs: tuple[sp.Basic | None, ...]  # the partials as SymPy, for boundary fallbacks
     form: sp.Basic
     domain: Form | None = None          # the row's ``sympy_domain`` over ``params``, unbaked
+    _second: dict = field(default_factory=dict, repr=False)
+
+    def second(self, j: int) -> tuple[Form | None, ...] | None:
+        """The partials of partial ``j`` (the error bound's mean-value form), built once; None
+        when partial j is a baked constant or a second derivative is over ``MAX_FORM_NODES``."""
+        with _LOCK:
+            if j not in self._second:
+                expr = self.exprs[j]
+                try:
+                    self._second[j] = None if expr is None else tuple(
+                        Form(_compact(_bounded(sp.diff(expr, p), f"a second partial of {self.rule.name}")), self.params)
+                        for p in self.params)
+                except CheckError:       # UnsupportedForm is one too
+                    self._second[j] = None
+            return self._second[j]
 
 
 def baked_positions(rule: Rule, arity: int) -> tuple[int, ...]:

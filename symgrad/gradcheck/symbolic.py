@@ -16,7 +16,9 @@ backprop's grads mean). Structure makes it fast without making it less independe
 These closed forms are for display (``diff``, worksheets): the check itself never builds
 them (``gradcheck.reference`` chains each row's partials over the graph instead). Their cost is
 bounded by structure, never by the clock: the substituted output's size is computed first,
-and an output over ``Limits.max_closed_form_nodes``, a term over ``MAX_TERM_NODES`` or a
+and an output over ``Limits.max_closed_form_nodes`` (or nested deeper than
+``Limits.max_closed_form_depth``, so SymPy's recursion never meets the interpreter's limit and
+the bytes do not depend on ``sys.getrecursionlimit()``), a term over ``MAX_TERM_NODES`` or a
 power of two numbers with an exponent over ``MAX_EXACT_EXPONENT`` raises ``CheckError``, so
 SymPy is never handed an exponential tree or a ten-billion-digit integer.
 """
@@ -39,6 +41,20 @@ __all__ = ["Partials", "diff", "display_form", "to_sympy_expr", "symbol"]
 MAX_TERM_NODES = 5_000     # one term's size handed to SymPy's diff (its cost grows fast with size)
 MAX_EXACT_EXPONENT = 1_000  # number ** number with a larger exponent is not built exactly
 DISPLAY_SIMPLIFY_OPS = 40  # simplify() only runs on derivatives at most this big (bounded cost)
+
+
+def _levels(root: Expr) -> tuple[int, dict[str, int]]:
+    """The expression's nesting (a leaf is 1) and, per name it reads, the deepest level of a read
+    (the root is level 1), computed without recursion."""
+    deepest, reads = 1, {}
+    stack = [(root, 1)]
+    while stack:
+        node, at = stack.pop()
+        deepest = max(deepest, at)
+        if isinstance(node, Var):
+            reads[node.name] = max(reads.get(node.name, 0), at)
+        stack += [(kid, at + 1) for kid in children(node)]
+    return deepest, reads
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -114,9 +130,10 @@ def _param(k: int, value: float) -> sp.Symbol:
 class Partials:
     """SymPy partials of a program's output w.r.t. any input or named intermediate."""
 
-    def __init__(self, program: Program, deadline: float | None = None, *, limits: Limits | None = None) -> None:
-        self.program = program          # ``deadline`` is accepted and ignored: the work is bounded by structure
+    def __init__(self, program: Program, *, limits: Limits | None = None) -> None:
+        self.program = program
         self.max_nodes = (limits or DEFAULT_LIMITS).max_closed_form_nodes
+        self.max_depth = (limits or DEFAULT_LIMITS).max_closed_form_depth
         self.index = {s.name: i for i, s in enumerate(program.statements) if s.name is not None}
         self.inputs = set(program.inputs)
         self.defs = {s.name: s.expr for s in program.statements if s.name is not None}
@@ -124,10 +141,12 @@ class Partials:
         self._levels: dict[int, dict[str, list[_Term]]] = {}  # level -> name -> terms containing it
         self._all: dict[int, list[_Term]] = {}
         self._refs = []   # per statement: (nodes other than Vars, names read)
+        self._depths = []  # per statement: (its nesting with names as leaves, {name read: its deepest level})
         for stmt in program.statements:
             nodes = [n for n in postorder(stmt.expr)]
             self._refs.append((sum(not isinstance(n, Var) for n in nodes),
                                [n.name for n in nodes if isinstance(n, Var)]))
+            self._depths.append(_levels(stmt.expr))
 
     def sympy_step(self, fn: Callable, *args):
         """One SymPy call; its failures (RecursionError on very deep nesting) become CheckError."""
@@ -167,6 +186,16 @@ class Partials:
         last = self.program.statements[-1]
         return size[last.name] if last.name is None or self.index[last.name] > level else 1
 
+    def _depth(self, level: int) -> int:
+        """Nesting of the output once every statement after ``level`` is substituted."""
+        depth: dict[str, int] = {}
+        for i, stmt in enumerate(self.program.statements):
+            own, reads = self._depths[i]
+            depth[stmt.name] = max([own] + [at + depth[r] - 1 for r, at in reads.items()
+                                            if self.index.get(r, -1) > level])
+        last = self.program.statements[-1]
+        return depth[last.name] if last.name is None or self.index[last.name] > level else 1
+
     def terms(self, level: int) -> dict[str, list[_Term]]:
         """The substituted output's top-level sum at this level, as canonical terms,
         indexed by the names each term contains."""
@@ -177,6 +206,11 @@ class Partials:
             raise CheckError(f"the closed form has {size} nodes (over max_closed_form_nodes={self.max_nodes})",
                              hint="reused intermediates make it grow exponentially; raise it with "
                              "--limit max_closed_form_nodes=N")
+        depth = self._depth(level)
+        if depth > self.max_depth:   # SymPy recurses per level: its limit, not the interpreter's, decides
+            raise CheckError(f"the closed form is nested {depth} deep (over max_closed_form_depth={self.max_depth})",
+                             hint="the check's exact reference still judges it; raise it with "
+                             "--limit max_closed_form_depth=N")
         kids_of = self._kids_of(level)
         found: dict[str, list[_Term]] = {}
         every = self._all[level] = []

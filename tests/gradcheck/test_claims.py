@@ -98,11 +98,13 @@ def test_claims_become_check_rows_and_exit_codes():
     report = apply_claims(sg.check(LECTURE, POINT), {"a": "f", "b": "a*f"})
     by_name = {r.name: r for r in report.rows if r.point == 0}
     assert by_name["a"].verdict == WRONG and "missing chain-rule factor" in by_name["a"].note
-    assert by_name["a"].backprop == -2.0                         # the gradient under check: the claim, f = -2
+    assert by_name["a"].backprop == 6.0      # backprop's own dL/da = b·f = (−3)(−2), by hand; never the claim's −2
+    assert by_name["a"].verdict == WRONG and report.claims[0].here == -2.0
     assert by_name["b"].verdict == CORRECT
     assert by_name["c"].verdict not in (WRONG, CORRECT)          # unclaimed rows keep the check's verdict
     assert claims_exit_code(report.claims) == 1
     data = json.loads(report.to_json())
+    assert [r["backprop"] for r in data["rows"] if r["name"] == "a"] == [6.0]
     assert [(c["name"], c["verdict"], c["claimed"], c["true"]) for c in data["claims"]] == \
         [("a", WRONG, -2.0, 6.0), ("b", CORRECT, -4.0, -4.0)]
     assert claims_exit_code(judge_claims(LECTURE, POINT, {"a": "b*f"})) == 0

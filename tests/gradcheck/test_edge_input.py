@@ -114,12 +114,12 @@ def test_a_cancelling_derivative_rule_is_a_mismatch(monkeypatch):
     assert row.verdict == "mismatch"
 
 
-def test_the_symbolic_budget_holds_on_a_statement_bomb():
+def test_a_statement_bomb_is_bounded_by_structure():
     start = time.monotonic()
-    report = sg.check(_bomb(30), x=0.01, y=0.01, limits=sg.Limits(symbolic_budget=1.0))
+    report = sg.check(_bomb(30), x=0.01, y=0.01)
     assert time.monotonic() - start < 60  # a bound on hanging, not a benchmark
     assert report.ok
-    assert {r.verdict for r in report.rows} <= {"agree", "skipped (symbolic budget)"}
+    assert {r.verdict for r in report.rows} <= {"agree"}
 
 
 def test_limits_apply_to_check():

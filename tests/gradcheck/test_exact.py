@@ -133,13 +133,13 @@ def test_huge_exponent_is_exact_and_cheap():
     assert r.verdict == "agree" and r.symbolic == float(golden) == 0.0
 
 
-def test_float_rounding_across_a_kink_may_take_either_branch():
+def test_float_rounding_onto_a_kink_is_a_kink_with_the_note():
     # x*x − y is exactly negative (Fractions) but rounds to 0 in float64, so backprop takes
-    # abs'(0) = 0 while the exact slope is −2x. Either branch is accepted.
+    # abs'(0) = 0 while the exact slope is −2x. Float64 sits on the kink: `kink`, never `agree`.
     x, y = 0.1, 0.1 * 0.1
     assert Fraction(x) ** 2 - Fraction(y) < 0 and x * x - y == 0.0
     r = row(sg.check("abs(x*x - y)", x=x, y=y), "x")
-    assert r.backprop == 0.0 and r.symbolic == -0.2 and r.verdict == "agree" and "branch" in r.note
+    assert r.backprop == 0.0 and r.symbolic == -0.2 and r.verdict == "kink" and "onto the kink" in r.note
 
 
 def test_ill_conditioned_gradient_is_labelled_never_a_false_alarm():
@@ -155,9 +155,23 @@ def test_ill_conditioned_gradient_is_labelled_never_a_false_alarm():
 
 
 def test_undecidable_point_is_unverified_with_exit_3():
-    report = sg.check("log(sin(pi)) + x", x=1)      # sin(π) is exactly 0, but no ball can prove it
+    # sin(y)² + cos(y)² − 1 is exactly 0 for every y, but no ball can prove it at an input.
+    report = sg.check("log(sin(y)^2 + cos(y)^2 - 1) + x", x=1, y=1)
     assert {r.verdict for r in report.rows} == {"unverified"}
     assert report.ok and not report.verified and report.exit_code == 3
+
+
+def test_a_constant_subexpression_is_decided_exactly():
+    # sin(π) = 0 exactly (SymPy, on the constant subexpression), so log(sin(π)) and x / sin(π)
+    # are outside the domain; float64's sin(3.141592653589793) = 1.2e-16 is only rounding.
+    assert mpmath.sin(mpmath.pi) == 0 or abs(mpmath.sin(mpmath.pi)) < mpmath.mpf(10) ** -15
+    for text in ("log(sin(pi)) + x", "x / sin(pi)"):
+        report = sg.check(text, x=1)
+        assert [r.verdict for r in report.rows] == ["undefined"] and report.exit_code == 0, text
+        assert "rounding" in report.rows[0].note
+    # (-8)^(1/3) is a DomainError in backprop (README), and undefined here too, never unverified.
+    (row_,) = sg.check("(-8)**(1/3) + x", x=1).rows
+    assert row_.verdict == "undefined" and row_.backprop is None and "negative" in row_.note
 
 
 def test_exit_codes(capsys, tmp_path):
@@ -168,7 +182,7 @@ def test_exit_codes(capsys, tmp_path):
     grads.write_text('{"x": 3, "y": 2}')
     assert main(["check", "x*y", "--at", "x=2", "y=3", "--grads", str(grads), "--json"]) == 0
     assert strict_json(capsys.readouterr().out.split("\n}\n")[-1] or "{}") is not None
-    assert main(["check", "log(sin(pi)) + x", "--at", "x=1"]) == 3
+    assert main(["check", "log(sin(y)^2 + cos(y)^2 - 1) + x", "--at", "x=1", "y=1"]) == 3
 
 
 def test_user_gradients_check_only_the_names_given():

@@ -199,11 +199,15 @@ def test_statement_bomb_is_checked_completely():
         assert row(report, "x").symbolic == float(dvdx) and row(report, "y").symbolic == float(dvdy)
 
 
-def test_the_symbolic_budget_is_accepted_and_changes_nothing():
-    text = "tanh(tanh(x*y)) + sin(x)"
-    tiny = sg.check(text, x=0.3, y=0.2, limits=sg.Limits(symbolic_budget=1e-9))
-    assert tiny.to_json() == sg.check(text, x=0.3, y=0.2).to_json()
-    assert tiny.summary == {"agree": 2}
+def test_no_option_that_does_nothing():
+    # A clock budget for SymPy was accepted and ignored; the work is bounded by structure.
+    with pytest.raises(sg.InputError, match="unknown limit symbolic_budget"):
+        sg.Limits(symbolic_budget=1.0)
+    with pytest.raises(sg.InputError, match="unknown limit"):
+        sg.Limits.parse_option(["symbolic_budget=2"])
+    from symgrad.gradcheck.symbolic import Partials
+    with pytest.raises(TypeError):
+        Partials(sg.parse("x*y"), 5.0)   # no deadline
 
 
 def test_diff_over_the_structural_limit_raises_check_error():

@@ -30,10 +30,9 @@ from ...language.parser import parse
 __all__ = ["WEB_LIMITS", "analyse", "recompute", "backward_steps", "check", "worksheet", "graph", "formats", "worksheet_types"]
 
 # docs/security.md: behind a web form, Limits(max_chars=10_000, max_nodes=10_000). Graphs
-# and worksheets of more than a few hundred nodes are unreadable in a page anyway, and the
-# SymPy stage gets a short budget so a check answers "skipped" instead of holding a worker.
-WEB_LIMITS = Limits(max_chars=10_000, max_nodes=10_000, max_graph_nodes=300, max_worksheet_nodes=300,
-                       symbolic_budget=2.0)
+# and worksheets of more than a few hundred nodes are unreadable in a page anyway. The SymPy
+# stage is bounded by structure (Limits.max_closed_form_nodes, max_closed_form_depth).
+WEB_LIMITS = Limits(max_chars=10_000, max_nodes=10_000, max_graph_nodes=300, max_worksheet_nodes=300)
 DEFAULT_VALUE = 1.0          # an input the page has no value for yet
 PROBES = 41                  # samples per slider when finding its domain
 MAX_PROBED_INPUTS = 32       # inputs past this get an unprobed range
