@@ -353,16 +353,23 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     text = unparse(claim)
     full, fresh = _with_claim(prog, claim)
     pieces = Pieces(lowered(full), len(lowered(prog).kind))
-    found = [_sample(prog, full, fresh, at, truth, limits, given=k == 0)
-             for k, at in enumerate([point] + extra + pieces.points(point))]
-    samples = [s for s in found if s is not None]
-    first, both = samples[0], [s for s in samples if s.same]
+    first = _sample(prog, full, fresh, point, truth, limits, given=True)
+    samples = [first] + [s for s in (_sample(prog, full, fresh, at, truth, limits, given=False) for at in extra) if s]
+    untested = []
+    if first.same is not False and not (first.claimed is None and first.true is not None):
+        if not any(_differs(s) for s in samples[1:]):   # the walk across pieces only when still needed
+            across = pieces.points(point)
+            found = [_sample(prog, full, fresh, at, truth, limits, given=False) for at in across]
+            samples += [s for s in found if s is not None]
+            # a piece whose point told nothing (the claim beyond float64's range there): not tested
+            untested = [at for at, s in zip(across, found) if s is None and pieces.defined(at)]
+    both = [s for s in samples if s.same]
     args = (name, text, len(both), prog, claim, truth, samples, chain)
     if first.same is False:
         return _row(WRONG, first, "", "", "", *args)
     if first.claimed is None and first.true is not None:
         return _row(WRONG, first, "the claim is undefined at the point but the derivative exists", "", "", *args)
-    differs = [s for s in samples[1:] if s.same is False or (s.claimed is None and s.true is not None)]
+    differs = [s for s in samples[1:] if _differs(s)]
     if differs:                               # an exact difference at a point: no proof can undo it
         at = differs[0]
         why = "" if at.claimed is not None else (f"at {_where(at)} the claim is undefined but the derivative is "
@@ -377,6 +384,16 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     proved = proof == PROVED
     if first.claimed is not None and first.true is None and not proved:
         return _row(WRONG, first, "the claim is defined here but the derivative is not", "", proof, *args)
+    if untested and not proved and first.same:
+        where = ", ".join(f"{k}={v!r}" for k, v in untested[0].items())
+        piece = " and ".join(pieces.conditions(point, untested[0])) or "another piece"
+        return _row(UNVERIFIED, first, f"equal at {len(both)} points, but outside {piece} (at {where}) claim and "
+                    "derivative could not be compared (a value beyond float64's range, or not decided), and "
+                    f"{_lower(proof)}", "", proof, *args)
+    if not pieces.complete and pieces.switches and not proved and first.same:
+        return _row(UNVERIFIED, first, f"equal at {len(both)} points, but the walk across the program's "
+                    f"{len(pieces.switches)} kinks and switches stopped at its budget (pieces may be unvisited), "
+                    f"and {_lower(proof)}", "", proof, *args)
     if proved or (first.same and len(both) >= 2):
         where = f"equal at {len(both)} point{'s' * (len(both) != 1)} (exact references)"
         alone = "" if proved else ", judged by the exact references at the points alone"
@@ -385,7 +402,15 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     why = ("the derivative is undefined at the point" if first.true is None else
            "claim and derivative are too close to tell apart at the references' precision" if first.same is None else
            "equal at the point, but no random point inside the domain to test elsewhere")
-    return _row(UNVERIFIED, first, f"{why}, and {proof[0].lower()}{proof[1:]}", "", proof, *args)
+    return _row(UNVERIFIED, first, f"{why}, and {_lower(proof)}", "", proof, *args)
+
+
+def _lower(text: str) -> str:
+    return text if text.startswith("SymPy") else text[:1].lower() + text[1:]
+
+
+def _differs(s: _Sample) -> bool:
+    return s.same is False or (s.claimed is None and s.true is not None)
 
 
 def _piece(pieces: Any, point: Mapping[str, float], differs: list[_Sample]) -> str:
@@ -397,7 +422,21 @@ def _piece(pieces: Any, point: Mapping[str, float], differs: list[_Sample]) -> s
         if not conditions:
             return ""
         found += [c for c in conditions if c not in found]
-    return " and ".join(found)
+    return " and ".join(_between(found))
+
+
+def _between(conditions: list[str]) -> list[str]:
+    """'x > -3' and 'x < 3' read as '-3 < x < 3'."""
+    out = list(conditions)
+    for low in conditions:
+        name, op, bound = (low.split(" ", 2) + ["", ""])[:3]
+        if op != ">":
+            continue
+        high = next((c for c in out if c.startswith(f"{name} < ")), None)
+        if high is not None and low in out:
+            out[out.index(low)] = f"{bound} < {high}"
+            out.remove(high)
+    return out
 
 
 def _row(verdict, sample, why, piece, proof, name, text, compared, prog, claim, truth, samples, chain) -> ClaimRow:

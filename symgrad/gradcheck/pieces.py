@@ -33,6 +33,7 @@ __all__ = ["Pieces", "MAX_PIECE_POINTS"]
 MAX_PIECE_POINTS = 12      # points kept on new pieces, over all axes
 MAX_SCAN_INPUTS = 8        # axes walked (the first inputs that reach a switch)
 MAX_CROSSINGS = 24         # bisections per axis and direction
+MAX_SCAN_WORK = 200_000    # node evaluations (a switch's side counts 4) for the whole walk
 OFFSETS = tuple(2.0 ** k for k in range(-1074, 1024, 2))   # 4ᵏ: every magnitude of float64
 SIDE_BITS = 128
 
@@ -75,10 +76,14 @@ class Pieces:
         self.switches = [(i, f) for i in range(len(low.kind)) if low.kind[i] == "op"
                          for f in [_switches_of(low, i)] if f]
         self.inputs = {v: k for k, v in low.named.items() if low.kind[v] == "input"}
+        self.cost = len(low.kind) + 4 * sum(len(f) for _, f in self.switches)   # one state's work
+        self.spent = 0
+        self.complete = True       # False: the walk stopped at MAX_SCAN_WORK, pieces may be missed
 
     def values(self, point: Mapping[str, float]) -> list[float | None] | None:
-        """Every node's float64 value; None for the claim's nodes where it is undefined; None
-        (the whole list) where the program itself is undefined."""
+        """Every node's float64 value; for the claim's nodes None where it is out of its domain
+        and inf beyond float64's range (a range is no piece: the exact references may still
+        compare there); None (the whole list) where the program itself is not a number."""
         low, vals = self.low, []
         for i, kind in enumerate(low.kind):
             if kind == "input":
@@ -87,21 +92,21 @@ class Pieces:
                 v = low.literal[i]
             else:
                 args = [vals[k] for k in low.kids[i]]
-                v = None
-                if None not in args:
-                    try:
-                        v = float(low.rule[i].forward(*args))
-                    except (ArithmeticError, ValueError, TypeError):
-                        v = None
-                    if v is not None and not math.isfinite(v):
-                        v = None
-            if v is None and i < self.n_program:
+                v = None if None in args else math.inf if math.inf in args else _apply(low.rule[i], args)
+            if i < self.n_program and (v is None or math.isinf(v)):
                 return None
             vals.append(v)
         return vals
 
+    def defined(self, point: Mapping[str, float]) -> bool:
+        """Is the program a number at the point (in float64)?"""
+        from .reference import LOCK
+        with LOCK:
+            return self.values(point) is not None
+
     def state(self, point: Mapping[str, float]) -> tuple | None:
         """(claim defined, sides of every switch) at the point; None outside the program's domain."""
+        self.spent += self.cost
         vals = self.values(point)
         if vals is None:
             return None
@@ -114,7 +119,8 @@ class Pieces:
                 args = [vals[k] for k in self.low.kids[i]]
                 for f in forms:
                     try:
-                        out.append(None if None in args else known_sign(f.run([arb(a) for a in args])))
+                        out.append(None if None in args or math.inf in args else
+                                   known_sign(f.run([arb(a) for a in args])))
                     except (Undefined, Undetermined):
                         out.append(None)
         return tuple(out)
@@ -130,6 +136,9 @@ class Pieces:
         seen, found = {start}, []
         reach = self._reaching()
         axes = [name for name in self.low.program.inputs if name in reach][:MAX_SCAN_INPUTS]
+        # half the work for the grids (a coarser grid on a big program), half for the bisections
+        per_ray = max(8, MAX_SCAN_WORK // (4 * max(len(axes), 1) * self.cost))
+        self.grid = OFFSETS[::-(-len(OFFSETS) // per_ray)]
         for name in axes:
             for direction in (1.0, -1.0):
                 for at, state in self._walk(point, name, direction, start):
@@ -156,7 +165,10 @@ class Pieces:
 
         prev_s, prev = 0.0, start
         crossings = 0
-        for s in OFFSETS:
+        for s in self.grid:
+            if self.spent > MAX_SCAN_WORK:
+                self.complete = False
+                return
             x = x0 + direction * s
             if x == x0:
                 continue
@@ -166,6 +178,9 @@ class Pieces:
             if state is None:
                 continue
             while state != prev and crossings < MAX_CROSSINGS:
+                if self.spent > MAX_SCAN_WORK:
+                    self.complete = False
+                    return
                 crossings += 1
                 lo, hi = prev_s, s          # prev holds at lo, not at hi: find the first state past lo
                 for _ in range(64):
@@ -230,6 +245,17 @@ def _condition(expr: sp.Basic | None, params: tuple, node, sign: int, names: Map
         return f"{_text(form)} {rel} 0"
     except (TypeError, ValueError, AttributeError, ArithmeticError):   # only words: never fail a verdict
         return ""
+
+
+def _apply(rule, args: list[float]) -> float | None:
+    """The row's float64 forward: None out of its domain, inf beyond float64's range."""
+    try:
+        v = float(rule.forward(*args))
+    except OverflowError:
+        return math.inf
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return v if math.isfinite(v) else math.inf
 
 
 def _sign(v: float) -> int:
