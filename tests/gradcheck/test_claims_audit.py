@@ -89,7 +89,7 @@ def test_an_exact_zero_is_told_from_a_ball_around_zero():
 
 PIECES = [  # program, point, name, claim right on the point's piece only, the piece's words, a right claim
     ("y = abs(x - 5)", {"x": -1.0}, "x", "-1", ["x < 5"], "(x - 5)/abs(x - 5)"),
-    ("y = min(max(x, -3), 3)", {"x": 0.5}, "x", "1", ["x < 3", "x > -3"], None),
+    ("y = min(max(x, -3), 3)", {"x": 0.5}, "x", "1", ["-3 < x < 3"], None),
     ("y = leaky_relu(x - 3, 0.1)", {"x": 0.5}, "x", "0.1", ["x < 3"], None),
     ("y = relu(x + 4)*z", {"x": 0.5, "z": 2.0}, "x", "z", ["x > -4"], None),
     ("y = elu(x - 3, 1.0)", {"x": 0.5}, "x", "exp(x - 3)", ["x < 3"], None),
