@@ -80,7 +80,7 @@ def templates(quick: bool) -> list[dict]:
             ("clamp", f"y = min(max(x, -{k!r}), {k!r})", {"x": 0.5 * k}, [{"x": 2 * k}, {"x": -2 * k}],
              lambda p, K=K: mp.mpf(1) if -K < p["x"] < K else mp.mpf(0),
              [("1", lambda p: mp.mpf(1)), ("0", lambda p: mp.mpf(0))]),
-            ("elu", f"y = elu(x - {k!r}, 1.0)", {"x": 0.5 * k}, [{"x": max(2 * k, k + 4)}],
+            ("elu", f"y = elu(x - {k!r}, 1.0)", {"x": 0.5 * k}, [{"x": max(2 * k, k + 4)}, {"x": -4.0}],
              lambda p, K=K: mp.mpf(1) if p["x"] > K else mp.exp(p["x"] - K),
              [(f"exp(x - {k!r})", lambda p, K=K: mp.exp(p["x"] - K)), ("1", lambda p: mp.mpf(1))]),
         ]

@@ -5,7 +5,7 @@ names, inputs and intermediates alike, e.g. ``(1 - tanh(x*w + b)^2)*x`` for d/dw
 ``tanh(x*w + b)``. It is judged two ways:
 
 - numerically: the claim is appended to the program as one more statement and evaluated with
-  the exact references (``_sample``), at the given point, at seeded random points inside the
+  the exact references (``sample``), at the given point, at seeded random points inside the
   domain, and at a point on every piece the program's and the claim's kinks and switches make
   (``pieces``: across a kink at 1e-300 or at 1e300 alike), and compared with the true partial
   there. The comparison is relative (``equal``, ``RTOL``) or exact, at every magnitude: where
@@ -30,8 +30,8 @@ Verdicts (``VERDICTS``):
   holds the piece;
 - ``unverified``: no evidence either way (undefined at the point, no proof, no other point).
 
-``_sample`` and ``_PartialTruth.ball`` are the adapter to the check's references: the
-functions to rewire when the check's exact API changes.
+``claim_values`` (``sample``, ``PartialTruth.ball``) is the adapter to the check's references: the
+module to rewire when the check's exact API changes.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from ..base.errors import InputError, LimitError, NumericError, ParseError, Symg
 from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.parser import parse
 from .claim_proof import PROVED
+from .claim_values import FormTruth, PartialTruth, Sample, Truth, close, defined, sample
 from .points import random_points
 
 __all__ = ["ClaimRow", "VERDICTS", "judge_claims", "judge_expression", "parse_claim", "claims_exit_code",
@@ -54,11 +55,6 @@ CORRECT, WRONG, HERE_ONLY, UNVERIFIED = "correct", "wrong", "correct here, wrong
 VERDICTS = (CORRECT, WRONG, HERE_ONLY, UNVERIFIED)
 EXIT_CODES = {CORRECT: 0, WRONG: 1, HERE_ONLY: 1, UNVERIFIED: 3}
 
-DIGITS = 50               # digits of the SymPy numbers the references are read into
-# Claim and truth are both exact (balls far narrower than float64), so they must agree far past
-# float64's last digit: |c − t| ≤ RTOL·max(|c|, |t|), relative at every magnitude.
-RTOL = 1e-12
-DBL_MAX = 1.7976931348623157e308
 RANDOM_POINTS = 5         # default number of seeded random points besides the given one
 
 
@@ -133,63 +129,6 @@ def _with_claim(program: Program, claim: Expr) -> tuple[Program, str]:
                    source=program.source, limits=program.limits), fresh
 
 
-# -- the adapter to the check's exact references ---------------------------------------------
-
-@dataclass
-class _Sample:
-    """Claim and truth at one point. ``claimed``/``true`` are SymPy Floats, None where undefined;
-    ``same`` is whether they are equal (None: not both defined, or not decided)."""
-    at: dict[str, float]
-    claimed: Any
-    true: Any
-    env: dict[str, Any]                      # the program's names here, as SymPy Floats
-    same: bool | None
-
-
-def _sample(prog: Program, full: Program, fresh: str, at: Mapping[str, float], truth: "_Truth",
-            limits: Limits, *, given: bool) -> _Sample | None:
-    """Claim and truth at ``at`` from the check's exact references (``reference``). None for a
-    point that is no evidence: outside the program's domain, or where a value is not known (a
-    ball that straddles, the claim beyond float64's range only); at the given point these stay,
-    with ``same`` None."""
-    from .reference import reference
-    ref = reference(full, at, limits=limits)
-    env = {k: _sympy_number(ref.values.get(k)) for k in prog.inputs + prog.intermediates}
-    failure = ref.sweep.failure if ref.sweep is not None else None
-    if not given and (None in env.values() or failure is not None and
-                      (failure[0] == "undetermined" or "overflows" in failure[2])):
-        return None
-    cball = ref.values.get(fresh) if failure is None else None
-    tball = truth.ball(env, at, limits)
-    if tball is _UNKNOWN:
-        if not given:
-            return None
-        tball = None
-    same = None
-    if cball is not None and tball is not None:
-        same = truth.compare(cball, tball, full, fresh, at, ref.bits, limits)
-        if same is None and not given:
-            return None
-    return _Sample(dict(at), _sympy_number(cball), _sympy_number(tball), env, same)
-
-
-_UNKNOWN = object()                          # a truth not known at this point (undetermined)
-
-
-def _sympy_number(ball: Any) -> Any:
-    """An arb ball's midpoint as a SymPy Float (references are known to far better than float64)."""
-    if ball is None or not ball.is_finite():
-        return None
-    import sympy as sp
-    return sp.Float(ball.mid().str(DIGITS + 10, radius=False), DIGITS + 10)
-
-
-def _defined(value: Any) -> bool:
-    """A finite real number within float64's range (as the references define a value)."""
-    return bool(value is not None and value.is_Number and value.is_finite and value.is_real
-                and abs(value) <= DBL_MAX)
-
-
 def _random_points(program: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:
     points = []
     for k in range(n):  # one draw per seed, so a domain too small for one point costs only that point
@@ -202,103 +141,8 @@ def _random_points(program: Program, n: int, seed: int, limits: Limits) -> list[
 
 # -- judging -------------------------------------------------------------------------------
 
-def equal(c: Any, t: Any) -> bool | None:
-    """Two arb balls: equal to ``RTOL`` relative (True), not (False), or not decided at their
-    width (None). Relative at every magnitude: no absolute floor makes 1e-45 equal 2e-45 or 0."""
-    if c.is_exact() and t.is_exact() and c == t:
-        return True
-    d = c - t
-    top = max(abs(c).upper(), abs(t).upper())
-    if d.abs_lower() > RTOL * top:
-        return False
-    bottom = max(c.abs_lower(), t.abs_lower())
-    if d.abs_upper() <= RTOL * bottom:
-        return True
-    return None
-
-
-def _close(a: Any, b: Any) -> bool:
-    """Two SymPy numbers equal to ``RTOL`` relative (for messages and local derivatives)."""
-    return a == b or abs(a - b) <= RTOL * max(abs(a), abs(b))
-
-
 def _f(x: Any) -> float | None:
     return None if x is None else float(x)
-
-
-class _Truth:
-    """What a claim is compared with: its value at a point, and its SymPy form for proofs."""
-
-    def ball(self, env: Mapping[str, Any], point: Mapping[str, float], limits: Limits) -> Any:
-        """An arb ball, None where undefined, or _UNKNOWN."""
-        raise NotImplementedError
-
-    def compare(self, c, t, full, fresh, at, bits, limits) -> bool | None:
-        return equal(c, t)
-
-    def form(self) -> Any:
-        """The truth in the program's names (intermediates as symbols), or None."""
-        return None
-
-
-class _PartialTruth(_Truth):
-    def __init__(self, program: Program, name: str, limits: Limits) -> None:
-        from .symbolic import Partials
-        self.program, self.name = program, name
-        self.partials = Partials(program, limits=limits)    # closed forms for proofs and messages only
-
-    def ball(self, env, point, limits):
-        """d(output)/d(name) from the exact reference (``Reference.grad_state`` says why not)."""
-        from .reference import reference
-        ref = reference(self.program, point, limits=limits)
-        if not ref.defined:
-            return None
-        state = ref.grad_state.get(self.name)
-        if state is not None:
-            return None if state[0] == "undefined" else _UNKNOWN
-        return ref.grads.get(self.name)
-
-    def compare(self, c, t, full, fresh, at, bits, limits):
-        """``equal``, at more bits where the references' width leaves it undecided (an exact 0
-        against 1e-45), up to ``Limits.max_reference_bits``."""
-        from .dag import lowered
-        from .reference import LOCK, precisions, sweep
-        found = equal(c, t)
-        if found is not None:
-            return found
-        low_p, low_f = lowered(self.program), lowered(full)
-        with LOCK:
-            for more in precisions(limits):
-                if more <= bits:
-                    continue
-                sp_, sf = sweep(low_p, at, more), sweep(low_f, at, more)
-                if sp_.failure or sf.failure or sp_.state[low_p.named[self.name]] is not None:
-                    return None
-                found = equal(sf.values[low_f.named[fresh]], sp_.adjoint[low_p.named[self.name]])
-                if found is not None:
-                    return found
-        return None
-
-    def form(self):
-        return self.partials.expr(self.name)
-
-
-class _FormTruth(_Truth):
-    """A truth given as a SymPy form over the program's names (a local derivative)."""
-
-    def __init__(self, form: Any) -> None:
-        self._form = form
-
-    def ball(self, env, point, limits):
-        from flint import arb
-        from .symbolic import symbol
-        if any(v is None for v in env.values()):
-            return None
-        value = self._form.xreplace({symbol(k): v for k, v in env.items()}).evalf(DIGITS)
-        return arb(str(value)) if _defined(value) else None
-
-    def form(self):
-        return self._form
 
 
 def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Mapping[str, str], *,
@@ -325,7 +169,7 @@ def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Map
             raise InputError(f"a claim for {name!s:.40}, which is not an input or intermediate",
                              hint=f"did you mean {close[0]}?" if close else f"names are: {', '.join(names)}")
         claim = parse_claim(prog, text, what=f"claim for {name}", limits=limits)
-        rows.append(_judge(prog, at, extra, name, claim, _PartialTruth(prog, name, limits), limits, chain=True))
+        rows.append(_judge(prog, at, extra, name, claim, PartialTruth(prog, name, limits), limits, chain=True))
     return rows
 
 
@@ -336,7 +180,7 @@ def judge_expression(program: Program, point: Mapping[str, float], text: str, fo
     limits = limits or DEFAULT_LIMITS
     claim = parse_claim(program, text, what=label, limits=limits)
     extra = _random_points(program, _count(random, limits), seed, limits)
-    return _judge(program, dict(point), extra, label, claim, _FormTruth(form), limits, chain=False)
+    return _judge(program, dict(point), extra, label, claim, FormTruth(form), limits, chain=False)
 
 
 def _count(random: Any, limits: Limits) -> int:
@@ -346,20 +190,20 @@ def _count(random: Any, limits: Limits) -> int:
 
 
 def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]], name: str, claim: Expr,
-           truth: _Truth, limits: Limits, *, chain: bool) -> ClaimRow:
+           truth: Truth, limits: Limits, *, chain: bool) -> ClaimRow:
     from ..language.printing import unparse
     from .dag import lowered
     from .pieces import Pieces
     text = unparse(claim)
     full, fresh = _with_claim(prog, claim)
     pieces = Pieces(lowered(full), len(lowered(prog).kind))
-    first = _sample(prog, full, fresh, point, truth, limits, given=True)
-    samples = [first] + [s for s in (_sample(prog, full, fresh, at, truth, limits, given=False) for at in extra) if s]
+    first = sample(prog, full, fresh, point, truth, limits, given=True)
+    samples = [first] + [s for s in (sample(prog, full, fresh, at, truth, limits, given=False) for at in extra) if s]
     untested = []
     if first.same is not False and not (first.claimed is None and first.true is not None):
         if not any(_differs(s) for s in samples[1:]):   # the walk across pieces only when still needed
             across = pieces.points(point)
-            found = [_sample(prog, full, fresh, at, truth, limits, given=False) for at in across]
+            found = [sample(prog, full, fresh, at, truth, limits, given=False) for at in across]
             samples += [s for s in found if s is not None]
             # a piece whose point told nothing (the claim beyond float64's range there): not tested
             untested = [at for at, s in zip(across, found) if s is None and pieces.defined(at)]
@@ -409,11 +253,11 @@ def _lower(text: str) -> str:
     return text if text.startswith("SymPy") else text[:1].lower() + text[1:]
 
 
-def _differs(s: _Sample) -> bool:
+def _differs(s: Sample) -> bool:
     return s.same is False or (s.claimed is None and s.true is not None)
 
 
-def _piece(pieces: Any, point: Mapping[str, float], differs: list[_Sample]) -> str:
+def _piece(pieces: Any, point: Mapping[str, float], differs: list[Sample]) -> str:
     """The given point's piece, as conditions (``x < 5``), when every point where the claim
     is wrong lies across a kink, a switch or an edge of the claim's domain; else ''."""
     found: list[str] = []
@@ -447,7 +291,7 @@ def _row(verdict, sample, why, piece, proof, name, text, compared, prog, claim, 
         parts.append(f"at {_where(sample)} the claim is {float(c):.12g} but the derivative is {float(t):.12g}")
         old = [(s.at, s.claimed, s.true, s.env) for s in samples]
         factor = missing_factor(prog, name, old) if chain else ""
-        parts.append(factor or first_difference(claim, truth, sample.env, close=_close, defined=_defined))
+        parts.append(factor or first_difference(claim, truth, sample.env, close=close, defined=defined))
     if verdict == HERE_ONLY:
         parts.insert(0, f"correct on this piece ({piece}), wrong elsewhere" if piece else
                      "equal at the given point only")
@@ -456,11 +300,11 @@ def _row(verdict, sample, why, piece, proof, name, text, compared, prog, claim, 
                     _f(samples[0].claimed), piece)
 
 
-def _where(sample: _Sample) -> str:
+def _where(sample: Sample) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in sample.at.items())
 
 
-def _prove(prog: Program, claim: Expr, truth: _Truth) -> str:
+def _prove(prog: Program, claim: Expr, truth: Truth) -> str:
     from .claim_proof import prove
     try:
         return prove(prog, claim, truth.form())
