@@ -5,25 +5,33 @@ names, inputs and intermediates alike, e.g. ``(1 - tanh(x*w + b)^2)*x`` for d/dw
 ``tanh(x*w + b)``. It is judged two ways:
 
 - numerically: the claim is appended to the program as one more statement and evaluated with
-  the exact references (``_exact_values``), at the given point and at seeded random points
-  inside the domain, and compared with the true partial there (``_true_partial``);
-- symbolically: SymPy, on forms built from the AST (never from text), proves
-  claim − truth = 0 where it can, within a structural bound (``MAX_PROOF_NODES`` nodes and
-  ``MAX_SIMPLIFY_OPS`` operations handed to ``simplify``), never a wall-clock one.
+  the exact references (``sample``), at the given point, at seeded random points inside the
+  domain, and at a point on every piece the program's and the claim's kinks and switches make
+  (``pieces``: across a kink at 1e-300 or at 1e300 alike), and compared with the true partial
+  there. The comparison is relative (``equal``, ``RTOL``) or exact, at every magnitude: where
+  the balls are too wide to tell (an exact 0 against 1e-45) the references are recomputed at
+  more bits, and never does an absolute floor make two different numbers equal;
+- symbolically, only when no point tells them apart: SymPy, on forms built from the AST (never
+  from text), over real symbols, proves claim − truth = 0 within a structural budget
+  (``claim_proof``), never a wall-clock one. Over the budget, the points alone decide, and the
+  verdict says so.
 
 Verdicts (``VERDICTS``):
 
-- ``correct``: equal at the point and at every random point (or, where the point is
-  undefined, proved equal by SymPy);
+- ``correct``: equal at the point and at every other point (or, where the point is undefined,
+  proved equal by SymPy);
 - ``wrong``: different at the given point (or undefined where the truth is defined); the row
   says where, both values, the first factor or term that differs, and, when the claim is the
   true partial divided by one local derivative ∂u/∂v on a path to the output, "missing
   chain-rule factor ∂u/∂v";
-- ``correct here, wrong elsewhere``: equal at the given point only;
-- ``unverified``: no evidence either way (undefined at the point, no proof, no random point).
+- ``correct here, wrong elsewhere``: equal at the given point, different (or undefined) at
+  another; when every such point is across a kink, a switch or an edge of the claim's domain,
+  the message says "correct on this piece (x < 5), wrong elsewhere" and ``ClaimRow.piece``
+  holds the piece;
+- ``unverified``: no evidence either way (undefined at the point, no proof, no other point).
 
-``_exact_values`` and ``_true_partial`` are the adapter to the check's references: the only two
-functions to rewire when the check's exact API changes.
+``claim_values`` (``sample``, ``PartialTruth.ball``) is the adapter to the check's references: the
+module to rewire when the check's exact API changes.
 """
 
 from __future__ import annotations
@@ -32,10 +40,12 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..language.ast import Assign, Expr, Program, Var, children, postorder
+from ..language.ast import Assign, Expr, Program
 from ..base.errors import InputError, LimitError, NumericError, ParseError, SymgradError
 from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.parser import parse
+from .claim_proof import PROVED
+from .claim_values import FormTruth, PartialTruth, Sample, Truth, close, defined, sample
 from .points import random_points
 
 __all__ = ["ClaimRow", "VERDICTS", "judge_claims", "judge_expression", "parse_claim", "claims_exit_code",
@@ -45,16 +55,7 @@ CORRECT, WRONG, HERE_ONLY, UNVERIFIED = "correct", "wrong", "correct here, wrong
 VERDICTS = (CORRECT, WRONG, HERE_ONLY, UNVERIFIED)
 EXIT_CODES = {CORRECT: 0, WRONG: 1, HERE_ONLY: 1, UNVERIFIED: 3}
 
-DIGITS = 50               # digits of the SymPy numbers the references are read into
-# Claim and truth are both exact (50+ digits), so they must agree far past float64's last digit:
-# |c − t| ≤ RTOL·max(|c|, |t|) + ATOL, RTOL as check's default rtol; ATOL only absorbs the
-# reference's own last digits where an exact zero comes out as a tiny ball.
-RTOL = 1e-12
-ATOL = 1e-40
-DBL_MAX = 1.7976931348623157e308
 RANDOM_POINTS = 5         # default number of seeded random points besides the given one
-MAX_PROOF_NODES = 2_000   # substituted claim or truth larger than this: no symbolic proof
-MAX_SIMPLIFY_OPS = 80     # simplify() only sees differences at most this big
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,12 @@ class ClaimRow:
     message: str = ""
     points: int = 0                          # points where both sides were compared
     here: float | None = None                # the claim's value at the given point
+    piece: str = ""                          # where a claim right on one piece only is right: "x < 5"
 
     def to_dict(self) -> dict:
         return {"name": self.name, "claim": self.claim, "verdict": self.verdict, "claimed": self.claimed,
                 "true": self.true, "at": dict(self.at), "proof": self.proof, "message": self.message,
-                "points": self.points, "here": self.here}
+                "points": self.points, "here": self.here, "piece": self.piece}
 
     def note(self) -> str:
         return f"claim {self.claim}: {self.message}"
@@ -127,40 +129,6 @@ def _with_claim(program: Program, claim: Expr) -> tuple[Program, str]:
                    source=program.source, limits=program.limits), fresh
 
 
-# -- the adapter to the check's exact references ---------------------------------------------
-
-def _exact_values(program: Program, point: Mapping[str, float], limits: Limits) -> dict[str, Any]:
-    """Every input and named value at the point, from the check's exact reference (arb balls,
-    ``gradcheck.reference``), as SymPy Floats; None where undefined."""
-    from .reference import reference
-    ref = reference(program, point, limits=limits)
-    return {name: _sympy_number(ref.values.get(name)) for name in program.inputs + program.intermediates}
-
-
-def _true_partial(program: Program, point: Mapping[str, float], name: str, limits: Limits) -> Any:
-    """d(output)/d(name) at the point from the exact reference, or None where it is undefined or
-    undetermined (``Reference.grad_state`` says which)."""
-    from .reference import reference
-    ref = reference(program, point, limits=limits)
-    if not ref.defined or name in ref.grad_state:
-        return None
-    return _sympy_number(ref.grads.get(name))
-
-
-def _sympy_number(ball: Any) -> Any:
-    """An arb ball's midpoint as a SymPy Float (references are known to far better than float64)."""
-    if ball is None or not ball.is_finite():
-        return None
-    import sympy as sp
-    return sp.Float(ball.mid().str(DIGITS + 10, radius=False), DIGITS + 10)
-
-
-def _defined(value: Any) -> bool:
-    """A finite real number within float64's range (as the references define a value)."""
-    return bool(value is not None and value.is_Number and value.is_finite and value.is_real
-                and abs(value) <= DBL_MAX)
-
-
 def _random_points(program: Program, n: int, seed: int, limits: Limits) -> list[dict[str, float]]:
     points = []
     for k in range(n):  # one draw per seed, so a domain too small for one point costs only that point
@@ -173,62 +141,18 @@ def _random_points(program: Program, n: int, seed: int, limits: Limits) -> list[
 
 # -- judging -------------------------------------------------------------------------------
 
-def _close(a: Any, b: Any) -> bool:
-    return abs(a - b) <= RTOL * max(abs(a), abs(b)) + ATOL
-
-
 def _f(x: Any) -> float | None:
     return None if x is None else float(x)
-
-
-class _Truth:
-    """What a claim is compared with: its value at a point, and its SymPy form for proofs."""
-
-    def value(self, env: Mapping[str, Any], point: Mapping[str, float], limits: Limits) -> Any:
-        raise NotImplementedError
-
-    def form(self) -> Any:
-        """The truth in the program's names (intermediates as symbols), or None."""
-        return None
-
-
-class _PartialTruth(_Truth):
-    def __init__(self, program: Program, name: str, limits: Limits) -> None:
-        from .symbolic import Partials
-        self.program, self.name = program, name
-        self.partials = Partials(program, limits=limits)    # closed forms for proofs and messages only
-
-    def value(self, env, point, limits):
-        return _true_partial(self.program, point, self.name, limits)
-
-    def form(self):
-        return self.partials.expr(self.name)
-
-
-class _FormTruth(_Truth):
-    """A truth given as a SymPy form over the program's names (a local derivative)."""
-
-    def __init__(self, form: Any) -> None:
-        self._form = form
-
-    def value(self, env, point, limits):
-        from .symbolic import symbol
-        if any(v is None for v in env.values()):
-            return None
-        value = self._form.xreplace({symbol(k): v for k, v in env.items()}).evalf(DIGITS)
-        return value if _defined(value) else None
-
-    def form(self):
-        return self._form
 
 
 def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Mapping[str, str], *,
                  limits: Limits | None = None, seed: int = 0, random: int = RANDOM_POINTS) -> list[ClaimRow]:
     """Judge each claimed partial ``{name: formula}`` of ``program`` at ``point``.
 
-    ``random`` seeded points (``seed``) inside the domain back the given one. Returns one
-    ClaimRow per claim, in the order given. Raises ParseError/InputError for a claim that is
-    not an expression over the program's names, and the usual errors for the point.
+    ``random`` seeded points (``seed``) inside the domain and points on every piece the
+    kinks and switches make (``pieces``) back the given one. Returns one ClaimRow per claim, in
+    the order given. Raises ParseError/InputError for a claim that is not an expression over the
+    program's names, and the usual errors for the point.
     """
     from ..engine.backprop import resolve_point
     limits = limits or DEFAULT_LIMITS
@@ -245,7 +169,7 @@ def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Map
             raise InputError(f"a claim for {name!s:.40}, which is not an input or intermediate",
                              hint=f"did you mean {close[0]}?" if close else f"names are: {', '.join(names)}")
         claim = parse_claim(prog, text, what=f"claim for {name}", limits=limits)
-        rows.append(_judge(prog, at, extra, name, claim, _PartialTruth(prog, name, limits), limits, chain=True))
+        rows.append(_judge(prog, at, extra, name, claim, PartialTruth(prog, name, limits), limits, chain=True))
     return rows
 
 
@@ -256,7 +180,7 @@ def judge_expression(program: Program, point: Mapping[str, float], text: str, fo
     limits = limits or DEFAULT_LIMITS
     claim = parse_claim(program, text, what=label, limits=limits)
     extra = _random_points(program, _count(random, limits), seed, limits)
-    return _judge(program, dict(point), extra, label, claim, _FormTruth(form), limits, chain=False)
+    return _judge(program, dict(point), extra, label, claim, FormTruth(form), limits, chain=False)
 
 
 def _count(random: Any, limits: Limits) -> int:
@@ -266,92 +190,126 @@ def _count(random: Any, limits: Limits) -> int:
 
 
 def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]], name: str, claim: Expr,
-           truth: _Truth, limits: Limits, *, chain: bool) -> ClaimRow:
+           truth: Truth, limits: Limits, *, chain: bool) -> ClaimRow:
     from ..language.printing import unparse
+    from .dag import lowered
+    from .pieces import Pieces
     text = unparse(claim)
     full, fresh = _with_claim(prog, claim)
-    samples = []                              # (point, claimed, true, env): the given point first
-    for at in [point] + extra:
-        env = _exact_values(full, at, limits)
-        c = env.pop(fresh)
-        samples.append((at, c, truth.value(env, at, limits), env))
-    both = [s for s in samples if s[1] is not None and s[2] is not None]
-    differs = [s for s in samples if (s[1] is None) != (s[2] is None) or (s in both and not _close(s[1], s[2]))]
-    # SymPy builds exact numbers (2^3^4^5 would never finish): a proof is tried only for a claim
-    # that is a float64-range number at some point tested.
-    proof = _prove(prog, claim, truth) if any(s[1] is not None for s in samples) else \
-        "no symbolic proof (the claim is undefined at every point tested)"
-    proved = proof.startswith("SymPy proves")
-    args = (name, text, len(both), prog, claim, truth, samples, chain, proof)
-    first = samples[0]
-    if first in differs and first[1] is not None and first[2] is not None:
-        return _row(WRONG, first, "", *args)
-    if first[1] is None and first[2] is not None:
-        return _row(WRONG, first, "the claim is undefined at the point but the derivative exists", *args)
-    if differs and not proved:
+    pieces = Pieces(lowered(full), len(lowered(prog).kind))
+    first = sample(prog, full, fresh, point, truth, limits, given=True)
+    samples = [first] + [s for s in (sample(prog, full, fresh, at, truth, limits, given=False) for at in extra) if s]
+    untested = []
+    if first.same is not False and not (first.claimed is None and first.true is not None):
+        if not any(_differs(s) for s in samples[1:]):   # the walk across pieces only when still needed
+            across = pieces.points(point)
+            found = [sample(prog, full, fresh, at, truth, limits, given=False) for at in across]
+            samples += [s for s in found if s is not None]
+            # a piece whose point told nothing (the claim beyond float64's range there): not tested
+            untested = [at for at, s in zip(across, found) if s is None and pieces.defined(at)]
+    both = [s for s in samples if s.same]
+    args = (name, text, len(both), prog, claim, truth, samples, chain)
+    if first.same is False:
+        return _row(WRONG, first, "", "", "", *args)
+    if first.claimed is None and first.true is not None:
+        return _row(WRONG, first, "the claim is undefined at the point but the derivative exists", "", "", *args)
+    differs = [s for s in samples[1:] if _differs(s)]
+    if differs:                               # an exact difference at a point: no proof can undo it
         at = differs[0]
-        why = ("the claim is undefined here but the derivative exists" if at[1] is None else
-               "the claim is defined here but the derivative is not" if at[2] is None else "")
-        return _row(HERE_ONLY if first in both else WRONG, at, why, *args)
-    if proved or len(both) >= 2:
+        why = "" if at.claimed is not None else (f"at {_where(at)} the claim is undefined but the derivative is "
+                                                 f"{float(at.true):.12g}")
+        if first.same:
+            return _row(HERE_ONLY, at, why, _piece(pieces, point, differs), "", *args)
+        return _row(WRONG, at, why, "", "", *args)
+    if not any(s.claimed is not None for s in samples):
+        proof = "no symbolic proof (the claim is undefined at every point tested)"
+    else:
+        proof = _prove(prog, claim, truth)
+    proved = proof == PROVED
+    if first.claimed is not None and first.true is None and not proved:
+        return _row(WRONG, first, "the claim is defined here but the derivative is not", "", proof, *args)
+    if untested and not proved and first.same:
+        where = ", ".join(f"{k}={v!r}" for k, v in untested[0].items())
+        piece = " and ".join(pieces.conditions(point, untested[0])) or "another piece"
+        return _row(UNVERIFIED, first, f"equal at {len(both)} points, but outside {piece} (at {where}) claim and "
+                    "derivative could not be compared (a value beyond float64's range, or not decided), and "
+                    f"{_lower(proof)}", "", proof, *args)
+    if not pieces.complete and pieces.switches and not proved and first.same:
+        return _row(UNVERIFIED, first, f"equal at {len(both)} points, but the walk across the program's "
+                    f"{len(pieces.switches)} kinks and switches stopped at its budget (pieces may be unvisited), "
+                    f"and {_lower(proof)}", "", proof, *args)
+    if proved or (first.same and len(both) >= 2):
         where = f"equal at {len(both)} point{'s' * (len(both) != 1)} (exact references)"
-        return ClaimRow(name, text, CORRECT, _f(first[1]), _f(first[2]), dict(first[0]), proof,
-                        f"correct: {where}; {proof}", len(both), _f(first[1]))
-    why = ("the derivative is undefined at the point" if first[2] is None else
+        alone = "" if proved else ", judged by the exact references at the points alone"
+        return ClaimRow(name, text, CORRECT, _f(first.claimed), _f(first.true), dict(first.at), proof,
+                        f"correct: {where}; {proof}{alone}", len(both), _f(first.claimed))
+    why = ("the derivative is undefined at the point" if first.true is None else
+           "claim and derivative are too close to tell apart at the references' precision" if first.same is None else
            "equal at the point, but no random point inside the domain to test elsewhere")
-    return _row(UNVERIFIED, first, f"{why}, and {proof[0].lower()}{proof[1:]}", *args)
+    return _row(UNVERIFIED, first, f"{why}, and {_lower(proof)}", "", proof, *args)
 
 
-def _row(verdict, sample, why, name, text, compared, prog, claim, truth, samples, chain, proof) -> ClaimRow:
+def _lower(text: str) -> str:
+    return text if text.startswith("SymPy") else text[:1].lower() + text[1:]
+
+
+def _differs(s: Sample) -> bool:
+    return s.same is False or (s.claimed is None and s.true is not None)
+
+
+def _piece(pieces: Any, point: Mapping[str, float], differs: list[Sample]) -> str:
+    """The given point's piece, as conditions (``x < 5``), when every point where the claim
+    is wrong lies across a kink, a switch or an edge of the claim's domain; else ''."""
+    found: list[str] = []
+    for s in differs:
+        conditions = pieces.conditions(point, s.at)
+        if not conditions:
+            return ""
+        found += [c for c in conditions if c not in found]
+    return " and ".join(_between(found))
+
+
+def _between(conditions: list[str]) -> list[str]:
+    """'x > -3' and 'x < 3' read as '-3 < x < 3'."""
+    out = list(conditions)
+    for low in conditions:
+        name, op, bound = (low.split(" ", 2) + ["", ""])[:3]
+        if op != ">":
+            continue
+        high = next((c for c in out if c.startswith(f"{name} < ")), None)
+        if high is not None and low in out:
+            out[out.index(low)] = f"{bound} < {high}"
+            out.remove(high)
+    return out
+
+
+def _row(verdict, sample, why, piece, proof, name, text, compared, prog, claim, truth, samples, chain) -> ClaimRow:
     from .claim_explain import first_difference, missing_factor
-    at, c, t, env = sample
     parts = [why] if why else []
+    c, t = sample.claimed, sample.true
     if verdict in (WRONG, HERE_ONLY) and c is not None and t is not None:
-        where = ", ".join(f"{k}={v!r}" for k, v in at.items())
-        parts.append(f"at {where} the claim is {float(c):.12g} but the derivative is {float(t):.12g}")
-        factor = missing_factor(prog, name, samples) if chain else ""
-        parts.append(factor or first_difference(claim, truth, env, close=_close, defined=_defined))
+        parts.append(f"at {_where(sample)} the claim is {float(c):.12g} but the derivative is {float(t):.12g}")
+        old = [(s.at, s.claimed, s.true, s.env) for s in samples]
+        factor = missing_factor(prog, name, old) if chain else ""
+        parts.append(factor or first_difference(claim, truth, sample.env, close=close, defined=defined))
     if verdict == HERE_ONLY:
-        parts.insert(0, "equal at the given point only")
+        parts.insert(0, f"correct on this piece ({piece}), wrong elsewhere" if piece else
+                     "equal at the given point only")
     message = "; ".join(p for p in parts if p)
-    return ClaimRow(name, text, verdict, _f(c), _f(t), dict(at), proof, message, compared, _f(samples[0][1]))
+    return ClaimRow(name, text, verdict, _f(c), _f(t), dict(sample.at), proof, message, compared,
+                    _f(samples[0].claimed), piece)
 
 
-def _prove(prog: Program, claim: Expr, truth: _Truth) -> str:
-    """'SymPy proves …' or why it did not, within the structural bounds."""
-    import sympy as sp
-    from .symbolic import symbol, to_sympy_expr
-    defs = {s.name: s.expr for s in prog.statements if s.name is not None}
+def _where(sample: Sample) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sample.at.items())
 
-    def kids(node):
-        return (defs[node.name],) if isinstance(node, Var) and node.name in defs else children(node)
 
-    def size_ok(root) -> bool:
-        return all(k < MAX_PROOF_NODES for k, _ in enumerate(postorder(root, kids)))
-
+def _prove(prog: Program, claim: Expr, truth: Truth) -> str:
+    from .claim_proof import prove
     try:
-        form = truth.form()
+        return prove(prog, claim, truth.form())
     except SymgradError as err:
         return f"no symbolic proof ({err.message})"
-    if form is None:
-        return "no symbolic proof (no closed form)"
-    full_of = {}
-    for name in sorted(str(s) for s in form.free_symbols):
-        if name in defs:
-            if not size_ok(Var(name)):
-                return f"no symbolic proof (over {MAX_PROOF_NODES} nodes once substituted)"
-            full_of[symbol(name)] = to_sympy_expr(Var(name), symbol, kids)
-    if not size_ok(claim):
-        return f"no symbolic proof (over {MAX_PROOF_NODES} nodes once substituted)"
-    diff = to_sympy_expr(claim, symbol, kids) - form.xreplace(full_of)
-    if diff == 0:
-        return "SymPy proves claim − truth = 0"
-    if sp.count_ops(diff) > MAX_SIMPLIFY_OPS:
-        return f"no symbolic proof (the difference has over {MAX_SIMPLIFY_OPS} operations)"
-    for attempt in (diff, diff.rewrite(sp.exp)):
-        if sp.simplify(attempt) == 0:
-            return "SymPy proves claim − truth = 0"
-    return "SymPy does not simplify claim − truth to 0"
 
 
 # -- the hook into check() (its --claim options are in _cli_check) -------------------------
