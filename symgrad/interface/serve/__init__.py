@@ -46,7 +46,7 @@ def run_serve_command(args: argparse.Namespace) -> int:
     host = args.host
     sock = listen(host, args.port)  # a bad --host or a busy port: one InputError line, before any worker starts
     app = create_app(limits=limits, timeout=args.timeout, workers=args.workers, host=host,
-                     allow_hosts=tuple(args.allow_host))
+                     allow_hosts=tuple(args.allow_host), wait=False)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{args.port}/"
     if not _is_loopback(host):

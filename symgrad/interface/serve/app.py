@@ -16,6 +16,7 @@ excerpt) and ``hint``. ``running`` serves an app on a free port for tests and be
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import gc
@@ -43,7 +44,7 @@ __all__ = ["create_app", "STATIC"]
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 128 * 1024       # bytes at least; more if max_chars is raised (a character is ≤ 12 bytes as JSON)
 INLINE_NODES = 400          # a recompute of an accepted graph this small runs on the event loop (< 1 ms)
-INLINE_CHARS = 2_000        # … if its text is this short too (a long text of dead statements is parsed elsewhere)
+INLINE_CHARS = 2_000        # its first parse and compile, on a thread here; a longer text goes to a worker process
 
 
 def max_body(limits: Limits) -> int:
@@ -53,34 +54,37 @@ def max_body(limits: Limits) -> int:
 
 def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: int = 2,
                queue: int = 64, processes: bool = True, host: str = "127.0.0.1",
-               allow_hosts: tuple[str, ...] = ()) -> Starlette:
+               allow_hosts: tuple[str, ...] = (), wait: bool = True) -> Starlette:
     """The explorer app.
 
     ``limits`` bound every program (default ``model.WEB_LIMITS``); ``timeout`` (s) bounds
     every API request. ``workers`` worker processes (threads with ``processes=False``) do the
     heavy work: parsing a new program, drawing, steps, checks, exports. A slider recompute
     of a program this server has already accepted (``/api/program``: parsed, compiled and
-    its graph within ``max_graph_nodes``) stays near: up to ``INLINE_NODES`` nodes it runs on
-    the event loop (a few hundred float operations, under a millisecond), above that on two
-    processes, so a drag stays fast while checks run; only a program of at most ``INLINE_CHARS``
-    characters is parsed and compiled here. Each pool takes at most ``queue``
+    its graph within ``max_graph_nodes``) stays near: up to ``INLINE_NODES`` nodes and
+    ``INLINE_CHARS`` characters it is parsed and compiled once on a thread here, then runs on
+    the event loop (a few hundred float operations, under a millisecond); a larger one runs on
+    two "light" worker processes, so a drag stays fast while checks run. Each pool takes at most ``queue``
     requests in flight; past that, 503 at once. ``host`` (the address it is served on) and
-    ``allow_hosts`` are the Host names it answers to (``guards.LocalOnly``).
+    ``allow_hosts`` are the Host names it answers to (``guards.LocalOnly``). ``wait=False``
+    answers at once while the worker processes start (a request meanwhile waits for one).
     """
     limits = limits or model.WEB_LIMITS
     cap = max_body(limits)
     heavy = Pool(workers, queue, "heavy", processes=processes)
     light = Pool(2, queue, "light", processes=processes)
+    local = Pool(1, queue, "local")
     accepted: collections.OrderedDict[str, int] = collections.OrderedDict()  # text /api/program analysed → nodes
 
     async def call(request: Request, action: str, *, fmt: tuple[str, ...] = ()) -> tuple[Any, str]:
         args = fields(await read_body(request, cap), fmt=fmt)
         request.state.work_start = time.perf_counter()  # the body is in: from here on it is our time
         size = accepted.get(args[0]) if action == "recompute" else None
-        if size is not None and size <= INLINE_NODES and len(args[0]) <= INLINE_CHARS:  # no process hop
+        small = size is not None and size <= INLINE_NODES
+        if small and model.COMPILED.has(args[0], limits):  # a few hundred float operations: no hop at all
             outcome = model.perform(action, *args, limits)
-        else:
-            pool = light if size is not None else heavy
+        else:  # a short text is parsed and compiled once on a thread here (then inline), the rest elsewhere
+            pool = (local if small and len(args[0]) <= INLINE_CHARS else light) if size is not None else heavy
             outcome = await pool.run(timeout, model.perform, action, *args, limits)
         if outcome[0] == "error":
             raise ApiError(outcome[1], outcome[2]["error"], outcome[2]["message"], outcome[2])
@@ -202,13 +206,15 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
     ]
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
-        await heavy.warm()
-        await light.warm()
+        warming = asyncio.gather(heavy.warm(), light.warm())
+        if wait:
+            await warming
         model.perform("recompute", "z = x*y", {"x": 1.0, "y": 2.0}, limits)  # import what a slider needs
         gc.freeze()  # what is loaded now is never garbage: later collections skip it (shorter GC pauses)
         yield
-        heavy.shutdown()
-        light.shutdown()
+        warming.cancel()
+        for pool in (heavy, light, local):
+            pool.shutdown()
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(SecurityHeaders), Middleware(LocalOnly, host=host, allow_hosts=allow_hosts)],

@@ -38,7 +38,7 @@ class Pool:
         self.threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"symgrad-{name}")
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         self.live: set[_Worker] = set()
-        self.closed = False
+        self.closed = self.started = False
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests)."""
@@ -57,7 +57,9 @@ class Pool:
         worker.stop()
 
     def _start(self) -> None:
-        for _ in range(self.workers - self.idle.qsize()):
+        for _ in range(self.workers):
+            if self.closed:
+                return
             self.idle.put(self._new_worker())
 
     def _done(self, _future: Any) -> None:
@@ -120,7 +122,8 @@ class Pool:
     async def warm(self, limit: float = 120.0) -> None:
         """Start the worker processes, and wait, at most ``limit`` s, until they are ready:
         the first user's request should not pay for imports."""
-        if self.processes:
+        if self.processes and not self.started:
+            self.started = True
             loop = asyncio.get_running_loop()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(loop.run_in_executor(None, self._start), limit)
