@@ -247,8 +247,11 @@ async def drive(port: int, clients: int, duration: float, max_requests: int, see
     results = ctx.Queue()
     attackers = ctx.Process(target=attack_process, args=(port, duration, results)) if attack else None
     try:
-        for program, point in ORDINARY:  # warm up: compile caches, lazy imports
-            await conns[0].post("/api/program", json.dumps({"program": program, "point": point}).encode())
+        ready = time.monotonic() + 180
+        for program, point in ORDINARY:  # warm up: the workers start, compile caches, lazy imports
+            body = json.dumps({"program": program, "point": point}).encode()
+            while (await conns[0].post("/api/program", body))[0] != 200 and time.monotonic() < ready:
+                await asyncio.sleep(0.5)
         if attackers is not None:  # in their own process: their load is the server's, not the clients' loop's
             attackers.start()
             results.get(timeout=60)   # started
