@@ -46,10 +46,16 @@ ORDER = ["a", "b", "e", "c", "d", "f", "L"]  # sg.draw's n0…n6 for this progra
 
 
 @pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
+def playwright():
+    with sync_playwright() as p:  # one per module: the sync API cannot nest
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory, playwright):
     shots = tmp_path_factory.mktemp("serve-shots")
-    with running(create_app(timeout=60.0)) as url, sync_playwright() as p:  # slack for a loaded machine
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with running(create_app(timeout=60.0)) as url:  # slack for a loaded machine
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
         page = context.new_page()
         log = {"outside": [], "console": [], "errors": []}
@@ -246,9 +252,10 @@ def another_origin():
         server.shutdown()
 
 
-def test_a_page_on_another_origin_is_refused_and_the_explorer_answers_its_own_page_at_once(tmp_path):
+def test_a_page_on_another_origin_is_refused_and_the_explorer_answers_its_own_page_at_once(tmp_path, playwright):
     recorder = Recorder(create_app(timeout=60.0))
-    with running(recorder) as url, another_origin() as attacker, sync_playwright() as p:
+    with running(recorder) as url, another_origin() as attacker:
+        p = playwright
         port = url.rsplit(":", 1)[1]
         rebound = f"http://rebind.test:{port}"   # DNS rebinding: another site's name, resolved to us
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
