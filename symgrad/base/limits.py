@@ -48,6 +48,11 @@ class Limits:
     ``max_reference_bits``, ``max_closed_form_nodes``, ``max_closed_form_depth``), never by the
     clock, so its verdict does not depend on load.
 
+    - ``max_exact_digits``: decimal digits of any exact number the symbolic side builds from
+      the program's constants (numerator and denominator together), predicted from the
+      structure before it is built: ``((3^-999)^999)^200`` would have 95 million digits. The
+      default stays under Python's 4,300-digit limit for printing an integer.
+
     - ``max_tokens``: tokens of program text (names, numbers, operators, parentheses, commas,
       separators; not comments or blanks), counted while lexing.
 
@@ -77,6 +82,7 @@ class Limits:
     max_closed_form_nodes: int = 20_000
     max_random_draws: int = 20_000
     max_tokens: int = 20_000
+    max_exact_digits: int = 4_000
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -23,6 +23,7 @@ from ..engine.backprop import backprop, resolve_point
 from ..base.errors import InputError, NumericError
 from .judge import judge_point
 from ..base.limits import DEFAULT_LIMITS, Limits, check_random_points
+from .exact_size import bound_program
 from ..base.validate import check_seed, real_number
 from ..language.parser import parse
 from .points import random_points
@@ -75,6 +76,7 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     """
     limits = limits or DEFAULT_LIMITS
     prog = parse(program, limits=limits)
+    bound_program(prog, limits)  # the same exact-number bound as diff, claims and worksheets
     tol = {"rtol": _tolerance("rtol", rtol), "atol": _tolerance("atol", atol)}
     given = _given(prog, grads) if grads is not None else None
     if random is None:

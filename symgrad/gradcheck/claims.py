@@ -43,6 +43,7 @@ from typing import Any, Mapping
 from ..language.ast import Assign, Expr, Program
 from ..base.errors import InputError, LimitError, NumericError, ParseError, SymgradError
 from ..base.limits import DEFAULT_LIMITS, Limits
+from .exact_size import bound_program
 from ..language.parser import parse
 from .claim_proof import PROVED
 from .claim_values import FormTruth, PartialTruth, Sample, Truth, close, defined, sample
@@ -115,6 +116,7 @@ def parse_claim(program: Program, text: Any, *, what: str = "claim", limits: Lim
             raise InputError(f"{what} reads {name!s:.40}, which is not a name of the program",
                              hint=f"did you mean {close[0]}?" if close else
                              f"names are: {', '.join(program.inputs + program.intermediates)}")
+    bound_program(program, limits, extra=[parsed.statements[0].expr])  # an answer's constants too
     return parsed.statements[0].expr
 
 

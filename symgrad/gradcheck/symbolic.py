@@ -18,9 +18,10 @@ them (``gradcheck.reference`` chains each row's partials over the graph instead)
 bounded by structure, never by the clock: the substituted output's size is computed first,
 and an output over ``Limits.max_closed_form_nodes`` (or nested deeper than
 ``Limits.max_closed_form_depth``, so SymPy's recursion never meets the interpreter's limit and
-the bytes do not depend on ``sys.getrecursionlimit()``), a term over ``MAX_TERM_NODES`` or a
-power of two numbers with an exponent over ``MAX_EXACT_EXPONENT`` raises ``CheckError``, so
-SymPy is never handed an exponential tree or a ten-billion-digit integer.
+the bytes do not depend on ``sys.getrecursionlimit()``) or a term over ``MAX_TERM_NODES`` raises
+``CheckError``, and a constant whose exact value could have more than ``Limits.max_exact_digits``
+digits raises ``LimitError`` (``exact_size``), so SymPy is never handed an exponential tree or
+a ten-billion-digit integer.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ from ..base.errors import CheckError, InputError
 from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.parser import parse
 from ..rules.table import RULES
+from .exact_size import bound_program, guard
 
 __all__ = ["Partials", "diff", "display_form", "to_sympy_expr", "symbol"]
 
 MAX_TERM_NODES = 5_000     # one term's size handed to SymPy's diff (its cost grows fast with size)
-MAX_EXACT_EXPONENT = 1_000  # number ** number with a larger exponent is not built exactly
+MAX_EXACT_EXPONENT = 1_000  # display_form does not simplify a power with a larger number exponent
 DISPLAY_SIMPLIFY_OPS = 40  # simplify() only runs on derivatives at most this big (bounded cost)
 
 
@@ -69,10 +71,12 @@ def _number(value: float) -> sp.Expr:
 
 
 def to_sympy_expr(root: Expr, leaf: Callable[[str], sp.Expr], kids_of: Callable = children,
-                  number: Callable[[Num], sp.Expr] = lambda node: _number(node.value)) -> sp.Expr:
+                  number: Callable[[Num], sp.Expr] = lambda node: _number(node.value),
+                  limits: Limits | None = None) -> sp.Expr:
     """SymPy form of an AST expression, children first. ``leaf(name)`` gives a kept name's
     symbol and ``number(node)`` a literal's; a Var that ``kids_of`` expands (a substituted
-    intermediate) passes its definition's value through."""
+    intermediate) passes its definition's value through. An operation on numbers whose exact
+    result could have more than ``limits.max_exact_digits`` digits raises LimitError there."""
     stack: list[sp.Expr] = []
     for node in postorder(root, kids_of):
         if isinstance(node, Num):
@@ -85,9 +89,8 @@ def to_sympy_expr(root: Expr, leaf: Callable[[str], sp.Expr], kids_of: Callable 
         else:
             n = len(node.args)
             args, stack[-n:] = stack[-n:], []
-            if node.rule == "pow" and all(a.is_number for a in args) and abs(args[1]) > MAX_EXACT_EXPONENT:
-                raise CheckError(f"a power of two numbers with exponent {args[1]} is too large to build exactly",
-                                 hint="the check's exact reference handles it; closed forms stay small")
+            if all(a.is_number for a in args):  # SymPy evaluates it exactly: bound its digits first
+                guard(node.rule, args, limits, node)
             stack.append(RULES[node.rule].sympy(sp, *args))  # pow and powc share the builder
     return stack[0]
 
@@ -132,8 +135,10 @@ class Partials:
 
     def __init__(self, program: Program, *, limits: Limits | None = None) -> None:
         self.program = program
-        self.max_nodes = (limits or DEFAULT_LIMITS).max_closed_form_nodes
-        self.max_depth = (limits or DEFAULT_LIMITS).max_closed_form_depth
+        self.limits = limits or DEFAULT_LIMITS
+        self.max_nodes = self.limits.max_closed_form_nodes
+        self.max_depth = self.limits.max_closed_form_depth
+        bound_program(program, self.limits)   # every exact constant it would build, before any is built
         self.index = {s.name: i for i, s in enumerate(program.statements) if s.name is not None}
         self.inputs = set(program.inputs)
         self.defs = {s.name: s.expr for s in program.statements if s.name is not None}
@@ -276,7 +281,7 @@ class Partials:
                     return _number(node.value)
                 return _param(next(count), node.value)
             shape = self.shapes[term.key] = _Shape(self.sympy_step(
-                to_sympy_expr, term.node, slot.__getitem__, self._kids_of(level), number))
+                to_sympy_expr, term.node, slot.__getitem__, self._kids_of(level), number, self.limits))
         return shape
 
     def pieces(self, name: str) -> list[tuple[_Term, sp.Expr]]:

@@ -31,29 +31,11 @@ def visible_width(latex: str) -> int:
     return len(text) + 2 * len(re.findall(r"[-+=]", text))  # binary operators are spaced
 
 
-def _intermediate_forms(program: Any) -> list[tuple[Any, Any]]:
+def _intermediate_forms(program: Any, limits: Any = None) -> list[tuple[Any, Any]]:
     """(definition, symbol) for each named intermediate, in program order, over plain symbols."""
-    from ..rules.table import RULES
-    from ..language.ast import Const, Num, Var, postorder
-    out = []
-    for stmt in program.statements:
-        if stmt.name is None:
-            continue
-        stack: list = []
-        for node in postorder(stmt.expr):
-            if isinstance(node, Num):
-                v = node.value
-                stack.append(sympy.Integer(int(v)) if v.is_integer() and abs(v) < 1e15 else sympy.Float(repr(v)))
-            elif isinstance(node, Const):
-                stack.append(sympy.pi)
-            elif isinstance(node, Var):
-                stack.append(sympy.Symbol(node.name, real=True))
-            else:
-                n = len(node.args)
-                args, stack[-n:] = stack[-n:], []
-                stack.append(RULES[node.rule].sympy(sympy, *args))
-        out.append((stack[0], sympy.Symbol(stmt.name, real=True)))
-    return out
+    from ..gradcheck.symbolic import symbol, to_sympy_expr  # the one AST → SymPy builder (bounds exact digits)
+    return [(to_sympy_expr(s.expr, symbol, limits=limits), symbol(s.name))
+            for s in program.statements if s.name is not None]
 
 
 def closed_form(program: Any, name: str, *, limits: Any = None,
@@ -70,7 +52,7 @@ def closed_form(program: Any, name: str, *, limits: Any = None,
     plain = expr.xreplace({s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols})
     if visible_width(sympy_latex(plain)) <= WIDTH:
         return plain, ""
-    forms = forms if forms is not None else _intermediate_forms(program)
+    forms = forms if forms is not None else _intermediate_forms(program, limits)
     expanded: dict[Any, Any] = {}
     whole = {}
     for definition, symbol in forms:
@@ -103,7 +85,7 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
         except (SymgradError, RecursionError):
             checked = []
     by_name = {r.name: r for r in checked}
-    forms = _intermediate_forms(prog) if symbolic else []
+    forms = _intermediate_forms(prog, limits) if symbolic else []
     for k, name in enumerate(prog.inputs + prog.intermediates):
         row = by_name.get(name)
         form, note = None, ""

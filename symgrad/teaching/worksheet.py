@@ -83,7 +83,7 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
 
     The final table comes from ``symgrad.check`` and the closed forms from ``symgrad.diff``;
     ``symbolic=False`` leaves the closed forms out. Raises LimitError over
-    ``limits.max_worksheet_nodes`` graph nodes, InputError for a ``plot_input`` that is no input.
+    ``limits.max_worksheet_nodes`` graph nodes or (symbolic) ``limits.max_exact_digits`` digits, InputError for a ``plot_input`` that is no input.
     """
     from .closed_form import final_rows
     from ..engine.value import topo_order
@@ -92,6 +92,9 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     limits = limits or DEFAULT_LIMITS
     result = program if isinstance(program, Result) else backprop(program, values, limits=limits)
     prog = result.program
+    if symbolic:  # its check and closed forms build the constants exactly: refuse a bomb up front
+        from ..gradcheck.exact_size import bound_program
+        bound_program(prog, limits)
     topo = topo_order(result.root)
     if len(topo) > limits.max_worksheet_nodes:
         raise LimitError(f"the worksheet would show {len(topo)} graph nodes, too many for a sheet",

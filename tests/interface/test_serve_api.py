@@ -33,13 +33,14 @@ from helpers import ROOT  # noqa: E402
 L_PROGRAM = "e = a*b; d = e + c; L = d*f"
 L_POINT = {"a": 2, "b": -3, "c": 10, "f": -2}
 NEURON = "n = x1*w1 + x2*w2 + b; o = tanh(n)"
+LOCAL = "http://127.0.0.1"   # the Host the explorer answers to (it refuses other names: DNS rebinding)
 
 
 @pytest.fixture(scope="module")
 def client():
     # A long timeout: under a loaded machine (xdist) the worker processes' warm-up can take
     # seconds; the timeout itself is tested with its own app below.
-    with TestClient(create_app(timeout=120.0), raise_server_exceptions=False) as c:
+    with TestClient(create_app(timeout=120.0), raise_server_exceptions=False, base_url=LOCAL) as c:
         yield c
 
 
@@ -192,7 +193,7 @@ def test_program_and_point_errors_are_422_json(client, program, point, error):
 
 @pytest.mark.parametrize("body, content", [
     (b"{not json", "application/json"), (b"[1, 2]", "application/json"), (b'{"program": 3}', "application/json"),
-    (b'{"program": "x", "point": [1]}', "application/json"), (b'{"program": "x", "point": {"x": true}}', ""),
+    (b'{"program": "x", "point": [1]}', "application/json"), (b'{"program": "x", "point": {"x": true}}', "application/json; charset=utf-8"),
     (b"\xff\xfe", "application/json"), (b"[" * 100_000, "application/json"),
 ])
 def test_malformed_requests_are_400_json(client, body, content):
@@ -219,11 +220,12 @@ def test_limits_answer_413(client):
     def chunks():  # no content-length: the stream is cut at the cap
         for _ in range(200):
             yield b" " * 1024
-    assert_error(client.post("/api/program", content=chunks()), 413, "LimitError")
+    assert_error(client.post("/api/program", content=chunks(), headers={"content-type": "application/json"}), 413,
+                 "LimitError")
 
 
 def test_limits_are_configurable_and_shown():
-    with TestClient(create_app(limits=sg.Limits(max_chars=50), processes=False)) as c:
+    with TestClient(create_app(limits=sg.Limits(max_chars=50), processes=False), base_url=LOCAL) as c:
         assert_error(c.post("/api/program", json={"program": "y = " + "x + " * 20 + "x"}), 413, "LimitError")
         shown = c.get("/api/limits").json()
         assert shown["limits"]["max_chars"] == 50 and shown["timeout"] == 10.0
@@ -238,7 +240,7 @@ def test_timeout_answers_503_and_keeps_the_slot_until_the_work_ends(monkeypatch)
         return {"ok": True, "rows": []}
 
     monkeypatch.setattr(actions, "check", slow)
-    with TestClient(create_app(timeout=1.0, workers=1, queue=1, processes=False)) as c:
+    with TestClient(create_app(timeout=1.0, workers=1, queue=1, processes=False), base_url=LOCAL) as c:
         assert c.post("/api/program", json={"program": "y = x*x", "point": {"x": 1}}).status_code == 200
         t0 = time.monotonic()
         assert_error(c.post("/api/check", json={"program": "x"}), 503, "Timeout")
@@ -260,7 +262,7 @@ def test_an_internal_bug_is_a_one_line_500_without_traceback(monkeypatch):
         raise ZeroDivisionError("secret internals")
 
     monkeypatch.setattr(actions, "recompute", broken)
-    with TestClient(create_app(processes=False), raise_server_exceptions=False) as c:
+    with TestClient(create_app(processes=False), raise_server_exceptions=False, base_url=LOCAL) as c:
         r = c.post("/api/recompute", json={"program": "x"})
         body = assert_error(r, 500, "InternalError")
         assert "secret" not in r.text and "ZeroDivision" not in body["message"]
@@ -370,10 +372,10 @@ def test_wheel_carries_the_page(tmp_path):
 def test_a_killed_worker_process_is_replaced():
     import os
     import signal
-    with TestClient(create_app(timeout=120.0, workers=1)) as c:
+    with TestClient(create_app(timeout=120.0, workers=1), base_url=LOCAL) as c:
         assert c.post("/api/check", json={"program": "y = x*x", "point": {"x": 3}}).status_code == 200
         pool = c.app.state.pools[0]
-        (pid,) = list(pool.executor._processes)  # the one worker process
+        (pid,) = pool.pids()  # the one worker process
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 60
         statuses = []

@@ -6,9 +6,14 @@ L = (a·b + c)·f, dL/da = b·f, dL/db = a·f, dL/dc = f, dL/df = a·b + c.
 Screenshots of every state go to a temporary directory (printed with -s).
 """
 
+import contextlib
+import http.server
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -41,10 +46,16 @@ ORDER = ["a", "b", "e", "c", "d", "f", "L"]  # sg.draw's n0…n6 for this progra
 
 
 @pytest.fixture(scope="module")
-def browser_page(tmp_path_factory):
+def playwright():
+    with sync_playwright() as p:  # one per module: the sync API cannot nest
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory, playwright):
     shots = tmp_path_factory.mktemp("serve-shots")
-    with running(create_app(timeout=60.0)) as url, sync_playwright() as p:  # slack for a loaded machine
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with running(create_app(timeout=60.0)) as url:  # slack for a loaded machine
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
         page = context.new_page()
         log = {"outside": [], "console": [], "errors": []}
@@ -178,3 +189,106 @@ def test_share_link_restores_program_and_point(browser_page):
     assert page.input_value("#program") == "y = log(x) * w"
     assert page.input_value("#value-x") == "3" and page.input_value("#value-w") == "0.5"
     page.screenshot(path=shots / "6-shared.png")
+
+
+BOMB = {"program": "y = x * ((3^-999)^999)^200", "point": {"x": 1}, "format": "md"}
+ATTACKER_PAGE = b'<!doctype html><title>elsewhere</title><iframe name="sink"></iframe>'
+ATTACK = """async ([url, bomb]) => {
+  const tried = [];
+  for (const [mode, type] of [["no-cors", "text/plain"], ["no-cors", "application/x-www-form-urlencoded"],
+                              ["cors", "application/json"]]) {
+    try {
+      const r = await fetch(url + "/api/worksheet", {method: "POST", mode, headers: {"content-type": type}, body: bomb});
+      tried.push(`${mode} ${type}: ${r.type} ${r.status}`);
+    } catch (e) { tried.push(`${mode} ${type}: refused`); }
+  }
+  const form = document.createElement("form");   // a form needs no permission at all
+  Object.assign(form, {method: "POST", action: url + "/api/worksheet", enctype: "text/plain", target: "sink"});
+  const field = document.createElement("input");
+  Object.assign(field, {name: bomb.slice(0, -1) + ', "pad": "', value: '"}'});
+  form.append(field);
+  document.body.append(form);
+  form.submit();
+  return tried;
+}"""
+
+
+class Recorder:
+    """ASGI wrapper: (method, path, Origin, status) of every request the explorer answers."""
+
+    def __init__(self, app):
+        self.app, self.seen = app, []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        origin = dict(scope["headers"]).get(b"origin", b"").decode()
+
+        async def record(message):
+            if message["type"] == "http.response.start":
+                self.seen.append((scope["method"], scope["path"], origin, message["status"]))
+            await send(message)
+        await self.app(scope, receive, record)
+
+
+@contextlib.contextmanager
+def another_origin():
+    """A page on another origin: a plain HTTP server on another loopback port (a public site's
+    page could not reach 127.0.0.1 at all: Chromium's local network access rules)."""
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(ATTACKER_PAGE)
+
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def test_a_page_on_another_origin_is_refused_and_the_explorer_answers_its_own_page_at_once(tmp_path, playwright):
+    recorder = Recorder(create_app(timeout=60.0))
+    with running(recorder) as url, another_origin() as attacker:
+        p = playwright
+        port = url.rsplit(":", 1)[1]
+        rebound = f"http://rebind.test:{port}"   # DNS rebinding: another site's name, resolved to us
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=ARGS + ["--host-resolver-rules=MAP rebind.test 127.0.0.1"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+            (url, attacker, rebound)) else route.abort())
+        page = context.new_page()
+        assert page.goto(rebound + "/").status == 403      # the explorer does not answer to that name
+        assert "ForbiddenHost" in page.content()
+        page.goto(attacker + "/")
+        tried = page.evaluate(ATTACK, [url, json.dumps(BOMB)])
+        assert tried[2].endswith("refused")  # JSON from another origin needs a CORS preflight: never granted
+        ATTACKER = attacker
+        deadline = time.monotonic() + 30
+        while len([s for s in recorder.seen if s[2] == ATTACKER]) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)   # the form's navigation arrives on its own
+        from_attacker = [s for s in recorder.seen if s[2] == ATTACKER]
+        assert [s for s in from_attacker if s[0] == "POST"] == [("POST", "/api/worksheet", ATTACKER, 403)] * 3
+        assert all(status in (403, 405) for _, _, _, status in from_attacker)  # the preflight: 405, no CORS
+
+        page.goto(url + "/")     # the explorer's own page: the two bombs, then a program at once
+        expect(page.locator("#sg-n0-grad")).to_be_visible()
+        statuses = page.evaluate("""async (bomb) => Promise.all([0, 1].map(() => fetch("/api/worksheet",
+            {method: "POST", headers: {"content-type": "application/json"}, body: bomb}).then(r => r.status)))""",
+                                 json.dumps(BOMB))
+        assert statuses == [413, 413]
+        page.fill("#program", L_PROGRAM)
+        page.fill("#at", "a=2 b=-3 c=10 f=-2")
+        page.click("#run")
+        expect(page.locator("#sg-n0-grad")).to_have_text("grad 6.0000", timeout=10_000)
+        for name, (data, grad) in lecture(2.0).items():
+            assert node_text(page, name, "grad") == f"grad {grad:.4f}"
+        page.screenshot(path=tmp_path / "own-page-after-bombs.png")
+        print(f"\nscreenshot: {tmp_path / 'own-page-after-bombs.png'}")
+        browser.close()

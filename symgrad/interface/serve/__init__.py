@@ -1,8 +1,9 @@
 """``symgrad serve``: an interactive backprop explorer in the browser.
 
 ``actions`` computes (symgrad's public API, one adapter per internal read), ``app`` serves
-(Starlette: the page from package data, a JSON API), ``guards`` bounds every request (body
-cap, field checks, a bounded worker pool, JSON errors), ``static/`` is the page (plain HTML,
+(Starlette: the page from package data, a JSON API), ``guards`` bounds every request (own
+page only, body cap, field checks, a bounded worker pool, JSON errors), ``server`` runs it
+(uvicorn with deadlines and a connection cap), ``workers`` does the heavy work in processes, ``static/`` is the page (plain HTML,
 CSS and JavaScript: no CDN, works offline).
 
 May import: every layer below ``interface`` (through symgrad's public API where it can).
@@ -26,6 +27,8 @@ def setup_serve_command(p: argparse.ArgumentParser) -> None:
     p.add_argument("--open", action="store_true", help="open the page in a web browser")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds one request may take (default 10)")
     p.add_argument("--workers", type=int, default=2, help="worker processes for heavy requests (default 2)")
+    p.add_argument("--allow-host", action="append", metavar="NAME", default=[],
+                   help="also answer requests for this host name (the bound address and localhost always are)")
     p.add_argument("--limit", action="append", metavar="NAME=VALUE",
                    help="raise or lower a limit of the web defaults, e.g. --limit max_chars=20000")
 
@@ -34,16 +37,18 @@ def run_serve_command(args: argparse.Namespace) -> int:
     from ...base.errors import InputError
     from ...base.limits import Limits
     try:
-        import uvicorn
         from .app import create_app
+        from .server import listen, server
     except ImportError as err:  # pragma: no cover - starlette and uvicorn are dependencies
         raise InputError(f"symgrad serve needs {err.name}", hint="pip install starlette uvicorn") from None
     from .actions import WEB_LIMITS
     if not 0 < args.port < 65536 or not args.timeout > 0 or args.workers < 1:
         raise InputError("--port must be 1-65535, --timeout > 0 and --workers >= 1")
     limits = Limits.parse_option(args.limit or [], base=WEB_LIMITS)
-    app = create_app(limits=limits, timeout=args.timeout, workers=args.workers)
     host = args.host
+    sock = listen(host, args.port)  # a bad --host or a busy port: one InputError line, before any worker starts
+    app = create_app(limits=limits, timeout=args.timeout, workers=args.workers, host=host,
+                     allow_hosts=tuple(args.allow_host), wait=False)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{args.port}/"
     if not _is_loopback(host):
@@ -51,7 +56,7 @@ def run_serve_command(args: argparse.Namespace) -> int:
     print(f"symgrad serve: {url} (Ctrl-C to stop)", file=sys.stderr)
     if args.open:
         threading.Timer(0.8, webbrowser.open, (url.replace("0.0.0.0", "127.0.0.1"),)).start()
-    uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)
+    server(app).run(sockets=[sock])
     return 0
 
 

@@ -120,6 +120,11 @@ class _CompiledCache:
     def __init__(self, size: int = 64) -> None:
         self.size, self.lock, self.items = size, threading.Lock(), collections.OrderedDict()
 
+    def has(self, text: str, limits: Limits) -> bool:
+        """Whether the program is parsed and compiled here already (a recompute is then float work only)."""
+        with self.lock:
+            return (text, limits) in self.items
+
     def get(self, text: str, limits: Limits) -> tuple[Program, CompiledFunction]:
         key = (text, limits)
         with self.lock:

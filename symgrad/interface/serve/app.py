@@ -5,8 +5,9 @@
 to the guards in ``guards`` that make it safe to expose to a class on a LAN. Guards, in the
 order a request meets them: a body-size cap (413), JSON and field checks (400), then the work
 itself on a bounded pool of worker processes off the event loop — over capacity answers 503 at
-once, and past the per-request timeout 503 too (the worker finishes in the background but its
-slot stays taken until then, so a slow input cannot pile up work). Only a slider recompute of a
+once, and past the per-request timeout 503 too (the worker process is killed and replaced by a
+warm one at once). Before all of them, ``LocalOnly`` answers only this server's own page (Host,
+Origin, JSON content type; docs/security.md). Only a slider recompute of a
 program already accepted, small and compiled, runs in this process. Inside, every program is
 bounded by ``symgrad.Limits`` (``actions.WEB_LIMITS`` by default). Errors are JSON ``{"error":
 type, "message": one line}``; parse errors add ``line``, ``column``, ``details`` (the caret
@@ -15,6 +16,7 @@ excerpt) and ``hint``. ``running`` serves an app on a free port for tests and be
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import gc
@@ -34,13 +36,15 @@ from starlette.staticfiles import StaticFiles
 from ...base.limits import Limits
 from ...base.version import __version__
 from . import actions
-from .guards import ApiError, Pool, SecurityHeaders, error_response, fields, guarded, read_body
+from .guards import ApiError, LocalOnly, SecurityHeaders, error_response, fields, guarded, read_body
+from .workers import Pool
 
 __all__ = ["create_app", "STATIC"]
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 128 * 1024       # bytes at least; more if max_chars is raised (a character is ≤ 12 bytes as JSON)
 INLINE_NODES = 400          # a recompute of an accepted graph this small runs on the event loop (< 1 ms)
+INLINE_CHARS = 2_000        # its first parse and compile, on a thread here; a longer text goes to a worker process
 
 
 def max_body(limits: Limits) -> int:
@@ -49,32 +53,38 @@ def max_body(limits: Limits) -> int:
 
 
 def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: int = 2,
-               queue: int = 64, processes: bool = True) -> Starlette:
+               queue: int = 64, processes: bool = True, host: str = "127.0.0.1",
+               allow_hosts: tuple[str, ...] = (), wait: bool = True) -> Starlette:
     """The explorer app.
 
     ``limits`` bound every program (default ``actions.WEB_LIMITS``); ``timeout`` (s) bounds
     every API request. ``workers`` worker processes (threads with ``processes=False``) do the
     heavy work: parsing a new program, drawing, steps, checks, exports. A slider recompute
     of a program this server has already accepted (``/api/program``: parsed, compiled and
-    its graph within ``max_graph_nodes``) stays here: up to ``INLINE_NODES`` nodes it runs on
-    the event loop (a few hundred float operations, under a millisecond), above that on two
-    threads, so a drag stays fast while checks run. Each pool takes at most ``queue``
-    requests in flight; past that, 503 at once.
+    its graph within ``max_graph_nodes``) stays near: up to ``INLINE_NODES`` nodes and
+    ``INLINE_CHARS`` characters it is parsed and compiled once on a thread here, then runs on
+    the event loop (a few hundred float operations, under a millisecond); a larger one runs on
+    two "light" worker processes, so a drag stays fast while checks run. Each pool takes at most ``queue``
+    requests in flight; past that, 503 at once. ``host`` (the address it is served on) and
+    ``allow_hosts`` are the Host names it answers to (``guards.LocalOnly``). ``wait=False``
+    answers at once while the worker processes start (a request meanwhile waits for one).
     """
     limits = limits or actions.WEB_LIMITS
     cap = max_body(limits)
     heavy = Pool(workers, queue, "heavy", processes=processes)
-    light = Pool(2, queue, "light")
+    light = Pool(2, queue, "light", processes=processes)
+    local = Pool(1, queue, "local")
     accepted: collections.OrderedDict[str, int] = collections.OrderedDict()  # text /api/program analysed → nodes
 
     async def call(request: Request, action: str, *, fmt: tuple[str, ...] = ()) -> tuple[Any, str]:
         args = fields(await read_body(request, cap), fmt=fmt)
         request.state.work_start = time.perf_counter()  # the body is in: from here on it is our time
         size = accepted.get(args[0]) if action == "recompute" else None
-        if size is not None and size <= INLINE_NODES:  # a few hundred float operations: no thread hop
+        small = size is not None and size <= INLINE_NODES
+        if small and actions.COMPILED.has(args[0], limits):  # a few hundred float operations: no hop at all
             outcome = actions.perform(action, *args, limits)
-        else:
-            pool = light if size is not None else heavy
+        else:  # a short text is parsed and compiled once on a thread here (then inline), the rest elsewhere
+            pool = (local if small and len(args[0]) <= INLINE_CHARS else light) if size is not None else heavy
             outcome = await pool.run(timeout, actions.perform, action, *args, limits)
         if outcome[0] == "error":
             raise ApiError(outcome[1], outcome[2]["error"], outcome[2]["message"], outcome[2])
@@ -207,14 +217,18 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
     ]
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
-        await heavy.warm()
+        warming = asyncio.gather(heavy.warm(), light.warm())
+        if wait:
+            await warming
         actions.perform("recompute", "z = x*y", {"x": 1.0, "y": 2.0}, limits)  # import what a slider needs
         gc.freeze()  # what is loaded now is never garbage: later collections skip it (shorter GC pauses)
         yield
-        heavy.shutdown()
-        light.shutdown()
+        warming.cancel()
+        for pool in (heavy, light, local):
+            pool.shutdown()
 
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan,
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(SecurityHeaders), Middleware(LocalOnly, host=host, allow_hosts=allow_hosts)],
                     exception_handlers={404: not_found, 405: not_found})
     app.state.pools = (heavy, light)
     return app
@@ -224,12 +238,9 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
 def running(app: Starlette, host: str = "127.0.0.1"):
     """Serve ``app`` with uvicorn on a free port of ``host`` in a background thread; yields
     its base URL and stops the server on exit (for tests and ``bench/serve_load.py``)."""
-    import socket
-
-    import uvicorn
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((host, 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    from .server import listen, server as make_server
+    sock = listen(host, 0)
+    server = make_server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="symgrad-serve", daemon=True)
     thread.start()
     try:

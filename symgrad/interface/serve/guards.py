@@ -1,10 +1,9 @@
 """The explorer's guards: what a request meets before and around the work.
 
-A body-size cap (413) and JSON and field checks (400: ``read_body``, ``fields``); a bounded
-pool of workers (``Pool``: over capacity 503 at once, past the timeout 503, a dead worker
-process replaced); ``guarded``, which turns every error into JSON (``{"error": type,
+``LocalOnly`` (this server's own page only: Host, Origin, JSON); a body-size cap (413), a
+body deadline (408) and JSON and field checks (400: ``read_body``, ``fields``); ``guarded``, which turns every error into JSON (``{"error": type,
 "message": one line}``; a bug is a logged 500, never a traceback); and ``SecurityHeaders`` on
-every response. ``app`` wires them to the routes.
+every response. ``app`` wires them to the routes; ``workers.Pool`` runs the work.
 """
 
 from __future__ import annotations
@@ -13,21 +12,20 @@ import asyncio
 import functools
 import json
 import logging
-import threading
 import time
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Callable
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from ...base.errors import SymgradError
 from . import actions
 
-__all__ = ["ApiError", "error_response", "Pool", "read_body", "fields", "guarded", "SecurityHeaders",
-           "SECURITY_HEADERS", "MAX_POINT"]
+__all__ = ["ApiError", "error_response", "read_body", "fields", "guarded", "SecurityHeaders",
+           "LocalOnly", "SECURITY_HEADERS", "MAX_POINT", "BODY_TIMEOUT"]
 
 MAX_POINT = 10_000          # names in a point
+BODY_TIMEOUT = 10.0         # seconds a client has to send a request's body
 log = logging.getLogger("symgrad.serve")
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
@@ -51,84 +49,29 @@ def error_response(err: ApiError) -> JSONResponse:
     return JSONResponse(err.body, status_code=err.status)
 
 
-class Pool:
-    """Workers with a bounded queue: ``capacity`` calls in flight (running or queued) at
-    most; the next is refused with 503 at once rather than left to wait. Threads, or
-    processes (``processes=True``: heavy work then never holds this process's GIL)."""
-
-    def __init__(self, workers: int, capacity: int, name: str, processes: bool = False) -> None:
-        self.workers, self.processes, self.name = workers, processes, name
-        self.capacity, self.busy, self.lock = capacity, 0, threading.Lock()
-        self.executor = self._executor()
-
-    def _executor(self) -> Any:
-        if self.processes:
-            import multiprocessing
-            return ProcessPoolExecutor(max_workers=self.workers, initializer=actions.warm,
-                                       mp_context=multiprocessing.get_context("spawn"))
-        return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"symgrad-{self.name}")
-
-    def _replace_broken(self, broken: Any) -> None:
-        """A worker process died (killed, out of memory): start a fresh pool for what follows."""
-        with self.lock:
-            if self.executor is broken:
-                log.error("a worker process died; starting new workers")
-                self.executor = self._executor()
-                broken.shutdown(wait=False, cancel_futures=True)
-
-    def _done(self, _future: Any) -> None:
-        with self.lock:
-            self.busy -= 1
-
-    async def run(self, timeout: float, fn: Callable, *args: Any) -> Any:
-        with self.lock:
-            if self.busy >= self.capacity:
-                raise ApiError(503, "Busy", "the server is busy; try again in a moment")
-            self.busy += 1
-        executor = self.executor
-        try:
-            future = executor.submit(fn, *args)
-        except BaseException as err:
-            self._done(None)
-            if isinstance(err, BrokenExecutor):
-                self._replace_broken(executor)
-                raise ApiError(503, "WorkerLost", "a worker stopped; try again") from None
-            raise
-        future.add_done_callback(self._done)  # the slot frees when the work really ends
-        try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
-        except asyncio.TimeoutError:
-            future.cancel()  # only helps if it has not started
-            raise ApiError(503, "Timeout", f"the request took longer than {timeout:g} s; "
-                           "try a smaller program") from None
-        except BrokenExecutor:
-            self._replace_broken(executor)
-            raise ApiError(503, "WorkerLost", "a worker stopped while answering; try again") from None
-
-    async def warm(self, limit: float = 120.0) -> None:
-        """Start the worker processes (each runs ``actions.warm`` first) and wait, at most
-        ``limit`` s, until they answer: the first user's request should not pay for imports."""
-        if self.processes:
-            futures = [asyncio.wrap_future(self.executor.submit(int)) for _ in range(self.workers)]
-            await asyncio.wait(futures, timeout=limit)
-
-    def shutdown(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
-
-
-async def read_body(request: Request, cap: int) -> dict:
-    """The request's JSON object, read no further than ``cap`` bytes (413 past it, 400 if not an object)."""
+async def read_body(request: Request, cap: int, limit: float | None = None) -> dict:
+    """The request's JSON object, read no further than ``cap`` bytes (413 past it, 400 if not
+    an object) and within ``limit`` seconds (``BODY_TIMEOUT``; 408: a client that trickles its
+    body is cut off)."""
+    limit = BODY_TIMEOUT if limit is None else limit
     too_large = ApiError(413, "LimitError", f"the request body is over {cap} bytes; the program may have at most "
                          "max_chars characters")
     size = request.headers.get("content-length")
     if size is not None and (not size.isdigit() or int(size) > cap):
         raise too_large
-    chunks, total = [], 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > cap:
-            raise too_large
-        chunks.append(chunk)
+
+    async def read() -> list[bytes]:
+        chunks, total = [], 0
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > cap:
+                raise too_large
+            chunks.append(chunk)
+        return chunks
+    try:
+        chunks = await asyncio.wait_for(read(), limit)
+    except asyncio.TimeoutError:
+        raise ApiError(408, "RequestTimeout", f"the request body did not arrive within {limit:g} s") from None
     try:
         data = json.loads(b"".join(chunks).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -171,6 +114,8 @@ def guarded(handler: Callable) -> Callable:
             return response
         except ApiError as err:
             return error_response(err)
+        except ClientDisconnect:  # the client left before sending its body: nobody to answer, nothing wrong
+            return Response(status_code=400)
         except SymgradError as err:
             status, body = actions.error_payload(err)
             return JSONResponse(body, status_code=status)
@@ -198,3 +143,68 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class LocalOnly:
+    """The explorer answers its own page only (pure ASGI; docs/security.md, "symgrad serve").
+
+    - ``Host`` must name this server: the bound address, ``localhost`` or a loopback address,
+      a name given with ``--allow-host``, or, when bound to every address (``0.0.0.0``,
+      ``::``), any IP address. A DNS-rebinding page sends its own name, so it gets 403.
+    - A POST (every API call that works) must come from this server's own page: its
+      ``Origin``, when sent, must be ``http://`` + its ``Host``; without one, its
+      ``Sec-Fetch-Site``, when sent, must be ``same-origin`` or ``none``. A client that
+      sends neither (curl, a script) is no browser, so no other site is speaking through it.
+    - A POST's body must be declared JSON (``Content-Type: application/json``): a form or a
+      ``text/plain`` fetch from another site cannot declare it without a CORS preflight,
+      which this server never grants (415 otherwise).
+    """
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", allow_hosts: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.names = {_host_name(host), "localhost", *(_host_name(h) for h in allow_hosts)}
+        self.any_ip = _ip(_host_name(host)) is not None and _ip(_host_name(host)).is_unspecified
+
+    def refusal(self, method: str, headers: dict[str, str]) -> ApiError | None:
+        host = headers.get("host", "")
+        name = _host_name(host)
+        address = _ip(name)
+        if not (name in self.names or (address is not None and (address.is_loopback or self.any_ip))):
+            return ApiError(403, "ForbiddenHost", "this server does not answer to that host name; "
+                            "start it with --allow-host NAME to add one")
+        if method != "POST":
+            return None
+        origin, site = headers.get("origin"), headers.get("sec-fetch-site")
+        if (origin is not None and origin.lower() != f"http://{host.lower()}") or (
+                origin is None and site is not None and site not in ("same-origin", "none")):
+            return ApiError(403, "CrossSiteRequest", "the explorer answers requests from its own page only")
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            return ApiError(415, "UnsupportedMediaType", "send the body as JSON (Content-Type: application/json)")
+        return None
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            refused = self.refusal(scope["method"], headers)
+            if refused is not None:
+                return await error_response(refused)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+def _host_name(host: str) -> str:
+    """The name or address in a Host header or a --host value, without port or brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    if host.count(":") == 1:
+        host = host.partition(":")[0]
+    return host.rstrip(".")
+
+
+def _ip(name: str) -> Any:
+    import ipaddress
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        return None

@@ -1,0 +1,214 @@
+"""The size, in decimal digits, of every exact number the symbolic side would build from a
+program's constants, predicted from the structure before anything is built.
+
+SymPy evaluates a power of two rationals exactly: ``(3^-999)^999`` is a 476,709-digit fraction
+and ``((3^-999)^999)^200`` would have 95 million digits (minutes and gigabytes to build, and
+Python refuses to print an integer of more than 4,300 digits). Bounding the exponent alone
+does not help, since the base may already be huge. So every constant subexpression gets an
+upper bound on its digits, in the order SymPy would build it, and one past
+``Limits.max_exact_digits`` raises ``LimitError`` at that node.
+
+The bounds (``log10`` sizes; ``size(p/q) = digits(p) + digits(q)``):
+
+- a literal as SymPy takes it (``symbolic._number``): an integer below 2^53 is exact, with
+  ``log10 |n|`` digits; any other literal is a ``Float`` (fixed precision, no growth); ``pi``
+  stays a symbol;
+- ``a ± b`` of rationals: denominator ``den(a) + den(b)``, numerator
+  ``max(num(a) + den(b), num(b) + den(a)) + log10 2``; ``a·b``: the sums; ``a / b``: crossed;
+- ``b^e`` with an exact exponent ``e``: ``max(1, |e|)`` times ``size(b)`` (for an integer
+  ``e`` exactly the numerator's and denominator's digits times ``|e|``);
+  an inexact exponent (a ``Float``, ``pi``) leaves the power unevaluated or a ``Float``;
+- a call (``exp``, ``sin``, …) keeps its argument unevaluated, except where its SymPy form
+  raises a number to the argument (``exp2(x) = 2^x``): ``|x|`` times that number's size more;
+- where the float value is finite and non-zero, a rational's numerator has at most
+  ``log10 |value| + den`` digits (this keeps ``1 + 1 + … + 1`` small).
+
+``bound_program`` walks a program (and optionally one more expression over its names, a claim
+or an answer) without recursion; ``guard`` checks one SymPy operation on numbers about to be
+built (``symbolic.to_sympy_expr``'s own belt).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..base.errors import LimitError
+from ..base.limits import DEFAULT_LIMITS, Limits
+from ..language.ast import Const, Expr, Num, Op, Program, Var, postorder
+from ..language.printing import to_source
+from ..rules.table import RULES
+
+__all__ = ["Size", "bound_program", "guard", "sympy_digits"]
+
+LOG2 = math.log10(2.0)
+_EXACT_INT = 2.0 ** 53       # as symbolic._number: integral literals below this are sympy Integers
+
+
+@dataclass(frozen=True)
+class Size:
+    """An upper bound on a constant's exact size: ``num`` and ``den`` digits (log10) of a
+    rational, or, when ``rational`` is false, ``num`` digits of all the rationals inside it."""
+    num: float
+    den: float
+    value: float                 # its float value (inf or nan where floats cannot say)
+    rational: bool
+
+    @property
+    def digits(self) -> float:
+        return self.num + self.den
+
+
+def _int_digits(n: int) -> float:
+    n = abs(int(n))
+    return 0.0 if n <= 1 else math.log10(n)  # math.log10 takes an int of any size
+
+
+def _tight(num: float, den: float, value: float) -> float:
+    if math.isfinite(value) and value != 0.0 and abs(value) >= 2.2250738585072014e-308:
+        return min(num, math.log10(abs(value)) + den + 1e-9)
+    return num
+
+
+def _float(fn: Any, *xs: float) -> float:
+    try:
+        return float(fn(*xs))
+    except OverflowError:
+        return math.inf
+    except (ArithmeticError, ValueError, TypeError):
+        return math.nan
+
+
+_GROWTH: dict[int, tuple[Any, float]] = {}    # id(row) -> (row, digits per unit of argument)
+
+
+def _growth(rule: str) -> float:
+    """Digits per unit of argument that a call's SymPy form adds: ``exp2(x) = 2^x`` adds
+    log10 2 per unit of x; ``exp(x)`` (E stays a symbol) and most rows add nothing."""
+    import sympy as sp
+    row = RULES.get(rule)
+    if row is None:
+        return 0.0
+    known = _GROWTH.get(id(row))
+    if known is not None and known[0] is row:
+        return known[1]
+    u = sp.Symbol("_u", real=True)
+    try:
+        form = row.sympy(sp, *([u] * max(row.arity, 1)))
+        grow = sum(sympy_digits(p.base) for p in form.atoms(sp.Pow) if p.base.is_number and p.exp.has(u))
+    except Exception:  # a registered row's builder that takes no symbol: no growth is known
+        grow = 0.0
+    _GROWTH[id(row)] = (row, grow)
+    return grow
+
+
+def sympy_digits(expr: Any) -> float:
+    """Digits of the rationals inside a SymPy number (numerators and denominators)."""
+    import sympy as sp
+    if isinstance(expr, sp.Rational):
+        return _int_digits(expr.p) + _int_digits(expr.q)
+    return sum(_int_digits(a.p) + _int_digits(a.q) for a in expr.atoms(sp.Rational))
+
+
+def _literal(value: float) -> Size:
+    if value.is_integer() and abs(value) < _EXACT_INT:
+        return Size(_int_digits(int(value)), 0.0, value, True)
+    return Size(0.0, 0.0, value, False)
+
+
+def _op(rule: str, args: list[Size]) -> Size:
+    """The bound for one operation on constants (the module docstring's rules)."""
+    row = RULES.get(rule)
+    value = _float(row.raw if row is not None else (lambda *a: math.nan), *[a.value for a in args])
+    exact = all(a.rational for a in args)
+    if rule in ("add", "sub") and exact:
+        a, b = args
+        den = a.den + b.den
+        return Size(_tight(max(a.num + b.den, b.num + a.den) + LOG2, den, value), den, value, True)
+    if rule in ("mul", "div") and exact:
+        a, b = args if rule == "mul" else (args[0], Size(args[1].den, args[1].num, 0.0, True))
+        den = a.den + b.den
+        return Size(_tight(a.num + b.num, den, value), den, value, True)
+    if rule == "neg":
+        return Size(args[0].num, args[0].den, value, args[0].rational)
+    if rule in ("pow", "powc"):
+        base, e = args
+        if not e.rational or base.digits == 0.0:
+            return Size(base.digits + e.digits, 0.0, value, False)
+        times = max(1.0, abs(e.value)) if not math.isnan(e.value) else math.inf
+        if base.rational and math.isfinite(e.value) and e.value.is_integer():
+            num, den = (base.num, base.den) if e.value >= 0 else (base.den, base.num)
+            den = times * den
+            return Size(_tight(times * num, den, value), den, value, True)
+        return Size(times * base.digits + e.digits, 0.0, value, False)
+    grow = _growth(rule)
+    extra = 0.0
+    if grow:
+        biggest = max((abs(a.value) for a in args), default=0.0)
+        extra = grow * biggest if not math.isnan(biggest) else math.inf
+    return Size(sum(a.digits for a in args) + extra, 0.0, value, False)
+
+
+def _refuse(node: Expr | None, digits: float, limits: Limits) -> LimitError:
+    text = to_source(node) if node is not None else "a constant"
+    text = text if len(text) <= 40 else text[:39] + "…"
+    about = f"about {digits:,.0f} digits" if math.isfinite(digits) else "more digits than a float can count"
+    span = getattr(node, "span", None)
+    return LimitError(f"the exact value of {text} would have {about}", limit="max_exact_digits",
+                      value=limits.max_exact_digits, line=span.line if span else None,
+                      column=span.column if span else None,
+                      hint="symbolic answers keep every digit of a constant; raise the limit with "
+                           "symgrad.Limits(max_exact_digits=...) or --limit max_exact_digits=N")
+
+
+def _walk(root: Expr, names: dict[str, Size | None], limits: Limits) -> Size | None:
+    sizes: dict[int, Size | None] = {}
+    for node in postorder(root):
+        if isinstance(node, Num):
+            size = _literal(node.value)
+        elif isinstance(node, Const):
+            size = Size(0.0, 0.0, math.pi, False)
+        elif isinstance(node, Var):
+            size = names.get(node.name)
+        elif isinstance(node, Op):
+            kids = [sizes.pop(id(a)) for a in node.args]
+            size = None if any(k is None for k in kids) else _op(node.rule, kids)
+            if size is not None and not size.digits <= limits.max_exact_digits:
+                raise _refuse(node, size.digits, limits)
+        else:
+            size = None
+        sizes[id(node)] = size
+    return sizes[id(root)]
+
+
+def bound_program(program: Program, limits: Limits | None = None, extra: Iterable[Expr] = ()) -> None:
+    """Raise LimitError (located, ``limit="max_exact_digits"``) at the first constant
+    subexpression of ``program`` (named constants included, then each of ``extra``) whose exact
+    value could have more than ``limits.max_exact_digits`` digits. Linear in the program's size."""
+    limits = limits or DEFAULT_LIMITS
+    names: dict[str, Size | None] = {}
+    for stmt in program.statements:
+        size = _walk(stmt.expr, names, limits)
+        if stmt.name is not None:
+            names[stmt.name] = size
+    for expr in extra:
+        _walk(expr, names, limits)
+
+
+def guard(rule: str, args: list, limits: Limits | None, node: Expr | None = None) -> None:
+    """Before SymPy builds ``rule(*args)`` of SymPy numbers: raise LimitError if the result
+    could have more than ``limits.max_exact_digits`` digits."""
+    import sympy as sp
+    limits = limits or DEFAULT_LIMITS
+    sizes = []
+    for a in args:
+        rational = isinstance(a, sp.Rational)
+        num, den = (_int_digits(a.p), _int_digits(a.q)) if rational else (sympy_digits(a), 0.0)
+        value = _float(float, a) if (rational or isinstance(a, sp.Float)) else math.nan
+        if not rational and isinstance(a, sp.Float):
+            num = 0.0
+        sizes.append(Size(num, den, value, rational))
+    size = _op(rule, sizes)
+    if not size.digits <= limits.max_exact_digits:
+        raise _refuse(node, size.digits, limits)

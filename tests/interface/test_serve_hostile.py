@@ -1,0 +1,227 @@
+"""`symgrad serve` under hostile requests: only its own page is answered (Host, Origin,
+Sec-Fetch-Site, JSON content type), a timeout frees its worker at once, slow and half-open
+connections are cut off, heavy parsing stays off the event loop, and a bad --host, a busy port
+or a client that leaves are one line, not a traceback.
+"""
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+from starlette.testclient import TestClient  # noqa: E402
+
+import symgrad as sg  # noqa: E402
+from symgrad.interface.serve import actions  # noqa: E402
+from symgrad.interface.serve import guards  # noqa: E402
+from symgrad.interface.serve.app import create_app, running  # noqa: E402
+from symgrad.interface.serve.server import GuardedH11  # noqa: E402
+from helpers import ROOT  # noqa: E402
+
+LOCAL = "http://127.0.0.1"
+BOMB = {"program": "y = x * ((3^-999)^999)^200", "point": {"x": 1}, "format": "md"}
+OK = {"program": "y = x*x", "point": {"x": 3}}
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(processes=False, allow_hosts=("explorer.lan",)), base_url=LOCAL) as c:
+        yield c
+
+
+def error(response, status: int, name: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == name and "\n" not in response.json()["message"]
+
+
+# --- only its own page ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost.evil"])
+def test_a_host_name_not_on_the_list_is_refused(client, host):
+    """DNS rebinding: a page on evil.example that re-points its name to 127.0.0.1 sends Host: evil.example."""
+    error(client.post("/api/program", json=OK, headers={"host": host}), 403, "ForbiddenHost")
+    error(client.get("/", headers={"host": host}), 403, "ForbiddenHost")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:8000", "localhost:8000", "[::1]:8000", "explorer.lan:80"])
+def test_the_bound_address_localhost_and_allowed_names_are_answered(client, host):
+    assert client.post("/api/program", json=OK, headers={"host": host}).json()["value"] == 9.0
+
+
+def test_bound_to_every_address_any_ip_is_answered_but_no_other_name():
+    with TestClient(create_app(processes=False, host="0.0.0.0"), base_url="http://192.168.1.20:8000") as c:
+        assert c.get("/api/limits").status_code == 200
+        error(c.get("/api/limits", headers={"host": "evil.example"}), 403, "ForbiddenHost")
+
+
+@pytest.mark.parametrize("headers", [
+    {"origin": "http://evil.example"}, {"origin": "null"}, {"origin": "http://127.0.0.1:9999"},
+    {"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"},
+])
+def test_a_request_from_another_site_is_refused(client, headers):
+    error(client.post("/api/worksheet", json=BOMB, headers=headers), 403, "CrossSiteRequest")
+
+
+@pytest.mark.parametrize("headers", [
+    {"origin": "http://127.0.0.1"}, {"sec-fetch-site": "same-origin"}, {"sec-fetch-site": "none"}, {},
+])
+def test_its_own_page_and_non_browser_clients_are_answered(client, headers):
+    assert client.post("/api/program", json=OK, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""])
+def test_a_body_not_declared_json_is_refused(client, content_type):
+    """A cross-site form or no-cors fetch can send these without a preflight; JSON needs one."""
+    r = client.post("/api/program", content=json.dumps(OK).encode(), headers={"content-type": content_type})
+    error(r, 415, "UnsupportedMediaType")
+
+
+def test_the_worksheet_bombs_are_refused_at_once_by_their_digits(client):
+    for _ in range(2):
+        r = client.post("/api/worksheet", json=BOMB)
+        error(r, 413, "LimitError")
+        assert "max_exact_digits" in r.json()["message"] and r.json()["column"] == 11
+    assert client.post("/api/program", json=OK).json()["value"] == 9.0
+
+
+# --- a timeout frees its worker ---------------------------------------------------------------------
+
+def test_a_request_past_its_timeout_frees_its_worker_process_at_once():
+    """With the digit bound raised, the bombs run for minutes: past the timeout each worker is
+    killed and replaced by a warm one, so the next request is answered, not queued behind them."""
+    limits = actions.WEB_LIMITS.with_(max_exact_digits=10 ** 9)
+    with TestClient(create_app(timeout=3.0, workers=2, limits=limits), base_url=LOCAL) as c:
+        pool = c.app.state.pools[0]
+        before = pool.pids()
+        for _ in range(2):
+            error(c.post("/api/worksheet", json=BOMB), 503, "Timeout")
+        r = c.post("/api/check", json=OK)
+        assert r.status_code == 200 and r.json()["rows"][0]["backprop"] == 6.0
+        deadline = time.monotonic() + 30
+        while (set(before) & set(pool.pids()) or len(pool.pids()) != 2) and time.monotonic() < deadline:
+            time.sleep(0.05)    # the second replacement may still be starting
+        assert len(pool.pids()) == 2 and not set(before) & set(pool.pids())  # both bombs' workers are gone
+
+
+# --- the event loop does no heavy parsing -------------------------------------------------------------
+
+def test_a_long_program_of_dead_statements_is_not_parsed_on_the_event_loop():
+    dead = "".join(f"d{i} = u*u + {i}\n" for i in range(600)) + "y = x*x"   # 9,987 characters
+    assert 9_000 < len(dead) <= actions.WEB_LIMITS.max_chars
+    with TestClient(create_app(timeout=60.0), base_url=LOCAL) as client:
+        parsed_where(client, dead)
+
+
+def parsed_where(client, dead: str) -> None:
+    assert client.post("/api/program", json={"program": dead, "point": {"x": 1, "u": 1}}).status_code == 200
+    actions.COMPILED.items.clear()
+    r = client.post("/api/recompute", json={"program": dead, "point": {"x": 3, "u": 1}})
+    assert r.json()["value"] == 9.0
+    assert all(text != dead for text, _ in actions.COMPILED.items)  # parsed by a worker, not here
+    small = "y = x*x + 1"
+    assert client.post("/api/program", json={"program": small, "point": {"x": 1}}).status_code == 200
+    assert client.post("/api/recompute", json={"program": small, "point": {"x": 2}}).json()["value"] == 5.0
+    assert any(text == small for text, _ in actions.COMPILED.items)  # a short one stays on the loop
+
+
+# --- connections: deadlines, a cap, a client that leaves ---------------------------------------------------
+
+def raw(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def get_limits(url: str) -> int:
+    with raw(url) as s:
+        s.sendall(f"GET /api/limits HTTP/1.1\r\nHost: {url[7:]}\r\nConnection: close\r\n\r\n".encode())
+        return int(s.recv(64).split()[1])
+
+
+def closed_by_server(s: socket.socket) -> bool:
+    s.settimeout(10)
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_half_open_connections_are_closed_and_cannot_pin_the_server(monkeypatch):
+    monkeypatch.setattr(GuardedH11, "head_timeout", 1.0)
+    with running(create_app(processes=False)) as url:
+        loris = [raw(url) for _ in range(400)]
+        for s in loris:
+            s.sendall(b"POST /api/program HTTP/1.1\r\nHost: 127.0.0.1\r\n")   # and never the rest
+        assert get_limits(url) == 200
+        for s in loris[:20]:
+            s.sendall(b"X-a: b\r\n")      # a trickle does not extend the deadline
+        assert all(closed_by_server(s) for s in loris)
+        for s in loris:
+            s.close()
+        assert get_limits(url) == 200
+
+
+def test_past_the_connection_cap_the_longest_waiting_is_closed(monkeypatch):
+    monkeypatch.setattr(GuardedH11, "max_connections", 30)
+    with running(create_app(processes=False)) as url:
+        idle = [raw(url) for _ in range(60)]
+        time.sleep(0.5)
+        assert get_limits(url) == 200
+        assert closed_by_server(idle[0])
+        for s in idle:
+            s.close()
+
+
+def test_a_trickled_body_is_cut_off_with_408(monkeypatch):
+    monkeypatch.setattr(guards, "BODY_TIMEOUT", 1.0)
+    with running(create_app(processes=False)) as url, raw(url) as s:
+        s.sendall(f"POST /api/program HTTP/1.1\r\nHost: {url[7:]}\r\nContent-Type: application/json\r\n"
+                  "Content-Length: 100\r\n\r\n{".encode())
+        s.settimeout(10)
+        assert s.recv(4096).split()[1] == b"408"
+
+
+def test_a_client_that_leaves_is_not_an_internal_error(caplog):
+    with running(create_app(processes=False)) as url:
+        with caplog.at_level(logging.INFO):
+            with raw(url) as s:
+                s.sendall(f"POST /api/program HTTP/1.1\r\nHost: {url[7:]}\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 100\r\n\r\n{".encode())
+                time.sleep(0.3)
+            time.sleep(0.5)
+            assert get_limits(url) == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info], caplog.text
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+def serve(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symgrad", "serve", *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+@pytest.mark.parametrize("host", ["10.255.255.1", "203.0.113.9"])   # not this machine's (no DNS asked)
+def test_a_bad_host_is_one_line_and_exit_2(host):
+    proc = serve("--host", host, "--port", "8765")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("symgrad: error: ") and "Traceback" not in proc.stderr
+
+
+def test_a_busy_port_is_one_line_and_exit_2():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        proc = serve("--port", str(busy.getsockname()[1]))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("symgrad: error: ") and "in use" in proc.stderr
+
+
+def test_limits_docs_name_the_digit_bound():
+    assert "max_exact_digits" in (ROOT / "docs" / "security.md").read_text()
+    assert sg.Limits().max_exact_digits == 4_000
