@@ -38,7 +38,7 @@ from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.parser import parse
 from .points import random_points
 
-__all__ = ["ClaimRow", "VERDICTS", "judge_claims", "judge_expression", "parse_claim", "claims_exit_code",
+__all__ = ["ClaimRow", "VERDICTS", "PROOF_MODES", "PROOF_NOT_TRIED", "judge_claims", "judge_expression", "parse_claim", "claims_exit_code",
            "apply_claims"]
 
 CORRECT, WRONG, HERE_ONLY, UNVERIFIED = "correct", "wrong", "correct here, wrong elsewhere", "unverified"
@@ -55,6 +55,8 @@ DBL_MAX = 1.7976931348623157e308
 RANDOM_POINTS = 5         # default number of seeded random points besides the given one
 MAX_PROOF_NODES = 2_000   # substituted claim or truth larger than this: no symbolic proof
 MAX_SIMPLIFY_OPS = 80     # simplify() only sees differences at most this big
+PROOF_MODES = ("always", "when needed", "never")   # when SymPy's proof is tried (judge_claims' proof=)
+PROOF_NOT_TRIED = "no symbolic proof tried (over the caller's budget)"
 
 
 @dataclass(frozen=True)
@@ -223,10 +225,14 @@ class _FormTruth(_Truth):
 
 
 def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Mapping[str, str], *,
-                 limits: Limits | None = None, seed: int = 0, random: int = RANDOM_POINTS) -> list[ClaimRow]:
+                 limits: Limits | None = None, seed: int = 0, random: int = RANDOM_POINTS,
+                 proof: str = "always") -> list[ClaimRow]:
     """Judge each claimed partial ``{name: formula}`` of ``program`` at ``point``.
 
-    ``random`` seeded points (``seed``) inside the domain back the given one. Returns one
+    ``random`` seeded points (``seed``) inside the domain back the given one. ``proof="when
+    needed"`` tries SymPy's proof only where the values do not settle the verdict (marking:
+    a wrong answer costs no ``simplify``), ``"never"`` not at all (the row's proof is then
+    ``PROOF_NOT_TRIED`` where it would have decided); the default ``"always"`` tries it for every claim. Returns one
     ClaimRow per claim, in the order given. Raises ParseError/InputError for a claim that is
     not an expression over the program's names, and the usual errors for the point.
     """
@@ -245,18 +251,21 @@ def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Map
             raise InputError(f"a claim for {name!s:.40}, which is not an input or intermediate",
                              hint=f"did you mean {close[0]}?" if close else f"names are: {', '.join(names)}")
         claim = parse_claim(prog, text, what=f"claim for {name}", limits=limits)
-        rows.append(_judge(prog, at, extra, name, claim, _PartialTruth(prog, name, limits), limits, chain=True))
+        rows.append(_judge(prog, at, extra, name, claim, _PartialTruth(prog, name, limits), limits, chain=True,
+                           proof=proof))
     return rows
 
 
 def judge_expression(program: Program, point: Mapping[str, float], text: str, form: Any, *, label: str,
-                     seed: int = 0, random: int = RANDOM_POINTS, limits: Limits | None = None) -> ClaimRow:
+                     seed: int = 0, random: int = RANDOM_POINTS, limits: Limits | None = None,
+                     proof: str = "always") -> ClaimRow:
     """Judge a formula over ``program``'s names against a SymPy ``form`` over the same names
-    (e.g. a local derivative ∂u/∂v on a worksheet). ``label`` names it in messages."""
+    (e.g. a local derivative ∂u/∂v on a worksheet). ``label`` names it in messages; ``proof``
+    as in ``judge_claims``."""
     limits = limits or DEFAULT_LIMITS
     claim = parse_claim(program, text, what=label, limits=limits)
     extra = _random_points(program, _count(random, limits), seed, limits)
-    return _judge(program, dict(point), extra, label, claim, _FormTruth(form), limits, chain=False)
+    return _judge(program, dict(point), extra, label, claim, _FormTruth(form), limits, chain=False, proof=proof)
 
 
 def _count(random: Any, limits: Limits) -> int:
@@ -266,7 +275,7 @@ def _count(random: Any, limits: Limits) -> int:
 
 
 def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]], name: str, claim: Expr,
-           truth: _Truth, limits: Limits, *, chain: bool) -> ClaimRow:
+           truth: _Truth, limits: Limits, *, chain: bool, proof: str = "always") -> ClaimRow:
     from ..language.printing import unparse
     text = unparse(claim)
     full, fresh = _with_claim(prog, claim)
@@ -279,11 +288,17 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     differs = [s for s in samples if (s[1] is None) != (s[2] is None) or (s in both and not _close(s[1], s[2]))]
     # SymPy builds exact numbers (2^3^4^5 would never finish): a proof is tried only for a claim
     # that is a float64-range number at some point tested.
-    proof = _prove(prog, claim, truth) if any(s[1] is not None for s in samples) else \
+    first = samples[0]
+    settled = (first in differs and None not in first[1:3]) or (first[1] is None and first[2] is not None) or \
+        (not differs and len(both) >= 2)
+    if proof not in PROOF_MODES:
+        raise InputError(f"proof must be one of {', '.join(PROOF_MODES)}, got {proof!r:.40}")
+    proof = "no symbolic proof tried (the values settle it)" if settled and proof != "always" else \
+        PROOF_NOT_TRIED if proof == "never" else \
+        _prove(prog, claim, truth) if any(s[1] is not None for s in samples) else \
         "no symbolic proof (the claim is undefined at every point tested)"
     proved = proof.startswith("SymPy proves")
     args = (name, text, len(both), prog, claim, truth, samples, chain, proof)
-    first = samples[0]
     if first in differs and first[1] is not None and first[2] is not None:
         return _row(WRONG, first, "", *args)
     if first[1] is None and first[2] is not None:
