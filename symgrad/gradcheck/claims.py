@@ -38,7 +38,7 @@ from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.parser import parse
 from .points import random_points
 
-__all__ = ["ClaimRow", "VERDICTS", "PROOF_MODES", "PROOF_NOT_TRIED", "judge_claims", "judge_expression", "parse_claim", "claims_exit_code",
+__all__ = ["ClaimRow", "VERDICTS", "judge_claims", "judge_expression", "parse_claim", "claims_exit_code",
            "apply_claims"]
 
 CORRECT, WRONG, HERE_ONLY, UNVERIFIED = "correct", "wrong", "correct here, wrong elsewhere", "unverified"
@@ -55,8 +55,7 @@ DBL_MAX = 1.7976931348623157e308
 RANDOM_POINTS = 5         # default number of seeded random points besides the given one
 MAX_PROOF_NODES = 2_000   # substituted claim or truth larger than this: no symbolic proof
 MAX_SIMPLIFY_OPS = 80     # simplify() only sees differences at most this big
-PROOF_MODES = ("always", "when needed", "never")   # when SymPy's proof is tried (judge_claims' proof=)
-PROOF_NOT_TRIED = "no symbolic proof tried (over the caller's budget)"
+PROOF_MODES = ("always", "when needed")   # when SymPy's proof is tried (judge_claims' proof=)
 
 
 @dataclass(frozen=True)
@@ -231,8 +230,7 @@ def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Map
 
     ``random`` seeded points (``seed``) inside the domain back the given one. ``proof="when
     needed"`` tries SymPy's proof only where the values do not settle the verdict (marking:
-    a wrong answer costs no ``simplify``), ``"never"`` not at all (the row's proof is then
-    ``PROOF_NOT_TRIED`` where it would have decided); the default ``"always"`` tries it for every claim. Returns one
+    a wrong answer costs no ``simplify``); the default ``"always"`` tries it for every claim. Returns one
     ClaimRow per claim, in the order given. Raises ParseError/InputError for a claim that is
     not an expression over the program's names, and the usual errors for the point.
     """
@@ -293,8 +291,7 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
         (not differs and len(both) >= 2)
     if proof not in PROOF_MODES:
         raise InputError(f"proof must be one of {', '.join(PROOF_MODES)}, got {proof!r:.40}")
-    proof = "no symbolic proof tried (the values settle it)" if settled and proof != "always" else \
-        PROOF_NOT_TRIED if proof == "never" else \
+    proof = "no symbolic proof tried (the values settle it)" if settled and proof == "when needed" else \
         _prove(prog, claim, truth) if any(s[1] is not None for s in samples) else \
         "no symbolic proof (the claim is undefined at every point tested)"
     proved = proof.startswith("SymPy proves")

@@ -1,10 +1,11 @@
 """The work one formula cell may cost when a class is marked, counted in structure, not time.
 
 A formula cell is judged as a claim (``symgrad.gradcheck.claims``): its values at a few points,
-then, where the values leave the verdict open, SymPy's proof. SymPy's ``simplify`` grows much
-faster than its input (five nested ``tanh`` take minutes), and an exact power of two numbers
-(``((3^-999)^999)^200``) has millions of digits. So before a proof is tried, the cell's
-formula, with the key's intermediates written out as the proof sees them, is measured:
+then, where the values leave the verdict open, SymPy's proof, and for a wrong answer SymPy's
+account of the first part that differs. SymPy's ``simplify`` grows much faster than its input
+(five nested ``tanh`` take minutes), and an exact power of two numbers (``((3^-999)^999)^200``)
+has millions of digits. So before a cell is judged, its formula, with the key's intermediates
+written out as SymPy sees them, is measured:
 
 - ``nodes``: operations, names and numbers;
 - ``nesting``: functions called inside functions (``tanh(tanh(x))`` is 2), at most the key's
@@ -12,8 +13,8 @@ formula, with the key's intermediates written out as the proof sees them, is mea
 - ``digits``: an upper bound on the digits of the exact numbers SymPy would build: an integer
   literal has its own, a decimal is a 15-digit float, ``a ∘ b`` adds, ``a^n`` multiplies by |n|.
 
-Over any bound, no proof is tried; a cell whose values do not settle its verdict is then
-"not judged: over the budget". The same cell gets the same mark on any machine, at any load.
+Over any bound, the cell is "not judged: over the budget" (the teacher marks it by hand) and
+the class goes on. The same cell gets the same mark on any machine, at any load.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Cost:
 
 @dataclass(frozen=True)
 class CellBudget:
-    """Bounds on one formula cell's proof: ``max_nodes`` (AST nodes once the key's
+    """Bounds on one formula cell: ``max_nodes`` (AST nodes once the key's
     intermediates are written out), ``max_digits`` (digits of its exact numbers) and
     ``extra_nesting`` (function nesting beyond the key's own)."""
 

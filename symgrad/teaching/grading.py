@@ -18,7 +18,7 @@ import re
 import statistics
 from typing import Any
 
-from .answer_key import ATOL, RTOL, _is_number, load_key, local_form
+from .answer_key import ATOL, RTOL, _is_number, check_local, load_key, local_form
 from .cell_budget import OVER_BUDGET, CellBudget, cost_of, key_nesting
 from .class_csv import MAX_CELL_CHARS, cell_too_long, csv_text, read_answers
 from ..base.errors import InputError, LimitError, SymgradError, escape_text, safe_line
@@ -238,6 +238,10 @@ class _Marker:
             self.point = {k: float(v) for k, v in key["point"].items()}
         except (SymgradError, KeyError, TypeError, ValueError, AttributeError) as err:
             raise InputError(f"the key's program or point is broken: {err}") from None
+        for entry in key["blanks"]:
+            d = entry.get("derivative")
+            if entry["kind"] == "formula" and d["of"] == "local":
+                check_local(self.program, d["node"], d["arg"])
         self.nesting = key_nesting(self.program)
         self.seen: dict[tuple[str, str], CellMark] = {}
         self.cache: dict[tuple[str, str], CellMark] = {}
@@ -271,7 +275,7 @@ class _Marker:
                         f"(tolerance {self.rtol:g} relative)")
 
     def _formula(self, entry: dict, raw: str, text: str) -> CellMark:
-        from ..gradcheck.claims import CORRECT, PROOF_NOT_TRIED, judge_claims, judge_expression, parse_claim
+        from ..gradcheck.claims import CORRECT, judge_claims, judge_expression, parse_claim
         from ..language.printing import unparse
         bid = entry["id"]
         try:
@@ -283,14 +287,16 @@ class _Marker:
         if cached is not None:
             return dataclasses.replace(cached, answer=raw)
         over = self.budget.over(cost_of(claim, self.program), self.nesting)
-        proof = "never" if over else "when needed"
+        if over:
+            return CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({over}): mark it by hand")
         d = entry["derivative"]
         try:
             if d["of"] == "partial":
-                row = judge_claims(self.program, self.point, {d["name"]: text}, seed=self.seed, proof=proof)[0]
+                row = judge_claims(self.program, self.point, {d["name"]: text}, seed=self.seed,
+                                   proof="when needed")[0]
             elif d["of"] == "local":
                 row = judge_expression(self.program, self.point, text, local_form(self.program, d["node"], d["arg"]),
-                                       label=f"the formula in {bid}", seed=self.seed, proof=proof)
+                                       label=f"the formula in {bid}", seed=self.seed, proof="when needed")
             else:
                 return CellMark(bid, raw, "unverified", 0, "the key says not what this formula is: mark it by hand")
         except LimitError as err:
@@ -300,12 +306,8 @@ class _Marker:
         except (ArithmeticError, ValueError, TypeError, RecursionError) as err:  # never stop the class
             return CellMark(bid, raw, "unverified", 0, f"could not judge this formula "
                             f"({type(err).__name__}); mark it by hand, and please report it")
-        if row.proof == PROOF_NOT_TRIED:
-            mark = CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({over}); its values do not settle it: "
-                            "mark it by hand")
-        else:
-            mark = CellMark(bid, raw, row.verdict, int(row.verdict == CORRECT),
-                            "" if row.verdict == CORRECT else row.message)
+        mark = CellMark(bid, raw, row.verdict, int(row.verdict == CORRECT),
+                        "" if row.verdict == CORRECT else row.message)
         self.cache[(bid, canonical)] = mark
         return mark
 
