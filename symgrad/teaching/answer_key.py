@@ -119,15 +119,16 @@ def write_exercise(full: Any, blank: Any, fmt: str, path: str, write_sheet: Any,
     sheet is an nbgrader source notebook instead (``symgrad.teaching.nbgrader``). ``key`` goes to
     ``key_json`` (``sheet=``, ``seed=`` when the worksheet does not carry them)."""
     import os
-    from ..base.files import write_atomic
-    if fmt == "ipynb":
-        from .nbgrader import exercise_notebook
-        write_atomic(path, exercise_notebook(full, blank, rtol=RTOL, atol=ATOL))
-        written = [path]
-    else:
-        written = list(write_sheet(blank, fmt, path))
-    key_path = f"{os.path.splitext(path)[0]}-key.json"
-    write_atomic(key_path, key_json(full, blank, **key))
+    from ..base.files import output_set, write_atomic
+    with output_set():                            # the sheet and its key: all or none
+        if fmt == "ipynb":
+            from .nbgrader import exercise_notebook
+            write_atomic(path, exercise_notebook(full, blank, rtol=RTOL, atol=ATOL))
+            written = [path]
+        else:
+            written = list(write_sheet(blank, fmt, path))
+        key_path = f"{os.path.splitext(path)[0]}-key.json"
+        write_atomic(key_path, key_json(full, blank, **key))
     return written + [key_path]
 
 
