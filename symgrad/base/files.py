@@ -27,7 +27,7 @@ from typing import Iterable, Iterator
 
 from .errors import RenderError, escape_text
 
-__all__ = ["write_atomic", "output_set", "OutputSet", "stable_pdf"]
+__all__ = ["write_atomic", "output_set", "OutputSet", "check_output", "stable_pdf"]
 
 _CURRENT: contextvars.ContextVar["OutputSet | None"] = contextvars.ContextVar("symgrad_output_set", default=None)
 _NOTHING_CHANGED = "check the path, its permissions and the free disk space; nothing was changed"
@@ -146,6 +146,18 @@ def output_set(protect: Iterable[str | os.PathLike] = ()) -> Iterator[OutputSet]
     finally:
         _CURRENT.reset(token)
         files.discard()
+
+
+def check_output(path: str | os.PathLike, protect: Iterable[str | os.PathLike] = ()) -> None:
+    """Fail now, before long work, if ``path`` cannot be an output: its folder is missing or
+    is not a folder, or it is a device, pipe, folder or input (``RenderError``)."""
+    target = os.path.abspath(os.fspath(path))
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise _error(os.fspath(path), f"there is no folder {folder}", hint="create the folder first, or give another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _error(os.fspath(path), f"the folder {folder} is not writable", hint="give another path")
+    OutputSet(protect).check(target)
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8",

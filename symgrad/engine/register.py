@@ -24,6 +24,7 @@ from ..rules.proofs import check_rounding, check_sympy
 __all__ = ["register"]
 
 _LOCK = threading.Lock()
+_CHECKING = threading.local()     # .active: this thread is checking a row (under _LOCK)
 _RESERVED = {"pi"}  # the language's constants
 
 
@@ -94,7 +95,7 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
         raise InputError(f"{name}: argument names must be ASCII identifiers, got {bad[0]!r:.40}",
                          hint="e.g. args=('x', 'alpha')")
     try:
-        row = Rule(name, len(args), forward, local, sympy, latex=latex or "", dlatex=tuple(dlatex or ()),
+        row = Rule(name, len(args), _guarded(name, "forward", forward), _guarded(name, "local", local), sympy, latex=latex or "", dlatex=tuple(dlatex or ()),
                    title=title or "", text=text or "", args=tuple(args), domain=domain, why=why, kink=kink,
                    py=tuple(py), np=tuple(np), helpers=dict(helpers or {}), aliases=tuple(aliases),
                    samples=tuple(samples), variadic=variadic, sympy_domain=sympy_domain,
@@ -108,27 +109,56 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
                             "return a float (local=: a tuple, one slope per argument)") from None
 
 
+def _guarded(name: str, what: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The row's own ``forward``/``local`` with its failures named: endless recursion, or a
+    ``None`` where a value (or a tuple of slopes) belongs, is a RowError, not a raw exception
+    from deep inside backprop. Other errors (a domain error) pass through unchanged."""
+    def call(*xs: Any) -> Any:
+        try:
+            out = fn(*xs)
+        except RecursionError:
+            raise RowError(f"rule row {name!r:.40}: its {what} recursed without end",
+                           hint=f"make {name}'s {what} return without calling itself") from None
+        if out is None:
+            raise RowError(f"rule row {name!r:.40}: its {what} returned None",
+                           hint="forward must return a float; local a tuple, one slope per argument")
+        return out
+    call.__name__, call.__doc__, call.__wrapped__ = getattr(fn, "__name__", what), fn.__doc__, fn
+    return call
+
+
 def _is_name(text: Any) -> bool:
     return isinstance(text, str) and text.isascii() and text.isidentifier() and not text.startswith("_")
 
 
 def _register(row: Rule) -> Rule:
     """Every check a built-in row passes, then into the shared tables, under the lock."""
+    if getattr(_CHECKING, "active", False):   # from a row's own callable: _LOCK would deadlock
+        raise RowError(f"rule row {row.name!r:.40}: register was called while another row was being checked",
+                       hint="call register at the top level, not from inside a row's forward, local or sympy")
     with _LOCK:
-        for call in (row.name, *row.aliases):
-            if call in _rules.FUNCTIONS or call in _rules.RULES or call in _RESERVED:
-                raise InputError(f"{call} is already a function or constant of symgrad", hint="choose another name")
-            if hasattr(_engine.Value, call):
-                raise InputError(f"{call} is already an attribute of Value", hint="choose another name")
-        validate(row)
-        _codegen.namespace([*_rules.all_rows(), row])  # helper names must not clash
-        for backend in ("py", "np"):
-            _codegen_check.check_templates(row, backend)
-        check_sympy(row)
-        check_rounding(row)
-        row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
-        _rules._add(row)
-        _engine.add_method(row)
+        _CHECKING.active = True
+        try:
+            return _add_checked(row)
+        finally:
+            _CHECKING.active = False
+
+
+def _add_checked(row: Rule) -> Rule:
+    for call in (row.name, *row.aliases):
+        if call in _rules.FUNCTIONS or call in _rules.RULES or call in _RESERVED:
+            raise InputError(f"{call} is already a function or constant of symgrad", hint="choose another name")
+        if hasattr(_engine.Value, call):
+            raise InputError(f"{call} is already an attribute of Value", hint="choose another name")
+    validate(row)
+    _codegen.namespace([*_rules.all_rows(), row])  # helper names must not clash
+    for backend in ("py", "np"):
+        _codegen_check.check_templates(row, backend)
+    check_sympy(row)
+    check_rounding(row)
+    row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
+    _rules._add(row)
+    _engine.add_method(row)
     return row
 
 
