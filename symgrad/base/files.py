@@ -154,7 +154,8 @@ def check_output(path: str | os.PathLike, protect: Iterable[str | os.PathLike] =
     target = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        raise _error(os.fspath(path), f"there is no folder {folder}", hint="create the folder first, or give another path")
+        raise _error(os.fspath(path), f"there is no folder {folder}",
+                     hint="create the folder first, or give another path")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise _error(os.fspath(path), f"the folder {folder} is not writable", hint="give another path")
     OutputSet(protect).check(target)

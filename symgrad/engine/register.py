@@ -95,7 +95,8 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
         raise InputError(f"{name}: argument names must be ASCII identifiers, got {bad[0]!r:.40}",
                          hint="e.g. args=('x', 'alpha')")
     try:
-        row = Rule(name, len(args), _guarded(name, "forward", forward), _guarded(name, "local", local), sympy, latex=latex or "", dlatex=tuple(dlatex or ()),
+        row = Rule(name, len(args), _guarded(name, "forward", forward), _guarded(name, "local", local), sympy,
+                   latex=latex or "", dlatex=tuple(dlatex or ()),
                    title=title or "", text=text or "", args=tuple(args), domain=domain, why=why, kink=kink,
                    py=tuple(py), np=tuple(np), helpers=dict(helpers or {}), aliases=tuple(aliases),
                    samples=tuple(samples), variadic=variadic, sympy_domain=sympy_domain,
