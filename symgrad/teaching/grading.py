@@ -94,7 +94,7 @@ class Grades:
         students = []
         for s in self.students:
             d = s.to_dict()
-            if s.out_of or s.cells:
+            if not any(c.status == "wrong sheet" for c in s.cells):
                 d["cells"] += missing
             students.append(d)
         return {"summary": self.summary, "notes": list(self.notes), "students": students}
@@ -192,7 +192,7 @@ def grade(key: Any, answers: Any, *, rtol: float | None = None, atol: float | No
         raw_sheet = cell(sheet_col).strip() if sheet_col else ""
         key_for, sheet, problem = _pick_key(keys, by_sheet, raw_sheet[:40])
         if key_for is None:
-            marks = tuple(CellMark(b, cell(b)[:200], "wrong sheet", 0, problem) for b in present)
+            marks = tuple(CellMark(b, cell(b), "wrong sheet", 0, problem) for b in present)
             students.append(StudentMark(student, sheet, 0, len(marks), marks))
             continue
         marker = markers[key_for.get("sheet")]
