@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import random as _random
@@ -10,7 +11,7 @@ import re
 
 from .errors import InputError, escape_text, quote
 
-__all__ = ["whole_number", "real_number", "check_seed", "seed_rng"]
+__all__ = ["whole_number", "real_number", "check_seed", "seed_rng", "json_value"]
 
 
 def whole_number(n: object, what: str, *, minimum: int = 0, maximum: int | None = None) -> int:
@@ -76,3 +77,14 @@ def seed_rng(seed: "object") -> _random.Random:
     if seed is not None and not isinstance(seed, numbers.Integral):
         raise InputError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
     return _random.Random(check_seed(seed))
+
+
+def json_value(text: str, what: str, hint: str | None = None) -> object:
+    """``text`` parsed as JSON, or an InputError naming ``what``: bad JSON says where; JSON
+    nested too deep for Python's parser (``[[[[…`` 40,000 deep) is refused, not a RecursionError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{what} is not JSON: {err.msg} at line {err.lineno}", hint=hint) from None
+    except RecursionError:
+        raise InputError(f"{what} is JSON nested too deeply to read", hint=hint) from None

@@ -25,6 +25,7 @@ from ..rules.proofs import check_rounding, check_sympy
 __all__ = ["register"]
 
 _LOCK = threading.Lock()
+_CHECKING = threading.local()     # .active: this thread is checking a row (under _LOCK)
 _RESERVED = {"pi"}  # the language's constants
 
 
@@ -93,7 +94,8 @@ def register(name: str, forward: Callable[..., float], local: Callable[..., tupl
         raise InputError(f"{name}: argument names must be ASCII identifiers, got {bad[0]!r:.40}",
                          hint="e.g. args=('x', 'alpha')")
     try:
-        row = Rule(name, len(args), forward, local, sympy, args=tuple(args),
+        row = Rule(name, len(args), _guarded(name, "forward", forward), _guarded(name, "local", local), sympy,
+                   args=tuple(args),
                    **{k: v for k, v in given.items() if OPTIONS[k][0] == "row"})
         return _register(row, {k: v for k, v in given.items() if OPTIONS[k][0] != "row"})
     except SymgradError:
@@ -124,6 +126,24 @@ def _normal(default: Any, value: Any) -> Any:
     return value
 
 
+def _guarded(name: str, what: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The row's own ``forward``/``local`` with its failures named: endless recursion, or a
+    ``None`` where a value (or a tuple of slopes) belongs, is a RowError, not a raw exception
+    from deep inside backprop. Other errors (a domain error) pass through unchanged."""
+    def call(*xs: Any) -> Any:
+        try:
+            out = fn(*xs)
+        except RecursionError:
+            raise RowError(f"rule row {name!r:.40}: its {what} recursed without end",
+                           hint=f"make {name}'s {what} return without calling itself") from None
+        if out is None:
+            raise RowError(f"rule row {name!r:.40}: its {what} returned None",
+                           hint="forward must return a float; local a tuple, one slope per argument")
+        return out
+    call.__name__, call.__doc__, call.__wrapped__ = getattr(fn, "__name__", what), fn.__doc__, fn
+    return call
+
+
 def _is_name(text: Any) -> bool:
     return isinstance(text, str) and text.isascii() and text.isidentifier() and not text.startswith("_")
 
@@ -132,25 +152,36 @@ def _register(row: Rule, given: dict[str, Any]) -> Rule:
     """Every check a built-in row passes, then into the shared tables, under the lock. The row's
     records (``given``: codegen, display and rounding options) are in place while it is checked,
     and taken out again if a check fails."""
+    if getattr(_CHECKING, "active", False):   # from a row's own callable: _LOCK would deadlock
+        raise RowError(f"rule row {row.name!r:.40}: register was called while another row was being checked",
+                       hint="call register at the top level, not from inside a row's forward, local or sympy")
     with _LOCK:
-        for call in (row.name, *row.aliases):
-            if call in table.FUNCTIONS or call in table.RULES or call in _RESERVED:
-                raise InputError(f"{call} is already a function or constant of symgrad", hint="choose another name")
-            if hasattr(Value, call):
-                raise InputError(f"{call} is already an attribute of Value", hint="choose another name")
-        records.add(row.name, given)
+        _CHECKING.active = True
         try:
-            records.require(row)
-            validate(row)
-            namespace([*table.all_rows(), row])  # helper names must not clash
-            for backend in ("py", "np"):
-                check_templates(row, backend)
-            check_sympy(row)
-            check_rounding(row)
-            row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
-        except BaseException:
-            records.remove(row.name)
-            raise
-        table._add(row)
-        add_method(row)
+            return _add_checked(row, given)
+        finally:
+            _CHECKING.active = False
+
+
+def _add_checked(row: Rule, given: dict[str, Any]) -> Rule:
+    for call in (row.name, *row.aliases):
+        if call in table.FUNCTIONS or call in table.RULES or call in _RESERVED:
+            raise InputError(f"{call} is already a function or constant of symgrad", hint="choose another name")
+        if hasattr(Value, call):
+            raise InputError(f"{call} is already an attribute of Value", hint="choose another name")
+    records.add(row.name, given)
+    try:
+        records.require(row)
+        validate(row)
+        namespace([*table.all_rows(), row])  # helper names must not clash
+        for backend in ("py", "np"):
+            check_templates(row, backend)
+        check_sympy(row)
+        check_rounding(row)
+        row.derived()  # the display, from the SymPy form: a form SymPy cannot print fails here, not in a worksheet
+    except BaseException:
+        records.remove(row.name)
+        raise
+    table._add(row)
+    add_method(row)
     return row

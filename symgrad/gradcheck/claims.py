@@ -57,6 +57,7 @@ VERDICTS = (CORRECT, WRONG, HERE_ONLY, UNVERIFIED)
 EXIT_CODES = {CORRECT: 0, WRONG: 1, HERE_ONLY: 1, UNVERIFIED: 3}
 
 RANDOM_POINTS = 5         # default number of seeded random points besides the given one
+PROOF_MODES = ("always", "when needed")   # when SymPy's proof is tried (judge_claims' proof=)
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,14 @@ def _f(x: Any) -> float | None:
 
 
 def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Mapping[str, str], *,
-                 limits: Limits | None = None, seed: int = 0, random: int = RANDOM_POINTS) -> list[ClaimRow]:
+                 limits: Limits | None = None, seed: int = 0, random: int = RANDOM_POINTS,
+                 proof: str = "always") -> list[ClaimRow]:
     """Judge each claimed partial ``{name: formula}`` of ``program`` at ``point``.
 
     ``random`` seeded points (``seed``) inside the domain and points on every piece the
-    kinks and switches make (``pieces``) back the given one. Returns one ClaimRow per claim, in
+    kinks and switches make (``pieces``) back the given one. ``proof="when needed"`` tries SymPy's
+    proof only where the values do not settle the verdict (marking: a right answer costs no
+    ``simplify``); the default ``"always"`` tries it for every claim. Returns one ClaimRow per claim, in
     the order given. Raises ParseError/InputError for a claim that is not an expression over the
     program's names, and the usual errors for the point.
     """
@@ -171,18 +175,21 @@ def judge_claims(program: "Program | str", point: Mapping[str, Any], claims: Map
             raise InputError(f"a claim for {name!s:.40}, which is not an input or intermediate",
                              hint=f"did you mean {close[0]}?" if close else f"names are: {', '.join(names)}")
         claim = parse_claim(prog, text, what=f"claim for {name}", limits=limits)
-        rows.append(_judge(prog, at, extra, name, claim, PartialTruth(prog, name, limits), limits, chain=True))
+        rows.append(_judge(prog, at, extra, name, claim, PartialTruth(prog, name, limits), limits, chain=True,
+                           proof_mode=proof))
     return rows
 
 
 def judge_expression(program: Program, point: Mapping[str, float], text: str, form: Any, *, label: str,
-                     seed: int = 0, random: int = RANDOM_POINTS, limits: Limits | None = None) -> ClaimRow:
+                     seed: int = 0, random: int = RANDOM_POINTS, limits: Limits | None = None,
+                     proof: str = "always") -> ClaimRow:
     """Judge a formula over ``program``'s names against a SymPy ``form`` over the same names
-    (e.g. a local derivative ∂u/∂v on a worksheet). ``label`` names it in messages."""
+    (e.g. a local derivative ∂u/∂v on a worksheet). ``label`` names it in messages; ``proof``
+    as in ``judge_claims``."""
     limits = limits or DEFAULT_LIMITS
     claim = parse_claim(program, text, what=label, limits=limits)
     extra = _random_points(program, _count(random, limits), seed, limits)
-    return _judge(program, dict(point), extra, label, claim, FormTruth(form), limits, chain=False)
+    return _judge(program, dict(point), extra, label, claim, FormTruth(form), limits, chain=False, proof_mode=proof)
 
 
 def _count(random: Any, limits: Limits) -> int:
@@ -192,12 +199,14 @@ def _count(random: Any, limits: Limits) -> int:
 
 
 def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]], name: str, claim: Expr,
-           truth: Truth, limits: Limits, *, chain: bool) -> ClaimRow:
+           truth: Truth, limits: Limits, *, chain: bool, proof_mode: str = "always") -> ClaimRow:
     from ..language.printing import unparse
     from .dag import lowered
     from .pieces import Pieces
     text = unparse(claim)
     full, fresh = _with_claim(prog, claim)
+    if proof_mode not in PROOF_MODES:
+        raise InputError(f"proof must be one of {', '.join(PROOF_MODES)}, got {proof_mode!r:.40}")
     pieces = Pieces(lowered(full), len(lowered(prog).kind))
     first = sample(prog, full, fresh, point, truth, limits, given=True)
     samples = [first] + [s for s in (sample(prog, full, fresh, at, truth, limits, given=False) for at in extra) if s]
@@ -225,6 +234,9 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
         return _row(WRONG, at, why, "", "", *args)
     if not any(s.claimed is not None for s in samples):
         proof = "no symbolic proof (the claim is undefined at every point tested)"
+    elif proof_mode == "when needed" and first.same and len(both) >= 2 and not untested and \
+            (pieces.complete or not pieces.switches):
+        proof = "no symbolic proof tried (the values settle it)"
     else:
         proof = _prove(prog, claim, truth)
     proved = proof == PROVED

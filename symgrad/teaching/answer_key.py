@@ -15,7 +15,8 @@ import json
 import math
 from typing import Any, Mapping
 
-from ..base.errors import InputError
+from ..base.errors import InputError, escape_text
+from ..base.validate import json_value
 
 __all__ = ["answer_key", "key_json", "load_key", "blanks_of", "flat_program", "local_form", "write_exercise",
            "KEY_FORMAT", "RTOL", "ATOL"]
@@ -119,16 +120,17 @@ def write_exercise(full: Any, blank: Any, fmt: str, path: str, write_sheet: Any,
     instead (``teaching.nbgrader``). ``key`` goes to
     ``key_json`` (``sheet=``, ``seed=`` when the worksheet does not carry them)."""
     import os
-    from ..base.files import write_atomic
+    from ..base.files import output_set, write_atomic
     from .sheets import RENDERERS
-    if getattr(RENDERERS.get(fmt), "nbgrader_exercise", False):  # an unknown format fails in write_sheet
-        from .nbgrader import exercise_notebook
-        write_atomic(path, exercise_notebook(full, blank, rtol=RTOL, atol=ATOL))
-        written = [path]
-    else:
-        written = list(write_sheet(blank, fmt, path))
-    key_path = f"{os.path.splitext(path)[0]}-key.json"
-    write_atomic(key_path, key_json(full, blank, **key))
+    with output_set():                            # the sheet and its key: all or none
+        if getattr(RENDERERS.get(fmt), "nbgrader_exercise", False):  # an unknown format fails in write_sheet
+            from .nbgrader import exercise_notebook
+            write_atomic(path, exercise_notebook(full, blank, rtol=RTOL, atol=ATOL))
+            written = [path]
+        else:
+            written = list(write_sheet(blank, fmt, path))
+        key_path = f"{os.path.splitext(path)[0]}-key.json"
+        write_atomic(key_path, key_json(full, blank, **key))
     return written + [key_path]
 
 
@@ -219,11 +221,10 @@ def load_key(key: Any) -> dict:
             if len(text) > MAX_KEY_CHARS:
                 raise InputError(f"the key {str(key)[:80]} is over {MAX_KEY_CHARS:,} characters",
                                  hint="use the NAME-key.json written by symgrad worksheet --exercise")
-            data = json.loads(text)
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"cannot read the key {str(key)[:80]}: {getattr(err, 'strerror', None) or err}") from None
-        except json.JSONDecodeError as err:
-            raise InputError(f"the key {str(key)[:80]} is not JSON: {err.msg} at line {err.lineno}") from None
+        except (OSError, UnicodeDecodeError, TypeError, ValueError) as err:
+            raise InputError(f"cannot read the key {escape_text(str(key), 80)}: "
+                             f"{getattr(err, 'strerror', None) or err}") from None
+        data = json_value(text, f"the key {escape_text(str(key), 80)}")
     if not isinstance(data, dict) or data.get("format") != KEY_FORMAT or not isinstance(data.get("blanks"), list):
         raise InputError("not a symgrad answer key", hint="use the NAME-key.json written by symgrad worksheet --exercise")
     for k, b in enumerate(data["blanks"]):
@@ -232,7 +233,41 @@ def load_key(key: Any) -> dict:
             ok = _is_number(b.get("value")) and math.isfinite(b["value"])
         if not ok:
             raise InputError(f"the key's blank {k + 1} is broken (it needs an id, a kind, and a value for a number)")
+        if b["kind"] == "formula" and not _derivative_ok(b.get("derivative")):
+            raise InputError(f"the key's blank {escape_text(b['id'])} says not what it is the derivative of",
+                             hint='it needs "derivative": {"of": "partial", "name": …} or {"of": "local", '
+                                  '"node": …, "arg": …}; write the key again with symgrad worksheet --exercise')
     sheet = data.get("sheet")
     if sheet is not None and (not isinstance(sheet, int) or isinstance(sheet, bool)):
         raise InputError("the key's sheet number is not a whole number")
+    tol = data.get("tolerance")
+    if tol is not None and not (isinstance(tol, dict) and all(k in ("rtol", "atol") for k in tol)):
+        raise InputError("the key's tolerance is broken", hint='write it as {"rtol": 0.001, "atol": 1e-06}')
+    point = data.get("point")
+    if not (isinstance(data.get("graph_program"), str) and isinstance(point, dict)
+            and all(isinstance(k, str) and _is_number(v) for k, v in point.items())):
+        raise InputError("the key's program or point is broken",
+                         hint="it needs graph_program (text) and point (names to numbers)")
     return data
+
+
+def _derivative_ok(d: Any) -> bool:
+    if not isinstance(d, dict):
+        return False
+    if d.get("of") == "partial":
+        return isinstance(d.get("name"), str)
+    if d.get("of") == "local":
+        return isinstance(d.get("node"), str) and isinstance(d.get("arg"), int) and not isinstance(d["arg"], bool)
+    return d.get("of") == "unknown"
+
+
+def check_local(program: Any, node: str, arg: int) -> None:
+    """A local-derivative blank names an operation of ``program`` and one of its arguments, or
+    InputError (a key edited by hand)."""
+    stmt = next((s for s in program.statements if s.name == node), None)
+    if stmt is None:
+        raise InputError(f"the key's graph has no node {escape_text(node)}",
+                         hint="write the key again with symgrad worksheet --exercise")
+    if not 0 <= arg < len(getattr(stmt.expr, "args", (stmt.expr,))):
+        raise InputError(f"the key's node {escape_text(node)} has no argument {arg}",
+                         hint="write the key again with symgrad worksheet --exercise")

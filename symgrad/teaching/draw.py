@@ -17,6 +17,7 @@ from ..engine.value import Value, topo_order
 from ..base.errors import InputError, LimitError, RenderError, escape_char, escape_text
 from ..base.files import stable_pdf
 from ..base.limits import DEFAULT_LIMITS
+from ..base.validate import whole_number
 from ..rules.table import RULES
 
 __all__ = ["draw", "render", "record_escape", "label_number", "FORMATS", "RANKDIRS"]
@@ -133,6 +134,7 @@ def _ast_digraph(program: Program, rankdir: str = "LR") -> graphviz.Digraph:
     return dot
 
 
+MAX_PRECISION = 17   # decimals a label shows: float64 has at most 17 significant digits
 _DRAW_KEYWORDS = ("view", "precision", "show_grad", "limits", "rankdir", "format")
 
 
@@ -159,6 +161,7 @@ def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "v
     if kw and isinstance(obj, (Value, Result)):
         raise InputError(f"unknown keyword {escape_text(next(iter(kw)), 40)} for drawing a {type(obj).__name__}",
                          hint=f"draw takes: {', '.join(_DRAW_KEYWORDS)}")
+    precision = whole_number(precision, "precision", minimum=0, maximum=MAX_PRECISION)
     style = {"precision": precision, "show_grad": show_grad, "limits": limits, "rankdir": rankdir}
     if isinstance(obj, Value):
         if view == "ast":

@@ -41,10 +41,11 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
                  fixed: Mapping[str, Any] | None = None, progress: bool = True, limits: Any = None,
                  **kw: Any) -> list[str]:
     """Write ``count`` numbered exercise sheets and their answer keys next to ``path``; return the
-    file names. Raises LimitError over ``limits.max_sheets``."""
+    file names, written as one set: all or none. Raises LimitError over ``limits.max_sheets``."""
     from tqdm import tqdm
     from ..base.limits import DEFAULT_LIMITS
     from ..base.errors import LimitError
+    from ..base.files import output_set
     from .answer_key import write_exercise
     from .sheets import write_worksheet
     from .worksheet import blanked, build_worksheet
@@ -55,10 +56,11 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
     stem, suffix = os.path.splitext(path)
     written = []
     width = len(str(count))
-    for k in tqdm(range(1, count + 1), desc="worksheets", unit="sheet", disable=not progress, file=sys.stderr):
-        point = random_point(program, rng, fixed)
-        key = build_worksheet(program, point, sheet=k, seed=seed, limits=limits, **kw)
-        name = f"{stem}-{k:0{width}d}"
-        written += write_exercise(key, blanked(key), fmt, f"{name}{suffix}", write_worksheet, sheet=k, seed=seed)
-        written += write_worksheet(key, fmt, f"{name}-key{suffix}")
+    with output_set():              # every sheet and key, all or none (staged on disk, not in memory)
+        for k in tqdm(range(1, count + 1), desc="worksheets", unit="sheet", disable=not progress, file=sys.stderr):
+            point = random_point(program, rng, fixed)
+            key = build_worksheet(program, point, sheet=k, seed=seed, limits=limits, **kw)
+            name = f"{stem}-{k:0{width}d}"
+            written += write_exercise(key, blanked(key), fmt, f"{name}{suffix}", write_worksheet, sheet=k, seed=seed)
+            written += write_worksheet(key, fmt, f"{name}-key{suffix}")
     return written

@@ -11,28 +11,28 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
 import math
 import re
 import statistics
 from typing import Any
 
-from .answer_key import ATOL, RTOL, _is_number, load_key, local_form
-from ..base.errors import InputError, SymgradError
+from .answer_key import ATOL, RTOL, _is_number, check_local, load_key, local_form
+from .cell_budget import OVER_BUDGET, CellBudget, cost_of, key_nesting
+from .class_csv import MAX_CELL_CHARS, cell_too_long, csv_text, read_answers
+from ..base.errors import InputError, LimitError, SymgradError, escape_text, safe_line
 
 __all__ = ["grade", "Grades", "StudentMark", "CellMark"]
 
 ID_COLUMNS = ("id", "student", "student_id", "name")
-STATUSES = ("correct", "wrong", "correct here, wrong elsewhere", "unverified", "blank", "malformed",
+STATUSES = ("correct", "wrong", "correct here, wrong elsewhere", "unverified", OVER_BUDGET, "blank", "malformed",
             "missing column", "wrong sheet")
 
 
 # -- marking -------------------------------------------------------------------------------
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class CellMark:
     blank: str
     answer: str
@@ -41,11 +41,13 @@ class CellMark:
     feedback: str
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return {f: getattr(self, f) for f in ("blank", "answer", "status", "points", "feedback")}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class StudentMark:
+    """One student's marks: ``cells`` for the blanks that have a column (the same answer to
+    the same blank shares one CellMark, so a class costs about one tuple per student)."""
     student: str
     sheet: int | None
     score: int
@@ -63,66 +65,68 @@ class Grades:
     ``missing column`` cells in ``to_dict`` only.
 
     ``to_dict``/``to_json``, ``to_csv`` (one row per student: score and each blank's status),
-    ``feedback_csv`` (one row per student and blank) and ``table`` (a short text summary).
+    ``feedback_csv`` (one row per student and blank) and ``table`` (a short text summary, safe
+    for a terminal: ids and column names have their control and bidi characters escaped).
+    CSV cells a spreadsheet could run are neutralised (``class_csv.spreadsheet_cell``).
     """
 
-    def __init__(self, students: list[StudentMark], blanks: list[str], notes: list[str]) -> None:
+    def __init__(self, students: list[StudentMark], blanks: list[str], notes: list[str],
+                 missing: list[str] | None = None) -> None:
         self.students, self.blanks, self.notes = students, blanks, notes
+        self.missing = list(missing or [])
 
     @property
     def summary(self) -> dict:
         scores = [s.score for s in self.students]
-        per_blank = {}
-        for b in self.blanks:
-            counts = {st: 0 for st in STATUSES}
-            for s in self.students:
-                for c in s.cells:
-                    if c.blank == b:
-                        counts[c.status] += 1
-            per_blank[b] = {k: v for k, v in counts.items() if v}
+        per_blank: dict[str, dict[str, int]] = {b: {} for b in self.blanks}
+        for s in self.students:
+            for c in s.cells:
+                counts = per_blank.setdefault(c.blank, {})
+                counts[c.status] = counts.get(c.status, 0) + 1
+        per_blank = {b: {st: v[st] for st in STATUSES if st in v} for b, v in per_blank.items() if b in self.blanks}
         return {"students": len(scores), "mean": statistics.fmean(scores) if scores else None,
                 "median": statistics.median(scores) if scores else None,
                 "min": min(scores, default=None), "max": max(scores, default=None), "blanks": per_blank}
 
     def to_dict(self) -> dict:
-        return {"summary": self.summary, "notes": list(self.notes), "students": [s.to_dict() for s in self.students]}
+        missing = [CellMark(b, "", "missing column", 0, f"no column {b} in the answers: not marked").to_dict()
+                   for b in self.missing]
+        students = []
+        for s in self.students:
+            d = s.to_dict()
+            if not any(c.status == "wrong sheet" for c in s.cells):
+                d["cells"] += missing
+            students.append(d)
+        return {"summary": self.summary, "notes": list(self.notes), "students": students}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
 
-    @staticmethod
-    def _row(cells: list) -> list:
-        # A student's text that a spreadsheet would run as a formula (=, +, -, @) gets a leading '.
-        return ["'" + c if isinstance(c, str) and c[:1] in _FORMULA_START and not _plain_number(c) else c
-                for c in cells]
-
     def to_csv(self) -> str:
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(["student", "sheet", "score", "out_of"] + self.blanks)
-        for s in self.students:
-            status = {c.blank: c.status for c in s.cells}
-            w.writerow(self._row([s.student, "" if s.sheet is None else s.sheet, s.score, s.out_of] +
-                                 [status.get(b, "") for b in self.blanks]))
-        return out.getvalue()
+        def rows():
+            yield ["student", "sheet", "score", "out_of"] + self.blanks
+            for s in self.students:
+                status = {c.blank: c.status for c in s.cells}
+                yield [s.student, "" if s.sheet is None else s.sheet, s.score, s.out_of] + \
+                    [status.get(b, "") for b in self.blanks]
+        return csv_text(rows())
 
     def feedback_csv(self) -> str:
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(["student", "sheet", "blank", "answer", "status", "points", "feedback"])
-        for s in self.students:
-            for c in s.cells:
-                if c.status == "missing column":
-                    continue
-                w.writerow(self._row([s.student, "" if s.sheet is None else s.sheet, c.blank, c.answer, c.status,
-                                      c.points, c.feedback]))
-        return out.getvalue()
+        def rows():
+            yield ["student", "sheet", "blank", "answer", "status", "points", "feedback"]
+            for s in self.students:
+                for c in s.cells:
+                    yield [s.student, "" if s.sheet is None else s.sheet, c.blank, c.answer, c.status,
+                           c.points, c.feedback]
+        return csv_text(rows())
 
     def table(self, width: int = 20) -> str:
         lines = [f"{'student':<{width}} {'sheet':>5} {'score':>9}"]
         for s in self.students:
             bad = sum(c.status in ("malformed", "wrong sheet") for c in s.cells)
-            lines.append(f"{s.student[:width]:<{width}} {'' if s.sheet is None else s.sheet:>5} "
+            name = escape_text(s.student, width) if not (s.student.isascii() and s.student.isprintable()) \
+                else s.student[:width]
+            lines.append(f"{name:<{width}} {'' if s.sheet is None else s.sheet:>5} "
                          f"{f'{s.score}/{s.out_of}':>9}" + (f"  ({bad} bad cell{'s' * (bad != 1)})" if bad else ""))
         summary = self.summary
         if summary["students"]:
@@ -130,95 +134,71 @@ class Grades:
                          f"median {summary['median']:g}, min {summary['min']}, max {summary['max']}")
         hardest = sorted(((v.get("correct", 0), b) for b, v in summary["blanks"].items()), key=lambda x: x[0])[:3]
         if hardest and summary["students"]:
-            lines.append("fewest right: " + ", ".join(f"{b} ({n}/{summary['students']})" for n, b in hardest))
-        lines += self.notes
+            lines.append("fewest right: " + ", ".join(f"{escape_text(b)} ({n}/{summary['students']})"
+                                                     for n, b in hardest))
+        lines += [safe_line(n) for n in self.notes]
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.table()
 
 
-MAX_FILE_CHARS = 20_000_000    # an answers CSV (about 100,000 students × 20 blanks)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _plain_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def read_answers(answers: Any) -> tuple[list[str], list[dict[str, str]]]:
-    """CSV text, a path, or rows (dicts) → (header, rows). Raises InputError."""
-    if isinstance(answers, list):
-        rows = [dict(r) for r in answers]
-        header = list(dict.fromkeys(k for r in rows for k in r))
-        return header, rows
-    text = answers
-    if not (isinstance(answers, str) and "\n" in answers):
-        try:
-            with open(answers, encoding="utf-8-sig", newline="") as fh:
-                text = fh.read(MAX_FILE_CHARS + 1)   # bounded: /dev/zero or a runaway file is refused
-            if len(text) > MAX_FILE_CHARS:
-                raise InputError(f"the answers {str(answers)[:80]} are over {MAX_FILE_CHARS:,} characters",
-                                 hint="grade the class in parts")
-        except (OSError, UnicodeDecodeError, TypeError) as err:
-            raise InputError(f"cannot read the answers {str(answers)[:80]}: "
-                             f"{getattr(err, 'strerror', None) or err}") from None
-    try:
-        reader = csv.DictReader(io.StringIO(text))
-        rows = [{(k or "").strip(): (v if isinstance(v, str) else "") for k, v in r.items()} for r in reader]
-        header = [(h or "").strip() for h in (reader.fieldnames or [])]
-    except csv.Error as err:
-        raise InputError(f"the answers are not a readable CSV: {err}") from None
-    return header, rows
-
-
 def grade(key: Any, answers: Any, *, rtol: float | None = None, atol: float | None = None,
-          seed: int = 0) -> Grades:
+          seed: int = 0, budget: CellBudget | None = None) -> Grades:
     """Mark a class's answers against one key or several (one per sheet number).
 
     ``key``: a key dict or a path to NAME-key.json, or a list of them. ``answers``: a CSV path
     or text (or a list of row dicts) with an id column (``id``, ``student``, ``student_id`` or
     ``name``), optionally a ``sheet`` column, and one column per blank id. Raises InputError only
     when nothing can be marked (no key, no id column); every bad cell is reported in its row.
+    ``budget`` (``CellBudget``) bounds one formula cell's work by its structure: a cell over it
+    whose values do not settle its mark is "not judged: over the budget".
+
+    Each key's program is parsed once; each distinct answer to a blank is judged once.
     """
     keys = [load_key(k) for k in (key if isinstance(key, (list, tuple)) else [key])]
     if not keys:
         raise InputError("no answer key given")
+    budget = budget or CellBudget()
     by_sheet = {k.get("sheet"): k for k in keys}
+    markers = {k.get("sheet"): _Marker(k, rtol, atol, seed, budget) for k in keys}
     header, rows = read_answers(answers)
     lower = {h.lower(): h for h in header}
     id_col = next((lower[c] for c in ID_COLUMNS if c in lower), None)
     if id_col is None:
         raise InputError("the answers have no id column", hint=f"name one column {' or '.join(ID_COLUMNS)}")
+    column = {}
+    for i, h in enumerate(header):
+        column.setdefault(h, i)
     sheet_col = lower.get("sheet")
     blank_ids = list(dict.fromkeys(b["id"] for k in keys for b in k["blanks"]))
     notes = []
-    missing = [b for b in blank_ids if b not in header]
+    missing = [b for b in blank_ids if b not in column]
     if missing:
         notes.append(f"no column for {len(missing)} blank{'s' * (len(missing) != 1)} (not marked): "
                      + ", ".join(missing[:8]) + (" …" if len(missing) > 8 else ""))
     unknown = [h for h in header if h not in blank_ids and h not in (id_col, sheet_col)]
     if unknown:
         notes.append("columns that are no blank of the key (ignored): " + ", ".join(unknown[:8]))
-    markers: dict[Any, _Marker] = {}
+    present = [b for b in blank_ids if b in column]
     students = []
-    for n, row in enumerate(rows, start=2):
-        student = row.get(id_col, "").strip() or f"(row {n})"
-        raw_sheet = row.get(sheet_col, "").strip() if sheet_col else ""
-        key_for, sheet, problem = _pick_key(keys, by_sheet, raw_sheet)
+    for n, cells in rows:
+        def cell(name: str) -> str:
+            i = column[name]
+            return cells[i] if i < len(cells) else ""
+        raw_id = cell(id_col)
+        student = ("(row %d: id over %d characters)" % (n, MAX_CELL_CHARS) if cell_too_long(raw_id)
+                   else raw_id.strip()) or f"(row {n})"
+        raw_sheet = cell(sheet_col).strip() if sheet_col else ""
+        key_for, sheet, problem = _pick_key(keys, by_sheet, raw_sheet[:40])
         if key_for is None:
-            cells = tuple(CellMark(b, row.get(b, ""), "wrong sheet", 0, problem) for b in blank_ids if b in header)
-            students.append(StudentMark(student, sheet, 0, len(cells), cells))
+            marks = tuple(CellMark(b, cell(b), "wrong sheet", 0, problem) for b in present)
+            students.append(StudentMark(student, sheet, 0, len(marks), marks))
             continue
-        marker = markers.setdefault(key_for.get("sheet"), _Marker(key_for, rtol, atol, seed))
-        cells = tuple(marker.mark(b, row[b] if b in row else None) for b in (e["id"] for e in key_for["blanks"]))
-        scored = [c for c in cells if c.status != "missing column"]
-        students.append(StudentMark(student, sheet, sum(c.points for c in cells), len(scored), cells))
-    return Grades(students, [b for b in blank_ids if b in header], notes)
+        marker = markers[key_for.get("sheet")]
+        marks = tuple(marker.mark(b, cell(b)) for b in marker.order if b in column)
+        students.append(StudentMark(student, sheet, sum(c.points for c in marks), len(marks), marks))
+    return Grades(students, present, notes, missing)
 
 
 def _pick_key(keys: list[dict], by_sheet: dict, raw: str) -> tuple[dict | None, int | None, str]:
@@ -241,25 +221,41 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 class _Marker:
-    """Marks the cells of one key; formula verdicts are cached per (blank, parsed formula)."""
+    """Marks the cells of one key. The key's program is parsed once; each distinct (blank,
+    answer) is marked once and its CellMark shared, and formula verdicts are also cached per
+    (blank, parsed formula)."""
 
-    def __init__(self, key: dict, rtol: float | None, atol: float | None, seed: int) -> None:
+    def __init__(self, key: dict, rtol: float | None, atol: float | None, seed: int, budget: CellBudget) -> None:
         from ..language.parser import parse
-        self.key, self.seed = key, seed
+        self.key, self.seed, self.budget = key, seed, budget
         tol = key.get("tolerance") or {}
         self.rtol = _tolerance("rtol", tol.get("rtol", RTOL) if rtol is None else rtol)
         self.atol = _tolerance("atol", tol.get("atol", ATOL) if atol is None else atol)
         self.blanks = {b["id"]: b for b in key["blanks"]}
+        self.order = list(self.blanks)
         try:
             self.program = parse(key["graph_program"])
             self.point = {k: float(v) for k, v in key["point"].items()}
         except (SymgradError, KeyError, TypeError, ValueError, AttributeError) as err:
             raise InputError(f"the key's program or point is broken: {err}") from None
+        for entry in key["blanks"]:
+            d = entry.get("derivative")
+            if entry["kind"] == "formula" and d["of"] == "local":
+                check_local(self.program, d["node"], d["arg"])
+        self.nesting = key_nesting(self.program)
+        self.seen: dict[tuple[str, str], CellMark] = {}
         self.cache: dict[tuple[str, str], CellMark] = {}
 
-    def mark(self, bid: str, raw: str | None) -> CellMark:
-        if raw is None:
-            return CellMark(bid, "", "missing column", 0, f"no column {bid} in the answers: not marked")
+    def mark(self, bid: str, raw: str) -> CellMark:
+        seen = self.seen.get((bid, raw))
+        if seen is None:
+            seen = self.seen[(bid, raw)] = self._mark(bid, raw)
+        return seen
+
+    def _mark(self, bid: str, raw: str) -> CellMark:
+        if cell_too_long(raw):
+            return CellMark(bid, raw[len(raw) - 40:] + "…", "malformed", 0,
+                            f"the cell is over {MAX_CELL_CHARS:,} characters: not marked")
         text = raw.strip()
         if not text:
             return CellMark(bid, raw, "blank", 0, "no answer")
@@ -281,31 +277,38 @@ class _Marker:
     def _formula(self, entry: dict, raw: str, text: str) -> CellMark:
         from ..gradcheck.claims import CORRECT, judge_claims, judge_expression, parse_claim
         from ..language.printing import unparse
+        bid = entry["id"]
         try:
-            canonical = unparse(parse_claim(self.program, text, what=f"the formula in {entry['id']}"))
+            claim = parse_claim(self.program, text, what=f"the formula in {bid}")
         except SymgradError as err:
-            return CellMark(entry["id"], raw, "malformed", 0, err.summary)
-        cached = self.cache.get((entry["id"], canonical))
+            return CellMark(bid, raw, "malformed", 0, err.summary)
+        canonical = unparse(claim)
+        cached = self.cache.get((bid, canonical))
         if cached is not None:
             return dataclasses.replace(cached, answer=raw)
-        d = entry.get("derivative") or {}
+        over = self.budget.over(cost_of(claim, self.program), self.nesting)
+        if over:
+            return CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({over}): mark it by hand")
+        d = entry["derivative"]
         try:
-            if d.get("of") == "partial":
-                row = judge_claims(self.program, self.point, {d["name"]: text}, seed=self.seed)[0]
-            elif d.get("of") == "local":
+            if d["of"] == "partial":
+                row = judge_claims(self.program, self.point, {d["name"]: text}, seed=self.seed,
+                                   proof="when needed")[0]
+            elif d["of"] == "local":
                 row = judge_expression(self.program, self.point, text, local_form(self.program, d["node"], d["arg"]),
-                                       label=f"the formula in {entry['id']}", seed=self.seed)
+                                       label=f"the formula in {bid}", seed=self.seed, proof="when needed")
             else:
-                return CellMark(entry["id"], raw, "unverified", 0, "the key says not what this formula is: "
-                                "mark it by hand")
+                return CellMark(bid, raw, "unverified", 0, "the key says not what this formula is: mark it by hand")
+        except LimitError as err:
+            return CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({err.message}); mark it by hand")
         except SymgradError as err:
-            return CellMark(entry["id"], raw, "malformed", 0, err.summary)
+            return CellMark(bid, raw, "malformed", 0, err.summary)
         except (ArithmeticError, ValueError, TypeError, RecursionError) as err:  # never stop the class
-            return CellMark(entry["id"], raw, "unverified", 0, f"could not judge this formula "
+            return CellMark(bid, raw, "unverified", 0, f"could not judge this formula "
                             f"({type(err).__name__}); mark it by hand, and please report it")
-        mark = CellMark(entry["id"], raw, row.verdict, int(row.verdict == CORRECT),
+        mark = CellMark(bid, raw, row.verdict, int(row.verdict == CORRECT),
                         "" if row.verdict == CORRECT else row.message)
-        self.cache[(entry["id"], canonical)] = mark
+        self.cache[(bid, canonical)] = mark
         return mark
 
 

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from ..base.errors import InputError
-from ..base.files import write_atomic
+from ..base.files import output_set, write_atomic
 from .renderers import HtmlRenderer, MarkdownRenderer, NotebookRenderer, Renderer, TexRenderer
 from .worksheet_model import Worksheet
 
@@ -55,10 +55,11 @@ def render_files(ws: Worksheet, format: str, path: str) -> dict[str, bytes]:
 
 
 def _write_files(ws: Worksheet, format: str, path: str) -> dict[str, bytes]:
-    """``render_files``, each file written atomically; returns them (pictures first)."""
+    """``render_files``, written as one set (``base.files.output_set``); returns them (pictures first)."""
     files = render_files(ws, format, path)
-    for name, data in files.items():
-        write_atomic(name, data)
+    with output_set():                            # the text and its pictures: all or none
+        for name, data in files.items():
+            write_atomic(name, data)
     return files
 
 

@@ -17,6 +17,7 @@ from ..engine.backprop import Result, backprop
 from ..engine.value import Value
 from ..base.errors import InputError, LimitError, NumericError
 from ..base.limits import DEFAULT_LIMITS
+from ..base.validate import real_number
 from ..language.printing import latex_name, to_latex, to_mathml, to_source
 from ..rules.table import RULES, Rule
 from .worksheet_model import SECTIONS, FinalRow, Math, NodeRow, Nudge, Step, Term, Worksheet, number  # noqa: F401
@@ -90,6 +91,8 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     from .slope_plot import curve, most_curved
 
     limits = limits or DEFAULT_LIMITS
+    if real_number(h, "h") <= 0:
+        raise InputError(f"h must be a step > 0, got {h!r:.40}", hint="the default h=0.001 nudges each input a little")
     result = program if isinstance(program, Result) else backprop(program, values, limits=limits)
     prog = result.program
     if symbolic:  # its check and closed forms build the constants exactly: refuse a bomb up front

@@ -3,12 +3,12 @@ and ``gradcheck.symbolic.diff``."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .io import dump_json, limits_of, program_arguments, read_point, read_program
 from ...base.errors import InputError
 from ...base.limits import DEFAULT_LIMITS
+from ...base.validate import json_value
 
 __all__ = ["setup_check_command", "run_check_command", "setup_diff_command", "run_diff_command",
            "add_claim_arguments", "read_claims"]
@@ -33,13 +33,15 @@ def _read_grads(items: list[str] | None) -> dict[str, str] | None:
     if len(items) == 1 and "=" not in items[0]:
         try:
             with open(items[0], encoding="utf-8") as fh:
-                data = json.loads(fh.read(DEFAULT_LIMITS.max_chars + 1))
+                text = fh.read(DEFAULT_LIMITS.max_chars + 1)
         except OSError as err:
             raise InputError(f"cannot read the gradients file {items[0]!r:.60}: {err.strerror or 'unreadable'}",
                              hint="give a JSON file such as {\"x\": 1.5}, or NAME=VALUE items") from None
         except (UnicodeDecodeError, ValueError):
             raise InputError(f"the gradients file {items[0]!r:.60} is not a JSON object of numbers",
                              hint="give a JSON object such as {\"x\": 1.5}, or NAME=VALUE items") from None
+        data = json_value(text, f"the gradients file {items[0]!r:.60}",
+                          hint="give a JSON object such as {\"x\": 1.5}, or NAME=VALUE items")
         if not isinstance(data, dict):
             raise InputError(f"{items[0]!s:.60} must hold a JSON object of name: value")
         return data
@@ -96,11 +98,9 @@ def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
                 text = fh.read(DEFAULT_LIMITS.max_chars + 1)
             if len(text) > DEFAULT_LIMITS.max_chars:
                 raise InputError(f"{path} is over {DEFAULT_LIMITS.max_chars} characters", hint="split the claims")
-            data = json.loads(text)
         except (OSError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
-        except json.JSONDecodeError as err:
-            raise InputError(f"{path} is not JSON: {err.msg} at line {err.lineno}") from None
+        data = json_value(text, str(path))
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
             raise InputError(f"{path} must hold one JSON object of name: formula text",
                              hint='e.g. {"w": "(1 - tanh(x*w + b)^2)*x"}')

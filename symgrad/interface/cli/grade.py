@@ -8,7 +8,7 @@ from typing import Any
 from ...teaching.answer_key import ATOL, RTOL
 from .io import dump_json
 from ...base.errors import InputError
-from ...base.files import write_atomic
+from ...base.files import output_set, write_atomic
 from ...teaching.grading import grade
 
 __all__ = ["setup_grade_command", "run_grade_command"]
@@ -33,8 +33,9 @@ def run_grade_command(args: Any) -> int:
     grades = grade(list(args.files[:-1]), args.files[-1], rtol=args.rtol, atol=args.atol, seed=args.seed)
     if args.csv:
         stem, suffix = os.path.splitext(args.csv)
-        write_atomic(args.csv, grades.to_csv())
-        write_atomic(f"{stem}-feedback{suffix or '.csv'}", grades.feedback_csv())
+        with output_set(protect=args.files):     # both or neither; never over a key or the answers
+            write_atomic(args.csv, grades.to_csv())
+            write_atomic(f"{stem}-feedback{suffix or '.csv'}", grades.feedback_csv())
     if args.json:
         dump_json(grades.to_dict())
     else:

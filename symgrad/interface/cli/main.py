@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import sys
@@ -105,6 +106,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def _escape_what_the_terminal_cannot_encode() -> None:
+    """With PYTHONIOENCODING=ascii (or a Latin-1 terminal), ∂ and − print as \\u2202 and \\u2212
+    instead of failing with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "\u2202\u2212\u00b7".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (AttributeError, ValueError):
+                pass
+
+
+def _drop_stdout() -> None:
+    """After a failed write, what is left in stdout's buffer cannot be written either: point the
+    real stdout at /dev/null so that Python's flush at exit adds no second error."""
+    if sys.stdout is sys.__stdout__:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -112,8 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
+    _escape_what_the_terminal_cannot_encode()
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()          # a full disk (> /dev/full) shows here, not after exit
+        return code
     except SymgradError as err:
         print(f"symgrad: error: {safe_line(err.summary)}", file=sys.stderr)
         return 2
@@ -123,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as err:  # a bug in symgrad: still one line, but say so
+        if isinstance(err, OSError) and err.errno in _OUTPUT_ERRNOS:
+            _drop_stdout()
+            print(f"symgrad: error: cannot write the output: {escape_text(err.strerror or str(err), 80)}; "
+                  "nothing more was written", file=sys.stderr)
+            return 2
         if os.environ.get("SYMGRAD_DEBUG"):
             raise
         print(f"symgrad: internal error: {type(err).__name__}: {escape_text(str(err), 200)} "

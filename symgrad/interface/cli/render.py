@@ -10,7 +10,7 @@ import sys
 from .io import limits_of, program_arguments, read_point, read_program
 from ...teaching.draw import FORMATS, draw, render
 from ...base.errors import InputError
-from ...base.files import write_atomic
+from ...base.files import output_set, write_atomic
 
 __all__ = ["setup_graph", "run_graph", "setup_worksheet", "run_worksheet"]
 
@@ -33,7 +33,7 @@ def run_graph(args: argparse.Namespace) -> int:
     values = read_point(args.at) if args.view == "values" else None
     data = render(draw(read_program(args), values, view=args.view, limits=limits_of(args)), fmt)
     if args.output:
-        write_atomic(args.output, data)  # a failed write keeps the old file (RenderError: one line, exit 2)
+        write_atomic(args.output, data, protect=_inputs(args))  # a failed write keeps the old file
     elif fmt == "dot" or fmt == "svg":
         sys.stdout.write(data.decode("utf-8"))
     else:
@@ -54,11 +54,8 @@ def setup_worksheet(p: argparse.ArgumentParser) -> None:
 
 
 def run_worksheet(args: argparse.Namespace) -> int:
-    from ...teaching.answer_key import write_exercise
     from ...language.parser import parse
-    from ...teaching.sheets import RENDERERS, SUFFIXES, render_worksheet, write_worksheet
-    from ...teaching.exercises import write_sheets
-    from ...teaching.worksheet import blanked, build_worksheet
+    from ...teaching.sheets import RENDERERS, SUFFIXES
     fmt = args.format
     if fmt is None and args.output:
         fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
@@ -68,29 +65,39 @@ def run_worksheet(args: argparse.Namespace) -> int:
     fmt = fmt or "md"
     limits = limits_of(args)
     program = parse(read_program(args), limits=limits)
+    with output_set(protect=_inputs(args)):       # every file of the run, all or none
+        written = _write_worksheets(args, program, fmt, limits)
+    for path in written:                          # named once they are all in place
+        print(path)
+    return 0
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    return [args.file] if getattr(args, "file", None) else []
+
+
+def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> list[str]:
+    from ...teaching.answer_key import write_exercise
+    from ...teaching.sheets import render_worksheet, write_worksheet
+    from ...teaching.exercises import write_sheets
+    from ...teaching.worksheet import blanked, build_worksheet
     if args.count is not None:
         if args.at:
             raise InputError("--count draws a random point for each sheet, so it takes no --at",
                              hint="drop --at, or write one sheet with --exercise --at …")
         if args.count < 1 or not args.output:
             raise InputError("--count needs N >= 1 and -o FILE", hint="write --count 30 --seed 1 -o sheet.html")
-        for path in write_sheets(program, args.output, count=args.count, seed=args.seed, fmt=fmt,
-                                 plot_input=args.plot, limits=limits):
-            print(path)
-        return 0
+        return write_sheets(program, args.output, count=args.count, seed=args.seed, fmt=fmt,
+                            plot_input=args.plot, limits=limits)
     key = build_worksheet(program, read_point(args.at), plot_input=args.plot, limits=limits,
                           sheet=1 if args.exercise else None)
     if not args.exercise:
         if args.output:
-            for path in write_worksheet(key, fmt, args.output):
-                print(path)
-        else:
-            sys.stdout.write(render_worksheet(key, fmt))
-        return 0
+            return write_worksheet(key, fmt, args.output)
+        sys.stdout.write(render_worksheet(key, fmt))
+        return []
     if not args.output:
         raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
     stem, suffix = os.path.splitext(args.output)
-    for path in (write_exercise(key, blanked(key), fmt, args.output, write_worksheet)
-                 + write_worksheet(key, fmt, f"{stem}-key{suffix}")):
-        print(path)
-    return 0
+    return (write_exercise(key, blanked(key), fmt, args.output, write_worksheet)
+            + write_worksheet(key, fmt, f"{stem}-key{suffix}"))

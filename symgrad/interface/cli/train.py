@@ -62,6 +62,7 @@ def run_train(args: argparse.Namespace) -> int:
     from .io import dump_json
     from ...nn.plots import _format, plot_boundary, plot_loss
     from ...nn.train import fit
+    from ...base.files import check_output
     demo = DEMOS[args.demo]
     steps = demo.steps if args.steps is None else args.steps
     if steps < 1 or steps > 100_000:
@@ -70,7 +71,8 @@ def run_train(args: argparse.Namespace) -> int:
         raise InputError(f"--lr must be a positive number, got {args.lr}")
     for path in (args.loss_plot, args.boundary_plot):
         if path is not None:
-            _format(path)  # a bad file name fails before training, not after
+            _format(path)  # a bad file name, folder or device fails before training, not after
+            check_output(path)
     if args.boundary_plot and args.demo != "moons":
         raise InputError("the lecture demo has 3 inputs; a decision boundary needs 2",
                          hint="use symgrad train moons --boundary-plot FILE")
