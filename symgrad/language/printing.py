@@ -171,7 +171,8 @@ def mathml_number(text: str) -> str:
     return f"<mn>{text}</mn>"
 
 
-_EULER = re.compile(r"(?<![\\A-Za-z])e\^")
+# e^ not inside a word or a command; after a TeX line break (``\\e^{x}`` in cases) it is Euler's too.
+_EULER = re.compile(r"(?<![A-Za-z])(?:(?<=\\\\)|(?<!\\))e\^")
 
 
 def template_latex(template: str) -> str:

@@ -230,7 +230,7 @@ _ROWS = (
     Rule("gelu", 1, lambda x: x * S.normal_cdf(x),
          lambda x, out: (S.normal_cdf(x) + x * S.INV_SQRT_2PI * S.gauss(x, 0.5),),
          lambda sp, x: x / 2 * (1 + sp.erf(x / sp.sqrt(2))), text="d(x·Φ(x))/dx = Φ(x) + x·φ(x)",
-         dlatex=(r"\Phi\left({0}\right) + {0} \cdot \frac{{e^{{-{0}^{{2}}/2}}}}{{\sqrt{{2 \pi}}}}",),
+         dlatex=(r"\Phi\left({0}\right) + {0} \cdot \frac{{\mathrm{{e}}^{{-{0}^{{2}}/2}}}}{{\sqrt{{2 \pi}}}}",),
          helpers={"_Phi": S.normal_cdf, "_Phi_np": S.normal_cdf_np, "_gauss": S.gauss, "_gauss_np": S.gauss_np},
          py=("{0} * _Phi({0})", "_Phi({0}) + {0} * 0.3989422804014327 * _gauss({0}, 0.5)"),
          np=("{0} * _Phi_np({0})", "_Phi_np({0}) + {0} * 0.3989422804014327 * _gauss_np({0}, 0.5)")),
@@ -287,8 +287,8 @@ _ROWS = (
     Rule("max", 2, max, lambda a, b, out: (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5),
          lambda sp, a, b: sp.Max(a, b),
          text="∂max(x, y)/∂x = 1 if x > y, 0 if x < y (½ at the tie)",
-         dlatex=(r"\begin{{cases}} 1 & {0} > {1} \\ 0 & \text{{otherwise}} \end{{cases}}",
-          r"\begin{{cases}} 1 & {1} > {0} \\ 0 & \text{{otherwise}} \end{{cases}}"),
+         dlatex=(r"\begin{{cases}} 1 & {0} > {1} \\ \frac{{1}}{{2}} & {0} = {1} \\ 0 & {0} < {1} \end{{cases}}",
+          r"\begin{{cases}} 1 & {1} > {0} \\ \frac{{1}}{{2}} & {1} = {0} \\ 0 & {1} < {0} \end{{cases}}"),
          kink=lambda a, b: a == b, helpers=_MINMAX,
          py=("max({0}, {1})", "(1.0 if {0} > {1} else 0.0 if {0} < {1} else 0.5)",
              "(0.0 if {0} > {1} else 1.0 if {0} < {1} else 0.5)"),
@@ -298,8 +298,8 @@ _ROWS = (
     Rule("min", 2, min, lambda a, b, out: (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5),
          lambda sp, a, b: sp.Min(a, b),
          text="∂min(x, y)/∂x = 1 if x < y, 0 if x > y (½ at the tie)",
-         dlatex=(r"\begin{{cases}} 1 & {0} < {1} \\ 0 & \text{{otherwise}} \end{{cases}}",
-          r"\begin{{cases}} 1 & {1} < {0} \\ 0 & \text{{otherwise}} \end{{cases}}"),
+         dlatex=(r"\begin{{cases}} 1 & {0} < {1} \\ \frac{{1}}{{2}} & {0} = {1} \\ 0 & {0} > {1} \end{{cases}}",
+          r"\begin{{cases}} 1 & {1} < {0} \\ \frac{{1}}{{2}} & {1} = {0} \\ 0 & {1} > {0} \end{{cases}}"),
          kink=lambda a, b: a == b, helpers=_MINMAX,
          py=("min({0}, {1})", "(1.0 if {0} < {1} else 0.0 if {0} > {1} else 0.5)",
              "(0.0 if {0} < {1} else 1.0 if {0} > {1} else 0.5)"),
@@ -307,10 +307,13 @@ _ROWS = (
              "_np.where({0} < {1}, 0.0, _np.where({0} > {1}, 1.0, 0.5))"),
          rounding=(0, 0, 0)),
     # atan2(y, x): slopes x/r² and −y/r² as (x/r)/r with r = hypot(x, y), which never overflows.
-    # The angle jumps from π to −π across the negative x axis: a kink there.
+    # The angle jumps from π to −π across the negative x axis (a branch cut; ``kink`` marks it);
+    # its slopes do not jump there, and the statement says so.
     Rule("atan2", 2, math.atan2,
          lambda y, x, out: ((x / math.hypot(x, y)) / math.hypot(x, y), (-y / math.hypot(x, y)) / math.hypot(x, y)),
          lambda sp, y, x: sp.atan2(y, x),
+         text="∂(atan2(y, x))/∂y = x/(x² + y²) and ∂(atan2(y, x))/∂x = −y/(x² + y²) (at the branch cut "
+              "y = 0, x < 0 the angle jumps by 2π but the slopes do not)",
          args=("y", "x"), domain=lambda y, x: y != 0.0 or x != 0.0, why="atan2(0, 0) has no derivative",
          kink=lambda y, x: y == 0.0 and x < 0.0, samples=((0.0, 0.0), (0.0, 2.0)),
          py=("math.atan2({0}, {1})", "({1} / math.hypot({0}, {1})) / math.hypot({0}, {1})",
@@ -323,7 +326,9 @@ _ROWS = (
     Rule("hypot", 2, math.hypot,
          lambda x, y, out: (x / out, y / out) if out else (0.0, 0.0),
          lambda sp, x, y: sp.sqrt(x ** 2 + y ** 2),
-         dlatex=(r"\frac{{{0}}}{{{out}}}", r"\frac{{{1}}}{{{out}}}"), kink=lambda x, y: x == 0.0 and y == 0.0,
+         dlatex=(r"\begin{{cases}} \frac{{{0}}}{{{out}}} & {out} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}",
+                 r"\begin{{cases}} \frac{{{1}}}{{{out}}} & {out} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}"),
+         kink=lambda x, y: x == 0.0 and y == 0.0,
          py=("math.hypot({0}, {1})", "({0} / {out} if {out} else 0.0)", "({1} / {out} if {out} else 0.0)"),
          np=("_np.hypot({0}, {1})", "_np.where({out} != 0.0, {0} / _np.where({out} != 0.0, {out}, 1.0), 0.0)",
              "_np.where({out} != 0.0, {1} / _np.where({out} != 0.0, {out}, 1.0), 0.0)"),
@@ -334,7 +339,7 @@ _ROWS = (
     Rule("logsumexp", 2, S.logsumexp, S.logsumexp_local,
          lambda sp, *xs: sp.log(sp.Add(*[sp.exp(x) for x in xs])),
          text="∂logsumexp(x₁, …, xₙ)/∂xᵢ = exp(xᵢ − logsumexp)",
-         dlatex=(r"e^{{{0} - {out}}}", r"e^{{{1} - {out}}}"), args=("x1", "x2"), variadic=True,
+         dlatex=(r"\mathrm{{e}}^{{{0} - {out}}}", r"\mathrm{{e}}^{{{1} - {out}}}"), args=("x1", "x2"), variadic=True,
          samples=((0.3, -1.2, 2.0), (700.0, 699.0, -5.0), (-0.5, 0.25, 1.5, -3.0))),
 )
 

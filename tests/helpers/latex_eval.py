@@ -2,8 +2,11 @@
 
 ``tex(template, point, out)`` reads a row's template filled with numbers (\\frac, \\sqrt, ^,
 \\cdot, \\left( \\right), |.|, cases, named functions; a named operator resolves to the row of
-that name or to libm). ``reference(row, point)`` is the row's SymPy form and partials evaluated at
-30 digits on the exact doubles: an independent reference, not the row's own float forward.
+that name or to libm). ``formula(latex, names)`` reads a worksheet's printed formula, whose
+letters are the program's names (``names``: LaTeX name -> value). Euler's number is only
+``\\mathrm{e}``: an italic ``e`` is a name, and an unknown name is a SyntaxError.
+``reference(row, point)`` is the row's SymPy form and partials evaluated at 30 digits on the
+exact doubles: an independent reference, not the row's own float forward.
 Used by tests/rules/test_latex.py and tests/rules/test_display_text.py.
 """
 
@@ -26,9 +29,9 @@ _FUNCS = {"ln": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan, "ta
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, names: dict[str, float] | None = None) -> None:
         self.toks = [t for t in _TOKEN.findall(text) if t not in ("\\ ", "\\,", "\\;", "\\:", "\\!")]
-        self.i = 0
+        self.i, self.names = 0, names or {}
 
     def peek(self):
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -54,7 +57,7 @@ class _Parser:
 
     def _starts_factor(self, tok) -> bool:
         return tok is not None and tok not in ("+", "-", "}", ")", "\\right", "&", "\\\\", "\\end", ",", "]", "<",
-                                               ">", "\\geq", "\\leq", "/", "\\cdot", "^", "|")
+                                               ">", "\\geq", "\\leq", "/", "\\cdot", "^", "|", "=")
 
     def term(self) -> float:
         value = self.factor()
@@ -115,8 +118,14 @@ class _Parser:
         if tok == "{":
             self.i -= 1
             return self.group()
-        if tok == "e":
+        if tok == "\\mathrm":
+            word = self.name_group()
+            if word != "e":
+                raise SyntaxError(f"unknown upright word {word!r}")
             return math.e
+        if re.fullmatch(r"[a-zA-Z]", tok) or tok == "\\mathit" or tok[1:] in _GREEK \
+                or tok in self.names and self.peek() != "\\left":  # \sigma: a name; \sigma\left(: sigmoid
+            return self.name(tok)
         if tok == "\\pi":
             return math.pi
         if tok == "\\left":
@@ -150,6 +159,16 @@ class _Parser:
             return _FUNCS[tok[1:]](*self.call_args())
         raise SyntaxError(f"unknown token {tok!r}")
 
+    def name(self, tok: str) -> float:
+        """A program's name as ``latex_name`` prints it: x, e, x_{1}, \\alpha, \\mathit{yhat}."""
+        text = tok + "{" + self.name_group() + "}" if tok == "\\mathit" else tok
+        if self.peek() == "_":
+            self.take()
+            text += "_{" + self.name_group() + "}"
+        if text not in self.names:
+            raise SyntaxError(f"unknown name {text!r} (Euler's number is \\mathrm{{e}})")
+        return self.names[text]
+
     def cases(self) -> float:
         assert self.name_group() == "cases"
         chosen = None
@@ -164,7 +183,8 @@ class _Parser:
                 left = self.expr()
                 rel = self.take()
                 right = self.expr()
-                holds = {">": left > right, "<": left < right, "\\geq": left >= right, "\\leq": left <= right}[rel]
+                holds = {">": left > right, "<": left < right, "\\geq": left >= right, "\\leq": left <= right,
+                         "=": left == right}[rel]
             if chosen is None and holds:
                 chosen = value
             if self.peek() == "\\end":
@@ -172,6 +192,15 @@ class _Parser:
                 self.name_group()
                 return chosen
             self.take("\\\\")
+
+
+_GREEK = set("alpha beta gamma delta epsilon zeta eta iota kappa lambda mu nu xi rho tau upsilon phi chi psi omega "
+             "Gamma Delta Xi Pi Upsilon Psi Omega".split())  # \theta, \sigma, \Phi are functions unless a name
+
+
+def formula(latex: str, names: dict[str, float]) -> float:
+    """A printed formula over the program's names (LaTeX name -> value), e.g. ``e \\cdot \\mathrm{e}^{x}``."""
+    return _Parser(latex, names).parse()
 
 
 def tex(template: str, point, out: float | None = None) -> float:
