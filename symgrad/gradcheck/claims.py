@@ -267,8 +267,8 @@ def _count(random: Any, limits: Limits) -> int:
 
 def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]], name: str, claim: Expr,
            truth: _Truth, limits: Limits, *, chain: bool) -> ClaimRow:
-    from ..language.printing import unparse
-    text = unparse(claim)
+    from ..language.printing import power_symbol, to_notation
+    text = to_notation(claim, power_symbol(prog.source))  # as the program writes it: x^2, not x ** 2.0
     full, fresh = _with_claim(prog, claim)
     samples = []                              # (point, claimed, true, env): the given point first
     for at in [point] + extra:
@@ -304,13 +304,16 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
 
 def _row(verdict, sample, why, name, text, compared, prog, claim, truth, samples, chain, proof) -> ClaimRow:
     from .claim_explain import first_difference, missing_factor
+    from ..language.ast import Num
+    from ..language.printing import power_symbol, to_source
     at, c, t, env = sample
     parts = [why] if why else []
     if verdict in (WRONG, HERE_ONLY) and c is not None and t is not None:
-        where = ", ".join(f"{k}={v!r}" for k, v in at.items())
+        where = ", ".join(f"{k}={to_source(Num(v))}" for k, v in at.items())  # w=3, not w=3.0
         parts.append(f"at {where} the claim is {float(c):.12g} but the derivative is {float(t):.12g}")
         factor = missing_factor(prog, name, samples) if chain else ""
-        parts.append(factor or first_difference(claim, truth, env, close=_close, defined=_defined))
+        parts.append(factor or first_difference(claim, truth, env, close=_close, defined=_defined,
+                                                power=power_symbol(prog.source)))
     if verdict == HERE_ONLY:
         parts.insert(0, "equal at the given point only")
     message = "; ".join(p for p in parts if p)

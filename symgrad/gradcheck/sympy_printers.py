@@ -12,10 +12,11 @@ from typing import Any
 
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
+from sympy.printing.str import StrPrinter
 
 from ..language.printing import latex_name, mathml_name
 
-__all__ = ["SympyLatex", "SympyMathML", "sympy_latex", "sympy_mathml"]
+__all__ = ["SympyLatex", "SympyMathML", "SympyText", "sympy_latex", "sympy_mathml", "sympy_text"]
 
 
 class SympyLatex(LatexPrinter):
@@ -30,6 +31,21 @@ class SympyLatex(LatexPrinter):
     def _print_ExpBase(self, expr: Any, exp: Any = None) -> str:
         tex = r"\mathrm{e}^{%s}" % self._print(expr.args[0])
         return self._do_exponent(tex, exp)
+
+
+class SympyText(StrPrinter):
+    """SymPy's plain text in a program's notation (messages): ``2*x^3``, not ``2.0*x**3.0``; a float
+    as Python's shortest repr (0.1, not 0.100000000000000); ``power``: ``^`` or ``**``."""
+
+    def __init__(self, power: str = "^") -> None:
+        super().__init__()
+        self.power = power
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        return super()._print_Pow(expr, rational).replace("**", self.power)
+
+    def _print_Float(self, expr: Any) -> str:
+        return repr(float(expr))
 
 
 class SympyMathML(MathMLPresentationPrinter):
@@ -47,6 +63,13 @@ _MARKED = re.compile(r"<mi>@@(\w+)@@</mi>")
 def sympy_latex(expr: Any) -> str:
     """LaTeX for a SymPy expression of a symgrad program (``symgrad diff --latex`` prints this)."""
     return SympyLatex().doprint(expr)
+
+
+def sympy_text(expr: Any, power: str = "^") -> str:
+    """A SymPy expression in a message, in the program's notation; whole floats become integers."""
+    import sympy
+    whole = {f: sympy.Integer(int(f)) for f in expr.atoms(sympy.Float) if float(f).is_integer() and abs(f) < 2 ** 53}
+    return SympyText(power).doprint(expr.xreplace(whole) if whole else expr)
 
 
 def sympy_mathml(expr: Any) -> str:
