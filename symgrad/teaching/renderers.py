@@ -154,7 +154,12 @@ class HtmlRenderer(Renderer):
         return escape(s)
 
     def math(self, m: Math | None) -> Markup:
-        return self.blank if m is None else Markup(m.mathml)  # SymPy's printer escapes its text
+        """The MathML, with the LaTeX the other formats print as its annotation (copied, read aloud)."""
+        if m is None:
+            return self.blank
+        head, body = m.mathml.split(">", 1)  # SymPy's and symgrad's printers escape their text
+        return Markup(f"{head}><semantics><mrow>{body.rsplit('</math>', 1)[0]}</mrow>"
+                      f'<annotation encoding="application/x-tex">{escape(m.latex)}</annotation></semantics></math>')
 
     def name(self, name: str) -> Markup:
         return Markup(f"<math>{mathml_name(name)}</math>")

@@ -28,6 +28,13 @@ _FUNCS = {"ln": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan, "ta
           "theta": lambda x: 1.0 if x > 0 else 0.0 if x < 0 else 0.5}  # SymPy's Heaviside, H(0) = 1/2
 
 
+def _div(a: float, b: float) -> float:
+    """IEEE division: a case not taken may divide by 0 (hypot's x/out at out = 0)."""
+    if b == 0.0:
+        return math.nan if a == 0.0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
 class _Parser:
     def __init__(self, text: str, names: dict[str, float] | None = None) -> None:
         self.toks = [t for t in _TOKEN.findall(text) if t not in ("\\ ", "\\,", "\\;", "\\:", "\\!")]
@@ -65,7 +72,7 @@ class _Parser:
             tok = self.peek()
             if tok in ("\\cdot", "/"):
                 self.take()
-                value = value * self.factor() if tok == "\\cdot" else value / self.factor()
+                value = value * self.factor() if tok == "\\cdot" else _div(value, self.factor())
             elif self._starts_factor(tok):
                 value *= self.factor()  # juxtaposition: 2 \pi, {0} \ln 2
             else:
@@ -136,7 +143,7 @@ class _Parser:
             return abs(value) if bracket == "|" else value
         if tok == "\\frac":
             top = self.group()
-            return top / self.group()
+            return _div(top, self.group())
         if tok == "\\sqrt":
             if self.peek() == "[":
                 self.take()
