@@ -203,3 +203,26 @@ def test_each_rows_footnote_fits_the_row(row):
         assert not said, row.text
         return
     assert said == {_classify(row, p) for p in KINKS[row.name]}, row.text
+
+
+# --- the HTML's MathML reads as the LaTeX does --------------------------------------------------------
+
+@pytest.mark.parametrize("source, at", [("e = 2*a\ny = max(x, e)", {"x": 0.75, "a": 0.375}),
+                                        ("e = 2*a\ny = elu(x, e)", {"x": -0.4, "a": 0.75}),
+                                        ("e = 2*a\ny = relu(e) + log(x)", {"x": 2.0, "a": 0.0})])
+def test_html_math_is_well_formed_with_cases_an_upright_e_and_ln(source, at):
+    """A piecewise slope is a brace of cases with "otherwise" (it printed as piecewise((1, x > 0),
+    (0, True))), Euler's number is an upright e (the variable e stays italic), log is ln, and the
+    tie of max reads ½ at x = e."""
+    import xml.etree.ElementTree as ET
+    page = render_worksheet(_sheet(source, at), "html")
+    maths = re.findall(r"<math[ >].*?</math>", page, re.S)
+    for m in maths:
+        ET.fromstring(re.sub(r"&[A-Za-z]+;", "", m))  # XML: a relation's < is escaped
+    text = "".join(maths)
+    assert "piecewise" not in text and "<mi>True</mi>" not in text and "&ExponentialE;" not in text
+    assert "<mi>log</mi>" not in text and "<mtext>otherwise</mtext>" in text
+    if "elu(x, e)" in source:
+        assert '<msup><mi mathvariant="normal">e</mi><mi>x</mi></msup>' in text
+    if "max" in source:
+        assert "<mtd><mfrac><mn>1</mn><mn>2</mn></mfrac></mtd>" in text and "<mo>=</mo><mi>e</mi>" in text
