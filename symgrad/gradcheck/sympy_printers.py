@@ -117,7 +117,7 @@ def sympy_text(expr: Any, power: str = "^") -> str:
 
 
 def sympy_mathml(expr: Any) -> str:
-    body = SympyMathML().doprint(expr)
+    body = SympyMathML({"mul_symbol": "dot"}).doprint(expr)  # e·eˣ: the variable e never touches Euler's
     body = _MARKED.sub(lambda m: mathml_name(m.group(1)), body)
     body = body.replace("<mo>-</mo>", "<mo>&#x2212;</mo>").replace("<mo><</mo>", "<mo>&lt;</mo>")
     body = body.replace("<mo>></mo>", "<mo>&gt;</mo>")  # SymPy writes relations unescaped
