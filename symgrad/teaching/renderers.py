@@ -173,8 +173,10 @@ class HtmlRenderer(Renderer):
 
     def closed(self, ws: Worksheet, r: Any) -> Markup:
         body = r.closed_form.mathml.split(">", 1)[1].rsplit("</math>", 1)[0]
-        return Markup(f'<math display="block"><mrow><mfrac><mrow><mo>&#x2202;</mo>{mathml_name(ws.output)}</mrow>'
-                      f"<mrow><mo>&#x2202;</mo>{mathml_name(r.name)}</mrow></mfrac><mo>=</mo>{body}</mrow></math>")
+        return Markup(f'<math display="block"><semantics><mrow><mfrac><mrow><mo>&#x2202;</mo>{mathml_name(ws.output)}'
+                      f"</mrow><mrow><mo>&#x2202;</mo>{mathml_name(r.name)}</mrow></mfrac><mo>=</mo>{body}</mrow>"
+                      f'<annotation encoding="application/x-tex">{escape(closed_latex(ws, r))}</annotation>'
+                      "</semantics></math>")
 
     def program(self, ws: Worksheet) -> Markup:
         return Markup(ws.program_mathml)

@@ -153,6 +153,8 @@ class _Parser:
                 return math.copysign(abs(x) ** (1.0 / n), x)
             return math.sqrt(self.group())
         if tok == "\\log":
+            if self.peek() != "_":  # SymPy's \log{\left(x \right)}: the natural log
+                return math.log(*self.call_args())
             self.take("_")
             base = self.group()
             return math.log(*self.call_args()) / math.log(base)
@@ -163,7 +165,12 @@ class _Parser:
         if tok == "\\begin":
             return self.cases()
         if tok.startswith("\\") and tok[1:] in _FUNCS:
-            return _FUNCS[tok[1:]](*self.call_args())
+            power = None
+            if self.peek() == "^":  # SymPy's \tanh^{2}{\left(x \right)}
+                self.take()
+                power = self.group_or_atom()
+            value = _FUNCS[tok[1:]](*self.call_args())
+            return value if power is None else value ** power
         raise SyntaxError(f"unknown token {tok!r}")
 
     def name(self, tok: str) -> float:

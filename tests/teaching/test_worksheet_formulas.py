@@ -2,8 +2,8 @@
 
 A program per row uses ``e`` as a variable (``e = 2*a``), so an italic e is the variable and only
 an upright ``\\mathrm{e}`` is Euler's number. Each worksheet is rendered as md, html, tex and ipynb;
-every forward formula (``y = f(e, x)`` | value) and every local derivative (``∂y/∂e = formula =
-value``) is read back from the rendered text (HTML: the LaTeX annotation of its MathML) and
+every forward formula (``y = f(e, x)`` | value), every local derivative (``∂y/∂e = formula =
+value``) and every closed form (against the final table's symbolic column) is read back from the rendered text (HTML: the LaTeX annotation of its MathML) and
 evaluated by a small LaTeX evaluator (helpers/latex_eval.py) at the worksheet's own point. The
 result must equal the printed value to its 6 printed digits. Points: an ordinary one inside each
 row's domain, and each kink, tie and branch cut (at the tie of max, the printed rule must give ½,
@@ -21,7 +21,7 @@ import pytest
 
 import symgrad as sg
 from helpers.latex_eval import formula
-from symgrad.language.printing import latex_name
+from symgrad.language.printing import latex_name, mathml_name
 from symgrad.rules.rule import inside
 from symgrad.rules.table import RULES
 from symgrad.teaching.sheets import render_worksheet
@@ -82,6 +82,18 @@ _HTML_FORWARD = re.compile(r"^<tr><td><math>.*?</math></td><td>\w+</td><td>" + _
                            + _HTML_NUMBER + r"</td></tr>$", re.M)
 
 
+# Closed forms (d output / d name = SymPy's derivative) and the final table's symbolic column.
+_CLOSED = {"md": re.compile(r"^\$\$\\frac\{\\partial .+?\}\{\\partial (.+?)\} = (.+)\$\$", re.M),
+           "tex": re.compile(r"^\\begin\{dmath\*\}\\frac\{\\partial .+?\}\{\\partial (.+?)\} = (.+)\\end\{dmath\*\}$",
+                             re.M),
+           "html": re.compile(r'<annotation encoding="application/x-tex">\\frac\{\\partial .+?\}'
+                              r"\{\\partial (.+?)\} = (.+?)</annotation>")}
+_FINAL = {"md": re.compile(r"^\| \$(.+?)\$ \| (?:" + _VALUE + r") \| (" + _VALUE + r")? \| [^|]* \| [^|]+ \|$", re.M),
+          "tex": re.compile(r"^\$(.+?)\$ & \$(?:" + _VALUE + r")\$ & (?:\$(" + _VALUE + r")\$)? & .* \\\\$", re.M),
+          "html": re.compile(r"^<tr><td><math>(.+?)</math></td><td>" + _HTML_NUMBER + r"</td><td>(?:" + _HTML_NUMBER
+                             + r")?</td>", re.M)}  # an empty symbolic cell: undefined there (a kink)
+
+
 def _html_number(plain: str | None, negative: str | None) -> str | None:
     return plain if plain is not None else None if negative is None else "-" + negative
 
@@ -103,6 +115,21 @@ def printed(text: str, fmt: str) -> tuple[list[tuple[str, str | None]], list[tup
             [(html.unescape(m[0]), _html_number(m[1] or None, m[2] or None)) for m in _HTML_FORWARD.findall(text)])
 
 
+def closed_forms(text: str, fmt: str, ws) -> list[tuple[str, str]]:
+    """[(closed form's LaTeX, the symbolic column's printed value)] of a rendered sheet."""
+    if fmt == "ipynb":
+        text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "markdown")
+        fmt = "md"
+    text = text.replace(r"\vert ", "|")
+    text = text[text.index("Final gradients"):].split("The nudge")[0]  # the final table, not the nudge's
+    if fmt == "html":
+        symbolic = {html.unescape(m[0]): _html_number(m[3] or None, m[4] or None) for m in _FINAL["html"].findall(text)}
+        by_tex = {latex_name(r.name): symbolic.get(html.unescape(mathml_name(r.name))) for r in ws.final}
+        return [(html.unescape(latex), by_tex[html.unescape(name)]) for name, latex in _CLOSED["html"].findall(text)]
+    symbolic = {name: value or None for name, value in _FINAL[fmt].findall(text)}
+    return [(latex, symbolic[name]) for name, latex in _CLOSED[fmt].findall(text)]
+
+
 def assert_sheet_reads_right(ws, fmt: str) -> None:
     """Every printed formula of the rendered sheet, evaluated at the sheet's point, is its printed value."""
     text = render_worksheet(ws, fmt)
@@ -117,6 +144,12 @@ def assert_sheet_reads_right(ws, fmt: str) -> None:
         got = formula(latex, names)
         want = float(value)
         assert got == pytest.approx(want, rel=6e-6, abs=1e-12), (fmt, latex, value, got)
+    shown = closed_forms(text, fmt, ws)
+    assert len(shown) == sum(r.closed_form is not None for r in ws.final), (fmt, text)
+    for latex, value in shown:
+        if value is None:  # no symbolic value is printed (undefined at a kink): nothing to compare
+            continue
+        assert formula(latex, names) == pytest.approx(float(value), rel=6e-6, abs=1e-12), (fmt, latex, value)
 
 
 @pytest.mark.parametrize("row, args", CASES)
