@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..language.ast import Node, Program
+from ..language.ast import Node, Num, Op, Program
 from .value import Value, backpropagate
 from ..base.display_hooks import mimebundle
 from ..base.errors import InputError, MissingInputError, NumericError, show_name
@@ -16,8 +16,8 @@ from ..base.validate import real_number
 from .lower import lower
 from .nonfinite import cause
 from ..language.parser import parse
-from ..language.printing import unparse
-from ..rules.table import Rule
+from ..language.printing import power_symbol, to_notation
+from ..rules.table import RULES, Rule
 
 __all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "Graph"]
 
@@ -58,9 +58,16 @@ class Graph:
     origin: dict[int, Node] = field(repr=False)  # id(Value) -> AST node; internal, never printed
 
 
-def _located(err: NumericError, node: Node, program: Program) -> NumericError:
-    text = unparse(node)
+def _located(err: NumericError, node: Node, program: Program, row: Rule | None = None,
+             args: tuple[float, ...] = ()) -> NumericError:
+    """The error at ``node``, in the program's notation (``log(-1) is undefined in log(x - 2)``; the
+    row's own spelling of its numbers, ``log(-1.0)``, is replaced when ``row`` and ``args`` are given)."""
+    power = power_symbol(program.source)
+    text = to_notation(node, power)
     text = text if len(text) <= 40 else text[:39] + "…"
+    if row is not None and row.name in RULES and row.show(*args) in err.message:
+        shown = to_notation(Op(row.name, tuple(Num(a) for a in args)), power)
+        err = type(err)(err.message.replace(row.show(*args), shown, 1), hint=err.hint)
     span = getattr(node, "span", None)
     message = err.message if text in err.message else f"{err.message} in {text}"
     return type(err)(message, hint=err.hint,
@@ -72,10 +79,11 @@ def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
     origin: dict[int, Node] = {}
 
     def apply(row: Rule, kids: tuple, node: Node) -> Value:
+        args = tuple(k.data for k in kids)
         try:
-            value = Value(row.forward(*[k.data for k in kids]), kids, row)
+            value = Value(row.forward(*args), kids, row)
         except NumericError as err:
-            raise _located(err, node, program) from None
+            raise _located(err, node, program, row, args) from None
         if not math.isfinite(value.data):
             raise _located(NumericError(f"the result {value.data} overflows float64"), node, program)
         origin[id(value)] = node

@@ -1,5 +1,8 @@
 """Why a claimed derivative is wrong, in words: the missing chain-rule factor, or the first
 factor (or term) of the claim that matches none of the true partial's. Used by ``gradcheck.claims``.
+
+Formulas print in the program's notation (``language.printing.to_notation``, ``sympy_text``):
+``∂(x^2)/∂x = 2*x`` where the program says ``x^2``, never ``∂(x ** 2.0)/∂x = 2.0*x**1.0``.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from typing import Any, Callable, Mapping
 
 from ..language.ast import Expr, Op, Program
 from ..base.errors import NumericError, SymgradError
+from ..language.printing import power_symbol, to_notation
+from .sympy_printers import sympy_text
 
 __all__ = ["missing_factor", "first_difference"]
 
@@ -39,6 +44,7 @@ def _edges(prog: Program, at: Mapping[str, float], name: str) -> list[tuple[tupl
         graph = build_graph(prog, at)
     except NumericError:
         return []
+    power = power_symbol(prog.source)
     start = graph.named[name]
     topo = topo_order(graph.root)
     reach = {id(start)}                       # ids: internal bookkeeping only
@@ -52,39 +58,40 @@ def _edges(prog: Program, at: Mapping[str, float], name: str) -> list[tuple[tupl
             continue
         for arg, (v, d) in enumerate(zip(u._prev, u._rule.local(*[k.data for k in u._prev], u.data))):
             if id(v) in reach and d not in (0.0, 1.0):
-                out.append(((i, arg), d, f"missing chain-rule factor ∂{_text_of(graph, u)}/∂{_text_of(graph, v)} "
-                                         f"= {_local_text(u, arg, graph)} (= {d:.6g} here): the claim is the "
+                out.append(((i, arg), d, f"missing chain-rule factor ∂{_text_of(graph, u, power)}/"
+                                         f"∂{_text_of(graph, v, power)} = {_local_text(u, arg, graph, power)} "
+                                         f"(= {d:.6g} here): the claim is the "
                                          "derivative divided by it"))
     return out
 
 
-def _text_of(graph: Any, value: Any) -> str:
-    from ..language.printing import unparse
+def _text_of(graph: Any, value: Any, power: str) -> str:
     if value.label:
         return value.label
     node = graph.origin.get(id(value))
-    text = unparse(node) if node is not None else "?"
+    text = to_notation(node, power) if node is not None else "?"
     return f"({text})" if len(text) <= 40 else "(…)"
 
 
-def _local_text(u: Any, arg: int, graph: Any) -> str:
+def _local_text(u: Any, arg: int, graph: Any, power: str) -> str:
     import sympy as sp
-    slots = [sp.Symbol(_text_of(graph, k).strip("()") if k.label or _text_of(graph, k) != "(…)" else f"u{j}",
-                       real=True) if k._rule is not None or k.label else sp.Float(k.data)
-             for j, k in enumerate(u._prev)]
+    from .symbolic import _number
+    texts = [_text_of(graph, k, power) for k in u._prev]
+    slots = [sp.Symbol(text.strip("()") if k.label or text != "(…)" else f"u{j}", real=True)
+             if k._rule is not None or k.label else _number(k.data) for j, (k, text) in enumerate(zip(u._prev, texts))]
     try:
-        return sp.sstr(sp.diff(u._rule.sympy(sp, *slots), slots[arg]))
+        return sympy_text(sp.diff(u._rule.sympy(sp, *slots), slots[arg]), power)
     except (TypeError, ValueError, AttributeError):
         return "its local derivative"
 
 
 def first_difference(claim: Expr, truth: Any, env: Mapping[str, Any], *, close: Callable[[Any, Any], bool],
-                     defined: Callable[[Any], bool]) -> str:
+                     defined: Callable[[Any], bool], power: str = "^") -> str:
     """The first factor (or term) of the claim that matches no factor (term) of the truth at
     this point, e.g. 'the factor w (= -3 here) is not in the derivative'. '' when none stands out.
-    ``close`` and ``defined`` are the judge's own tests (``gradcheck.claims``), so both read numbers alike."""
+    ``close`` and ``defined`` are the judge's own tests (``gradcheck.claims``), so both read numbers alike;
+    ``power`` is the program's power operator (``power_symbol``)."""
     import sympy as sp
-    from ..language.printing import unparse
     from .symbolic import symbol, to_sympy_expr
     try:
         form = truth.form()
@@ -104,8 +111,8 @@ def first_difference(claim: Expr, truth: Any, env: Mapping[str, Any], *, close: 
             if not defined(v):
                 continue
             if not any(defined(k) and close(v, k) for k in known):
-                return (f"the {what} {unparse(piece)} (= {float(v):.6g} here) does not appear in the derivative "
-                        f"{sp.sstr(form)}")
+                return (f"the {what} {to_notation(piece, power)} (= {float(v):.6g} here) does not appear in "
+                        f"the derivative {sympy_text(form, power)}")
     return ""
 
 

@@ -200,10 +200,10 @@ def _count(random: Any, limits: Limits) -> int:
 
 def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]], name: str, claim: Expr,
            truth: Truth, limits: Limits, *, chain: bool, proof_mode: str = "always") -> ClaimRow:
-    from ..language.printing import unparse
+    from ..language.printing import power_symbol, to_notation
     from .dag import lowered
     from .pieces import Pieces
-    text = unparse(claim)
+    text = to_notation(claim, power_symbol(prog.source))  # as the program writes it: x^2, not x ** 2.0
     full, fresh = _with_claim(prog, claim)
     if proof_mode not in PROOF_MODES:
         raise InputError(f"proof must be one of {', '.join(PROOF_MODES)}, got {proof_mode!r:.40}")
@@ -299,13 +299,15 @@ def _between(conditions: list[str]) -> list[str]:
 
 def _row(verdict, sample, why, piece, proof, name, text, compared, prog, claim, truth, samples, chain) -> ClaimRow:
     from .claim_explain import first_difference, missing_factor
+    from ..language.printing import power_symbol
     parts = [why] if why else []
     c, t = sample.claimed, sample.true
     if verdict in (WRONG, HERE_ONLY) and c is not None and t is not None:
         parts.append(f"at {_where(sample)} the claim is {float(c):.12g} but the derivative is {float(t):.12g}")
         old = [(s.at, s.claimed, s.true, s.env) for s in samples]
         factor = missing_factor(prog, name, old) if chain else ""
-        parts.append(factor or first_difference(claim, truth, sample.env, close=close, defined=defined))
+        parts.append(factor or first_difference(claim, truth, sample.env, close=close, defined=defined,
+                                                power=power_symbol(prog.source)))
     if verdict == HERE_ONLY:
         parts.insert(0, f"correct on this piece ({piece}), wrong elsewhere" if piece else
                      "equal at the given point only")
@@ -315,7 +317,9 @@ def _row(verdict, sample, why, piece, proof, name, text, compared, prog, claim, 
 
 
 def _where(sample: Sample) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in sample.at.items())
+    from ..language.ast import Num
+    from ..language.printing import to_source
+    return ", ".join(f"{k}={to_source(Num(v))}" for k, v in sample.at.items())  # w=3, not w=3.0
 
 
 def _prove(prog: Program, claim: Expr, truth: Truth) -> str:

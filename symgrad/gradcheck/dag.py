@@ -15,7 +15,7 @@ import sympy as sp
 from ..language.ast import Const, Node, Program
 from ..engine.lower import lower
 from .row_forms import bakeable, baked_positions, row_forms
-from ..language.printing import unparse
+from ..language.printing import power_symbol, to_notation
 from ..rules.table import Rule
 
 __all__ = ["Lowered", "lowered"]
@@ -71,7 +71,7 @@ class Lowered:
 
     def where(self, i: int) -> str:
         node = self.source[i]
-        text = unparse(node) if node is not None else self.kind[i]
+        text = to_notation(node, power_symbol(self.program.source)) if node is not None else self.kind[i]
         text = text if len(text) <= 40 else text[:39] + "…"
         span = getattr(node, "span", None)
         return f"{text} (line {span.line}, column {span.column})" if span else text

@@ -19,8 +19,9 @@ from ..rules.table import RULES, Rule
 if TYPE_CHECKING:  # annotations only: the printers dispatch on class names, so ``ast`` may import this module
     from .ast import Assign, Const, Node, Num, Op, Program, Var
 
-__all__ = ["Printer", "TextPrinter", "LatexPrinter", "MathMLPrinter", "SourcePrinter", "unparse", "to_latex",
-           "to_mathml", "to_source", "latex_name", "mathml_name", "template_latex", "prec", "node_repr", "program_repr"]
+__all__ = ["Printer", "TextPrinter", "LatexPrinter", "MathMLPrinter", "SourcePrinter", "NotationPrinter", "unparse",
+           "to_latex", "to_mathml", "to_source", "to_notation", "power_symbol", "latex_name", "mathml_name",
+           "template_latex", "prec", "node_repr", "program_repr"]
 
 ATOM = 10
 
@@ -178,7 +179,8 @@ def mathml_number(text: str) -> str:
     return f"<mn>{text}</mn>"
 
 
-_EULER = re.compile(r"(?<![\\A-Za-z])e\^")
+# e^ not inside a word or a command; after a TeX line break (``\\e^{x}`` in cases) it is Euler's too.
+_EULER = re.compile(r"(?<![A-Za-z])(?:(?<=\\\\)|(?<!\\))e\^")
 
 
 def template_latex(template: str) -> str:
@@ -270,6 +272,29 @@ class SourcePrinter(TextPrinter):
         return [str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)]
 
 
+class NotationPrinter(SourcePrinter):
+    """A formula in its program's own notation, for messages: whole numbers as written and the
+    power operator the program uses (``x^2``, not ``x ** 2.0``). Not for re-parsing: ``unparse``."""
+
+    def __init__(self, power: str = "^") -> None:
+        self.power = power
+
+    def _print_infix(self, node: Op, row: Rule) -> list:
+        if row.symbol != "**" or self.power == "**":
+            return super()._print_infix(node, row)
+        left, right = self._infix_parts(node, row)
+        return left + [self.power] + right
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def power_symbol(source: str) -> str:
+    """The power operator a program's author writes: ``**`` if the source spells only that, else ``^``."""
+    code = _COMMENT.sub("", source)
+    return "**" if "**" in code and "^" not in code else "^"
+
+
 class MathMLPrinter(Printer):
     """Presentation MathML, in program order, dispatching on the row's kind and symbol.
 
@@ -351,6 +376,11 @@ def to_latex(node: Node) -> str:
 def to_source(node: Node) -> str:
     """The program as a worksheet echoes it: ``unparse`` with whole numbers as written."""
     return _SOURCE.doprint(node)
+
+
+def to_notation(node: Node, power: str = "^") -> str:
+    """A formula as a message prints it, in the program's notation (``power``: see ``power_symbol``)."""
+    return NotationPrinter(power).doprint(node)
 
 
 def to_mathml(node: Node) -> str:

@@ -92,8 +92,8 @@ def _printers() -> tuple[type, type]:
     class TemplatePrinter(LatexPrinter):
         r"""SymPy's LaTeX as a row template: symbols become ``{0}``, ``{out}``; other braces doubled.
 
-        House style: ``\ln``, ``\arctan``, products with ``\cdot`` (a filled-in number never
-        touches another), ``\tanh\left(x\right)`` without SymPy's extra group, ``\ln 2``.
+        House style: an upright ``\mathrm{e}``, ``\ln``, ``\arctan``, products with ``\cdot`` (a filled-in
+        number never touches another), ``\tanh\left(x\right)`` without SymPy's extra group, ``\ln 2``.
         """
 
         def __init__(self, slot: dict) -> None:
@@ -116,6 +116,12 @@ def _printers() -> tuple[type, type]:
             return text
 
         _print_Dummy = _print_Symbol
+
+        def _print_Exp1(self, expr: Any) -> str:
+            return r"\mathrm{e}"  # upright: an italic e is the program's variable e
+
+        def _print_ExpBase(self, expr: Any, exp: Any = None) -> str:
+            return self._do_exponent(rf"\mathrm{{e}}^{{{self._print(expr.args[0])}}}", exp)
 
         def _print_log(self, expr: Any, exp: Any = None) -> str:
             if expr.args[0].is_Integer:

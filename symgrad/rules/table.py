@@ -180,7 +180,8 @@ _ROWS = (
          lambda sp, a, b: sp.Min(a, b),
          kink=lambda a, b: a == b),
     # atan2(y, x): slopes x/r² and −y/r² (stable.over_norm_sq: scaled, so r never under/overflows).
-    # The angle jumps from π to −π across the negative x axis: a kink there.
+    # The angle jumps from π to −π across the negative x axis (a branch cut; ``kink`` marks it);
+    # its slopes do not jump there, and the statement says so.
     Rule("atan2", 2, math.atan2,
          lambda y, x, out: (S.over_norm_sq(x, y), -S.over_norm_sq(y, x)),
          lambda sp, y, x: sp.atan2(y, x),

@@ -160,7 +160,12 @@ class HtmlRenderer(Renderer):
         return escape(s)
 
     def math(self, m: Math | None) -> Markup:
-        return self.blank if m is None else Markup(m.mathml)  # SymPy's printer escapes its text
+        """The MathML, with the LaTeX the other formats print as its annotation (copied, read aloud)."""
+        if m is None:
+            return self.blank
+        head, body = m.mathml.split(">", 1)  # SymPy's and symgrad's printers escape their text
+        return Markup(f"{head}><semantics><mrow>{body.rsplit('</math>', 1)[0]}</mrow>"
+                      f'<annotation encoding="application/x-tex">{escape(m.latex)}</annotation></semantics></math>')
 
     def name(self, name: str) -> Markup:
         return Markup(f"<math>{mathml_name(name)}</math>")
@@ -174,8 +179,10 @@ class HtmlRenderer(Renderer):
 
     def closed(self, ws: Worksheet, r: Any) -> Markup:
         body = r.closed_form.mathml.split(">", 1)[1].rsplit("</math>", 1)[0]
-        return Markup(f'<math display="block"><mrow><mfrac><mrow><mo>&#x2202;</mo>{mathml_name(ws.output)}</mrow>'
-                      f"<mrow><mo>&#x2202;</mo>{mathml_name(r.name)}</mrow></mfrac><mo>=</mo>{body}</mrow></math>")
+        return Markup(f'<math display="block"><semantics><mrow><mfrac><mrow><mo>&#x2202;</mo>{mathml_name(ws.output)}'
+                      f"</mrow><mrow><mo>&#x2202;</mo>{mathml_name(r.name)}</mrow></mfrac><mo>=</mo>{body}</mrow>"
+                      f'<annotation encoding="application/x-tex">{escape(closed_latex(ws, r))}</annotation>'
+                      "</semantics></math>")
 
     def program(self, ws: Worksheet) -> Markup:
         return Markup(ws.program_mathml)

@@ -112,7 +112,7 @@ def test_domain_errors(text, point):
     assert info.value.line == 1 and info.value.hint
 
 
-@pytest.mark.parametrize("text, node", [("sqrt(x)", "sqrt(x)"), ("x**0.5", "x ** 0.5"), ("x^0.25", "x ** 0.25"),
+@pytest.mark.parametrize("text, node", [("sqrt(x)", "sqrt(x)"), ("x**0.5", "x ** 0.5"), ("x^0.25", "x^0.25"),
                                         ("y = sqrt(x) + x; 2*y", "sqrt(x)")])
 def test_infinite_slope_at_zero_is_a_numeric_error_naming_the_node(text, node):
     # Policy: sqrt'(0) is +inf (PyTorch returns inf, SymPy oo). symgrad never hands out a
@@ -148,3 +148,17 @@ def test_results_are_finite_or_a_numeric_error(text, point):
         assert err.line == 1
     else:
         assert math.isfinite(result.value) and all(math.isfinite(g) for g in result.grads.values())
+
+
+@pytest.mark.parametrize("source, point, says", [
+    ("y = log(x - 2)", {"x": 1.0}, "log(-1) is undefined in log(x - 2)"),
+    ("y = (x - 3)^0.5", {"x": 1.0}, "(-2)^0.5 is undefined in (x - 3)^0.5"),       # not -2.0 ** 0.5 = -(2 ** 0.5)
+    ("y = (x - 3)**0.5", {"x": 1.0}, "(-2) ** 0.5 is undefined in (x - 3) ** 0.5"),  # the program's own **
+    ("y = 1/(x - 1)", {"x": 1.0}, "1 / 0 is undefined in 1 / (x - 1)"),
+    ("y = sqrt(x - 2.5)", {"x": 1.0}, "sqrt(-1.5) is undefined in sqrt(x - 2.5)"),
+])
+def test_domain_messages_print_in_the_programs_notation(source, point, says):
+    """Whole numbers as integers and the program's power operator, as the program writes them."""
+    with pytest.raises(sg.DomainError) as info:
+        sg.backprop(source, point)
+    assert says in str(info.value)

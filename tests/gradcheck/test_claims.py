@@ -51,6 +51,25 @@ def test_wrong_missing_chain_rule_factor_is_named():
     assert one(LECTURE, POINT, "a", "f*b").verdict != WRONG
 
 
+def test_feedback_prints_in_the_programs_notation():
+    """Whole numbers as integers, the program's power operator and names: d/dx sin(x^3) = cos(x^3)·3x²
+    by hand, so the claim cos(x^3) misses the factor 3x² (= 1.47 at x = 0.7)."""
+    row = one("y = sin(x^3)", {"x": 0.7}, "x", "cos(x^3)")
+    assert row.verdict == WRONG and row.claim == "cos(x^3)"
+    assert "missing chain-rule factor ∂(x^3)/∂x = 3*x^2 (= 1.47 here)" in row.message
+    assert "at x=0.7 " in row.message
+    # a program that writes ** is answered in **
+    row = one("y = sin(x**2)", {"x": 0.7}, "x", "cos(x**2)")
+    assert "missing chain-rule factor ∂(x ** 2)/∂x = 2*x (= 1.4 here)" in row.message
+    # the first differing term, and the derivative it is missing from: d tanh(x²)/dx = 2x(1 − tanh²(x²))
+    row = one("y = w*tanh(x^2)", {"x": 0.5, "w": 3.0}, "x", "w*(1 - y^2)")
+    assert row.verdict == WRONG and row.claim == "w * (1 - y^2)"
+    assert "at w=3, x=0.5 the claim" in row.message
+    assert "the derivative 2*w*x*(1 - tanh(x^2)^2)" in row.message, row.message
+    for shown in (row.claim, row.message):
+        assert ".0" not in shown.replace("0.5", "") and "**" not in shown
+
+
 def test_wrong_names_the_first_differing_factor():
     row = one(NEURON, NPOINT, "w", "(1 - tanh(x*w + b)^2)*w")
     assert row.verdict == WRONG

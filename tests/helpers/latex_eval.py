@@ -2,8 +2,11 @@
 
 ``tex(template, point, out)`` reads a row's template filled with numbers (\\frac, \\sqrt, ^,
 \\cdot, \\left( \\right), |.|, cases, named functions; a named operator resolves to the row of
-that name or to libm). ``reference(row, point)`` is the row's SymPy form and partials evaluated at
-30 digits on the exact doubles: an independent reference, not the row's own float forward.
+that name or to libm). ``formula(latex, names)`` reads a worksheet's printed formula, whose
+letters are the program's names (``names``: LaTeX name -> value). Euler's number is only
+``\\mathrm{e}``: an italic ``e`` is a name, and an unknown name is a SyntaxError.
+``reference(row, point)`` is the row's SymPy form and partials evaluated at 30 digits on the
+exact doubles: an independent reference, not the row's own float forward.
 Used by tests/rules/test_latex.py and tests/rules/test_display_text.py.
 """
 
@@ -25,10 +28,17 @@ _FUNCS = {"ln": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan, "ta
           "theta": lambda x: 1.0 if x > 0 else 0.0 if x < 0 else 0.5}  # SymPy's Heaviside, H(0) = 1/2
 
 
+def _div(a: float, b: float) -> float:
+    """IEEE division: a case not taken may divide by 0 (hypot's x/out at out = 0)."""
+    if b == 0.0:
+        return math.nan if a == 0.0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, names: dict[str, float] | None = None) -> None:
         self.toks = [t for t in _TOKEN.findall(text) if t not in ("\\ ", "\\,", "\\;", "\\:", "\\!")]
-        self.i = 0
+        self.i, self.names = 0, names or {}
 
     def peek(self):
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -54,7 +64,7 @@ class _Parser:
 
     def _starts_factor(self, tok) -> bool:
         return tok is not None and tok not in ("+", "-", "}", ")", "\\right", "&", "\\\\", "\\end", ",", "]", "<",
-                                               ">", "\\geq", "\\leq", "/", "\\cdot", "^", "|")
+                                               ">", "\\geq", "\\leq", "/", "\\cdot", "^", "|", "=")
 
     def term(self) -> float:
         value = self.factor()
@@ -62,7 +72,7 @@ class _Parser:
             tok = self.peek()
             if tok in ("\\cdot", "/"):
                 self.take()
-                value = value * self.factor() if tok == "\\cdot" else value / self.factor()
+                value = value * self.factor() if tok == "\\cdot" else _div(value, self.factor())
             elif self._starts_factor(tok):
                 value *= self.factor()  # juxtaposition: 2 \pi, {0} \ln 2
             else:
@@ -115,8 +125,14 @@ class _Parser:
         if tok == "{":
             self.i -= 1
             return self.group()
-        if tok == "e":
+        if tok == "\\mathrm":
+            word = self.name_group()
+            if word != "e":
+                raise SyntaxError(f"unknown upright word {word!r}")
             return math.e
+        if re.fullmatch(r"[a-zA-Z]", tok) or tok == "\\mathit" or tok[1:] in _GREEK \
+                or tok in self.names and self.peek() != "\\left":  # \sigma: a name; \sigma\left(: sigmoid
+            return self.name(tok)
         if tok == "\\pi":
             return math.pi
         if tok == "\\left":
@@ -127,7 +143,7 @@ class _Parser:
             return abs(value) if bracket == "|" else value
         if tok == "\\frac":
             top = self.group()
-            return top / self.group()
+            return _div(top, self.group())
         if tok == "\\sqrt":
             if self.peek() == "[":
                 self.take()
@@ -137,6 +153,8 @@ class _Parser:
                 return math.copysign(abs(x) ** (1.0 / n), x)
             return math.sqrt(self.group())
         if tok == "\\log":
+            if self.peek() != "_":  # SymPy's \log{\left(x \right)}: the natural log
+                return math.log(*self.call_args())
             self.take("_")
             base = self.group()
             return math.log(*self.call_args()) / math.log(base)
@@ -147,8 +165,23 @@ class _Parser:
         if tok == "\\begin":
             return self.cases()
         if tok.startswith("\\") and tok[1:] in _FUNCS:
-            return _FUNCS[tok[1:]](*self.call_args())
+            power = None
+            if self.peek() == "^":  # SymPy's \tanh^{2}{\left(x \right)}
+                self.take()
+                power = self.group_or_atom()
+            value = _FUNCS[tok[1:]](*self.call_args())
+            return value if power is None else value ** power
         raise SyntaxError(f"unknown token {tok!r}")
+
+    def name(self, tok: str) -> float:
+        """A program's name as ``latex_name`` prints it: x, e, x_{1}, \\alpha, \\mathit{yhat}."""
+        text = tok + "{" + self.name_group() + "}" if tok == "\\mathit" else tok
+        if self.peek() == "_":
+            self.take()
+            text += "_{" + self.name_group() + "}"
+        if text not in self.names:
+            raise SyntaxError(f"unknown name {text!r} (Euler's number is \\mathrm{{e}})")
+        return self.names[text]
 
     def cases(self) -> float:
         assert self.name_group() == "cases"
@@ -164,7 +197,8 @@ class _Parser:
                 left = self.expr()
                 rel = self.take()
                 right = self.expr()
-                holds = {">": left > right, "<": left < right, "\\geq": left >= right, "\\leq": left <= right}[rel]
+                holds = {">": left > right, "<": left < right, "\\geq": left >= right, "\\leq": left <= right,
+                         "=": left == right}[rel]
             if chosen is None and holds:
                 chosen = value
             if self.peek() == "\\end":
@@ -172,6 +206,15 @@ class _Parser:
                 self.name_group()
                 return chosen
             self.take("\\\\")
+
+
+_GREEK = set("alpha beta gamma delta epsilon zeta eta iota kappa lambda mu nu xi rho tau upsilon phi chi psi omega "
+             "Gamma Delta Xi Pi Upsilon Psi Omega".split())  # \theta, \sigma, \Phi are functions unless a name
+
+
+def formula(latex: str, names: dict[str, float]) -> float:
+    """A printed formula over the program's names (LaTeX name -> value), e.g. ``e \\cdot \\mathrm{e}^{x}``."""
+    return _Parser(latex, names).parse()
 
 
 def tex(template: str, point, out: float | None = None) -> float:

@@ -37,6 +37,8 @@ ROWS = [*RULES.values(), *INTERNAL.values()]
     ("erf", "d(erf(x))/dx = 2·exp(−x²)/√π"),
     ("log2", "d(log2(x))/dx = 1/(x·ln 2)"),
     ("atan2", "∂(atan2(y, x))/∂y = x/(x² + y²) and ∂(atan2(y, x))/∂x = −y/(x² + y²)"
+              " (at a kink, the slope PyTorch takes)"),  # the row says "branch cut" instead (an override)
+    ("hypot", "∂(hypot(x, y))/∂x = x/√(x² + y²) and ∂(hypot(x, y))/∂y = y/√(x² + y²)"
               " (at a kink, the slope PyTorch takes)"),
     ("elu", "∂(elu(x, α))/∂x = 1 if x > 0, else α·eˣ and ∂(elu(x, α))/∂α = 0 if x > 0, else eˣ − 1"
             " (at a kink, the slope PyTorch takes)"),
@@ -49,7 +51,8 @@ def test_derived_statements_read_as_a_hand_derivation(name, text):
 
 @pytest.mark.parametrize("name, latex, dlatex", [
     ("tanh", r"\tanh\left({0}\right)", ("1 - {out}^{{2}}",)),  # the form reappears: written as the output
-    ("exp", r"e^{{{0}}}", ("{out}",)),
+    ("exp", r"\mathrm{{e}}^{{{0}}}", ("{out}",)),  # Euler's number upright: an italic e is a variable
+    ("expm1", r"\operatorname{{expm1}}\left({0}\right)", (r"\mathrm{{e}}^{{{0}}}",)),
     ("log", r"\ln\left({0}\right)", (r"\frac{{1}}{{{0}}}",)),
     ("atan", r"\arctan\left({0}\right)", (r"\frac{{1}}{{{0}^{{2}} + 1}}",)),
     ("softplus", r"\operatorname{{softplus}}\left({0}\right)", None),  # a composite form: the call as written
