@@ -102,14 +102,20 @@ def _variadic_size(forms, args: list[arb]) -> float:
         return (sum(_upper(a) for a in args) + len(args)) * len(args)
 
 
+# Rows whose slope multiplies an intermediate that may underflow by one of their arguments:
+# powc/pow's p·x^(p−1) (at 2, −1074 the intermediate 2⁻¹⁰⁷⁵ rounds to 0, then times −1074).
+_UNDERFLOW_FACTOR = {"pow": 1, "powc": 1}
+
+
 def _subnormal(rule, args: list[arb], out: arb, out_error: float, j: int, d: arb) -> float:
     """Absolute error gradual underflow puts in a row's local derivative j (Higham §2.1, with
-    gradual underflow): a subnormal slope keeps few bits and may lose all of them inside the
-    row (x**y at 2, −1074: y·x^(y−1) rounds 2⁻¹⁰⁷⁵ to 0, then times −1074), so it may be off by
-    itself; and a slope that reads a subnormal value of its node (hypot's x/out at 1e-320)
+    gradual underflow): a subnormal slope loses 2⁻¹⁰⁷⁴ per rounding, times any factor applied
+    after it (x**y at 2, −1074: y·x^(y−1) rounds 2⁻¹⁰⁷⁵ to 0, then times −1074); and a slope that reads a subnormal value of its node (hypot's x/out at 1e-320)
     moves by as much as that value's error moves it, measured on the row's own float64 slope."""
     slope = _upper(d)
-    extra = slope if slope < SMALLEST_NORMAL else 0.0
+    extra = 0.0
+    if slope < SMALLEST_NORMAL and rule.name in _UNDERFLOW_FACTOR:   # 2⁻¹⁰⁷⁴ per rounding, times the factor
+        extra = min(slope, max(rule.rounding[1], 1) * TINY * _upper(args[_UNDERFLOW_FACTOR[rule.name]]))
     fo = float(out.mid())
     if fo != 0.0 and abs(fo) < SMALLEST_NORMAL:
         floats = [float(a.mid()) for a in args]
