@@ -115,7 +115,7 @@ def _subnormal(rule, args: list[arb], out: arb, out_error: float, j: int, d: arb
     slope = _upper(d)
     extra = 0.0
     if slope < SMALLEST_NORMAL and rule.name in _UNDERFLOW_FACTOR:   # 2⁻¹⁰⁷⁴ per rounding, times the factor
-        extra = min(slope, max(rule.rounding[1], 1) * TINY * _upper(args[_UNDERFLOW_FACTOR[rule.name]]))
+        extra = min(slope, max(ROUNDING[rule.name].local, 1) * TINY * _upper(args[_UNDERFLOW_FACTOR[rule.name]]))
     fo = float(out.mid())
     if fo != 0.0 and abs(fo) < SMALLEST_NORMAL:
         floats = [float(a.mid()) for a in args]

@@ -61,10 +61,18 @@ def _bounded(expr: sp.Basic, what: str) -> sp.Basic:
     return expr
 
 
+COMPACT_SYMBOLS = 3   # a row's own arguments (atan2, elu, pow: at most 2 read; 3 leaves room)
+COMPACT_OPS = 60
+
+
 def _compact(expr: sp.Basic) -> sp.Basic:
     """One fraction, factored, where that is not much larger: ball arithmetic over a wide ball
     loses nothing to cancelling terms then (log_sigmoid's second derivative −e⁻ˣ/(1 + e⁻ˣ) +
-    e⁻²ˣ/(1 + e⁻ˣ)² is −eˣ/(1 + eˣ)², about e⁻¹⁰¹⁰ at x = −1e10, not 0 ± 4e-6)."""
+    e⁻²ˣ/(1 + e⁻ˣ)² is −eˣ/(1 + eˣ)², about e⁻¹⁰¹⁰ at x = −1e10, not 0 ± 4e-6). Only for forms of
+    at most ``COMPACT_SYMBOLS`` symbols and ``COMPACT_OPS`` operations: factoring a variadic row's
+    partial (logsumexp of 40 arguments) grows exponentially with its symbols."""
+    if len(expr.free_symbols) > COMPACT_SYMBOLS or sp.count_ops(expr) > COMPACT_OPS:
+        return expr
     try:
         factored = sp.factor(sp.together(expr))
     except (sp.PolynomialError, ValueError, TypeError):
