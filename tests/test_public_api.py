@@ -35,7 +35,7 @@ COMMANDS = {  # command -> (its options, its positional arguments); -h/--help ev
               ["program"]),
     "diff": (PROGRAM + ["--latex", "--wrt"], ["program"]),
     "train": (["--boundary-plot", "--json", "--loss-plot", "--lr", "--quiet", "--seed", "--steps", "-q"], ["demo"]),
-    "serve": (["--host", "--limit", "--open", "--port", "--timeout", "--workers"], []),
+    "serve": (["--allow-host", "--host", "--limit", "--open", "--port", "--timeout", "--workers"], []),
     "grade": (["--atol", "--csv", "--json", "--rtol", "--seed"], ["files"]),
     "graph": (PROGRAM + ["--at", "--format", "--output", "--view", "-o"], ["program"]),
     "worksheet": (PROGRAM + ["--at", "--count", "--exercise", "--format", "--output", "--plot", "--seed", "-o"],

@@ -58,6 +58,7 @@ EXIT_CODES = {CORRECT: 0, WRONG: 1, HERE_ONLY: 1, UNVERIFIED: 3}
 
 RANDOM_POINTS = 5         # default number of seeded random points besides the given one
 PROOF_MODES = ("always", "when needed")   # when SymPy's proof is tried (judge_claims' proof=)
+SETTLED = "no symbolic proof tried (the values settle it)"
 
 
 @dataclass(frozen=True)
@@ -221,22 +222,22 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     both = [s for s in samples if s.same]
     args = (name, text, len(both), prog, claim, truth, samples, chain)
     if first.same is False:
-        return _row(WRONG, first, "", "", "", *args)
+        return _row(WRONG, first, "", "", SETTLED, *args)
     if first.claimed is None and first.true is not None:
-        return _row(WRONG, first, "the claim is undefined at the point but the derivative exists", "", "", *args)
+        return _row(WRONG, first, "the claim is undefined at the point but the derivative exists", "", SETTLED, *args)
     differs = [s for s in samples[1:] if _differs(s)]
     if differs:                               # an exact difference at a point: no proof can undo it
         at = differs[0]
         why = "" if at.claimed is not None else (f"at {_where(at)} the claim is undefined but the derivative is "
                                                  f"{float(at.true):.12g}")
         if first.same:
-            return _row(HERE_ONLY, at, why, _piece(pieces, point, differs), "", *args)
-        return _row(WRONG, at, why, "", "", *args)
+            return _row(HERE_ONLY, at, why, _piece(pieces, point, differs), SETTLED, *args)
+        return _row(WRONG, at, why, "", SETTLED, *args)
     if not any(s.claimed is not None for s in samples):
         proof = "no symbolic proof (the claim is undefined at every point tested)"
     elif proof_mode == "when needed" and first.same and len(both) >= 2 and not untested and \
             (pieces.complete or not pieces.switches):
-        proof = "no symbolic proof tried (the values settle it)"
+        proof = SETTLED
     else:
         proof = _prove(prog, claim, truth)
     proved = proof == PROVED

@@ -140,4 +140,6 @@ def _digits_it_has(fd: arb) -> tuple[float | None, str]:
         return float(f"{mid:.{digits}g}"), f"known to {digits} digits"
     if float(abs(fd).upper()) < 2.0 ** -1075:
         return 0.0, ""
+    if fd.contains(0) and rad < 2.0 ** -64:   # an exact zero, seen through the witness's own rounding
+        return 0.0, f"0 to within ±{rad:.0e}"
     return None, "no digit at this precision (the output's rounding swamps the step)"

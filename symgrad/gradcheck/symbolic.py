@@ -35,6 +35,7 @@ from ..language.ast import Const, Expr, Num, Op, Program, Var, children, postord
 from ..base.errors import CheckError, InputError
 from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.parser import parse
+from ..language.bounds import _FLAT
 from ..rules.table import RULES
 from .exact_size import bound_program, guard
 
@@ -47,7 +48,8 @@ DISPLAY_SIMPLIFY_OPS = 40  # simplify() only runs on derivatives at most this bi
 
 def _levels(root: Expr) -> tuple[int, dict[str, int]]:
     """The expression's nesting (a leaf is 1) and, per name it reads, the deepest level of a read
-    (the root is level 1), computed without recursion."""
+    (the root is level 1), computed without recursion. A chain of + and − (or × and ÷) keeps one
+    level, as SymPy flattens it (the parser counts depth the same way: ``language.bounds``)."""
     deepest, reads = 1, {}
     stack = [(root, 1)]
     while stack:
@@ -55,7 +57,9 @@ def _levels(root: Expr) -> tuple[int, dict[str, int]]:
         deepest = max(deepest, at)
         if isinstance(node, Var):
             reads[node.name] = max(reads.get(node.name, 0), at)
-        stack += [(kid, at + 1) for kid in children(node)]
+        group = _FLAT.get(getattr(node, "rule", None))
+        stack += [(kid, at if group and _FLAT.get(getattr(kid, "rule", None)) == group else at + 1)
+                  for kid in children(node)]
     return deepest, reads
 
 

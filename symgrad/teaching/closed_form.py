@@ -97,6 +97,8 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
                 latex = sympy_latex(expr)
                 if len(latex) > MAX_LATEX:
                     form, note = None, f"the closed form has {len(latex)} characters: not printed"
+                elif row is not None and row.verdict == "kink" and not _finite_at(expr, result.point):
+                    form, note = None, "the closed form holds off the kink only (it is undefined at this point)"
                 else:
                     form = Math(latex, sympy_mathml(expr))
             except (SymgradError, RecursionError):
@@ -106,3 +108,13 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
                              None if row is None else row.symbolic, None if row is None else row.numeric,
                              "not checked" if row is None else str(row.verdict)))
     return rows
+
+
+def _finite_at(expr: Any, point: dict) -> bool:
+    """Whether a closed form over the inputs has a finite value at the point (0/0 at hypot's
+    kink has none: the sheet then prints no formula beside the kink's slope)."""
+    try:
+        value = expr.xreplace({s: sympy.Rational(point[s.name]) for s in expr.free_symbols if s.name in point})
+        return bool(value.is_number and value.is_finite) and not value.has(sympy.nan, sympy.zoo)
+    except (TypeError, ValueError, ArithmeticError):
+        return False

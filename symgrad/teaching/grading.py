@@ -280,6 +280,8 @@ class _Marker:
         bid = entry["id"]
         try:
             claim = parse_claim(self.program, text, what=f"the formula in {bid}")
+        except LimitError as err:   # an exact number too large to build: over the cell's budget, not malformed
+            return CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({err.message}); mark it by hand")
         except SymgradError as err:
             return CellMark(bid, raw, "malformed", 0, err.summary)
         canonical = unparse(claim)

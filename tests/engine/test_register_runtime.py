@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import symgrad as sg
-from symgrad.engine.register import _unregister
+from helpers.registry import unregister as _unregister
 from symgrad.rules import table as _rules
 
 

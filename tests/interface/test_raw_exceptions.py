@@ -53,7 +53,7 @@ def test_an_ascii_terminal_gets_escaped_output(tmp_path, args):
 def test_draw_precision_and_worksheet_h_are_input_errors():
     with pytest.raises(sg.InputError, match="precision"):
         sg.draw("y = x*2", {"x": 1.0}, precision=-1)
-    with pytest.raises(sg.InputError, match="h must"):
+    with pytest.raises(sg.InputError, match="h is text, not a real number"):
         sg.worksheet("y = x*2", {"x": 1.0}, h="a")
 
 
