@@ -27,7 +27,7 @@ from flint import arb, ctx, fmpq, fmpz
 from sympy.logic.boolalg import ITE, BooleanFalse, BooleanTrue
 
 from ..base.errors import CheckError
-from ..rules.exact import known_sign
+from ..rules.exact import PRECISION_LOCK, known_sign
 
 __all__ = ["Undefined", "Undetermined", "UnsupportedForm", "Form", "compile_form", "TABLE", "DBL_MAX",
            "exact", "known_sign"]
@@ -372,14 +372,17 @@ def compile_form(expr: sp.Basic, params: Sequence[sp.Symbol]) -> Form:
 
 
 class with_precision:
-    """Context manager setting flint's working precision (callers hold the check's lock)."""
+    """Context manager setting flint's working precision, under the one lock every setter holds
+    (``rules.exact.PRECISION_LOCK``, reentrant): the precision is process-wide."""
 
     def __init__(self, bits: int) -> None:
         self.bits = bits
 
     def __enter__(self) -> None:
+        PRECISION_LOCK.acquire()
         self.old = ctx.prec
         ctx.prec = self.bits
 
     def __exit__(self, *exc) -> None:
         ctx.prec = self.old
+        PRECISION_LOCK.release()

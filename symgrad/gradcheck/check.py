@@ -27,7 +27,7 @@ from .exact_size import bound_program
 from ..base.validate import check_seed, real_number
 from ..language.parser import parse
 from .points import random_points
-from .reference import reference
+from .reference import LOCK, reference
 from .report import CheckReport, CheckRow
 from .fd_witness import Witness
 
@@ -110,6 +110,7 @@ def _check_point(prog: Program, point: dict[str, float], k: int, given: dict[str
         source = "backprop"
     else:
         given_here, source = dict(given), "given"
-    ref = reference(prog, point, limits=limits)
-    witness = Witness(ref) if ref.defined and not ref.failure else None
-    return judge_point(ref, given_here, k, tol["rtol"], tol["atol"], witness, source)
+    with LOCK:   # flint's precision is process-wide: the reference, the witness and the verdicts at once
+        ref = reference(prog, point, limits=limits)
+        witness = Witness(ref) if ref.defined and not ref.failure else None
+        return judge_point(ref, given_here, k, tol["rtol"], tol["atol"], witness, source)

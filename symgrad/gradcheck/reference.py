@@ -29,13 +29,13 @@ interval arithmetic", IEEE Trans. Computers 66 (2017).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from flint import arb
 
 from .balls import DBL_MAX, Undefined, Undetermined, known_sign, with_precision
+from ..rules.exact import PRECISION_LOCK
 from .kinks import at_kink
 from ..language.ast import Program
 from ..engine.backprop import resolve_point
@@ -48,7 +48,7 @@ from ..rules.table import Rule
 
 __all__ = ["Reference", "reference", "Lowered", "lowered", "at_kink", "LOCK", "resolved"]
 
-LOCK = threading.RLock()   # flint's precision is process-wide: one reference at a time
+LOCK = PRECISION_LOCK   # flint's precision is process-wide: one reference at a time
 START_BITS = 200
 
 validate_rules()           # a SymPy class the evaluator lacks fails here, when the check loads

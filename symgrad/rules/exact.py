@@ -16,13 +16,18 @@ midpoint-radius interval arithmetic", IEEE Trans. Computers 66 (2017).
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
 import sympy as sp
 from flint import arb, ctx, fmpq
 
-__all__ = ["exact", "known_sign", "Unresolved", "MAX_BITS"]
+__all__ = ["exact", "known_sign", "Unresolved", "MAX_BITS", "PRECISION_LOCK"]
+
+# flint's working precision (ctx.prec) is process-wide: every code that sets it holds this lock
+# (here, and gradcheck's ``with_precision`` and ``reference.LOCK``, which are the same lock).
+PRECISION_LOCK = threading.RLock()
 
 MAX_BITS = 1 << 17          # about 39 000 digits: 1 + erf(−200) needs 58 000 bits
 _FLOOR = arb(2) ** -1200    # a radius below this settles any float64 question
@@ -39,6 +44,11 @@ def exact(expr: Any, symbols: Sequence[Any], point: Sequence[float], digits: int
     Raises Unresolved if a branch of the form cannot be decided at MAX_BITS bits.
     """
     values = [fmpq(*Fraction(v).as_integer_ratio()) for v in point]
+    with PRECISION_LOCK:
+        return _resolve(expr, symbols, values, digits, point)
+
+
+def _resolve(expr: Any, symbols: Any, values: list, digits: int, point: Sequence[float]) -> Any:
     bits, old = 128, ctx.prec
     try:
         while True:
