@@ -1,0 +1,92 @@
+"""Tensor worksheet renderers: one class per format, each the scalar format's renderer
+(``teaching.renderers``: its escaping, math and pictures) with the tensor template and the helpers a
+tensor sheet needs: ``f.shown`` (a small tensor in full, a large one summarised), ``f.shape`` and
+``f.line`` (a backward rule line in matrix notation). ``TENSOR_RENDERERS`` maps a format to its class.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .renderers import HtmlRenderer, MarkdownRenderer, NotebookRenderer, TexRenderer, _attached, notebook_text
+from .tensor_display import shape_text
+from .tensor_worksheet_model import TENSOR_SECTIONS, Shown, TensorWorksheet
+from .worksheet_model import Math
+
+__all__ = ["TensorMarkdownRenderer", "TensorHtmlRenderer", "TensorTexRenderer", "TensorNotebookRenderer",
+           "TENSOR_RENDERERS"]
+
+
+class _Tensor:
+    """What every tensor format adds to its scalar renderer."""
+
+    def render(self, ws: TensorWorksheet) -> str:  # type: ignore[override]
+        from .renderers import _template
+        return _template(type(self), self.template).render(ws=ws, f=self, titles=TENSOR_SECTIONS)
+
+    def heading(self, ws: Any, key: str) -> str:
+        return self.text(f"{ws.section(key)}. {TENSOR_SECTIONS[key]}")
+
+    def shape(self, shape: tuple[int, ...]) -> str:
+        return self.text(shape_text(shape))
+
+    def shown(self, s: Shown | None) -> str:
+        """A tensor: in full when small, else 'shape: mean …, std …' (a blank when None)."""
+        if s is None:
+            return self.blank
+        if s.full is not None:
+            return self.math(s.full)
+        return self.text(f"{s.summary}")
+
+    def line(self, m: Math | None) -> str:
+        return self.math(m)
+
+
+class TensorMarkdownRenderer(_Tensor, MarkdownRenderer):
+    template = "tensor_worksheet.md.j2"
+
+
+class TensorHtmlRenderer(_Tensor, HtmlRenderer):
+    template = "tensor_worksheet.html.j2"
+
+    def shown(self, s: Shown | None) -> Markup:
+        if s is None:
+            return self.blank
+        if s.full is not None:
+            return self.math(s.full)
+        return Markup('<span class="summary">') + escape(s.summary) + Markup("</span>")
+
+
+class TensorTexRenderer(_Tensor, TexRenderer):
+    template = "tensor_worksheet.tex.j2"
+
+    def heading(self, ws: Any, key: str) -> str:
+        return rf"\section*{{{ws.section(key)}. {TENSOR_SECTIONS[key]}}}"
+
+    def line(self, m: Math | None) -> str:
+        """A display formula breqn may break, so a long rule never runs into the margin."""
+        return self.blank if m is None else rf"\begin{{dmath*}}{m.latex}\end{{dmath*}}"
+
+
+class TensorNotebookRenderer(_Tensor, NotebookRenderer):
+    """The Markdown sheet in cells, and a code cell that recomputes it with ``symgrad``."""
+
+    def render(self, ws: TensorWorksheet) -> str:  # type: ignore[override]
+        from nbformat.v4 import new_code_cell, new_markdown_cell
+        md = TensorMarkdownRenderer(assets="attachment")
+        sections = re.split(r"\n(?=## )", md.render(ws))
+        cells = [_attached(new_markdown_cell(sections[0]), md.files),
+                 new_code_cell("import numpy as np\nimport symgrad as sg\n\n"
+                               f"program = sg.parse({ws.source!r})\n"
+                               "# the point: give the same arrays as the sheet (seeded in the sheet's recipe)\n")]
+        cells += [_attached(new_markdown_cell(s), md.files) for s in sections[1:]]
+        for i, cell in enumerate(cells):
+            cell["id"] = f"cell-{i}"
+        return notebook_text(cells)
+
+
+TENSOR_RENDERERS = {"md": TensorMarkdownRenderer, "html": TensorHtmlRenderer, "tex": TensorTexRenderer,
+                    "ipynb": TensorNotebookRenderer}
