@@ -52,20 +52,23 @@ def summary(a: Any) -> str:
 
 
 def _rows(a: np.ndarray) -> list[list[str]]:
+    """Each element's spelling: a scalar with six significant digits (``number``), a matrix's
+    elements with four (``short_number``: it must fit a table cell)."""
     if a.ndim == 0:
         return [[number(float(a)) if a.dtype.kind == "f" else str(int(a))]]
     rows = a.reshape(1, -1) if a.ndim == 1 else a
-    spell = (lambda v: number(float(v))) if a.dtype.kind == "f" else (lambda v: str(int(v)))
+    spell = short_number if a.dtype.kind == "f" else (lambda v: str(int(v)))
     return [[spell(v) for v in row] for row in rows]
 
 
 def matrix_latex(a: Any) -> str:
-    """A small tensor in LaTeX: a number, or a bmatrix (a vector as one row)."""
+    """A small tensor in LaTeX: a number, or a bracketed smallmatrix (amsmath; a vector as one row),
+    narrow enough for a table cell."""
     a = np.asarray(a)
     rows = _rows(a)
     if a.ndim == 0:
         return rows[0][0]
-    return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(r) for r in rows) + r"\end{bmatrix}"
+    return r"\left[\begin{smallmatrix}" + r" \\ ".join(" & ".join(r) for r in rows) + r"\end{smallmatrix}\right]"
 
 
 def matrix_mathml(a: Any) -> str:

@@ -66,9 +66,23 @@ class TensorTexRenderer(_Tensor, TexRenderer):
     def heading(self, ws: Any, key: str) -> str:
         return rf"\section*{{{ws.section(key)}. {TENSOR_SECTIONS[key]}}}"
 
+    def text(self, s: str) -> str:
+        """TexRenderer's escaping, with the rule titles' ⊙ and ′ spelled in TeX."""
+        out, part = [], []
+        for ch in s:
+            if ch in _TEX_MORE:
+                out += [super().text("".join(part)), _TEX_MORE[ch]]
+                part = []
+            else:
+                part.append(ch)
+        return "".join(out) + super().text("".join(part))
+
     def line(self, m: Math | None) -> str:
-        """A display formula breqn may break, so a long rule never runs into the margin."""
-        return self.blank if m is None else rf"\begin{{dmath*}}{m.latex}\end{{dmath*}}"
+        return self.blank if m is None else f"${m.latex}$"
+
+
+# Matrix-notation characters of the rule titles, spelled for pdflatex (after TexRenderer's escaping).
+_TEX_MORE = {"⊙": r"$\odot$", "′": "'"}
 
 
 class TensorNotebookRenderer(_Tensor, NotebookRenderer):

@@ -237,7 +237,7 @@ def _cross_entropy(out, args, shape):
                                                    _word("onehot") + _paren(target)) + DIVIDE + _num(n))]
 
 
-@_rule("var", "variance: dX = dY ⊙ 2 (X − X̄) / (n − c), c = 1 with Bessel's correction")
+@_rule("var", "variance: dX = dY ⊙ 2 (X − mean(X)) / (n − c), c = 1 with Bessel's correction")
 def _var(out, args, shape):
     x = args[0]
     c = int(args[1].value) if len(args) > 1 and args[1].value is not None else 1

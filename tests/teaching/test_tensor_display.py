@@ -20,7 +20,7 @@ def test_small_tensors_print_in_full_and_large_ones_do_not():
     assert is_small(np.zeros((3, 4))) and is_small(np.float64(2.0)) and is_small(np.zeros(4))
     assert not is_small(np.zeros((32, 64))) and not is_small(np.zeros((2, 5))) and not is_small(np.zeros((2, 2, 2)))
     m = np.array([[1.0, -0.5], [0.25, 2.0]])
-    assert matrix_latex(m) == r"\begin{bmatrix}1 & -0.5 \\ 0.25 & 2\end{bmatrix}"
+    assert matrix_latex(m) == r"\left[\begin{smallmatrix}1 & -0.5 \\ 0.25 & 2\end{smallmatrix}\right]"
     assert matrix_text(m) == "[[1, -0.5], [0.25, 2]]"
     assert matrix_text(np.array([1.5, 2.0])) == "[1.5, 2]"
     assert matrix_latex(np.float64(-0.0)) == "0"

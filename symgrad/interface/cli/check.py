@@ -86,7 +86,8 @@ def run_diff_command(args) -> int:
 def add_claim_arguments(p: Any) -> None:
     p.add_argument("--claim", action="append", metavar="NAME=FORMULA",
                    help="a claimed partial to judge, e.g. --claim 'w=(1 - tanh(x*w + b)^2)*x' (repeatable)")
-    p.add_argument("--claims", metavar="FILE", help="claims as a JSON object {name: formula}")
+    p.add_argument("--claims", metavar="FILE", help="claims as a JSON object {name: formula}, or as lines "
+                   "'dname = formula' (# comments), as the lecture writes its manual backward pass")
 
 
 def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
@@ -100,7 +101,7 @@ def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
                 raise InputError(f"{path} is over {DEFAULT_LIMITS.max_chars} characters", hint="split the claims")
         except (OSError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
-        data = json_value(text, str(path))
+        data = json_value(text, str(path)) if text.lstrip().startswith("{") else claim_lines(text, str(path))
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
             raise InputError(f"{path} must hold one JSON object of name: formula text",
                              hint='e.g. {"w": "(1 - tanh(x*w + b)^2)*x"}')
@@ -114,4 +115,25 @@ def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
             raise InputError(f"two claims for {name.strip()!r:.40}", hint="give one claimed formula per name")
         given.add(name.strip())
         claims[name.strip()] = text
+    return claims
+
+
+def claim_lines(text: str, where: str) -> dict[str, str]:
+    """Claims written as the lecture's manual backward pass: one ``dname = formula`` per line
+    (``name = formula`` too), ``#`` comments and blank lines skipped. Raises InputError naming the
+    line of a line that is not an assignment, or of a second claim for one name."""
+    claims: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        body = line.split("#", 1)[0].strip()
+        if not body:
+            continue
+        name, sep, formula = body.partition("=")
+        name = name.strip()
+        if not sep or not formula.strip() or not name.isidentifier() or formula.lstrip().startswith("="):
+            raise InputError(f"{where}, line {number}: not a claim {body!r:.60}",
+                             hint="write one claim per line: dW2 = h.T @ dlogits")
+        if name in claims:
+            raise InputError(f"{where}, line {number}: a second claim for {name!r:.40}",
+                             hint="give one claimed formula per name")
+        claims[name] = formula.strip()
     return claims

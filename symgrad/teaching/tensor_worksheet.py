@@ -1,0 +1,126 @@
+"""Building a tensor worksheet (``teaching.tensor_worksheet_model``) from a tensor program's tape:
+the forward table with shapes, the backward pass per operation with its rule in matrix notation
+(``teaching.tensor_rules``), the final table from the exact tensor check, and the graph
+(``teaching.tensor_draw``). Computed once, format-free; ``tensor_blanked`` makes the exercise sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..language.printing import latex_name
+from .tensor_display import is_small, matrix_latex, matrix_mathml, summary
+from .tensor_rules import RULE_TITLES, Arg, matrix_rule
+from .tensor_worksheet_model import TENSOR_SECTIONS, Shown, TensorFinal, TensorNode, TensorStep, TensorWorksheet
+from .worksheet_model import Math
+
+__all__ = ["TapeNode", "shown", "build_from_tape", "tensor_blanked"]
+
+
+@dataclass(frozen=True)
+class TapeNode:
+    """One value of a tensor program at a point, in topological order: its sheet name, operation
+    (``op`` "" for an input), arguments (``kids``: indices of earlier nodes, or None for integer
+    data given in ``data``), value and gradient (None for integer data), and its formula."""
+    name: str
+    op: str
+    kids: tuple[int | None, ...]
+    data: tuple[Any, ...]
+    value: Any
+    grad: Any
+    formula: Math | None = None
+    row: Any = None               # the scalar rule row of an elementwise operation
+
+
+def shown(a: Any) -> Shown:
+    """A tensor for the page: in full when small (``tensor_display.is_small``), else summarised."""
+    a = np.asarray(a)
+    full = Math(matrix_latex(a), matrix_mathml(a)) if is_small(a) else None
+    return Shown(tuple(a.shape), full, summary(a))
+
+
+def _title(node: TapeNode) -> str:
+    if node.op in RULE_TITLES:
+        return RULE_TITLES[node.op]
+    if node.row is not None:
+        return f"{node.op} on every element: dX = dY ⊙ {node.op}′(X), summed over broadcast axes"
+    return node.op
+
+
+def _steps(tape: Sequence[TapeNode]) -> list[TensorStep]:
+    steps = []
+    for node in reversed(tape):
+        if not node.op:
+            continue
+        args = [Arg(tape[k].name, tuple(np.shape(tape[k].value))) if k is not None and tape[k].grad is not None
+                else Arg(None, tuple(np.shape(d)) if d is not None else (), _plain(d))
+                for k, d in zip(node.kids, node.data)]
+        lines = matrix_rule(node.op, node.name, args, tuple(np.shape(node.value)), node.row)
+        if not lines:
+            continue
+        shapes = {a.name: a.shape for a in args if a.name}
+        steps.append(TensorStep(node.name, latex_name(node.name), _title(node), tuple(np.shape(node.value)),
+                                tuple((l.child, shapes[l.child], Math(l.latex, f"<math>{l.mathml}</math>"))
+                                      for l in lines)))
+    return steps
+
+
+def _plain(d: Any) -> Any:
+    if d is None:
+        return None
+    a = np.asarray(d)
+    return a.item() if a.ndim == 0 else None
+
+
+def build_from_tape(tape: Sequence[TapeNode], *, source: str, program_tex: str, program_mathml: str,
+                    output: str, inputs: Sequence[str], final: Sequence[TensorFinal], graph: bool = True,
+                    title: str | None = None, sheet: int | None = None, seed: int | None = None,
+                    limits: Any = None, result: Any = None) -> TensorWorksheet:
+    """The worksheet of a tensor program whose values and gradients are ``tape`` (the output last)."""
+    from .tensor_draw import DrawNode, tensor_digraph
+    nodes = tuple(TensorNode(n.name, latex_name(n.name), "op" if n.op else "input" if n.grad is not None else "data",
+                             n.op, n.formula, shown(n.value), shown(n.grad) if n.grad is not None else None)
+                  for n in tape)
+    draw = [DrawNode(n.name, n.op, tuple(k for k in n.kids if k is not None), n.value, n.grad) for n in tape]
+    dot, svg, notes = _graph(draw, graph, limits)
+    by_name = {n.name: n for n in tape}
+    return TensorWorksheet(
+        title=title or (f"Answer key — sheet {sheet}" if sheet is not None else f"Tensor backpropagation worksheet: {output}"),
+        source=source, program_tex=program_tex, program_mathml=program_mathml, output=output,
+        output_tex=latex_name(output), point=tuple((k, shown(by_name[k].value)) for k in inputs if k in by_name),
+        value=shown(tape[-1].value), nodes=nodes, steps=tuple(_steps(tape)), final=tuple(final),
+        graph_dot=dot, graph_svg=svg, sections=tuple(TENSOR_SECTIONS), sheet=sheet, seed=seed,
+        notes=tuple(notes), result=result)
+
+
+def _graph(draw: list, graph: bool, limits: Any, show_grad: bool = True) -> tuple[str, str | None, list[str]]:
+    from .tensor_draw import tensor_digraph
+    from .worksheet import _graph_svg, _svg_width, PAGE_PT
+    dot = tensor_digraph(draw, show_grad=show_grad, limits=limits)
+    if not graph:
+        return dot.source, None, []
+    svg, notes = _graph_svg(dot)
+    if svg is not None and _svg_width(svg) > PAGE_PT:
+        dot = tensor_digraph(draw, show_grad=show_grad, limits=limits, rankdir="TB")
+        dot.attr(nodesep="0.15", ranksep="0.25")
+        svg, notes = _graph_svg(dot)
+    return dot.source, svg, notes
+
+
+def tensor_blanked(ws: TensorWorksheet, tape: Sequence[TapeNode] | None = None) -> TensorWorksheet:
+    """The exercise sheet: every gradient line and gradient becomes a blank; the graph is redrawn
+    without grads (they give answers away)."""
+    steps = tuple(replace(s, lines=tuple((c, shape, None) for c, shape, _ in s.lines)) for s in ws.steps)
+    nodes = tuple(replace(n, grad=None) for n in ws.nodes)
+    final = tuple(replace(r, grad=None, verdict="", detail="") for r in ws.final)
+    dot, svg = ws.graph_dot, ws.graph_svg
+    if tape is not None:
+        from .tensor_draw import DrawNode
+        draw = [DrawNode(n.name, n.op, tuple(k for k in n.kids if k is not None), n.value, n.grad) for n in tape]
+        dot, svg, _ = _graph(draw, ws.graph_svg is not None, None, show_grad=False)
+    title = f"Exercise sheet {ws.sheet}" if ws.sheet is not None else ws.title.replace("worksheet", "exercise sheet")
+    return replace(ws, title=title, steps=steps, nodes=nodes, final=final, exercise=True, graph_dot=dot,
+                   graph_svg=svg)
