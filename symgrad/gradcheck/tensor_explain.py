@@ -43,7 +43,10 @@ class Difference:
     exact: float
 
     def text(self) -> str:
-        return f"[{', '.join(map(str, self.index))}] claimed {self.claimed:.6g}, exact {self.exact:.6g}"
+        c, e = f"{self.claimed:.6g}", f"{self.exact:.6g}"
+        if c == e:                         # close values: enough digits to see them differ
+            c, e = f"{self.claimed:.15g}", f"{self.exact:.15g}"
+        return f"[{', '.join(map(str, self.index))}] claimed {c}, exact {e}"
 
 
 @dataclass(frozen=True)
@@ -161,8 +164,8 @@ def _factor_text(k: float, sizes: Mapping[str, int]) -> tuple[str, str, str]:
             kind = "sign" if value == -1 else "factor"
             head = "the claim is −1 × the gradient" if value == -1 else f"the claim is {reads} × the gradient"
             return kind, head, advice
-    return "factor", f"the claim is {k:.6g} × the gradient everywhere (a constant factor)", \
-        f"divide by {k:.6g}"
+    shown = f"{k:.6g}" if f"{k:.6g}" not in ("1", "-1") else f"{k:.15g}"   # 1.0000001, never "1"
+    return "factor", f"the claim is {shown} × the gradient everywhere (a constant factor)", f"divide by {shown}"
 
 
 def _elements(claimed: np.ndarray, exact: np.ndarray) -> tuple[tuple[Difference, ...], int, str]:
@@ -190,7 +193,16 @@ def explain(claimed: Any, exact: Any, *, name: str = "the gradient", node: str =
         head = f"{name} has shape {_shape(c.shape)} but needs {_shape(e.shape)}{of}"
         summed = broadcast_axes(e.shape, c.shape)
         grown = broadcast_axes(c.shape, e.shape)
-        if summed is not None:
+        if c.size == e.size and _squeezed(c.shape) == _squeezed(e.shape):
+            kinds.append("keepdim")
+            parts.append(f"{head}: the same numbers with a dim of size 1 {'kept' if c.ndim > e.ndim else 'dropped'}: "
+                         f"{'leave out keepdim=True' if c.ndim > e.ndim else 'keep the summed dim (keepdim=True)'}"
+                         f" or reshape to {_shape(e.shape)}")
+            c = c.reshape(e.shape)
+            if _all_close(c, e):
+                parts[-1] += ", which gives the gradient"
+                return Explanation(tuple(kinds), "; ".join(p for p in parts if p), total=e.size)
+        elif summed is not None:
             axes, keep = summed
             fixed = c.sum(axis=axes, keepdims=keep)
             scale = np.abs(c).sum(axis=axes, keepdims=keep)
@@ -200,7 +212,7 @@ def explain(claimed: Any, exact: Any, *, name: str = "the gradient", node: str =
                          f"({_sum_call(axes, keep)}; {where})")
             if _all_close(fixed, e, scale):
                 parts[-1] += ", which gives the gradient"
-                return Explanation(tuple(kinds), "; ".join(parts), axes=axes, count=0, total=e.size)
+                return Explanation(tuple(kinds), "; ".join(p for p in parts if p), axes=axes, count=0, total=e.size)
             c = fixed
         elif grown is not None:
             kinds.append("broadcast")
@@ -210,14 +222,14 @@ def explain(claimed: Any, exact: Any, *, name: str = "the gradient", node: str =
             c = np.broadcast_to(c, e.shape)
             if _all_close(c, e):
                 parts[-1] += ", which gives the gradient"
-                return Explanation(tuple(kinds), "; ".join(parts), total=e.size)
+                return Explanation(tuple(kinds), "; ".join(p for p in parts if p), total=e.size)
         elif c.ndim == 2 and c.shape == e.shape[::-1]:
             kinds.append("transpose")
             parts.append(f"{head}: its transpose has the right shape; a transpose (.T) is missing")
             c = c.T
             if _all_close(c, e):
                 parts[-1] += ", and the transpose is the gradient"
-                return Explanation(tuple(kinds), "; ".join(parts), total=e.size)
+                return Explanation(tuple(kinds), "; ".join(p for p in parts if p), total=e.size)
         else:
             wrong = _wrong_axes(c.shape, e.shape)
             if wrong is not None:
@@ -227,32 +239,48 @@ def explain(claimed: Any, exact: Any, *, name: str = "the gradient", node: str =
             else:
                 kinds.append("shape")
                 parts.append(f"{head}, and no sum, transpose or broadcast of it has that shape")
-            return Explanation(tuple(kinds), "; ".join(parts), axes=wrong[1] if wrong else (), total=e.size)
+            return Explanation(tuple(kinds), "; ".join(p for p in parts if p), axes=wrong[1] if wrong else (), total=e.size)
     elif c.ndim == 2 and c.shape[0] == c.shape[1] > 1 and not _all_close(c, e) and _all_close(c.T, e):
         return Explanation(("transpose",), f"{name} is the transpose of the gradient: a transpose (.T) is missing",
                            total=e.size)
+    first, count, text = _elements(c, e)
+    found = dict(axes=axes, differences=first, count=count, total=e.size)
     k = _constant_ratio(c, e)
     if k is not None and not np.isclose(k, 1.0, rtol=1e-12, atol=0):
         kind, head, advice = _factor_text(k, sizes)
         kinds.append(kind)
-        parts.append(f"{'then ' if parts else ''}{head}: {advice}")
-        return Explanation(tuple(kinds), "; ".join(parts), axes=axes, factor=k, total=e.size)
+        parts += [f"{'then ' if parts else ''}{head}: {advice}", text]
+        return Explanation(tuple(kinds), "; ".join(p for p in parts if p), factor=k, **found)
     for what, f in factors.items():
-        f = np.asarray(f, dtype=float)
-        try:
-            product = c * f
-        except ValueError:
-            continue
-        if product.shape == e.shape and _all_close(product, e):
+        product = _times(c, np.asarray(f, dtype=float), e.shape)
+        if product is not None and _all_close(product, e):
             kinds.append("chain")
-            parts.append(f"{'then ' if parts else ''}missing chain-rule factor {what}: "
-                         f"the claim times {what} is the gradient")
-            return Explanation(tuple(kinds), "; ".join(parts), axes=axes, total=e.size)
-    first, count, text = _elements(c, e)
+            parts += [f"{'then ' if parts else ''}missing chain-rule factor {what}: "
+                      f"the claim times it is the gradient", text]
+            return Explanation(tuple(kinds), "; ".join(p for p in parts if p), **found)
     if text:
         kinds.append("elements")
         parts.append(("after that, " if parts else "") + text)
-    return Explanation(tuple(kinds), "; ".join(parts), axes=axes, differences=first, count=count, total=e.size)
+    return Explanation(tuple(kinds), "; ".join(p for p in parts if p), **found)
+
+
+def _times(c: np.ndarray, f: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """claim × f, summed back to ``shape`` over the axes broadcasting stretched (a factor of a
+    consumer's shape, as (32, 64) for a (1, 64) gain), or None when the shapes do not fit."""
+    try:
+        product = c * f
+    except ValueError:
+        return None
+    if product.shape == shape:
+        return product
+    found = broadcast_axes(shape, product.shape)
+    if found is None:
+        return None
+    return product.sum(axis=found[0], keepdims=found[1])
+
+
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for n in shape if n != 1)
 
 
 def _wrong_axes(claimed: tuple[int, ...], needed: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
