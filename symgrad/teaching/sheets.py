@@ -9,7 +9,7 @@ beside it) and ``write_worksheet`` writes them, each atomically.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Mapping
 
 from ..base.errors import InputError
 from ..base.files import output_set, write_atomic
@@ -28,9 +28,13 @@ FORMAT_NAMES = ", ".join(RENDERERS)                 # "md, html, tex, ipynb"
 SUFFIXES = " ".join(f".{fmt}" for fmt in RENDERERS)  # ".md .html .tex .ipynb"
 
 
-def _renderer(format: str, assets: str | None = None) -> Renderer:
+def _renderer(format: str, assets: str | None = None, ws: Any = None) -> Renderer:
+    from .tensor_worksheet_model import TensorWorksheet
     try:
         cls = RENDERERS[format]
+        if isinstance(ws, TensorWorksheet):   # a tensor program's sheet: the format's tensor renderer
+            from .tensor_renderers import TENSOR_RENDERERS
+            cls = TENSOR_RENDERERS[format]
     except KeyError:
         raise InputError(f"unknown worksheet format {format!r:.20}",
                          hint=f"use one of: {FORMAT_NAMES}") from None
@@ -39,14 +43,14 @@ def _renderer(format: str, assets: str | None = None) -> Renderer:
 
 def render_worksheet(ws: Worksheet, format: str) -> str:
     """The worksheet as text; pictures inline where the format allows (see ``render_files``)."""
-    return _renderer(format).render(ws)
+    return _renderer(format, None, ws).render(ws)
 
 
 def render_files(ws: Worksheet, format: str, path: str) -> dict[str, bytes]:
     """Every file of a worksheet saved at ``path``: the text and its pictures beside it
     (``NAME-graph.svg`` for .md, ``NAME-graph.pdf`` and ``NAME-plot.pdf`` for .tex)."""
     stem = os.path.splitext(os.path.basename(path))[0]
-    renderer = _renderer(format, stem)
+    renderer = _renderer(format, stem, ws)
     text = renderer.render(ws)
     folder = os.path.dirname(path)
     out = {os.path.join(folder, name): data for name, data in renderer.files.items()}
@@ -80,7 +84,24 @@ def worksheet(program: Any, values: Any = None, /, *, format: str = "md", exerci
     """
     from .worksheet import build_worksheet
     _renderer(format)  # an unknown format fails before any work
-    ws = build_worksheet(program, values, exercise=exercise, plot_input=plot_input, **kw)
+    if _is_tensor(program, values, kw):
+        from .tensor_worksheet import build_tensor_worksheet
+        ws = build_tensor_worksheet(program, values, exercise=exercise, **kw)
+    else:
+        ws = build_worksheet(program, values, exercise=exercise, plot_input=plot_input, **kw)
     if path is not None:
         return _write_files(ws, format, path)[path].decode("utf-8")
     return render_worksheet(ws, format)
+
+
+def _is_tensor(program: Any, values: Any, kw: Mapping[str, Any]) -> bool:
+    """A tensor program (``@``, an index, a reduction…) or a point with an array: a tensor sheet."""
+    from ..base.errors import SymgradError
+    from ..engine.point import is_tensor_program, is_tensor_value
+    from ..language.parser import parse
+    if isinstance(values, Mapping) and any(is_tensor_value(v) for v in values.values()):
+        return True
+    try:
+        return is_tensor_program(parse(program))
+    except (SymgradError, TypeError):   # build_worksheet reports a bad program (or a Result) itself
+        return False

@@ -17,7 +17,7 @@ from .tensor_rules import RULE_TITLES, Arg, matrix_rule
 from .tensor_worksheet_model import TENSOR_SECTIONS, Shown, TensorFinal, TensorNode, TensorStep, TensorWorksheet
 from .worksheet_model import Math
 
-__all__ = ["TapeNode", "shown", "build_from_tape", "tensor_blanked"]
+__all__ = ["TapeNode", "shown", "build_from_tape", "tensor_blanked", "tape_of", "build_tensor_worksheet"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class TapeNode:
     grad: Any
     formula: Math | None = None
     row: Any = None               # the scalar rule row of an elementwise operation
+    surface: str = ""             # the operation as the language spells it (max for amax)
 
 
 def shown(a: Any) -> Shown:
@@ -47,7 +48,7 @@ def _title(node: TapeNode) -> str:
         return RULE_TITLES[node.op]
     if node.row is not None:
         return f"{node.op} on every element: dX = dY ⊙ {node.op}′(X), summed over broadcast axes"
-    return node.op
+    return node.surface or node.op
 
 
 def _steps(tape: Sequence[TapeNode]) -> list[TensorStep]:
@@ -82,9 +83,10 @@ def build_from_tape(tape: Sequence[TapeNode], *, source: str, program_tex: str, 
     """The worksheet of a tensor program whose values and gradients are ``tape`` (the output last)."""
     from .tensor_draw import DrawNode, tensor_digraph
     nodes = tuple(TensorNode(n.name, latex_name(n.name), "op" if n.op else "input" if n.grad is not None else "data",
-                             n.op, n.formula, shown(n.value), shown(n.grad) if n.grad is not None else None)
+                             n.surface or n.op, n.formula, shown(n.value),
+                             shown(n.grad) if n.grad is not None else None)
                   for n in tape)
-    draw = [DrawNode(n.name, n.op, tuple(k for k in n.kids if k is not None), n.value, n.grad) for n in tape]
+    draw = _draw_nodes(tape)
     dot, svg, notes = _graph(draw, graph, limits)
     by_name = {n.name: n for n in tape}
     return TensorWorksheet(
@@ -94,6 +96,12 @@ def build_from_tape(tape: Sequence[TapeNode], *, source: str, program_tex: str, 
         value=shown(tape[-1].value), nodes=nodes, steps=tuple(_steps(tape)), final=tuple(final),
         graph_dot=dot, graph_svg=svg, sections=tuple(TENSOR_SECTIONS), sheet=sheet, seed=seed,
         notes=tuple(notes), result=result)
+
+
+def _draw_nodes(tape: Sequence[TapeNode]) -> list:
+    from .tensor_draw import DrawNode
+    return [DrawNode(n.name, n.surface or n.op, tuple(k for k in n.kids if k is not None), n.value, n.grad)
+            for n in tape]
 
 
 def _graph(draw: list, graph: bool, limits: Any, show_grad: bool = True) -> tuple[str, str | None, list[str]]:
@@ -118,9 +126,82 @@ def tensor_blanked(ws: TensorWorksheet, tape: Sequence[TapeNode] | None = None) 
     final = tuple(replace(r, grad=None, verdict="", detail="") for r in ws.final)
     dot, svg = ws.graph_dot, ws.graph_svg
     if tape is not None:
-        from .tensor_draw import DrawNode
-        draw = [DrawNode(n.name, n.op, tuple(k for k in n.kids if k is not None), n.value, n.grad) for n in tape]
-        dot, svg, _ = _graph(draw, ws.graph_svg is not None, None, show_grad=False)
+        dot, svg, _ = _graph(_draw_nodes(tape), ws.graph_svg is not None, None, show_grad=False)
     title = f"Exercise sheet {ws.sheet}" if ws.sheet is not None else ws.title.replace("worksheet", "exercise sheet")
     return replace(ws, title=title, steps=steps, nodes=nodes, final=final, exercise=True, graph_dot=dot,
                    graph_svg=svg)
+
+
+def tape_of(result: Any) -> tuple[list[TapeNode], list[str]]:
+    """The sheet's tape from a ``TensorResult``: inputs first, then every operation in evaluation
+    order, named by its label (the program's name) or t1, t2, …; literal numbers are data of the
+    operation that reads them. Returns (tape, input names)."""
+    from ..language.ast import Num, Op, Var
+    from ..language.printing import to_latex, to_mathml
+    from ..rules.table import RULES
+    from ..rules.tensor_elementwise import elementwise
+    graph, prog = result.graph, result.program
+    taken = set(prog.inputs) | set(prog.intermediates)
+    index: dict[int, int] = {}
+    tape: list[TapeNode] = []
+    for name in prog.inputs:
+        node = graph.named[name]
+        index[id(node)] = len(tape)
+        tape.append(TapeNode(name, "", (), (), node.value, node.grad if node.differentiable else None))
+    k = 0
+    for node in graph.tape:
+        if node.label:
+            name = node.label
+        else:
+            k += 1
+            while f"t{k}" in taken:
+                k += 1
+            name = f"t{k}"
+        kids = tuple(index.get(id(c)) for c in node.kids)
+        data = tuple(None if i is not None else c.value for i, c in zip(kids, node.kids))
+        args = tuple(Var(tape[i].name) if i is not None else Num(float(np.asarray(d).reshape(-1)[0]))
+                     if np.size(d) == 1 else Var("…") for i, d in zip(kids, data))
+        expr = Op(node.op.name, args)
+        try:
+            formula = Math(to_latex(expr), to_mathml(expr))
+        except Exception:  # noqa: BLE001  (a printer without this operation: the sheet shows no formula)
+            formula = None
+        row = RULES.get(node.op.name)
+        row = row if row is not None and node.op is elementwise(row) else None
+        index[id(node)] = len(tape)
+        grad = (np.zeros(node.shape) if node.grad is None else node.grad) if node.differentiable else None
+        tape.append(TapeNode(name, node.op.name, kids, data, node.value, grad, formula, row, node.op.surface))
+    return tape, list(prog.inputs)
+
+
+def build_tensor_worksheet(program: Any, values: Any = None, *, exercise: bool = False, title: str | None = None,
+                           graph: bool = True, limits: Any = None, sheet: int | None = None,
+                           seed: int | None = None, check: bool = True) -> TensorWorksheet:
+    """Every number and formula of a tensor worksheet (the answer key; ``exercise=True`` blanks it).
+    The final table is the exact tensor check's (``symgrad.check``) when ``check``."""
+    from ..engine.tensor import tensor_backprop
+    from ..language.printing import to_latex, to_mathml, to_source
+    result = tensor_backprop(program, values, limits=limits)
+    tape, inputs = tape_of(result)
+    final = _final(result, limits) if check else \
+        [TensorFinal(n.name, latex_name(n.name), tuple(np.shape(n.grad)), shown(n.grad), "", "")
+         for n in tape if not n.op and n.grad is not None]
+    prog = result.program
+    ws = build_from_tape(tape, source=to_source(prog), program_tex=to_latex(prog), program_mathml=to_mathml(prog),
+                         output=prog.output or "output", inputs=inputs, final=final, graph=graph, title=title,
+                         sheet=sheet, seed=seed, limits=limits, result=result)
+    return tensor_blanked(ws, tape) if exercise else ws
+
+
+def _final(result: Any, limits: Any) -> list[TensorFinal]:
+    """One row per float input: backprop's gradient and the exact check's verdict on it."""
+    from ..gradcheck.check import check
+    report = check(result.program, result.point, limits=limits)
+    rows = []
+    for r in report.rows:
+        if r.name not in result.program.inputs:
+            continue
+        g = result.grads[r.name]
+        rows.append(TensorFinal(r.name, latex_name(r.name), tuple(np.shape(g)), shown(g), r.verdict,
+                                getattr(r, "note", "") or ""))
+    return rows
