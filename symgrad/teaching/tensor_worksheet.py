@@ -39,7 +39,7 @@ class TapeNode:
 def shown(a: Any) -> Shown:
     """A tensor for the page: in full when small (``tensor_display.is_small``), else summarised."""
     a = np.asarray(a)
-    full = Math(matrix_latex(a), matrix_mathml(a)) if is_small(a) else None
+    full = Math(matrix_latex(a), f"<math>{matrix_mathml(a)}</math>") if is_small(a) else None
     return Shown(tuple(a.shape), full, summary(a))
 
 
