@@ -40,7 +40,7 @@ from ..language.ast import Program
 from .claims import CORRECT, HERE_ONLY, UNVERIFIED, WRONG
 from .tensor_explain import Difference, explain
 
-__all__ = ["TensorClaimRow", "judge_tensor_claims", "claim_node"]
+__all__ = ["TensorClaimRow", "TensorClaims", "judge_tensor_claims", "claim_node"]
 
 _GRAD_CALL = re.compile(r"\bgrad\(\s*([A-Za-z][A-Za-z0-9_]*)\s*\)")
 
@@ -133,28 +133,52 @@ def judge_tensor_claims(program: "Program | str", point: Mapping[str, Any], clai
     (arrays or nested lists, as ``symgrad.backprop``). ``second`` adds a seeded second point.
     Returns one TensorClaimRow per claim, in the order given. Raises ParseError/InputError for a claim
     that is not a formula over the program's names and gradients, and the usual errors for the point."""
-    from ..language.parser import parse
-    from .tensor_exact import exact_state, nearby_point
-    limits = limits or DEFAULT_LIMITS
-    prog = parse(program, limits=limits)
     if not isinstance(claims, Mapping):
         raise InputError(f"claims must map names to formulas, got {type(claims).__name__}")
-    state = exact_state(prog, point, limits)
-    parsed = []
-    for key, text in claims.items():
-        node = claim_node(prog, str(key), state.differentiable)
-        claim, reads = _claim_program(prog, str(key), text, state.differentiable, limits)
+    judge = TensorClaims(program, point, limits=limits, seed=seed, second=second)
+    parsed = [judge.parse(str(key), text) for key, text in claims.items()]   # every claim read before any work
+    return [judge.judge_parsed(*p) for p in parsed]
+
+
+class TensorClaims:
+    """The exact state of a tensor program at a point (and at a seeded second point), computed
+    once, against which claims are judged one by one (``judge``): a class's answers cost one state."""
+
+    def __init__(self, program: "Program | str", point: Mapping[str, Any], *, limits: Limits | None = None,
+                 seed: int = 0, second: bool = True) -> None:
+        from ..language.parser import parse
+        from .tensor_exact import exact_state
+        self.limits = limits or DEFAULT_LIMITS
+        self.program = parse(program, limits=self.limits)
+        self.seed, self.second = seed, second
+        self.state = exact_state(self.program, point, self.limits)
+        self._other: Any = None
+
+    @property
+    def other(self) -> Any:
+        """The exact state at the seeded second point (made on first use), or None."""
+        from .tensor_exact import exact_state, nearby_point
+        if self._other is None and self.second:
+            near = nearby_point(self.program, self.state, self.seed, self.limits)
+            self._other = exact_state(self.program, near, self.limits) if near is not None else False
+        return self._other or None
+
+    def parse(self, key: str, text: Any) -> tuple:
+        node = claim_node(self.program, key, self.state.differentiable)
+        claim, reads = _claim_program(self.program, key, text, self.state.differentiable, self.limits)
         if ("grad", node) in reads.values():
             raise InputError(f"the claim for {key} reads d{node} itself", hint="write it from other gradients")
-        parsed.append((str(key), node, text.strip(), claim, reads))
-    other = None
-    if second:
-        near = nearby_point(prog, state, seed, limits)
-        other = exact_state(prog, near, limits) if near is not None else None
-    return [_judge(state, other, key, node, text, claim, reads, limits, seed) for key, node, text, claim, reads in parsed]
+        return key, node, text.strip(), claim, reads
+
+    def judge(self, key: str, text: Any) -> TensorClaimRow:
+        """The verdict on one claim ``key = text`` (``dW2``, ``h.T @ dlogits``)."""
+        return self.judge_parsed(*self.parse(key, text))
+
+    def judge_parsed(self, key: str, node: str, text: str, claim: Program, reads: dict) -> TensorClaimRow:
+        return _judge(self.state, self, key, node, text, claim, reads, self.limits, self.seed)
 
 
-def _judge(state: Any, other: Any, key: str, node: str, text: str, claim: Program, reads: dict,
+def _judge(state: Any, judge: TensorClaims, key: str, node: str, text: str, claim: Program, reads: dict,
            limits: Limits, seed: int) -> TensorClaimRow:
     from .tensor_exact import compare, evaluate, midpoints, probe
     needed = tuple(np.shape(state.grads[node]))
@@ -188,6 +212,7 @@ def _judge(state: Any, other: Any, key: str, node: str, text: str, claim: Progra
                f"{undecided} are 0 to within the balls' radius, and a seeded probe proves the claim is the chain "
                f"rule of the upstream gradients {', '.join('d' + g for g in grads_read)}")
     points = 1
+    other = judge.other
     if other is not None:
         there = evaluate(claim, _env(other, reads), limits)
         if tuple(np.shape(there)) == tuple(np.shape(other.grads[node])):

@@ -109,7 +109,7 @@ def broadcast_axes(small: tuple[int, ...], big: tuple[int, ...]) -> tuple[tuple[
 
 def _sum_call(axes: tuple[int, ...], keepdim: bool) -> str:
     dim = str(axes[0]) if len(axes) == 1 else "(" + ", ".join(map(str, axes)) + ")"
-    return f"sum(…, {dim}{', keepdim=True' if keepdim else ''})"
+    return f"write (…).sum({dim}{', keepdim=True' if keepdim else ''})"
 
 
 def _dims(axes: tuple[int, ...]) -> str:

@@ -244,17 +244,30 @@ def load_key(key: Any) -> dict:
     if tol is not None and not (isinstance(tol, dict) and all(k in ("rtol", "atol") for k in tol)):
         raise InputError("the key's tolerance is broken", hint='write it as {"rtol": 0.001, "atol": 1e-06}')
     point = data.get("point")
+    value_ok = _tensor_value if data.get("tensor") is True else _is_number   # a tensor key's point: nested lists
     if not (isinstance(data.get("graph_program"), str) and isinstance(point, dict)
-            and all(isinstance(k, str) and _is_number(v) for k, v in point.items())):
+            and all(isinstance(k, str) and value_ok(v) for k, v in point.items())):
         raise InputError("the key's program or point is broken",
                          hint="it needs graph_program (text) and point (names to numbers)")
     return data
 
 
+def _tensor_value(v: Any) -> bool:
+    """A number or nested lists of numbers (iteratively: a hostile key cannot recurse deep)."""
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        elif not (_is_number(x) and math.isfinite(x)):
+            return False
+    return True
+
+
 def _derivative_ok(d: Any) -> bool:
     if not isinstance(d, dict):
         return False
-    if d.get("of") == "partial":
+    if d.get("of") in ("partial", "tensor"):
         return isinstance(d.get("name"), str)
     if d.get("of") == "local":
         return isinstance(d.get("node"), str) and isinstance(d.get("arg"), int) and not isinstance(d["arg"], bool)

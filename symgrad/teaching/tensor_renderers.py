@@ -44,6 +44,11 @@ class _Tensor:
     def line(self, m: Math | None) -> str:
         return self.math(m)
 
+    def tex_name(self, name: str) -> str:
+        """A name in LaTeX (for a formula the template writes around it)."""
+        from ..language.printing import latex_name
+        return latex_name(name)
+
 
 class TensorMarkdownRenderer(_Tensor, MarkdownRenderer):
     template = "tensor_worksheet.md.j2"

@@ -57,6 +57,7 @@ def _steps(tape: Sequence[TapeNode]) -> list[TensorStep]:
         if not node.op:
             continue
         args = [Arg(tape[k].name, tuple(np.shape(tape[k].value))) if k is not None and tape[k].grad is not None
+                else Arg(None, tuple(np.shape(tape[k].value)), label=tape[k].name) if k is not None
                 else Arg(None, tuple(np.shape(d)) if d is not None else (), _plain(d))
                 for k, d in zip(node.kids, node.data)]
         lines = matrix_rule(node.op, node.name, args, tuple(np.shape(node.value)), node.row)
@@ -65,6 +66,8 @@ def _steps(tape: Sequence[TapeNode]) -> list[TensorStep]:
         shapes = {a.name: a.shape for a in args if a.name}
         steps.append(TensorStep(node.name, latex_name(node.name), _title(node), tuple(np.shape(node.value)),
                                 tuple((l.child, shapes[l.child], Math(l.latex, f"<math>{l.mathml}</math>"))
+                                      for l in lines),
+                                tuple(None if l.source is None else l.source if l.sign > 0 else f"-({l.source})"
                                       for l in lines)))
     return steps
 
@@ -121,7 +124,8 @@ def _graph(draw: list, graph: bool, limits: Any, show_grad: bool = True) -> tupl
 def tensor_blanked(ws: TensorWorksheet, tape: Sequence[TapeNode] | None = None) -> TensorWorksheet:
     """The exercise sheet: every gradient line and gradient becomes a blank; the graph is redrawn
     without grads (they give answers away)."""
-    steps = tuple(replace(s, lines=tuple((c, shape, None) for c, shape, _ in s.lines)) for s in ws.steps)
+    steps = tuple(replace(s, lines=tuple((c, shape, None) for c, shape, _ in s.lines), sources=())
+                  for s in ws.steps)
     nodes = tuple(replace(n, grad=None) for n in ws.nodes)
     final = tuple(replace(r, grad=None, verdict="", detail="") for r in ws.final)
     dot, svg = ws.graph_dot, ws.graph_svg
@@ -129,7 +133,19 @@ def tensor_blanked(ws: TensorWorksheet, tape: Sequence[TapeNode] | None = None) 
         dot, svg, _ = _graph(_draw_nodes(tape), ws.graph_svg is not None, None, show_grad=False)
     title = f"Exercise sheet {ws.sheet}" if ws.sheet is not None else ws.title.replace("worksheet", "exercise sheet")
     return replace(ws, title=title, steps=steps, nodes=nodes, final=final, exercise=True, graph_dot=dot,
-                   graph_svg=svg)
+                   graph_svg=svg, asked=asked_gradients(ws))
+
+
+def asked_gradients(ws: TensorWorksheet) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The gradients an exercise asks for, as the backprop-ninja exercise does: every name of the
+    program that takes one (named intermediates from the output back, then the inputs)."""
+    prog = ws.result.program if ws.result is not None else None
+    names = [n for n in ws.nodes if n.grad is not None or n.kind in ("op", "input")]
+    by_name = {n.name: n for n in names}
+    order = ([m for m in reversed(prog.intermediates)] + list(prog.inputs)) if prog is not None else \
+        [n.name for n in reversed(names)]
+    return tuple((m, by_name[m].value.shape) for m in order
+                 if m in by_name and m != ws.output and (ws.result is None or m in ws.result.grads))
 
 
 def tape_of(result: Any) -> tuple[list[TapeNode], list[str]]:

@@ -48,6 +48,7 @@ class TensorStep:
     title: str
     grad_shape: tuple[int, ...]
     lines: tuple[tuple[str, tuple[int, ...], Math | None], ...]   # (child, child's shape, its line)
+    sources: tuple[str | None, ...] = ()  # each line's right-hand side in the language, signed (None: none)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class TensorWorksheet:
     seed: int | None = None
     exercise: bool = False
     notes: tuple[str, ...] = field(default=())
+    asked: tuple[tuple[str, tuple[int, ...]], ...] = ()   # an exercise's gradients to write: (name, shape)
     result: Any = field(default=None, repr=False, compare=False)
 
     def section(self, key: str) -> int:
