@@ -97,14 +97,27 @@ class TensorNotebookRenderer(_Tensor, NotebookRenderer):
         from nbformat.v4 import new_code_cell, new_markdown_cell
         md = TensorMarkdownRenderer(assets="attachment")
         sections = re.split(r"\n(?=## )", md.render(ws))
-        cells = [_attached(new_markdown_cell(sections[0]), md.files),
-                 new_code_cell("import numpy as np\nimport symgrad as sg\n\n"
-                               f"program = sg.parse({ws.source!r})\n"
-                               "# the point: give the same arrays as the sheet (seeded in the sheet's recipe)\n")]
+        cells = [_attached(new_markdown_cell(sections[0]), md.files), new_code_cell(_recompute(ws))]
         cells += [_attached(new_markdown_cell(s), md.files) for s in sections[1:]]
         for i, cell in enumerate(cells):
             cell["id"] = f"cell-{i}"
         return notebook_text(cells)
+
+
+MAX_NOTEBOOK_ELEMENTS = 5_000   # a point larger than this is not written into a code cell
+
+
+def _recompute(ws: TensorWorksheet) -> str:
+    """A code cell that recomputes the sheet: the point's arrays (when not too large) and backprop."""
+    import numpy as np
+    head = "import numpy as np\nimport symgrad as sg\n\n" + f"program = sg.parse({ws.source!r})\n"
+    point = ws.result.point if ws.result is not None else {}
+    if not point or sum(np.size(v) for v in point.values()) > MAX_NOTEBOOK_ELEMENTS:
+        return head + "# point = {name: array, ...}: the sheet's values (too many to write here)\n"
+    lines = [f"    {k!r}: np.array({np.asarray(v).tolist()!r})," for k, v in point.items()]
+    return (head + "point = {\n" + "\n".join(lines) + "\n}\n" +
+            ("result = sg.backprop(program, point)\nprint(result.value)  # the gradients are yours to find"
+             if ws.exercise else "result = sg.backprop(program, point)\nprint(result.table())"))
 
 
 TENSOR_RENDERERS = {"md": TensorMarkdownRenderer, "html": TensorHtmlRenderer, "tex": TensorTexRenderer,
