@@ -7,11 +7,12 @@
 
 from .language.ast import Program
 from .engine.backprop import Result, backprop
+from .engine.tensor import TensorResult
 from .engine.codegen.compiled import CompiledFunction, CompiledResult, compile
 from .teaching.draw import draw
 from .engine.value import Value
 from .base.errors import (ArityError, BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError,
-                      LimitError, MissingInputError, NumericError, ParseError, RenderError, SymgradError,
+                      LimitError, MissingInputError, NumericError, ParseError, RenderError, ShapeError, SymgradError,
                       UnboundNameError, UnknownFunctionError)
 from .base.limits import Limits
 from .language.parser import parse
@@ -29,7 +30,8 @@ del register_pictures
 
 __all__ = [
     # text -> Program -> gradients
-    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "Value", "Rule", "RULES",
+    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "TensorResult", "Value", "Rule",
+    "RULES",
     # the open rule table: add a function at run time
     "register", "RowError",
     # trust: the three-way check
@@ -43,7 +45,7 @@ __all__ = [
     # errors
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
-    "LimitError", "CheckError", "RenderError", "ArityError",
+    "LimitError", "ShapeError", "CheckError", "RenderError", "ArityError",
 ]
 
 

@@ -13,7 +13,7 @@ import symgrad as sg
 from helpers import ROOT
 
 SYMGRAD = [
-    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "Value", "Rule", "RULES",
+    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "TensorResult", "Value", "Rule", "RULES",
     "register", "RowError",
     "check", "diff", "CheckReport", "CheckRow",
     "draw", "worksheet", "Worksheet",
@@ -21,7 +21,7 @@ SYMGRAD = [
     "compile", "CompiledFunction", "CompiledResult", "nn",
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
     "DuplicateAssignmentError", "MissingInputError", "InputError", "NumericError", "DomainError",
-    "LimitError", "CheckError", "RenderError", "ArityError",
+    "LimitError", "ShapeError", "CheckError", "RenderError", "ArityError",
 ]
 
 NN = ["Module", "Neuron", "Layer", "MLP", "Expression", "mse", "sum_squares", "hinge", "l2", "accuracy", "SGD",

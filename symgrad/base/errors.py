@@ -17,6 +17,7 @@ __all__ = [
     "NumericError",
     "DomainError",
     "LimitError",
+    "ShapeError",
     "CheckError",
     "RenderError",
 ]
@@ -159,6 +160,11 @@ class LimitError(SymgradError):
         hint = kw.pop("hint", None) or (
             f"raise it with symgrad.Limits({limit}=...) or the CLI option --limit {limit}=N")
         super().__init__(f"{message} (limit {limit}={value})", hint=hint, **kw)
+
+
+class ShapeError(SymgradError, ValueError):
+    """Tensor shapes that do not fit an operation: names the operation, both shapes and the rule
+    (NumPy's broadcasting, matmul's inner sizes, an index's range) that failed, at its position."""
 
 
 class CheckError(SymgradError):

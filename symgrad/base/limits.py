@@ -56,6 +56,9 @@ class Limits:
     - ``max_tokens``: tokens of program text (names, numbers, operators, parentheses, commas,
       separators; not comments or blanks), counted while lexing.
 
+    - ``max_tensor_elements``: elements of one tensor (an input bound at the point, or any value a
+      tensor program computes); ``max_total_elements``: elements of all a tensor program's values.
+
     ``max_chars``, ``max_tokens``, ``max_nodes`` and ``max_statements`` are all checked while
     the text is lexed, so input over one is rejected before any tree is built. The defaults
     answer any input in under 1 s: lark's LALR parse costs 3–14 µs a token on the shared
@@ -83,6 +86,8 @@ class Limits:
     max_random_draws: int = 20_000
     max_tokens: int = 20_000
     max_exact_digits: int = 4_000
+    max_tensor_elements: int = 1_000_000
+    max_total_elements: int = 20_000_000
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -14,6 +14,8 @@ from ..base.errors import InputError, MissingInputError, NumericError, show_name
 from ..base.limits import Limits
 from ..base.validate import real_number
 from .lower import lower
+from .point import given_values, is_tensor_program, is_tensor_value
+from .tensor import tensor_backprop
 from .nonfinite import cause
 from ..language.parser import parse
 from ..language.printing import power_symbol, to_notation
@@ -25,26 +27,7 @@ __all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "Gr
 
 def resolve_point(program: Program, values: Mapping[str, Any] | None, extra: Mapping[str, Any]) -> dict[str, float]:
     """Check the given input values against the program's inputs; name every problem."""
-    if values is not None and not isinstance(values, Mapping):
-        raise InputError(f"input values must be a mapping of name to number, got {type(values).__name__}",
-                         hint="write backprop(program, {'x': 2.0}) or backprop(program, x=2.0)")
-    given = dict(values or {})
-    given.update(extra)
-    inputs = set(program.inputs)  # a set: 100,000 inputs must not cost 10^10 comparisons
-    for key in given:
-        if key not in inputs:
-            if key in program.intermediates:
-                raise InputError(f"{show_name(key)} is computed by the program, so it takes no value",
-                                 hint=f"inputs are: {', '.join(program.inputs) or '(none)'}")
-            close = difflib.get_close_matches(str(key), program.inputs, n=1)
-            raise InputError(f"{show_name(key)} is not an input of this program",
-                             hint=f"did you mean {close[0]}?" if close else
-                             f"inputs are: {', '.join(program.inputs) or '(none)'}")
-    missing = tuple(name for name in program.inputs if name not in given)
-    if missing:
-        raise MissingInputError(f"missing value{'s' * (len(missing) > 1)} for {', '.join(missing)}",
-                                missing=missing, hint="give every input, e.g. " +
-                                " ".join(f"{m}=1.0" for m in missing[:3]))
+    given = given_values(program, values, extra)
     return {name: real_number(given[name], f"value for {name}", text=True, hint=f"write {name}=2.5")
             for name in program.inputs}
 
@@ -141,6 +124,11 @@ class Result:
         return mimebundle(self)
 
 
+def _has_array(values: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> bool:
+    given = (*(values.values() if isinstance(values, Mapping) else ()), *kw.values())
+    return any(is_tensor_value(v) for v in given)
+
+
 def evaluate(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,
              limits: Limits | None = None, **kw: Any) -> Graph:
     prog = parse(program, limits=limits)
@@ -151,8 +139,13 @@ def backprop(program: "Program | str", values: Mapping[str, Any] | None = None, 
              limits: Limits | None = None, **kw: Any) -> Result:
     """Evaluate ``program`` at the given inputs and backpropagate from its output.
 
-    ``values`` is a mapping of input name to number; keyword arguments work too.
+    ``values`` is a mapping of input name to number; keyword arguments work too. A program with a
+    tensor form (``@``, ``x[i]``, ``sum(x, 1)``, …), or a value that is an array or a list, runs on
+    tensors (``engine.tensor``) and returns a ``TensorResult`` whose gradients are arrays.
     """
+    program = parse(program, limits=limits)
+    if is_tensor_program(program) or _has_array(values, kw):
+        return tensor_backprop(program, values, limits=limits, **kw)
     graph = evaluate(program, values, limits=limits, **kw)
     topo = backpropagate(graph.root)
     if not all(math.isfinite(node.grad) for node in topo):

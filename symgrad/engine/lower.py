@@ -12,6 +12,7 @@ import math
 from typing import Callable, TypeVar
 
 from ..language.ast import Const, Node, Num, Program, Var, postorder
+from ..language.tensor_syntax import scalar_only
 from ..rules.table import INTERNAL, RULES, Rule
 
 __all__ = ["lower", "CONSTANT_VALUES"]
@@ -22,13 +23,15 @@ N = TypeVar("N")
 
 
 def lower(program: Program, *, leaf: Callable[[str], N], literal: Callable[[float, Node], N],
-          apply: Callable[[Rule, tuple, Node], N]) -> tuple[N, dict[str, N]]:
+          apply: Callable[[Rule, tuple, Node], N],
+          other: Callable[[str], object] | None = None) -> tuple[N, dict[str, N]]:
     """Walk a Program in evaluation order, making one graph node per operation.
 
     ``leaf(name)`` makes an input, ``literal(value, ast_node)`` a constant and
     ``apply(row, kids, ast_node)`` an operation. A name read twice is one node. A ``pow`` whose
     exponent holds no names gets the constant-exponent row ``powc``. A bare alias (``d = e``)
     gets an identity node of its own, so d(out)/dd holds d independent, as SymPy's partial does.
+    ``other(rule)`` gives the record of an operation that is no row (a tensor form: ``engine.tensor``).
     Returns the output node and the node of every input and named intermediate.
     """
     named = {name: leaf(name) for name in program.inputs}
@@ -45,7 +48,12 @@ def lower(program: Program, *, leaf: Callable[[str], N], literal: Callable[[floa
             else:
                 n = len(node.args)
                 operands, stack[-n:] = stack[-n:], []
-                row = RULES[node.rule]
+                if node.rule in RULES:
+                    row = RULES[node.rule]
+                elif other is None:
+                    scalar_only(node.rule, node, "a scalar graph")
+                else:
+                    row = other(node.rule)
                 if row.name == "pow" and operands[1][1]:
                     row = RULES["powc"]
                 stack.append((apply(row, tuple(k for k, _ in operands), node), all(c for _, c in operands)))

@@ -31,6 +31,7 @@ from typing import Callable
 
 import sympy as sp
 
+from ..language.tensor_syntax import scalar_only
 from ..language.ast import Const, Expr, Num, Op, Program, Var, children, postorder
 from ..base.errors import CheckError, InputError
 from ..base.limits import DEFAULT_LIMITS, Limits
@@ -95,6 +96,8 @@ def to_sympy_expr(root: Expr, leaf: Callable[[str], sp.Expr], kids_of: Callable 
             args, stack[-n:] = stack[-n:], []
             if all(a.is_number for a in args):  # SymPy evaluates it exactly: bound its digits first
                 guard(node.rule, args, limits, node)
+            if node.rule not in RULES:
+                scalar_only(node.rule, node, "a closed form")
             stack.append(RULES[node.rule].sympy(sp, *args))  # pow and powc share the builder
     return stack[0]
 

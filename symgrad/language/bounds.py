@@ -32,9 +32,10 @@ class NestingGuard:
     nest right; k open call parentheses nest calls. Plain parentheses add no depth.
     """
 
-    _NODES = {"NAME", "NUMBER", "TIMES", "SLASH", "POW", "MINUS"}
-    _BREAKS_POWER = {"PLUS", "MINUS", "TIMES", "SLASH", "COMMA", "_SEP", "EQUAL"}
-    _PREFIX_BEFORE = {"POW", "PLUS", "MINUS", "TIMES", "SLASH", "LPAR", "COMMA", "_SEP", "EQUAL", None}
+    _NODES = {"NAME", "NUMBER", "TIMES", "SLASH", "POW", "MINUS", "AT"}
+    _BREAKS_POWER = {"PLUS", "MINUS", "TIMES", "SLASH", "COMMA", "_SEP", "EQUAL", "AT"}
+    _PREFIX_BEFORE = {"POW", "PLUS", "MINUS", "TIMES", "SLASH", "LPAR", "COMMA", "_SEP", "EQUAL", "AT", "LSQB",
+                      None}
 
     def begin(self, limits: Limits) -> None:
         self.limits, self.prev = limits, None

@@ -22,7 +22,7 @@ __all__ = ["translate", "unknown_function", "end_position"]
 _TOKEN_NAMES = {
     "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "PLUS": "'+'", "MINUS": "'-'",
     "TIMES": "'*'", "SLASH": "'/'", "POW": "'**' or '^'", "COMMA": "','", "_SEP": "';' or a new line",
-    "EQUAL": "'='", "$END": "the end of the input",
+    "EQUAL": "'='", "$END": "the end of the input", "AT": "'@'", "DOT": "'.'", "LSQB": "'['", "RSQB": "']'",
 }
 
 
@@ -67,14 +67,14 @@ def end_position(source: str) -> tuple[int, int]:
 
 def _char_hint(ch: str, source: str, pos: int) -> str:
     category = unicodedata.category(ch) if ch else ""
+    if ch == "_" and pos > 0 and source[pos - 1] == ".":
+        return "attribute access is only .T, .shape[d], .values and methods such as x.sum(1)"
     if ch == "_":
         return "names start with an ASCII letter (no leading underscore)"
     if ch in "'\"`":
         return "strings are not part of the language"
-    if ch in "[]{}":
+    if ch in "{}":
         return "only round parentheses ( ) group expressions"
-    if ch == "." and pos > 0 and (source[pos - 1].isalnum() or source[pos - 1] == ")"):
-        return "attribute access is not supported; call functions as f(x)"
     if category == "Nd":
         return "write digits as ASCII 0-9"
     if category.startswith("L"):

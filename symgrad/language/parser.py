@@ -20,6 +20,7 @@ from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, Num
 from ..base.limits import DEFAULT_LIMITS, Limits
 from .diagnostics import end_position, translate, unknown_function
 from .bounds import NestingGuard, check_length, check_limits, check_nodes, check_statements, nest_depth
+from .tensor_syntax import ListArg, TensorSyntax
 from ..rules.table import FUNCTIONS
 
 __all__ = ["parse", "grammar_path"]
@@ -67,8 +68,9 @@ def _make_var(name: str, span: Span) -> Var:
 
 
 @v_args(inline=True)
-class ToAst(Transformer):
-    """Builds the AST during the LALR parse; one method per grammar rule."""
+class ToAst(TensorSyntax):
+    """Builds the AST during the LALR parse; one method per grammar rule (the tensor forms' in
+    ``language.tensor_syntax``)."""
 
     def begin(self, source: str, limits: Limits) -> None:
         self.source, self.limits = source, limits
@@ -76,6 +78,7 @@ class ToAst(Transformer):
         self.nodes = 0
         self.reads: list[Var] = []  # every Var in source order, so names resolve without a walk
         self.marks: list[int] = []  # len(reads) after each assignment
+        self.lists = 0              # list literals made: cat's argument, checked wherever else they land
 
     # -- leaves --------------------------------------------------------------------------
     def number(self, tok: Token) -> Num:
@@ -106,13 +109,18 @@ class ToAst(Transformer):
     def group(self, _lpar, expr, _rpar): return expr
 
     def call(self, name: Token, _lpar, arguments, rpar):
-        args = tuple(arguments or ())
+        return self._call(name, list(arguments or ()), rpar, method=False, first=name)
+
+    def _call(self, name: Token, args: list, last, *, method: bool, first):
+        node = self.tensor_call(name, args, last, method, first)
+        if node is not None:
+            return node
         row = FUNCTIONS.get(str(name))
         if row is None:
             raise unknown_function(name, self.source)
         if not row.accepts(len(args)):
             raise row.arity_error(len(args), source=self.source, line=name.line, column=name.column)
-        return self._op(row.name, args, name, rpar)
+        return self._op(row.name, tuple(args), first, last)
 
     def arguments(self, *items):
         return [item for item in items if not isinstance(item, Token)]
@@ -125,13 +133,22 @@ class ToAst(Transformer):
             raise ParseError(f"cannot assign to {name}: it is {kind} {name}", source=self.source,
                              line=name.line, column=name.column, hint="choose another name")
         self.marks.append(len(self.reads))
+        if self.lists and isinstance(expr, ListArg):
+            raise self._list_error(expr)
         return Assign(str(name), expr, _span(name, expr))
 
     def start(self, *statements) -> list:
+        for s in statements if self.lists else ():
+            if isinstance(s, ListArg):
+                raise self._list_error(s)
         return [s if isinstance(s, Assign) else Assign(None, s, s.span) for s in statements]
 
     # -- helpers -------------------------------------------------------------------------
     def _op(self, rule: str, args: tuple, first, last) -> Op:
+        if self.lists:
+            for a in args:
+                if isinstance(a, ListArg):
+                    raise self._list_error(a)
         node = _make_op(rule, args, _span(first, last))
         self.depth[id(node)] = nest_depth(node, self.depth, self.limits)
         return self._count(node)
@@ -155,7 +172,7 @@ def _parser() -> tuple[lark.Lark, ToAst, NestingGuard]:
         transformer, guard = ToAst(), NestingGuard()
         grammar = grammar_path().read_text(encoding="utf-8")
         callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
-                                              "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL")}
+                                              "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL", "AT", "DOT", "LSQB", "RSQB")}
         lark_parser = lark.Lark(grammar, parser="lalr", transformer=transformer, lexer_callbacks=callbacks)
         cached = _local.parser = (lark_parser, transformer, guard)
     return cached

@@ -30,6 +30,8 @@ def prec(node: Node) -> int:
     kind = type(node).__name__
     if kind == "Num" and str(node.value).startswith("-"):
         return RULES["neg"].prec  # only hand-built ASTs hold negative literals
+    if kind == "Op" and node.rule not in RULES:
+        return RULES["mul"].prec if node.rule == "matmul" else ATOM   # a tensor form: @, or postfix/call
     return RULES[node.rule].prec if kind == "Op" and RULES[node.rule].kind != "call" else ATOM
 
 
@@ -52,8 +54,40 @@ class Printer:
         return parts
 
     def _print_Op(self, node: Op) -> list:
-        row = RULES[node.rule]
+        row = RULES.get(node.rule)
+        if row is None:
+            return self._print_tensor(node)
         return getattr(self, "_print_" + row.kind)(node, row)
+
+    def _print_tensor(self, node: Op) -> list:
+        """A tensor form in the language's own spelling (``a @ b``, ``x[i, j]``, ``x.T``,
+        ``sum(x, 1, keepdim=True)``): the text every printer falls back to."""
+        rule, args = node.rule, node.args
+        if rule == "matmul":
+            left, right = self._infix_parts(node, RULES["mul"])
+            return left + [" @ "] + right
+        if rule == "index":
+            return self._wrap(args[0], prec(args[0]) < ATOM) + ["["] + _joined(tuple(map(_integer, args[1:]))) + ["]"]
+        if rule in ("transpose", "shape") and len(args) == 1:
+            return self._wrap(args[0], prec(args[0]) < ATOM) + [".T" if rule == "transpose" else ".shape"]
+        if rule == "cat":
+            return ["cat(["] + _joined(args[:-1]) + ["], ", _integer(args[-1]), ")"]
+        name, flags = _TENSOR_CALLS.get(rule, (rule, ()))
+        flags = flags if len(args) > 1 else ()
+        args = (args[0],) + tuple(_integer(a) for a in args[1:]) if rule not in ("cross_entropy", "index") else args
+        if rule == "var":
+            args = (args[0],) + args[2:] + (args[1],)    # var(x, dim, keepdim, correction=c)
+            flags = ("dim", "keepdim", "correction") if len(args) == 4 else ("correction",)
+        parts: list = [name, "("] + _joined(args[:len(args) - len(flags)])
+        for flag, arg in zip(flags, args[len(args) - len(flags):]):
+            if flag == "keepdim":
+                if arg != "0":
+                    parts += [", keepdim=True"]
+            elif flag == "correction" and arg == "1":
+                continue
+            else:
+                parts += [f", {flag}=" if flag != "dim" or name in _DIM_BY_KEYWORD else ", ", arg]
+        return parts + [")"]
 
     def _wrap(self, child: Node, needs_parens: bool) -> list:
         return [self.lparen, child, self.rparen] if needs_parens else [child]
@@ -96,8 +130,31 @@ class TextPrinter(Printer):
         return parts + [")"]
 
 
+_TENSOR_CALLS = {"sum": ("sum", ("dim", "keepdim")), "mean": ("mean", ("dim", "keepdim")),
+                 "amax": ("max", ("dim", "keepdim")), "amin": ("min", ("dim", "keepdim")),
+                 "logsumexp_dim": ("logsumexp", ("dim", "keepdim"))}
+_DIM_BY_KEYWORD = {"max", "min", "logsumexp"}   # by keyword: max(x, 1) is the scalar row
+
+
+def _integer(node):
+    """A dim, flag or size literal as an integer (``1``, not ``1.0``); other nodes as they are."""
+    if type(node).__name__ == "Num" and float(node.value).is_integer():
+        return str(int(node.value))
+    if type(node).__name__ == "Op" and node.rule == "neg" and type(node.args[0]).__name__ == "Num":
+        inner = _integer(node.args[0])
+        return "-" + inner if isinstance(inner, str) else node
+    return node
+
+
+def _joined(args: tuple) -> list:
+    parts: list = []
+    for i, arg in enumerate(args):
+        parts += ([", "] if i else []) + [arg]
+    return parts
+
+
 def _starts_with_sign(node: Node) -> bool:
-    return type(node).__name__ == "Op" and RULES[node.rule].kind == "prefix"
+    return type(node).__name__ == "Op" and node.rule in RULES and RULES[node.rule].kind == "prefix"
 
 
 # --- names: one printer for every identifier, in every format -----------------------------

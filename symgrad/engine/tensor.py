@@ -1,0 +1,225 @@
+"""Tensor programs: a forward pass over numpy arrays and backprop with each operation's vjp.
+
+micrograd's engine one level up. ``lower`` walks the program as for scalars; each operation becomes a
+``TNode`` holding its value (an array) and its record (``rules.tensor_ops.TensorOp``; a scalar row acts
+elementwise through ``rules.tensor_elementwise``). ``backward`` runs the records' vjps in reverse
+order, so every input and named intermediate gets d(output)/d(name) with its own shape. The arithmetic
+goes through an array namespace ``xp`` (float64 numpy here; the check passes its ball namespaces),
+so the exact reference runs this same walk and these same rules.
+
+Every failure is located: a ShapeError names the operation, both shapes and the rule that failed
+(NumPy's broadcasting, matmul's inner sizes, an index's range); a LimitError guards the sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..base.errors import LimitError, NumericError, ShapeError, SymgradError
+from ..base.limits import DEFAULT_LIMITS, Limits
+from ..language.ast import Node, Op, Program, postorder
+from ..language.parser import parse
+from ..language.printing import to_notation
+from ..rules.rule import Rule
+from ..rules.tensor_table import FLOAT64, TENSOR_OPS, TensorOp, elementwise
+from .lower import lower
+from .point import tensor_point
+from .tensor_shapes import check_arguments
+
+__all__ = ["TNode", "TensorGraph", "TensorResult", "forward", "backward", "tensor_backprop", "located"]
+
+
+@dataclass(eq=False)
+class TNode:
+    """One tensor value of the graph: its array, the record that made it and its arguments."""
+    value: Any
+    op: TensorOp | None = None
+    kids: tuple = ()
+    source: Node | None = field(default=None, repr=False)
+    grad: Any = None
+    label: str = ""
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(np.shape(self.value))
+
+    @property
+    def differentiable(self) -> bool:
+        """Float data takes a gradient; integer data (indices, sizes, ranges) does not."""
+        return np.asarray(self.value).dtype.kind in "fO"
+
+
+@dataclass
+class TensorGraph:
+    program: Program
+    root: TNode
+    named: dict[str, TNode]          # inputs and intermediates
+    tape: list[TNode]                # operations in evaluation order
+
+
+def located(err: SymgradError, node: Node | None, program: Program) -> SymgradError:
+    """The error at ``node``, with the program's text of it and its line and column."""
+    if node is None:
+        return err
+    text = to_notation(node)
+    text = text if len(text) <= 40 else text[:39] + "…"
+    span = getattr(node, "span", None)
+    message = err.message if text in err.message else f"{err.message} in {text}"
+    extra = {"limit": err.limit, "value": err.value} if isinstance(err, LimitError) else {}
+    return type(err)(message, hint=err.hint, line=span.line if span else None,
+                     column=span.column if span else None, **extra)
+
+
+def _other(rule: str) -> TensorOp:
+    if rule == "shape":
+        raise ShapeError("x.shape is read with an index", hint="write x.shape[0] for the first size")
+    return TENSOR_OPS[rule]
+
+
+def forward(program: Program, point: Mapping[str, Any], *, xp: Any = FLOAT64,
+            limits: Limits | None = None) -> TensorGraph:
+    """Evaluate the program over arrays: one TNode per operation, in evaluation order."""
+    limits = limits or program.limits or DEFAULT_LIMITS
+    tape: list[TNode] = []
+    total = [sum(int(np.size(v)) for v in point.values())]
+
+    def apply(record: "TensorOp | Rule", kids: tuple, node: Node) -> TNode:
+        record = elementwise(record) if isinstance(record, Rule) else record
+        args = tuple(k.value for k in kids)
+        try:
+            args = check_arguments(record, args, limits)
+            with np.errstate(all="ignore"):       # overflow is checked below, on the values
+                value = record.forward(xp, *args)
+        except (ShapeError, NumericError) as err:
+            raise located(err, node, program) from None
+        except (ValueError, IndexError, TypeError) as err:   # a shape the checks above did not foresee
+            shapes = " and ".join(str(tuple(np.shape(a))) for a in args)
+            raise located(ShapeError(f"{record.surface}: the shapes {shapes} do not fit ({err})"),
+                          node, program) from None
+        value = np.asarray(value)
+        if value.size > limits.max_tensor_elements:
+            raise located(LimitError(f"{record.surface} makes {value.size} elements", limit="max_tensor_elements",
+                                     value=limits.max_tensor_elements), node, program)
+        total[0] += value.size
+        if total[0] > limits.max_total_elements:
+            raise located(LimitError(f"the program's values pass {limits.max_total_elements} elements",
+                                     limit="max_total_elements", value=limits.max_total_elements), node, program)
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            where = [int(i) for i in np.argwhere(~np.isfinite(value))[0]]
+            raise located(NumericError(f"the result overflows float64 at element {where}"), node, program)
+        out = TNode(value, record, kids, node)
+        tape.append(out)
+        return out
+
+    def literal(v: float, node: Node) -> TNode:
+        return TNode(np.asarray(v, dtype=np.float64), source=node, label=getattr(node, "name", ""))
+
+    root, named = lower(program, leaf=lambda name: TNode(point[name], label=name), literal=literal,
+                        apply=apply, other=_located_other(program))
+    for name in program.intermediates:
+        named[name].label = named[name].label or name
+    return TensorGraph(program, root, named, tape)
+
+
+def _located_other(program: Program):
+    def other(rule: str) -> TensorOp:
+        try:
+            return _other(rule)
+        except ShapeError as err:
+            node = next((n for s in program.statements for n in _ops(s.expr) if n.rule == "shape"), None)
+            raise located(err, node, program) from None
+    return other
+
+
+def _ops(expr):
+    return (n for n in postorder(expr) if isinstance(n, Op))
+
+
+def backward(graph: TensorGraph, *, xp: Any = FLOAT64, seed: Any = None) -> None:
+    """Reverse-mode over the tape: each record's vjp, gradients summed where a value is used twice."""
+    root = graph.root
+    if np.size(root.value) != 1:
+        raise located(ShapeError(f"backprop starts from one number; the output has shape {root.shape}",
+                                 hint="reduce it first, e.g. L = sum(y) or L = mean(y)"),
+                      graph.program.statements[-1].expr, graph.program)
+    root.grad = np.ones(root.shape) if seed is None else seed
+    for node in reversed(graph.tape):
+        if node.grad is None:
+            continue
+        n = len(node.kids)
+        try:
+            with np.errstate(all="ignore"):
+                grads = node.op.vjp(xp, node.grad, node.value, *(k.value for k in node.kids))
+        except (ValueError, IndexError, TypeError) as err:
+            raise located(ShapeError(f"{node.op.surface}: its gradient does not fit ({err})"),
+                          node.source, graph.program) from None
+        for i, (kid, g) in enumerate(zip(node.kids, grads)):
+            if g is None or not kid.differentiable or not node.op.takes_grad(i, n):
+                continue
+            g = np.asarray(g)
+            kid.grad = g if kid.grad is None else kid.grad + g
+
+
+@dataclass
+class TensorResult:
+    """Value and gradients of a tensor program at a point (``symgrad.backprop`` on arrays).
+
+    ``grads`` maps every float input and named intermediate to d(output)/d(name), an array of the
+    name's own shape; ``values`` holds every named value; integer data (indices, sizes) has no gradient.
+    """
+    program: Program
+    point: dict[str, np.ndarray]
+    value: float
+    grads: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+    graph: TensorGraph = field(repr=False, compare=False)
+
+    @property
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        return {name: tuple(np.shape(v)) for name, v in self.values.items()}
+
+    def to_dict(self) -> dict:
+        return {"output": self.program.output, "value": self.value,
+                "point": {k: np.asarray(v).tolist() for k, v in self.point.items()},
+                "grads": {k: np.asarray(v).tolist() for k, v in self.grads.items()}}
+
+    def table(self) -> str:
+        """A plain-text table: the value, then each gradient's shape and its largest magnitude."""
+        out = self.program.output or "output"
+        rows = [(name, str(tuple(np.shape(g))), repr(float(np.max(np.abs(g)))) if np.size(g) else "-")
+                for name, g in self.grads.items()]
+        w = max([4] + [len(n) for n, _, _ in rows])
+        s = max([5] + [len(r[1]) for r in rows])
+        lines = [f"{out} = {self.value!r}", "", f"{'name':<{w}}  {'shape':<{s}}  max|d{out}/dname|"]
+        lines += [f"{n:<{w}}  {sh:<{s}}  {m}" for n, sh, m in rows]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def tensor_backprop(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,
+                    limits: Limits | None = None, **kw: Any) -> TensorResult:
+    """Forward and backprop of a tensor program in float64 (what ``symgrad.backprop`` runs when the
+    program uses a tensor form or a value is an array)."""
+    prog = parse(program, limits=limits)
+    limits = limits or prog.limits or DEFAULT_LIMITS
+    point = tensor_point(prog, values, kw, limits)
+    graph = forward(prog, point, limits=limits)
+    backward(graph)
+    grads, values_out = {}, {}
+    for name in prog.inputs + prog.intermediates:
+        node = graph.named[name]
+        values_out[name] = node.value
+        if node.differentiable:
+            g = np.zeros(node.shape) if node.grad is None else np.asarray(node.grad, dtype=np.float64)
+            if not np.all(np.isfinite(g)):
+                raise located(NumericError(f"the gradient of {name} is not finite"), node.source, prog)
+            grads[name] = g
+    value = graph.root.value
+    value = float(value.reshape(())) if np.size(value) == 1 and value.dtype.kind == "f" else value
+    return TensorResult(prog, point, value, grads, values_out, graph)
+
