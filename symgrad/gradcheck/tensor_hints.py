@@ -40,7 +40,7 @@ def chain_factors(state: Any, node: str) -> dict[str, np.ndarray]:
     local derivatives a claim may have left out of its chain rule (as ``claim_explain`` does for scalars)."""
     from ..rules.table import RULES
     from ..rules.tensor_elementwise import elementwise
-    from ..rules.tensor_ops import FLOAT64
+    from ..rules.tensor_table import FLOAT64
     from .tensor_exact import midpoints
     target = state.graph.named[node]
     out: dict[str, np.ndarray] = {}

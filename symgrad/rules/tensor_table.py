@@ -13,6 +13,7 @@ import numpy as np
 from .tensor_elementwise import apply_row, elementwise, local_row
 from .tensor_ops import SIGNATURES, TENSOR_OPS, TensorOp, unbroadcast
 from .tensor_reduce import REDUCTIONS
+from . import tensor_data  # noqa: F401  (one_hot, argmax, ones_like, zeros_like: data for written gradients)
 
 __all__ = ["TENSOR_OPS", "SIGNATURES", "REDUCTIONS", "FLOAT64", "Float64", "TensorOp", "elementwise", "unbroadcast"]
 
