@@ -367,3 +367,28 @@ def _elementwise(row: Any, out: str, args: Sequence[Arg], shape: tuple[int, ...]
         local = _F(latex, mml, sympy_text(d, "**"))
         lines.append(_line(a.name, _unbroadcast(a, shape, _d(out) + ODOT + _paren(local))))
     return lines
+
+
+def formula(op: str, surface: str, args: Sequence[Arg]) -> tuple[str, str]:
+    """A tensor operation over its arguments' names in LaTeX and MathML, for the forward table:
+    A B for a matrix product, Aᵀ, A[i], and the call as PyTorch names it (sum(X, dim=1))."""
+    parts = [(latex_name(a.name or a.label), mathml_name(a.name or a.label)) if (a.name or a.label)
+             else (_plain_number(a.value), f"<mn>{_plain_number(a.value)}</mn>") for a in args]
+    if op == "matmul":
+        (la, ma), (lb, mb) = parts
+        return rf"{la}\,{lb}", f"{ma}<mo>&#x2062;</mo>{mb}"
+    if op == "transpose" and len(parts) == 1:
+        return parts[0][0] + r"^{\top}", f"<msup>{parts[0][1]}<mo>&#x22A4;</mo></msup>"
+    if op == "index":
+        return (parts[0][0] + "[" + ", ".join(p[0] for p in parts[1:]) + "]",
+                parts[0][1] + "<mo>[</mo>" + "<mo>,</mo>".join(p[1] for p in parts[1:]) + "<mo>]</mo>")
+    word = surface.replace("_", r"\_")
+    return (rf"\operatorname{{{word}}}\left(" + ", ".join(p[0] for p in parts) + r"\right)",
+            f"<mi>{surface}</mi><mo>(</mo>" + "<mo>,</mo>".join(p[1] for p in parts) + "<mo>)</mo>")
+
+
+def _plain_number(v: Any) -> str:
+    if v is None:
+        return "…"
+    f = float(v)
+    return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)

@@ -14,6 +14,7 @@ import numpy as np
 from ..language.printing import latex_name
 from .tensor_display import is_small, matrix_latex, matrix_mathml, summary
 from .tensor_rules import RULE_TITLES, Arg, matrix_rule
+from .tensor_rules import formula as tensor_formula
 from .tensor_worksheet_model import TENSOR_SECTIONS, Shown, TensorFinal, TensorNode, TensorStep, TensorWorksheet
 from .worksheet_model import Math
 
@@ -175,15 +176,18 @@ def tape_of(result: Any) -> tuple[list[TapeNode], list[str]]:
             name = f"t{k}"
         kids = tuple(index.get(id(c)) for c in node.kids)
         data = tuple(None if i is not None else c.value for i, c in zip(kids, node.kids))
-        args = tuple(Var(tape[i].name) if i is not None else Num(float(np.asarray(d).reshape(-1)[0]))
-                     if np.size(d) == 1 else Var("…") for i, d in zip(kids, data))
-        expr = Op(node.op.name, args)
-        try:
-            formula = Math(to_latex(expr), to_mathml(expr))
-        except Exception:  # noqa: BLE001  (a printer without this operation: the sheet shows no formula)
-            formula = None
         row = RULES.get(node.op.name)
         row = row if row is not None and node.op is elementwise(row) else None
+        if row is not None:         # a scalar row: the project's printers, as scalar worksheets
+            expr = Op(node.op.name, tuple(Var(tape[i].name) if i is not None else Num(float(np.asarray(d).reshape(-1)[0]))
+                                          for i, d in zip(kids, data)))
+            formula = Math(to_latex(expr), to_mathml(expr))
+        else:
+            args = [Arg(tape[i].name) if i is not None else Arg(None, value=np.asarray(d).reshape(-1)[0]
+                                                                 if np.size(d) == 1 else None)
+                    for i, d in zip(kids, data)]
+            latex, mathml = tensor_formula(node.op.name, node.op.surface, args)
+            formula = Math(latex, f"<math>{mathml}</math>")
         index[id(node)] = len(tape)
         grad = (np.zeros(node.shape) if node.grad is None else node.grad) if node.differentiable else None
         tape.append(TapeNode(name, node.op.name, kids, data, node.value, grad, formula, row, node.op.surface))
