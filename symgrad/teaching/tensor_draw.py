@@ -63,7 +63,7 @@ def tensor_digraph(nodes: Sequence[DrawNode], *, show_grad: bool = True, rankdir
     body = dot.body
     for i, node in enumerate(nodes):
         data = np.asarray(node.data)
-        head = f"{node.name}  {shape_text(data.shape)}"
+        head = f"{node.name} {shape_text(data.shape)}"
         fields = [record_escape(head), _field("data", tensor_label_value(data))]
         if node.grad is not None:
             fields.append(_field("grad", tensor_label_value(node.grad) if show_grad else ["?"]))
