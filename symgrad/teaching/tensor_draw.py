@@ -14,11 +14,12 @@ from typing import Any, Sequence
 import graphviz
 
 from .draw import _new_digraph, _quote, check_graph_size, record_escape
-from .tensor_display import is_small, shape_text, short_number, summary
+from .tensor_display import shape_text, short_number, summary
 
 __all__ = ["DrawNode", "tensor_digraph", "tensor_label_value"]
 
 MAX_LABEL = 60          # characters of one field before it is cut (a long formula, a wide row)
+GRAPH_FULL = 4          # a tensor of at most this many numbers is drawn in full (the sheet's tables show more)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def tensor_label_value(a: Any) -> list[str]:
     significant digits), else its summary on two lines (mean and std; min and max)."""
     import numpy as np
     a = np.asarray(a)
-    if not is_small(a):
+    if a.size > GRAPH_FULL:
         parts = summary(a).split(", ")
         return [", ".join(parts[:2]), ", ".join(parts[2:])] if len(parts) == 4 else parts
     if a.ndim == 0:
@@ -53,9 +54,10 @@ def _field(title: str, lines: list[str]) -> str:
 
 
 def tensor_digraph(nodes: Sequence[DrawNode], *, show_grad: bool = True, rankdir: str = "LR",
-                   limits: Any = None) -> graphviz.Digraph:
-    """The picture of a tensor program's values: one record per value, one ellipse per operation.
-    Raises LimitError over ``limits.max_graph_nodes``."""
+                   limits: Any = None, compact: bool = False) -> graphviz.Digraph:
+    """The picture of a tensor program's values: one record per value, one ellipse per operation
+    (``compact``: the operation written in its value's box, ``t1 (4, 5) = matmul``, half the ranks:
+    a worksheet's layout for a tall graph). Raises LimitError over ``limits.max_graph_nodes``."""
     import numpy as np
     check_graph_size(len(nodes), limits)
     dot = _new_digraph("tensors", rankdir)
@@ -63,15 +65,15 @@ def tensor_digraph(nodes: Sequence[DrawNode], *, show_grad: bool = True, rankdir
     body = dot.body
     for i, node in enumerate(nodes):
         data = np.asarray(node.data)
-        head = f"{node.name} {shape_text(data.shape)}"
+        head = f"{node.name} {shape_text(data.shape)}" + (f" = {node.op}" if node.op and compact else "")
         fields = [record_escape(head), _field("data", tensor_label_value(data))]
         if node.grad is not None:
             fields.append(_field("grad", tensor_label_value(node.grad) if show_grad else ["?"]))
         body.append(f'\tn{i} [label="{{ {" | ".join(fields)} }}" shape=record]\n')
-        if node.op:
+        if node.op and not compact:
             body.append(f"\tn{i}op [label={_quote(node.op)}]\n")
             body.append(f"\tn{i}op -> n{i}\n")
     for i, node in enumerate(nodes):
         for k in node.kids:
-            body.append(f"\tn{k} -> n{i}op\n")
+            body.append(f"\tn{k} -> n{i}\n" if compact else f"\tn{k} -> n{i}op\n")
     return dot

@@ -116,7 +116,7 @@ def _graph(draw: list, graph: bool, limits: Any, show_grad: bool = True) -> tupl
         return dot.source, None, []
     svg, notes = _graph_svg(dot)
     if svg is not None and _svg_width(svg) > PAGE_PT:
-        dot = tensor_digraph(draw, show_grad=show_grad, limits=limits, rankdir="TB")
+        dot = tensor_digraph(draw, show_grad=show_grad, limits=limits, rankdir="TB", compact=True)
         dot.attr(nodesep="0.15", ranksep="0.25")
         svg, notes = _graph_svg(dot)
     return dot.source, svg, notes

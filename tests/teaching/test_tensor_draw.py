@@ -21,3 +21,5 @@ def test_records_name_shape_data_and_grad_and_escape_labels():
     assert "y\\{ ()" in dot and 'n1op [label="sum"]' in dot and "n0 -> n1op" in dot
     assert tensor_digraph(nodes).source == dot
     assert "grad ?" in tensor_digraph(nodes, show_grad=False).source
+    compact = tensor_digraph(nodes, compact=True, rankdir="TB").source
+    assert "y\\{ () = sum" in compact and "n0 -> n1\n" in compact and "n1op" not in compact

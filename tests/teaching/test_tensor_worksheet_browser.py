@@ -62,7 +62,7 @@ def test_matrices_are_laid_out_and_math_is_not_raw_text(report):
 
 def test_graph_boxes_show_shapes_and_summaries(report):
     texts = report["facts"]["texts"]
-    assert "hpre (4, 5)" in texts and "W1 (3, 5)" in texts
+    assert "hpre (4, 5) = add" in texts and "W1 (3, 5)" in texts     # a tall graph: the operation in its box
     assert any(t.startswith("data mean ") for t in texts) and any(t.startswith("grad [") for t in texts)
 
 
