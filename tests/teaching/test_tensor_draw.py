@@ -14,10 +14,10 @@ def test_small_tensors_in_full_and_large_ones_summarised():
 
 
 def test_records_name_shape_data_and_grad_and_escape_labels():
-    x = np.ones((2, 3))
+    x = np.ones((2, 2))
     nodes = [DrawNode("x", "", (), x, x * 0), DrawNode("y{", "sum", (0,), np.float64(6.0), np.float64(1.0))]
     dot = tensor_digraph(nodes).source
-    assert 'n0 [label="{ x (2, 3) | data [1, 1, 1]\\n[1, 1, 1] | grad [0, 0, 0]\\n[0, 0, 0] }" shape=record]' in dot
+    assert 'n0 [label="{ x (2, 2) | data [1, 1]\\n[1, 1] | grad [0, 0]\\n[0, 0] }" shape=record]' in dot
     assert "y\\{ ()" in dot and 'n1op [label="sum"]' in dot and "n0 -> n1op" in dot
     assert tensor_digraph(nodes).source == dot
     assert "grad ?" in tensor_digraph(nodes, show_grad=False).source
