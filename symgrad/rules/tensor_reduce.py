@@ -175,7 +175,7 @@ def _rows(logits, targets):
 
 def _cross_entropy(xp, logits, targets):
     lp = _log_softmax(xp, logits, -1 if logits.ndim == 1 else 1)
-    picked = lp[_rows(logits, targets)]
+    picked = np.asarray(lp[_rows(logits, targets)])
     return np.asarray(-(xp.sum(picked) / picked.size))
 
 
