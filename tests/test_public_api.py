@@ -29,9 +29,9 @@ NN = ["Module", "Neuron", "Layer", "MLP", "Expression", "mse", "sum_squares", "h
 
 PROGRAM = ["--file", "--limit", "--program-text", "-f"]  # every command that reads a PROGRAM
 COMMANDS = {  # command -> (its options, its positional arguments); -h/--help everywhere
-    "eval": (PROGRAM + ["--at", "--json"], ["program"]),
-    "grad": (PROGRAM + ["--at", "--json"], ["program"]),
-    "check": (PROGRAM + ["--at", "--atol", "--claim", "--claims", "--grads", "--json", "--random", "--rtol", "--seed"],
+    "eval": (PROGRAM + ["--at", "--at-file", "--json"], ["program"]),
+    "grad": (PROGRAM + ["--at", "--at-file", "--json"], ["program"]),
+    "check": (PROGRAM + ["--at", "--at-file", "--atol", "--claim", "--claims", "--grads", "--json", "--random", "--rtol", "--seed"],
               ["program"]),
     "diff": (PROGRAM + ["--latex", "--wrt"], ["program"]),
     "train": (["--boundary-plot", "--json", "--loss-plot", "--lr", "--quiet", "--seed", "--steps", "-q"], ["demo"]),

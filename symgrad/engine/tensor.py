@@ -26,10 +26,11 @@ from ..language.printing import to_notation
 from ..rules.rule import Rule
 from ..rules.tensor_table import FLOAT64, TENSOR_OPS, TensorOp, elementwise
 from .lower import lower
-from .point import tensor_point
+from .point import is_tensor_program, is_tensor_value, tensor_point
 from .tensor_shapes import check_arguments
 
-__all__ = ["TNode", "TensorGraph", "TensorResult", "forward", "backward", "tensor_backprop", "located"]
+__all__ = ["TNode", "TensorGraph", "TensorResult", "forward", "backward", "tensor_backprop", "tensor_value",
+           "located"]
 
 
 @dataclass(eq=False)
@@ -202,6 +203,19 @@ class TensorResult:
 
     def __str__(self) -> str:
         return self.table()
+
+
+def tensor_value(program: "Program | str", values: Mapping[str, Any] | None, *,
+                 limits: Limits | None = None) -> tuple[str | None, Any] | None:
+    """(output name, value as a float or nested lists) of a tensor program, or None for a scalar one
+    (neither a tensor form nor an array among the values): what ``symgrad eval`` prints."""
+    prog = parse(program, limits=limits)
+    if not is_tensor_program(prog) and not any(is_tensor_value(v) for v in (values or {}).values()):
+        return None
+    limits = limits or prog.limits or DEFAULT_LIMITS
+    graph = forward(prog, tensor_point(prog, values, {}, limits), limits=limits)
+    value = np.asarray(graph.root.value)
+    return prog.output, (float(value) if value.ndim == 0 and value.dtype.kind == "f" else value.tolist())
 
 
 def tensor_backprop(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,

@@ -41,6 +41,8 @@ def broadcast_error(name: str, shapes: list[tuple[int, ...]]) -> ShapeError | No
 
 def _data(record: TensorOp, i: int, value: Any) -> np.ndarray:
     array = np.asarray(value)
+    if array.dtype == object:            # a ball from the check's namespaces: its midpoint, if whole
+        array = np.asarray(np.frompyfunc(lambda b: float(getattr(b, "b", b).mid()), 1, 1)(array), dtype=np.float64)
     if array.dtype.kind in "iu":
         return array.astype(np.int64)
     if array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array)):

@@ -30,6 +30,8 @@ from .points import random_points
 from .reference import LOCK, reference
 from .report import CheckReport, CheckRow
 from .fd_witness import Witness
+from .tensor_check import tensor_check
+from ..engine.point import is_tensor_program, is_tensor_value
 
 __all__ = ["check", "CheckReport", "CheckRow"]
 
@@ -61,6 +63,12 @@ def _given(prog: Program, grads: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
+def _arrays(values: Mapping[str, Any] | None, kw: Mapping[str, Any], grads: Any) -> bool:
+    given = [*(values.values() if isinstance(values, Mapping) else ()), *kw.values(),
+             *(grads.values() if isinstance(grads, Mapping) else ())]
+    return any(is_tensor_value(v) for v in given)
+
+
 def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,
           grads: Mapping[str, Any] | None = None, rtol: float = 1e-12, atol: float = 0.0,
           random: int | None = None, seed: int | None = None,
@@ -72,10 +80,18 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     ``limits.max_random_points``). ``grads={name: value}`` checks gradients computed
     elsewhere (your NumPy, PyTorch or C code) instead of backprop's, one row per name given.
     A gradient agrees when it is within float64's own error bound for this graph, plus
-    ``rtol``·|exact| + ``atol``. Raises ParseError, LimitError or InputError for bad input.
+    ``rtol``·|exact| + ``atol``. A tensor program (or a point of arrays) is checked element by
+    element (``gradcheck.tensor_check``) and gives a ``TensorCheckReport``; ``grads=`` then takes
+    arrays of any shape. Raises ParseError, LimitError or InputError for bad input.
     """
     limits = limits or DEFAULT_LIMITS
     prog = parse(program, limits=limits)
+    if is_tensor_program(prog) or _arrays(values, kw, grads):
+        if random is not None or claims is not None:
+            raise InputError("a tensor program is checked at one point, without claims= here",
+                             hint="give the point's arrays; random=N and claims= take scalar programs")
+        tol = {"rtol": _tolerance("rtol", rtol), "atol": _tolerance("atol", atol)}
+        return tensor_check(prog, values, kw, grads=grads, limits=limits, **tol)
     bound_program(prog, limits)  # the same exact-number bound as diff, claims and worksheets
     tol = {"rtol": _tolerance("rtol", rtol), "atol": _tolerance("atol", atol)}
     given = _given(prog, grads) if grads is not None else None

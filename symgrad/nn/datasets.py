@@ -1,4 +1,5 @@
-"""Small datasets without scikit-learn: the lecture's four points and a seeded two-moons set."""
+"""Small datasets without scikit-learn: the lecture's four points, a seeded two-moons set, and the
+seeded batch and parameters of the makemore "backprop ninja" network (``makemore_ninja``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import random
 from ..base.errors import InputError
 from ..base.validate import real_number, seed_rng, whole_number
 
-__all__ = ["lecture_data", "make_moons"]
+__all__ = ["lecture_data", "make_moons", "makemore_ninja", "MAKEMORE_SIZES"]
+
+# The lecture's sizes (makemore part 4): 27 characters, block size 3, embedding 10, hidden 64.
+MAKEMORE_SIZES = {"vocab": 27, "block": 3, "embedding": 10, "hidden": 64}
 
 
 def lecture_data() -> tuple[list[list[float]], list[float]]:
@@ -42,3 +46,27 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: "int | random.Random | No
     rng.shuffle(points)
     xs = [[x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)] for (x, y), _ in points]
     return xs, [label for _, label in points]
+
+
+def makemore_ninja(batch: int = 32, seed: int = 42) -> dict:
+    """Inputs of ``examples/makemore_ninja.sg`` as numpy arrays: a seeded batch of ``batch`` random
+    contexts ``Xb`` (batch, 3) and targets ``Yb`` (batch,) over 27 characters, and the parameters at
+    the lecture's initial scales (Karpathy, "Building makemore Part 4: Becoming a Backprop Ninja"):
+    C ~ N(0, 1) (27, 10); W1 ~ N(0, 1)·(5/3)/√30 (30, 64); b1 ~ 0.1·N(0, 1) (64,); W2 ~ 0.1·N(0, 1)
+    (64, 27); b2 ~ 0.1·N(0, 1) (27,); bngain ~ 1 + 0.1·N(0, 1) and bnbias ~ 0.1·N(0, 1) (1, 64).
+    The lecture draws these from torch's generator; here numpy's ``default_rng(seed)`` draws them."""
+    import numpy as np
+    batch = whole_number(batch, "batch", minimum=2, maximum=1_000_000)
+    seed = whole_number(seed, "seed")
+    vocab, block, emb, hidden = (MAKEMORE_SIZES[k] for k in ("vocab", "block", "embedding", "hidden"))
+    rng = np.random.default_rng(seed)
+    fan_in = emb * block
+    return {"C": rng.standard_normal((vocab, emb)),
+            "W1": rng.standard_normal((fan_in, hidden)) * (5 / 3) / fan_in ** 0.5,
+            "b1": rng.standard_normal(hidden) * 0.1,
+            "W2": rng.standard_normal((hidden, vocab)) * 0.1,
+            "b2": rng.standard_normal(vocab) * 0.1,
+            "bngain": rng.standard_normal((1, hidden)) * 0.1 + 1.0,
+            "bnbias": rng.standard_normal((1, hidden)) * 0.1,
+            "Xb": rng.integers(0, vocab, (batch, block)),
+            "Yb": rng.integers(0, vocab, batch)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 import numpy as np
 
+from ..base.errors import DomainError
 from .rule import Rule
 from .tensor_ops import TensorOp, unbroadcast
 
@@ -34,7 +35,10 @@ def apply_row(row: Rule, *args: np.ndarray) -> np.ndarray:
         if not inside.all():
             where = tuple(int(i) for i in np.argwhere(~inside)[0])
             bad = np.broadcast_arrays(*_floats(args))
-            row.forward(*(float(b[where]) for b in bad))   # raises the row's own DomainError
+            try:
+                row.forward(*(float(b[where]) for b in bad))   # raises the row's own DomainError
+            except DomainError as err:
+                raise type(err)(f"{err.message} at element {list(where)}", hint=err.hint) from None
     if row.raw in ARRAY_SAFE:
         return np.asarray(row.raw(*args))
     return np.asarray(np.frompyfunc(row.forward, len(args), 1)(*_floats(args)), dtype=np.float64)

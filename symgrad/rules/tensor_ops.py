@@ -79,7 +79,7 @@ def axis(value: Any, ndim: int) -> int:
 def unbroadcast(g: np.ndarray, shape: tuple[int, ...], xp: Any = np) -> np.ndarray:
     """Sum ``g`` over the axes broadcasting added or stretched, back to ``shape`` (NumPy's rule run
     backwards: db = Σ over the broadcast axes of dY)."""
-    g = np.asarray(g)        # a 0-d product of object arrays is a bare ball
+    g = np.asarray(g)                   # numpy gives a bare object for a 0-d object result
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)

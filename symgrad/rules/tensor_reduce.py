@@ -7,7 +7,7 @@ Arguments as the parser normalizes them (PyTorch's order, keywords read into pos
 mean reduction. Formulas: the softmax vjp y ⊙ (g − Σ g ⊙ y); log_softmax's g − softmax · Σ g;
 cross-entropy's (softmax − onehot)/N; var's 2(x − x̄)/(N − correction) (Bessel's correction when
 correction = 1, as ``torch.var``'s default); max's gradient goes to the first maximal element, as
-``torch.max(x, dim)``'s ``indices`` (at a tie the check says ``kink``).
+``torch.max(x, dim)``'s ``indices`` (at a tie the check says ``unverified``: a kink).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _sum(xp, x, *rest):
 
 def _sum_vjp(xp, g, out, x, *rest):
     ax, keep = reduced_axes(x, rest)
-    return (_expand(g, x, ax, keep) * 1,) + _none(rest)   # * 1: a writable array of its own
+    return (np.array(_expand(g, x, ax, keep)),) + _none(rest)   # a writable copy
 
 
 def _mean(xp, x, *rest):
@@ -61,7 +61,7 @@ def _mean(xp, x, *rest):
 
 def _mean_vjp(xp, g, out, x, *rest):
     ax, keep = reduced_axes(x, rest)
-    return (_expand(g / _count(x, ax), x, ax, keep) * 1,) + _none(rest)
+    return (np.array(_expand(g / _count(x, ax), x, ax, keep)),) + _none(rest)
 
 
 op("sum", _sum, _sum_vjp, doc="sum(x, dim, keepdim=False); sum(x) adds every element")
@@ -175,7 +175,7 @@ def _rows(logits, targets):
 
 def _cross_entropy(xp, logits, targets):
     lp = _log_softmax(xp, logits, -1 if logits.ndim == 1 else 1)
-    picked = lp[_rows(logits, targets)]
+    picked = np.asarray(lp[_rows(logits, targets)])
     return np.asarray(-(xp.sum(picked) / picked.size))
 
 

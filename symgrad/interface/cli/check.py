@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .io import dump_json, limits_of, program_arguments, read_point, read_program
+from .io import dump_json, limits_of, program_arguments, read_arrays, read_point, read_program, read_values
 from ...base.errors import InputError
 from ...base.limits import DEFAULT_LIMITS
 from ...base.validate import json_value
@@ -15,7 +15,7 @@ __all__ = ["setup_check_command", "run_check_command", "setup_diff_command", "ru
 
 
 def setup_check_command(p) -> None:
-    program_arguments(p)
+    program_arguments(p, at_file=True)
     p.add_argument("--random", type=int, metavar="N", help="check at N seeded random points inside the domain")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="seed for --random (default 0)")
     p.add_argument("--grads", nargs="+", action="extend", metavar="NAME=VALUE",
@@ -30,6 +30,8 @@ def setup_check_command(p) -> None:
 def _read_grads(items: list[str] | None) -> dict[str, str] | None:
     if not items:
         return None
+    if len(items) == 1 and "=" not in items[0] and items[0].endswith(".npz"):
+        return read_arrays(items[0], "the gradients file", DEFAULT_LIMITS)
     if len(items) == 1 and "=" not in items[0]:
         try:
             with open(items[0], encoding="utf-8") as fh:
@@ -52,11 +54,11 @@ def run_check_command(args) -> int:
     """Exit 0 when every row is verified, 1 on a mismatch, 3 when some row is unverified
     (errors exit 2 in _cli.main)."""
     from ...gradcheck.check import check
-    if args.random is not None and args.at:
+    if args.random is not None and (args.at or args.at_file):
         raise InputError("give either --at or --random N, not both")
     if args.random is None and args.seed is not None:
         raise InputError("--seed goes with --random N")
-    report = check(read_program(args), read_point(args.at), grads=_read_grads(args.grads), random=args.random,
+    report = check(read_program(args), read_values(args), grads=_read_grads(args.grads), random=args.random,
                    seed=args.seed, rtol=args.rtol, atol=args.atol, limits=limits_of(args),
                    claims=read_claims(args.claim, args.claims) or None)
     if args.json:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import NoReturn
 
 from ...base.errors import InputError, LimitError, escape_text, quote
 from ...base.limits import Limits
+from ...base.validate import json_value
 
-__all__ = ["read_program", "read_point", "limits_of", "program_arguments", "dump_json"]
+__all__ = ["read_program", "read_point", "read_values", "read_arrays", "limits_of", "program_arguments", "dump_json"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,13 +81,55 @@ def limits_of(args: argparse.Namespace) -> Limits:
     return Limits.parse_option(args.limit or [])
 
 
-def program_arguments(p: argparse.ArgumentParser, *, point: bool = True) -> None:
+def read_arrays(path: str, what: str, limits: Limits) -> dict:
+    """A file of named values: ``.npz`` (numpy's, no pickles) or a JSON object of numbers and nested
+    lists. Bounded by size before it is read (8 bytes an element of ``max_total_elements``)."""
+    budget = 8 * limits.max_total_elements + 1_000_000
+    try:
+        size = os.path.getsize(path)
+        if size > budget:
+            raise InputError(f"{what} {path!r:.60} is {size} bytes, over {budget}",
+                             hint="raise --limit max_total_elements=N, or give smaller arrays")
+        if path.endswith(".npz"):
+            import numpy as np
+            with np.load(path, allow_pickle=False) as data:
+                return {name: data[name] for name in data.files}
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as err:
+        raise InputError(f"cannot read {what} {path!r:.60}: {err.strerror or 'unreadable'}",
+                         hint="give a .npz file or a JSON object such as {\"x\": [1, 2]}") from None
+    except (UnicodeDecodeError, ValueError, EOFError) as err:
+        raise InputError(f"{what} {path!r:.60} is neither a .npz file nor JSON text ({type(err).__name__})",
+                         hint="give a .npz file (numpy.savez) or a JSON object of arrays") from None
+    data = json_value(text, f"{what} {path!r:.60}", hint="give a JSON object such as {\"x\": [1, 2]}")
+    if not isinstance(data, dict):
+        raise InputError(f"{what} {path!r:.60} must hold a JSON object of name: value")
+    return data
+
+
+def read_values(args: argparse.Namespace) -> dict:
+    """``--at`` items and the ``--at-file`` arrays together; a name given in both is an error."""
+    point: dict = dict(read_point(args.at))
+    path = getattr(args, "at_file", None)
+    if path:
+        for name, value in read_arrays(path, "the --at-file", limits_of(args)).items():
+            if name in point:
+                raise InputError(f"{quote(name)} is given by --at and by --at-file", hint="give each name once")
+            point[name] = value
+    return point
+
+
+def program_arguments(p: argparse.ArgumentParser, *, point: bool = True, at_file: bool = False) -> None:
     p.add_argument("program", nargs="?", help="program text, or - to read stdin")
     p.add_argument("--program-text", help=argparse.SUPPRESS)  # a program that starts with '-', see main()
     p.add_argument("-f", "--file", help="read the program from FILE")
     if point:
         p.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE",
                        help="input values, e.g. --at a=2 b=-3 (or --at a=2 --at b=-3)")
+    if at_file:
+        p.add_argument("--at-file", metavar="FILE",
+                       help="input arrays from a .npz file or a JSON object (tensor programs), with --at or alone")
     p.add_argument("--limit", action="append", metavar="NAME=VALUE",
                    help="raise or lower a limit, e.g. --limit max_depth=500")
 

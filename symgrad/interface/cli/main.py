@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import re
 import sys
@@ -11,7 +12,7 @@ from typing import Callable
 
 from .check import run_check_command, run_diff_command, setup_check_command, setup_diff_command
 from .grade import run_grade_command, setup_grade_command
-from .io import _Parser, dump_json, limits_of, program_arguments, read_point, read_program
+from .io import _Parser, dump_json, limits_of, program_arguments, read_program, read_values
 from .render import run_graph, run_worksheet, setup_graph, setup_worksheet
 from .train import run_train, setup_train
 from ...base.errors import SymgradError, escape_text, safe_line
@@ -22,7 +23,16 @@ __all__ = ["main"]
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from ...engine.backprop import evaluate
-    graph = evaluate(read_program(args), read_point(args.at), limits=limits_of(args))
+    from ...engine.tensor import tensor_value
+    text, values = read_program(args), read_values(args)
+    value = tensor_value(text, values, limits=limits_of(args))
+    if value is not None:     # a tensor program (or arrays): its output, a number or nested lists
+        if args.json:
+            dump_json({"output": value[0], "value": value[1]})
+        else:
+            print(repr(value[1]) if isinstance(value[1], float) else json.dumps(value[1]))
+        return 0
+    graph = evaluate(text, values, limits=limits_of(args))
     if args.json:
         dump_json({"output": graph.program.output, "value": graph.root.data})
     else:
@@ -32,7 +42,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _cmd_grad(args: argparse.Namespace) -> int:
     from ...engine.backprop import backprop
-    result = backprop(read_program(args), read_point(args.at), limits=limits_of(args))
+    result = backprop(read_program(args), read_values(args), limits=limits_of(args))
     if args.json:
         dump_json(result.to_dict())
     else:
@@ -41,7 +51,7 @@ def _cmd_grad(args: argparse.Namespace) -> int:
 
 
 def _setup_eval(p: argparse.ArgumentParser) -> None:
-    program_arguments(p)
+    program_arguments(p, at_file=True)
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
