@@ -34,7 +34,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..base.errors import InputError, ShapeError, SymgradError
+from ..base.errors import InputError, NumericError, ShapeError, SymgradError
+from .balls import Undefined, Undetermined
 from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.ast import Program
 from .claims import CORRECT, HERE_ONLY, UNVERIFIED, WRONG
@@ -189,6 +190,12 @@ def _judge(state: Any, judge: TensorClaims, key: str, node: str, text: str, clai
     except ShapeError as err:
         return TensorClaimRow(verdict=WRONG, shape=None, kinds=("shape",), points=1,
                               message=f"the claim cannot be evaluated: {err.message}", **row)
+    except (NumericError, Undefined) as err:      # the gradient exists here (the state was computed)
+        return TensorClaimRow(verdict=WRONG, shape=None, kinds=("undefined",), points=1,
+                              message=f"the claim is undefined at the point but the gradient exists: {err}", **row)
+    except Undetermined as err:
+        return TensorClaimRow(verdict=UNVERIFIED, shape=None, points=1,
+                              message=f"the claim cannot be decided at the point: {err}", **row)
     shape = tuple(np.shape(value))
     if shape != needed:
         return _wrong(state, claim, reads, node, value, limits, row, shape, differing=total)
@@ -214,8 +221,11 @@ def _judge(state: Any, judge: TensorClaims, key: str, node: str, text: str, clai
     points = 1
     other = judge.other
     if other is not None:
-        there = evaluate(claim, _env(other, reads), limits)
-        if tuple(np.shape(there)) == tuple(np.shape(other.grads[node])):
+        try:
+            there = evaluate(claim, _env(other, reads), limits)
+        except (SymgradError, Undefined, Undetermined):     # no evidence there
+            there = None
+        if there is not None and tuple(np.shape(there)) == tuple(np.shape(other.grads[node])):
             verdicts = compare(there, other.grads[node])
             if any(s is False for s in verdicts.flat):
                 c, e = midpoints(there), midpoints(other.grads[node])

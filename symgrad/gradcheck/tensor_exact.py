@@ -21,14 +21,36 @@ from ..language.ast import Program
 
 __all__ = ["ExactState", "exact_state", "evaluate", "compare", "midpoints", "nearby_point", "probe"]
 
-_BALLS: Any = None          # another ball namespace to use instead of ``tensor_arb.BALLS`` (tests)
+BITS = 256          # balls far narrower than float64's last digit for the makemore network; no doubling:
+                    # an element these bits cannot decide is reported undecided, never guessed
 
 
-def _namespace() -> Any:
-    if _BALLS is not None:
-        return _BALLS
-    from .tensor_arb import BALLS
-    return BALLS
+class _Namespace:
+    """A fresh exact ball namespace (``tensor_balls.Exact``, the tensor check's own) and flint's
+    precision held under the process-wide lock while it computes."""
+
+    def __init__(self) -> None:
+        from .tensor_balls import Exact
+        self.xp = Exact()
+
+    def __enter__(self) -> Any:
+        from .balls import with_precision
+        from .reference import LOCK
+        self._lock, self._prec = LOCK, with_precision(BITS)
+        self._lock.acquire()
+        self._prec.__enter__()
+        return self.xp
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._prec.__exit__(*exc)
+        finally:
+            self._lock.release()
+
+
+def _lifted(xp: Any, point: Mapping[str, Any]) -> dict:
+    """Float inputs as exact balls; integer data (indices, targets, sizes) as it is."""
+    return {k: xp.lift(v) if np.asarray(v).dtype.kind == "f" else v for k, v in point.items()}
 
 
 @dataclass
@@ -50,17 +72,16 @@ def exact_state(program: Program, point: Mapping[str, Any], limits: Limits) -> E
     """Values and gradients of every input and named intermediate, in balls."""
     from ..engine.point import tensor_point
     from ..engine.tensor import backward, forward
-    xp = _namespace()
     floats = tensor_point(program, point, {}, limits)
-    with xp.precision():
-        graph = forward(program, {k: xp.balls(v) for k, v in floats.items()}, xp=xp, limits=limits)
-        backward(graph, xp=xp)
+    with _Namespace() as xp:
+        graph = forward(program, _lifted(xp, floats), xp=xp, limits=limits)
+        backward(graph, xp=xp, seed=xp.lift(np.ones(graph.root.shape)))
     values, grads = {}, {}
     for name in program.inputs + program.intermediates:
         node = graph.named[name]
         values[name] = node.value
         if node.differentiable:
-            grads[name] = xp.balls(np.zeros(node.shape)) if node.grad is None else np.asarray(node.grad)
+            grads[name] = xp.balls(np.zeros(node.shape) if node.grad is None else node.grad)
     return ExactState(program, floats, values, grads, graph)
 
 
@@ -68,8 +89,7 @@ def evaluate(claim: Program, env: Mapping[str, Any], limits: Limits) -> Any:
     """The claim's value in balls over ``env`` (exact values and gradients). Raises ShapeError (the
     engine's, located in the claim) for shapes that do not fit, NumericError outside a domain."""
     from ..engine.tensor import forward
-    xp = _namespace()
-    with xp.precision():
+    with _Namespace() as xp:
         return np.asarray(forward(claim, dict(env), xp=xp, limits=limits).root.value)
 
 
@@ -126,22 +146,22 @@ def probe(state: ExactState, node: str, claim: Program, reads: dict, grads_read:
     them (their nodes' adjoints overridden), and claim and truth are compared there. True proved
     equal in every element, False proved different somewhere, None undecided."""
     from ..engine.tensor import backward
-    xp = _namespace()
     rng = np.random.default_rng(seed + 1)
-    seeds = {g: xp.balls(rng.standard_normal(np.shape(state.grads[g]))) for g in grads_read}
     graph = state.graph
-    with xp.precision():
+    with _Namespace() as xp:
+        seeds = {g: xp.lift(rng.standard_normal(np.shape(state.grads[g]))) for g in grads_read}
         saved = _grads(graph)
         try:
-            backward(graph, xp=xp, overrides={id(graph.named[g]): u for g, u in seeds.items()})
+            backward(graph, xp=xp, seed=xp.lift(np.ones(graph.root.shape)),
+                     overrides={id(graph.named[g]): u for g, u in seeds.items()})
             truth = graph.named[node].grad
         finally:
             _restore(graph, saved)
-        env = {name: seeds[n] if kind == "grad" else state.values[n] for name, (kind, n) in reads.items()}
-        try:
-            claimed = evaluate(claim, env, limits)
-        except SymgradError:
-            return None
+    env = {name: seeds[n] if kind == "grad" else state.values[n] for name, (kind, n) in reads.items()}
+    try:
+        claimed = evaluate(claim, env, limits)
+    except SymgradError:
+        return None
     if truth is None or tuple(np.shape(claimed)) != tuple(np.shape(truth)):
         return False if truth is not None else None
     found = compare(claimed, truth)
