@@ -87,11 +87,15 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     limits = limits or DEFAULT_LIMITS
     prog = parse(program, limits=limits)
     if is_tensor_program(prog) or _arrays(values, kw, grads):
-        if random is not None or claims is not None:
-            raise InputError("a tensor program is checked at one point, without claims= here",
-                             hint="give the point's arrays; random=N and claims= take scalar programs")
+        if random is not None:
+            raise InputError("a tensor program is checked at one point",
+                             hint="give the point's arrays; random=N takes scalar programs")
         tol = {"rtol": _tolerance("rtol", rtol), "atol": _tolerance("atol", atol)}
-        return tensor_check(prog, values, kw, grads=grads, limits=limits, **tol)
+        report = tensor_check(prog, values, kw, grads=grads, limits=limits, **tol)
+        if claims is not None:  # claimed gradients {dname: formula}: each becomes its name's row
+            from .tensor_claims import apply_tensor_claims
+            apply_tensor_claims(report, claims, limits=limits, seed=seed)
+        return report
     bound_program(prog, limits)  # the same exact-number bound as diff, claims and worksheets
     tol = {"rtol": _tolerance("rtol", rtol), "atol": _tolerance("atol", atol)}
     given = _given(prog, grads) if grads is not None else None

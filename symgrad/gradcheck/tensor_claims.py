@@ -41,7 +41,7 @@ from ..language.ast import Program
 from .claims import CORRECT, HERE_ONLY, UNVERIFIED, WRONG
 from .tensor_explain import Difference, explain
 
-__all__ = ["TensorClaimRow", "TensorClaims", "judge_tensor_claims", "claim_node"]
+__all__ = ["TensorClaimRow", "TensorClaims", "judge_tensor_claims", "claim_node", "apply_tensor_claims"]
 
 _GRAD_CALL = re.compile(r"\bgrad\(\s*([A-Za-z][A-Za-z0-9_]*)\s*\)")
 
@@ -215,9 +215,12 @@ def _judge(state: Any, judge: TensorClaims, key: str, node: str, text: str, clai
                                   message=f"{undecided} of {total} elements cannot be told apart from the exact "
                                           f"gradient at the references' precision (an exact 0 made by cancellation "
                                           f"is undecidable by balls), {why}")
-        how = (f"equal to the exact gradient at the point in {total - undecided} of {total} elements; the other "
-               f"{undecided} are 0 to within the balls' radius, and a seeded probe proves the claim is the chain "
-               f"rule of the upstream gradients {', '.join('d' + g for g in grads_read)}")
+        probed = (f"a seeded probe proves the claim is the chain rule of the upstream "
+                  f"gradient{'s' * (len(grads_read) > 1)} {', '.join('d' + g for g in grads_read)}")
+        how = (f"the exact gradient is 0 up to the balls' radius in all {total} elements (an exact 0 by "
+               f"cancellation, which balls cannot settle), and {probed}" if undecided == total else
+               f"equal to the exact gradient in {total - undecided} of {total} elements at the point; in the "
+               f"other {undecided} both are 0 up to the balls' radius, and {probed}")
     points = 1
     other = judge.other
     if other is not None:
@@ -262,3 +265,17 @@ def _wrong(state: Any, claim: Program, reads: dict, node: str, value: Any, limit
 
 def _shape(s: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, s)) + ("," if len(s) == 1 else "") + ")"
+
+
+def apply_tensor_claims(report: Any, claims: Mapping[str, str], *, limits: Limits | None = None,
+                        seed: int | None = None) -> Any:
+    """Judge ``claims`` at a tensor check report's point and put each in the report as the row for its
+    name: its verdict becomes the claim's and its note the claim's message (the check's own columns
+    stay backprop's). ``report.claims`` keeps the TensorClaimRows. As ``claims.apply_claims``."""
+    from dataclasses import replace
+    rows = judge_tensor_claims(report.program, report.points[0], claims, limits=limits, seed=seed or 0)
+    by_name = {r.name: r for r in rows}
+    report.rows = [replace(row, verdict=by_name[row.name].verdict, note=by_name[row.name].note())
+                   if row.name in by_name else row for row in report.rows]
+    report.claims = rows
+    return report

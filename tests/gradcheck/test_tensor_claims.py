@@ -121,3 +121,36 @@ def test_right_at_the_point_only():
     # d(sum(x*x))/dx = 2x; x*x + x equals it where x is 0 or 1 only
     rows = judge_tensor_claims("y = x * x\nL = sum(y)", {"x": np.array([1.0, 1.0, 0.0])}, {"dx": "x * x + x"})
     assert rows[0].verdict == "correct here, wrong elsewhere"
+
+
+def test_check_with_claims_puts_each_verdict_in_its_row():
+    import symgrad as sg
+    report = sg.check(NINJA.read_text(), ninja_point(), claims={"dW2": "h.T @ dlogits", "db2": "dlogits.sum(1)"})
+    assert report.row("W2").verdict == "correct" and report.row("b2").verdict == "wrong"
+    assert "reduces over dim 1 where dim 0" in report.row("b2").note
+    assert report.row("W1").verdict == "agree" and report.exit_code == 1
+    assert [c.key for c in report.claims] == ["dW2", "db2"]
+
+
+def test_cli_check_reads_the_lectures_claims_file(tmp_path):
+    import subprocess
+    import sys
+    point = tmp_path / "point.npz"
+    np.savez(point, **ninja_point())
+    proc = subprocess.run([sys.executable, "-m", "symgrad", "check", "-f", str(NINJA), "--at-file", str(point),
+                           "--claims", str(NINJA_CLAIMS)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count(": correct: ") == 26
+    bad = tmp_path / "bad.claims"
+    bad.write_text("dW2 = dlogits.T @ h   # a missing transpose\n")
+    proc = subprocess.run([sys.executable, "-m", "symgrad", "check", "-f", str(NINJA), "--at-file", str(point),
+                           "--claims", str(bad)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "transpose (.T) is missing" in proc.stdout
+
+
+def test_claim_lines_read_the_lectures_spelling_and_refuse_a_bad_line():
+    assert claim_lines("# a comment\n\ndW2 = h.T @ dlogits  # trailing\n", "f") == {"dW2": "h.T @ dlogits"}
+    with pytest.raises(InputError, match="line 2"):
+        claim_lines("dW2 = h.T @ dlogits\ndW2 += x\n", "f")
+    with pytest.raises(InputError, match="a second claim"):
+        claim_lines("a = x\na = y\n", "f")
