@@ -281,7 +281,7 @@ class _Marker:
                         f"(tolerance {self.rtol:g} relative)")
 
     def _formula(self, entry: dict, raw: str, text: str) -> CellMark:
-        from ..gradcheck.claims import CORRECT, judge_claims, judge_expression, parse_claim
+        from ..gradcheck.claims import judge_claims, judge_expression, parse_claim
         from ..language.printing import unparse
         bid = entry["id"]
         if self.tensor is not None:
@@ -300,48 +300,44 @@ class _Marker:
         if over:
             return CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({over}): mark it by hand")
         d = entry["derivative"]
-        try:
-            if d["of"] == "partial":
-                row = judge_claims(self.program, self.point, {d["name"]: text}, seed=self.seed,
-                                   proof="when needed")[0]
-            elif d["of"] == "local":
-                row = judge_expression(self.program, self.point, text, local_form(self.program, d["node"], d["arg"]),
-                                       label=f"the formula in {bid}", seed=self.seed, proof="when needed")
-            else:
-                return CellMark(bid, raw, "unverified", 0, "the key says not what this formula is: mark it by hand")
-        except LimitError as err:
-            return CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({err.message}); mark it by hand")
-        except SymgradError as err:
-            return CellMark(bid, raw, "malformed", 0, err.summary)
-        except (ArithmeticError, ValueError, TypeError, RecursionError) as err:  # never stop the class
-            return CellMark(bid, raw, "unverified", 0, f"could not judge this formula "
-                            f"({type(err).__name__}); mark it by hand, and please report it")
-        mark = CellMark(bid, raw, row.verdict, int(row.verdict == CORRECT),
-                        "" if row.verdict == CORRECT else row.message)
-        self.cache[(bid, canonical)] = mark
-        return mark
 
+        def judge() -> Any:
+            if d["of"] == "partial":
+                return judge_claims(self.program, self.point, {d["name"]: text}, seed=self.seed,
+                                    proof="when needed")[0]
+            if d["of"] == "local":
+                return judge_expression(self.program, self.point, text, local_form(self.program, d["node"], d["arg"]),
+                                        label=f"the formula in {bid}", seed=self.seed, proof="when needed")
+            return CellMark(bid, raw, "unverified", 0, "the key says not what this formula is: mark it by hand")
+        return self._judged(bid, raw, (bid, canonical), judge)
 
     def _tensor_formula(self, entry: dict, raw: str, text: str) -> CellMark:
         """A gradient of a tensor key, judged by the tensor claims judge with the exact upstream
         gradients (cached per answer text: the same line costs one judgement)."""
-        from ..gradcheck.claims import CORRECT
         bid, d = entry["id"], entry["derivative"]
         cached = self.cache.get((bid, text))
         if cached is not None:
             return dataclasses.replace(cached, answer=raw)
+        return self._judged(bid, raw, (bid, text), lambda: self.tensor.judge(f"d{d['name']}", text))
+
+    def _judged(self, bid: str, raw: str, key: tuple, judge: Any) -> CellMark:
+        """The mark of a formula that ``judge()`` judges (a claim row, or a CellMark for a cell it
+        refuses), cached under ``key``. No error stops the class: each is the cell's own mark."""
+        from ..gradcheck.claims import CORRECT
         try:
-            row = self.tensor.judge(f"d{d['name']}", text)
+            row = judge()
         except LimitError as err:
             return CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({err.message}); mark it by hand")
         except SymgradError as err:
             return CellMark(bid, raw, "malformed", 0, err.summary)
-        except (ArithmeticError, ValueError, TypeError, RecursionError, KeyError) as err:   # never stop the class
+        except (ArithmeticError, ValueError, TypeError, RecursionError, KeyError) as err:  # never stop the class
             return CellMark(bid, raw, "unverified", 0, f"could not judge this formula "
                             f"({type(err).__name__}); mark it by hand, and please report it")
+        if isinstance(row, CellMark):
+            return row
         mark = CellMark(bid, raw, row.verdict, int(row.verdict == CORRECT),
                         "" if row.verdict == CORRECT else row.message)
-        self.cache[(bid, text)] = mark
+        self.cache[key] = mark
         return mark
 
 

@@ -113,3 +113,20 @@ def test_exercise_sheet_blanks_every_gradient_and_its_key_grades(tmp_path):
     assert "transpose (.T) is missing" in feedback["dW2"]
     assert "sum over dim 0" in feedback["db1"]
     assert "(4, 3) @ (5, 3)" in feedback["dh"]
+
+
+def test_cli_writes_a_tensor_exercise_its_key_and_grade_marks_it(tmp_path):
+    import sys
+    np.savez(tmp_path / "p.npz", **mlp_point())
+    (tmp_path / "mlp.sg").write_text(MLP + "\n")
+    run = [sys.executable, "-m", "symgrad"]
+    proc = subprocess.run(run + ["worksheet", "-f", "mlp.sg", "--at-file", "p.npz", "--exercise", "-o", "ex.md"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["ex.md", "ex-key.json", "ex-key.md"]
+    assert json.loads((tmp_path / "ex-key.json").read_text())["tensor"] is True
+    (tmp_path / "a.csv").write_text("id,dW2,db1\nann,h.T @ dlogits,dhpre.sum(0)\nbob,dlogits.T @ h,dhpre\n")
+    proc = subprocess.run(run + ["grade", "ex-key.json", "a.csv", "--json"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    marks = {s["student"]: s["score"] for s in json.loads(proc.stdout)["students"]}
+    assert marks == {"ann": 2, "bob": 0}

@@ -6,14 +6,11 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
 import symgrad as sg
+from helpers.browser import load_page
 
 MLP = "hpre = X @ W1 + b1\nh = tanh(hpre)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, Y)"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
 @pytest.fixture(scope="module")
@@ -23,27 +20,14 @@ def report(tmp_path_factory):
              "W2": r.standard_normal((5, 3)) * 0.5, "b2": r.standard_normal(3) * 0.1, "Y": np.array([0, 2, 1, 2])}
     path = tmp_path_factory.mktemp("tensor-browser") / "mlp.html"
     path.write_text(sg.worksheet(MLP, point, format="html"), encoding="utf-8")
-    url = path.as_uri()
-    requests, console, errors = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.on("request", lambda q: requests.append(q.url))
-        page.on("console", lambda m: console.append((m.type, m.text)))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.route("**/*", lambda route: route.continue_() if route.request.url == url else route.abort())
-        page.goto(url, wait_until="load")
-        facts = page.evaluate("""() => {
+    return load_page(path, """() => {
             const box = e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
             const table = document.querySelector('td math mtable');
             const mi = document.querySelector('td math mi');
             const texts = [...document.querySelectorAll('#graph-figure svg text')].map(t => t.textContent);
             return {table: box(table), mi: box(mi), texts: texts, body: document.body.innerText,
                     width: document.documentElement.scrollWidth};
-        }""")
-        shot = page.screenshot(full_page=True)
-        browser.close()
-    return {"requests": requests, "console": console, "errors": errors, "facts": facts, "shot": shot, "url": url}
+        }""", full_page=True)
 
 
 def test_offline_and_without_errors(report):

@@ -4,33 +4,19 @@ import io
 
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
 import symgrad as sg
+from helpers.browser import load_page
 
 NEURON = "n = x1*w1 + x2*w2 + b; o = tanh(n)"
 POINT = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
-CHROMIUM = "/usr/bin/chromium"  # Debian's chromium, from scripts/install-system-deps.sh
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
 
 
 @pytest.fixture(scope="module")
 def page_report(tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "neuron.html"
     path.write_text(sg.worksheet(NEURON, POINT, format="html"), encoding="utf-8")
-    url = path.as_uri()
-    requests, console, errors = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: console.append((m.type, m.text)))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.route("**/*", lambda route: route.continue_() if route.request.url == url else route.abort())
-        page.goto(url, wait_until="load")
-        facts = page.evaluate("""() => {
+    return load_page(path, """() => {
             const box = e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
             const graph = document.querySelector('#graph-figure svg');
             const plot = document.querySelector('#plot-figure svg');
@@ -40,11 +26,7 @@ def page_report(tmp_path_factory):
             return {graph: box(graph), plot: box(plot), maths: document.querySelectorAll('math').length,
                     frac: box(frac), mi: box(mi), texts: texts, body: document.body.innerText,
                     graphTop: graph.getBoundingClientRect().top + window.scrollY};
-        }""")
-        page.evaluate(f"window.scrollTo(0, {facts['graphTop']} - 10)")
-        shot = page.screenshot()
-        browser.close()
-    return {"requests": requests, "console": console, "errors": errors, "facts": facts, "shot": shot, "url": url}
+        }""", before_shot=lambda page, facts: page.evaluate(f"window.scrollTo(0, {facts['graphTop']} - 10)"))
 
 
 def test_no_network_and_no_console_errors(page_report):

@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from .io import limits_of, program_arguments, read_point, read_program
+from .io import limits_of, program_arguments, read_point, read_program, read_values
 from ...teaching.draw import FORMATS, draw, render
 from ...base.errors import InputError
 from ...base.files import output_set, write_atomic
@@ -43,7 +43,7 @@ def run_graph(args: argparse.Namespace) -> int:
 
 def setup_worksheet(p: argparse.ArgumentParser) -> None:
     from ...teaching.sheets import RENDERERS, SUFFIXES
-    program_arguments(p)
+    program_arguments(p, at_file=True)
     p.add_argument("-o", "--output", help=f"output file; the format comes from its suffix ({SUFFIXES})")
     p.add_argument("--format", choices=tuple(RENDERERS), help="output format (default: from -o, else md)")
     p.add_argument("--exercise", action="store_true",
@@ -81,6 +81,10 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
     from ...teaching.sheets import render_worksheet, write_worksheet
     from ...teaching.exercises import write_sheets
     from ...teaching.worksheet import blanked, build_worksheet
+    from ...engine.point import is_tensor_program, is_tensor_value
+    values = read_values(args)
+    if is_tensor_program(program) or any(is_tensor_value(v) for v in values.values()):
+        return _write_tensor_worksheet(args, program, values, fmt, limits)
     if args.count is not None:
         if args.at:
             raise InputError("--count draws a random point for each sheet, so it takes no --at",
@@ -101,3 +105,25 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
     stem, suffix = os.path.splitext(args.output)
     return (write_exercise(key, blanked(key), fmt, args.output, write_worksheet)
             + write_worksheet(key, fmt, f"{stem}-key{suffix}"))
+
+
+def _write_tensor_worksheet(args: argparse.Namespace, program, values: dict, fmt: str, limits) -> list[str]:
+    """A tensor program's worksheet (``teaching.tensor_worksheet``); with --exercise its exercise sheet,
+    ``NAME-key.json`` (``teaching.tensor_exercises``) and the worked sheet ``NAME-key.SUFFIX``."""
+    from ...teaching.sheets import render_worksheet, write_worksheet
+    from ...teaching.tensor_exercises import write_tensor_exercise
+    from ...teaching.tensor_worksheet import build_tensor_worksheet, tape_of, tensor_blanked
+    if args.count is not None:
+        raise InputError("--count draws random scalar points; a tensor program's sheet takes its arrays",
+                         hint="write one sheet with --exercise --at-file point.npz")
+    key = build_tensor_worksheet(program, values, limits=limits, sheet=1 if args.exercise else None)
+    if not args.exercise:
+        if args.output:
+            return write_worksheet(key, fmt, args.output)
+        sys.stdout.write(render_worksheet(key, fmt))
+        return []
+    if not args.output:
+        raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.json)")
+    stem, suffix = os.path.splitext(args.output)
+    blank = tensor_blanked(key, tape_of(key.result)[0])
+    return write_tensor_exercise(key, blank, fmt, args.output) + write_worksheet(key, fmt, f"{stem}-key{suffix}")
