@@ -178,6 +178,9 @@ def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "v
         check_graph_size(sum(1 for _ in postorder(program)), limits)
         return _formatted(_ast_digraph(program, rankdir), format)
     result = backprop(obj, values, limits=limits, **kw)
+    if not isinstance(result, Result):       # a tensor program: shape and summaries on each node
+        from .tensor_draw import result_digraph
+        return _formatted(result_digraph(result, show_grad=show_grad, rankdir=rankdir, limits=limits), format)
     return _formatted(_value_digraph(result.root, **style), format)
 
 

@@ -103,9 +103,8 @@ def build_from_tape(tape: Sequence[TapeNode], *, source: str, program_tex: str, 
 
 
 def _draw_nodes(tape: Sequence[TapeNode]) -> list:
-    from .tensor_draw import DrawNode
-    return [DrawNode(n.name, n.surface or n.op, tuple(k for k in n.kids if k is not None), n.value, n.grad)
-            for n in tape]
+    from .tensor_draw import tape_nodes
+    return tape_nodes(tape)
 
 
 def _graph(draw: list, graph: bool, limits: Any, show_grad: bool = True) -> tuple[str, str | None, list[str]]:

@@ -23,3 +23,11 @@ def test_records_name_shape_data_and_grad_and_escape_labels():
     assert "grad ?" in tensor_digraph(nodes, show_grad=False).source
     compact = tensor_digraph(nodes, compact=True, rankdir="TB").source
     assert "y\\{ () = sum" in compact and "n0 -> n1\n" in compact and "n1op" not in compact
+
+
+def test_sg_draw_of_a_tensor_program_shows_shapes():
+    import symgrad as sg
+    dot = sg.draw("y = x @ W; L = sum(y)", {"x": np.ones((2, 3)), "W": np.ones((3, 4))}, format="dot").source
+    assert "x (2, 3)" in dot and "W (3, 4)" in dot and "y (2, 4)" in dot and "L ()" in dot
+    # by hand: dL/dx = ones(2, 4) @ Wᵀ = 4 everywhere, dL/dW = xᵀ @ ones(2, 4) = 2 everywhere
+    assert 'label="matmul"' in dot and "grad mean 4, std 0" in dot and "grad mean 2, std 0" in dot
