@@ -72,10 +72,19 @@ def exact_state(program: Program, point: Mapping[str, Any], limits: Limits) -> E
     """Values and gradients of every input and named intermediate, in balls."""
     from ..engine.point import tensor_point
     from ..engine.tensor import backward, forward
+    from ..base.errors import CheckError
+    from .balls import Undefined, Undetermined
     floats = tensor_point(program, point, {}, limits)
-    with _Namespace() as xp:
-        graph = forward(program, _lifted(xp, floats), xp=xp, limits=limits)
-        backward(graph, xp=xp, seed=xp.lift(np.ones(graph.root.shape)))
+    try:
+        with _Namespace() as xp:
+            graph = forward(program, _lifted(xp, floats), xp=xp, limits=limits)
+            backward(graph, xp=xp, seed=xp.lift(np.ones(graph.root.shape)))
+    except Undefined as err:
+        raise NumericError(f"the program is undefined at this point ({err}): its gradients do not exist",
+                           hint="judge the claims at a point inside the domain") from None
+    except Undetermined as err:
+        raise CheckError(f"the exact values at this point cannot be decided ({err})",
+                         hint="judge the claims at a point away from the edge of a domain") from None
     values, grads = {}, {}
     for name in program.inputs + program.intermediates:
         node = graph.named[name]
