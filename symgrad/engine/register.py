@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 from .codegen.build import namespace
 from .codegen.template_proofs import check_templates
 from .value import Value, add_method
+from ..language.tensor_syntax import tensor_names
 from ..base.errors import InputError, SymgradError
 from ..rules import records, table
 from ..rules.rule import Rule, RowError, validate
@@ -26,7 +27,7 @@ __all__ = ["register"]
 
 _LOCK = threading.Lock()
 _CHECKING = threading.local()     # .active: this thread is checking a row (under _LOCK)
-_RESERVED = {"pi"}  # the language's constants
+_RESERVED = {"pi"} | tensor_names()  # the language's constants and its tensor functions (sum, softmax, …)
 
 
 def register(name: str, forward: Callable[..., float], local: Callable[..., tuple[float, ...]],

@@ -161,3 +161,15 @@ def test_sizes_are_bounded_by_limits():
     assert info.value.limit == "max_tensor_elements"
     with pytest.raises(sg.LimitError):                  # an outer product bigger than its inputs
         sg.backprop("L = sum(a @ b)", a=np.ones((9, 1)), b=np.ones((1, 9)), limits=sg.Limits(max_tensor_elements=50))
+
+
+def test_tensor_function_names_are_reserved_from_register():
+    with pytest.raises(sg.InputError, match="already a function"):
+        sg.register("softmax", lambda x: x, lambda x, out: (1.0,), sympy=lambda sp, x: x)
+
+
+def test_scalar_only_features_refuse_a_tensor_program_clearly():
+    with pytest.raises(sg.InputError, match="tensor operation"):
+        sg.diff("L = sum(x)", "x")
+    with pytest.raises(sg.InputError, match="tensor operation"):
+        sg.compile("L = sum(x)")
