@@ -123,7 +123,7 @@ def test_cli_writes_a_tensor_exercise_its_key_and_grade_marks_it(tmp_path):
     proc = subprocess.run(run + ["worksheet", "-f", "mlp.sg", "--at-file", "p.npz", "--exercise", "-o", "ex.md"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["ex.md", "ex-key.json", "ex-key.md"]
+    assert proc.stdout.split() == ["ex-graph.svg", "ex.md", "ex-key.json", "ex-key-graph.svg", "ex-key.md"]
     assert json.loads((tmp_path / "ex-key.json").read_text())["tensor"] is True
     (tmp_path / "a.csv").write_text("id,dW2,db1\nann,h.T @ dlogits,dhpre.sum(0)\nbob,dlogits.T @ h,dhpre\n")
     proc = subprocess.run(run + ["grade", "ex-key.json", "a.csv", "--json"], cwd=tmp_path, capture_output=True,
