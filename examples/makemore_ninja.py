@@ -35,3 +35,6 @@ dlogits[range(batch), point["Yb"]] -= 1
 dlogits /= batch
 mine = sg.check(PROGRAM, point, grads={"logits": dlogits})
 print(f"\nyour dlogits: {mine.row('logits').verdict} ({mine.row('logits').digits} digits promised)")
+
+assert report.ok and report.verified and len(report.rows) == 27
+assert mine.row("logits").verdict == "agree"
