@@ -7,7 +7,6 @@
 
 from .language.ast import Program
 from .engine.backprop import Result, backprop
-from .engine.tensor import TensorResult
 from .engine.codegen.compiled import CompiledFunction, CompiledResult, compile
 from .teaching.draw import draw
 from .engine.value import Value
@@ -50,8 +49,11 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # SymPy (check, diff), jinja2 and matplotlib (worksheets) load on first use, so that
-    # `import symgrad` for Value, parse, backprop, compile or nn stays light.
+    # SymPy (check, diff), jinja2 and matplotlib (worksheets), numpy (tensors) load on first use, so
+    # that `import symgrad` for Value, parse, backprop, compile or nn stays light.
+    if name == "TensorResult":
+        from .engine.tensor import TensorResult
+        return TensorResult
     if name in ("check", "CheckReport", "CheckRow"):
         from .gradcheck.check import CheckReport, CheckRow, check
         return {"check": check, "CheckReport": CheckReport, "CheckRow": CheckRow}[name]

@@ -15,7 +15,6 @@ from ..base.limits import Limits
 from ..base.validate import real_number
 from .lower import lower
 from .point import given_values, is_tensor_program, is_tensor_value
-from .tensor import tensor_backprop
 from .nonfinite import cause
 from ..language.parser import parse
 from ..language.printing import power_symbol, to_notation
@@ -145,6 +144,7 @@ def backprop(program: "Program | str", values: Mapping[str, Any] | None = None, 
     """
     program = parse(program, limits=limits)
     if is_tensor_program(program) or _has_array(values, kw):
+        from .tensor import tensor_backprop      # numpy loads for tensor programs only
         return tensor_backprop(program, values, limits=limits, **kw)
     graph = evaluate(program, values, limits=limits, **kw)
     topo = backpropagate(graph.root)

@@ -26,7 +26,8 @@ from ..language.printing import to_notation
 from ..rules.rule import Rule
 from ..rules.tensor_table import FLOAT64, TENSOR_OPS, TensorOp, elementwise
 from .lower import lower
-from .point import is_tensor_program, is_tensor_value, tensor_point
+from .point import is_tensor_program, is_tensor_value
+from .tensor_point import tensor_point
 from .tensor_shapes import check_arguments
 
 __all__ = ["TNode", "TensorGraph", "TensorResult", "forward", "backward", "tensor_backprop", "tensor_value",

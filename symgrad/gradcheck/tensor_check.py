@@ -35,7 +35,7 @@ from .tensor_balls import Envelope, Exact
 from .tensor_verdict import judge_tensor, shape_row
 from ..base.errors import InputError, NumericError, show_name
 from ..base.limits import Limits
-from ..engine.point import tensor_point
+from ..engine.tensor_point import tensor_point
 from ..engine.tensor import backward, forward, tensor_backprop
 from ..language.ast import Program
 

@@ -70,7 +70,7 @@ class ExactState:
 
 def exact_state(program: Program, point: Mapping[str, Any], limits: Limits) -> ExactState:
     """Values and gradients of every input and named intermediate, in balls."""
-    from ..engine.point import tensor_point
+    from ..engine.tensor_point import tensor_point
     from ..engine.tensor import backward, forward
     from ..base.errors import CheckError
     from .balls import Undefined, Undetermined

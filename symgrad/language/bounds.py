@@ -15,7 +15,7 @@ from .ast import Const, Op, Program, Var, postorder
 from ..base.errors import InputError, LimitError, escape_text
 from ..base.limits import Limits
 from ..rules.table import RULES
-from ..rules.tensor_table import TENSOR_OPS
+from ..rules.tensor_signatures import OPERATIONS as TENSOR_OPERATIONS
 
 __all__ = ["NestingGuard", "nest_depth", "too_deep", "check_nodes", "check_length", "check_statements", "check_limits"]
 
@@ -137,7 +137,7 @@ def check_limits(program: Program, limits: Limits) -> Program:
             count += 1
             check_nodes(count, node, limits)
             if isinstance(node, Op):
-                if node.rule in TENSOR_OPS or node.rule == "shape":
+                if node.rule in TENSOR_OPERATIONS or node.rule == "shape":
                     pass                    # a tensor form: its arguments were read by its signature
                 elif node.rule not in RULES or not RULES[node.rule].accepts(len(node.args)):
                     raise InputError(f"the AST holds an unknown operation {node.rule!r:.40}",

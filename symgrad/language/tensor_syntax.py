@@ -4,7 +4,7 @@
 ``size(x, d)``; ``x.f(args)`` is the call ``f(x, args)`` (so ``x.sum(1, keepdim=True)`` is
 ``sum(x, 1, keepdim=True)``), and ``torch.f(...)`` / ``F.f(...)`` is ``f(...)``; ``.values`` after a
 max is the max itself. Keyword arguments are read into their positions with the signatures of
-``rules.tensor_ops.SIGNATURES``, so the AST holds only numbers, names and operations:
+``rules.tensor_signatures.SIGNATURES``, so the AST holds only numbers, names and operations:
 
 - ``sum|mean|max|min|logsumexp(x)`` → all elements; ``(x, dim, keepdim)`` over one dim;
 - ``var(x, dim, keepdim, correction=1)`` → ``var(x, correction[, dim, keepdim])``;
@@ -25,7 +25,7 @@ from lark import Token, Transformer, v_args
 from .ast import Num, Op, Span, Var
 from ..base.errors import ArityError, InputError, ParseError
 from ..rules.table import FUNCTIONS
-from ..rules.tensor_table import REDUCTIONS, SIGNATURES
+from ..rules.tensor_signatures import REDUCTIONS, SIGNATURES
 
 __all__ = ["TensorSyntax", "Keyword", "ListArg", "NAMESPACES", "tensor_names", "scalar_only"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor_ops import SIGNATURES, axis, integer, op
+from .tensor_ops import axis, integer, op
 
 __all__: list[str] = []
 
@@ -50,8 +50,3 @@ op("argmax", _argmax, _no_grad_xp, diff=(), data=(1,), doc="argmax(x, dim): the 
 op("ones_like", _like(1.0), _no_grad_xp, diff=(), data=(), doc="ones_like(x): ones of x's shape", scalar_ops=lambda out, *a: 0)
 op("zeros_like", _like(0.0), _no_grad_xp, diff=(), data=(), doc="zeros_like(x): zeros of x's shape",
    scalar_ops=lambda out, *a: 0)
-
-SIGNATURES["one_hot"] = ("one_hot", ("input", "num_classes"), {})
-SIGNATURES["argmax"] = ("argmax", ("input", "dim"), {})
-SIGNATURES["ones_like"] = ("ones_like", ("input",), {})
-SIGNATURES["zeros_like"] = ("zeros_like", ("input",), {})

@@ -11,8 +11,8 @@ envelope. So one rule serves all three: sums go through ``xp.sum``, products thr
 The scalar rows of ``rules.table`` act elementwise through ``rules.tensor_elementwise``; the reductions
 and the softmax family live in ``rules.tensor_reduce``. Names and argument order are PyTorch's (sources:
 the PyTorch reference, ``torch.sum``, ``torch.matmul``, ``torch.cat``, ``Tensor.view``); broadcasting is
-NumPy's. ``rules.tensor_table`` gathers the records and the float64 namespace. ``TENSOR_OPS`` maps the AST's operation name to its record; ``SIGNATURES`` maps a call name of
-the language to (operation, parameter names, defaults), which the parser uses to read keyword arguments.
+NumPy's. ``rules.tensor_table`` gathers the records and the float64 namespace. ``TENSOR_OPS`` maps the AST's operation name to its record; The call names the parser reads
+(``SIGNATURES``) are in ``rules.tensor_signatures``, which loads no numpy.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+
+from .tensor_signatures import SIGNATURES
 
 __all__ = ["TensorOp", "TENSOR_OPS", "SIGNATURES", "op", "unbroadcast", "integer", "axis"]
 
@@ -167,19 +169,3 @@ op("size", lambda xp, x, d: np.asarray(x.shape[axis(d, x.ndim)], dtype=np.int64)
    diff=(), data=(1,), doc="size(x, d) / x.shape[d]: an integer, no gradient", scalar_ops=lambda out, *args: 0)
 op("range", lambda xp, n: np.arange(integer(n), dtype=np.int64), lambda xp, g, out, n: (None,), diff=(),
    doc="range(n): the integers 0 … n-1 (an index tensor)", scalar_ops=lambda out, *args: 0)
-
-
-# --- call names: (operation, positional parameters, defaults) ---------------------------------------
-# "*" marks a variadic tail (reshape's sizes, cat's list); a parameter after "/" is keyword-only.
-SIGNATURES: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
-    "matmul": ("matmul", ("input", "other"), {}),
-    "transpose": ("transpose", ("input", "dim0", "dim1"), {"dim0": None, "dim1": None}),
-    "reshape": ("reshape", ("input", "*shape"), {}),
-    "view": ("reshape", ("input", "*shape"), {}),
-    "cat": ("cat", ("tensors", "dim"), {"dim": 0}),
-    "concat": ("cat", ("tensors", "dim"), {"dim": 0}),
-    "concatenate": ("cat", ("tensors", "dim"), {"dim": 0}),
-    "size": ("size", ("input", "dim"), {}),
-    "range": ("range", ("end",), {}),
-    "arange": ("range", ("end",), {}),
-}

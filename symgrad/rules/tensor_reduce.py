@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor_ops import SIGNATURES, axis, integer, op
+from .tensor_ops import axis, integer, op
 
 __all__ = ["reduced_axes"]
 
@@ -189,17 +189,3 @@ def _cross_entropy_vjp(xp, g, out, logits, targets):
 
 op("cross_entropy", _cross_entropy, _cross_entropy_vjp,
    doc="cross_entropy(logits, targets): −mean log softmax(logits)[i, targets[i]] (integer targets)")
-
-# Call names whose meaning is the reduction only by keyword or method (``max(a, b)`` is the scalar row).
-REDUCTIONS = {"max": "amax", "min": "amin", "logsumexp": "logsumexp_dim"}
-for _name in ("sum", "mean"):
-    SIGNATURES[_name] = (_name, ("input", "dim", "keepdim"), {"dim": None, "keepdim": False})
-for _name, _op in REDUCTIONS.items():
-    SIGNATURES[_name + "/dim"] = (_op, ("input", "dim", "keepdim"), {"dim": None, "keepdim": False})
-SIGNATURES["amax"] = ("amax", ("input", "dim", "keepdim"), {"dim": None, "keepdim": False})
-SIGNATURES["amin"] = ("amin", ("input", "dim", "keepdim"), {"dim": None, "keepdim": False})
-SIGNATURES["var"] = ("var", ("input", "dim", "unbiased", "keepdim", "/correction"),
-                     {"dim": None, "unbiased": None, "keepdim": False, "correction": None})
-SIGNATURES["softmax"] = ("softmax", ("input", "dim"), {})
-SIGNATURES["log_softmax"] = ("log_softmax", ("input", "dim"), {})
-SIGNATURES["cross_entropy"] = ("cross_entropy", ("input", "target"), {})

@@ -11,9 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from .tensor_elementwise import apply_row, elementwise, local_row
-from .tensor_ops import SIGNATURES, TENSOR_OPS, TensorOp, unbroadcast
-from .tensor_reduce import REDUCTIONS
+from .tensor_ops import TENSOR_OPS, TensorOp, unbroadcast
+from .tensor_signatures import OPERATIONS, REDUCTIONS, SIGNATURES
+from . import tensor_reduce  # noqa: F401  (reductions, the softmax family, cross-entropy)
 from . import tensor_data  # noqa: F401  (one_hot, argmax, ones_like, zeros_like: data for written gradients)
+
+if set(TENSOR_OPS) != OPERATIONS:       # the parser's names (no numpy) and the records name the same operations
+    raise ImportError(f"tensor operations without a record or a name: {sorted(set(TENSOR_OPS) ^ OPERATIONS)}")
 
 __all__ = ["TENSOR_OPS", "SIGNATURES", "REDUCTIONS", "FLOAT64", "Float64", "TensorOp", "elementwise", "unbroadcast"]
 

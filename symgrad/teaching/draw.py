@@ -7,18 +7,17 @@ change the DOT structure, whatever a hand-made ``Value(label=…)`` holds.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
 import graphviz
 
 from ..language.ast import Assign, Const, Num, Op, Program, Var, children, postorder
 from ..engine.value import Value, topo_order
-from ..base.errors import InputError, LimitError, RenderError, escape_char, escape_text
+from ..base.errors import InputError, RenderError, escape_text
 from ..base.files import stable_pdf
-from ..base.limits import DEFAULT_LIMITS
 from ..base.validate import whole_number
 from ..rules.table import RULES
+from .dot_text import _new_digraph, _quote, check_graph_size, record_escape
 
 __all__ = ["draw", "render", "record_escape", "label_number", "FORMATS", "RANKDIRS"]
 
@@ -26,25 +25,6 @@ FORMATS = ("svg", "png", "pdf", "dot")
 RANKDIRS = ("LR", "TB", "RL", "BT")
 INSTALL_HINT = ("install Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
                 "brew install graphviz (macOS), or see https://graphviz.org/download/")
-_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
-
-
-def record_escape(text: str) -> str:
-    """Escape text for a record label inside a DOT double-quoted string.
-
-    ``\\ { } | < > "`` get a backslash; control characters are shown escaped, so neither a
-    newline nor a record field separator can come from a label.
-    """
-    shown = "".join(escape_char(ch) if ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff" else ch
-                    for ch in str(text))  # a lone surrogate cannot be encoded: shown as \udxxx
-    return _RECORD_SPECIAL.sub(r"\\\1", shown)
-
-
-def _quote(text: str) -> str:
-    """A DOT double-quoted string for a plain (non-record) label."""
-    return '"' + record_escape(text) + '"'
-
-
 def label_number(x: float, precision: int = 4) -> str:
     """A graph label's number: fixed ``precision`` decimals for ordinary sizes (``6.0000``, as the
     lecture's draw_dot), significant digits with an exponent below 1e-3 or from 1e6 on, so a
@@ -55,20 +35,6 @@ def label_number(x: float, precision: int = 4) -> str:
 
 
 _number = label_number
-
-
-def _new_digraph(name: str, rankdir: str = "LR") -> graphviz.Digraph:
-    dot = graphviz.Digraph(name, format="svg")
-    dot.attr(rankdir=rankdir)
-    return dot
-
-
-def check_graph_size(n: int, limits: Any = None) -> None:
-    """Graphviz's layout grows faster than linearly: refuse a graph over ``max_graph_nodes``."""
-    bound = (limits or DEFAULT_LIMITS).max_graph_nodes
-    if n > bound:
-        raise LimitError(f"the graph has {n} nodes, too many for Graphviz to lay out quickly",
-                         limit="max_graph_nodes", value=bound)
 
 
 def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import graphviz
 
-from .draw import _new_digraph, _quote, check_graph_size, record_escape
+from .dot_text import _new_digraph, _quote, check_graph_size, record_escape
 from .tensor_display import shape_text, short_number, summary
 
 __all__ = ["DrawNode", "tensor_digraph", "tensor_label_value", "result_digraph", "tape_nodes"]
@@ -82,11 +82,11 @@ def tensor_digraph(nodes: Sequence[DrawNode], *, show_grad: bool = True, rankdir
 def result_digraph(result: Any, **kw: Any) -> graphviz.Digraph:
     """The picture of a ``TensorResult`` (``symgrad.backprop`` of a tensor program): every input and
     operation, named as on a worksheet (the program's names, else t1, t2, …)."""
-    from .tensor_worksheet import tape_of
+    from .tensor_tape import tape_of
     return tensor_digraph(tape_nodes(tape_of(result)[0]), **kw)
 
 
 def tape_nodes(tape: Sequence[Any]) -> list[DrawNode]:
-    """A worksheet tape's values (``tensor_worksheet.TapeNode``) as the graph's nodes."""
+    """A worksheet tape's values (``tensor_tape.TapeNode``) as the graph's nodes."""
     return [DrawNode(n.name, n.surface or n.op, tuple(k for k in n.kids if k is not None), n.value, n.grad)
             for n in tape]

@@ -23,16 +23,20 @@ __all__ = ["main"]
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from ...engine.backprop import evaluate
-    from ...engine.tensor import tensor_value
-    text, values = read_program(args), read_values(args)
-    value = tensor_value(text, values, limits=limits_of(args))
-    if value is not None:     # a tensor program (or arrays): its output, a number or nested lists
-        if args.json:
-            dump_json({"output": value[0], "value": value[1]})
-        else:
-            print(repr(value[1]) if isinstance(value[1], float) else json.dumps(value[1]))
-        return 0
-    graph = evaluate(text, values, limits=limits_of(args))
+    from ...engine.point import is_tensor_program, is_tensor_value
+    from ...language.parser import parse
+    limits = limits_of(args)
+    program, values = parse(read_program(args), limits=limits), read_values(args)
+    if args.at_file or is_tensor_program(program) or any(is_tensor_value(v) for v in values.values()):
+        from ...engine.tensor import tensor_value      # numpy and the tensor engine load for tensors only
+        value = tensor_value(program, values, limits=limits)
+        if value is not None:     # its output, a number or nested lists
+            if args.json:
+                dump_json({"output": value[0], "value": value[1]})
+            else:
+                print(repr(value[1]) if isinstance(value[1], float) else json.dumps(value[1]))
+            return 0
+    graph = evaluate(program, values, limits=limits)
     if args.json:
         dump_json({"output": graph.program.output, "value": graph.root.data})
     else:
