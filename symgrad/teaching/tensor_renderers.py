@@ -85,6 +85,10 @@ class TensorTexRenderer(_Tensor, TexRenderer):
     def line(self, m: Math | None) -> str:
         return self.blank if m is None else f"${m.latex}$"
 
+    def name(self, name: str) -> str:
+        """A name, shrunk to its table column when wider (``counts_sum_inv`` in a narrow column)."""
+        return rf"\fitcell{{{super().name(name)}}}"
+
 
 # Matrix-notation characters of the rule titles, spelled for pdflatex (after TexRenderer's escaping).
 _TEX_MORE = {"⊙": r"$\odot$", "′": "'"}

@@ -337,7 +337,10 @@ def _spread(args: Sequence[Arg], g: _F) -> _F:
 def matrix_rule(op: str, out: str, args: Sequence[Arg], shape: tuple[int, ...], elementwise: Any = None) -> list[RuleLine]:
     """The gradient lines of Y = op(args) (Y named ``out``, of ``shape``). ``elementwise`` is a
     rule row of the scalar table acting elementwise: dX += dY ⊙ f′(X), its derivative from the row's
-    display record, summed over broadcast axes. Returns [] for an operation without a gradient."""
+    display record, summed over broadcast axes. Returns [] for an operation without a gradient, or
+    whose arguments are all integer data (the -1 of ``view(n, -1)``)."""
+    if not any(a.name for a in args):
+        return []
     if op in MATRIX_RULES:
         return MATRIX_RULES[op](out, args, shape)
     if elementwise is None:

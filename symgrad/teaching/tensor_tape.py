@@ -36,8 +36,8 @@ class TapeNode:
 
 def tape_of(result: Any) -> tuple[list[TapeNode], list[str]]:
     """The sheet's tape from a ``TensorResult``: inputs first, then every operation in evaluation
-    order, named by its label (the program's name) or t1, t2, …; literal numbers are data of the
-    operation that reads them. Returns (tape, input names)."""
+    order, named by its label (the program's name) or t1, t2, …; literal numbers, and unnamed
+    operations on literals only, are data of the operation that reads them. Returns (tape, input names)."""
     from ..language.ast import Num, Op, Var
     from ..language.printing import to_latex, to_mathml
     from ..rules.table import RULES
@@ -52,6 +52,9 @@ def tape_of(result: Any) -> tuple[list[TapeNode], list[str]]:
         tape.append(TapeNode(name, "", (), (), node.value, node.grad if node.differentiable else None))
     k = 0
     for node in graph.tape:
+        kids = tuple(index.get(id(c)) for c in node.kids)
+        if not node.label and node.kids and all(i is None for i in kids):
+            continue                # a constant (the -1 of x**-1): data of the operation that reads it
         if node.label:
             name = node.label
         else:
@@ -59,7 +62,6 @@ def tape_of(result: Any) -> tuple[list[TapeNode], list[str]]:
             while f"t{k}" in taken:
                 k += 1
             name = f"t{k}"
-        kids = tuple(index.get(id(c)) for c in node.kids)
         data = tuple(None if i is not None else c.value for i, c in zip(kids, node.kids))
         row = RULES.get(node.op.name)
         row = row if row is not None and node.op is elementwise(row) else None

@@ -130,3 +130,27 @@ def test_cli_writes_a_tensor_exercise_its_key_and_grade_marks_it(tmp_path):
                           text=True, timeout=300)
     marks = {s["student"]: s["score"] for s in json.loads(proc.stdout)["students"]}
     assert marks == {"ann": 2, "bob": 0}
+
+
+@pytest.fixture(scope="module")
+def ninja_ws():
+    from helpers.ninja import NINJA, ninja_point
+    return NINJA.read_text(), ninja_point()
+
+
+def test_makemore_worksheet_reads_constants_as_data(ninja_ws):
+    # counts_sum**-1 and view(n, -1): the -1 is a number on the sheet, not an operation of its own
+    ws = build_tensor_worksheet(*ninja_ws, check=False)
+    assert [n.name for n in ws.nodes if n.op == "neg"] == ["loss"]       # loss = -(…).mean() only
+    inv = next(n for n in ws.nodes if n.name == "counts_sum_inv")
+    assert inv.formula.latex.endswith("^{-1}")
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="scripts/install-system-deps.sh installs pdflatex")
+def test_makemore_worksheet_compiles_with_no_overfull_box(tmp_path, ninja_ws):
+    # the makemore part 4 network at batch 32: long names (counts_sum_inv) in narrow columns
+    worksheet(*ninja_ws, format="tex", path=str(tmp_path / "w.tex"))
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "w.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "Overfull" not in (tmp_path / "w.log").read_text(errors="replace")
