@@ -89,6 +89,12 @@ class TensorTexRenderer(_Tensor, TexRenderer):
         """A name, shrunk to its table column when wider (``counts_sum_inv`` in a narrow column)."""
         return rf"\fitcell{{{super().name(name)}}}"
 
+    def shown(self, s: Shown | None) -> str:
+        """A matrix in full gets 2 pt above and below: the brackets of two in adjacent table rows
+        would touch (a bracket reaches past its rows)."""
+        out = super().shown(s)
+        return rf"\padded{{{out}}}" if s is not None and s.full is not None and len(s.shape) > 0 else out
+
 
 # Matrix-notation characters of the rule titles, spelled for pdflatex (after TexRenderer's escaping).
 _TEX_MORE = {"⊙": r"$\odot$", "′": "'"}
