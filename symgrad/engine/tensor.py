@@ -111,7 +111,11 @@ def forward(program: Program, point: Mapping[str, Any], *, xp: Any = FLOAT64,
                                      limit="max_total_elements", value=limits.max_total_elements), node, program)
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
             where = [int(i) for i in np.argwhere(~np.isfinite(value))[0]]
-            raise located(NumericError(f"the result overflows float64 at element {where}"), node, program)
+            empty = [tuple(np.shape(a)) for a in args if np.size(a) == 0]
+            why = (f"is not a number at element {where}: it reduces an empty tensor of shape {empty[0]} (0/0)"
+                   if empty and np.isnan(value).any() else f"overflows float64 at element {where}")
+            raise located(NumericError(f"the result {why}", hint="give every tensor at least one element" if empty
+                                       else "scale the inputs down"), node, program)
         out = TNode(value, record, kids, node)
         tape.append(out)
         return out

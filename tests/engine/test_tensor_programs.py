@@ -173,3 +173,9 @@ def test_scalar_only_features_refuse_a_tensor_program_clearly():
         sg.diff("L = sum(x)", "x")
     with pytest.raises(sg.InputError, match="tensor operation"):
         sg.compile("L = sum(x)")
+
+
+def test_a_reduction_of_an_empty_tensor_says_so():
+    # mean of no elements is 0/0 (PyTorch gives nan): a located NumericError naming the empty shape
+    with pytest.raises(sg.NumericError, match=r"reduces an empty tensor of shape \(0,\).*at least one element"):
+        sg.backprop("L = mean(x)", x=np.zeros((0,)))
