@@ -18,6 +18,7 @@ so other work on the shared machine does not distort them.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -33,13 +34,16 @@ PROGRAM = (ROOT / "examples" / "makemore_ninja.sg").read_text(encoding="utf-8")
 PARAMS = ("C", "W1", "b1", "bngain", "bnbias", "W2", "b2")
 
 
-def _cpu(fn, repeat: int) -> list[float]:
+def _cpu(fn, repeat: int, wall: list[float] | None = None) -> list[float]:
+    """CPU seconds of each repeat (and, into ``wall``, wall-clock seconds: they grow with the load)."""
     fn()                                           # warm: SymPy forms, lazy imports
     out = []
     for _ in range(repeat):
-        start = time.process_time()
+        start, start_wall = time.process_time(), time.perf_counter()
         fn()
         out.append(time.process_time() - start)
+        if wall is not None:
+            wall.append(time.perf_counter() - start_wall)
     return out
 
 
@@ -98,8 +102,11 @@ def _torch_step(p: dict):
 def run(quick: bool = False) -> str:
     repeat = 1 if quick else 3
     small, large = makemore_ninja(32, seed=42), makemore_ninja(128, seed=42)
-    check32 = _cpu(lambda: sg.check(PROGRAM, small), repeat)
-    check128 = _cpu(lambda: sg.check(PROGRAM, large), repeat)
+    load = os.getloadavg()
+    wall32: list[float] = []
+    wall128: list[float] = []
+    check32 = _cpu(lambda: sg.check(PROGRAM, small), repeat, wall32)
+    check128 = _cpu(lambda: sg.check(PROGRAM, large), repeat, wall128)
     report = sg.check(PROGRAM, small)
     elements = sum(r.elements for r in report.rows)
     backprop = _cpu(lambda: sg.backprop(PROGRAM, small), 5 if quick else 21)
@@ -126,6 +133,8 @@ def run(quick: bool = False) -> str:
         "|---|---|---|---|",
         f"| `sg.check`, exact reference for every element | {_cell(check32)} | {_cell(check128)} | < 10 s at 32; "
         f"×4 batch ≤ ×4.5: **{ratio:.2f}×** ({'met' if ratio <= 4.5 and statistics.median(check32) < 10 else 'missed'}) |",
+        f"| the same, wall-clock seconds | {_cell(wall32)} | {_cell(wall128)} | (load average {load[0]:.2f} "
+        f"at the start, {os.getloadavg()[0]:.2f} at the end, on {os.cpu_count()} cores) |",
         f"| symgrad numpy backprop (`sg.backprop`) | {_cell(backprop)} | | |",
         f"| PyTorch float64 forward + backward | {torch_cell} | | |",
         f"| float64 finite-difference check of the {sum(small[k].size for k in PARAMS):,} parameter elements "
