@@ -88,6 +88,11 @@ def _num(v: Any) -> _F:
     return _F(str(v), f"<mn>{v}</mn>", str(v))
 
 
+def _operand(arg: Arg) -> _F:
+    """An argument in a formula: its name, or its number (a literal)."""
+    return _name(arg.name) if arg.name else _num(arg.value)
+
+
 def _paren(f: _F) -> _F:
     return _F(r"\left(" + f.latex + r"\right)", "<mrow><mo>(</mo>" + f.mathml + "<mo>)</mo></mrow>",
               None if f.src is None else f"({f.src})")
@@ -173,9 +178,9 @@ def _mul(out, args, shape):
     a, b = args
     lines = []
     if a.name:
-        lines.append(_line(a.name, _unbroadcast(a, shape, _d(out) + ODOT + (_name(b.name) if b.name else _num(b.value)))))
+        lines.append(_line(a.name, _unbroadcast(a, shape, _d(out) + ODOT + _operand(b))))
     if b.name:
-        lines.append(_line(b.name, _unbroadcast(b, shape, (_name(a.name) if a.name else _num(a.value)) + ODOT + _d(out))))
+        lines.append(_line(b.name, _unbroadcast(b, shape, _operand(a) + ODOT + _d(out))))
     return lines
 
 
@@ -184,7 +189,7 @@ def _div(out, args, shape):
     a, b = args
     lines = []
     if a.name:
-        lines.append(_line(a.name, _unbroadcast(a, shape, _d(out) + DIVIDE + (_name(b.name) if b.name else _num(b.value)))))
+        lines.append(_line(a.name, _unbroadcast(a, shape, _d(out) + DIVIDE + _operand(b))))
     if b.name:
         lines.append(_line(b.name, _unbroadcast(b, shape, _d(out) + ODOT + _name(out) + DIVIDE + _name(b.name)),
                            MINUS))
@@ -350,7 +355,6 @@ def matrix_rule(op: str, out: str, args: Sequence[Arg], shape: tuple[int, ...], 
 
 def _elementwise(row: Any, out: str, args: Sequence[Arg], shape: tuple[int, ...]) -> list[RuleLine]:
     import sympy
-    from ..language.ast import Var
     from ..gradcheck.sympy_printers import sympy_mathml, sympy_text
     from ..language.printing import template_latex
     names = [a.name or str(a.value) for a in args]

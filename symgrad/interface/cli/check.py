@@ -103,7 +103,8 @@ def read_claims(items: list[str] | None, path: str | None) -> dict[str, str]:
                 raise InputError(f"{path} is over {DEFAULT_LIMITS.max_chars} characters", hint="split the claims")
         except (OSError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
-        data = json_value(text, str(path)) if text.lstrip().startswith("{") else claim_lines(text, str(path))
+        # JSON when it opens as JSON does (no claim line starts with a bracket), else dname = formula lines
+        data = json_value(text, str(path)) if text.lstrip()[:1] in ("{", "[") else claim_lines(text, str(path))
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
             raise InputError(f"{path} must hold one JSON object of name: formula text",
                              hint='e.g. {"w": "(1 - tanh(x*w + b)^2)*x"}')

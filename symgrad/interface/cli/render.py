@@ -78,7 +78,7 @@ def _inputs(args: argparse.Namespace) -> list[str]:
 
 def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> list[str]:
     from ...teaching.answer_key import write_exercise
-    from ...teaching.sheets import render_worksheet, write_worksheet
+    from ...teaching.sheets import write_worksheet
     from ...teaching.exercises import write_sheets
     from ...teaching.worksheet import blanked, build_worksheet
     from ...engine.point import is_tensor_program, is_tensor_value
@@ -96,21 +96,31 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
     key = build_worksheet(program, read_point(args.at), plot_input=args.plot, limits=limits,
                           sheet=1 if args.exercise else None)
     if not args.exercise:
-        if args.output:
-            return write_worksheet(key, fmt, args.output)
-        sys.stdout.write(render_worksheet(key, fmt))
-        return []
-    if not args.output:
-        raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
+        return _key_alone(args, key, fmt)
+    _needs_output(args, "sheet-key.html")
     stem, suffix = os.path.splitext(args.output)
     return (write_exercise(key, blanked(key), fmt, args.output, write_worksheet)
             + write_worksheet(key, fmt, f"{stem}-key{suffix}"))
 
 
+def _key_alone(args: argparse.Namespace, key, fmt: str) -> list[str]:
+    """The worksheet itself (no --exercise): to -o, or to stdout."""
+    from ...teaching.sheets import render_worksheet, write_worksheet
+    if args.output:
+        return write_worksheet(key, fmt, args.output)
+    sys.stdout.write(render_worksheet(key, fmt))
+    return []
+
+
+def _needs_output(args: argparse.Namespace, key_file: str) -> None:
+    if not args.output:
+        raise InputError("--exercise writes two files", hint=f"give -o sheet.html (the key goes to {key_file})")
+
+
 def _write_tensor_worksheet(args: argparse.Namespace, program, values: dict, fmt: str, limits) -> list[str]:
     """A tensor program's worksheet (``teaching.tensor_worksheet``); with --exercise its exercise sheet,
     ``NAME-key.json`` (``teaching.tensor_exercises``) and the worked sheet ``NAME-key.SUFFIX``."""
-    from ...teaching.sheets import render_worksheet, write_worksheet
+    from ...teaching.sheets import write_worksheet
     from ...teaching.tensor_exercises import write_tensor_exercise
     from ...teaching.tensor_worksheet import build_tensor_worksheet, tape_of, tensor_blanked
     if args.count is not None:
@@ -118,12 +128,8 @@ def _write_tensor_worksheet(args: argparse.Namespace, program, values: dict, fmt
                          hint="write one sheet with --exercise --at-file point.npz")
     key = build_tensor_worksheet(program, values, limits=limits, sheet=1 if args.exercise else None)
     if not args.exercise:
-        if args.output:
-            return write_worksheet(key, fmt, args.output)
-        sys.stdout.write(render_worksheet(key, fmt))
-        return []
-    if not args.output:
-        raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.json)")
+        return _key_alone(args, key, fmt)
+    _needs_output(args, "sheet-key.json")
     stem, suffix = os.path.splitext(args.output)
     blank = tensor_blanked(key, tape_of(key.result)[0])
     return write_tensor_exercise(key, blank, fmt, args.output) + write_worksheet(key, fmt, f"{stem}-key{suffix}")
