@@ -13,7 +13,7 @@ import symgrad as sg
 from helpers import ROOT
 
 SYMGRAD = [
-    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "Value", "Rule", "RULES",
+    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "Value", "where", "Rule", "RULES",
     "register", "RowError",
     "check", "diff", "CheckReport", "CheckRow",
     "draw", "worksheet", "Worksheet",

@@ -105,8 +105,22 @@ ROUNDING: dict[str, Rounding] = {
     "atan2": Rounding(8, 16, 2),
     "hypot": Rounding(4, 4, 0),
     "logsumexp": Rounding(8, 16, 2),
+    **{name: Rounding(0, 0, 0) for name in ("lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "where")},
+    "clamp": Rounding(0, 0, 0),
+    "sign": Rounding(0, 0, 0),
+    "hardtanh": Rounding(0, 0, 0),
+    "relu6": Rounding(0, 0, 0),
+    "huber": Rounding(4, 1, 0),
+    "smooth_l1": Rounding(4, 4, 0),
+    "stop_gradient": Rounding(0, 0, 0),
+    "acosh": Rounding(8, 8, 2),
+    "sec": Rounding(4, 8, 2),
+    "csc": Rounding(4, 8, 2),
+    "cot": Rounding(4, 8, 2),
+    "sinc": Rounding(8, 16, 2),
     "wsum": Rounding(1, 0, 0),
     "id": Rounding(0, 0, 0),
+    "taken": Rounding(0, 0, 0),
 }
 
 
