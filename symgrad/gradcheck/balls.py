@@ -28,6 +28,7 @@ from sympy.logic.boolalg import ITE, BooleanFalse, BooleanTrue
 
 from ..base.errors import CheckError
 from ..rules.exact import PRECISION_LOCK, known_sign
+from ..rules.piecewise import stop_gradient_class
 
 __all__ = ["Undefined", "Undetermined", "UnsupportedForm", "Form", "compile_form", "TABLE", "DBL_MAX",
            "exact", "known_sign"]
@@ -250,6 +251,7 @@ TABLE: dict[type, tuple[str, Callable]] = {
     BooleanTrue: ("num", lambda node: lambda: True), BooleanFalse: ("num", lambda node: lambda: False),
     sp.Not: ("bool", lambda x: not x),
     sp.Piecewise: ("lazy", None), sp.And: ("lazy", None), sp.Or: ("lazy", None), ITE: ("lazy", None),
+    stop_gradient_class(sp): ("op", lambda x: x),     # its value; its derivative is 0 by its form
 }
 
 _ARG, _CONST, _LAZY, _LOG1P = "arg", "const", "lazy", "log1p"

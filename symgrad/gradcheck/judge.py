@@ -183,7 +183,7 @@ def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: 
             return CheckRow(**base, symbolic=None, verdict=UNVERIFIED if g is None else "mismatch",
                             note="the exact gradient is beyond float64's range")
         if slopes is not None and not (g is None and blocked is not None):
-            return _kink_row(base, exact, slopes, g, tol, bound, source, ref.jumps.get(name))
+            return _kink_row(base, exact, slopes, g, tol, bound, source, ref.jumps.get(name), sw.bits)
         if g is None:
             if not bound < DBL_MAX or not math.isfinite(bound):
                 return CheckRow(**base, symbolic=symbolic, verdict=UNVERIFIED, tolerance=None,
@@ -248,16 +248,25 @@ def _digits(bound: float, exact: arb) -> int | None:
 
 
 def _kink_row(base: dict, exact: arb, slopes: tuple, g: float | None, tol: float, bound: float,
-              source: str, jumps: tuple | None = None) -> CheckRow:
+              source: str, jumps: tuple | None = None, bits: int = 0) -> CheckRow:
     left, right = slopes
     lf, rf = float(left.mid()), float(right.mid())
     base = dict(base, left=lf, right=rf)
     gap = right - left
-    jump = ""
-    if jumps is not None:   # equal slopes do not make a function differentiable where it jumps
+    if jumps is not None:   # a jump: no derivative exists, whatever the slopes (one rule for cuts and switches)
         jump = "not continuous here: the output jumps by " + " and ".join(
-            f"{float(j.mid()):.6g} on the {side}" for side, j in zip(("left", "right"), jumps) if j is not None) + "; "
-    elif gap.contains(0) and float(gap.rad()) <= max(tol, 2.0 ** -60 * float(abs(right).upper())):
+            f"{float(j.mid()):.6g} on the {side}" for side, j in zip(("left", "right"), jumps) if j is not None)
+        return CheckRow(**base, symbolic=None, verdict=UNDEFINED, tolerance=tol,
+                        note=f"{jump}, so there is no derivative (one-sided slopes {lf:.6g} and {rf:.6g}; "
+                             f"{source} gives {'no number' if g is None else format(g, '.6g')})")
+    if math.isinf(lf) and math.isinf(rf):
+        return CheckRow(**base, symbolic=None, verdict=UNDEFINED, tolerance=tol,
+                        note=f"the slope is infinite on both sides ({lf:.6g}, {rf:.6g}), so there is no derivative")
+    # equal to within the side's move (slopes are read 2^(-2·bits) beside the point: an O(2^(-2·bits))
+    # difference is the move's, far below 2^(-bits))
+    same = max(tol, 2.0 ** -60 * float(abs(right).upper()), 2.0 ** -bits * max(1.0, abs(lf), abs(rf)) if bits else 0.0)
+    if not (math.isinf(lf) or math.isinf(rf)) and (gap.contains(0) and float(gap.rad()) <= same or
+                                                    bits and float(abs(gap).upper()) <= same):
         # Differentiable here: both sides have the same slope, and the gradient must equal it.
         if g is None:
             return CheckRow(**base, symbolic=rf, verdict="mismatch", note=f"{source} gives no number here")
@@ -267,7 +276,7 @@ def _kink_row(base: dict, exact: arb, slopes: tuple, g: float | None, tol: float
             note += f"; {source}'s {g:.6g} is a convention artefact (a kink rule's derivative at 0)"
         return CheckRow(**base, symbolic=rf, verdict=verdict, note=note, error=error, tolerance=tol)
     convention = float(exact.mid())
-    note = f"{jump}not differentiable here: left slope {lf:.6g}, right slope {rf:.6g}; {source} gives " \
+    note = f"not differentiable here: left slope {lf:.6g}, right slope {rf:.6g}; {source} gives " \
            f"{'no number' if g is None else format(g, '.6g')}, the convention gives {convention:.6g}"
     if g is None:
         return CheckRow(**base, symbolic=convention, verdict=UNVERIFIED, note=note)
