@@ -34,7 +34,7 @@ from flint import arb
 from .balls import DBL_MAX, known_sign, with_precision
 from .error_bound import TINY
 from ..base.errors import SymgradError
-from .reference import Reference, partials, resolved, reverse
+from .reference import SKIP, Reference, partials, resolved, reverse
 from .report import UNDEFINED, UNVERIFIED, CheckRow
 
 __all__ = ["judge_point", "float_values"]
@@ -52,15 +52,19 @@ def float_values(ref: Reference) -> list[float] | None:
             out.append(ref.point[names[i]])
         elif kind in ("literal", "pi"):
             out.append(low.literal[i])
+        elif low.rule[i].name == "where":      # only the taken branch, as backprop
+            c, a, b = low.kids[i]
+            out.append(None if out[c] is None else out[a] if out[c] else out[b])
+        elif any(out[k] is None for k in low.kids[i]):
+            out.append(None)
         else:
             try:
                 value = low.rule[i].forward(*[out[k] for k in low.kids[i]])
             except (SymgradError, ArithmeticError, ValueError):   # DomainError, NumericError, OverflowError
-                return None
-            if not math.isfinite(value):
-                return None
-            out.append(value)
-    return out
+                value = None
+            out.append(value if value is not None and math.isfinite(value) else None)
+    named = [low.root, *low.named.values()]
+    return None if any(out[i] is None for i in named if ref.sweep.values[i] is not None) else out
 
 
 def _as_float(x: arb, error: float = 0.0) -> float | None:
@@ -103,7 +107,30 @@ def _other_branch(ref: Reference, fl: list[float] | None) -> tuple[list | None, 
             elif not callable(rule.kink) and known_sign(sw.values[kids[0]]) != (1 if floats[0] > 0 else -1):
                 local[i] = partials(low, i, [arb(f) for f in floats])
                 changed = True
+        for i, rule in enumerate(low.rule):      # a condition float64 decides the other way: its other branch
+            if rule is not None and rule.name == "where" and fl[low.kids[i][0]] is not None:
+                c, a, b = low.kids[i]
+                take = a if fl[c] else b
+                if isinstance(local[i][low.kids[i].index(take)], arb) or not _has_slopes(low, local, take):
+                    continue
+                local[i] = [arb(1) if k == take else SKIP for k in low.kids[i]]
+                changed = True
         return (reverse(low, local)[0] if changed else None), onto
+
+
+def _has_slopes(low, local: list, start: int) -> bool:
+    """Every op node below ``start`` has its local partials (a branch the exact point did not take
+    may hold nodes that are not numbers there)."""
+    stack, seen = [start], set()
+    while stack:
+        i = stack.pop()
+        if i in seen or low.kind[i] != "op":
+            continue
+        seen.add(i)
+        if local[i] is None or any(not isinstance(d, arb) and d is not SKIP for d in local[i]):
+            return False
+        stack += [k for k, d in zip(low.kids[i], local[i]) if d is not SKIP]
+    return True
 
 
 def judge_point(ref: Reference, given: dict[str, float | None], k: int, rtol: float, atol: float,
