@@ -214,13 +214,13 @@ _ROWS = (
           ("ge", ">=", operator.ge, "Ge"), ("eq", "==", operator.eq, "Eq"), ("ne", "!=", operator.ne, "Ne"))),
     Rule("or", 2, lambda p, q: 1.0 if p or q else 0.0, lambda p, q, out: (0.0, 0.0),
          lambda sp, p, q: P.indicator(sp, sp.Or(P.truth(sp, p), P.truth(sp, q))),
-         kind="infix", symbol="or", prec=-3, args=("p", "q"), constant=(0, 1)),
+         kind="infix", symbol="or", prec=-3, args=("p", "q")),
     Rule("and", 2, lambda p, q: 1.0 if p and q else 0.0, lambda p, q, out: (0.0, 0.0),
          lambda sp, p, q: P.indicator(sp, sp.And(P.truth(sp, p), P.truth(sp, q))),
-         kind="infix", symbol="and", prec=-2, args=("p", "q"), constant=(0, 1)),
+         kind="infix", symbol="and", prec=-2, args=("p", "q")),
     Rule("not", 1, lambda p: 0.0 if p else 1.0, lambda p, out: (0.0,),
          lambda sp, p: P.indicator(sp, sp.Not(P.truth(sp, p))),
-         kind="prefix", symbol="not ", prec=-1, args=("p",), constant=(0,)),
+         kind="prefix", symbol="not ", prec=-1, args=("p",)),
     # where(condition, x, y): x where the condition holds, else y. Only the taken branch is
     # evaluated and differentiated (``engine.backprop``, the check): an untaken log(0) is no error.
     Rule("where", 3, lambda c, a, b: a if c else b,
