@@ -183,6 +183,8 @@ def _eval(e: Any, env: dict) -> arb | None:
         if name in _DOMAIN and not _DOMAIN[name](args[0]):
             return None
         return _UNARY[name](args[0])
+    if name == "stop_gradient":     # its value passes (its derivative is 0 by its form)
+        return args[0]
     if name == "Abs":
         return abs(args[0])
     if name == "sign":

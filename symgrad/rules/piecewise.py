@@ -13,7 +13,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["truth", "indicator", "where_form", "sinc", "sinc_slope", "stop_gradient_class"]
+__all__ = ["truth", "indicator", "where_form", "sinc", "sinc_slope", "stop_gradient_class", "clamp_local"]
 
 
 def truth(sp: Any, c: Any) -> Any:
@@ -37,6 +37,14 @@ def indicator(sp: Any, condition: Any) -> Any:
 def where_form(sp: Any, c: Any, a: Any, b: Any) -> Any:
     """``where(c, a, b)``: a where the condition holds, else b."""
     return sp.Piecewise((a, truth(sp, c)), (b, True))
+
+
+def clamp_local(x: float, lo: float, hi: float, out: float) -> tuple[float, float, float]:
+    """Slopes of min(max(x, lo), hi) as torch.clamp: x's is 1 on [lo, hi] (bounds included), lo's
+    below lo, hi's above hi; with lo > hi the value is hi everywhere."""
+    if lo > hi or x > hi:
+        return 0.0, 0.0, 1.0
+    return (0.0, 1.0, 0.0) if x < lo else (1.0, 0.0, 0.0)
 
 
 _SINC_SERIES = 12   # terms of the series below |x| = 1/8: (π/8)^24/25! is far below 2^-53
@@ -65,17 +73,21 @@ def sinc(x: float) -> float:
 
 
 def sinc_slope(x: float) -> float:
-    """d sinc/dx = (cos(πx) − sinc(x))/x; the series Σ (−1)^k·2k·π^(2k)·x^(2k−1)/(2k+1)! below
-    |x| = 1/8, where the difference cancels."""
+    """d sinc/dx = (cos(πx) − sinc(x))/x; below |x| = 1/8 the series
+    π²x·Σₖ₌₁ (−1)^k·2k·(πx)^(2k−2)/(2k+1)!, where the difference cancels (and −π²x/3 does not
+    underflow to 0 at x = 1e-300). From |x| = 2^52 on every double is an integer n: cos(πn) = (−1)^n."""
     if abs(x) < 0.125:
-        t = (math.pi * x) ** 2
-        term, total = 1.0, 0.0
+        u = (math.pi * x) ** 2
+        a, total = -1.0 / 6.0, 0.0
         for k in range(1, _SINC_SERIES):
-            term *= -t / ((2 * k) * (2 * k + 1))
-            total += 2 * k * term
-        return total / x if x != 0.0 else 0.0
-    n = round(x) if abs(x) < 2.0 ** 52 else 0
-    c = math.cos(math.pi * (x - n)) * (-1.0 if n % 2 else 1.0)
+            total += 2 * k * a
+            a *= -u / ((2 * k + 2) * (2 * k + 3))
+        return math.pi * math.pi * x * total
+    if abs(x) >= 2.0 ** 52:
+        c = -1.0 if x % 2.0 == 1.0 else 1.0
+    else:
+        n = round(x)
+        c = math.cos(math.pi * (x - n)) * (-1.0 if n % 2 else 1.0)
     return (c - sinc(x)) / x
 
 
@@ -89,6 +101,9 @@ def stop_gradient_class(sp: Any) -> type:
 
         def fdiff(self, argindex: int = 1) -> Any:
             return sp.S.Zero
+
+        def _eval_evalf(self, prec: int) -> Any:
+            return self.args[0]._eval_evalf(prec)
 
         def _eval_is_real(self) -> bool | None:
             return self.args[0].is_real

@@ -229,10 +229,10 @@ _ROWS = (
          samples=((1.0, 0.5, -2.0), (0.0, 0.5, -2.0), (1.0, 3.0, 1.0))),
     # clamp(x, lo, hi) = min(max(x, lo), hi); slopes as torch.clamp: x's is 1 on [lo, hi] (bounds
     # included), lo's 1 below lo, hi's 1 above hi.
-    Rule("clamp", 3, lambda x, lo, hi: min(max(x, lo), hi),
-         lambda x, lo, hi, out: (1.0 if lo <= x <= hi else 0.0, 1.0 if x < lo else 0.0, 1.0 if x > hi else 0.0),
+    # lo > hi gives hi everywhere, as torch.clamp.
+    Rule("clamp", 3, lambda x, lo, hi: min(max(x, lo), hi), P.clamp_local,
          lambda sp, x, lo, hi: sp.Min(sp.Max(x, lo), hi),
-         args=("x", "lo", "hi"), domain=lambda x, lo, hi: lo <= hi, why="clamp needs lo <= hi",
+         args=("x", "lo", "hi"),
          kink=lambda x, lo, hi: x == lo or x == hi,
          samples=((0.3, -1.0, 1.0), (-2.0, -1.0, 1.0), (2.5, -1.0, 1.0), (0.5, 1.0, -1.0))),
     Rule("sign", 1, S.sign, lambda x, out: (0.0,),
@@ -241,7 +241,7 @@ _ROWS = (
     # hardtanh and relu6 as PyTorch: slope 1 strictly inside, 0 at and beyond the bounds.
     Rule("hardtanh", 1, lambda x: min(max(x, -1.0), 1.0), lambda x, out: (1.0 if -1.0 < x < 1.0 else 0.0,),
          lambda sp, x: sp.Min(sp.Max(x, -1), 1),
-         kink=lambda x: x == -1.0 or x == 1.0),
+         kink=lambda x: x == -1.0 or x == 1.0, samples=((-1.0,), (1.0,))),
     Rule("relu6", 1, lambda x: min(max(x, 0.0), 6.0), lambda x, out: (1.0 if 0.0 < x < 6.0 else 0.0,),
          lambda sp, x: sp.Min(sp.Max(x, 0), 6),
          kink=lambda x: x == 0.0 or x == 6.0),
@@ -249,14 +249,14 @@ _ROWS = (
     # residual x): continuous with equal slopes at |x| = delta, so no kink there.
     Rule("huber", 2, lambda x, d: 0.5 * x * x if abs(x) < d else d * (abs(x) - 0.5 * d),
          lambda x, d, out: (x, 0.0) if abs(x) < d else (d * S.sign(x), abs(x) - d),
-         lambda sp, x, d: sp.Piecewise((x ** 2 / 2, sp.Abs(x) < d), (d * (sp.Abs(x) - d / 2), True)),
+         lambda sp, x, d: sp.Piecewise((x ** 2 / 2, sp.Abs(x) < d), (d * (sp.Abs(x) - d / 2), d > 0)),
          args=("x", "delta"), domain=lambda x, d: d > 0.0, why="huber needs delta > 0",
          kink=lambda x, d: x == d or -x == d,     # a switch; the check finds equal slopes there
          samples=((0.3, 1.0), (2.0, 1.0), (-2.0, 1.0), (0.5, 0.0))),
     # smooth_l1(x, beta) = x²/(2·beta) for |x| < beta, else |x| − beta/2 (PyTorch's smooth_l1_loss of x).
     Rule("smooth_l1", 2, lambda x, b: 0.5 * x * x / b if abs(x) < b else abs(x) - 0.5 * b,
          lambda x, b, out: (x / b, -0.5 * (x / b) ** 2) if abs(x) < b else (S.sign(x), -0.5),
-         lambda sp, x, b: sp.Piecewise((x ** 2 / (2 * b), sp.Abs(x) < b), (sp.Abs(x) - b / 2, True)),
+         lambda sp, x, b: sp.Piecewise((x ** 2 / (2 * b), sp.Abs(x) < b), (sp.Abs(x) - b / 2, b > 0)),
          args=("x", "beta"), domain=lambda x, b: b > 0.0, why="smooth_l1 needs beta > 0 (beta = 0 is abs)",
          kink=lambda x, b: x == b or -x == b,     # a switch; the check finds equal slopes there
          samples=((0.3, 1.0), (2.0, 1.0), (-2.0, 1.0), (0.5, 0.0))),
@@ -274,13 +274,13 @@ _ROWS = (
     Rule("csc", 1, lambda x: 1.0 / math.sin(x), lambda x, out: (-out / math.tan(x),),
          lambda sp, x: 1 / sp.sin(x),
          domain=lambda x: x != 0.0, why="csc needs sin(x) != 0", samples=((0.0,),)),
-    Rule("cot", 1, lambda x: 1.0 / math.tan(x), lambda x, out: (-1.0 / (math.sin(x) * math.sin(x)),),
+    Rule("cot", 1, lambda x: 1.0 / math.tan(x), lambda x, out: (-S.inv(math.sin(x)) * S.inv(math.sin(x)),),
          lambda sp, x: sp.cos(x) / sp.sin(x),
          domain=lambda x: x != 0.0, why="cot needs sin(x) != 0", samples=((0.0,),)),
     # PyTorch's normalised sinc(x) = sin(πx)/(πx), 1 at 0 (``piecewise.sinc``).
     Rule("sinc", 1, P.sinc, lambda x, out: (P.sinc_slope(x),),
          lambda sp, x: sp.Piecewise((sp.sin(sp.pi * x) / (sp.pi * x), sp.Ne(x, 0)), (1, True)),
-         samples=((0.0,), (0.05,), (1.0,))),
+         samples=((0.0,), (0.05,), (2.5,))),
 )
 
 RULES: dict[str, Rule] = {r.name: r for r in _ROWS}
