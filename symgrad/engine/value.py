@@ -286,6 +286,16 @@ def where(condition: object, x: "Value | float", y: "Value | float") -> Value:
     return _node(taken.data, (taken,), _TAKEN)
 
 
+def _where_method(self: Value, x: "Value | float", y: "Value | float") -> Value:
+    """``c.where(x, y)``: ``where(c.data != 0, x, y)``, a condition Value (1.0 or 0.0) choosing the
+    branch; only the taken branch gets a gradient, as for the module function."""
+    return where(self.data != 0.0, x, y)
+
+
+_where_method._row = RULES["where"]
+Value.where = _where_method
+
+
 def topo_order(root: Value) -> list[Value]:
     """Nodes reachable from ``root``, children before parents, in micrograd's ``build_topo`` order
     (a depth-first walk of each ``_prev`` tuple in order: deterministic). The one sort of the

@@ -102,6 +102,9 @@ def stop_gradient_class(sp: Any) -> type:
         def fdiff(self, argindex: int = 1) -> Any:
             return sp.S.Zero
 
+        def _latex(self, printer: Any) -> str:
+            return rf"\operatorname{{stop\_gradient}}\left({printer._print(self.args[0])}\right)"
+
         def _eval_evalf(self, prec: int) -> Any:
             return self.args[0]._eval_evalf(prec)
 

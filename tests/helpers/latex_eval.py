@@ -162,8 +162,9 @@ class _Parser:
             if word != "e":
                 raise SyntaxError(f"unknown upright word {word!r}")
             return math.e
-        if re.fullmatch(r"[a-zA-Z]", tok) or tok == "\\mathit" or tok[1:] in _GREEK \
-                or tok in self.names and self.peek() != "\\left":  # \sigma: a name; \sigma\left(: sigmoid
+        if re.fullmatch(r"[a-zA-Z]", tok) or tok == "\\mathit" \
+                or (tok[1:] in _GREEK or tok in self.names) and not (self.peek() == "\\left" and tok[1:] in _FUNCS):
+            # \sigma, \delta: a name; \sigma\left(: sigmoid, \delta\left(: SymPy's DiracDelta
             return self.name(tok)
         if tok == "\\pi":
             return math.pi
