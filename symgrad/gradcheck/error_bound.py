@@ -32,6 +32,7 @@ from flint import arb
 
 from .balls import Undefined, Undetermined, with_precision
 from ..rules.rounding import ROUNDING, TINY, U, argument_error, forward_error, local_error
+from ..rules.table import COMPARISONS, CONDITIONS
 
 __all__ = ["Bounds", "bounds", "U"]
 
@@ -136,6 +137,18 @@ def _taken(low, sw, i: int) -> tuple[int, int]:
     return c, take
 
 
+def _condition_error(low, sw, e: list[float], i: int) -> float:
+    """0 where float64 decides condition i as the exact values do, else inf. A comparison: its
+    sides' error ranges stay on one side of the tie (or both sides are exact); and, or, not:
+    every operand decided so."""
+    ks = low.kids[i]
+    if low.rule[i].name in COMPARISONS.values():
+        slack = e[ks[0]] + e[ks[1]]
+        gap = abs(sw.values[ks[0]] - sw.values[ks[1]])
+        return 0.0 if slack == 0.0 or bool(gap > slack * _UP) else math.inf
+    return 0.0 if all(e[k] == 0.0 for k in ks) else math.inf
+
+
 def _mul(a: float, b: float) -> float:
     return 0.0 if a == 0.0 or b == 0.0 else a * b   # a zero gradient carries no error, even an infinite one
 
@@ -155,6 +168,8 @@ def bounds(low, sw) -> Bounds:
                 # unless float64 may decide its condition the other way (then no bound holds)
                 c, take = _taken(low, sw, i) if v is not None else (i, i)
                 e[i] = e[take] if v is not None and e[c] == 0.0 else math.inf
+            elif kind == "op" and low.rule[i].name in CONDITIONS:
+                e[i] = _condition_error(low, sw, e, i)
             elif kind == "op":
                 rule = low.rule[i]
                 forms = low.forms_of(i)
