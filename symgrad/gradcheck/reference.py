@@ -304,7 +304,7 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
             tangent[i] = tangent.get(take, arb(0))
             if sw.values[i] is None:
                 limit[i] = side
-            elif take in limit:
+            elif take in limit or c in limit:   # the branch moves, or the condition switches branch
                 gap, scale = side - sw.values[i], arb(2) ** (-sw.bits) * max(arb(1), abs(side).upper(), key=float)
                 if abs(gap) > scale:
                     limit[i] = side
