@@ -305,10 +305,13 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
             if sw.values[i] is None:
                 limit[i] = side
             elif take in limit or c in limit:   # the branch moves, or the condition switches branch
-                gap, scale = side - sw.values[i], arb(2) ** (-sw.bits) * max(arb(1), abs(side).upper(), key=float)
-                if abs(gap) > scale:
+                # Two branches meeting at a switch are separate computations, each with its ball's
+                # own radius (deep ones far above 2^-bits): a gap the balls leave below
+                # 2^-(bits/2), far under float64's resolution, is no jump float64 could show.
+                gap, size = side - sw.values[i], max(arb(1), abs(side).upper(), key=float)
+                if abs(gap) > arb(2) ** (-sw.bits) * size:
                     limit[i] = side
-                elif not abs(gap) < scale * 4:
+                elif not abs(gap) < arb(2) ** (-(sw.bits // 2)) * size:
                     raise Undetermined("cannot tell whether the value is continuous at the switch")
             continue
         if any(k in dead for k in kids):
