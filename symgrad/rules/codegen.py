@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from . import stable as S
+from . import piecewise as P
 
 __all__ = ["Codegen", "CODEGEN", "templates"]
 
@@ -170,6 +171,9 @@ CODEGEN: dict[str, Codegen] = {
     "cot": Codegen(py=("1.0 / math.tan({0})", "-_inv(math.sin({0})) * _inv(math.sin({0}))"),
                    np=("1.0 / _np.tan({0})", "-1.0 / (_np.sin({0}) * _np.sin({0}))"), helpers={"_inv": S.inv}),
     "sinc": Codegen(),
+    "floor": Codegen(py=("_floor({0})", "0.0"), np=("_np.floor({0})", "0.0"), helpers={"_floor": P.floor}),
+    "ceil": Codegen(py=("_ceil({0})", "0.0"), np=("_np.ceil({0})", "0.0"), helpers={"_ceil": P.ceil}),
+    "round": Codegen(py=("_round({0})", "0.0"), np=("_np.round({0})", "0.0"), helpers={"_round": P.round_half_even}),
     "wsum": Codegen(),
     "id": Codegen(py=("{0}", "1.0"), np=("{0}", "1.0")),
     "taken": Codegen(py=("{0}", "1.0"), np=("{0}", "1.0")),

@@ -13,7 +13,8 @@ import math
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["truth", "indicator", "where_form", "sinc", "sinc_slope", "stop_gradient_class", "clamp_local"]
+__all__ = ["truth", "indicator", "where_form", "sinc", "sinc_slope", "stop_gradient_class", "clamp_local",
+           "floor", "ceil", "round_half_even", "on_integer", "on_half_integer", "integer_ball", "step_class"]
 
 
 def truth(sp: Any, c: Any) -> Any:
@@ -37,6 +38,82 @@ def indicator(sp: Any, condition: Any) -> Any:
 def where_form(sp: Any, c: Any, a: Any, b: Any) -> Any:
     """``where(c, a, b)``: a where the condition holds, else b."""
     return sp.Piecewise((a, truth(sp, c)), (b, True))
+
+
+def floor(x: float) -> float:
+    """⌊x⌋ as a float (inf and nan pass, as torch.floor)."""
+    return float(math.floor(x)) if math.isfinite(x) else x
+
+
+def ceil(x: float) -> float:
+    """⌈x⌉ as a float (inf and nan pass, as torch.ceil)."""
+    return float(math.ceil(x)) if math.isfinite(x) else x
+
+
+def round_half_even(x: float) -> float:
+    """x to the nearest integer, a tie to the even one (torch.round, numpy.round, Python's round)."""
+    return float(round(x)) if math.isfinite(x) else x
+
+
+def _ball(v: Any) -> Any:
+    return getattr(v, "x", v)     # an arb, or the check's "may be" wrapper of one (``kinks``)
+
+
+def on_integer(v: Any) -> bool:
+    """Is v an integer (the jumps of floor and ceil)? On a float; on an arb ball: may it be one."""
+    if isinstance(v, (int, float)):
+        return math.isfinite(v) and v == math.floor(v)
+    b = _ball(v)
+    return bool(b.overlaps(b.floor()))
+
+
+def on_half_integer(v: Any) -> bool:
+    """Is v an integer plus ½ (the jumps of round)? As ``on_integer``."""
+    if isinstance(v, (int, float)):
+        return on_integer(v + 0.5) if abs(v) < 2.0 ** 52 else False
+    return on_integer(_ball(v) + 0.5)
+
+
+def integer_ball(name: str, x: Any) -> Any:
+    """floor, ceiling or round (half to even) of an arb ball, exact; None where the ball straddles
+    the integer it is rounded to (more precision may decide it)."""
+    if name == "ceiling":
+        n = -(-x).floor()
+    elif name == "round":
+        y = x + 0.5
+        n = y.floor()
+        if n.is_exact() and y.is_exact() and y == n and n.unique_fmpz() % 2:
+            n = n - 1      # a tie goes to the even integer
+    else:
+        n = x.floor()
+    return n if n.is_exact() else None
+
+
+@lru_cache(maxsize=None)
+def step_class(sp: Any, name: str) -> type:
+    """floor, ceiling and round (half to even) as SymPy functions whose derivative is 0 (a step
+    function's, away from its jumps; SymPy's own floor leaves Derivative(floor(x), x))."""
+    exact = {"floor": math.floor, "ceiling": math.ceil}
+
+    def fdiff(self: Any, argindex: int = 1) -> Any:
+        return sp.S.Zero
+
+    def _latex(self: Any, printer: Any) -> str:
+        shown = {"ceiling": "ceil"}.get(name, name)
+        return rf"\operatorname{{{shown}}}\left({printer._print(self.args[0])}\right)"
+
+    def _eval_evalf(self: Any, prec: int) -> Any:
+        r = sp.Rational(self.args[0].evalf(max(prec, 64) + 64))
+        if name in exact:
+            return sp.Integer(exact[name](r))
+        n = math.floor(r + sp.Rational(1, 2))
+        return sp.Integer(n - 1 if r + sp.Rational(1, 2) == n and n % 2 else n)
+
+    def _eval_is_real(self: Any) -> bool | None:
+        return self.args[0].is_real
+
+    return type(name, (sp.Function,), {"nargs": 1, "fdiff": fdiff, "_latex": _latex,
+                                       "_eval_evalf": _eval_evalf, "_eval_is_real": _eval_is_real})
 
 
 def clamp_local(x: float, lo: float, hi: float, out: float) -> tuple[float, float, float]:

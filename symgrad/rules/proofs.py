@@ -21,7 +21,7 @@ SYMPY_CLASSES = ("Add", "Mul", "Pow", "exp", "log", "sin", "cos", "tan", "sinh",
                  "Max", "Min", "atan2", "sqrt", "Integer", "Rational", "Float", "Pi", "Exp1", "Half", "One",
                  "Zero", "NegativeOne", "ExprCondPair", "StrictGreaterThan", "StrictLessThan", "GreaterThan",
                  "LessThan", "Equality", "Unequality", "And", "Or", "Not", "BooleanTrue", "BooleanFalse", "Symbol",
-                 "stop_gradient")
+                 "stop_gradient", "floor", "ceiling", "round")
 
 
 def check_sympy(row: Rule, digits: int = 30, step: int = 3) -> None:

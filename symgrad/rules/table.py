@@ -264,6 +264,14 @@ _ROWS = (
     Rule("stop_gradient", 1, lambda x: x, lambda x, out: (0.0,),
          lambda sp, x: P.stop_gradient_class(sp)(x),
          aliases=("detach",), constant=(0,)),
+    # floor, ceil and round (half to even, as torch.round): slope 0, a jump at each integer (at
+    # each integer + ½ for round), where the check finds no derivative.
+    Rule("floor", 1, P.floor, lambda x, out: (0.0,), lambda sp, x: P.step_class(sp, "floor")(x),
+         kink=P.on_integer),
+    Rule("ceil", 1, P.ceil, lambda x, out: (0.0,), lambda sp, x: P.step_class(sp, "ceiling")(x),
+         kink=P.on_integer),
+    Rule("round", 1, P.round_half_even, lambda x, out: (0.0,), lambda sp, x: P.step_class(sp, "round")(x),
+         kink=P.on_half_integer),
     # acosh: slope 1/√((x − 1)(x + 1)), infinite at 1.
     Rule("acosh", 1, math.acosh, lambda x, out: (S.inv(math.sqrt((x - 1.0) * (x + 1.0))),),
          lambda sp, x: sp.acosh(x),

@@ -186,3 +186,21 @@ def test_switch_points_give_no_false_alarm_and_catch_a_wrong_gradient(index):
         wrong = {r.name: r for r in sg.check(text, point, grads={"x0": g * (1 + 1e-9)}).rows}["x0"]
         assert wrong.tolerance < 0.5e-9 * abs(g), (text, wrong)     # float64's bound is far below it here
         assert wrong.verdict == "mismatch", (text, wrong)
+
+
+@pytest.mark.parametrize("text, x, value", [("round(x)", 0.5, 0.0), ("round(x)", 2.5, 2.0), ("round(x)", -1.5, -2.0),
+                                            ("floor(x)", 2.0, 2.0), ("ceil(x)", -3.0, -3.0)])
+def test_rounding_functions_jump_so_the_verdict_is_undefined(text, x, value):
+    # round(0.5) = 0 (a tie to even, as torch.round); just right of ½ it is 1: a jump, no derivative
+    for grads in backprop_and_compiled(text, x=x):
+        assert grads == {"x": 0.0}
+    assert sg.backprop(text, x=x).value == value
+    row = only(sg.check(text, x=x))
+    assert row.verdict == "undefined" and "not continuous" in row.note
+
+
+def test_rounding_functions_are_flat_between_their_jumps():
+    # floor(x)·x at 2.5 is 2x there: slope floor(2.5) = 2
+    assert only(sg.check("floor(x)*x", x=2.5)).verdict == "agree"
+    assert sg.backprop("floor(x)*x", x=2.5).grads == {"x": 2.0}
+    assert sg.backprop("round(x) + ceil(x)", x=0.3).grads == {"x": 0.0}

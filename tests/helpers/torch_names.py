@@ -25,7 +25,7 @@ TORCH = {
     "huber": lambda torch: lambda x, d: torch.where(x.abs() < d, 0.5 * x * x, d * (x.abs() - 0.5 * d)),
     "smooth_l1": lambda torch: lambda x, b: torch.where(x.abs() < b, 0.5 * x * x / b, x.abs() - 0.5 * b),
     "stop_gradient": lambda torch: lambda x: x.detach() + 0.0 * x,   # detach, in a graph that reaches x
-    "acosh": "torch.acosh",
+    "acosh": "torch.acosh", "floor": "torch.floor", "ceil": "torch.ceil", "round": "torch.round",
     "sec": lambda torch: lambda x: 1.0 / torch.cos(x), "csc": lambda torch: lambda x: 1.0 / torch.sin(x),
     "cot": lambda torch: lambda x: 1.0 / torch.tan(x), "sinc": "torch.sinc",
 }
