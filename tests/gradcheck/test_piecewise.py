@@ -25,12 +25,14 @@ def only(report):
     return row
 
 
-def backprop_and_compiled(text: str, **point: float) -> tuple[dict, dict, dict]:
-    """Gradients from backprop, from compiled code at the point, and from a batch of one."""
-    grads = sg.backprop(text, point).grads
+def checked(text: str, x: float, grad: float):
+    """The check's row for x, once backprop, compiled code at the point and a batch of one
+    all gave the gradient ``grad``."""
     compiled = sg.compile(text)
-    batch = compiled({k: np.array([v]) for k, v in point.items()}).grads
-    return grads, compiled(point).grads, {k: float(v[0]) for k, v in batch.items()}
+    assert sg.backprop(text, x=x).grads == {"x": grad}
+    assert compiled({"x": x}).grads == {"x": grad}
+    assert compiled({"x": np.array([x])}).grads["x"].tolist() == [grad]
+    return only(sg.check(text, x=x))
 
 
 # -- the tracker classics ---------------------------------------------------------------------
@@ -39,9 +41,7 @@ def test_sqrt_in_the_untaken_branch_gives_gradient_0_not_nan():
     # where(x > 0, sqrt(x), 0) at 0 takes the constant 0: gradient 0. The untaken branch's
     # slope 1/(2√x) is inf at 0; JAX and PyTorch multiply it by 0 and give NaN.
     text = "where(x > 0, sqrt(x), 0)"
-    for grads in backprop_and_compiled(text, x=0.0):
-        assert grads == {"x": 0.0}
-    row = only(sg.check(text, x=0.0))
+    row = checked(text, 0.0, 0.0)
     # one-sided slopes by hand: 0 on the left (the constant), 1/(2√h) → +inf on the right
     assert row.verdict == "kink" and row.backprop == 0.0
     assert "left slope 0, right slope inf" in row.note
@@ -57,9 +57,7 @@ def test_sqrt_trap_is_nan_in_pytorch():
 def test_sin_x_over_x_at_0_takes_its_limit_branch():
     # sin(x)/x = 1 − x²/6 + …, so the function where(x != 0, sin(x)/x, 1) is smooth with slope 0 at 0
     text = "where(x != 0, sin(x)/x, 1)"
-    for grads in backprop_and_compiled(text, x=0.0):
-        assert grads == {"x": 0.0}
-    row = only(sg.check(text, x=0.0))
+    row = checked(text, 0.0, 0.0)
     assert row.verdict == "agree" and row.symbolic == 0.0
     # away from 0: (x·cos x − sin x)/x², in mpmath
     x = mpmath.mpf(0.3)
@@ -93,9 +91,7 @@ def test_clamp_at_both_bounds_is_a_kink_with_pytorchs_slope(x, left, right):
     # clamp(x, −1, 1) is flat outside [−1, 1] and x inside: one-sided slopes (left, right) at the
     # bounds by hand; PyTorch's torch.clamp passes the gradient at a bound (slope 1).
     text = "clamp(x, -1, 1)"
-    for grads in backprop_and_compiled(text, x=x):
-        assert grads == {"x": 1.0}
-    row = only(sg.check(text, x=x))
+    row = checked(text, x, 1.0)
     assert row.verdict == "kink" and row.backprop == 1.0
     assert f"left slope {left:g}, right slope {right:g}" in row.note
 
@@ -111,9 +107,7 @@ def test_clamp_bounds_get_their_gradients_like_pytorch():
 def test_stop_gradient_times_x_has_gradient_x(name):
     # d/dx [sg(x)·x] = sg(x) = x: the stopped factor is a constant for the derivative
     text = f"{name}(x)*x"
-    for grads in backprop_and_compiled(text, x=3.0):
-        assert grads == {"x": 3.0}
-    row = only(sg.check(text, x=3.0))
+    row = checked(text, 3.0, 3.0)
     assert row.verdict == "agree" and row.symbolic == 3.0
     assert only(sg.check(text, x=3.0, grads={"x": 6.0})).verdict == "mismatch"   # the gradient of x·x
     value = sg.Value(3.0)
@@ -130,8 +124,7 @@ def test_stop_gradient_matches_pytorch_detach():
 
 def test_a_domain_error_in_the_untaken_branch_is_no_error():
     text = "where(x > 0, log(x), 0)"
-    for grads in backprop_and_compiled(text, x=-1.0):
-        assert grads == {"x": 0.0}
+    checked(text, -1.0, 0.0)
     batch = sg.compile(text)({"x": np.array([-1.0, 2.0])})
     assert batch.value.tolist() == [0.0, math.log(2.0)] and batch.grads["x"].tolist() == [0.0, 0.5]
     with pytest.raises(sg.DomainError):       # the taken branch's error is still one
@@ -192,10 +185,8 @@ def test_switch_points_give_no_false_alarm_and_catch_a_wrong_gradient(index):
                                             ("floor(x)", 2.0, 2.0), ("ceil(x)", -3.0, -3.0)])
 def test_rounding_functions_jump_so_the_verdict_is_undefined(text, x, value):
     # round(0.5) = 0 (a tie to even, as torch.round); just right of ½ it is 1: a jump, no derivative
-    for grads in backprop_and_compiled(text, x=x):
-        assert grads == {"x": 0.0}
+    row = checked(text, x, 0.0)
     assert sg.backprop(text, x=x).value == value
-    row = only(sg.check(text, x=x))
     assert row.verdict == "undefined" and "not continuous" in row.note
 
 
