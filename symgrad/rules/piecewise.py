@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = ["truth", "indicator", "where_form", "sinc", "sinc_slope", "stop_gradient_class", "clamp_local",
-           "floor", "ceil", "round_half_even", "on_integer", "on_half_integer", "integer_ball", "step_class"]
+           "floor", "ceil", "round_half_even", "on_integer", "on_half_integer", "integer_ball", "step_class", "cot_slope"]
 
 
 def truth(sp: Any, c: Any) -> Any:
@@ -40,19 +40,30 @@ def where_form(sp: Any, c: Any, a: Any, b: Any) -> Any:
     return sp.Piecewise((a, truth(sp, c)), (b, True))
 
 
+def _integer(n: int, x: float) -> float:
+    """n as a float, a zero with x's sign (IEEE's floor, ceil and round: ceil(-0.5) = -0.0, as numpy)."""
+    return math.copysign(0.0, x) if n == 0 else float(n)
+
+
 def floor(x: float) -> float:
     """⌊x⌋ as a float (inf and nan pass, as torch.floor)."""
-    return float(math.floor(x)) if math.isfinite(x) else x
+    return _integer(math.floor(x), x) if math.isfinite(x) else x
 
 
 def ceil(x: float) -> float:
     """⌈x⌉ as a float (inf and nan pass, as torch.ceil)."""
-    return float(math.ceil(x)) if math.isfinite(x) else x
+    return _integer(math.ceil(x), x) if math.isfinite(x) else x
 
 
 def round_half_even(x: float) -> float:
     """x to the nearest integer, a tie to the even one (torch.round, numpy.round, Python's round)."""
-    return float(round(x)) if math.isfinite(x) else x
+    return _integer(round(x), x) if math.isfinite(x) else x
+
+
+def cot_slope(x: float) -> float:
+    """d cot/dx = −1/sin²x, as −(1/sin x)·(1/sin x): inf, not a ZeroDivisionError, where sin² underflows."""
+    c = 1.0 / math.sin(x) if math.sin(x) else math.inf
+    return -(c * c)
 
 
 def _ball(v: Any) -> Any:

@@ -282,7 +282,7 @@ _ROWS = (
     Rule("csc", 1, lambda x: 1.0 / math.sin(x), lambda x, out: (-out / math.tan(x),),
          lambda sp, x: 1 / sp.sin(x),
          domain=lambda x: x != 0.0, why="csc needs sin(x) != 0", samples=((0.0,),)),
-    Rule("cot", 1, lambda x: 1.0 / math.tan(x), lambda x, out: (-S.inv(math.sin(x)) * S.inv(math.sin(x)),),
+    Rule("cot", 1, lambda x: 1.0 / math.tan(x), lambda x, out: (P.cot_slope(x),),
          lambda sp, x: sp.cos(x) / sp.sin(x),
          domain=lambda x: x != 0.0, why="cot needs sin(x) != 0", samples=((0.0,),)),
     # PyTorch's normalised sinc(x) = sin(πx)/(πx), 1 at 0 (``piecewise.sinc``).

@@ -195,7 +195,10 @@ def expression(src, budget: int = 8) -> str:
         elif kind == 2:
             i = src.integer(0, len(parts) - 1)
             fn = src.choice(sorted(FUNCTIONS))
-            parts[i] = f"{fn}({', '.join([parts[i]] * FUNCTIONS[fn].arity)})"  # as many arguments as its row takes
+            # as many arguments as its row takes; one it names "condition" (where's) is a comparison
+            args = [f"{parts[i]} {src.choice(['<', '>=', '!='])} 0.5" if a == "condition" else parts[i]
+                    for a in FUNCTIONS[fn].args[:FUNCTIONS[fn].arity]]
+            parts[i] = f"{fn}({', '.join(args)})"
         else:
             i = src.integer(0, len(parts) - 1)
             parts[i] = f"-{parts[i]}"
