@@ -82,7 +82,10 @@ class Generator:
             return f"({row.symbol}{self.condition(names, max(depth - 1, 0), 'gt')})"
         if row.name in ("and", "or"):
             return f"({self.condition(names, depth - 1, 'lt')} {row.symbol} {self.condition(names, depth - 1, 'ge')})"
-        return f"({self.expr(names, max(depth - 1, 0))} {row.symbol} {self.expr(names, max(depth - 1, 0))})"
+        left, right = self.expr(names, max(depth - 1, 0)), self.expr(names, max(depth - 1, 0))
+        if right == left:   # a value compared with itself ties everywhere: the switch corpus tests ties
+            right = f"({left} + 0.5)"
+        return f"({left} {row.symbol} {right})"
 
     def expr(self, names: list[str], depth: int, op: str | None = None) -> str:
         if op in CONDITIONS:     # a condition row enters a program as where's first argument
