@@ -9,7 +9,7 @@ from .language.ast import Program
 from .engine.backprop import Result, backprop
 from .engine.codegen.compiled import CompiledFunction, CompiledResult, compile
 from .teaching.draw import draw
-from .engine.value import Value
+from .engine.value import Value, where
 from .base.errors import (ArityError, BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError,
                       LimitError, MissingInputError, NumericError, ParseError, RenderError, ShapeError, SymgradError,
                       UnboundNameError, UnknownFunctionError)
@@ -29,8 +29,8 @@ del register_pictures
 
 __all__ = [
     # text -> Program -> gradients
-    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "TensorResult", "Value", "Rule",
-    "RULES",
+    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "TensorResult", "Value", "where",
+    "Rule", "RULES",
     # the open rule table: add a function at run time
     "register", "RowError",
     # trust: the three-way check

@@ -13,7 +13,8 @@ import symgrad as sg
 from helpers import ROOT
 
 SYMGRAD = [
-    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "TensorResult", "Value", "Rule", "RULES",
+    "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "TensorResult", "Value", "where",
+    "Rule", "RULES",
     "register", "RowError",
     "check", "diff", "CheckReport", "CheckRow",
     "draw", "worksheet", "Worksheet",

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..language.ast import Node, Num, Op, Program
+from ..language.ast import Node, Num, Op, Program, postorder
 from .value import Value, backpropagate
 from ..base.display_hooks import mimebundle
 from ..base.errors import InputError, MissingInputError, NumericError, show_name
@@ -18,7 +18,9 @@ from .point import given_values, is_tensor_program, is_tensor_value
 from .nonfinite import cause
 from ..language.parser import parse
 from ..language.printing import power_symbol, to_notation
-from ..rules.table import RULES, Rule
+from ..rules.table import INTERNAL, RULES, Rule
+
+_WHERE, _TAKEN = RULES["where"], INTERNAL["taken"]
 
 __all__ = ["Result", "backprop", "evaluate", "resolve_point", "build_graph", "Graph"]
 
@@ -56,23 +58,55 @@ def _located(err: NumericError, node: Node, program: Program, row: Rule | None =
                      line=span.line if span else None, column=span.column if span else None)
 
 
+class Untaken:
+    """A value that failed (a DomainError, an overflow) and that only an untaken branch of a
+    ``where`` may read: the error is raised when something else reads it. Its gradient is 0."""
+    __slots__ = ("error", "label", "excused")
+    grad, data, _prev, _rule = 0.0, math.nan, (), None
+
+    def __init__(self, error: NumericError) -> None:
+        self.error, self.label, self.excused = error, "", False
+
+
 def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
-    """Evaluate the program forward into Value nodes labelled with their names."""
+    """Evaluate the program forward into Value nodes labelled with their names.
+
+    ``where(c, a, b)`` becomes one node whose only child is the taken branch (row ``taken``):
+    the other branch may fail (an untaken log(0) is no error) and gets no gradient, so never
+    0·inf. A failure is raised where a node that is not an untaken branch reads it.
+    """
     origin: dict[int, Node] = {}
 
     def apply(row: Rule, kids: tuple, node: Node) -> Value:
+        if row is _WHERE:
+            if type(kids[0]) is Untaken:
+                raise kids[0].error
+            kids, untaken = ((kids[1],), kids[2]) if kids[0].data else ((kids[2],), kids[1])
+            row = _TAKEN
+            if type(untaken) is Untaken:
+                untaken.excused = True
+        failed = next((k for k in kids if type(k) is Untaken), None)
+        if failed is not None:
+            return failed
         args = tuple(k.data for k in kids)
         try:
             value = Value(row.forward(*args), kids, row)
+            if not math.isfinite(value.data):
+                raise _located(NumericError(f"the result {value.data} overflows float64"), node, program)
         except NumericError as err:
-            raise _located(err, node, program, row, args) from None
-        if not math.isfinite(value.data):
-            raise _located(NumericError(f"the result {value.data} overflows float64"), node, program)
+            error = err if err.line is not None else _located(err, node, program, row, args)
+            if not lazy:
+                raise error from None
+            return Untaken(error)
         origin[id(value)] = node
         return value
 
+    lazy = any(type(n) is Op and n.rule == "where" for s in program.statements for n in postorder(s.expr))
     root, named = lower(program, leaf=lambda name: Value(point[name], label=name), apply=apply,
                         literal=lambda v, node: Value(v, label=getattr(node, "name", "")))
+    for value in (root, *named.values()):   # failed, and not only in an untaken branch
+        if type(value) is Untaken and (value is root or not value.excused):
+            raise value.error
     for name in program.intermediates:
         if not named[name].label:
             named[name].label = name

@@ -31,10 +31,10 @@ from ..base.errors import InputError, NumericError
 from .nonfinite import cause
 from ..rules.table import INTERNAL, RULES, Rule
 
-__all__ = ["Value", "topo_order", "backpropagate", "weighted_sum"]
+__all__ = ["Value", "topo_order", "backpropagate", "weighted_sum", "where"]
 
 _ADD, _SUB, _MUL, _DIV, _NEG = (RULES[n] for n in ("add", "sub", "mul", "div", "neg"))
-_POW, _POWC, _WSUM = RULES["pow"], RULES["powc"], INTERNAL["wsum"]
+_POW, _POWC, _WSUM, _TAKEN = RULES["pow"], RULES["powc"], INTERNAL["wsum"], INTERNAL["taken"]
 
 
 class Value:
@@ -151,6 +151,20 @@ class Value:
     def __abs__(self) -> "Value":
         return self.abs()
 
+    # -- comparisons: plain bools on ``data`` (for ``where`` and ``if``); no gradient flows
+    # through a comparison. ``==`` stays identity: Values are graph nodes, kept in sets.
+    def __lt__(self, other: "Value | float") -> bool:
+        return self.data < (other.data if isinstance(other, Value) else other)
+
+    def __le__(self, other: "Value | float") -> bool:
+        return self.data <= (other.data if isinstance(other, Value) else other)
+
+    def __gt__(self, other: "Value | float") -> bool:
+        return self.data > (other.data if isinstance(other, Value) else other)
+
+    def __ge__(self, other: "Value | float") -> bool:
+        return self.data >= (other.data if isinstance(other, Value) else other)
+
     # relu(), tanh(), …, max(other), atan2(x), logsumexp(*others): one method per call row of
     # the rule table, made below by ``add_method``.
 
@@ -252,6 +266,34 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence["Value | float"], bi
     ws = tuple(w if isinstance(w, Value) else Value(w) for w in weights)
     xs = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
     return _weighted_sum(bias, ws, xs)
+
+
+def where(condition: object, x: "Value | float", y: "Value | float") -> Value:
+    """``x`` if ``condition`` else ``y``, as a node whose only child is the taken branch: backward
+    sends the gradient there alone, so the other branch (a sqrt at 0, a log of 0) never turns it
+    into NaN by 0·inf. ``condition`` is a bool (``x > 0`` on Values compares their data).
+    As ``torch.where`` and ``jnp.where``, but without their NaN gradient from the untaken branch."""
+    if isinstance(condition, Value):
+        raise InputError("where's condition must be a bool, got a Value",
+                         hint="compare it: where(x > 0, a, b), or where(x.data != 0, a, b)")
+    try:
+        take = bool(condition)
+    except Exception:  # noqa: BLE001 -- numpy arrays and other ambiguous truths
+        raise InputError(f"where's condition must be a bool, got {type(condition).__name__}",
+                         hint="compare it: where(x > 0, a, b)") from None
+    taken = x if take else y
+    taken = taken if isinstance(taken, Value) else _constant(taken)
+    return _node(taken.data, (taken,), _TAKEN)
+
+
+def _where_method(self: Value, x: "Value | float", y: "Value | float") -> Value:
+    """``c.where(x, y)``: ``where(c.data != 0, x, y)``, a condition Value (1.0 or 0.0) choosing the
+    branch; only the taken branch gets a gradient, as for the module function."""
+    return where(self.data != 0.0, x, y)
+
+
+_where_method._row = RULES["where"]
+Value.where = _where_method
 
 
 def topo_order(root: Value) -> list[Value]:

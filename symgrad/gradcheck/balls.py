@@ -28,6 +28,7 @@ from sympy.logic.boolalg import ITE, BooleanFalse, BooleanTrue
 
 from ..base.errors import CheckError
 from ..rules.exact import PRECISION_LOCK, known_sign
+from ..rules.piecewise import integer_ball, step_class, stop_gradient_class
 
 __all__ = ["Undefined", "Undetermined", "UnsupportedForm", "Form", "compile_form", "TABLE", "DBL_MAX",
            "exact", "known_sign"]
@@ -145,6 +146,14 @@ def _sign(x: arb) -> arb:
     return arb(s)
 
 
+def _step(name: str) -> Callable[[arb], arb]:
+    def step(x: arb) -> arb:
+        n = integer_ball(name, x)
+        _need(n is not None, f"{name} of a ball that straddles an integer")
+        return n
+    return step
+
+
 def _heaviside(x: arb, h0: arb | None = None) -> arb:
     s = known_sign(x)
     _need(s is not None, "Heaviside of a ball that contains 0")
@@ -250,6 +259,9 @@ TABLE: dict[type, tuple[str, Callable]] = {
     BooleanTrue: ("num", lambda node: lambda: True), BooleanFalse: ("num", lambda node: lambda: False),
     sp.Not: ("bool", lambda x: not x),
     sp.Piecewise: ("lazy", None), sp.And: ("lazy", None), sp.Or: ("lazy", None), ITE: ("lazy", None),
+    stop_gradient_class(sp): ("op", lambda x: x),     # its value; its derivative is 0 by its form
+    **{step_class(sp, name): ("op", _step(name)) for name in ("floor", "ceiling", "round")},
+    sp.floor: ("op", _step("floor")), sp.ceiling: ("op", _step("ceiling")),
 }
 
 _ARG, _CONST, _LAZY, _LOG1P = "arg", "const", "lazy", "log1p"

@@ -39,6 +39,11 @@ class Lowered:
     root: int
     forms: dict = field(default_factory=dict)   # node -> its RowForms (a per-program cache)
 
+    @property
+    def lazy(self) -> bool:
+        """The program has a ``where``: a failure counts only where a taken branch reads it."""
+        return any(r is not None and r.name == "where" for r in self.rule)
+
     def forms_of(self, i: int):
         found = self.forms.get(i)
         if found is None:

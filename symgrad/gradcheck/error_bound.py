@@ -32,6 +32,7 @@ from flint import arb
 
 from .balls import Undefined, Undetermined, with_precision
 from ..rules.rounding import ROUNDING, TINY, U, argument_error, forward_error, local_error
+from ..rules.table import COMPARISONS, CONDITIONS
 
 __all__ = ["Bounds", "bounds", "U"]
 
@@ -129,6 +130,25 @@ def _subnormal(rule, args: list[arb], out: arb, out_error: float, j: int, d: arb
     return extra
 
 
+def _taken(low, sw, i: int) -> tuple[int, int]:
+    """(condition, taken branch) of where node i (its local partial is 1 at the taken branch)."""
+    c = low.kids[i][0]
+    take = next(k for k, d in zip(low.kids[i], sw.local[i]) if isinstance(d, arb)) if sw.local else low.kids[i][1]
+    return c, take
+
+
+def _condition_error(low, sw, e: list[float], i: int) -> float:
+    """0 where float64 decides condition i as the exact values do, else inf. A comparison: its
+    sides' error ranges stay on one side of the tie (or both sides are exact); and, or, not:
+    every operand decided so."""
+    ks = low.kids[i]
+    if low.rule[i].name in COMPARISONS.values():
+        slack = e[ks[0]] + e[ks[1]]
+        gap = abs(sw.values[ks[0]] - sw.values[ks[1]])
+        return 0.0 if slack == 0.0 or bool(gap > slack * _UP) else math.inf
+    return 0.0 if all(e[k] == 0.0 for k in ks) else math.inf
+
+
 def _mul(a: float, b: float) -> float:
     return 0.0 if a == 0.0 or b == 0.0 else a * b   # a zero gradient carries no error, even an infinite one
 
@@ -143,6 +163,13 @@ def bounds(low, sw) -> Bounds:
             v = sw.values[i]
             if kind == "pi":
                 e[i] = _upper(v - arb(low.literal[i]))     # π rounded to float64
+            elif kind == "op" and (v is None or low.rule[i].name == "where"):
+                # not a number (only an untaken branch reads it); where: its taken branch's error,
+                # unless float64 may decide its condition the other way (then no bound holds)
+                c, take = _taken(low, sw, i) if v is not None else (i, i)
+                e[i] = e[take] if v is not None and e[c] == 0.0 else math.inf
+            elif kind == "op" and low.rule[i].name in CONDITIONS:
+                e[i] = _condition_error(low, sw, e, i)
             elif kind == "op":
                 rule = low.rule[i]
                 forms = low.forms_of(i)
@@ -180,6 +207,12 @@ def _backward(low, sw, e: list[float]) -> list[float]:
         if gm == 0.0 and ge == 0.0:
             continue
         rule = low.rule[i]
+        if rule.name == "where":      # the gradient passes to the taken branch unchanged
+            take = _taken(low, sw, i)[1]
+            err[take] += ge
+            total[take] += U * gm
+            count[take] += 1
+            continue
         counts = ROUNDING[rule.name]
         forms = low.forms_of(i)
         args = [sw.values[k] for k in low.kids[i]]

@@ -34,7 +34,7 @@ from flint import arb
 from .balls import DBL_MAX, known_sign, with_precision
 from .error_bound import TINY
 from ..base.errors import SymgradError
-from .reference import Reference, partials, resolved, reverse
+from .reference import SKIP, Reference, partials, resolved, reverse
 from .report import UNDEFINED, UNVERIFIED, CheckRow
 
 __all__ = ["judge_point", "float_values"]
@@ -52,15 +52,19 @@ def float_values(ref: Reference) -> list[float] | None:
             out.append(ref.point[names[i]])
         elif kind in ("literal", "pi"):
             out.append(low.literal[i])
+        elif low.rule[i].name == "where":      # only the taken branch, as backprop
+            c, a, b = low.kids[i]
+            out.append(None if out[c] is None else out[a] if out[c] else out[b])
+        elif any(out[k] is None for k in low.kids[i]):
+            out.append(None)
         else:
             try:
                 value = low.rule[i].forward(*[out[k] for k in low.kids[i]])
             except (SymgradError, ArithmeticError, ValueError):   # DomainError, NumericError, OverflowError
-                return None
-            if not math.isfinite(value):
-                return None
-            out.append(value)
-    return out
+                value = None
+            out.append(value if value is not None and math.isfinite(value) else None)
+    named = [low.root, *low.named.values()]
+    return None if any(out[i] is None for i in named if ref.sweep.values[i] is not None) else out
 
 
 def _as_float(x: arb, error: float = 0.0) -> float | None:
@@ -103,7 +107,30 @@ def _other_branch(ref: Reference, fl: list[float] | None) -> tuple[list | None, 
             elif not callable(rule.kink) and known_sign(sw.values[kids[0]]) != (1 if floats[0] > 0 else -1):
                 local[i] = partials(low, i, [arb(f) for f in floats])
                 changed = True
+        for i, rule in enumerate(low.rule):      # a condition float64 decides the other way: its other branch
+            if rule is not None and rule.name == "where" and fl[low.kids[i][0]] is not None:
+                c, a, b = low.kids[i]
+                take = a if fl[c] else b
+                if isinstance(local[i][low.kids[i].index(take)], arb) or not _has_slopes(low, local, take):
+                    continue
+                local[i] = [arb(1) if k == take else SKIP for k in low.kids[i]]
+                changed = True
         return (reverse(low, local)[0] if changed else None), onto
+
+
+def _has_slopes(low, local: list, start: int) -> bool:
+    """Every op node below ``start`` has its local partials (a branch the exact point did not take
+    may hold nodes that are not numbers there)."""
+    stack, seen = [start], set()
+    while stack:
+        i = stack.pop()
+        if i in seen or low.kind[i] != "op":
+            continue
+        seen.add(i)
+        if local[i] is None or any(not isinstance(d, arb) and d is not SKIP for d in local[i]):
+            return False
+        stack += [k for k, d in zip(low.kids[i], local[i]) if d is not SKIP]
+    return True
 
 
 def judge_point(ref: Reference, given: dict[str, float | None], k: int, rtol: float, atol: float,
@@ -183,7 +210,7 @@ def _row(ref: Reference, name: str, g: float | None, k: int, rtol: float, atol: 
             return CheckRow(**base, symbolic=None, verdict=UNVERIFIED if g is None else "mismatch",
                             note="the exact gradient is beyond float64's range")
         if slopes is not None and not (g is None and blocked is not None):
-            return _kink_row(base, exact, slopes, g, tol, bound, source, ref.jumps.get(name))
+            return _kink_row(base, exact, slopes, g, tol, bound, source, ref.jumps.get(name), sw.bits)
         if g is None:
             if not bound < DBL_MAX or not math.isfinite(bound):
                 return CheckRow(**base, symbolic=symbolic, verdict=UNVERIFIED, tolerance=None,
@@ -248,16 +275,25 @@ def _digits(bound: float, exact: arb) -> int | None:
 
 
 def _kink_row(base: dict, exact: arb, slopes: tuple, g: float | None, tol: float, bound: float,
-              source: str, jumps: tuple | None = None) -> CheckRow:
+              source: str, jumps: tuple | None = None, bits: int = 0) -> CheckRow:
     left, right = slopes
     lf, rf = float(left.mid()), float(right.mid())
     base = dict(base, left=lf, right=rf)
     gap = right - left
-    jump = ""
-    if jumps is not None:   # equal slopes do not make a function differentiable where it jumps
+    if jumps is not None:   # a jump: no derivative exists, whatever the slopes (one rule for cuts and switches)
         jump = "not continuous here: the output jumps by " + " and ".join(
-            f"{float(j.mid()):.6g} on the {side}" for side, j in zip(("left", "right"), jumps) if j is not None) + "; "
-    elif gap.contains(0) and float(gap.rad()) <= max(tol, 2.0 ** -60 * float(abs(right).upper())):
+            f"{float(j.mid()):.6g} on the {side}" for side, j in zip(("left", "right"), jumps) if j is not None)
+        return CheckRow(**base, symbolic=None, verdict=UNDEFINED, tolerance=tol,
+                        note=f"{jump}, so there is no derivative (one-sided slopes {lf:.6g} and {rf:.6g}; "
+                             f"{source} gives {'no number' if g is None else format(g, '.6g')})")
+    if math.isinf(lf) and math.isinf(rf):
+        return CheckRow(**base, symbolic=None, verdict=UNDEFINED, tolerance=tol,
+                        note=f"the slope is infinite on both sides ({lf:.6g}, {rf:.6g}), so there is no derivative")
+    # equal to within the side's move (slopes are read 2^(-2·bits) beside the point: an O(2^(-2·bits))
+    # difference is the move's, far below 2^(-bits))
+    same = max(tol, 2.0 ** -60 * float(abs(right).upper()), 2.0 ** -bits * max(1.0, abs(lf), abs(rf)) if bits else 0.0)
+    if not (math.isinf(lf) or math.isinf(rf)) and (gap.contains(0) and float(gap.rad()) <= same or
+                                                    bits and float(abs(gap).upper()) <= same):
         # Differentiable here: both sides have the same slope, and the gradient must equal it.
         if g is None:
             return CheckRow(**base, symbolic=rf, verdict="mismatch", note=f"{source} gives no number here")
@@ -267,7 +303,7 @@ def _kink_row(base: dict, exact: arb, slopes: tuple, g: float | None, tol: float
             note += f"; {source}'s {g:.6g} is a convention artefact (a kink rule's derivative at 0)"
         return CheckRow(**base, symbolic=rf, verdict=verdict, note=note, error=error, tolerance=tol)
     convention = float(exact.mid())
-    note = f"{jump}not differentiable here: left slope {lf:.6g}, right slope {rf:.6g}; {source} gives " \
+    note = f"not differentiable here: left slope {lf:.6g}, right slope {rf:.6g}; {source} gives " \
            f"{'no number' if g is None else format(g, '.6g')}, the convention gives {convention:.6g}"
     if g is None:
         return CheckRow(**base, symbolic=convention, verdict=UNVERIFIED, note=note)

@@ -14,7 +14,8 @@ __all__ = ["at_kink"]
 class _Possibly:
     """An arb ball in a kink predicate, read as "may be": ``u == 0.0`` is True when the ball
     contains 0. The predicates (relu's ``x == 0.0``, max's ``a == b``, atan2's ``y == 0.0 and
-    x < 0.0``) use only == and the orderings joined by ``and``, so True means "may be at the
+    x < 0.0``) use only ==, the orderings and negation joined by ``and`` (``or`` of such: any may be),
+    so True means "may be at the
     kink" and False "certainly not"."""
     __slots__ = ("x",)
 
@@ -39,6 +40,9 @@ class _Possibly:
 
     def __ge__(self, other) -> bool:
         return not bool(self.x < self._ball(other))
+
+    def __neg__(self) -> "_Possibly":
+        return _Possibly(-self.x)
 
     __hash__ = None
 

@@ -44,7 +44,7 @@ from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.parser import parse
 from .dag import Lowered, lowered
 from .error_bound import Bounds, bounds
-from ..rules.table import Rule
+from ..rules.table import RULES, Rule
 
 __all__ = ["Reference", "reference", "Lowered", "lowered", "at_kink", "LOCK", "resolved"]
 
@@ -126,9 +126,16 @@ class Sweep:
 
 
 def sweep(low: Lowered, point: Mapping[str, float], bits: int) -> Sweep:
-    """Values, local partials and adjoints of every node at ``bits`` of precision."""
+    """Values, local partials and adjoints of every node at ``bits`` of precision.
+
+    ``where`` reads only its taken branch: a node that fails (out of its domain, or undecidable)
+    is not a number (None), and the failure is the point's only where something other than an
+    untaken branch reads it, as in backprop (``engine.backprop.build_graph``)."""
     n = len(low.kind)
     values: list = [None] * n
+    failed: dict[int, int] = {}          # node -> the node whose failure it carries
+    excused: set[int] = set()            # failures only an untaken branch reads
+    reasons: dict[int, tuple[str, str]] = {}
     with with_precision(bits):
         names = {v: k for k, v in low.named.items() if low.kind[v] == "input"}
         for i in range(n):
@@ -139,27 +146,80 @@ def sweep(low: Lowered, point: Mapping[str, float], bits: int) -> Sweep:
                 values[i] = arb(low.literal[i])
             elif kind == "pi":
                 values[i] = arb.pi()
+            elif low.rule[i] is _WHERE:
+                c, take, drop = _branches(low, values, i)
+                if c in failed:
+                    return _failed(bits, values, failed[c], reasons)
+                if drop in failed:
+                    excused.add(failed[drop])
+                if take in failed:
+                    return _failed(bits, values, failed[take], reasons)
+                values[i] = values[take]
+            elif any(k in failed for k in low.kids[i]):
+                failed[i] = next(failed[k] for k in low.kids[i] if k in failed)
             else:
                 try:
                     values[i] = forward(low, i, [values[k] for k in low.kids[i]])
                     if values[i].contains(0) and not values[i].is_exact() and low.exactly_zero(i):
                         values[i] = arb(0)      # sin(π): exactly 0, which no ball can show
                 except Undefined as err:
-                    return Sweep(bits, values, [], [], [], [], failure=("undefined", i, str(err)))
+                    failed[i], reasons[i] = i, ("undefined", str(err))
                 except Undetermined as err:
-                    return Sweep(bits, values, [], [], [], [], failure=("undetermined", i, str(err)))
+                    failed[i], reasons[i] = i, ("undetermined", str(err))
+                if i in failed and not low.lazy:
+                    return _failed(bits, values, i, reasons)
+        for i in (low.root, *low.named.values()):
+            if i in failed and (i == low.root or failed[i] not in excused):
+                return _failed(bits, values, failed[i], reasons)
         local: list = [None] * n
         kinks = []
+        live = _live(low, values)
         for i in range(n):
-            if low.kind[i] == "op":
+            if low.kind[i] == "op" and i not in failed:
                 args = [values[k] for k in low.kids[i]]
+                if low.rule[i] is _WHERE:
+                    take = _branches(low, values, i)[1]
+                    local[i] = [arb(1) if k == take else SKIP for k in low.kids[i]]
+                    continue
                 local[i] = partials(low, i, args)
-                if low.rule[i].kink and at_kink(low.rule[i], args) is not False:
+                if i in live and low.rule[i].kink and at_kink(low.rule[i], args) is not False:
                     kinks.append(i)
                     if any(isinstance(d, _Bad) for d in local[i]) and at_kink(low.rule[i], args):
                         local[i] = _convention(low.rule[i], args, local[i])
         adjoint, state, scale = reverse(low, local)
     return Sweep(bits, values, local, adjoint, state, scale, kinks)
+
+
+_WHERE = RULES["where"]
+SKIP = object()    # where's edge to its condition and to its untaken branch: no gradient flows there
+
+
+def _branches(low: Lowered, values: list, i: int) -> tuple[int, int, int]:
+    """(condition, taken branch, untaken branch) of where node i; the condition is 1 or 0 exactly."""
+    c, a, b = low.kids[i]
+    if values[c] is None:
+        return c, a, b
+    return (c, a, b) if known_sign(values[c]) != 0 else (c, b, a)
+
+
+def _failed(bits: int, values: list, i: int, reasons: dict) -> Sweep:
+    kind, why = reasons[i]
+    return Sweep(bits, values, [], [], [], [], failure=(kind, i, why))
+
+
+def _live(low: Lowered, values: list) -> set[int]:
+    """Nodes the output's value reads: a where reads its condition and its taken branch."""
+    seen, stack = {low.root}, [low.root]
+    while stack:
+        i = stack.pop()
+        kids = low.kids[i]
+        if low.rule[i] is _WHERE:
+            kids = _branches(low, values, i)[:2]
+        for k in kids:
+            if k not in seen:
+                seen.add(k)
+                stack.append(k)
+    return seen
 
 
 def reverse(low: Lowered, local: list) -> tuple[list, list, list[float]]:
@@ -175,6 +235,8 @@ def reverse(low: Lowered, local: list) -> tuple[list, list, list[float]]:
             continue
         g, bad = adjoint[i], state[i]
         for k, d in zip(low.kids[i], local[i]):
+            if d is SKIP:
+                continue
             if not reached[k]:
                 reached[k], adjoint[k] = True, arb(0)
             contribution = None
@@ -213,47 +275,113 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
     The side is a move of 2^(-2·bits) (times the arguments' size) in the tangent's direction,
     computed at 3·bits + 64 bits so that it is never lost to rounding (a tie at 1 as at 0). A
     kink row's value there is compared with its value at the point: a jump (atan2 across its
-    branch cut, 2π) is carried forward as a one-sided value, and the nodes after it read their
-    partials there, so a jump that later cancels (cos of the angle) leaves the output continuous.
+    branch cut, 2π; a comparison whose sides tie) is carried forward as a one-sided value, and
+    the nodes after it read their partials there, so a jump that later cancels (cos of the
+    angle) leaves the output continuous. A ``where`` reads the branch its condition takes on
+    that side; a node with no value or no slope at the point (sin(x)/x at 0, sqrt'(0)) is read
+    on the side too. A slope that grows without bound as the side nears the point (sqrt at 0+)
+    is infinite: ±2^INFINITE_BITS, beyond float64 (shown as inf).
     """
     tangent: dict[int, arb] = {start: arb(direction)}
     limit: dict[int, arb] = {}            # one-sided values that differ from the value (a jump)
+    dead: dict[int, Exception] = {}       # no value on this side: only an untaken branch may read it
     kinks = set(sw.kinks)
     hi = 3 * sw.bits + 64
     for i in range(start + 1, low.root + 1):
         kids = low.kids[i]
-        if low.kind[i] != "op" or not any(k in tangent for k in kids):
+        if low.kind[i] != "op" or not any(k in tangent or k in limit or k in dead for k in kids):
             continue
-        if i in kinks or any(k in limit for k in kids):
+        if low.rule[i] is _WHERE:
+            c, a, b = kids
+            if c in dead:
+                raise dead[c]
+            take = a if known_sign(limit.get(c, sw.values[c])) != 0 else b
+            if take in dead:
+                raise dead[take]
+            if take not in limit and sw.values[take] is None:
+                raise Undetermined("a branch taken beside the point has no value at it")
+            side = limit.get(take, sw.values[take])
+            tangent[i] = tangent.get(take, arb(0))
+            if sw.values[i] is None:
+                limit[i] = side
+            elif take in limit or c in limit:   # the branch moves, or the condition switches branch
+                # Two branches meeting at a switch are separate computations, each with its ball's
+                # own radius (deep ones far above 2^-bits): a gap the balls leave below
+                # 2^-(bits/2), far under float64's resolution, is no jump float64 could show.
+                gap, size = side - sw.values[i], max(arb(1), abs(side).upper(), key=float)
+                if abs(gap) > arb(2) ** (-sw.bits) * size:
+                    limit[i] = side
+                elif not abs(gap) < arb(2) ** (-(sw.bits // 2)) * size:
+                    raise Undetermined("cannot tell whether the value is continuous at the switch")
+            continue
+        if any(k in dead for k in kids):
+            dead[i] = next(dead[k] for k in kids if k in dead)
+            continue
+        local = sw.local[i]
+        if i in kinks or any(k in limit for k in kids) or local is None or any(isinstance(d, _Bad) for d in local):
             with with_precision(_span_bits(hi, [limit.get(k, sw.values[k]) for k in kids])):
                 args = [limit.get(k, sw.values[k]) for k in kids]
-                biggest = max((abs(tangent[k]).upper() for k in kids if k in tangent), key=float)
+                if any(a is None for a in args):
+                    raise Undetermined("an argument has no value at the point")
+                biggest = max((abs(tangent[k]).upper() for k in kids if k in tangent), key=float, default=arb(0))
                 sizes = [abs(a).lower() for a in args if abs(a).lower() > 0]
                 small = min([arb(1)] + sizes, key=float)     # the step stays far below every argument
-                large = max([arb(1)] + sizes, key=float)
                 step = arb(2) ** (-2 * sw.bits) * small / biggest if float(biggest) > 0 else arb(0)
                 moved = [a + step * tangent[k] if k in tangent else a for k, a in zip(kids, args)]
-                local = partials(low, i, moved)
                 try:
                     side = forward(low, i, moved)
-                except Undefined as err:
-                    raise Undetermined(str(err)) from None
-                gap = side - sw.values[i]
-                if abs(gap) > arb(2) ** (-sw.bits) * max(arb(1), abs(sw.values[i]).upper(), key=float):
+                except (Undefined, Undetermined) as err:
+                    dead[i] = Undetermined(str(err))
+                    continue
+                local = partials(low, i, moved)
+                steep = _infinite(low, i, args, kids, tangent, step, local, sw.bits)
+                if steep:
+                    tangent[i] = arb(2) ** INFINITE_BITS * steep
+                    if sw.values[i] is not None and i not in limit:
+                        continue
+                    limit.setdefault(i, side)
+                    continue
+                scale = arb(2) ** (-sw.bits) * max(arb(1), abs(side).upper(), key=float)
+                if sw.values[i] is None:
                     limit[i] = side
-                elif not abs(gap) < arb(2) ** (-sw.bits) * max(arb(1), abs(sw.values[i]).upper(), key=float) * 4:
-                    raise Undetermined("cannot tell whether the value is continuous at the kink")
-        else:
-            local = sw.local[i]
+                else:
+                    gap = side - sw.values[i]
+                    if abs(gap) > scale:
+                        limit[i] = side
+                    elif not abs(gap) < scale * 4:
+                        raise Undetermined("cannot tell whether the value is continuous at the kink")
         total = arb(0)
         for k, d in zip(kids, local):
-            if k in tangent:
+            if k in tangent and d is not SKIP:
                 if isinstance(d, _Bad):
                     raise (Undefined if d.state == "undefined" else Undetermined)(d.reason)
                 total += d * tangent[k]
         tangent[i] = total
+    if low.root in dead:
+        raise dead[low.root]
     jump = limit[low.root] - sw.values[low.root] if low.root in limit else None
     return tangent.get(low.root, arb(0)), jump
+
+
+INFINITE_BITS = 1100       # an infinite one-sided slope is held as ±2^1100: beyond float64, shown as inf
+
+
+def _infinite(low: Lowered, i: int, args: list, kids, tangent: dict, step: arb, local: list, bits: int) -> int:
+    """The sign (±1; 0 if not) of node i's slope along the move where it node i's slope along the move grows without bound as the side
+    nears the point: 2^bits times closer, the slope is more than 2^(bits/4) times larger."""
+    if not float(step) > 0:
+        return 0
+    near = [a + step * arb(2) ** (-bits) * tangent[k] if k in tangent else a for k, a in zip(kids, args)]
+    closer = partials(low, i, near)
+    if any(not isinstance(d, arb) for k, d in zip(kids * 2, local + closer) if k in tangent):
+        return 0
+    here = sum((d * tangent[k] for k, d in zip(kids, local) if k in tangent), arb(0))
+    there = sum((d * tangent[k] for k, d in zip(kids, closer) if k in tangent), arb(0))
+    grown = float(abs(there).lower())
+    if grown > 1 and grown > float(abs(here).upper()) * 2.0 ** (bits // 4) and known_sign(there) in (1, -1):
+        return known_sign(there)
+    return 0
+
 
 @dataclass
 class Reference:

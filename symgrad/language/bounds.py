@@ -33,7 +33,7 @@ class NestingGuard:
     nest right; k open call parentheses nest calls. Plain parentheses add no depth.
     """
 
-    _NODES = {"NAME", "NUMBER", "TIMES", "SLASH", "POW", "MINUS", "AT"}
+    _NODES = {"NAME", "NUMBER", "TIMES", "SLASH", "POW", "MINUS", "AT", "COMPARE", "AND", "OR", "NOT"}
     _BREAKS_POWER = {"PLUS", "MINUS", "TIMES", "SLASH", "COMMA", "_SEP", "EQUAL", "AT"}
     _PREFIX_BEFORE = {"POW", "PLUS", "MINUS", "TIMES", "SLASH", "LPAR", "COMMA", "_SEP", "EQUAL", "AT", "LSQB",
                       None}
@@ -66,7 +66,7 @@ class NestingGuard:
                 raise LimitError(f"program has more than {limits.max_statements} statements",
                                  limit="max_statements", value=limits.max_statements, line=tok.line,
                                  column=tok.column)
-        self.sign_run = self.sign_run + 1 if kind in ("MINUS", "PLUS") else 0
+        self.sign_run = self.sign_run + 1 if kind in ("MINUS", "PLUS", "NOT") else 0
         if kind == "POW":
             self.powers[-1] += 1
         elif kind in self._BREAKS_POWER and self.prev not in self._PREFIX_BEFORE:

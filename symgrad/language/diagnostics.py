@@ -23,6 +23,8 @@ _TOKEN_NAMES = {
     "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "PLUS": "'+'", "MINUS": "'-'",
     "TIMES": "'*'", "SLASH": "'/'", "POW": "'**' or '^'", "COMMA": "','", "_SEP": "';' or a new line",
     "EQUAL": "'='", "$END": "the end of the input", "AT": "'@'", "DOT": "'.'", "LSQB": "'['", "RSQB": "']'",
+    "EQUAL": "'='", "$END": "the end of the input", "COMPARE": "a comparison (< <= > >= == !=)",
+    "AND": "'and'", "OR": "'or'", "NOT": "'not'",
 }
 
 
@@ -93,6 +95,11 @@ def _token_hint(tok: Token, source: str) -> str | None:
         return f"write {left}*{right}: multiplication needs an explicit *"
     if tok.type in ("NAME", "NUMBER") and re.search(r"[A-Za-z0-9_]$", before):
         return "an operator is missing between two terms"
+    statement = re.split(r"[;\n]", before)[-1]
+    if tok.type == "EQUAL" and (statement.count("(") > statement.count(")") or "=" in statement):
+        return "to compare, write == (a single = assigns a name)"
+    if tok.type == "COMPARE" and re.search(r"(<=?|>=?|==|!=)[^<>=!]*$", statement):
+        return "a comparison does not chain: write a < b and b < c"
     if tok.type == "EQUAL":
         return "assign with name = expression, one assignment per statement"
     if tok.type == "$END":

@@ -18,10 +18,11 @@ from .ast import Assign, Const, Num, Op, Program, Span, Var, postorder
 from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, NumericError, ParseError, SymgradError,
                       UnboundNameError, escape_text)
 from ..base.limits import DEFAULT_LIMITS, Limits
+from .conditions import check_operands, check_statement
 from .diagnostics import end_position, translate, unknown_function
 from .bounds import NestingGuard, check_length, check_limits, check_nodes, check_statements, nest_depth
 from .tensor_syntax import ListArg, TensorSyntax
-from ..rules.table import FUNCTIONS
+from ..rules.table import COMPARISONS, FUNCTIONS
 
 __all__ = ["parse", "grammar_path"]
 
@@ -122,6 +123,12 @@ class ToAst(TensorSyntax):
             raise row.arity_error(len(args), source=self.source, line=name.line, column=name.column)
         return self._op(row.name, tuple(args), first, last)
 
+    # -- conditions: only where's first argument (``conditions`` checks) ------------------
+    def compare(self, left, op, right): return self._op(COMPARISONS[str(op)], (left, right), left, right)
+    def and_(self, left, _op, right): return self._op("and", (left, right), left, right)
+    def or_(self, left, _op, right): return self._op("or", (left, right), left, right)
+    def not_(self, op, operand): return self._op("not", (operand,), op, operand)
+
     def arguments(self, *items):
         return [item for item in items if not isinstance(item, Token)]
 
@@ -135,12 +142,14 @@ class ToAst(TensorSyntax):
         self.marks.append(len(self.reads))
         if self.lists and isinstance(expr, ListArg):
             raise self._list_error(expr)
+        check_statement(expr, self.source)
         return Assign(str(name), expr, _span(name, expr))
 
     def start(self, *statements) -> list:
-        for s in statements if self.lists else ():
-            if isinstance(s, ListArg):
+        for s in statements:
+            if self.lists and isinstance(s, ListArg):
                 raise self._list_error(s)
+            check_statement(s, self.source)
         return [s if isinstance(s, Assign) else Assign(None, s, s.span) for s in statements]
 
     # -- helpers -------------------------------------------------------------------------
@@ -149,6 +158,7 @@ class ToAst(TensorSyntax):
             for a in args:
                 if isinstance(a, ListArg):
                     raise self._list_error(a)
+        check_operands(rule, args, self.source)
         node = _make_op(rule, args, _span(first, last))
         self.depth[id(node)] = nest_depth(node, self.depth, self.limits)
         return self._count(node)
@@ -172,7 +182,8 @@ def _parser() -> tuple[lark.Lark, ToAst, NestingGuard]:
         transformer, guard = ToAst(), NestingGuard()
         grammar = grammar_path().read_text(encoding="utf-8")
         callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
-                                              "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL", "AT", "DOT", "LSQB", "RSQB")}
+                                              "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL", "AT", "DOT", "LSQB", "RSQB",
+                                              "COMPARE", "AND", "OR", "NOT")}
         lark_parser = lark.Lark(grammar, parser="lalr", transformer=transformer, lexer_callbacks=callbacks)
         cached = _local.parser = (lark_parser, transformer, guard)
     return cached

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from . import stable as S
+from . import piecewise as P
 
 __all__ = ["Codegen", "CODEGEN", "templates"]
 
@@ -138,6 +139,43 @@ CODEGEN: dict[str, Codegen] = {
     "hypot": Codegen(py=("math.hypot({0}, {1})", "_over_norm({0}, {1})", "_over_norm({1}, {0})"),
                      np=("_hypot_np({0}, {1})", "_over_norm_np({0}, {1})", "_over_norm_np({1}, {0})"), helpers=_NORM),
     "logsumexp": Codegen(),
+    **{name: Codegen(py=(f"(1.0 if {{0}} {op} {{1}} else 0.0)", "0.0", "0.0"),
+                     np=(f"_np.where({{0}} {op} {{1}}, 1.0, 0.0)", "0.0", "0.0"))
+       for name, op in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">="), ("eq", "=="), ("ne", "!="))},
+    "and": Codegen(py=("(1.0 if {0} and {1} else 0.0)", "0.0", "0.0"),
+                   np=("_np.where(({0} != 0.0) & ({1} != 0.0), 1.0, 0.0)", "0.0", "0.0")),
+    "or": Codegen(py=("(1.0 if {0} or {1} else 0.0)", "0.0", "0.0"),
+                  np=("_np.where(({0} != 0.0) | ({1} != 0.0), 1.0, 0.0)", "0.0", "0.0")),
+    "not": Codegen(py=("(0.0 if {0} else 1.0)", "0.0"), np=("_np.where({0} != 0.0, 0.0, 1.0)", "0.0")),
+    # Both branches are computed here; where the untaken one fails (or its slope is not finite)
+    # the point is redone by backprop, which evaluates only the taken branch.
+    "where": Codegen(py=("({1} if {0} else {2})", "0.0", "(1.0 if {0} else 0.0)", "(0.0 if {0} else 1.0)"),
+                     np=("_np.where({0} != 0.0, {1}, {2})", "0.0", "_np.where({0} != 0.0, 1.0, 0.0)",
+                         "_np.where({0} != 0.0, 0.0, 1.0)")),
+    "clamp": Codegen(),
+    "sign": Codegen(py=("_sign({0})", "0.0"), np=("_np.sign({0})", "0.0"), helpers={"_sign": S.sign}),
+    "hardtanh": Codegen(py=("min(max({0}, -1.0), 1.0)", "(1.0 if -1.0 < {0} < 1.0 else 0.0)"),
+                        np=("_np.clip({0}, -1.0, 1.0)", "_np.where(({0} > -1.0) & ({0} < 1.0), 1.0, 0.0)"),
+                        helpers=_MINMAX),
+    "relu6": Codegen(py=("min(max({0}, 0.0), 6.0)", "(1.0 if 0.0 < {0} < 6.0 else 0.0)"),
+                     np=("_np.clip({0}, 0.0, 6.0)", "_np.where(({0} > 0.0) & ({0} < 6.0), 1.0, 0.0)"),
+                     helpers=_MINMAX),
+    "huber": Codegen(),
+    "smooth_l1": Codegen(),
+    "stop_gradient": Codegen(py=("{0}", "0.0"), np=("{0}", "0.0")),
+    "acosh": Codegen(py=("math.acosh({0})", "1.0 / math.sqrt(({0} - 1.0) * ({0} + 1.0))"),
+                     np=("_np.where({0} >= 1.0, _np.arccosh({0}), _np.nan)", "1.0 / _np.sqrt(({0} - 1.0) * ({0} + 1.0))")),
+    "sec": Codegen(py=("1.0 / math.cos({0})", "{out} * math.tan({0})"), np=("1.0 / _np.cos({0})", "{out} * _np.tan({0})")),
+    "csc": Codegen(py=("1.0 / math.sin({0})", "-{out} / math.tan({0})"),
+                   np=("1.0 / _np.sin({0})", "-{out} / _np.tan({0})")),
+    "cot": Codegen(py=("1.0 / math.tan({0})", "_cot_slope({0})"),
+                   np=("1.0 / _np.tan({0})", "-((1.0 / _np.sin({0})) * (1.0 / _np.sin({0})))"),
+                   helpers={"_cot_slope": P.cot_slope}),
+    "sinc": Codegen(),
+    "floor": Codegen(py=("_floor({0})", "0.0"), np=("_np.floor({0})", "0.0"), helpers={"_floor": P.floor}),
+    "ceil": Codegen(py=("_ceil({0})", "0.0"), np=("_np.ceil({0})", "0.0"), helpers={"_ceil": P.ceil}),
+    "round": Codegen(py=("_round({0})", "0.0"), np=("_np.round({0})", "0.0"), helpers={"_round": P.round_half_even}),
     "wsum": Codegen(),
     "id": Codegen(py=("{0}", "1.0"), np=("{0}", "1.0")),
+    "taken": Codegen(py=("{0}", "1.0"), np=("{0}", "1.0")),
 }

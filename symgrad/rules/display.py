@@ -62,7 +62,7 @@ def derive(row: Any, n: int) -> Derived:
 
     shown = f"{row.name}({', '.join(prose.doprint(s) for s in syms)})" if named else prose.doprint(form)
     said = [(prose.doprint(s), prose.doprint(d)) for i, (s, d) in enumerate(zip(syms, partials))
-            if i not in row.constant]
+            if i not in row.constant] or [(prose.doprint(syms[0]), "0")]   # every slope 0 by construction
     if n == 1:
         text = f"d({shown})/d{said[0][0]} = {said[0][1]}"
     else:

@@ -23,6 +23,8 @@ from typing import Any, Callable, Sequence
 import sympy as sp
 from flint import arb, ctx, fmpq
 
+from .piecewise import integer_ball
+
 __all__ = ["exact", "known_sign", "Unresolved", "MAX_BITS", "PRECISION_LOCK"]
 
 # flint's working precision (ctx.prec) is process-wide: every code that sets it holds this lock
@@ -183,6 +185,13 @@ def _eval(e: Any, env: dict) -> arb | None:
         if name in _DOMAIN and not _DOMAIN[name](args[0]):
             return None
         return _UNARY[name](args[0])
+    if name in ("floor", "ceiling", "round"):
+        n = integer_ball(name, args[0])
+        if n is None:
+            raise _Undecided
+        return n
+    if name == "stop_gradient":     # its value passes (its derivative is 0 by its form)
+        return args[0]
     if name == "Abs":
         return abs(args[0])
     if name == "sign":

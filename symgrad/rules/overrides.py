@@ -89,7 +89,37 @@ DISPLAY: dict[str, Display] = {
                              r"\begin{{cases}} \frac{{{1}}}{{{out}}} & {out} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}")),
     "logsumexp": Display(dlatex=(r"\mathrm{{e}}^{{{0} - {out}}}", r"\mathrm{{e}}^{{{1} - {out}}}"),
                          text="∂logsumexp(x₁, …, xₙ)/∂xᵢ = exp(xᵢ − logsumexp)"),
+    **{name: Display(latex=f"{{0}} {tex} {{1}}", title="comparison")
+       for name, tex in (("lt", "<"), ("le", r"\le"), ("gt", ">"), ("ge", r"\ge"), ("eq", "="), ("ne", r"\ne"))},
+    "and": Display(latex=r"{0} \land {1}", title="condition"),
+    "or": Display(latex=r"{0} \lor {1}", title="condition"),
+    "not": Display(latex=r"\lnot {0}", title="condition"),
+    "where": Display(latex=r"\begin{{cases}} {1} & \text{{if }} {0} \\ {2} & \text{{otherwise}} \end{{cases}}",
+                     title="piecewise rule",
+                     text="∂(where(c, x, y))/∂x = 1 if |condition| > 0, else 0; "
+                          "∂(where(c, x, y))/∂y = 0 if |condition| > 0, else 1"),
+    "clamp": Display(text="∂(clamp(x, lo, hi))/∂x = θ(x − lo)·θ(hi − x); ∂(clamp(x, lo, hi))/∂lo = θ(lo − x)·θ(hi − lo); "
+                          "∂(clamp(x, lo, hi))/∂hi = 1 − θ(hi − x)·θ(hi − lo) (at a bound, the slope PyTorch takes)"),
+    "sign": Display(dlatex=("0",), text="d(sign(x))/dx = 0 (a jump at x = 0)"),
+    "hardtanh": Display(text="d(hardtanh(x))/dx = 1 if |x| < 1, else 0 (at a bound, the slope PyTorch takes)"),
+    "relu6": Display(text="d(relu6(x))/dx = θ(x)·θ(6 − x) (at a bound, the slope PyTorch takes)"),
+    "huber": Display(text="∂(huber(x, δ))/∂x = x if |x| < δ, else δ·sign(x); "
+                          "∂(huber(x, δ))/∂δ = 0 if |x| < δ, else |x| − δ"),
+    "smooth_l1": Display(title="smooth-L1 rule",
+                         text="∂(smooth_l1(x, β))/∂x = x/β if |x| < β, else sign(x); "
+                              "∂(smooth_l1(x, β))/∂β = −x²/(2·β²) if |x| < β, else −½"),
+    "stop_gradient": Display(title="stop-gradient rule",
+                             text="the value passes, the gradient stops: d(stop_gradient(x))/dx = 0"),
+    "floor": Display(text="d(floor(x))/dx = 0 (a jump at each integer)"),
+    "ceil": Display(text="d(ceil(x))/dx = 0 (a jump at each integer)"),
+    "round": Display(text="d(round(x))/dx = 0 (a jump at each integer + ½, where a tie rounds to even)"),
+    "acosh": Display(title="area-cosh rule"),
+    "sec": Display(title="secant rule"),
+    "csc": Display(title="cosecant rule"),
+    "cot": Display(title="cotangent rule"),
+    "sinc": Display(text="d(sinc(x))/dx = (cos(π·x) − sin(π·x)/(π·x))/x if |x| > 0, else 0"),
     "wsum": Display(latex=r"{0} + \sum_{{i}} w_i x_i", dlatex=("", "x_i", "w_i"), title="weighted-sum rule",
                     text="∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ"),
     "id": Display(title="naming rule", text="a new name for a value: d(x)/dx = 1"),
+    "taken": Display(title="piecewise rule", text="the taken branch passes through: d(x)/dx = 1"),
 }

@@ -20,7 +20,8 @@ SYMPY_CLASSES = ("Add", "Mul", "Pow", "exp", "log", "sin", "cos", "tan", "sinh",
                  "acos", "atan", "asinh", "acosh", "atanh", "erf", "Abs", "sign", "Heaviside", "Piecewise",
                  "Max", "Min", "atan2", "sqrt", "Integer", "Rational", "Float", "Pi", "Exp1", "Half", "One",
                  "Zero", "NegativeOne", "ExprCondPair", "StrictGreaterThan", "StrictLessThan", "GreaterThan",
-                 "LessThan", "Equality", "Unequality", "And", "Or", "BooleanTrue", "Symbol")
+                 "LessThan", "Equality", "Unequality", "And", "Or", "Not", "BooleanTrue", "BooleanFalse", "Symbol",
+                 "stop_gradient", "floor", "ceiling", "round")
 
 
 def check_sympy(row: Rule, digits: int = 30, step: int = 3) -> None:

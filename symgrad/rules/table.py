@@ -18,12 +18,13 @@ from __future__ import annotations
 import math
 import operator
 
+from . import piecewise as P
 from . import stable as S
 from .rule import Rule, RowError, validate
 from .proofs import check_sympy
 from .records import require
 
-__all__ = ["Rule", "RowError", "RULES", "INTERNAL", "FUNCTIONS", "rule", "all_rows", "check_sympy", "validate"]
+__all__ = ["Rule", "RowError", "RULES", "INTERNAL", "FUNCTIONS", "CONDITIONS", "COMPARISONS", "rule", "all_rows", "check_sympy", "validate"]
 
 _ROWS = (
     Rule("add", 2, operator.add, lambda a, b, out: (1.0, 1.0),
@@ -201,6 +202,93 @@ _ROWS = (
          lambda sp, *xs: sp.log(sp.Add(*[sp.exp(x) for x in xs])),
          args=("x1", "x2"), variadic=True,
          samples=((0.3, -1.2, 2.0), (700.0, 699.0, -5.0), (-0.5, 0.25, 1.5, -3.0))),
+    # --- piecewise: conditions, where, and the rows engineers' losses are made of -----------
+    # A condition is 1.0 (true) or 0.0 (false), slope 0, usable only as where's first argument (the
+    # parser checks); a comparison jumps where its sides tie (its ``kink``), so the check reads the
+    # one-sided values there. Python's precedence: or < and < not < comparison < sum.
+    *(Rule(name, 2, (lambda f: lambda a, b: 1.0 if f(a, b) else 0.0)(fn), lambda a, b, out: (0.0, 0.0),
+           (lambda r: lambda sp, a, b: P.indicator(sp, getattr(sp, r)(a, b)))(relation),
+           kind="infix", symbol=symbol, prec=0, args=("u", "v"), kink=lambda a, b: a == b)
+      for name, symbol, fn, relation in (
+          ("lt", "<", operator.lt, "Lt"), ("le", "<=", operator.le, "Le"), ("gt", ">", operator.gt, "Gt"),
+          ("ge", ">=", operator.ge, "Ge"), ("eq", "==", operator.eq, "Eq"), ("ne", "!=", operator.ne, "Ne"))),
+    Rule("or", 2, lambda p, q: 1.0 if p or q else 0.0, lambda p, q, out: (0.0, 0.0),
+         lambda sp, p, q: P.indicator(sp, sp.Or(P.truth(sp, p), P.truth(sp, q))),
+         kind="infix", symbol="or", prec=-3, args=("p", "q")),
+    Rule("and", 2, lambda p, q: 1.0 if p and q else 0.0, lambda p, q, out: (0.0, 0.0),
+         lambda sp, p, q: P.indicator(sp, sp.And(P.truth(sp, p), P.truth(sp, q))),
+         kind="infix", symbol="and", prec=-2, args=("p", "q")),
+    Rule("not", 1, lambda p: 0.0 if p else 1.0, lambda p, out: (0.0,),
+         lambda sp, p: P.indicator(sp, sp.Not(P.truth(sp, p))),
+         kind="prefix", symbol="not ", prec=-1, args=("p",)),
+    # where(condition, x, y): x where the condition holds, else y. Only the taken branch is
+    # evaluated and differentiated (``engine.backprop``, the check): an untaken log(0) is no error.
+    Rule("where", 3, lambda c, a, b: a if c else b,
+         lambda c, a, b, out: (0.0, 1.0, 0.0) if c else (0.0, 0.0, 1.0),
+         P.where_form, args=("condition", "x", "y"), constant=(0,), propagates=True,
+         samples=((1.0, 0.5, -2.0), (0.0, 0.5, -2.0), (1.0, 3.0, 1.0))),
+    # clamp(x, lo, hi) = min(max(x, lo), hi); slopes as torch.clamp: x's is 1 on [lo, hi] (bounds
+    # included), lo's 1 below lo, hi's 1 above hi.
+    # lo > hi gives hi everywhere, as torch.clamp.
+    Rule("clamp", 3, lambda x, lo, hi: min(max(x, lo), hi), P.clamp_local,
+         lambda sp, x, lo, hi: sp.Min(sp.Max(x, lo), hi),
+         args=("x", "lo", "hi"),
+         kink=lambda x, lo, hi: x == lo or x == hi,
+         samples=((0.3, -1.0, 1.0), (-2.0, -1.0, 1.0), (2.5, -1.0, 1.0), (0.5, 1.0, -1.0))),
+    Rule("sign", 1, S.sign, lambda x, out: (0.0,),
+         lambda sp, x: sp.sign(x),
+         kink=lambda x: x == 0.0),
+    # hardtanh and relu6 as PyTorch: slope 1 strictly inside, 0 at and beyond the bounds.
+    Rule("hardtanh", 1, lambda x: min(max(x, -1.0), 1.0), lambda x, out: (1.0 if -1.0 < x < 1.0 else 0.0,),
+         lambda sp, x: sp.Min(sp.Max(x, -1), 1),
+         kink=lambda x: x == -1.0 or x == 1.0, samples=((-1.0,), (1.0,))),
+    Rule("relu6", 1, lambda x: min(max(x, 0.0), 6.0), lambda x, out: (1.0 if 0.0 < x < 6.0 else 0.0,),
+         lambda sp, x: sp.Min(sp.Max(x, 0), 6),
+         kink=lambda x: x == 0.0 or x == 6.0),
+    # huber(x, delta) = x²/2 for |x| < delta, else delta·(|x| − delta/2) (PyTorch's huber_loss of the
+    # residual x): continuous with equal slopes at |x| = delta, so no kink there.
+    Rule("huber", 2, lambda x, d: 0.5 * x * x if abs(x) < d else d * (abs(x) - 0.5 * d),
+         lambda x, d, out: (x, 0.0) if abs(x) < d else (d * S.sign(x), abs(x) - d),
+         lambda sp, x, d: sp.Piecewise((x ** 2 / 2, sp.Abs(x) < d), (d * (sp.Abs(x) - d / 2), d > 0)),
+         args=("x", "delta"), domain=lambda x, d: d > 0.0, why="huber needs delta > 0",
+         kink=lambda x, d: x == d or -x == d,     # a switch; the check finds equal slopes there
+         samples=((0.3, 1.0), (2.0, 1.0), (-2.0, 1.0), (0.5, 0.0))),
+    # smooth_l1(x, beta) = x²/(2·beta) for |x| < beta, else |x| − beta/2 (PyTorch's smooth_l1_loss of x).
+    Rule("smooth_l1", 2, lambda x, b: 0.5 * x * x / b if abs(x) < b else abs(x) - 0.5 * b,
+         lambda x, b, out: (x / b, -0.5 * (x / b) ** 2) if abs(x) < b else (S.sign(x), -0.5),
+         lambda sp, x, b: sp.Piecewise((x ** 2 / (2 * b), sp.Abs(x) < b), (sp.Abs(x) - b / 2, b > 0)),
+         args=("x", "beta"), domain=lambda x, b: b > 0.0, why="smooth_l1 needs beta > 0 (beta = 0 is abs)",
+         kink=lambda x, b: x == b or -x == b,     # a switch; the check finds equal slopes there
+         samples=((0.3, 1.0), (2.0, 1.0), (-2.0, 1.0), (0.5, 0.0))),
+    # stop_gradient(x) (alias detach): the value passes, the gradient is 0 (its SymPy form differentiates to 0).
+    Rule("stop_gradient", 1, lambda x: x, lambda x, out: (0.0,),
+         lambda sp, x: P.stop_gradient_class(sp)(x),
+         aliases=("detach",), constant=(0,)),
+    # floor, ceil and round (half to even, as torch.round): slope 0, a jump at each integer (at
+    # each integer + ½ for round), where the check finds no derivative.
+    Rule("floor", 1, P.floor, lambda x, out: (0.0,), lambda sp, x: P.step_class(sp, "floor")(x),
+         kink=P.on_integer),
+    Rule("ceil", 1, P.ceil, lambda x, out: (0.0,), lambda sp, x: P.step_class(sp, "ceiling")(x),
+         kink=P.on_integer),
+    Rule("round", 1, P.round_half_even, lambda x, out: (0.0,), lambda sp, x: P.step_class(sp, "round")(x),
+         kink=P.on_half_integer),
+    # acosh: slope 1/√((x − 1)(x + 1)), infinite at 1.
+    Rule("acosh", 1, math.acosh, lambda x, out: (S.inv(math.sqrt((x - 1.0) * (x + 1.0))),),
+         lambda sp, x: sp.acosh(x),
+         domain=lambda x: x >= 1.0, why="arcosh needs an argument >= 1",
+         samples=((1.001,), (1.25,), (2.0,), (0.5,))),
+    Rule("sec", 1, lambda x: 1.0 / math.cos(x), lambda x, out: (out * math.tan(x),),
+         lambda sp, x: 1 / sp.cos(x)),
+    Rule("csc", 1, lambda x: 1.0 / math.sin(x), lambda x, out: (-out / math.tan(x),),
+         lambda sp, x: 1 / sp.sin(x),
+         domain=lambda x: x != 0.0, why="csc needs sin(x) != 0", samples=((0.0,),)),
+    Rule("cot", 1, lambda x: 1.0 / math.tan(x), lambda x, out: (P.cot_slope(x),),
+         lambda sp, x: sp.cos(x) / sp.sin(x),
+         domain=lambda x: x != 0.0, why="cot needs sin(x) != 0", samples=((0.0,),)),
+    # PyTorch's normalised sinc(x) = sin(πx)/(πx), 1 at 0 (``piecewise.sinc``).
+    Rule("sinc", 1, P.sinc, lambda x, out: (P.sinc_slope(x),),
+         lambda sp, x: sp.Piecewise((sp.sin(sp.pi * x) / (sp.pi * x), sp.Ne(x, 0)), (1, True)),
+         samples=((0.0,), (0.05,), (2.5,))),
 )
 
 RULES: dict[str, Rule] = {r.name: r for r in _ROWS}
@@ -217,7 +305,16 @@ INTERNAL: dict[str, Rule] = {r.name: r for r in (
     Rule("id", 1, lambda x: x, lambda x, out: (1.0,),
          lambda sp, x: x,
          kind="internal", symbol="=", propagates=True),
+    # where's node in a Value graph: the taken branch is its only child (no gradient, and no
+    # 0·inf, ever reaches the other branch or the condition).
+    Rule("taken", 1, lambda x: x, lambda x, out: (1.0,),
+         lambda sp, x: x,
+         kind="internal", symbol="where", propagates=True),
 )}
+
+# Rows whose value is a condition (1.0 true, 0.0 false), usable only as where's first argument.
+CONDITIONS = frozenset({"lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not"})
+COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 # Call names in the language: each row's name and its aliases (the parser reads this by reference).
 FUNCTIONS: dict[str, Rule] = {}

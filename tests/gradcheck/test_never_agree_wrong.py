@@ -98,16 +98,17 @@ def test_a_jump_is_never_agree_even_with_equal_slopes():
     jump = mpmath.atan2(mpmath.mpf(10) ** -40, -1) - mpmath.atan2(-mpmath.mpf(10) ** -40, -1)
     assert abs(jump - 2 * mpmath.pi) < mpmath.mpf(10) ** -30
     y = rows(sg.check("atan2(y, x)", y=0, x=-1))["y"]
-    assert y.verdict == "kink" and "jumps by -6.28319" in y.note and y.left == y.right == -1.0
+    # a jump has no derivative, whatever the slopes: undefined (one rule for cuts and switches)
+    assert y.verdict == "undefined" and "jumps by -6.28319" in y.note and y.left == y.right == -1.0
     # atan2(y, x)² there: one-sided slopes 2·atan2·∂atan2/∂y = 2·(−π)·(−1) = 2π and 2·π·(−1) = −2π.
     sq = rows(sg.check("atan2(y, x)^2", y=0, x=-1))["y"]
     assert sq.verdict == "kink" and sq.left == float(2 * mpmath.pi) and sq.right == float(-2 * mpmath.pi)
     # cos(atan2(y, x)) = x/r is continuous there, with slope −xy/r³ = 0 in y.
     c = rows(sg.check("cos(atan2(y, x))", y=0, x=-1))["y"]
     assert c.verdict == "agree" and c.symbolic == 0.0
-    # Backprop's −1e300 at x = −1e-300 is exact (x/(x² + y²) = 1/x): a kink, never a false alarm.
+    # Backprop's −1e300 at x = −1e-300 is exact (x/(x² + y²) = 1/x), on the cut: undefined, never a false alarm.
     tiny = rows(sg.check("atan2(y, x)", y=0, x=-1e-300))["y"]
-    assert tiny.verdict == "kink" and tiny.backprop == float(1 / mpmath.mpf(-1e-300))
+    assert tiny.verdict == "undefined" and tiny.backprop == float(1 / mpmath.mpf(-1e-300))
 
 
 @pytest.mark.parametrize("text, at", [

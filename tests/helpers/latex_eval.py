@@ -13,6 +13,7 @@ Used by tests/rules/test_latex.py and tests/rules/test_display_text.py.
 from __future__ import annotations
 
 import math
+import operator
 import re
 
 import pytest
@@ -24,8 +25,13 @@ _TOKEN = re.compile(r"\\\\|\\[a-zA-Z]+|\\[|,;:!_ ]|[0-9]+\.?[0-9]*(?:e[-+]?[0-9]
 _FUNCS = {"ln": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh, "sinh": math.sinh,
           "cosh": math.cosh, "arctan": math.atan, "arcsin": math.asin, "arccos": math.acos, "sigma": sigmoid,
           "Phi": lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0)), "max": max, "min": min,
-          "sign": lambda x: (x > 0) - (x < 0), "arsinh": math.asinh, "artanh": math.atanh,
+          "sign": lambda x: (x > 0) - (x < 0), "arsinh": math.asinh, "artanh": math.atanh, "arcosh": math.acosh,
+          "delta": lambda x: 0.0 if x != 0 else math.inf,    # SymPy's DiracDelta, away from 0
           "theta": lambda x: 1.0 if x > 0 else 0.0 if x < 0 else 0.5}  # SymPy's Heaviside, H(0) = 1/2
+
+
+_RELATIONS = {">": operator.gt, "<": operator.lt, "\\geq": operator.ge, "\\ge": operator.ge, "\\leq": operator.le,
+              "\\le": operator.le, "=": operator.eq, "\\neq": operator.ne, "\\ne": operator.ne}
 
 
 def _div(a: float, b: float) -> float:
@@ -51,10 +57,36 @@ class _Parser:
         return tok
 
     def parse(self) -> float:
-        value = self.expr()
+        value = self.disjunction()
         if self.peek() is not None:
             raise SyntaxError(f"trailing {self.toks[self.i:]}")
         return value
+
+    # conditions (a comparison, and, or, not) read as 1.0 (true) or 0.0 (false), as the rows compute them
+    def disjunction(self) -> float:
+        value = self.conjunction()
+        while self.peek() in ("\\lor", "\\vee"):
+            self.take()
+            right = self.conjunction()
+            value = float(bool(value) or bool(right))
+        return value
+
+    def conjunction(self) -> float:
+        value = self.negation()
+        while self.peek() in ("\\land", "\\wedge"):
+            self.take()
+            right = self.negation()
+            value = float(bool(value) and bool(right))
+        return value
+
+    def negation(self) -> float:
+        if self.peek() in ("\\lnot", "\\neg"):
+            self.take()
+            return float(not self.negation())
+        left = self.expr()
+        if self.peek() in _RELATIONS:
+            return float(_RELATIONS[self.take()](left, self.expr()))
+        return left
 
     def expr(self) -> float:
         value = self.term()
@@ -63,8 +95,8 @@ class _Parser:
         return value
 
     def _starts_factor(self, tok) -> bool:
-        return tok is not None and tok not in ("+", "-", "}", ")", "\\right", "&", "\\\\", "\\end", ",", "]", "<",
-                                               ">", "\\geq", "\\leq", "/", "\\cdot", "^", "|", "=")
+        return tok is not None and tok not in ("+", "-", "}", ")", "\\right", "&", "\\\\", "\\end", ",", "]", "/",
+                                               "\\cdot", "^", "|", *_RELATIONS, "\\land", "\\lor", "\\wedge", "\\vee")
 
     def term(self) -> float:
         value = self.factor()
@@ -130,8 +162,9 @@ class _Parser:
             if word != "e":
                 raise SyntaxError(f"unknown upright word {word!r}")
             return math.e
-        if re.fullmatch(r"[a-zA-Z]", tok) or tok == "\\mathit" or tok[1:] in _GREEK \
-                or tok in self.names and self.peek() != "\\left":  # \sigma: a name; \sigma\left(: sigmoid
+        if re.fullmatch(r"[a-zA-Z]", tok) or tok == "\\mathit" \
+                or (tok[1:] in _GREEK or tok in self.names) and not (self.peek() == "\\left" and tok[1:] in _FUNCS):
+            # \sigma, \delta: a name; \sigma\left(: sigmoid, \delta\left(: SymPy's DiracDelta
             return self.name(tok)
         if tok == "\\pi":
             return math.pi
@@ -193,12 +226,8 @@ class _Parser:
             if word == "otherwise":
                 holds = True
             else:
-                assert word in ("", "for"), word  # SymPy writes "1 \text{for}\: x > 0"
-                left = self.expr()
-                rel = self.take()
-                right = self.expr()
-                holds = {">": left > right, "<": left < right, "\\geq": left >= right, "\\leq": left <= right,
-                         "=": left == right}[rel]
+                assert word in ("", "for", "if"), word  # SymPy writes "1 \text{for}\: x > 0"
+                holds = bool(self.disjunction())
             if chosen is None and holds:
                 chosen = value
             if self.peek() == "\\end":

@@ -10,7 +10,7 @@ import math
 import random
 
 from symgrad.rules.rule import inside
-from symgrad.rules.table import RULES
+from symgrad.rules.table import CONDITIONS, RULES
 
 _RADII = (1.0, 0.5, 0.25, 0.1)
 _STEPS = 9   # probes per argument across a box, plus its 0 and ±1 (where domains end)
@@ -60,6 +60,7 @@ def guard(row) -> tuple[tuple[float, ...], float]:
 
 
 OPS = sorted(RULES)   # every row of the language; powc is a pow with a constant exponent
+NUMBERS = [name for name in OPS if name not in CONDITIONS]   # a condition stands only as where's first argument
 
 
 class Generator:
@@ -74,13 +75,28 @@ class Generator:
             return self.rng.choice(["2", "0.5", "3", "1.5", "pi"])
         return self.rng.choice(names)
 
+    def condition(self, names: list[str], depth: int, op: str | None = None) -> str:
+        """A condition row (a comparison, and, or, not) over numbers: where's first argument."""
+        row = RULES[op or self.rng.choice(sorted(CONDITIONS))]
+        if row.arity == 1:
+            return f"({row.symbol}{self.condition(names, max(depth - 1, 0), 'gt')})"
+        if row.name in ("and", "or"):
+            return f"({self.condition(names, depth - 1, 'lt')} {row.symbol} {self.condition(names, depth - 1, 'ge')})"
+        left, right = self.expr(names, max(depth - 1, 0)), self.expr(names, max(depth - 1, 0))
+        if right == left:   # a value compared with itself ties everywhere: the switch corpus tests ties
+            right = f"({left} + 0.5)"
+        return f"({left} {row.symbol} {right})"
+
     def expr(self, names: list[str], depth: int, op: str | None = None) -> str:
+        if op in CONDITIONS:     # a condition row enters a program as where's first argument
+            return f"where({self.condition(names, depth, op)}, {self.expr(names, depth)}, {self.expr(names, depth)})"
         if depth == 0:
             return self.leaf(names)
-        row = RULES[op or self.rng.choice(OPS)]
+        row = RULES[op or self.rng.choice(NUMBERS)]
         center, radius = guard(row)
-        args = [f"({c!r})" if i in row.constant else f"({c!r} + {radius!r}*tanh({self.expr(names, depth - 1)}))"
-                for i, c in enumerate(center)]
+        args = [self.condition(names, depth - 1) if a == "condition" else
+                f"({c!r})" if i in row.constant else f"({c!r} + {radius!r}*tanh({self.expr(names, depth - 1)}))"
+                for i, (c, a) in enumerate(zip(center, row.args))]
         if row.kind == "infix":
             return f"({args[0]} {row.symbol} {args[1]})"
         if row.kind == "prefix":

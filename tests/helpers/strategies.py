@@ -86,6 +86,7 @@ _TERMINALS = {
     "NUMBER": _number,
     "_SEP": lambda src: src.choice(SEPARATORS),
     "POW": lambda src: src.choice(["**", "^"]),
+    "COMPARE": lambda src: src.choice(["<", "<=", ">", ">=", "==", "!="]),
 }
 
 
@@ -194,7 +195,10 @@ def expression(src, budget: int = 8) -> str:
         elif kind == 2:
             i = src.integer(0, len(parts) - 1)
             fn = src.choice(sorted(FUNCTIONS))
-            parts[i] = f"{fn}({', '.join([parts[i]] * FUNCTIONS[fn].arity)})"  # as many arguments as its row takes
+            # as many arguments as its row takes; one it names "condition" (where's) is a comparison
+            args = [f"{parts[i]} {src.choice(['<', '>=', '!='])} 0.5" if a == "condition" else parts[i]
+                    for a in FUNCTIONS[fn].args[:FUNCTIONS[fn].arity]]
+            parts[i] = f"{fn}({', '.join(args)})"
         else:
             i = src.integer(0, len(parts) - 1)
             parts[i] = f"-{parts[i]}"
@@ -221,9 +225,23 @@ def point_for(src, program: sg.Program) -> dict[str, float]:
     return values
 
 
+def _stops_gradients(row) -> bool:
+    """A row whose gradient is not its derivative by design: its value moves with an argument
+    that takes no gradient (stop_gradient), so finite differences judge nothing there."""
+    from symgrad.rules.rule import inside
+    return any(d == 0.0 and row.forward(*p[:i], p[i] + 0.125, *p[i + 1:]) != row.forward(*p)
+               for p in inside(row)[:3] for i, d in enumerate(row.local(*p, row.forward(*p))))
+
+
+_STOPS = {name for name, row in FUNCTIONS.items() if _stops_gradients(row)}
+
+
 def finite_difference_agrees(program: sg.Program, point: dict, result) -> bool | None:
     """Central differences at two steps. None when the two disagree with each other (a kink,
-    a pole or cancellation nearby: nothing to judge); else whether backprop matches them."""
+    a pole or cancellation nearby: nothing to judge), or where a row stops gradients; else
+    whether backprop matches them."""
+    if any(name in program.source for name in _STOPS):
+        return None
     def f(name, delta):
         try:
             return sg.backprop(program, dict(point, **{name: point[name] + delta})).value

@@ -19,6 +19,15 @@ TORCH = {
     "softsign": "torch.nn.functional.softsign", "log_sigmoid": "torch.nn.functional.logsigmoid",
     "logit": "torch.logit", "max": "torch.maximum", "min": "torch.minimum", "atan2": "torch.atan2", "hypot": "torch.hypot",
     "logsumexp": "torch.logsumexp",
+    "where": lambda torch: lambda c, x, y: torch.where(c != 0, x, y),
+    "clamp": "torch.clamp", "sign": "torch.sign", "hardtanh": "torch.nn.functional.hardtanh",
+    "relu6": "torch.nn.functional.relu6",
+    "huber": lambda torch: lambda x, d: torch.where(x.abs() < d, 0.5 * x * x, d * (x.abs() - 0.5 * d)),
+    "smooth_l1": lambda torch: lambda x, b: torch.where(x.abs() < b, 0.5 * x * x / b, x.abs() - 0.5 * b),
+    "stop_gradient": lambda torch: lambda x: x.detach() + 0.0 * x,   # detach, in a graph that reaches x
+    "acosh": "torch.acosh", "floor": "torch.floor", "ceil": "torch.ceil", "round": "torch.round",
+    "sec": lambda torch: lambda x: 1.0 / torch.cos(x), "csc": lambda torch: lambda x: 1.0 / torch.sin(x),
+    "cot": lambda torch: lambda x: 1.0 / torch.tan(x), "sinc": "torch.sinc",
 }
 
 

@@ -151,7 +151,7 @@ def statements(text: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-_GREEK = {"alpha": "α"}
+_GREEK = {"alpha": "α", "delta": "δ", "beta": "β"}
 # wsum's statement is about the i-th weight and input of a neuron: symgrad.nn prints and tests it.
 ROWS = [*RULES.values(), INTERNAL["id"]]
 CASES = [pytest.param(row, p, id=f"{row.name}{p}") for row in ROWS for p in inside(row)[::5]]
@@ -166,13 +166,16 @@ def test_the_statement_evaluates_to_the_sympy_partial(row, point):
         said = [(i, sides) for i in range(len(point)) for _, sides in said]
         envs = {i: {"xᵢ": point[i], row.name: value} for i in range(len(point))}
     else:
-        assert {name for name, _ in said} == {names[i] for i in range(row.arity) if i not in row.constant} \
-            or row.name in ("max", "min"), row.text  # max and min state one argument; the other is symmetric
+        varying = {names[i] for i in range(row.arity) if i not in row.constant}
+        # max and min state one argument (the other is symmetric); a row whose every argument is
+        # constant by construction (stop_gradient) states the 0 slope of its first
+        assert {name for name, _ in said} == (varying or {names[0]}) or row.name in ("max", "min"), row.text
         said = [(names.index(name), sides) for name, sides in said]
         envs = {i: dict(zip(names, point)) for i, _ in said}
     for i, sides in said:
         for side in sides:
-            assert piecewise(side, envs[i]) == pytest.approx(partials[i], rel=1e-9, abs=1e-12), (row.text, side)
+            want = 0.0 if i in row.constant else partials[i]    # constant by construction: slope 0
+            assert piecewise(side, envs[i]) == pytest.approx(want, rel=1e-9, abs=1e-12), (row.text, side)
 
 
 def test_the_evaluator_reads_superscripts_and_pieces():

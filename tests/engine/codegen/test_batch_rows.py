@@ -16,7 +16,7 @@ import pytest
 import symgrad as sg
 from symgrad.engine.value import backpropagate, topo_order
 from symgrad.rules.rule import inside
-from symgrad.rules.table import RULES
+from symgrad.rules.table import COMPARISONS, CONDITIONS, RULES
 from helpers.threaded import run_threads
 
 EXTREMES = (1e-300, -1e-300, 1e-170, -1e-170, 3e-20, 5e-324, 1e300, -1e300, 1e10, -1e10, 700.0, -700.0, 30.0, -30.0)
@@ -26,13 +26,18 @@ ULPS = 2
 def program(row, point) -> tuple[str, list[str], tuple[float, ...]]:
     """Source text applying the row to inputs a0, a1, …; a constant exponent is a literal."""
     names = [f"a{i}" for i in range(len(point))]
-    if row.constant:  # powc: the exponent is a number in the text
+    if row.constant and row.kind == "infix":  # powc: the exponent is a number in the text
         return f"a0 {row.symbol} ({point[1]!r})", names[:1], point[:1]
+    if row.name in CONDITIONS:  # a condition's value (1 or 0) is read through where; and/or/not read a0 != 0
+        operands = names if row.name in COMPARISONS.values() else [f"{n} != 0" for n in names]
+        cond = f"{operands[0]} {row.symbol} {operands[1]}" if row.kind == "infix" else f"{row.symbol}{operands[0]}"
+        return f"where({cond}, 1, 0)", names, point
     if row.kind == "infix":
         return f"a0 {row.symbol} a1", names, point
     if row.kind == "prefix":
         return f"{row.symbol}a0", names, point
-    return f"{row.name}({', '.join(names)})", names, point
+    args = [f"{n} != 0" if a == "condition" else n for n, a in zip(names, row.args + ("",) * len(names))]
+    return f"{row.name}({', '.join(args)})", names, point
 
 
 def sweep(row) -> list[tuple[float, ...]]:

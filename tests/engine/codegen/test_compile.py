@@ -45,9 +45,16 @@ SAFE = {name: INSIDE if row.domain is not None else "tanh({})" if _grows(row) el
         for name, row in FUNCTIONS.items()}
 
 
+def condition(rng: random.Random, a: str, b: str) -> str:
+    """A condition over a and b: every comparison, and, or, not (where's first argument)."""
+    c = f"{a} {rng.choice(['<=', '>', '>=', '==', '!='])} {b}"
+    return f"not {a} < {b} and {c} or {b} >= 1"
+
+
 def call(rng: random.Random, fn: str, args: list[str]) -> str:
     wrap = SAFE[fn] if rng.random() < 0.85 else "{}"
-    return f"{fn}({', '.join(wrap.format(a) for a in args)})"
+    names = FUNCTIONS[fn].args
+    return f"{fn}({', '.join(condition(rng, a, args[-1]) if i < len(names) and names[i] == 'condition' else wrap.format(a) for i, a in enumerate(args))})"
 
 
 def expression(rng: random.Random, names: list[str], depth: int) -> str:

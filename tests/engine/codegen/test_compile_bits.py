@@ -15,7 +15,9 @@ from symgrad.rules.table import RULES
 # may round an ulp apart), or squares (numpy's ** 2 multiplies, CPython's calls pow): a batch may
 # differ from backprop there, by at most 2 ulp.
 NUMPY_ULP_ROWS = {"tanh": 2, "asinh": 2, "softsign": 2}
-PROGRAMS = [(f"{r.name}({', '.join(r.args)})", r.name, r.args) for r in RULES.values() if r.kind == "call"] + [
+# an argument a row names "condition" (where's) is written as one: condition != 0
+PROGRAMS = [(f"{r.name}({', '.join(a + ' != 0' if a == 'condition' else a for a in r.args)})", r.name, r.args)
+            for r in RULES.values() if r.kind == "call"] + [
     ("x + y", "add", ("x", "y")), ("x - y", "sub", ("x", "y")), ("x * y", "mul", ("x", "y")),
     ("x / y", "div", ("x", "y")), ("-x", "neg", ("x",)), ("x ^ 3", "powc", ("x",)), ("x ^ y", "pow", ("x", "y")),
 ]
