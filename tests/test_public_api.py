@@ -14,6 +14,7 @@ from helpers import ROOT
 
 SYMGRAD = [
     "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "Value", "Rule", "RULES",
+    "hessian", "hvp", "jvp", "Hessian",
     "register", "RowError",
     "check", "diff", "CheckReport", "CheckRow",
     "draw", "worksheet", "Worksheet",
@@ -34,6 +35,7 @@ COMMANDS = {  # command -> (its options, its positional arguments); -h/--help ev
     "check": (PROGRAM + ["--at", "--atol", "--claim", "--claims", "--grads", "--json", "--random", "--rtol", "--seed"],
               ["program"]),
     "diff": (PROGRAM + ["--latex", "--wrt"], ["program"]),
+    "hessian": (PROGRAM + ["--at", "--json"], ["program"]),
     "train": (["--boundary-plot", "--json", "--loss-plot", "--lr", "--quiet", "--seed", "--steps", "-q"], ["demo"]),
     "serve": (["--allow-host", "--host", "--limit", "--open", "--port", "--timeout", "--workers"], []),
     "grade": (["--atol", "--csv", "--json", "--rtol", "--seed"], ["files"]),
