@@ -101,3 +101,64 @@ class Generator:
         last = names[-1]
         lines.append(f"out = {last}*{self.rng.choice(names)} + {self.expr(names, 1)} - {last}")
         return "\n".join(lines)
+
+
+CORPUS_SIZE = 120
+CORPUS_SEED = 20261122
+
+
+def corpus(size: int = CORPUS_SIZE, seed: int = CORPUS_SEED) -> tuple[str, ...]:
+    """The truth corpus: ``size`` seeded programs cycling through every row, each with an input."""
+    import symgrad as sg
+    gen = Generator(seed)
+    programs = []
+    for i in range(size):
+        text = gen.program(i)
+        while not sg.parse(text).inputs:  # all leaves came out constant: draw again
+            text = gen.program(i)
+        programs.append(text)
+    return tuple(programs)
+
+
+_MP_ROWS: dict = {}
+
+
+def _mp_row(name: str, n: int):
+    """A row's SymPy form (fresh symbols: a few nodes) as an mpmath function, made once."""
+    import sympy as sp
+    key = (name, n)
+    if key not in _MP_ROWS:
+        syms = sp.symbols(f"u0:{n}", real=True)
+        _MP_ROWS[key] = sp.lambdify(syms, RULES[name].sympy(sp, *syms), "mpmath")
+    return _MP_ROWS[key]
+
+
+def mpmath_program(text: str):
+    """(f, input names): the program's output as an mpmath function of its inputs, row by row from
+    each row's SymPy form (not symgrad's float code, nor its ball arithmetic), for mpmath.diff."""
+    import mpmath
+    import symgrad as sg
+    from symgrad.language.ast import Const, Num, Var, postorder
+    prog = sg.parse(text)
+
+    def f(*xs):
+        env = dict(zip(prog.inputs, xs))
+        out = None
+        for stmt in prog.statements:
+            stack = []
+            for node in postorder(stmt.expr):
+                if isinstance(node, Num):
+                    stack.append(mpmath.mpf(node.value))
+                elif isinstance(node, Const):
+                    stack.append(mpmath.mpf(math.pi))     # the float64 π the program computes with
+                elif isinstance(node, Var):
+                    stack.append(env[node.name])
+                else:
+                    n = len(node.args)
+                    args, stack[-n:] = stack[-n:], []
+                    stack.append(_mp_row(node.rule, n)(*args))
+            out = stack[0]
+            if stmt.name is not None:
+                env[stmt.name] = out
+        return out
+    return f, list(prog.inputs)
