@@ -79,11 +79,13 @@ def _formula(row: Rule, kids: list[Any]) -> Math:
 def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, exercise: bool = False,
                     plot_input: str | None = None, h: float = 0.001, title: str | None = None,
                     graph: bool = True, symbolic: bool = True, limits: Any = None,
-                    sheet: int | None = None, seed: int | None = None) -> Worksheet:
+                    sheet: int | None = None, seed: int | None = None,
+                    forward_mode: "bool | str" = False) -> Worksheet:
     """Compute every number and formula of a worksheet (the answer key; see ``blanked``).
 
     The final table comes from ``symgrad.check`` and the closed forms from ``symgrad.diff``;
-    ``symbolic=False`` leaves the closed forms out. Raises LimitError over
+    ``symbolic=False`` leaves the closed forms out. ``forward_mode`` adds the forward-mode section
+    (``teaching.forward_mode``) along an input: True for the first, or its name. Raises LimitError over
     ``limits.max_worksheet_nodes`` graph nodes or (symbolic) ``limits.max_exact_digits`` digits, InputError for a ``plot_input`` that is no input.
     """
     from .closed_form import final_rows
@@ -144,14 +146,24 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     plot_input = plot_input or (most_curved(result) if prog.inputs else "")
     line = curve(result, plot_input) if plot_input else None
     nudge = _nudge(result, h)
-    sections = tuple(k for k in SECTIONS if (k != "nudge" or nudge) and (k != "plot" or line))
+    tangents = None
+    if forward_mode:
+        from .forward_mode import forward_mode as tangent_table
+        wrt = forward_mode if isinstance(forward_mode, str) else (prog.inputs[0] if prog.inputs else "")
+        if wrt not in prog.inputs:
+            raise InputError(f"forward mode needs an input to seed, got {wrt!r:.40}",
+                             hint=f"inputs are: {', '.join(prog.inputs) or '(none)'}")
+        tangents = tangent_table(topo, names, texs, kinds, index, result, wrt,
+                                 lambda row, arg, kid_ids, i: _local_math(row, arg, kid_ids, leaves, texs, i))
+    sections = tuple(k for k in SECTIONS if (k != "nudge" or nudge) and (k != "plot" or line)
+                     and (k != "tangent" or tangents))
     sheet_ = Worksheet(
         title=title or (f"Answer key — sheet {sheet}" if sheet is not None else f"Backpropagation worksheet: {out}"),
         source=to_source(prog), program_tex=to_latex(prog), program_mathml=to_mathml(prog), output=out,
         output_tex=latex_name(out), point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes),
         steps=tuple(steps), final=tuple(final_rows(result, limits=limits, symbolic=symbolic)), nudge=nudge,
         plot_input=plot_input, curve=line, graph_dot=dot.source, graph_svg=graph_svg, sections=sections,
-        sheet=sheet, seed=seed, exercise=False, notes=tuple(notes), result=result,
+        sheet=sheet, seed=seed, exercise=False, notes=tuple(notes), result=result, forward_mode=tangents,
     )
     return blanked(sheet_) if exercise else sheet_
 
@@ -260,6 +272,8 @@ def blanked(ws: Worksheet) -> Worksheet:
         dot = d.source
     title = (f"Exercise sheet {ws.sheet}" if ws.sheet is not None
              else ws.title.replace("worksheet", "exercise sheet"))
+    from .forward_mode import blank_forward_mode
     return replace(ws, title=title, nodes=nodes, steps=steps, final=final, nudge=nudge, exercise=True,
+                   forward_mode=blank_forward_mode(ws.forward_mode),
                    graph_svg=graph_svg, graph_dot=dot,
                    curve=replace(ws.curve, tangent=False) if ws.curve else None)
