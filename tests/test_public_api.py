@@ -40,7 +40,7 @@ COMMANDS = {  # command -> (its options, its positional arguments); -h/--help ev
     "serve": (["--allow-host", "--host", "--limit", "--open", "--port", "--timeout", "--workers"], []),
     "grade": (["--atol", "--csv", "--json", "--rtol", "--seed"], ["files"]),
     "graph": (PROGRAM + ["--at", "--format", "--output", "--view", "-o"], ["program"]),
-    "worksheet": (PROGRAM + ["--at", "--count", "--exercise", "--format", "--mode", "--output", "--plot", "--seed",
+    "worksheet": (PROGRAM + ["--at", "--count", "--curvature", "--exercise", "--format", "--mode", "--output", "--plot", "--seed",
                              "--tangent", "-o"],
                   ["program"]),
 }

@@ -80,12 +80,13 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
                     plot_input: str | None = None, h: float = 0.001, title: str | None = None,
                     graph: bool = True, symbolic: bool = True, limits: Any = None,
                     sheet: int | None = None, seed: int | None = None,
-                    forward_mode: "bool | str" = False) -> Worksheet:
+                    forward_mode: "bool | str" = False, curvature: bool = False) -> Worksheet:
     """Compute every number and formula of a worksheet (the answer key; see ``blanked``).
 
     The final table comes from ``symgrad.check`` and the closed forms from ``symgrad.diff``;
     ``symbolic=False`` leaves the closed forms out. ``forward_mode`` adds the forward-mode section
-    (``teaching.forward_mode``) along an input: True for the first, or its name. Raises LimitError over
+    (``teaching.forward_mode``) along an input: True for the first, or its name; ``curvature`` adds the
+    second-order prediction to the nudge (one Hessian-vector product). Raises LimitError over
     ``limits.max_worksheet_nodes`` graph nodes or (symbolic) ``limits.max_exact_digits`` digits, InputError for a ``plot_input`` that is no input.
     """
     from .closed_form import final_rows
@@ -145,7 +146,7 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     dot, graph_svg, notes = _layout(result.root, names, topo, limits, graph)
     plot_input = plot_input or (most_curved(result) if prog.inputs else "")
     line = curve(result, plot_input) if plot_input else None
-    nudge = _nudge(result, h)
+    nudge = _nudge(result, h, curvature)
     tangents = None
     if forward_mode:
         from .forward_mode import forward_mode as tangent_table
@@ -222,8 +223,9 @@ def _svg_width(svg: str) -> float:
     return float(m.group(1)) if m else 0.0
 
 
-def _nudge(result: Result, h: float) -> Nudge | None:
-    """Step every input by h·grad: the output should rise by about h·Σ grad²."""
+def _nudge(result: Result, h: float, curvature: bool = False) -> Nudge | None:
+    """Step every input by h·grad: the output should rise by about h·Σ grad², and with
+    ``curvature`` by h·Σ grad² + ½·h²·gᵀHg (Taylor to second order; H·g is one HVP)."""
     from ..engine.backprop import build_graph
     inputs = result.program.inputs
     if not inputs:
@@ -237,7 +239,15 @@ def _nudge(result: Result, h: float) -> Nudge | None:
     predicted = result.value + h * sum(g * g for _, _, g, _ in rows)
     if not (math.isfinite(after) and math.isfinite(predicted)):
         return None
-    return Nudge(h, rows, result.value, predicted, after)
+    curved = None
+    if curvature:
+        from ..engine.second_order import hvp
+        try:
+            hg = hvp(result.program, result.point, {n: result.grads[n] for n in inputs})
+            curved = predicted + 0.5 * h * h * sum(result.grads[n] * hg[n] for n in inputs)
+        except NumericError:
+            curved = None           # no second derivative here (abs at 0): the sheet says so
+    return Nudge(h, rows, result.value, predicted, after, curved)
 
 
 def _graph_svg(dot: Any) -> tuple[str | None, list[str]]:
@@ -261,7 +271,7 @@ def blanked(ws: Worksheet) -> Worksheet:
     nodes = tuple(replace(n, grad=None) for n in ws.nodes)
     final = tuple(FinalRow(r.name, r.tex, None, None, "", None, None, "") for r in ws.final)
     nudge = replace(ws.nudge, inputs=tuple((n, v, None, None) for n, v, _, _ in ws.nudge.inputs),
-                    predicted=None, after=None) if ws.nudge else None
+                    predicted=None, after=None, curved=None) if ws.nudge else None
     graph_svg = ws.graph_svg
     dot = ws.graph_dot
     if ws.result is not None:

@@ -81,6 +81,7 @@ class Nudge:
     before: float
     predicted: float | None
     after: float | None
+    curved: float | None = None   # with curvature: + ½·h²·gᵀHg (the worksheet's ``curvature`` flag)
 
 
 @dataclass(frozen=True)

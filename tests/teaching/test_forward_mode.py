@@ -51,3 +51,26 @@ def test_bad_forward_mode_input_is_named(capsys):
     from symgrad.interface.cli.main import main
     assert main(["worksheet", "L = x*y", "--at", "x=1", "y=2", "--tangent", "x"]) == 2
     assert "--mode forward" in capsys.readouterr().err
+
+
+def test_nudge_with_curvature_matches_taylor_by_hand():
+    # L = x³ at x = 1, h = 0.001: step s = h·3 = 0.003; first order 1 + 3s, second adds ½·6·s²
+    ws = build_worksheet("L = x**3", {"x": 1.0}, curvature=True, graph=False, symbolic=False)
+    s = 0.001 * 3.0
+    assert ws.nudge.predicted == pytest.approx(1 + 3 * s, rel=1e-15)
+    assert ws.nudge.curved == pytest.approx(1 + 3 * s + 3 * s * s, rel=1e-15)
+    assert ws.nudge.after == pytest.approx((1 + s) ** 3, rel=1e-15)
+    assert abs(ws.nudge.curved - ws.nudge.after) < abs(ws.nudge.predicted - ws.nudge.after)
+    for fmt in RENDERERS:
+        assert "With curvature" in render_worksheet(ws, fmt)
+    plain = build_worksheet("L = x**3", {"x": 1.0}, graph=False, symbolic=False)
+    assert plain.nudge.curved is None and "With curvature" not in render_worksheet(plain, "md")
+    assert blanked(ws).nudge.curved is None
+
+
+def test_explorer_numbers_carry_the_hessian_diagonal():
+    from symgrad.base.limits import DEFAULT_LIMITS
+    from symgrad.interface.serve.actions import recompute
+    data = recompute("L = x**3*y", {"x": 2.0, "y": 0.5}, DEFAULT_LIMITS)
+    assert data["curvature"] == {"x": 6 * 2.0 * 0.5, "y": 0.0}
+    assert recompute("L = abs(x)", {"x": 0.0}, DEFAULT_LIMITS)["curvature"] is None   # abs''(0): no number

@@ -54,6 +54,8 @@ def setup_worksheet(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                    help="forward: add the forward-mode section (the tangent table along --tangent)")
     p.add_argument("--tangent", metavar="INPUT", help="the input forward mode seeds (default: the first)")
+    p.add_argument("--curvature", action="store_true",
+                   help="add the second-order prediction (grad·h + ½·hᵀHh) to the nudge")
 
 
 def run_worksheet(args: argparse.Namespace) -> int:
@@ -96,7 +98,8 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
         raise InputError("--tangent goes with --mode forward", hint="write --mode forward --tangent x")
     key = build_worksheet(program, read_point(args.at), plot_input=args.plot, limits=limits,
                           sheet=1 if args.exercise else None,
-                          forward_mode=(args.tangent or True) if args.mode == "forward" else False)
+                          forward_mode=(args.tangent or True) if args.mode == "forward" else False,
+                          curvature=args.curvature)
     if not args.exercise:
         if args.output:
             return write_worksheet(key, fmt, args.output)
