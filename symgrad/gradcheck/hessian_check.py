@@ -31,7 +31,7 @@ from flint import arb
 from ..base.errors import InputError, NumericError
 from ..base.validate import real_number
 from ..engine.second_order import sweep, tape
-from ..rules.second import Kink, Kit, second, roundings
+from ..rules.second import Kink, Kit, require_all, second, roundings
 from ..rules.rounding import TINY, U
 from . import balls as B
 from .error_bound import local_errors
@@ -43,6 +43,8 @@ from .report import UNDEFINED, UNVERIFIED, CheckRow
 __all__ = ["given_hessian", "hessian_rows", "BallKit"]
 
 ILL = 1e-9
+
+require_all()      # every row's second partials derive and compile, or the order-2 check fails to load, loudly
 
 
 def _upper(x: arb) -> float:
