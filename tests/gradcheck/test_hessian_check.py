@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import symgrad as sg
-from helpers.programs import CORPUS_SIZE, corpus, mpmath_program
+from helpers.programs import CORPUS_SIZE, corpus, mpmath_program, torch_program
 from symgrad.gradcheck.points import random_points
 from symgrad.base.limits import DEFAULT_LIMITS
 
@@ -55,6 +55,23 @@ def test_corpus_hessian_agrees_with_mpmath_within_the_computed_bound(index):
             assert row.verdict == "agree", report.table()       # no false alarm on the corpus
             # mpmath.diff's own error at 50 digits: far below float64's (an exact 0 comes out as 1e-64)
             assert abs(h.matrix[i][j] - want[i][j]) <= row.tolerance + 1e-30 * max(1.0, abs(want[i][j])), (a, b, text)
+
+
+@pytest.mark.parametrize("index", range(CORPUS_SIZE))
+def test_corpus_hessian_agrees_with_torch_func_hessian_where_installed(index):
+    torch = pytest.importorskip("torch")     # optional peer: the mpmath twin above always runs
+    text, point = corpus()[index], point_of(index)
+    h = sg.hessian(text, point)
+    f, names = torch_program(torch, text)
+    got = torch.func.hessian(f)(torch.tensor([point[n] for n in names], dtype=torch.float64)).tolist()
+    rows = {r.name: r for r in sg.check(text, point, order=2).rows if "," in r.name}
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            # torch rounds its own way: both must sit within float64's bound of the exact value,
+            # torch's bound taken as ours (same operations, same order of evaluation)
+            bound = rows[f"{a},{b}"].tolerance
+            assert abs(h.matrix[i][j] - got[i][j]) <= 2 * bound + 1e-30 * max(1.0, abs(got[i][j])), \
+                (a, b, h.matrix[i][j], got[i][j], text)
 
 
 @pytest.mark.parametrize("index", range(0, CORPUS_SIZE, 3))

@@ -162,3 +162,56 @@ def mpmath_program(text: str):
                 env[stmt.name] = out
         return out
     return f, list(prog.inputs)
+
+
+_TORCH_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+              "div": lambda a, b: a / b, "neg": lambda a: -a, "pow": lambda a, b: a ** b,
+              "powc": lambda a, b: a ** b}
+
+
+# torch takes these parameters only as Python floats (no gradient through them): written in torch's ops
+_TORCH_PARAMETRIC = {
+    "elu": lambda torch, x, a: torch.where(x > 0, x, a * torch.expm1(x)),
+    "leaky_relu": lambda torch, x, a: torch.where(x > 0, x, a * x),
+}
+
+
+def torch_program(torch, text: str):
+    """(f, input names): the program's output as a function of one float64 tensor of its inputs,
+    row by row in PyTorch's own operations (helpers.torch_names), for torch.func transforms."""
+    from helpers.torch_names import torch_function
+    import symgrad as sg
+    from symgrad.language.ast import Const, Num, Var, postorder
+    prog = sg.parse(text)
+
+    def call(name: str, args: list):
+        if name in _TORCH_OPS:
+            return _TORCH_OPS[name](*args)
+        fn = torch_function(torch, name)
+        if RULES[name].variadic:
+            return fn(torch.stack(args), dim=0)
+        if name in _TORCH_PARAMETRIC and len(args) > 1:
+            return _TORCH_PARAMETRIC[name](torch, *args)
+        return fn(*args)
+
+    def f(z):
+        env = {name: z[i] for i, name in enumerate(prog.inputs)}
+        out = None
+        for stmt in prog.statements:
+            stack = []
+            for node in postorder(stmt.expr):
+                if isinstance(node, Num):
+                    stack.append(torch.tensor(node.value, dtype=torch.float64))
+                elif isinstance(node, Const):
+                    stack.append(torch.tensor(math.pi, dtype=torch.float64))
+                elif isinstance(node, Var):
+                    stack.append(env[node.name])
+                else:
+                    n = len(node.args)
+                    args, stack[-n:] = stack[-n:], []
+                    stack.append(call(node.rule, args))
+            out = stack[0]
+            if stmt.name is not None:
+                env[stmt.name] = out
+        return out
+    return f, list(prog.inputs)
