@@ -17,6 +17,7 @@ from .base.limits import Limits
 from .language.parser import parse
 from .language.printing import to_latex, unparse
 from .engine.register import register
+from .engine.second_order import Hessian, hessian, hvp, jvp
 from .rules.rule import RowError
 from .rules.table import RULES, Rule
 from .base.version import __version__  # noqa: F401
@@ -31,6 +32,8 @@ __all__ = [
     # text -> Program -> gradients
     "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "TensorResult", "Value", "where",
     "Rule", "RULES",
+    # second order and forward mode: Hessians, Hessian-vector products, directional derivatives
+    "hessian", "hvp", "jvp", "Hessian",
     # the open rule table: add a function at run time
     "register", "RowError",
     # trust: the three-way check

@@ -14,7 +14,7 @@ from helpers import ROOT
 
 SYMGRAD = [
     "parse", "unparse", "to_latex", "Program", "Limits", "backprop", "Result", "TensorResult", "Value", "where",
-    "Rule", "RULES",
+    "Rule", "RULES", "hessian", "hvp", "jvp", "Hessian",
     "register", "RowError",
     "check", "diff", "CheckReport", "CheckRow",
     "draw", "worksheet", "Worksheet",
@@ -35,12 +35,13 @@ COMMANDS = {  # command -> (its options, its positional arguments); -h/--help ev
     "check": (PROGRAM + ["--at", "--at-file", "--atol", "--claim", "--claims", "--grads", "--json", "--random", "--rtol", "--seed"],
               ["program"]),
     "diff": (PROGRAM + ["--latex", "--wrt"], ["program"]),
+    "hessian": (PROGRAM + ["--at", "--json"], ["program"]),
     "train": (["--boundary-plot", "--json", "--loss-plot", "--lr", "--quiet", "--seed", "--steps", "-q"], ["demo"]),
     "serve": (["--allow-host", "--host", "--limit", "--open", "--port", "--timeout", "--workers"], []),
     "grade": (["--atol", "--csv", "--json", "--rtol", "--seed"], ["files"]),
     "graph": (PROGRAM + ["--at", "--format", "--output", "--view", "-o"], ["program"]),
-    "worksheet": (PROGRAM + ["--at", "--at-file", "--count", "--exercise", "--format", "--output", "--plot", "--seed",
-                             "-o"],
+    "worksheet": (PROGRAM + ["--at", "--at-file", "--count", "--curvature", "--exercise", "--format", "--mode",
+                             "--output", "--plot", "--seed", "--tangent", "-o"],
                   ["program"]),
 }
 

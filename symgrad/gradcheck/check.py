@@ -72,7 +72,8 @@ def _arrays(values: Mapping[str, Any] | None, kw: Mapping[str, Any], grads: Any)
 def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, *,
           grads: Mapping[str, Any] | None = None, rtol: float = 1e-12, atol: float = 0.0,
           random: int | None = None, seed: int | None = None,
-          limits: Limits | None = None, claims: Mapping[str, str] | None = None, **kw: Any) -> CheckReport:
+          limits: Limits | None = None, claims: Mapping[str, str] | None = None, order: int = 1,
+          hessian: Any = None, **kw: Any) -> CheckReport:
     """Check every gradient of ``program`` at a point against its exact reference.
 
     Give the point as ``values`` (a mapping) or keyword arguments, or ``random=N`` for N
@@ -80,8 +81,11 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     ``limits.max_random_points``). ``grads={name: value}`` checks gradients computed
     elsewhere (your NumPy, PyTorch or C code) instead of backprop's, one row per name given.
     A gradient agrees when it is within float64's own error bound for this graph, plus
-    ``rtol``·|exact| + ``atol``. A tensor program (or a point of arrays) is checked element by
-    element (``gradcheck.tensor_check``) and gives a ``TensorCheckReport``; ``grads=`` then takes
+    ``rtol``·|exact| + ``atol``. ``order=2`` adds a row per Hessian entry (named "a,b"),
+    judged the same way (``gradcheck.hessian_check``); ``hessian=`` (n×n, in the order of the
+    inputs) checks a Hessian computed elsewhere instead of symgrad's, and implies ``order=2``.
+    A tensor program (or a point of arrays) is checked element by element
+    (``gradcheck.tensor_check``) and gives a ``TensorCheckReport``; ``grads=`` then takes
     arrays of any shape. Raises ParseError, LimitError or InputError for bad input.
     """
     limits = limits or DEFAULT_LIMITS
@@ -99,19 +103,25 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
     bound_program(prog, limits)  # the same exact-number bound as diff, claims and worksheets
     tol = {"rtol": _tolerance("rtol", rtol), "atol": _tolerance("atol", atol)}
     given = _given(prog, grads) if grads is not None else None
+    if order not in (1, 2) or isinstance(order, bool):
+        raise InputError(f"order must be 1 (gradients) or 2 (gradients and the Hessian), got {order!r:.20}")
+    given_h = None
+    if hessian is not None:
+        from .hessian_check import given_hessian
+        given_h, order = given_hessian(prog.inputs, hessian), 2
     if random is None:
         points = [resolve_point(prog, values, kw)]
     else:
         if values or kw:
             raise InputError("give either input values or random=N, not both")
-        if given is not None:
-            raise InputError("grads= goes with one point, not random=N")
+        if given is not None or given_h is not None:
+            raise InputError("grads= and hessian= go with one point, not random=N")
         random = check_random_points(random, limits)
         seed = check_seed(seed)
         points = random_points(prog, random, 0 if seed is None else seed, limits)
     rows: list[CheckRow] = []
     for k, point in enumerate(points):
-        rows += _check_point(prog, point, k, given, tol, limits)
+        rows += _check_point(prog, point, k, given, tol, limits, order, given_h)
     report = CheckReport(prog, points, rows, tol, "given" if given is not None else "backprop", limits)
     if claims is not None:  # claimed partials {name: formula}: each becomes its name's row
         from .claims import apply_claims
@@ -120,7 +130,7 @@ def check(program: "Program | str", values: Mapping[str, Any] | None = None, /, 
 
 
 def _check_point(prog: Program, point: dict[str, float], k: int, given: dict[str, float] | None,
-                 tol: dict[str, float], limits: Limits) -> list[CheckRow]:
+                 tol: dict[str, float], limits: Limits, order: int = 1, given_h=None) -> list[CheckRow]:
     if given is None:
         try:
             grads = backprop(prog, point).grads
@@ -133,4 +143,8 @@ def _check_point(prog: Program, point: dict[str, float], k: int, given: dict[str
     with LOCK:   # flint's precision is process-wide: the reference, the witness and the verdicts at once
         ref = reference(prog, point, limits=limits)
         witness = Witness(ref) if ref.defined and not ref.failure else None
-        return judge_point(ref, given_here, k, tol["rtol"], tol["atol"], witness, source)
+        rows = judge_point(ref, given_here, k, tol["rtol"], tol["atol"], witness, source)
+        if order == 2:
+            from .hessian_check import hessian_rows
+            rows += hessian_rows(ref, given_h, k, tol["rtol"], tol["atol"], "given" if given_h else "symgrad")
+        return rows

@@ -34,7 +34,7 @@ from .balls import Undefined, Undetermined, with_precision
 from ..rules.rounding import ROUNDING, TINY, U, argument_error, forward_error, local_error
 from ..rules.table import COMPARISONS, CONDITIONS
 
-__all__ = ["Bounds", "bounds", "U"]
+__all__ = ["Bounds", "bounds", "U", "local_errors"]
 
 SMALLEST_NORMAL = 2.0 ** -1022
 _UP = 1.0 + 2.0 ** -40     # rounds a float bound up past the rounding of the bound itself
@@ -186,6 +186,35 @@ def bounds(low, sw) -> Bounds:
     return Bounds(e, grad)
 
 
+def local_errors(low, sw, e: list[float], i: int) -> list[float]:
+    """Bound on |float64 local partial − exact| for each argument j of op node i (its row's
+    ``local`` at float64 arguments within ``e`` of the exact ones): the partial's spread over the
+    argument errors, its own rounding, gradual underflow. 0 for a baked constant, inf where the
+    exact partial is not a number. Read by the backward bound and by the Hessian's."""
+    rule = low.rule[i]
+    counts = ROUNDING[rule.name]
+    forms = low.forms_of(i)
+    args = [sw.values[k] for k in low.kids[i]]
+    widened = [e[k] + argument_error(counts, _upper(a)) for k, a in zip(low.kids[i], args)]
+    kink = i in sw.kinks or bool(rule.kink)
+    out = []
+    for j, d in enumerate(sw.local[i]):
+        form = forms.partials[j]
+        if form is None:
+            out.append(0.0)
+            continue
+        if not isinstance(d, arb):
+            out.append(math.inf)
+            continue
+        # A kink row is judged on its exact branch: taking the other branch where float64
+        # rounds its argument across the kink is accepted separately (see _check).
+        spread = 0.0 if kink else _spread(form, args, widened, d, True, forms.second(j))
+        if spread == math.inf and not any(e[k2] for k2 in low.kids[i]):
+            spread = 0.0   # exact float64 arguments at a boundary (x**y at x = 0): no spread
+        out.append(local_error(counts, _upper(d), spread) + _subnormal(rule, args, sw.values[i], e[i], j, d))
+    return out
+
+
 def _backward(low, sw, e: list[float]) -> list[float]:
     n = len(low.kind)
     err = [0.0] * n
@@ -213,25 +242,14 @@ def _backward(low, sw, e: list[float]) -> list[float]:
             total[take] += U * gm
             count[take] += 1
             continue
-        counts = ROUNDING[rule.name]
-        forms = low.forms_of(i)
-        args = [sw.values[k] for k in low.kids[i]]
-        widened = [e[k] + argument_error(counts, _upper(a)) for k, a in zip(low.kids[i], args)]
-        kink = i in sw.kinks or bool(rule.kink)
+        deltas = local_errors(low, sw, e, i)
         for j, (k, d) in enumerate(zip(low.kids[i], sw.local[i])):
-            form = forms.partials[j]
-            if form is None:
+            if low.forms_of(i).partials[j] is None:
                 continue
             if not isinstance(d, arb):
                 err[k] = math.inf
                 continue
-            dm = _upper(d)
-            # A kink row is judged on its exact branch: taking the other branch where float64
-            # rounds its argument across the kink is accepted separately (see _check).
-            spread = 0.0 if kink else _spread(form, args, widened, d, True, forms.second(j))
-            if spread == math.inf and not any(e[k2] for k2 in low.kids[i]):
-                spread = 0.0   # exact float64 arguments at a boundary (x**y at x = 0): no spread
-            delta = local_error(counts, dm, spread) + _subnormal(rule, args, sw.values[i], e[i], j, d)
+            dm, delta = _upper(d), deltas[j]
             term = _mul(ge, dm) + _mul(gm + ge, delta) + U * gm * dm + TINY
             err[k] += term
             total[k] += U * gm * dm + U * term

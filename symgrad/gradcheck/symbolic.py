@@ -307,22 +307,36 @@ class Partials:
         return sp.Add(*parts)
 
 
-def diff(program: "Program | str", name: str, *, simplify: bool = False,
+def diff(program: "Program | str", name: str, *more: str, simplify: bool = False,
          limits: Limits | None = None) -> sp.Expr:
     """SymPy's derivative of the program's output w.r.t. ``name`` (an input or a named
-    intermediate, held independent as backprop's grads are).
+    intermediate, held independent as backprop's grads are); with ``more`` names, the mixed
+    partial ∂ⁿout/∂name∂more[0]…, as ``sympy.diff(f, x, y)`` (the later names must be inputs).
 
     Named intermediates defined after ``name`` are substituted; earlier ones stay as
     symbols. ``simplify=True`` returns the display form (see ``display_form``). Raises
     CheckError when the closed form is over ``limits.max_closed_form_nodes`` (or a term over
-    ``MAX_TERM_NODES``), or too deep for SymPy.
+    ``MAX_TERM_NODES``), or too deep for SymPy; InputError for a later name that is not an input.
     """
     limits = limits or DEFAULT_LIMITS
     prog = parse(program, limits=limits)
-    if not isinstance(name, str):
-        raise InputError(f"the name to differentiate by is text, got {type(name).__name__}")
+    for n in (name, *more):
+        if not isinstance(n, str):
+            raise InputError(f"the name to differentiate by is text, got {type(n).__name__}")
+    if more and name not in prog.inputs:
+        raise InputError(f"a mixed partial is taken over inputs, and {name!s:.40} is not one",
+                         hint=f"inputs are: {', '.join(prog.inputs) or '(none)'}")
+    for n in more:
+        if n not in prog.inputs:
+            raise InputError(f"{n!s:.40} is not an input of this program: a mixed partial is taken over inputs",
+                             hint=f"inputs are: {', '.join(prog.inputs) or '(none)'}")
     partials = Partials(prog, limits=limits)
     expr = partials.expr(name)
+    for n in more:      # built from the AST's symbols, never from text
+        expr = partials.sympy_step(sp.diff, expr, symbol(n))
+        if sp.count_ops(expr) > limits.max_closed_form_nodes:
+            raise CheckError(f"the mixed partial has over {limits.max_closed_form_nodes} operations",
+                             hint="raise Limits.max_closed_form_nodes, or use symgrad.hessian for numbers")
     if simplify:
         try:
             return partials.sympy_step(display_form, expr)

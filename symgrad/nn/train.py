@@ -177,8 +177,14 @@ class History:
 
 def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str | Callable" = "sum_squares",
         steps: int = 100, lr: "float | Callable[[int], float]" = 0.1, alpha: float = 0.0,
-        progress: bool = False, callback: Callable[[StepRecord], None] | None = None) -> History:
+        progress: bool = False, callback: Callable[[StepRecord], None] | None = None,
+        method: str = "sgd", damping: float = 1e-3, cg_steps: int = 20) -> History:
     """Train ``model`` on (xs, ys) with full-batch SGD; return the per-step loss and accuracy.
+
+    ``method="newton-cg"`` takes second-order steps instead (``nn.newton``): each step solves
+    (H + ``damping``·I)·d = −grad by at most ``cg_steps`` conjugate-gradient iterations on
+    Hessian-vector products, then moves by ``lr``·d (``lr`` 1.0 is the full Newton step). For
+    small MLPs and the smooth losses (sum_squares, mse).
 
     ``loss`` is ``"sum_squares"`` (the lecture), ``"mse"``, ``"hinge"`` (micrograd's demo) or a
     function (scores, ys) -> Value; ``alpha`` adds the L2 penalty alpha·Σp². ``progress``
@@ -194,6 +200,10 @@ def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str
     xs, ys = list(xs), _targets(ys)  # numpy arrays (sklearn's make_moons) become plain lists
     if len(xs) != len(ys) or not xs:
         raise InputError(f"fit needs one target per sample, got {len(xs)} samples and {len(ys)} targets")
+    if method not in ("sgd", "newton-cg"):
+        raise InputError(f"unknown method {quote(method)}", hint="use 'sgd' or 'newton-cg'")
+    damping = real_number(damping, "damping")
+    cg_steps = whole_number(cg_steps, "cg_steps", minimum=1)
     params = model.parameters()
     opt = SGD(params, lr)
     history = History()
@@ -219,7 +229,14 @@ def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str
                     raise NumericError(f"training diverged at step {k + 1}: {err.message}",
                                        hint=f"lower the learning rate (it was {opt.lr:.4g})") from None
                 record = StepRecord(k, total.data, accuracy(scores, ys), opt.lr)
-                opt.step()
+                if method == "newton-cg":
+                    from .newton import newton_direction
+                    rate = opt.lr
+                    for p, d in newton_direction(model, xs, ys, loss=loss, alpha=alpha, damping=damping,
+                                                 cg_steps=cg_steps).items():
+                        p.data += rate * d
+                else:
+                    opt.step()
             history.records.append(record)
             if bar is not None:
                 bar.set_postfix(loss=f"{record.loss:.4g}", acc=f"{record.accuracy:.0%}", refresh=False)

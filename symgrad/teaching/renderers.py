@@ -89,6 +89,10 @@ class Renderer:
     def partial(self, top: str, bottom: str) -> str:
         return self.inline(rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}")
 
+    def tangent(self, name: str) -> str:
+        """A value's tangent in forward mode, d value/d input, dotted as Griewank writes it: ẋ."""
+        return self.inline(rf"\dot{{{latex_name(name)}}}")
+
     def closed(self, ws: Worksheet, r: Any) -> str:
         return self.inline(closed_latex(ws, r))
 
@@ -172,6 +176,9 @@ class HtmlRenderer(Renderer):
 
     def grad(self, name: str) -> Markup:
         return Markup(f'<math><mrow>{mathml_name(name)}<mo lspace="0" rspace="0">.</mo><mi>grad</mi></mrow></math>')
+
+    def tangent(self, name: str) -> Markup:
+        return Markup(f'<math><mover accent="true">{mathml_name(name)}<mo>&#x2D9;</mo></mover></math>')
 
     def partial(self, top: str, bottom: str) -> Markup:
         return Markup(f"<math><mfrac><mrow><mo>&#x2202;</mo>{mathml_name(top)}</mrow>"

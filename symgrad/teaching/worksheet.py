@@ -79,11 +79,14 @@ def _formula(row: Rule, kids: list[Any]) -> Math:
 def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, exercise: bool = False,
                     plot_input: str | None = None, h: float = 0.001, title: str | None = None,
                     graph: bool = True, symbolic: bool = True, limits: Any = None,
-                    sheet: int | None = None, seed: int | None = None) -> Worksheet:
+                    sheet: int | None = None, seed: int | None = None,
+                    forward_mode: "bool | str" = False, curvature: bool = False) -> Worksheet:
     """Compute every number and formula of a worksheet (the answer key; see ``blanked``).
 
     The final table comes from ``symgrad.check`` and the closed forms from ``symgrad.diff``;
-    ``symbolic=False`` leaves the closed forms out. Raises LimitError over
+    ``symbolic=False`` leaves the closed forms out. ``forward_mode`` adds the forward-mode section
+    (``teaching.forward_mode``) along an input: True for the first, or its name; ``curvature`` adds the
+    second-order prediction to the nudge (one Hessian-vector product). Raises LimitError over
     ``limits.max_worksheet_nodes`` graph nodes or (symbolic) ``limits.max_exact_digits`` digits, InputError for a ``plot_input`` that is no input.
     """
     from .closed_form import final_rows
@@ -143,15 +146,25 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     dot, graph_svg, notes = _layout(result.root, names, topo, limits, graph)
     plot_input = plot_input or (most_curved(result) if prog.inputs else "")
     line = curve(result, plot_input) if plot_input else None
-    nudge = _nudge(result, h)
-    sections = tuple(k for k in SECTIONS if (k != "nudge" or nudge) and (k != "plot" or line))
+    nudge = _nudge(result, h, curvature)
+    tangents = None
+    if forward_mode:
+        from .forward_mode import forward_mode as tangent_table
+        wrt = forward_mode if isinstance(forward_mode, str) else (prog.inputs[0] if prog.inputs else "")
+        if wrt not in prog.inputs:
+            raise InputError(f"forward mode needs an input to seed, got {wrt!r:.40}",
+                             hint=f"inputs are: {', '.join(prog.inputs) or '(none)'}")
+        tangents = tangent_table(topo, names, texs, kinds, index, result, wrt,
+                                 lambda row, arg, kid_ids, i: _local_math(row, arg, kid_ids, leaves, texs, i))
+    sections = tuple(k for k in SECTIONS if (k != "nudge" or nudge) and (k != "plot" or line)
+                     and (k != "tangent" or tangents))
     sheet_ = Worksheet(
         title=title or (f"Answer key — sheet {sheet}" if sheet is not None else f"Backpropagation worksheet: {out}"),
         source=to_source(prog), program_tex=to_latex(prog), program_mathml=to_mathml(prog), output=out,
         output_tex=latex_name(out), point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes),
         steps=tuple(steps), final=tuple(final_rows(result, limits=limits, symbolic=symbolic)), nudge=nudge,
         plot_input=plot_input, curve=line, graph_dot=dot.source, graph_svg=graph_svg, sections=sections,
-        sheet=sheet, seed=seed, exercise=False, notes=tuple(notes), result=result,
+        sheet=sheet, seed=seed, exercise=False, notes=tuple(notes), result=result, forward_mode=tangents,
     )
     return blanked(sheet_) if exercise else sheet_
 
@@ -210,8 +223,9 @@ def _svg_width(svg: str) -> float:
     return float(m.group(1)) if m else 0.0
 
 
-def _nudge(result: Result, h: float) -> Nudge | None:
-    """Step every input by h·grad: the output should rise by about h·Σ grad²."""
+def _nudge(result: Result, h: float, curvature: bool = False) -> Nudge | None:
+    """Step every input by h·grad: the output should rise by about h·Σ grad², and with
+    ``curvature`` by h·Σ grad² + ½·h²·gᵀHg (Taylor to second order; H·g is one HVP)."""
     from ..engine.backprop import build_graph
     inputs = result.program.inputs
     if not inputs:
@@ -225,7 +239,15 @@ def _nudge(result: Result, h: float) -> Nudge | None:
     predicted = result.value + h * sum(g * g for _, _, g, _ in rows)
     if not (math.isfinite(after) and math.isfinite(predicted)):
         return None
-    return Nudge(h, rows, result.value, predicted, after)
+    curved = None
+    if curvature:
+        from ..engine.second_order import hvp
+        try:
+            hg = hvp(result.program, result.point, {n: result.grads[n] for n in inputs})
+            curved = predicted + 0.5 * h * h * sum(result.grads[n] * hg[n] for n in inputs)
+        except NumericError:
+            curved = None           # no second derivative here (abs at 0): the sheet says so
+    return Nudge(h, rows, result.value, predicted, after, curved)
 
 
 def _graph_svg(dot: Any) -> tuple[str | None, list[str]]:
@@ -249,7 +271,7 @@ def blanked(ws: Worksheet) -> Worksheet:
     nodes = tuple(replace(n, grad=None) for n in ws.nodes)
     final = tuple(FinalRow(r.name, r.tex, None, None, "", None, None, "") for r in ws.final)
     nudge = replace(ws.nudge, inputs=tuple((n, v, None, None) for n, v, _, _ in ws.nudge.inputs),
-                    predicted=None, after=None) if ws.nudge else None
+                    predicted=None, after=None, curved=None) if ws.nudge else None
     graph_svg = ws.graph_svg
     dot = ws.graph_dot
     if ws.result is not None:
@@ -260,6 +282,8 @@ def blanked(ws: Worksheet) -> Worksheet:
         dot = d.source
     title = (f"Exercise sheet {ws.sheet}" if ws.sheet is not None
              else ws.title.replace("worksheet", "exercise sheet"))
+    from .forward_mode import blank_forward_mode
     return replace(ws, title=title, nodes=nodes, steps=steps, final=final, nudge=nudge, exercise=True,
+                   forward_mode=blank_forward_mode(ws.forward_mode),
                    graph_svg=graph_svg, graph_dot=dot,
                    curve=replace(ws.curve, tangent=False) if ws.curve else None)

@@ -9,11 +9,12 @@ from ..engine.backprop import Result
 from .slope_plot import Curve
 from ..rules.table import Rule
 
-__all__ = ["SECTIONS", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "Worksheet", "number"]
+__all__ = ["SECTIONS", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "Worksheet", "number",
+           "TangentTerm", "TangentRow", "ForwardMode"]
 
 # Section keys in order; a sheet and its key always number them the same (see ``Worksheet.sections``).
 SECTIONS = {"graph": "The graph", "forward": "Forward pass", "backward": "Backward pass",
-            "final": "Final gradients", "nudge": "The nudge", "plot": "The derivative as a slope"}
+            "tangent": "Forward mode", "final": "Final gradients", "nudge": "The nudge", "plot": "The derivative as a slope"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,42 @@ class Nudge:
     before: float
     predicted: float | None
     after: float | None
+    curved: float | None = None   # with curvature: + ½·h²·gᵀHg (the worksheet's ``curvature`` flag)
+
+
+@dataclass(frozen=True)
+class TangentTerm:
+    """One product of forward mode: ∂node/∂child × child's tangent. None marks a blank."""
+    child: str
+    child_tex: str
+    local: Math | None
+    local_value: float | None
+    local_plain: bool             # the symbolic local derivative is already a number
+    tangent: float | None         # the child's tangent, d child/d input
+    product: float | None
+
+
+@dataclass(frozen=True)
+class TangentRow:
+    """The tangent of one op node, in forward order: the sum of its terms."""
+    node: str
+    node_tex: str
+    rule: Rule
+    terms: tuple[TangentTerm, ...]
+    tangent: float | None
+
+
+@dataclass(frozen=True)
+class ForwardMode:
+    """Forward mode along one input (its tangent seeded 1, the others 0): the JVP, node by node,
+    beside the reverse pass it mirrors (``reverse`` is backprop's d output/d input), and the cost
+    of the full gradient each way: ``inputs`` forward sweeps, or one reverse sweep."""
+    input: str
+    input_tex: str
+    rows: tuple[TangentRow, ...]
+    output_tangent: float | None
+    reverse: float | None
+    inputs: int
 
 
 @dataclass(frozen=True)
@@ -111,6 +148,7 @@ class Worksheet:
     seed: int | None = None
     exercise: bool = False
     notes: tuple[str, ...] = field(default=())
+    forward_mode: ForwardMode | None = None      # the optional forward-mode section
     result: Result | None = field(default=None, repr=False, compare=False)  # to redraw a blanked sheet
 
     @property

@@ -4,28 +4,11 @@ Every program must agree three ways (backprop, SymPy, central finite differences
 random in-domain points. The golden side is SymPy and finite differences, never symgrad.
 """
 
-import functools
-
 import pytest
 
 import symgrad as sg
-from helpers.programs import Generator
+from helpers.programs import CORPUS_SIZE, corpus
 from symgrad.language.ast import Op, Var, postorder
-
-CORPUS_SIZE = 120
-SEED = 20261122
-
-
-@functools.cache
-def corpus() -> tuple[str, ...]:
-    gen = Generator(SEED)
-    programs = []
-    for i in range(CORPUS_SIZE):
-        text = gen.program(i)
-        while not sg.parse(text).inputs:  # all leaves came out constant: draw again
-            text = gen.program(i)
-        programs.append(text)
-    return tuple(programs)
 
 
 def rows_used(text: str) -> set[str]:

@@ -117,3 +117,117 @@ class Generator:
         last = names[-1]
         lines.append(f"out = {last}*{self.rng.choice(names)} + {self.expr(names, 1)} - {last}")
         return "\n".join(lines)
+
+
+CORPUS_SIZE = 120
+CORPUS_SEED = 20261122
+
+
+def corpus(size: int = CORPUS_SIZE, seed: int = CORPUS_SEED) -> tuple[str, ...]:
+    """The truth corpus: ``size`` seeded programs cycling through every row, each with an input."""
+    import symgrad as sg
+    gen = Generator(seed)
+    programs = []
+    for i in range(size):
+        text = gen.program(i)
+        while not sg.parse(text).inputs:  # all leaves came out constant: draw again
+            text = gen.program(i)
+        programs.append(text)
+    return tuple(programs)
+
+
+_MP_ROWS: dict = {}
+
+
+def _mp_row(name: str, n: int):
+    """A row's SymPy form (fresh symbols: a few nodes) as an mpmath function, made once."""
+    import sympy as sp
+    key = (name, n)
+    if key not in _MP_ROWS:
+        syms = sp.symbols(f"u0:{n}", real=True)
+        _MP_ROWS[key] = sp.lambdify(syms, RULES[name].sympy(sp, *syms), "mpmath")
+    return _MP_ROWS[key]
+
+
+def mpmath_program(text: str):
+    """(f, input names): the program's output as an mpmath function of its inputs, row by row from
+    each row's SymPy form (not symgrad's float code, nor its ball arithmetic), for mpmath.diff."""
+    import mpmath
+    import symgrad as sg
+    from symgrad.language.ast import Const, Num, Var, postorder
+    prog = sg.parse(text)
+
+    def f(*xs):
+        env = dict(zip(prog.inputs, xs))
+        out = None
+        for stmt in prog.statements:
+            stack = []
+            for node in postorder(stmt.expr):
+                if isinstance(node, Num):
+                    stack.append(mpmath.mpf(node.value))
+                elif isinstance(node, Const):
+                    stack.append(mpmath.mpf(math.pi))     # the float64 π the program computes with
+                elif isinstance(node, Var):
+                    stack.append(env[node.name])
+                else:
+                    n = len(node.args)
+                    args, stack[-n:] = stack[-n:], []
+                    stack.append(_mp_row(node.rule, n)(*args))
+            out = stack[0]
+            if stmt.name is not None:
+                env[stmt.name] = out
+        return out
+    return f, list(prog.inputs)
+
+
+_TORCH_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+              "div": lambda a, b: a / b, "neg": lambda a: -a, "pow": lambda a, b: a ** b,
+              "powc": lambda a, b: a ** b}
+
+
+# torch takes these parameters only as Python floats (no gradient through them): written in torch's ops
+_TORCH_PARAMETRIC = {
+    "elu": lambda torch, x, a: torch.where(x > 0, x, a * torch.expm1(x)),
+    "leaky_relu": lambda torch, x, a: torch.where(x > 0, x, a * x),
+}
+
+
+def torch_program(torch, text: str):
+    """(f, input names): the program's output as a function of one float64 tensor of its inputs,
+    row by row in PyTorch's own operations (helpers.torch_names), for torch.func transforms."""
+    from helpers.torch_names import torch_function
+    import symgrad as sg
+    from symgrad.language.ast import Const, Num, Var, postorder
+    prog = sg.parse(text)
+
+    def call(name: str, args: list):
+        if name in _TORCH_OPS:
+            return _TORCH_OPS[name](*args)
+        fn = torch_function(torch, name)
+        if RULES[name].variadic:
+            return fn(torch.stack(args), dim=0)
+        if name in _TORCH_PARAMETRIC and len(args) > 1:
+            return _TORCH_PARAMETRIC[name](torch, *args)
+        return fn(*args)
+
+    def f(z):
+        env = {name: z[i] for i, name in enumerate(prog.inputs)}
+        out = None
+        for stmt in prog.statements:
+            stack = []
+            for node in postorder(stmt.expr):
+                if isinstance(node, Num):
+                    stack.append(torch.tensor(node.value, dtype=torch.float64))
+                elif isinstance(node, Const):
+                    stack.append(torch.tensor(math.pi, dtype=torch.float64))
+                elif isinstance(node, Var):
+                    stack.append(env[node.name])
+                else:
+                    n = len(node.args)
+                    args, stack[-n:] = stack[-n:], []
+                    stack.append(call(node.rule, args))
+            out = stack[0]
+            if stmt.name is not None:
+                env[stmt.name] = out
+        return out
+    return f, list(prog.inputs)

@@ -210,6 +210,13 @@ class CompiledFunction:
         """Arrays in ``f.inputs`` order (one value per point) → (value, grads) arrays, or value."""
         return self._runner.batch(arrays, grads)
 
+    def hvp(self, values: Mapping[str, Any] | None, v: Any, /) -> dict[str, float]:
+        """The Hessian times ``v`` at a point: {input: (H·v)[input]}, as ``symgrad.hvp`` (forward-over-
+        reverse through the rows, each row's second partials derived from its SymPy form; the
+        sweep runs on the engine's flat tape, not in the generated source)."""
+        from ..second_order import hvp
+        return hvp(self.program, values, v)
+
     def __repr__(self) -> str:
         return f"CompiledFunction(inputs={self.inputs!r}, output={self.program.output!r})"
 

@@ -11,6 +11,7 @@ from ...base.limits import DEFAULT_LIMITS
 from ...base.validate import json_value
 
 __all__ = ["setup_check_command", "run_check_command", "setup_diff_command", "run_diff_command",
+           "setup_hessian_command", "run_hessian_command",
            "add_claim_arguments", "read_claims"]
 
 
@@ -70,7 +71,8 @@ def run_check_command(args) -> int:
 
 def setup_diff_command(p) -> None:
     program_arguments(p, point=False)
-    p.add_argument("--wrt", required=True, metavar="NAME", help="an input or named intermediate")
+    p.add_argument("--wrt", required=True, metavar="NAME", action="append",
+                   help="an input or named intermediate; repeat it for a mixed partial (--wrt x --wrt y: inputs)")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
 
 
@@ -78,8 +80,23 @@ def run_diff_command(args) -> int:
     import sympy
     from ...gradcheck.sympy_printers import sympy_latex  # symgrad's names: x__2, Beta, e vs Euler's e print as themselves
     from ...gradcheck.symbolic import diff
-    expr = diff(read_program(args), args.wrt, simplify=True, limits=limits_of(args))
+    expr = diff(read_program(args), *args.wrt, simplify=True, limits=limits_of(args))
     print(sympy_latex(expr) if args.latex else sympy.sstr(expr))
+    return 0
+
+
+def setup_hessian_command(p) -> None:
+    program_arguments(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run_hessian_command(args) -> int:
+    from ...engine.second_order import hessian
+    h = hessian(read_program(args), read_point(args.at), limits=limits_of(args))
+    if args.json:
+        dump_json(h.to_dict())
+    else:
+        print(h.table())
     return 0
 
 

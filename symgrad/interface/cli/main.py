@@ -10,7 +10,8 @@ import re
 import sys
 from typing import Callable
 
-from .check import run_check_command, run_diff_command, setup_check_command, setup_diff_command
+from .check import (run_check_command, run_diff_command, run_hessian_command, setup_check_command,
+                    setup_diff_command, setup_hessian_command)
 from .grade import run_grade_command, setup_grade_command
 from .io import _Parser, dump_json, limits_of, program_arguments, read_program, read_values
 from .render import run_graph, run_worksheet, setup_graph, setup_worksheet
@@ -79,6 +80,8 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
               setup_check_command, run_check_command),
     "diff": ("the symbolic partial derivative of the output (SymPy)",
              setup_diff_command, run_diff_command),
+    "hessian": ("the Hessian of the output over the inputs at a point (forward-over-reverse)",
+                setup_hessian_command, run_hessian_command),
     "train": ("train the lecture's MLP or micrograd's moons classifier", setup_train, run_train),
     "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)", _setup_serve, _run_serve),
     "grade": ("mark a class's answers (CSV) against exercise answer keys",

@@ -51,6 +51,11 @@ def setup_worksheet(p: argparse.ArgumentParser) -> None:
     p.add_argument("--count", type=int, help="write N exercise sheets with keys at seeded random points")
     p.add_argument("--seed", type=int, default=0, help="random seed for --count (default 0)")
     p.add_argument("--plot", metavar="INPUT", help="the input to plot the output along (default: the first)")
+    p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+                   help="forward: add the forward-mode section (the tangent table along --tangent)")
+    p.add_argument("--tangent", metavar="INPUT", help="the input forward mode seeds (default: the first)")
+    p.add_argument("--curvature", action="store_true",
+                   help="add the second-order prediction (grad·h + ½·hᵀHh) to the nudge")
 
 
 def run_worksheet(args: argparse.Namespace) -> int:
@@ -93,8 +98,12 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
             raise InputError("--count needs N >= 1 and -o FILE", hint="write --count 30 --seed 1 -o sheet.html")
         return write_sheets(program, args.output, count=args.count, seed=args.seed, fmt=fmt,
                             plot_input=args.plot, limits=limits)
+    if args.tangent and args.mode != "forward":
+        raise InputError("--tangent goes with --mode forward", hint="write --mode forward --tangent x")
     key = build_worksheet(program, read_point(args.at), plot_input=args.plot, limits=limits,
-                          sheet=1 if args.exercise else None)
+                          sheet=1 if args.exercise else None,
+                          forward_mode=(args.tangent or True) if args.mode == "forward" else False,
+                          curvature=args.curvature)
     if not args.exercise:
         return _key_alone(args, key, fmt)
     _needs_output(args, "sheet-key.html")

@@ -151,7 +151,25 @@ def _numbers(program: Program, text: str, point: dict[str, Any], limits: Limits)
     _check_graph_size(len(nodes), limits)
     return {"output": program.output, "value": fast.value, "point": dict(result.point),
             "grads": {k: _num(v) for k, v in fast.grads.items()},
+            "curvature": _curvature(program, result.point),
             "nodes": [{"data": _text(d), "grad": _text(g)} for d, g in nodes]}
+
+
+MAX_CURVED_INPUTS = 16   # the nudge's curvature costs one Hessian-vector product per input
+
+
+def _curvature(program: Program, point: dict[str, float]) -> dict | None:
+    """d²out/d(input)² for each input (the Hessian's diagonal), for the nudge's second-order
+    prediction grad·step + ½·curvature·step²; None where float64 has none (a kink of abs) or the
+    program has over ``MAX_CURVED_INPUTS`` inputs."""
+    from ...engine.second_order import hessian
+    if len(program.inputs) > MAX_CURVED_INPUTS:
+        return None
+    try:
+        h = hessian(program, point)
+    except SymgradError:
+        return None
+    return {name: _num(h.matrix[i][i]) for i, name in enumerate(h.names)}
 
 
 # --- the endpoints' work ---------------------------------------------------------------------

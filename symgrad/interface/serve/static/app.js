@@ -120,7 +120,8 @@ function buildInputs() {
     body.append(el("tr", {id: `input-${name}`},
       el("td", {}, name), el("td", {}, slider), el("td", {}, box),
       el("td", {class: "num", id: `grad-${name}`}), el("td", {class: "num", id: `delta-${name}`}),
-      el("td", {class: "num", id: `predicted-${name}`}), el("td", {class: "num", id: `real-${name}`}),
+      el("td", {class: "num", id: `predicted-${name}`}), el("td", {class: "num", id: `curved-${name}`}),
+      el("td", {class: "num", id: `real-${name}`}),
       el("td", {id: `verdict-${name}`})));
   }
 }
@@ -128,7 +129,7 @@ function buildInputs() {
 // --- nudge: recompute through symgrad.compile, update numbers in place ------------------------
 function startNudge() {
   const r = state.result;
-  state.baseline = {point: {...state.point}, value: r.value, grads: r.grads};
+  state.baseline = {point: {...state.point}, value: r.value, grads: r.grads, curvature: r.curvature};
 }
 
 function nudge(name, x) {
@@ -184,6 +185,10 @@ function showNumbers(data) {
     $(`grad-${name}`).textContent = fmt(data.grads[name]);
     $(`delta-${name}`).textContent = step === 0 ? "" : signed(step);
     $(`predicted-${name}`).textContent = step === 0 ? "" : signed(base.grads[name] * step);
+    const curved = base.curvature && base.curvature[name] !== null && base.curvature[name] !== undefined;
+    // second order: a big step overshoots where the slope itself changes (Taylor, to step²)
+    $(`curved-${name}`).textContent = step === 0 || !curved ? "" :
+      signed(base.grads[name] * step + 0.5 * base.curvature[name] * step * step);
     $(`real-${name}`).textContent = step === 0 ? "" : signed(realChange);
   }
 }

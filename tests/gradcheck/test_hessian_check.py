@@ -1,0 +1,133 @@
+"""Second derivatives on the truth corpus: symgrad's Hessian against an mpmath reference, the exact
+check of order 2 (no false alarm, every ×(1 + 1e-9) perturbation caught), kinks, and symmetry.
+
+The golden side is mpmath: each program evaluated row by row from the rows' SymPy forms in mpmath
+(``helpers.programs.mpmath_program``, not symgrad's code) and differentiated by ``mpmath.diff`` at 50 digits.
+"""
+
+import functools
+import math
+
+import mpmath
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import symgrad as sg
+from helpers.programs import CORPUS_SIZE, corpus, mpmath_program, torch_program
+from symgrad.gradcheck.points import random_points
+from symgrad.base.limits import DEFAULT_LIMITS
+
+
+@functools.cache
+def point_of(index: int) -> dict:
+    prog = sg.parse(corpus()[index])
+    return random_points(prog, 1, index, DEFAULT_LIMITS)[0]
+
+
+def mpmath_hessian(text: str, point: dict) -> list[list[float]]:
+    """mpmath's own numerical differentiation (Richardson-extrapolated differences at 50 digits)
+    of the program evaluated row by row in mpmath, at the exact doubles of the point."""
+    f, names = mpmath_program(text)
+    with mpmath.workdps(50):
+        x = [mpmath.mpf(point[n]) for n in names]
+        out = []
+        for i in range(len(names)):
+            line = []
+            for j in range(len(names)):
+                order = [0] * len(names)
+                order[i] += 1
+                order[j] += 1
+                line.append(float(mpmath.diff(f, x, tuple(order))))
+            out.append(line)
+    return out
+
+
+@pytest.mark.parametrize("index", range(CORPUS_SIZE))
+def test_corpus_hessian_agrees_with_mpmath_within_the_computed_bound(index):
+    text, point = corpus()[index], point_of(index)
+    h = sg.hessian(text, point)
+    want = mpmath_hessian(text, point)
+    report = sg.check(text, point, order=2)
+    rows = {r.name: r for r in report.rows if "," in r.name}
+    for i, a in enumerate(h.names):
+        for j, b in enumerate(h.names):
+            row = rows[f"{a},{b}"]
+            assert row.verdict == "agree", report.table()       # no false alarm on the corpus
+            # mpmath.diff's own error at 50 digits: far below float64's (an exact 0 comes out as 1e-64)
+            assert abs(h.matrix[i][j] - want[i][j]) <= row.tolerance + 1e-30 * max(1.0, abs(want[i][j])), (a, b, text)
+
+
+@pytest.mark.parametrize("index", range(CORPUS_SIZE))
+def test_corpus_hessian_agrees_with_torch_func_hessian_where_installed(index):
+    torch = pytest.importorskip("torch")     # optional peer: the mpmath twin above always runs
+    text, point = corpus()[index], point_of(index)
+    h = sg.hessian(text, point)
+    f, names = torch_program(torch, text)
+    got = torch.func.hessian(f)(torch.tensor([point[n] for n in names], dtype=torch.float64)).tolist()
+    rows = {r.name: r for r in sg.check(text, point, order=2).rows if "," in r.name}
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            # torch rounds its own way: both must sit within float64's bound of the exact value,
+            # torch's bound taken as ours (same operations, same order of evaluation)
+            bound = rows[f"{a},{b}"].tolerance
+            assert abs(h.matrix[i][j] - got[i][j]) <= 2 * bound + 1e-30 * max(1.0, abs(got[i][j])), \
+                (a, b, h.matrix[i][j], got[i][j], text)
+
+
+@pytest.mark.parametrize("index", range(0, CORPUS_SIZE, 3))
+def test_check_catches_every_hessian_perturbed_by_one_part_in_a_billion(index):
+    text, point = corpus()[index], point_of(index)
+    want = mpmath_hessian(text, point)
+    bad = [[x * (1 + 1e-9) for x in row] for row in want]
+    report = sg.check(text, point, hessian=bad)
+    names = sg.parse(text).inputs
+    for r in report.rows:
+        if "," in r.name:
+            a, b = r.name.split(",")
+            exact = want[names.index(a)][names.index(b)]
+            assert r.verdict == ("mismatch" if exact != 0 else "agree"), report.table()
+    good = sg.check(text, point, hessian=want)
+    assert all(r.verdict == "agree" for r in good.rows if "," in r.name), good.table()
+
+
+def test_relu_and_abs_at_their_kink_have_no_second_derivative():
+    report = sg.check("L = relu(x)*y + y*y", x=0.0, y=1.5, order=2)
+    verdicts = {r.name: r.verdict for r in report.rows}
+    assert verdicts["x,x"] == verdicts["x,y"] == verdicts["y,x"] == "kink"
+    assert verdicts["y,y"] == "agree"       # 2, not through the kink
+    assert "kink" in next(r.note for r in report.rows if r.name == "x,x")
+    report = sg.check("L = abs(x)*y", x=0.0, y=1.0, order=2)
+    assert {r.name: r.verdict for r in report.rows}["x,x"] == "kink"
+    with pytest.raises(sg.NumericError, match="kink"):
+        sg.hessian("L = abs(x)*y", x=0.0, y=1.0)
+    # away from the kink: abs'' = 0 and relu'' = 0 exactly
+    assert sg.hessian("L = abs(x)*y + relu(x)", x=-0.5, y=1.0).matrix == [[0.0, -1.0], [-1.0, 0.0]]
+
+
+def test_check_order_two_refuses_bad_arguments():
+    with pytest.raises(sg.InputError, match="order"):
+        sg.check("L = x*y", x=1.0, y=2.0, order=3)
+    with pytest.raises(sg.InputError, match="2×2"):
+        sg.check("L = x*y", x=1.0, y=2.0, hessian=[[1.0]])
+    with pytest.raises(sg.InputError, match="one point"):
+        sg.check("L = x*y", random=2, hessian=[[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_a_nan_in_a_given_hessian_is_a_mismatch_and_undefined_points_are_undefined():
+    report = sg.check("L = x*y", x=1.0, y=2.0, hessian=[[0.0, float("nan")], [1.0, 0.0]])
+    assert {r.name: r.verdict for r in report.rows}["x,y"] == "mismatch"
+    report = sg.check("L = log(x)*y", x=-1.0, y=2.0, order=2)
+    assert {r.verdict for r in report.rows if "," in r.name} == {"undefined"}
+
+
+# Symmetry of mixed partials is a property of the computed Hessian, tested here, never imposed.
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=CORPUS_SIZE - 1))
+def test_mixed_partials_are_symmetric_on_generated_programs(index):
+    text, point = corpus()[index], point_of(index)
+    h = sg.hessian(text, point)
+    report = sg.check(text, point, order=2)
+    tol = {r.name: r.tolerance for r in report.rows if "," in r.name}
+    for i, a in enumerate(h.names):
+        for j, b in enumerate(h.names):
+            assert abs(h.matrix[i][j] - h.matrix[j][i]) <= tol[f"{a},{b}"] + tol[f"{b},{a}"], (a, b, text)
