@@ -340,8 +340,10 @@ class MathMLPrinter(Printer):
     def _print_call(self, node: Op, row: Rule) -> list:
         args = node.args
         if len(args) == 1 and not row.variadic:
-            if row.latex.startswith(r"\sqrt"):
-                return ["<msqrt>", args[0], "</msqrt>"]
+            if row.latex.startswith(r"\sqrt"):  # \sqrt[3]{…} (cbrt) is a root of index 3, not a square root
+                index = re.match(r"\\sqrt\[(\w+)\]", row.latex)
+                return ["<mroot><mrow>", args[0], f"</mrow><mn>{index[1]}</mn></mroot>"] if index else \
+                    ["<msqrt>", args[0], "</msqrt>"]
             if row.latex.startswith(r"\left|"):
                 return ["<mrow><mo>|</mo>", args[0], "<mo>|</mo></mrow>"]
             if template_latex(row.latex).startswith(r"\mathrm{{e}}^"):

@@ -97,8 +97,9 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
                 latex = sympy_latex(expr)
                 if len(latex) > MAX_LATEX:
                     form, note = None, f"the closed form has {len(latex)} characters: not printed"
-                elif row is not None and row.verdict == "kink" and not _finite_at(expr, result.point):
-                    form, note = None, "the closed form holds off the kink only (it is undefined at this point)"
+                elif _may_be_undefined(expr, row, result.point) and not _finite_at(expr, result.point):
+                    where = "the kink" if row is not None and row.verdict == "kink" else "this point"
+                    form, note = None, f"the closed form holds off {where} only (it is undefined at this point)"
                 else:
                     form = Math(latex, sympy_mathml(expr))
             except (SymgradError, RecursionError):
@@ -108,6 +109,14 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
                              None if row is None else row.symbolic, None if row is None else row.numeric,
                              "not checked" if row is None else str(row.verdict)))
     return rows
+
+
+def _may_be_undefined(expr: Any, row: Any, point: dict) -> bool:
+    """Worth an exact look: at a kink, or where an input is 0 (0/0, ln 0: pow's x·(2a)^x/a at a = 0).
+    Elsewhere the form is not evaluated exactly (that can cost as much as the check)."""
+    if row is not None and row.verdict == "kink":
+        return True
+    return any(point.get(s.name) == 0 for s in expr.free_symbols)
 
 
 def _finite_at(expr: Any, point: dict) -> bool:
