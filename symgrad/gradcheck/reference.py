@@ -230,7 +230,6 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
                 biggest = max((abs(tangent[k]).upper() for k in kids if k in tangent), key=float)
                 sizes = [abs(a).lower() for a in args if abs(a).lower() > 0]
                 small = min([arb(1)] + sizes, key=float)     # the step stays far below every argument
-                large = max([arb(1)] + sizes, key=float)
                 step = arb(2) ** (-2 * sw.bits) * small / biggest if float(biggest) > 0 else arb(0)
                 moved = [a + step * tangent[k] if k in tangent else a for k, a in zip(kids, args)]
                 local = partials(low, i, moved)

@@ -18,7 +18,7 @@ from ..engine.value import Value
 from ..base.errors import InputError, LimitError, NumericError
 from ..base.limits import DEFAULT_LIMITS
 from ..base.validate import real_number
-from ..language.printing import latex_name, to_latex, to_mathml, to_source
+from ..language.printing import latex_name, power_symbol, to_latex, to_mathml, to_notation
 from ..rules.table import RULES, Rule
 from .worksheet_model import SECTIONS, FinalRow, Math, NodeRow, Nudge, Step, Term, Worksheet, number  # noqa: F401
 
@@ -147,7 +147,8 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     sections = tuple(k for k in SECTIONS if (k != "nudge" or nudge) and (k != "plot" or line))
     sheet_ = Worksheet(
         title=title or (f"Answer key — sheet {sheet}" if sheet is not None else f"Backpropagation worksheet: {out}"),
-        source=to_source(prog), program_tex=to_latex(prog), program_mathml=to_mathml(prog), output=out,
+        source=to_notation(prog, power_symbol(prog.source)),  # the program's notation: x^2 where it writes ^
+        program_tex=to_latex(prog), program_mathml=to_mathml(prog), output=out,
         output_tex=latex_name(out), point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes),
         steps=tuple(steps), final=tuple(final_rows(result, limits=limits, symbolic=symbolic)), nudge=nudge,
         plot_input=plot_input, curve=line, graph_dot=dot.source, graph_svg=graph_svg, sections=sections,

@@ -9,7 +9,7 @@ import functools
 import pytest
 
 import symgrad as sg
-from helpers.programs import Generator
+from helpers.programs import programs
 from symgrad.language.ast import Op, Var, postorder
 
 CORPUS_SIZE = 120
@@ -18,14 +18,7 @@ SEED = 20261122
 
 @functools.cache
 def corpus() -> tuple[str, ...]:
-    gen = Generator(SEED)
-    programs = []
-    for i in range(CORPUS_SIZE):
-        text = gen.program(i)
-        while not sg.parse(text).inputs:  # all leaves came out constant: draw again
-            text = gen.program(i)
-        programs.append(text)
-    return tuple(programs)
+    return tuple(programs(CORPUS_SIZE, SEED))
 
 
 def rows_used(text: str) -> set[str]:

@@ -101,3 +101,16 @@ class Generator:
         last = names[-1]
         lines.append(f"out = {last}*{self.rng.choice(names)} + {self.expr(names, 1)} - {last}")
         return "\n".join(lines)
+
+
+def programs(n: int, seed: int = 20261130) -> list[str]:
+    """``n`` generated programs, each with an input (a draw whose leaves all came out constant is
+    drawn again); used by the detection test and ``bench/check_bench.py``."""
+    import symgrad as sg
+    gen, out = Generator(seed), []
+    for i in range(n):
+        text = gen.program(i)
+        while not sg.parse(text).inputs:
+            text = gen.program(i)
+        out.append(text)
+    return out

@@ -80,6 +80,8 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         args = fields(await read_body(request, cap), fmt=fmt)
         request.state.work_start = time.perf_counter()  # the body is in: from here on it is our time
         size = accepted.get(args[0]) if action == "recompute" else None
+        if size is not None:  # in use: a flood of new programs does not push it off the fast path
+            accepted.move_to_end(args[0])
         small = size is not None and size <= INLINE_NODES
         if small and actions.COMPILED.has(args[0], limits):  # a few hundred float operations: no hop at all
             outcome = actions.perform(action, *args, limits)
