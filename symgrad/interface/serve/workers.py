@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import os
+import pickle
+import struct
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -118,13 +121,13 @@ class Pool:
         loop = asyncio.get_running_loop()
         worker = await self._acquire()
         fd, answered = worker.conn.fileno(), loop.create_future()
-        loop.add_reader(fd, lambda: answered.done() or answered.set_result(None))
+        loop.add_reader(fd, worker.read, answered)
         healthy = False   # answered (or raised a bug it reported): the worker can take the next call
         try:
             worker.conn.send((fn, args))
-            await answered
+            message = await answered
             try:
-                value = worker.answer()
+                value = worker.answer(message)
             except RuntimeError:  # a bug the worker reported: it is well and takes the next call
                 healthy = True
                 raise
@@ -230,13 +233,40 @@ class _Worker:
         ctx = _context()
         self.conn, child = ctx.Pipe()
         self.spent = False   # out of memory once: replaced after its answer
+        self.inbox = bytearray()  # the answer's bytes so far
         self.process = ctx.Process(target=_work, args=(child, memory), name="symgrad-worker", daemon=True)
         self.process.start()
         child.close()
 
-    def answer(self) -> Any:
-        """The answer to the call sent down the pipe (it is readable)."""
-        kind, value = self.conn.recv()
+    def read(self, answered: "asyncio.Future") -> None:
+        """The pipe is readable: take what has arrived, without waiting for the rest (a worker at
+        low priority may be descheduled halfway through a long answer; the event loop must not
+        wait with it). The whole message (``Connection.send``'s framing: a 4-byte length, or -1
+        and an 8-byte length, then the pickle) completes ``answered``."""
+        if answered.done():
+            return
+        try:
+            chunk = os.read(self.conn.fileno(), 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError as err:
+            answered.set_exception(err)
+            return
+        if not chunk:
+            answered.set_exception(EOFError())
+            return
+        self.inbox += chunk
+        head = 4 if len(self.inbox) < 4 or struct.unpack("!i", self.inbox[:4])[0] != -1 else 12
+        if len(self.inbox) < head:
+            return
+        size = struct.unpack("!i", self.inbox[:4])[0] if head == 4 else struct.unpack("!Q", self.inbox[4:12])[0]
+        if len(self.inbox) >= head + size:
+            message, self.inbox = bytes(self.inbox[head:head + size]), bytearray(self.inbox[head + size:])
+            answered.set_result(message)
+
+    def answer(self, message: bytes) -> Any:
+        """The answer to the call, from its message (unpickled)."""
+        kind, value = pickle.loads(message)
         if kind == "memory":
             self.spent = True
             raise _OverMemory()
