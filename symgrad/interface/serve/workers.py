@@ -54,6 +54,7 @@ class Pool:
         self.waiters: collections.deque[asyncio.Future] = collections.deque()  # calls waiting for one
         self.live: set[_Worker] = set()
         self.closed = self.started = False
+        self.warmed = not processes  # processes: once every worker is forked from the warm fork server
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests)."""
@@ -66,7 +67,8 @@ class Pool:
         for _ in range(self.workers):
             if self.closed:
                 return
-            self._release(self._new_worker())
+            self._release(self._new_worker())  # the first waits for the fork server's preload
+        self.warmed = True
 
     def _new_worker(self) -> "_Worker":
         worker = _Worker(self.memory)
