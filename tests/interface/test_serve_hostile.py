@@ -91,6 +91,15 @@ def test_the_worksheet_bombs_are_refused_at_once_by_their_digits(client):
     assert client.post("/api/program", json=OK).json()["value"] == 9.0
 
 
+@pytest.mark.parametrize("path", ["/api/worksheet", "/api/check"])
+@pytest.mark.parametrize("program, column", [("y = x * ((3^-99)^99)^99", 11), ("y = (x*3^99)^99", 6)])
+def test_constants_folded_into_a_coefficient_are_a_413_not_a_500(client, path, program, column):
+    # at x = 1e-45, (x*3^99)^99 is about 170^99, finite in float64: only its exact form is too big
+    r = client.post(path, json={"program": program, "point": {"x": 1e-45}, "format": "md"})
+    error(r, 413, "LimitError")
+    assert "max_exact_digits" in r.json()["message"] and r.json()["column"] == column
+
+
 # --- a timeout frees its worker ---------------------------------------------------------------------
 
 def test_a_request_past_its_timeout_frees_its_worker_process_at_once():
