@@ -62,3 +62,20 @@ def test_the_page_and_its_light_requests_are_answered_before_the_workers_are_war
         while not heavy.warmed and time.monotonic() < deadline:
             time.sleep(0.05)  # the second worker may still be forking
         assert heavy.warmed and len(heavy.pids()) == 2
+
+
+def test_open_waits_until_the_page_can_be_answered(monkeypatch):
+    import webbrowser
+
+    from symgrad.interface import serve
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    app = create_app(wait=False, processes=False)
+    waiting = threading.Thread(target=serve._open_when_answering, args=(app, "http://127.0.0.1:8000/"))
+    waiting.start()
+    waiting.join(0.5)
+    assert opened == []             # the server has not started: no browser yet
+    with TestClient(app, base_url=LOCAL):
+        waiting.join(30)
+        assert opened == ["http://127.0.0.1:8000/"] and app.state.answering.is_set()
