@@ -25,7 +25,8 @@ The bounds (``log10`` sizes; ``size(p/q) = digits(p) + digits(q)``):
 - an expression that holds an input keeps its constants as folded coefficients: a product adds
   their digits (``x*2^999*2^999`` builds ``2^1998``), a sum takes the larger and a carry, and a
   power to an exact exponent ``e`` multiplies a product's coefficient by ``|e|``
-  (``(x*3^999)^999`` builds ``3^998001``); a sum or a call is not expanded by a power.
+  (``(x*3^999)^999`` builds ``3^998001``); a power or a product of sums is not expanded
+  (``_symbolic_op``).
 
 ``bound_program`` walks a program (and optionally one more expression over its names, a claim
 or an answer) without recursion; ``guard`` checks one SymPy operation on numbers about to be
@@ -126,18 +127,22 @@ def _literal(value: float) -> Size:
 _INPUT = Size(0.0, 0.0, math.nan, False, True)
 
 
-def _symbolic_op(rule: str, args: list[Size]) -> Size:
+def _symbolic_op(rule: str, args: list[Size], alike: bool = False) -> Size:
     """The bound for an operation on an expression that holds an input: ``num`` bounds its
-    largest coefficient anywhere, ``outer`` the coefficient a power raises (SymPy distributes an
-    integer power over a product's numbers, ``(x*3^999)^999`` builds ``3^998001``, not over a sum
-    or a call's argument: ``(x + 30)^5000`` stays as it is)."""
+    largest coefficient anywhere, ``outer`` the coefficient a power raises. SymPy multiplies a
+    product's numbers into one coefficient and distributes an integer power over it
+    (``(x*3^999)^999`` builds ``3^998001``), and a number over a sum; it keeps a product or a
+    power of sums as it is (``(x + 30)^5000``, ``s*s``), and combines a sum's terms only when
+    they are alike (``alike``: ``x*3^9 + x*3^9`` is ``2*3^9*x``)."""
     def outer(a: Size) -> float:
         return a.outer if a.symbolic else a.digits
     if rule in ("add", "sub"):     # like terms combine: one digit's carry at most
-        top = max(outer(a) for a in args if a.symbolic) + (LOG2 if all(a.symbolic for a in args) else 0.0)
+        top = max(outer(a) for a in args) + LOG2 if alike else 0.0
         return _symbolic(max(a.digits for a in args) + LOG2, top)
-    if rule in ("mul", "div", "neg"):   # the coefficients multiply
-        return _symbolic(sum(a.digits for a in args), sum(outer(a) for a in args))
+    if rule in ("mul", "div", "neg"):   # the numbers multiply; a number distributes over a sum
+        numbers = sum(a.digits for a in args if not a.symbolic)
+        top = sum(outer(a) for a in args)
+        return _symbolic(max(a.num for a in args if a.symbolic) + numbers, top)
     if rule in ("pow", "powc"):
         base, e = args
         if not e.symbolic and e.rational and math.isfinite(e.value):
@@ -151,11 +156,11 @@ def _symbolic(num: float, outer: float) -> Size:
     return Size(max(num, outer), 0.0, math.nan, False, True, outer)
 
 
-def _op(rule: str, args: list[Size]) -> Size:
+def _op(rule: str, args: list[Size], alike: bool = False) -> Size:
     """The bound for one operation on constants (the module docstring's rules), or on an
     expression that holds an input (``_symbolic_op``)."""
     if any(a.symbolic for a in args):
-        return _symbolic_op(rule, args)
+        return _symbolic_op(rule, args, alike)
     row = RULES.get(rule)
     value = _float(row.raw if row is not None else (lambda *a: math.nan), *[a.value for a in args])
     exact = all(a.rational for a in args)
@@ -199,6 +204,27 @@ def _refuse(node: Expr | None, digits: float, limits: Limits, power: str = "^") 
                            "symgrad.Limits(max_exact_digits=...) or --limit max_exact_digits=N")
 
 
+def _alike(node: Op) -> bool:
+    """A sum whose two terms are the same expression (``a + a``, ``x*3^9 + x*3^9``): SymPy combines
+    them. Compared without recursion, stopping at the first difference."""
+    if node.rule not in ("add", "sub") or len(node.args) != 2:
+        return False
+    stack = [(node.args[0], node.args[1])]
+    while stack:
+        a, b = stack.pop()
+        if a is b:
+            continue
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, Op):
+            if a.rule != b.rule or len(a.args) != len(b.args):
+                return False
+            stack.extend(zip(a.args, b.args))
+        elif a != b:                # a leaf: Num, Const or Var
+            return False
+    return True
+
+
 def _walk(root: Expr, names: dict[str, Size | None], limits: Limits, power: str = "^") -> Size | None:
     sizes: dict[int, Size | None] = {}
     for node in postorder(root):
@@ -210,7 +236,7 @@ def _walk(root: Expr, names: dict[str, Size | None], limits: Limits, power: str 
             size = names.get(node.name, _INPUT)
         elif isinstance(node, Op):
             kids = [sizes.pop(id(a)) for a in node.args]
-            size = None if any(k is None for k in kids) else _op(node.rule, kids)
+            size = None if any(k is None for k in kids) else _op(node.rule, kids, _alike(node))
             if size is not None and not size.digits <= limits.max_exact_digits:
                 raise _refuse(node, size.digits, limits, power)
         else:
