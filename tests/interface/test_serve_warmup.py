@@ -54,6 +54,7 @@ def test_the_page_and_its_light_requests_are_answered_before_the_workers_are_war
         graph = c.post("/api/graph", json={**LECTURE, "format": "svg"})
         assert graph.status_code == 200 and b"<svg" in graph.content
         assert not heavy.warmed and not light.warmed and heavy.pids() == []  # none of it waited for a worker
+        assert c.get("/api/limits").json()["warm"] is False
         assert c.app.state.answering.wait(30)
         held_workers.set()
         checked = c.post("/api/check", json=LECTURE)  # SymPy: on a warm worker process
@@ -62,6 +63,9 @@ def test_the_page_and_its_light_requests_are_answered_before_the_workers_are_war
         while not heavy.warmed and time.monotonic() < deadline:
             time.sleep(0.05)  # the second worker may still be forking
         assert heavy.warmed and len(heavy.pids()) == 2
+        while not light.warmed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert c.get("/api/limits").json()["warm"] is True
 
 
 def test_open_waits_until_the_page_can_be_answered(monkeypatch):

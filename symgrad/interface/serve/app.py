@@ -183,11 +183,14 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         """The limits in force.
         ---
         summary: The symgrad.Limits and request bounds this server applies
+        description: Also "warm", whether every worker process has started (until then, checks and
+          worksheets wait for one, and the light requests are answered in the server's own process).
         responses:
           200: {description: the limits}
         """
         from dataclasses import asdict
-        return JSONResponse({"limits": asdict(limits), "timeout": timeout, "max_body": cap})
+        return JSONResponse({"limits": asdict(limits), "timeout": timeout, "max_body": cap,
+                             "warm": heavy.warmed and light.warmed})
 
     async def formats_view(request: Request) -> Response:
         """The download formats.
