@@ -69,14 +69,8 @@ def timed(text: str, at: dict, repeat: int) -> float:
 
 def corpus(n: int) -> list[str]:
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_check_corpus import Generator
-    gen, out = Generator(20261130), []
-    for i in range(n):
-        text = gen.program(i)
-        while not symgrad.parse(text).inputs:
-            text = gen.program(i)
-        out.append(text)
-    return out
+    from helpers.programs import programs   # the generator the detection test uses
+    return programs(n)
 
 
 def big_power() -> tuple[float, float, float]:

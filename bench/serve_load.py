@@ -339,15 +339,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.stderr.readline()  # "symgrad serve: http://127.0.0.1:PORT/ …"
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
+        deadline = time.monotonic() + 120
+        while True:  # until the worker processes have started: the page and sliders answer before that
             try:
-                httpx.get(url + "/api/limits", timeout=2).raise_for_status()
-                break
+                answer = httpx.get(url + "/api/limits", timeout=2)
+                answer.raise_for_status()
+                if answer.json().get("warm"):
+                    break
             except httpx.HTTPError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start")
-                time.sleep(0.1)
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.1)
         log, elapsed, attacks, counts = asyncio.run(drive(
             port, args.clients, args.duration, args.max_requests, args.seed,
             {k: w for k, w in MIX.items() if not args.only or k in args.only}, args.think, args.attack))

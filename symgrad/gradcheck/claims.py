@@ -244,7 +244,7 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     if first.claimed is not None and first.true is None and not proved:
         return _row(WRONG, first, "the claim is defined here but the derivative is not", "", proof, *args)
     if untested and not proved and first.same:
-        where = ", ".join(f"{k}={v!r}" for k, v in untested[0].items())
+        where = _point_text(untested[0])
         piece = " and ".join(pieces.conditions(point, untested[0])) or "another piece"
         return _row(UNVERIFIED, first, f"equal at {len(both)} points, but outside {piece} (at {where}) claim and "
                     "derivative could not be compared (a value beyond float64's range, or not decided), and "
@@ -318,9 +318,12 @@ def _row(verdict, sample, why, piece, proof, name, text, compared, prog, claim, 
 
 
 def _where(sample: Sample) -> str:
-    from ..language.ast import Num
-    from ..language.printing import to_source
-    return ", ".join(f"{k}={to_source(Num(v))}" for k, v in sample.at.items())  # w=3, not w=3.0
+    return _point_text(sample.at)
+
+
+def _point_text(at: dict) -> str:
+    from ..language.names import number_text
+    return ", ".join(f"{k}={number_text(v)}" for k, v in at.items())  # w=3, not w=3.0
 
 
 def _prove(prog: Program, claim: Expr, truth: Truth) -> str:
@@ -335,8 +338,9 @@ def _prove(prog: Program, claim: Expr, truth: Truth) -> str:
 
 def claims_exit_code(rows: list[ClaimRow]) -> int:
     """0 all correct, 1 any wrong (or right only at the point), else 3 any unverified."""
+    from .report import exit_code
     codes = [EXIT_CODES[r.verdict] for r in rows]
-    return 1 if 1 in codes else 3 if 3 in codes else 0
+    return exit_code(ok=1 not in codes, verified=3 not in codes)
 
 
 def apply_claims(report: Any, claims: Mapping[str, str] | None, *, limits: Limits | None = None,

@@ -21,7 +21,12 @@ The bounds (``log10`` sizes; ``size(p/q) = digits(p) + digits(q)``):
 - a call (``exp``, ``sin``, …) keeps its argument unevaluated, except where its SymPy form
   raises a number to the argument (``exp2(x) = 2^x``): ``|x|`` times that number's size more;
 - where the float value is finite and non-zero, a rational's numerator has at most
-  ``log10 |value| + den`` digits (this keeps ``1 + 1 + … + 1`` small).
+  ``log10 |value| + den`` digits (this keeps ``1 + 1 + … + 1`` small);
+- an expression that holds an input keeps its constants as folded coefficients: a product adds
+  their digits (``x*2^999*2^999`` builds ``2^1998``), a sum takes the larger and a carry, and a
+  power to an exact exponent ``e`` multiplies a product's coefficient by ``|e|``
+  (``(x*3^999)^999`` builds ``3^998001``); a power or a product of sums is not expanded
+  (``_symbolic_op``).
 
 ``bound_program`` walks a program (and optionally one more expression over its names, a claim
 or an answer) without recursion; ``guard`` checks one SymPy operation on numbers about to be
@@ -37,7 +42,7 @@ from typing import Any, Iterable
 from ..base.errors import LimitError
 from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.ast import Const, Expr, Num, Op, Program, Var, postorder
-from ..language.printing import to_source
+from ..language.printing import power_symbol, to_notation
 from ..rules.table import RULES
 
 __all__ = ["Size", "bound_program", "guard", "sympy_digits"]
@@ -54,6 +59,8 @@ class Size:
     den: float
     value: float                 # its float value (inf or nan where floats cannot say)
     rational: bool
+    symbolic: bool = False       # it holds an input: ``num`` bounds the digits of its largest coefficient,
+    outer: float = 0.0           # and ``outer`` those of the coefficient a power would raise
 
     @property
     def digits(self) -> float:
@@ -117,8 +124,43 @@ def _literal(value: float) -> Size:
     return Size(0.0, 0.0, value, False)
 
 
-def _op(rule: str, args: list[Size]) -> Size:
-    """The bound for one operation on constants (the module docstring's rules)."""
+_INPUT = Size(0.0, 0.0, math.nan, False, True)
+
+
+def _symbolic_op(rule: str, args: list[Size], alike: bool = False) -> Size:
+    """The bound for an operation on an expression that holds an input: ``num`` bounds its
+    largest coefficient anywhere, ``outer`` the coefficient a power raises. SymPy multiplies a
+    product's numbers into one coefficient and distributes an integer power over it
+    (``(x*3^999)^999`` builds ``3^998001``), and a number over a sum; it keeps a product or a
+    power of sums as it is (``(x + 30)^5000``, ``s*s``), and combines a sum's terms only when
+    they are alike (``alike``: ``x*3^9 + x*3^9`` is ``2*3^9*x``)."""
+    def outer(a: Size) -> float:
+        return a.outer if a.symbolic else a.digits
+    if rule in ("add", "sub"):     # like terms combine: one digit's carry at most
+        top = max(outer(a) for a in args) + LOG2 if alike else 0.0
+        return _symbolic(max(a.digits for a in args) + LOG2, top)
+    if rule in ("mul", "div", "neg"):   # the numbers multiply; a number distributes over a sum
+        numbers = sum(a.digits for a in args if not a.symbolic)
+        top = sum(outer(a) for a in args)
+        return _symbolic(max(a.num for a in args if a.symbolic) + numbers, top)
+    if rule in ("pow", "powc"):
+        base, e = args
+        if not e.symbolic and e.rational and math.isfinite(e.value):
+            times = max(1.0, abs(e.value))
+            return _symbolic(max(base.digits, times * outer(base)) + e.digits, times * outer(base))
+    # a call keeps its argument; its SymPy form may have a number of its own (gelu's 1/2)
+    return _symbolic(sum(a.digits for a in args), sum(a.digits for a in args) + LOG2)
+
+
+def _symbolic(num: float, outer: float) -> Size:
+    return Size(max(num, outer), 0.0, math.nan, False, True, outer)
+
+
+def _op(rule: str, args: list[Size], alike: bool = False) -> Size:
+    """The bound for one operation on constants (the module docstring's rules), or on an
+    expression that holds an input (``_symbolic_op``)."""
+    if any(a.symbolic for a in args):
+        return _symbolic_op(rule, args, alike)
     row = RULES.get(rule)
     value = _float(row.raw if row is not None else (lambda *a: math.nan), *[a.value for a in args])
     exact = all(a.rational for a in args)
@@ -150,8 +192,8 @@ def _op(rule: str, args: list[Size]) -> Size:
     return Size(sum(a.digits for a in args) + extra, 0.0, value, False)
 
 
-def _refuse(node: Expr | None, digits: float, limits: Limits) -> LimitError:
-    text = to_source(node) if node is not None else "a constant"
+def _refuse(node: Expr | None, digits: float, limits: Limits, power: str = "^") -> LimitError:
+    text = to_notation(node, power) if node is not None else "a constant"
     text = text if len(text) <= 40 else text[:39] + "…"
     about = f"about {digits:,.0f} digits" if math.isfinite(digits) else "more digits than a float can count"
     span = getattr(node, "span", None)
@@ -162,7 +204,28 @@ def _refuse(node: Expr | None, digits: float, limits: Limits) -> LimitError:
                            "symgrad.Limits(max_exact_digits=...) or --limit max_exact_digits=N")
 
 
-def _walk(root: Expr, names: dict[str, Size | None], limits: Limits) -> Size | None:
+def _alike(node: Op) -> bool:
+    """A sum whose two terms are the same expression (``a + a``, ``x*3^9 + x*3^9``): SymPy combines
+    them. Compared without recursion, stopping at the first difference."""
+    if node.rule not in ("add", "sub") or len(node.args) != 2:
+        return False
+    stack = [(node.args[0], node.args[1])]
+    while stack:
+        a, b = stack.pop()
+        if a is b:
+            continue
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, Op):
+            if a.rule != b.rule or len(a.args) != len(b.args):
+                return False
+            stack.extend(zip(a.args, b.args))
+        elif a != b:                # a leaf: Num, Const or Var
+            return False
+    return True
+
+
+def _walk(root: Expr, names: dict[str, Size | None], limits: Limits, power: str = "^") -> Size | None:
     sizes: dict[int, Size | None] = {}
     for node in postorder(root):
         if isinstance(node, Num):
@@ -170,12 +233,12 @@ def _walk(root: Expr, names: dict[str, Size | None], limits: Limits) -> Size | N
         elif isinstance(node, Const):
             size = Size(0.0, 0.0, math.pi, False)
         elif isinstance(node, Var):
-            size = names.get(node.name)
+            size = names.get(node.name, _INPUT)
         elif isinstance(node, Op):
             kids = [sizes.pop(id(a)) for a in node.args]
-            size = None if any(k is None for k in kids) else _op(node.rule, kids)
+            size = None if any(k is None for k in kids) else _op(node.rule, kids, _alike(node))
             if size is not None and not size.digits <= limits.max_exact_digits:
-                raise _refuse(node, size.digits, limits)
+                raise _refuse(node, size.digits, limits, power)
         else:
             size = None
         sizes[id(node)] = size
@@ -188,12 +251,13 @@ def bound_program(program: Program, limits: Limits | None = None, extra: Iterabl
     value could have more than ``limits.max_exact_digits`` digits. Linear in the program's size."""
     limits = limits or DEFAULT_LIMITS
     names: dict[str, Size | None] = {}
+    power = power_symbol(program.source)   # the message prints the program's own power operator
     for stmt in program.statements:
-        size = _walk(stmt.expr, names, limits)
+        size = _walk(stmt.expr, names, limits, power)
         if stmt.name is not None:
             names[stmt.name] = size
     for expr in extra:
-        _walk(expr, names, limits)
+        _walk(expr, names, limits, power)
 
 
 def guard(rule: str, args: list, limits: Limits | None, node: Expr | None = None) -> None:

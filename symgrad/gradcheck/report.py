@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 from ..language.ast import Program
+from ..language.names import number_text
 
 __all__ = ["CheckRow", "CheckReport", "VERDICTS", "VERIFIED", "UNDEFINED", "UNVERIFIED"]
 
@@ -58,6 +59,11 @@ class CheckRow:
                 "left": _json_number(self.left), "right": _json_number(self.right)}
 
 
+def exit_code(ok: bool, verified: bool) -> int:
+    """The CLI's exit status: 1 a gradient is wrong, else 0 all verified, else 3 (some unverified)."""
+    return 1 if not ok else 0 if verified else 3
+
+
 def _num(x: float | None) -> str:
     return "undefined" if x is None else f"{x:.12g}"
 
@@ -97,7 +103,7 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if not self.ok else 0 if self.verified else 3
+        return exit_code(self.ok, self.verified)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -118,7 +124,7 @@ class CheckReport:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     def _header(self, k: int) -> str:
-        at = ", ".join(f"{name}={value!r}" for name, value in self.points[k].items())
+        at = ", ".join(f"{name}={number_text(value)}" for name, value in self.points[k].items())  # x=2, as written
         return f"point {k + 1} of {len(self.points)}: {at or '(no inputs)'}" if len(self.points) > 1 else \
             f"at {at or '(no inputs)'}"
 

@@ -230,20 +230,23 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
     return Program(tuple(statements), _resolve(statements, text, reads), text, limits)
 
 
+def _at(kind: type, message: str, node: Assign | Var, source: str, hint: str) -> Exception:
+    """A naming error located at ``node``'s span."""
+    return kind(message, source=source, line=node.span.line, column=node.span.column, hint=hint)
+
+
 def _resolve(statements: list[Assign], source: str, reads: list[list[Var]] | None = None) -> tuple[str, ...]:
     """Check the naming rules; return the inputs in first-appearance order."""
     assigned: dict[str, Assign] = {}
     for i, stmt in enumerate(statements):
         if stmt.name is None and i != len(statements) - 1:
-            raise ParseError("this expression's value is never used", source=source, line=stmt.span.line,
-                             column=stmt.span.column, hint="assign it to a name (t = ...) or delete it")
+            raise _at(ParseError, "this expression's value is never used", stmt, source,
+                      "assign it to a name (t = ...) or delete it")
         if stmt.name is not None:
             if stmt.name in assigned:
-                first = assigned[stmt.name].span
-                raise DuplicateAssignmentError(
-                    f"{stmt.name} is assigned twice (first on line {first.line})", source=source,
-                    line=stmt.span.line, column=stmt.span.column,
-                    hint=f"a name is assigned once; give this one a new name such as {stmt.name}2")
+                raise _at(DuplicateAssignmentError, f"{stmt.name} is assigned twice (first on line "
+                          f"{assigned[stmt.name].span.line})", stmt, source,
+                          f"a name is assigned once; give this one a new name such as {stmt.name}2")
             assigned[stmt.name] = stmt
     inputs: dict[str, None] = {}
     defined: set[str] = set()
@@ -253,11 +256,9 @@ def _resolve(statements: list[Assign], source: str, reads: list[list[Var]] | Non
         for node in read:
             if node.name not in defined:
                 if node.name in assigned:
-                    later = assigned[node.name].span
-                    raise UnboundNameError(
-                        f"{node.name} is read before it is assigned (on line {later.line})", source=source,
-                        line=node.span.line, column=node.span.column,
-                        hint="move the assignment above its first use, or use a new name")
+                    raise _at(UnboundNameError, f"{node.name} is read before it is assigned (on line "
+                              f"{assigned[node.name].span.line})", node, source,
+                              "move the assignment above its first use, or use a new name")
                 inputs.setdefault(node.name)
         if stmt.name is not None:
             defined.add(stmt.name)

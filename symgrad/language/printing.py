@@ -15,13 +15,14 @@ import string
 from typing import TYPE_CHECKING
 
 from ..rules.table import RULES, Rule
+from .names import GREEK, latex_name, mathml_name, mathml_number, name_parts, number_text  # noqa: F401 (importers)
 
 if TYPE_CHECKING:  # annotations only: the printers dispatch on class names, so ``ast`` may import this module
     from .ast import Assign, Const, Node, Num, Op, Program, Var
 
 __all__ = ["Printer", "TextPrinter", "LatexPrinter", "MathMLPrinter", "SourcePrinter", "NotationPrinter", "unparse",
            "to_latex", "to_mathml", "to_source", "to_notation", "power_symbol", "latex_name", "mathml_name",
-           "template_latex", "prec", "node_repr", "program_repr"]
+           "template_latex", "prec", "node_repr", "program_repr", "number_text"]
 
 ATOM = 10
 
@@ -157,85 +158,6 @@ def _starts_with_sign(node: Node) -> bool:
     return type(node).__name__ == "Op" and node.rule in RULES and RULES[node.rule].kind == "prefix"
 
 
-# --- names: one printer for every identifier, in every format -----------------------------
-# Each identifier prints as itself and distinct from every other one:
-#   x → x            x1, w11 → x_{1}, w_{11}        w_out → w_{out}      alpha → α, Gamma → Γ
-#   Beta, PI, yhat → \mathit{Beta} …  (one italic word; capital Beta has no glyph of its own)
-#   x_1, x_, x__2   → \mathit{x\_1} …  (the underscore kept, so x_1 ≠ x1 and x_ ≠ x)
-# Euler's number is upright (\mathrm{e}) wherever a template or closed form writes it, so the
-# variable e stays distinct.
-
-GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
-         "tau upsilon phi chi psi omega").split()
-_GREEK_LETTERS = "αβγδεζηθικλμνξπρστυφχψω"
-_CAPITAL_GREEK = {"Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
-                  "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω"}
-_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)")
-_LETTERS = re.compile(r"[A-Za-z]+")
-
-
-def name_parts(name: str) -> tuple[str, str | None, bool]:
-    """(base, subscript, literal) for an identifier; ``literal`` keeps the name as one word."""
-    if "_" not in name:
-        m = _DIGITS.fullmatch(name)
-        return (m.group(1), m.group(2), False) if m else (name, None, False)
-    base, _, sub = name.partition("_")
-    if _LETTERS.fullmatch(base) and _LETTERS.fullmatch(sub):
-        return base, sub, False
-    return name, None, True
-
-
-def _tex_word(word: str) -> str:
-    if len(word) == 1:
-        return word
-    if word in GREEK or word in _CAPITAL_GREEK:
-        return "\\" + word
-    return r"\mathit{" + word + "}"
-
-
-def latex_name(name: str) -> str:
-    """An identifier (or a number, for a constant node) in LaTeX, valid in TeX and MathJax."""
-    if not name[:1].isalpha():
-        return name
-    base, sub, literal = name_parts(name)
-    if literal:
-        return r"\mathit{" + name.replace("_", r"\_") + "}"
-    tex = _tex_word(base)
-    if sub is None:
-        return tex
-    return f"{tex}_{{{sub if sub.isdigit() else _tex_word(sub)}}}"
-
-
-def _mml_word(word: str) -> str:
-    if len(word) == 1:
-        return f"<mi>{word}</mi>"
-    if word in GREEK:
-        return f"<mi>{_GREEK_LETTERS[GREEK.index(word)]}</mi>"
-    if word in _CAPITAL_GREEK:
-        return f'<mi mathvariant="normal">{_CAPITAL_GREEK[word]}</mi>'
-    return f'<mi mathvariant="italic">{word}</mi>'
-
-
-def mathml_name(name: str) -> str:
-    """The same name as a Presentation MathML fragment (no <math> wrapper)."""
-    if not name[:1].isalpha():
-        return mathml_number(name)
-    base, sub, literal = name_parts(name)
-    if literal:
-        return f'<mi mathvariant="italic">{name}</mi>'
-    if sub is None:
-        return _mml_word(base)
-    low = f"<mn>{sub}</mn>" if sub.isdigit() else _mml_word(sub)
-    return f"<msub>{_mml_word(base)}{low}</msub>"
-
-
-def mathml_number(text: str) -> str:
-    """A number as MathML; a negative one with the minus sign U+2212."""
-    if text.startswith("-"):
-        return f"<mrow><mo>&#x2212;</mo><mn>{text[1:]}</mn></mrow>"
-    return f"<mn>{text}</mn>"
-
-
 # e^ not inside a word or a command; after a TeX line break (``\\e^{x}`` in cases) it is Euler's too.
 _EULER = re.compile(r"(?<![A-Za-z])(?:(?<=\\\\)|(?<!\\))e\^")
 
@@ -325,8 +247,7 @@ class SourcePrinter(TextPrinter):
     """The program echo on a worksheet: symgrad syntax with whole numbers as written (``x**2``)."""
 
     def _print_Num(self, node: Num) -> list:
-        v = node.value
-        return [str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)]
+        return [number_text(node.value)]
 
 
 class NotationPrinter(SourcePrinter):
@@ -397,8 +318,10 @@ class MathMLPrinter(Printer):
     def _print_call(self, node: Op, row: Rule) -> list:
         args = node.args
         if len(args) == 1 and not row.variadic:
-            if row.latex.startswith(r"\sqrt"):
-                return ["<msqrt>", args[0], "</msqrt>"]
+            if row.latex.startswith(r"\sqrt"):  # \sqrt[3]{…} (cbrt) is a root of index 3, not a square root
+                index = re.match(r"\\sqrt\[(\w+)\]", row.latex)
+                return ["<mroot><mrow>", args[0], f"</mrow><mn>{index[1]}</mn></mroot>"] if index else \
+                    ["<msqrt>", args[0], "</msqrt>"]
             if row.latex.startswith(r"\left|"):
                 return ["<mrow><mo>|</mo>", args[0], "<mo>|</mo></mrow>"]
             if template_latex(row.latex).startswith(r"\mathrm{{e}}^"):
@@ -415,10 +338,7 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_TEXT = TextPrinter()
-_LATEX = LatexPrinter()
-_SOURCE = SourcePrinter()
-_MATHML = MathMLPrinter()
+_TEXT, _LATEX, _SOURCE, _MATHML = TextPrinter(), LatexPrinter(), SourcePrinter(), MathMLPrinter()
 
 
 def unparse(node: Node) -> str:

@@ -36,8 +36,10 @@ DISPLAY: dict[str, Display] = {
     "neg": Display(title="negation rule"),
     "powc": Display(dlatex=(r"{1} \cdot {0}^{{{1} - 1}}", ""), title="power rule",
                     text="d(uⁿ)/du = n·uⁿ⁻¹ for a constant n"),
-    "pow": Display(dlatex=(r"{1} \cdot {0}^{{{1} - 1}}", ""), title="general power rule",
-                   text="∂(u^v)/∂u = v·u^(v−1) and ∂(u^v)/∂v = u^v·ln u"),
+    "pow": Display(dlatex=(r"{1} \cdot {0}^{{{1} - 1}}",  # u = 0: u^v·ln u is 0·(−∞); the slope taken is 0
+                           r"\begin{{cases}} {out} \cdot \ln\left({0}\right) & {0} > 0 \\ 0 & \text{{otherwise}} "
+                           r"\end{{cases}}"), title="general power rule",
+                   text="∂(u^v)/∂u = v·u^(v−1) and ∂(u^v)/∂v = u^v·ln u (0 at u = 0, as PyTorch)"),
     "exp": Display(),
     "log": Display(),
     "tanh": Display(),

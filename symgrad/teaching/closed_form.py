@@ -86,6 +86,7 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
             checked = []
     by_name = {r.name: r for r in checked}
     forms = _intermediate_forms(prog, limits) if symbolic else []
+    exact = _exact_values(result.point, forms)  # a form may name an intermediate (pow's x·e^x/e at e = 0)
     for k, name in enumerate(prog.inputs + prog.intermediates):
         row = by_name.get(name)
         form, note = None, ""
@@ -97,8 +98,9 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
                 latex = sympy_latex(expr)
                 if len(latex) > MAX_LATEX:
                     form, note = None, f"the closed form has {len(latex)} characters: not printed"
-                elif row is not None and row.verdict == "kink" and not _finite_at(expr, result.point):
-                    form, note = None, "the closed form holds off the kink only (it is undefined at this point)"
+                elif _may_be_undefined(expr, row, exact) and not _finite_at(expr, exact):
+                    where = "the kink" if row is not None and row.verdict == "kink" else "this point"
+                    form, note = None, f"the closed form holds off {where} only (it is undefined at this point)"
                 else:
                     form = Math(latex, sympy_mathml(expr))
             except (SymgradError, RecursionError):
@@ -110,11 +112,34 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
     return rows
 
 
-def _finite_at(expr: Any, point: dict) -> bool:
-    """Whether a closed form over the inputs has a finite value at the point (0/0 at hypot's
+def _exact_values(point: dict, forms: list[tuple[Any, Any]]) -> dict[str, Any]:
+    """The exact value of every input (its float, as a rational) and named intermediate (its
+    definition at those values, unevaluated where SymPy keeps it: ``tanh(1/2)``)."""
+    values: dict[str, Any] = {}
+    for name, value in point.items():
+        try:
+            values[name] = sympy.Rational(value)
+        except (TypeError, ValueError, ArithmeticError):  # inf or nan: no exact value
+            pass
+    for definition, symbol in forms:
+        if all(s.name in values for s in definition.free_symbols):
+            values[symbol.name] = definition.xreplace({s: values[s.name] for s in definition.free_symbols})
+    return values
+
+
+def _may_be_undefined(expr: Any, row: Any, values: dict[str, Any]) -> bool:
+    """Worth an exact look: at a kink, or where an input or intermediate is 0 (0/0, ln 0: pow's
+    x·e^x/e at e = 0). Elsewhere the form is not evaluated exactly (that can cost as much as the check)."""
+    if row is not None and row.verdict == "kink":
+        return True
+    return any(values.get(s.name) == 0 for s in expr.free_symbols)
+
+
+def _finite_at(expr: Any, values: dict[str, Any]) -> bool:
+    """Whether a closed form has a finite value at the point's exact ``values`` (0/0 at hypot's
     kink has none: the sheet then prints no formula beside the kink's slope)."""
     try:
-        value = expr.xreplace({s: sympy.Rational(point[s.name]) for s in expr.free_symbols if s.name in point})
+        value = expr.xreplace({s: values[s.name] for s in expr.free_symbols if s.name in values})
         return bool(value.is_number and value.is_finite) and not value.has(sympy.nan, sympy.zoo)
     except (TypeError, ValueError, ArithmeticError):
         return False

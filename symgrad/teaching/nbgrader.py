@@ -94,12 +94,13 @@ def _formula_text(full: Any, name: str) -> str | None:
     """The closed form of d(output)/d(name) in symgrad's syntax, when SymPy's printing of it
     parses back and the claim check proves it (``Abs``, ``Piecewise`` do not parse): else None.
     Not simplified (simplify costs about a second a row); SymPy's own derivative, as printed."""
-    import sympy as sp
     from ..gradcheck.claims import CORRECT, judge_claims
     from ..base.errors import SymgradError
     from ..gradcheck.symbolic import diff
+    from ..gradcheck.sympy_printers import sympy_text
+    from ..language.printing import power_symbol
     try:
-        text = sp.sstr(diff(full.source, name))
+        text = sympy_text(diff(full.source, name), power_symbol(full.source))  # the program's notation: 3*x^2
         row = judge_claims(full.source, dict(full.point), {name: text}, random=0)[0]
     except SymgradError:
         return None

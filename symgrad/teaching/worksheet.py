@@ -18,7 +18,7 @@ from ..engine.value import Value
 from ..base.errors import InputError, LimitError, NumericError
 from ..base.limits import DEFAULT_LIMITS
 from ..base.validate import real_number
-from ..language.printing import latex_name, to_latex, to_mathml, to_source
+from ..language.printing import latex_name, power_symbol, to_latex, to_mathml, to_notation
 from ..rules.table import RULES, Rule
 from .worksheet_model import SECTIONS, FinalRow, Math, NodeRow, Nudge, Step, Term, Worksheet, number  # noqa: F401
 
@@ -160,7 +160,8 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
                      and (k != "tangent" or tangents))
     sheet_ = Worksheet(
         title=title or (f"Answer key — sheet {sheet}" if sheet is not None else f"Backpropagation worksheet: {out}"),
-        source=to_source(prog), program_tex=to_latex(prog), program_mathml=to_mathml(prog), output=out,
+        source=to_notation(prog, power_symbol(prog.source)),  # the program's notation: x^2 where it writes ^
+        program_tex=to_latex(prog), program_mathml=to_mathml(prog), output=out,
         output_tex=latex_name(out), point=tuple(result.point.items()), value=result.value, nodes=tuple(nodes),
         steps=tuple(steps), final=tuple(final_rows(result, limits=limits, symbolic=symbolic)), nudge=nudge,
         plot_input=plot_input, curve=line, graph_dot=dot.source, graph_svg=graph_svg, sections=sections,
@@ -185,18 +186,36 @@ def _sym_atom(leaf: Any) -> Any:
 
 
 def _local_math(row: Rule, arg: int, kid_ids: list[int], leaves: list, texs: list[str], i: int) -> Math:
-    """∂node/∂argument, symbolically: LaTeX from the row's template, MathML from SymPy's derivative."""
+    """∂node/∂argument as the row's template prints it, in LaTeX and in MathML (the same formula:
+    at a kink or a tie the template's cases are what the value beside it follows)."""
+    from ..language.printing import template_latex
+    from .template_mathml import template_mathml
+    template = row.dlatex_for(arg, len(kid_ids))
+    latex = template_latex(template).format(*[texs[j] for j in kid_ids], out=texs[i])
+    mml = [_mml_of(leaves[j]) for j in kid_ids]
+    try:
+        body = template_mathml(template, mml, _mml_of(leaves[i]))
+        return Math(latex, f'<math xmlns="http://www.w3.org/1998/Math/MathML">{body}</math>')
+    except (ValueError, KeyError, IndexError):  # a registered row's template outside the rows' small LaTeX
+        return Math(latex, _sympy_local_mathml(row, arg, kid_ids, leaves, i))
+
+
+def _mml_of(leaf: Any) -> str:
+    """A leaf's MathML as a template argument: a name, or a number (a negative one in parentheses)."""
+    mml = to_mathml(leaf).split(">", 1)[1].rsplit("</math>", 1)[0]
+    return f"<mrow><mo>(</mo>{mml}<mo>)</mo></mrow>" if isinstance(leaf, Num) and leaf.value < 0 else mml
+
+
+def _sympy_local_mathml(row: Rule, arg: int, kid_ids: list[int], leaves: list, i: int) -> str:
     import sympy
     from .closed_form import sympy_mathml
-    from ..language.printing import template_latex
-    latex = template_latex(row.dlatex_for(arg, len(kid_ids))).format(*[texs[j] for j in kid_ids], out=texs[i])
     # Fresh symbols per argument position, so a + a gives 1 per use, not 2.
     slots = [sympy.Symbol(f"_u{k}", real=True) for k in range(len(kid_ids))]
     out_expr = row.sympy(sympy, *slots)
     out_sym = sympy.Symbol(leaves[i].name, real=True) if isinstance(leaves[i], Var) else out_expr
     d = sympy.diff(out_expr, slots[arg]).xreplace({out_expr: out_sym})  # tanh' = 1 - o², as the rule says
     d = d.xreplace({slot: _sym_atom(leaves[j]) for slot, j in zip(slots, kid_ids)})
-    return Math(latex, sympy_mathml(d))
+    return sympy_mathml(d)
 
 
 PAGE_PT = 720.0  # wider than this (in Graphviz points) and left-to-right text would get too small

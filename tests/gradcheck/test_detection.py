@@ -10,7 +10,7 @@ import mpmath
 import pytest
 
 import symgrad as sg
-from helpers.programs import Generator
+from helpers.programs import programs
 
 from helpers import ROOT  # noqa: E402
 ERRORS = (1e-2, 1e-4, 1e-6, 1e-8, 1e-9, 1e-10)
@@ -38,17 +38,6 @@ def test_detection_grid_catches_every_error_float64_could_not_make():
                 assert bound_is_smaller or error < 1e-9, (text, error, row)
                 if bound_is_smaller:
                     assert row.verdict == "mismatch", (text, error, row)
-
-
-def programs(n: int, seed: int = 20261130) -> list[str]:
-    gen = Generator(seed)
-    out = []
-    for i in range(n):
-        text = gen.program(i)
-        while not sg.parse(text).inputs:
-            text = gen.program(i)
-        out.append(text)
-    return out
 
 
 def reports(texts: list[str], seeds=None) -> list[str]:

@@ -107,3 +107,33 @@ def test_the_cli_prints_one_line_and_exits_2(argv, tmp_path):
     assert proc.stderr.startswith("symgrad: error: 1:11: ") and proc.stderr.count("\n") == 1
     assert "max_exact_digits" in proc.stderr and "ValueError" not in proc.stderr
     assert not (tmp_path / "ws.md").exists()
+
+
+def test_constants_folded_into_an_inputs_coefficient_are_counted():
+    # x * (2^999)^14 factors: SymPy folds them into 2^13986, len(str(2**13986)) == 4211 digits;
+    # (x*3^99)^99: SymPy distributes the power, 3^9801 has 4,677 digits (see above)
+    with sys_digits(10_000):
+        assert len(str(2 ** 13986)) == 4211
+    chain = "y = x" + "*(2^999)" * 14
+    refused(lambda: diff(chain, "x"), column=5)
+    refused(lambda: diff("y = (x*3^99)^99", "x"), column=6)
+    refused(lambda: sg.check("y = (x*3^9 + x*3^9)^999", {"x": 1.0}), column=6)  # like terms combine first
+    refused(lambda: judge_expression(sg.parse("y = w*x"), {"w": 2.0, "x": 3.0}, "x + (w*3^99)^99*0",
+                                     diff(sg.parse("y = w*x"), "w"), label="answer"), column=6)
+
+
+def test_a_power_of_a_sum_or_a_call_is_not_expanded_so_it_is_not_refused():
+    got = diff("y = (x + 30)^5000", "x")                 # d/dx (x+30)^5000 = 5000 (x+30)^4999
+    x = next(iter(got.free_symbols))
+    assert got == 5000 * (x + 30) ** 4999
+    # a name used twice per level, 12 levels: 3*2^12 x, not 2^12 times the digits of 3
+    program = "a0 = x*3\n" + "".join(f"a{k + 1} = a{k} + a{k}\n" for k in range(12)) + "y = a12"
+    assert diff(program, "x") == 3 * 2 ** 12
+    got = diff("y = tanh(3*x)^900", "x")                 # 2700 tanh(3x)^899 (1 - tanh(3x)^2)
+    x = next(iter(got.free_symbols))
+    assert got.subs(x, 0) == 0 and got.has(sympy.tanh(3 * x) ** 899)
+
+
+def test_the_message_prints_the_programs_power_operator():
+    assert "(3^-99)^99" in refused(lambda: diff(DIFF_BOMB, "x")).message
+    assert "(3 ** -99) ** 99" in refused(lambda: diff("y = x * ((3**-99)**99)**99", "x")).message

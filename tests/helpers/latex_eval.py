@@ -22,7 +22,14 @@ from symgrad.rules.table import RULES
 from symgrad.rules.stable import sigmoid
 
 _TOKEN = re.compile(r"\\\\|\\[a-zA-Z]+|\\[|,;:!_ ]|[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?|[{}()\[\]^_+\-*/<>&|,=]|[a-zA-Z]")
-_FUNCS = {"ln": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh, "sinh": math.sinh,
+def _ln(x: float, base: float | None = None) -> float:
+    """IEEE log: a case not taken may take ln 0 (pow's u^v·ln u at u = 0) = −inf."""
+    if x == 0.0:
+        return -math.inf
+    return math.log(x) if base is None else math.log(x, base)
+
+
+_FUNCS = {"ln": _ln, "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh, "sinh": math.sinh,
           "cosh": math.cosh, "arctan": math.atan, "arcsin": math.asin, "arccos": math.acos, "sigma": sigmoid,
           "Phi": lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0)), "max": max, "min": min,
           "sign": lambda x: (x > 0) - (x < 0), "arsinh": math.asinh, "artanh": math.atanh, "arcosh": math.acosh,
@@ -187,10 +194,10 @@ class _Parser:
             return math.sqrt(self.group())
         if tok == "\\log":
             if self.peek() != "_":  # SymPy's \log{\left(x \right)}: the natural log
-                return math.log(*self.call_args())
+                return _ln(*self.call_args())
             self.take("_")
             base = self.group()
-            return math.log(*self.call_args()) / math.log(base)
+            return _ln(*self.call_args()) / math.log(base)
         if tok == "\\operatorname":
             name = self.name_group()
             fn = _FUNCS.get(name) or RULES[name].forward

@@ -5,6 +5,7 @@ Nothing here names a row: each row's arguments are derived from the row itself (
 new row is in the corpus by being in the table.
 """
 
+import functools
 import itertools
 import math
 import random
@@ -123,17 +124,23 @@ CORPUS_SIZE = 120
 CORPUS_SEED = 20261122
 
 
+def programs(n: int, seed: int = 20261130) -> list[str]:
+    """``n`` generated programs, each with an input (a draw whose leaves all came out constant is
+    drawn again); used by the detection test and ``bench/check_bench.py``."""
+    import symgrad as sg
+    gen, out = Generator(seed), []
+    for i in range(n):
+        text = gen.program(i)
+        while not sg.parse(text).inputs:
+            text = gen.program(i)
+        out.append(text)
+    return out
+
+
+@functools.cache
 def corpus(size: int = CORPUS_SIZE, seed: int = CORPUS_SEED) -> tuple[str, ...]:
     """The truth corpus: ``size`` seeded programs cycling through every row, each with an input."""
-    import symgrad as sg
-    gen = Generator(seed)
-    programs = []
-    for i in range(size):
-        text = gen.program(i)
-        while not sg.parse(text).inputs:  # all leaves came out constant: draw again
-            text = gen.program(i)
-        programs.append(text)
-    return tuple(programs)
+    return tuple(programs(size, seed))
 
 
 _MP_ROWS: dict = {}

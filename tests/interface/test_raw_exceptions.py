@@ -48,6 +48,7 @@ def test_an_ascii_terminal_gets_escaped_output(tmp_path, args):
     proc = _cli(*args, cwd=tmp_path, env={"PYTHONIOENCODING": "ascii"})
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     assert proc.stdout.isascii() and ("\\u" in proc.stdout or "\\x" in proc.stdout)   # · and − escaped
+    assert _cli(*args, cwd=tmp_path, env={"PYTHONIOENCODING": "ascii"}).stdout == proc.stdout  # same bytes
 
 
 def test_draw_precision_and_worksheet_h_are_input_errors():

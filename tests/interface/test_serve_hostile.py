@@ -91,6 +91,15 @@ def test_the_worksheet_bombs_are_refused_at_once_by_their_digits(client):
     assert client.post("/api/program", json=OK).json()["value"] == 9.0
 
 
+@pytest.mark.parametrize("path", ["/api/worksheet", "/api/check"])
+@pytest.mark.parametrize("program, column", [("y = x * ((3^-99)^99)^99", 11), ("y = (x*3^99)^99", 6)])
+def test_constants_folded_into_a_coefficient_are_a_413_not_a_500(client, path, program, column):
+    # at x = 1e-45, (x*3^99)^99 is about 170^99, finite in float64: only its exact form is too big
+    r = client.post(path, json={"program": program, "point": {"x": 1e-45}, "format": "md"})
+    error(r, 413, "LimitError")
+    assert "max_exact_digits" in r.json()["message"] and r.json()["column"] == column
+
+
 # --- a timeout frees its worker ---------------------------------------------------------------------
 
 def test_a_request_past_its_timeout_frees_its_worker_process_at_once():
@@ -225,3 +234,30 @@ def test_a_busy_port_is_one_line_and_exit_2():
 def test_limits_docs_name_the_digit_bound():
     assert "max_exact_digits" in (ROOT / "docs" / "security.md").read_text()
     assert sg.Limits().max_exact_digits == 4_000
+
+
+# --- a worker's memory is capped ----------------------------------------------------------------------
+
+def test_a_worker_over_its_memory_cap_answers_503_and_is_replaced():
+    """A request that needs more memory than the cap gets 503 LimitError (not the machine's memory),
+    its worker process is replaced, and the pool answers the next request at once."""
+    import asyncio
+
+    from symgrad.interface.serve.guards import ApiError
+    from symgrad.interface.serve.workers import Pool
+
+    async def scenario() -> tuple[ApiError, bytearray, list[int], list[int]]:
+        pool = Pool(1, 4, "capped", processes=True, memory=64 << 20)
+        try:
+            await pool.warm()
+            before = pool.pids()
+            with pytest.raises(ApiError) as over:
+                await pool.run(60.0, bytearray, 512 << 20)     # 512 MiB, over the 64 MiB cap
+            small = await pool.run(60.0, bytearray, 16)         # a fresh worker answers
+            return over.value, small, before, pool.pids()
+        finally:
+            pool.shutdown()
+
+    err, small, before, after = asyncio.run(scenario())
+    assert err.status == 503 and err.error == "LimitError" and "64 MiB" in err.message
+    assert small == bytearray(16) and len(after) == 1 and after != before

@@ -21,6 +21,7 @@ import pytest
 
 import symgrad as sg
 from helpers.latex_eval import formula
+from helpers.mathml_eval import formula as mathml_formula, to_latex as mathml_latex
 from symgrad.language.printing import latex_name, mathml_name
 from symgrad.rules.rule import inside
 from symgrad.rules.table import RULES
@@ -56,6 +57,8 @@ KINKS = {"relu": [(0.0,)], "abs": [(0.0,)], "elu": [(0.0, 1.5), (0.0, -0.5)], "l
 CASES = [pytest.param(row, [p for p in inside(row) if len(p) == row.arity][3], id=f"{name}-ordinary")
          for name, row in RULES.items()]
 CASES += [pytest.param(RULES[name], p, id=f"{name}-kink{p}") for name, ps in KINKS.items() for p in ps]
+# pow's exponent slope at base 0: u^v·ln u would read 0·(−∞); the slope taken (PyTorch's) is 0.
+CASES += [pytest.param(RULES["pow"], (2.0, 0.0), id="pow-base0")]
 
 
 def test_every_kinked_row_is_sheeted_at_its_kinks():
@@ -73,8 +76,8 @@ _MD_FORWARD = re.compile(r"^\| \$(.+?)\$ \| [\w\\]+ \| \$(.+)\$ \| (" + _VALUE +
 _TEX_LOCAL = re.compile(r"^\\item \$\\frac\{\\partial (.+?)\}\{\\partial (.+?)\}\$ = \$(.*?)\$"
                         r"(?: = \$(" + _VALUE + r")\$)?; so", re.M)
 _TEX_FORWARD = re.compile(r"^\$(.+?)\$ & [\w\\{}]+ & \$(.+)\$ & \$(" + _VALUE + r")\$ \\\\$", re.M)
-_HTML_MATH = r'<math xmlns="http://www.w3.org/1998/Math/MathML"><semantics>.*?' \
-             r'<annotation encoding="application/x-tex">(.*?)</annotation></semantics></math>'
+_HTML_MATH = r'(<math xmlns="http://www.w3.org/1998/Math/MathML"><semantics>.*?' \
+             r'<annotation encoding="application/x-tex">.*?</annotation></semantics></math>)'
 _HTML_NUMBER = r"<math>(?:<mn>([^<]*)</mn>|<mrow><mo>&#x2212;</mo><mn>([^<]*)</mn></mrow>)</math>"
 _HTML_LOCAL = re.compile(r"^<li><math><mfrac>.*?</mfrac></math> = " + _HTML_MATH + r"(?: = " + _HTML_NUMBER + r")?;",
                          re.M)
@@ -86,8 +89,8 @@ _HTML_FORWARD = re.compile(r"^<tr><td><math>.*?</math></td><td>\w+</td><td>" + _
 _CLOSED = {"md": re.compile(r"^\$\$\\frac\{\\partial .+?\}\{\\partial (.+?)\} = (.+)\$\$", re.M),
            "tex": re.compile(r"^\\begin\{dmath\*\}\\frac\{\\partial .+?\}\{\\partial (.+?)\} = (.+)\\end\{dmath\*\}$",
                              re.M),
-           "html": re.compile(r'<annotation encoding="application/x-tex">\\frac\{\\partial .+?\}'
-                              r"\{\\partial (.+?)\} = (.+?)</annotation>")}
+           "html": re.compile(r'(<math display="block"><semantics>.*?<annotation encoding="application/x-tex">'
+                              r"\\frac\{\\partial .+?\}\{\\partial (.+?)\} = .+?</annotation></semantics></math>)")}
 _FINAL = {"md": re.compile(r"^\| \$(.+?)\$ \| (?:" + _VALUE + r") \| (" + _VALUE + r")? \| [^|]* \| [^|]+ \|$", re.M),
           "tex": re.compile(r"^\$(.+?)\$ & \$(?:" + _VALUE + r")\$ & (?:\$(" + _VALUE + r")\$)? & .* \\\\$", re.M),
           "html": re.compile(r"^<tr><td><math>(.+?)</math></td><td>" + _HTML_NUMBER + r"</td><td>(?:" + _HTML_NUMBER
@@ -111,12 +114,12 @@ def printed(text: str, fmt: str) -> tuple[list[tuple[str, str | None]], list[tup
     if fmt == "tex":
         return ([(m[2], m[3] or None) for m in _TEX_LOCAL.findall(text)],
                 [(m[1], m[2]) for m in _TEX_FORWARD.findall(text)])
-    return ([(html.unescape(m[0]), _html_number(m[1] or None, m[2] or None)) for m in _HTML_LOCAL.findall(text)],
-            [(html.unescape(m[0]), _html_number(m[1] or None, m[2] or None)) for m in _HTML_FORWARD.findall(text)])
+    return ([(m[0], _html_number(m[1] or None, m[2] or None)) for m in _HTML_LOCAL.findall(text)],
+            [(m[0], _html_number(m[1] or None, m[2] or None)) for m in _HTML_FORWARD.findall(text)])
 
 
 def closed_forms(text: str, fmt: str, ws) -> list[tuple[str, str]]:
-    """[(closed form's LaTeX, the symbolic column's printed value)] of a rendered sheet."""
+    """[(closed form's LaTeX, or in HTML its whole <math> element; the symbolic column's printed value)]."""
     if fmt == "ipynb":
         text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "markdown")
         fmt = "md"
@@ -125,31 +128,58 @@ def closed_forms(text: str, fmt: str, ws) -> list[tuple[str, str]]:
     if fmt == "html":
         symbolic = {html.unescape(m[0]): _html_number(m[3] or None, m[4] or None) for m in _FINAL["html"].findall(text)}
         by_tex = {latex_name(r.name): symbolic.get(html.unescape(mathml_name(r.name))) for r in ws.final}
-        return [(html.unescape(latex), by_tex[html.unescape(name)]) for name, latex in _CLOSED["html"].findall(text)]
+        return [(math, by_tex[html.unescape(name)]) for math, name in _CLOSED["html"].findall(text)]
     symbolic = {name: value or None for name, value in _FINAL[fmt].findall(text)}
     return [(latex, symbolic[name]) for name, latex in _CLOSED[fmt].findall(text)]
 
 
+def _annotation(math: str) -> str:
+    return html.unescape(re.search(r'<annotation encoding="application/x-tex">(.*?)</annotation>', math, re.S)[1])
+
+
+def _right_of_equals(math: str) -> str:
+    """The displayed formula of ``∂y/∂x = formula`` (a closed form's MathML), as a <math> element."""
+    import xml.etree.ElementTree as ET
+    from helpers.mathml_eval import _entities
+    row = ET.fromstring(_entities(math))[0][0]  # math > semantics > mrow
+    kids = list(row)
+    at = next(k for k, kid in enumerate(kids) if kid.tag.endswith("mo") and kid.text == "=")
+    new = ET.Element("mrow")
+    new.extend(kids[at + 1:])
+    return "<math>" + ET.tostring(new, encoding="unicode") + "</math>"
+
+
+def _evaluations(shown: str, fmt: str, names: dict[str, float], closed: bool = False) -> list[tuple[str, float]]:
+    """(what was read, its value): the LaTeX; in HTML the MathML the reader sees and its LaTeX annotation."""
+    if fmt != "html":
+        return [(shown, formula(shown, names))]
+    visible = _right_of_equals(shown) if closed else shown
+    annotation = _annotation(shown).split(" = ", 1)[1] if closed else _annotation(shown)
+    return [(mathml_latex(visible), mathml_formula(visible, names)), (annotation, formula(annotation, names))]
+
+
 def assert_sheet_reads_right(ws, fmt: str) -> None:
-    """Every printed formula of the rendered sheet, evaluated at the sheet's point, is its printed value."""
+    """Every printed formula of the rendered sheet, evaluated at the sheet's point, is its printed value
+    (in HTML both the MathML shown and its LaTeX annotation)."""
     text = render_worksheet(ws, fmt)
     names = {latex_name(n.name): n.value for n in ws.nodes if n.kind != "constant"}
     locals_, forward = printed(text, fmt)
     terms = [t for s in ws.steps for t in s.terms]
     assert len(locals_) == len(terms) and len(forward) == sum(n.kind == "op" for n in ws.nodes), (fmt, text)
-    for latex, value in locals_ + forward:
+    for shown, value in locals_ + forward:
         if value is None:  # a local derivative that is a plain number is its own value
-            assert re.fullmatch(r"-?[0-9.]+", latex.strip()), (fmt, latex)
+            for latex, _ in _evaluations(shown, fmt, names):
+                assert re.fullmatch(r"-? ?[0-9.]+", latex.strip()), (fmt, latex)
             continue
-        got = formula(latex, names)
-        want = float(value)
-        assert got == pytest.approx(want, rel=6e-6, abs=1e-12), (fmt, latex, value, got)
-    shown = closed_forms(text, fmt, ws)
-    assert len(shown) == sum(r.closed_form is not None for r in ws.final), (fmt, text)
-    for latex, value in shown:
+        for latex, got in _evaluations(shown, fmt, names):
+            assert got == pytest.approx(float(value), rel=6e-6, abs=1e-12), (fmt, latex, value, got)
+    shown_forms = closed_forms(text, fmt, ws)
+    assert len(shown_forms) == sum(r.closed_form is not None for r in ws.final), (fmt, text)
+    for shown, value in shown_forms:
         if value is None:  # no symbolic value is printed (undefined at a kink): nothing to compare
             continue
-        assert formula(latex, names) == pytest.approx(float(value), rel=6e-6, abs=1e-12), (fmt, latex, value)
+        for latex, got in _evaluations(shown, fmt, names, closed=True):
+            assert got == pytest.approx(float(value), rel=6e-6, abs=1e-12), (fmt, latex, value)
 
 
 @pytest.mark.parametrize("row, args", CASES)
@@ -259,3 +289,23 @@ def test_html_math_is_well_formed_with_cases_an_upright_e_and_ln(source, at):
         assert '<msup><mi mathvariant="normal">e</mi><mi>x</mi></msup>' in text
     if "max" in source:
         assert "<mtd><mfrac><mn>1</mn><mn>2</mn></mfrac></mtd>" in text and "<mo>=</mo><mi>e</mi>" in text
+
+
+def test_html_shows_the_rows_template_not_sympys_derivative(monkeypatch):
+    """At hypot's kink the template's cases read 0, as the value beside it; SymPy's x/√(x² + e²), which
+    the HTML used to show, reads 0/0 there. Seeded back, the displayed MathML fails the check."""
+    import symgrad.teaching.template_mathml as template_mathml
+    kink = {"x": 0.0, "a": 0.0}
+    assert_sheet_reads_right(_sheet("e = 2*a\ny = hypot(x, e)", kink), "html")
+
+    def sympys(*_args):
+        raise ValueError("seeded: SymPy's derivative instead of the template")
+    monkeypatch.setattr(template_mathml, "template_mathml", sympys)
+    with pytest.raises(AssertionError):
+        assert_sheet_reads_right(_sheet("e = 2*a\ny = hypot(x, e)", kink), "html")
+
+
+def test_html_shows_a_cube_root_as_a_root_of_index_3():
+    """cbrt's forward formula displayed as √e (a square root) beside e^(1/3)."""
+    page = render_worksheet(_sheet("e = 2*a\ny = cbrt(e)", {"a": 0.3}), "html")
+    assert "<mroot><mrow><mi>e</mi></mrow><mn>3</mn></mroot>" in page and "<msqrt><mi>e</mi></msqrt>" not in page

@@ -77,11 +77,12 @@ def setup_diff_command(p) -> None:
 
 
 def run_diff_command(args) -> int:
-    import sympy
-    from ...gradcheck.sympy_printers import sympy_latex  # symgrad's names: x__2, Beta, e vs Euler's e print as themselves
+    from ...gradcheck.sympy_printers import sympy_latex, sympy_text  # symgrad's names: x__2, Beta, e vs Euler's e
     from ...gradcheck.symbolic import diff
-    expr = diff(read_program(args), *args.wrt, simplify=True, limits=limits_of(args))
-    print(sympy_latex(expr) if args.latex else sympy.sstr(expr))
+    from ...language.printing import power_symbol
+    program = read_program(args)
+    expr = diff(program, *args.wrt, simplify=True, limits=limits_of(args))
+    print(sympy_latex(expr) if args.latex else sympy_text(expr, power_symbol(program)))  # 3*x^2, as written
     return 0
 
 

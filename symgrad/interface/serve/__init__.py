@@ -54,10 +54,16 @@ def run_serve_command(args: argparse.Namespace) -> int:
     if not _is_loopback(host):
         print(f"symgrad serve: listening on {host}: anyone on the network can use it", file=sys.stderr)
     print(f"symgrad serve: {url} (Ctrl-C to stop)", file=sys.stderr)
-    if args.open:
-        threading.Timer(0.8, webbrowser.open, (url.replace("0.0.0.0", "127.0.0.1"),)).start()
+    if args.open:  # once the page gets its first answer (not when the workers are warm: that is later)
+        threading.Thread(target=_open_when_answering, args=(app, url.replace("0.0.0.0", "127.0.0.1")),
+                         name="symgrad-open", daemon=True).start()
     server(app).run(sockets=[sock])
     return 0
+
+
+def _open_when_answering(app, url: str, limit: float = 60.0) -> None:
+    app.state.answering.wait(limit)
+    webbrowser.open(url)
 
 
 def _is_loopback(host: str) -> bool:

@@ -10,6 +10,7 @@ so that a change of those internals is fixed in one place each.
 from __future__ import annotations
 
 import collections
+import contextlib
 import io
 import logging
 import math
@@ -288,6 +289,8 @@ def perform(action: str, *args: Any) -> tuple:
         return ("ok", globals()[action](*args))
     except SymgradError as err:
         return ("error", *error_payload(err))
+    except MemoryError:  # over the worker's memory cap: the pool answers 503 and replaces the worker
+        raise
     except Exception:  # a bug: the log gets the traceback, the user one line
         logging.getLogger("symgrad.serve").exception("internal error in %s", action)
         return ("error", 500, {"error": "InternalError", "message": "internal error; the server log has the details"})
@@ -297,8 +300,11 @@ def warm() -> None:
     """A worker process's initializer: lower its CPU priority (slider recomputes in the
     server process come first), then import and exercise SymPy, jinja2, matplotlib and
     Graphviz once, so the first user does not wait for them."""
-    if hasattr(os, "nice"):
+    if hasattr(os, "nice"):  # a slider in the server process comes first
         os.nice(10)
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_BATCH"):  # CPU-bound: never preempt a wakeup
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     point = {"x": 1.0, "y": 2.0}
     for action, extra in (("analyse", ()), ("steps", ()), ("check", ()), ("worksheet", ("md",))):
         perform(action, "z = x*y", point, *extra, WEB_LIMITS)

@@ -30,7 +30,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.schemas import SchemaGenerator
 from starlette.staticfiles import StaticFiles
 
 from ...base.limits import Limits
@@ -45,6 +44,11 @@ STATIC = Path(__file__).with_name("static")
 MAX_BODY = 128 * 1024       # bytes at least; more if max_chars is raised (a character is ≤ 12 bytes as JSON)
 INLINE_NODES = 400          # a recompute of an accepted graph this small runs on the event loop (< 1 ms)
 INLINE_CHARS = 2_000        # its first parse and compile, on a thread here; a longer text goes to a worker process
+# While the worker processes warm up (the fork server imports and exercises SymPy, jinja2, matplotlib
+# and Graphviz once: seconds on a busy machine), these run on the thread here instead, so the page's
+# first answer does not wait for them (texts of at most INLINE_CHARS characters); a check or a worksheet
+# (SymPy, jinja2) or a longer text waits for a warm worker.
+WARMUP_ACTIONS = frozenset({"analyse", "recompute", "steps", "graph"})
 
 
 def max_body(limits: Limits) -> int:
@@ -67,7 +71,9 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
     two "light" worker processes, so a drag stays fast while checks run. Each pool takes at most ``queue``
     requests in flight; past that, 503 at once. ``host`` (the address it is served on) and
     ``allow_hosts`` are the Host names it answers to (``guards.LocalOnly``). ``wait=False``
-    answers at once while the worker processes start (a request meanwhile waits for one).
+    answers at once while the worker processes warm up: the page, and ``WARMUP_ACTIONS`` on the
+    thread here (a check or a worksheet waits for a warm worker); ``app.state.answering`` is set
+    once this process has imported what a slider needs.
     """
     limits = limits or actions.WEB_LIMITS
     cap = max_body(limits)
@@ -80,11 +86,15 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         args = fields(await read_body(request, cap), fmt=fmt)
         request.state.work_start = time.perf_counter()  # the body is in: from here on it is our time
         size = accepted.get(args[0]) if action == "recompute" else None
+        if size is not None:  # in use: a flood of new programs does not push it off the fast path
+            accepted.move_to_end(args[0])
         small = size is not None and size <= INLINE_NODES
         if small and actions.COMPILED.has(args[0], limits):  # a few hundred float operations: no hop at all
             outcome = actions.perform(action, *args, limits)
         else:  # a short text is parsed and compiled once on a thread here (then inline), the rest elsewhere
             pool = (local if small and len(args[0]) <= INLINE_CHARS else light) if size is not None else heavy
+            if not pool.warmed and action in WARMUP_ACTIONS and len(args[0]) <= INLINE_CHARS:
+                pool = local  # the workers are still warming up: a short text is answered now, on the thread here
             outcome = await pool.run(timeout, actions.perform, action, *args, limits)
         if outcome[0] == "error":
             raise ApiError(outcome[1], outcome[2]["error"], outcome[2]["message"], outcome[2])
@@ -173,11 +183,14 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         """The limits in force.
         ---
         summary: The symgrad.Limits and request bounds this server applies
+        description: Also "warm", whether every worker process has started (until then, checks and
+          worksheets wait for one, and the light requests are answered in the server's own process).
         responses:
           200: {description: the limits}
         """
         from dataclasses import asdict
-        return JSONResponse({"limits": asdict(limits), "timeout": timeout, "max_body": cap})
+        return JSONResponse({"limits": asdict(limits), "timeout": timeout, "max_body": cap,
+                             "warm": heavy.warmed and light.warmed})
 
     async def formats_view(request: Request) -> Response:
         """The download formats.
@@ -191,9 +204,9 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
-    schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "symgrad serve", "version": __version__}})
-
     async def openapi(request: Request) -> Response:
+        from starlette.schemas import SchemaGenerator  # it imports yaml: not before the first answer
+        schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "symgrad serve", "version": __version__}})
         return JSONResponse(schemas.get_schema(routes=app.routes))
 
     async def not_found(request: Request, err: Exception) -> Response:
@@ -215,13 +228,22 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
         Route("/openapi.json", openapi, include_in_schema=False),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+    answering = threading.Event()  # set once this process answers a slider without importing anything
+
+    def warm_here() -> None:
+        actions.perform("recompute", "z = x*y", {"x": 1.0, "y": 2.0}, limits)  # import what a slider needs
+        gc.freeze()  # what is loaded now is never garbage: later collections skip it (shorter GC pauses)
+        answering.set()
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
         warming = asyncio.gather(heavy.warm(), light.warm())
+        warming.add_done_callback(lambda f: f.cancelled() or f.exception())  # stopped while warming: not an error
         if wait:
             await warming
-        actions.perform("recompute", "z = x*y", {"x": 1.0, "y": 2.0}, limits)  # import what a slider needs
-        gc.freeze()  # what is loaded now is never garbage: later collections skip it (shorter GC pauses)
+            warm_here()
+        else:  # serve at once: the page meanwhile, and WARMUP_ACTIONS on the thread here
+            asyncio.get_running_loop().run_in_executor(local.threads, warm_here)
         yield
         warming.cancel()
         for pool in (heavy, light, local):
@@ -231,6 +253,7 @@ def create_app(*, limits: Limits | None = None, timeout: float = 10.0, workers: 
                     middleware=[Middleware(SecurityHeaders), Middleware(LocalOnly, host=host, allow_hosts=allow_hosts)],
                     exception_handlers={404: not_found, 405: not_found})
     app.state.pools = (heavy, light)
+    app.state.answering = answering
     return app
 
 
