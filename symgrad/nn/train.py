@@ -147,6 +147,8 @@ def linear_schedule(start: float, end: float, steps: int) -> LinearSchedule:
 
 @dataclass(frozen=True)
 class StepRecord:
+    """One step of ``fit``: ``step`` counts from 1 (as ``symgrad train`` prints it, in text and
+    JSON alike); loss, accuracy and lr are the ones that step used, before its update."""
     step: int
     loss: float
     accuracy: float
@@ -230,7 +232,7 @@ def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str
                 except NumericError as err:  # overflow anywhere: the forward pass, the loss, backward
                     raise NumericError(f"training diverged at step {k + 1}: {err.message}",
                                        hint=f"lower the learning rate (it was {opt.lr:.4g})") from None
-                record = StepRecord(k, total.data, accuracy(scores, ys), opt.lr)
+                record = StepRecord(k + 1, total.data, accuracy(scores, ys), opt.lr)
                 opt.step()
             history.records.append(record)
             if bar is not None:

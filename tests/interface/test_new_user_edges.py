@@ -1,0 +1,79 @@
+"""What a new user hit, one test each: the CLI's --grads, train's step numbers, the parser's
+hint for sech, draw's keywords, the nbgrader hint, the LaTeX key's title."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import symgrad as sg
+from symgrad.interface.cli.main import main
+
+
+def test_grads_nan_on_the_command_line_is_judged_as_from_json(capsys):
+    assert main(["check", "z = x*y", "--at", "x=2", "y=3", "--grads", "x=nan", "y=2"]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"^x\s+nan\s.*mismatch", out, re.M)
+
+
+def test_grads_that_are_no_number_get_a_cli_hint(capsys):
+    assert main(["check", "z = x*y", "--at", "x=2", "y=3", "--grads", "x=abc"]) == 2
+    err = capsys.readouterr().err
+    assert "--grads x=2.5" in err and "grads[x]" not in err
+
+
+def test_grads_for_some_inputs_name_the_rows_not_checked(capsys):
+    assert main(["check", "z = x*y", "--at", "x=2", "y=3", "--grads", "x=3"]) == 0
+    assert "not checked (no --grads value): y" in capsys.readouterr().out
+    assert main(["check", "z = x*y", "--at", "x=2", "y=3", "--grads", "x=3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["not_given"] == ["y"]
+
+
+def test_train_counts_steps_from_1_in_text_and_json(capsys):
+    assert main(["train", "lecture", "--steps", "10", "-q"]) == 0
+    text = [int(n) for n in re.findall(r"^step\s+(\d+)", capsys.readouterr().out, re.M)]
+    assert main(["train", "lecture", "--steps", "10", "-q", "--json"]) == 0
+    steps = [r["step"] for r in json.loads(capsys.readouterr().out)["history"]]
+    assert steps == list(range(1, 11))
+    assert text[0] == 1 and text[-1] == 10 and set(text) <= set(steps)
+
+
+def test_sech_gets_a_rewrite_not_a_multiplication_hint():
+    with pytest.raises(sg.UnknownFunctionError) as err:
+        sg.parse("y = sech(x)")
+    assert "1/cosh(x)" in err.value.hint and "sech*(" not in err.value.hint
+    with pytest.raises(sg.UnknownFunctionError) as err:   # a name of no function still gets the product hint
+        sg.parse("y = k(x)")
+    assert "k*(...)" in err.value.hint
+
+
+def test_an_unknown_draw_keyword_is_named_as_a_keyword():
+    with pytest.raises(sg.InputError) as err:
+        sg.draw("y = x*2", x=1.0, precison=3)
+    assert "unknown keyword precison for draw" in err.value.message
+    assert "not an input of this program" not in err.value.message.replace("nor an input of this program", "")
+    assert err.value.hint == "did you mean precision?"
+    assert sg.draw("y = x*2", x=1.0, precision=2).source.count("data 1.00 ") == 1   # inputs still work
+
+
+def test_nbgrader_hint_is_never_the_readme_answer(tmp_path, monkeypatch):
+    from symgrad.teaching.nbgrader import FORMAT_EXAMPLE
+    monkeypatch.chdir(tmp_path)
+    assert main(["worksheet", "e = a*b; d = e + c; L = d*f", "--at", "a=2", "b=-3", "c=10", "f=-2",
+                 "--format", "ipynb", "--exercise", "-o", "sheet.ipynb"]) == 0
+    notebook = (tmp_path / "sheet.ipynb").read_text(encoding="utf-8")
+    hints = re.findall(r"such as [`\\\\\"]*([^`\\\\\"]+)", notebook)
+    assert len(hints) >= 2 and set(hints) == {FORMAT_EXAMPLE}
+    for answer in ("b*f", "a*f", "f", "a*b + c"):   # dL/da, dL/db, dL/dc, dL/df by hand
+        assert answer not in hints
+
+
+def test_latex_answer_key_title_has_a_real_dash(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["worksheet", "e = a*b; L = e*f", "--at", "a=2", "b=-3", "f=4", "--exercise",
+                 "-o", "s.tex"]) == 0
+    key = (tmp_path / "s-key.tex").read_text(encoding="utf-8")
+    title = next(line for line in key.splitlines() if line.startswith("\\title"))
+    assert "[U+2014]" not in key and "Answer key --- sheet" in title
