@@ -35,21 +35,21 @@ MIN_PARALLEL_JOBS = 24   # fewer distinct formulas are judged here: starting pro
 _WORKER_MARKERS: dict[str, Any] = {}   # per worker process: the key's parsed program, once per key
 
 
-def _token(payload: tuple) -> str:
+def _token(make: type, payload: tuple) -> str:
     key, rtol, atol, seed, budget = payload
-    return json.dumps([key, rtol, atol, seed, repr(budget)], sort_keys=True)
+    return json.dumps([make.__qualname__, key, rtol, atol, seed, repr(budget)], sort_keys=True)
 
 
-def _judge_chunk(job: tuple[tuple, list[tuple[str, str]]]) -> list[tuple[Any, bool]]:
-    """In a worker: judge (blank, answer) pairs of one key; returns (CellMark, cached?) each."""
-    from .grading import _Marker
-    payload, items = job
-    token = _token(payload)
+def _judge_chunk(job: tuple[type, tuple, list[tuple[str, str]]]) -> list[tuple[Any, bool]]:
+    """In a worker: judge (blank, answer) pairs of one key; returns (CellMark, cached?) each.
+    ``make`` is the marker's class (``grading._Marker``, pickled by name), so this module never
+    imports ``grading``, which imports it."""
+    make, payload, items = job
+    token = _token(make, payload)
     marker = _WORKER_MARKERS.get(token)
     if marker is None:
         _WORKER_MARKERS.clear()   # one key at a time keeps a worker's memory flat
-        key, rtol, atol, seed, budget = payload
-        marker = _WORKER_MARKERS[token] = _Marker(key, rtol, atol, seed, budget)
+        marker = _WORKER_MARKERS[token] = make(*payload)
     out = []
     for bid, raw in items:
         before = len(marker.cache)
@@ -77,7 +77,7 @@ def prejudge(markers: dict, wanted: dict, *, workers: int | None = None, executo
     order one-at-a-time marking meets them) and fill each marker's caches. Returns the number
     of claims judged here. ``workers`` (default: every core) is the process count of the
     default executor; ``workers=1`` judges nothing here (marking then judges one at a time)."""
-    jobs: list[tuple[Any, list[tuple[str, str]]]] = []
+    jobs: list[tuple[type, Any, list[tuple[str, str]]]] = []
     for sheet, items in wanted.items():
         marker = markers[sheet]
         first: dict[tuple[str, str], str] = {}
@@ -86,8 +86,8 @@ def prejudge(markers: dict, wanted: dict, *, workers: int | None = None, executo
             if canonical is not None:
                 first.setdefault((bid, canonical), raw)
         if first:
-            jobs.append((marker.payload, [(bid, raw) for (bid, _), raw in first.items()]))
-    total = sum(len(items) for _, items in jobs)
+            jobs.append((type(marker), marker.payload, [(bid, raw) for (bid, _), raw in first.items()]))
+    total = sum(len(items) for _, _, items in jobs)
     workers = (os.cpu_count() or 1) if workers is None else whole_number(workers, "workers", minimum=1)
     if total < MIN_PARALLEL_JOBS and executor is None or (workers <= 1 and executor is None):
         return 0
@@ -95,13 +95,14 @@ def prejudge(markers: dict, wanted: dict, *, workers: int | None = None, executo
     if own:   # import the judge's modules once here: forked workers start with them loaded
         from ..gradcheck import claim_proof, claims, reference  # noqa: F401
     pool = _default_executor(workers) if own else executor
-    spread = [(payload, chunk) for payload, items in jobs for chunk in _chunks(items, 4 * max(workers, 1))]
+    spread = [(make, payload, chunk) for make, payload, items in jobs
+              for chunk in _chunks(items, 4 * max(workers, 1))]
     try:
         results = list(pool.map(_judge_chunk, spread))
     finally:
         if own:
             pool.shutdown()
-    for (payload, chunk), marks in zip(spread, results):
+    for (_, payload, chunk), marks in zip(spread, results):
         marker = next(m for m in markers.values() if m.payload is payload)
         for (bid, raw), (mark, cached) in zip(chunk, marks):
             marker.seen[(bid, raw)] = mark

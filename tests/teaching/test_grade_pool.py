@@ -64,14 +64,15 @@ def test_pool_gives_the_same_grades_as_one_at_a_time(key):
 
 
 class CountingExecutor:
-    """An executor as Dask's or Ray's would be used: only ``map``; it counts the claims."""
+    """An executor as Dask's or Ray's would be used: only ``map``; it counts the claims.
+    Each job is (marker class, key payload, [(blank, answer), …])."""
 
     def __init__(self):
         self.claims = []
 
     def map(self, fn, jobs):
         jobs = list(jobs)
-        self.claims += [item for _, chunk in jobs for item in chunk]
+        self.claims += [item for _, _, chunk in jobs for item in chunk]
         return map(fn, jobs)
 
 
