@@ -3,7 +3,9 @@ L = (a·b + c)·f is explored in a notebook cell; a slider is nudged (predicted 
 the backward pass is stepped, the check colours the graph. Every number comes from this kernel.
 
 Expected numbers are derived by hand: dL/da = b·f, dL/db = a·f, dL/dc = f, dL/df = a·b + c.
-Screenshots go to a temporary directory (printed with -s), never to the repository.
+Screenshots are the test's artefacts: they go to $SYMGRAD_SCREENSHOTS/notebook-widget when that is
+set (CI keeps the folder), else to a temporary directory (printed with -s); never to the repository.
+Only the tests that drive chromium skip, and only when Debian's chromium is not installed.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-anywidget = pytest.importorskip("anywidget")   # the notebook extra (pyproject: notebook, test)
-pytest.importorskip("jupyterlab")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 import symgrad as sg  # noqa: E402
@@ -29,8 +30,6 @@ from helpers import ROOT  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
-                                "(scripts/install-system-deps.sh)")
 L_PROGRAM = "e = a*b; d = e + c; L = d*f"
 expect.set_options(timeout=90_000)   # a loaded 2-core machine starts JupyterLab and a kernel slowly
 
@@ -50,11 +49,18 @@ def _notebook(path) -> None:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (scripts/install-system-deps.sh)")
     home = tmp_path_factory.mktemp("lab")
     _notebook(home / "explore.ipynb")
     port = _free_port()
+    # JupyterLab's own settings: no "official Jupyter news?" toast over the widget
+    news = home / ".lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               JUPYTER_CONFIG_DIR=str(home / ".jupyter"), JUPYTER_RUNTIME_DIR=str(home / ".runtime"))
+               JUPYTER_CONFIG_DIR=str(home / ".jupyter"), JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(home / ".lab-settings"))
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
                              "--ip=127.0.0.1", "--allow-root", "--IdentityProvider.token=", "--ServerApp.password=",
                              "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={home}",
@@ -81,15 +87,18 @@ def lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def notebook_page(lab, tmp_path_factory):
     url, home = lab
-    shots = tmp_path_factory.mktemp("widget-shots")
+    keep = os.environ.get("SYMGRAD_SCREENSHOTS")
+    shots = Path(keep) / "notebook-widget" if keep else tmp_path_factory.mktemp("widget-shots")
+    shots.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {shots}")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
         page.goto(f"{url}/lab/tree/explore.ipynb", wait_until="domcontentloaded")
         cell = page.locator(".jp-Cell .jp-InputArea-editor").first
         expect(cell).to_be_visible()
         expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible()   # the kernel is up
+        page.keyboard.press("Control+b")   # hide it: the notebook gets the width, as a user would
         cell.click()
         page.keyboard.press("Shift+Enter")
         expect(page.locator(".jp-OutputArea-output").first).to_be_attached()
@@ -111,6 +120,8 @@ def test_the_widget_shows_the_graph_computed_in_the_kernel(notebook_page):
         expect(page.locator(f".symgrad-explorer #sg-n{i}-data")).to_have_text(f"data {data:.4f}")
         expect(page.locator(f".symgrad-explorer #sg-n{i}-grad")).to_have_text(f"grad {grad:.4f}")
     expect(page.locator(".symgrad-explorer #grad-a")).to_have_text("6.0000")
+    # legible: a node's data line is drawn at least 12 px tall (the graph never shrinks below that)
+    assert page.locator(".symgrad-explorer #sg-n0-data").bounding_box()["height"] >= 12
     _shot(page, shots, "1-graph")
 
 

@@ -35,6 +35,12 @@ const signed = (x, digits = 4) => (x >= 0 ? "+" : "") + fmt(x, digits);
 const short = (x) => (x === null || x === undefined) ? "—" : String(Number(x.toPrecision(10)));
 const verdictClass = (v) => v === "agree" ? "v-agree" : v === "mismatch" ? "v-mismatch" : "v-other";
 
+// A wide graph shrinks to its box, but never below 0.7 of Graphviz's size (its 14 pt labels stay
+// about 13 px): past that #graph scrolls sideways. A notebook's output area is narrower than a tab.
+function legible(svg) {
+  if (svg && svg.viewBox && svg.viewBox.baseVal) svg.style.minWidth = `${svg.viewBox.baseVal.width * 4 / 3 * 0.7}px`;
+}
+
 function el(tag, attrs = {}, ...kids) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -86,6 +92,7 @@ async function run() {
     state.stepAt = 0;
     $("at").value = atText(state.point);
     $("graph").innerHTML = data.svg;   // Graphviz SVG from the server: node ids sg-nK, texts sg-nK-data/grad
+    legible($("graph").querySelector("svg"));
     buildInputs();
     showNumbers(data);
     resetChecks();
