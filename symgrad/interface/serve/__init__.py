@@ -15,6 +15,8 @@ import argparse
 import ipaddress
 import sys
 import threading
+import time
+import urllib.request
 import webbrowser
 
 __all__ = ["setup_serve_command", "run_serve_command"]
@@ -55,7 +57,7 @@ def run_serve_command(args: argparse.Namespace) -> int:
         print(f"symgrad serve: listening on {host}: anyone on the network can use it", file=sys.stderr)
     print(f"symgrad serve: {url} (Ctrl-C to stop)", file=sys.stderr)
     if args.open:
-        threading.Timer(0.8, webbrowser.open, (url.replace("0.0.0.0", "127.0.0.1"),)).start()
+        threading.Thread(target=_open_when_ready, args=(url.replace("0.0.0.0", "127.0.0.1"),), daemon=True).start()
     server(app).run(sockets=[sock])
     return 0
 
@@ -67,3 +69,21 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _open_when_ready(url: str, tries: int = 600) -> None:
+    """Open ``url`` in a web browser once the server answers it (starting the worker processes
+    can take seconds: a browser opened earlier shows "connection refused"); if no browser can
+    be opened (no display, no $BROWSER), say so on stderr with the address to open by hand."""
+    for _ in range(tries):   # about two minutes of tries a fifth of a second apart
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        print(f"symgrad serve: the server did not answer {url}; not opening a browser", file=sys.stderr)
+        return
+    if not webbrowser.open(url):
+        print(f"symgrad serve: could not open a web browser (no display?); open {url} yourself",
+              file=sys.stderr, flush=True)
