@@ -77,3 +77,23 @@ def test_latex_answer_key_title_has_a_real_dash(tmp_path, monkeypatch, capsys):
     key = (tmp_path / "s-key.tex").read_text(encoding="utf-8")
     title = next(line for line in key.splitlines() if line.startswith("\\title"))
     assert "[U+2014]" not in key and "Answer key --- sheet" in title
+
+
+def test_markdown_exercise_sheet_header_lines_are_paragraphs_of_their_own(tmp_path, monkeypatch):
+    """Markdown joins lines with no blank line between them into one paragraph."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["worksheet", "e = a*b; L = e*f", "--at", "a=2", "b=-3", "f=4", "--exercise", "-o", "s.md"]) == 0
+    paragraphs = [p.strip() for p in (tmp_path / "s.md").read_text(encoding="utf-8").split("\n\n")]
+    assert "Sheet 1" in paragraphs and "Program:" in paragraphs
+    exercise = next(p for p in paragraphs if p.startswith("*Exercise:*"))
+    assert "\n" not in exercise
+
+
+def test_claim_feedback_echoes_the_users_own_text():
+    """The user typed o^2 and 3: the feedback says o^2 and 3, not o ** 2.0 or 3.0."""
+    from symgrad.gradcheck.claims import judge_claims
+    point = {"x": 2.0, "w": 0.5, "b": -1.0}
+    [row] = judge_claims("o = tanh(x*w + b)", point, {"w": "3*(1 - o^2)*x"})
+    assert row.verdict == "wrong" and "the factor 3 " in row.message and "3.0" not in row.message
+    [row] = judge_claims("o = tanh(x*w + b)", point, {"w": "o^2*x"})
+    assert "the factor o^2 " in row.message and "**" not in row.message and "2.0" not in row.message
