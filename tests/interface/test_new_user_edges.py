@@ -97,3 +97,34 @@ def test_claim_feedback_echoes_the_users_own_text():
     assert row.verdict == "wrong" and "the factor 3 " in row.message and "3.0" not in row.message
     [row] = judge_claims("o = tanh(x*w + b)", point, {"w": "o^2*x"})
     assert "the factor o^2 " in row.message and "**" not in row.message and "2.0" not in row.message
+
+
+def test_symbolic_budget_is_described_one_way():
+    """It is gone (work is bounded by structure, never a clock): no page describes it as a limit."""
+    from helpers import ROOT
+    assert not hasattr(sg.Limits(), "symbolic_budget")
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    mentions = [(p.name, line) for p in pages for line in p.read_text(encoding="utf-8").splitlines()
+                if "symbolic_budget" in line]
+    assert mentions and all("gone" in line for _, line in mentions), mentions
+
+
+def test_json_on_an_error_is_empty_stdout_and_one_line_as_documented(capsys):
+    from helpers import ROOT
+    assert main(["check", "y = ", "--at", "x=1", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith("symgrad: error: ")
+    doc = " ".join((ROOT / "docs" / "check.md").read_text(encoding="utf-8").split())
+    assert "stdout is empty and stderr has one line" in doc
+    assert "always valid JSON" not in doc
+
+
+def test_units_of_error_and_tolerance_are_documented_and_hold(capsys):
+    """y = x² at x = 3: dy/dx = 6 by hand; a claimed 6.6 is 10 % off (relative error 0.1)."""
+    from helpers import ROOT
+    doc = " ".join((ROOT / "docs" / "check.md").read_text(encoding="utf-8").split())
+    assert "`error` is **relative**" in doc and "`tolerance` is **absolute**" in doc
+    assert main(["check", "y = x*x", "--at", "x=3", "--grads", "x=6.6", "y=1", "--json"]) == 1
+    row = next(r for r in json.loads(capsys.readouterr().out)["rows"] if r["name"] == "x")
+    assert row["error"] == pytest.approx(0.1, rel=1e-12)
+    assert 0 < row["tolerance"] < 1e-9 * 6   # absolute: a few ulps of 6, not a fraction
