@@ -137,9 +137,9 @@ function buildInputs() {
 }
 
 // --- nudge: recompute through symgrad.compile, update numbers in place ------------------------
-function startNudge() {
-  const r = state.result;
-  state.baseline = {point: {...state.point}, value: r.value, grads: r.grads};
+function startNudge() {   // the baseline is the last answer's point, value and grads, all three
+  const r = state.result;   // (state.point may be ahead of it while a recompute is in flight)
+  state.baseline = {point: {...r.point}, value: r.value, grads: r.grads};
 }
 
 function nudge(name, x) {
