@@ -26,6 +26,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 import symgrad as sg  # noqa: E402
 from symgrad.interface.notebook import widget  # noqa: E402
 from helpers import ROOT  # noqa: E402
+from helpers.browser import drag_right  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -128,14 +129,8 @@ def test_the_widget_shows_the_graph_computed_in_the_kernel(notebook_page):
 def test_a_slider_shows_predicted_and_real_change(notebook_page):
     page, shots = notebook_page
     slider = page.locator(".symgrad-explorer #slider-a")
-    box = slider.bounding_box()
-    lo, hi = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * (2.0 - lo) / (hi - lo), y)
-    page.mouse.down()
-    for k in range(1, 6):
-        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.05 * k), y)
-    page.mouse.up()
+    hi = float(slider.get_attribute("max"))
+    drag_right(page, slider, 2.0)
     a = float(page.locator(".symgrad-explorer #value-a").input_value())
     assert 2.0 < a <= hi
     # L = (a·b + c)·f is linear in a: predicted dL/da·Δa = 6·Δa is the real change

@@ -30,6 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 L_PROGRAM = "e = a*b; d = e + c; L = d*f"
 B, C, F = -3.0, 10.0, -2.0
 from helpers import ROOT  # noqa: E402
+from helpers.browser import drag_right  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
                                 "(scripts/install-system-deps.sh)")
@@ -92,14 +93,8 @@ def test_lecture_program_nudge_steps_check_and_export(browser_page, tmp_path):
 
     # drag a's slider right with the mouse: the numbers change in place, the layout stays
     slider = page.locator("#slider-a")
-    box = slider.bounding_box()
-    lo, hi = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * (2.0 - lo) / (hi - lo), y)
-    page.mouse.down()
-    for k in range(1, 6):
-        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.05 * k), y)
-    page.mouse.up()
+    hi = float(slider.get_attribute("max"))
+    drag_right(page, slider, 2.0)
     a = float(page.input_value("#value-a"))
     assert 2.5 < a < hi
     expected = lecture(a)
