@@ -14,8 +14,8 @@ The executor is anything with ``map(fn, iterable)`` returning results in order:
 - ``dask.distributed.Client(...).get_executor()`` (a cluster of machines);
 - ``ray.util.multiprocessing.Pool()`` (Ray's drop-in for ``multiprocessing.Pool``).
 
-``fn`` and its arguments are plain picklable data (the key as a dict), so a remote worker
-needs only ``symgrad`` installed. See docs/grading.md.
+``fn`` and its arguments are plain picklable data (the marker's class by name, the key as a
+dict), so a remote worker needs only ``symgrad`` installed. See docs/grading.md.
 """
 
 from __future__ import annotations
