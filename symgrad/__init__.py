@@ -38,8 +38,8 @@ __all__ = [
     "register", "RowError",
     # trust: the three-way check
     "check", "diff", "CheckReport", "CheckRow",
-    # see: graphs and worksheets
-    "draw", "worksheet", "Worksheet",
+    # see: graphs, worksheets, the explorer in Jupyter
+    "draw", "worksheet", "Worksheet", "explore",
     # teaching: mark a class's answers against exercise keys
     "grade",
     # speed and learning
@@ -69,6 +69,9 @@ def __getattr__(name: str):
     if name == "grade":
         from .teaching.grading import grade
         return grade
+    if name == "explore":
+        from .interface.notebook import explore
+        return explore
     if name == "Worksheet":
         from .teaching.worksheet import Worksheet
         return Worksheet

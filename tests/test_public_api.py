@@ -17,7 +17,7 @@ SYMGRAD = [
     "Rule", "RULES", "hessian", "hvp", "jvp", "Hessian",
     "register", "RowError",
     "check", "diff", "CheckReport", "CheckRow",
-    "draw", "worksheet", "Worksheet",
+    "draw", "worksheet", "Worksheet", "explore",
     "grade",
     "compile", "CompiledFunction", "CompiledResult", "nn",
     "SymgradError", "ParseError", "BindingError", "UnknownFunctionError", "UnboundNameError",
@@ -25,7 +25,8 @@ SYMGRAD = [
     "LimitError", "ShapeError", "CheckError", "RenderError", "ArityError",
 ]
 
-NN = ["Module", "Neuron", "Layer", "MLP", "Expression", "mse", "sum_squares", "hinge", "l2", "accuracy", "SGD",
+NN = ["Module", "Neuron", "Layer", "MLP", "Expression", "mse", "sum_squares", "hinge", "cross_entropy", "l2",
+      "accuracy", "SGD", "Adam", "AdamW", "Optimizer",
       "linear_schedule", "fit", "History", "StepRecord", "lecture_data", "make_moons", "plot_loss", "plot_boundary"]
 
 PROGRAM = ["--file", "--limit", "--program-text", "-f"]  # every command that reads a PROGRAM
@@ -38,7 +39,7 @@ COMMANDS = {  # command -> (its options, its positional arguments); -h/--help ev
     "hessian": (PROGRAM + ["--at", "--json"], ["program"]),
     "train": (["--boundary-plot", "--json", "--loss-plot", "--lr", "--quiet", "--seed", "--steps", "-q"], ["demo"]),
     "serve": (["--allow-host", "--host", "--limit", "--open", "--port", "--timeout", "--workers"], []),
-    "grade": (["--atol", "--csv", "--json", "--rtol", "--seed"], ["files"]),
+    "grade": (["--atol", "--csv", "--json", "--rtol", "--seed", "--workers"], ["files"]),
     "graph": (PROGRAM + ["--at", "--format", "--output", "--view", "-o"], ["program"]),
     "worksheet": (PROGRAM + ["--at", "--at-file", "--count", "--curvature", "--exercise", "--format", "--mode",
                              "--output", "--plot", "--seed", "--tangent", "-o"],

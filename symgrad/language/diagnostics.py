@@ -28,12 +28,23 @@ _TOKEN_NAMES = {
 }
 
 
+# Functions of mathematics (and of NumPy) that are no row, with the spelling that computes them.
+REWRITES = {
+    "sech": "1/cosh(x)", "csch": "1/sinh(x)", "coth": "1/tanh(x)", "sec": "1/cos(x)", "csc": "1/sin(x)",
+    "cot": "1/tan(x)", "arcsin": "asin(x)", "arccos": "acos(x)", "arctan": "atan(x)", "arcsinh": "asinh(x)",
+    "arccosh": "acosh(x)", "arctanh": "atanh(x)", "ln1p": "log1p(x)", "power": "x^y", "square": "x^2",
+}
+
+
 def unknown_function(name: Token, source: str) -> UnknownFunctionError:
     """``tahn(x)``: the error for a call of a name that is no function, with the closest names."""
     close = difflib.get_close_matches(str(name), sorted(FUNCTIONS), n=3, cutoff=0.6)
     close.sort(key=lambda c: sorted(c) != sorted(str(name)))  # a transposition (tahn) first: tanh, not tan
     hint = (f"did you mean {close[0]}?" if close else f"known functions: {', '.join(sorted(FUNCTIONS))}")
-    if not close:
+    rewrite = next(((f, form) for f, form in REWRITES.items() if f == str(name) and f not in FUNCTIONS), None)
+    if rewrite:   # a function of mathematics symgrad spells otherwise: say how, never "write sech*(...)"
+        hint = f"{name} is not a symgrad function; write {rewrite[1]}"
+    elif not close:
         hint += f"; to multiply, write {name}*(...)"
     return UnknownFunctionError(f"unknown function {name}()", source=source, line=name.line,
                                 column=name.column, hint=hint)

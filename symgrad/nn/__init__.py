@@ -34,11 +34,12 @@ from ..base.validate import real_number, seed_rng, whole_number
 from .expression import Expression, network_expression, parameter_names
 from .plots import plot_boundary, plot_loss
 from ..rules.table import INTERNAL, RULES
-from .train import SGD, History, StepRecord, accuracy, fit, hinge, l2, linear_schedule, mse, sum_squares
+from .optim import SGD, Adam, AdamW, Optimizer
+from .train import History, StepRecord, accuracy, cross_entropy, fit, hinge, l2, linear_schedule, mse, sum_squares
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Expression",
-    "mse", "sum_squares", "hinge", "l2", "accuracy", "SGD", "linear_schedule", "fit", "History", "StepRecord",
+    "mse", "sum_squares", "hinge", "cross_entropy", "l2", "accuracy", "SGD", "Adam", "AdamW", "Optimizer", "linear_schedule", "fit", "History", "StepRecord",
     "lecture_data", "make_moons", "plot_loss", "plot_boundary",
 ]
 

@@ -49,7 +49,7 @@ def plot_loss(history, path: "str | os.PathLike", *, title: str = "training") ->
     fmt = _format(path)
     matplotlib, fig = _figure()
     ax = fig.subplots()
-    steps = [r.step + 1 for r in history.records]
+    steps = [r.step for r in history.records]
     ax.plot(steps, history.losses, color="tab:blue", label="loss")
     if all(v > 0 for v in history.losses):
         ax.set_yscale("log")

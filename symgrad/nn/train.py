@@ -10,7 +10,8 @@ from typing import Callable, Sequence
 
 from ..engine.value import Value, weighted_sum
 from ..base.errors import InputError, NumericError, quote
-from ..base.validate import real_number, whole_number
+from ..base.validate import real_number, seed_rng, whole_number
+from .optim import SGD, Optimizer, make_optimizer
 
 _LOCKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
@@ -25,7 +26,7 @@ def _model_lock(model) -> threading.RLock:
         except TypeError:  # a model that cannot be weakly referenced: one lock for all of them
             return _GLOBAL_LOCK
 
-__all__ = ["sum_squares", "mse", "hinge", "l2", "accuracy", "LinearSchedule", "linear_schedule", "SGD",
+__all__ = ["sum_squares", "mse", "hinge", "cross_entropy", "l2", "accuracy", "LinearSchedule", "linear_schedule", "SGD",
            "StepRecord", "History", "fit", "LOSSES"]
 
 
@@ -71,19 +72,51 @@ def hinge(scores: Sequence[Value], ys: Sequence[float]) -> Value:
     return _total([(1.0 - y * s).relu() for s, y in pairs]) / float(len(pairs))
 
 
+def _class_index(y: object, classes: int) -> int:
+    value = real_number(y, "a class target")
+    if not value.is_integer() or not 0 <= value < classes:
+        raise InputError(f"cross_entropy needs class indices 0..{classes - 1}, got {y!r:.40}",
+                         hint="targets are integer class labels, as torch.nn.functional.cross_entropy")
+    return int(value)
+
+
+def cross_entropy(scores: Sequence[Sequence[Value]], ys: Sequence[int]) -> Value:
+    """Mean softmax cross-entropy over samples: (1/n) Σ [logsumexp(z) − z_y], PyTorch's
+    ``F.cross_entropy`` with integer targets. ``logsumexp`` is one node computing
+    m + ln Σ e^(zᵢ − m), m = max zᵢ (the log-sum-exp trick: no exponent is positive, so logits
+    of 1000 do not overflow); its gradient is softmax(z) − onehot(y), per sample over n."""
+    if isinstance(ys, (str, bytes)) or not hasattr(ys, "__iter__"):
+        raise InputError(f"targets must be a sequence of class indices, got {type(ys).__name__}")
+    rows, targets = [list(z) if not isinstance(z, Value) else [z] for z in scores], list(ys)
+    if len(rows) != len(targets) or not rows:
+        raise InputError(f"a loss needs one target per sample, got {len(rows)} samples and {len(targets)} targets")
+    terms = []
+    for z, y in zip(rows, targets):
+        if len(z) < 2:
+            raise InputError(f"cross_entropy needs at least 2 logits per sample, got {len(z)}",
+                             hint="give the model one output per class, e.g. MLP(2, [16, 3])")
+        terms.append(z[0].logsumexp(*z[1:]) - z[_class_index(y, len(z))])
+    return _total(terms) / float(len(terms))
+
+
 def l2(params: Sequence[Value], alpha: float) -> Value:
     """The L2 penalty alpha·Σ p², with Σ p² as one fused node."""
     return alpha * weighted_sum(params, params)
 
 
 def accuracy(scores: Sequence["Value | float"], ys: Sequence[float]) -> float:
-    """Fraction of samples whose score has the target's sign (score > 0 ⇔ y > 0)."""
+    """Fraction of samples whose score has the target's sign (score > 0 ⇔ y > 0); for a sample
+    with several scores (logits), whose largest score is at the target class index."""
+    if scores and isinstance(scores[0], (list, tuple)):
+        hits = [max(range(len(z)), key=lambda i: z[i].data if isinstance(z[i], Value) else z[i]) == y
+                for z, y in zip(scores, ys)]
+        return sum(hits) / len(hits)
     hits = [((s.data if isinstance(s, Value) else s) > 0) == (y > 0) for s, y in zip(scores, _targets(ys))]
     return sum(hits) / len(hits) if hits else 0.0
 
 
 LOSSES: dict[str, Callable[[Sequence[Value], Sequence[float]], Value]] = {
-    "sum_squares": sum_squares, "mse": mse, "hinge": hinge,
+    "sum_squares": sum_squares, "mse": mse, "hinge": hinge, "cross_entropy": cross_entropy,
 }
 
 
@@ -112,44 +145,10 @@ def linear_schedule(start: float, end: float, steps: int) -> LinearSchedule:
     return LinearSchedule(real_number(start, "start"), real_number(end, "end"), whole_number(steps, "steps", minimum=1))
 
 
-def _rate(lr: object, what: str) -> float:
-    value = real_number(lr, what)
-    if value < 0:
-        raise InputError(f"{what} is {value}: a learning rate cannot be negative",
-                         hint="gradient descent with a negative rate climbs the loss; use lr >= 0")
-    return value
-
-
-class SGD:
-    """Plain gradient descent: ``p.data -= lr(k)·p.grad``; ``lr`` is a number or a schedule k ↦ lr."""
-
-    def __init__(self, params: Sequence[Value], lr: "float | Callable[[int], float]" = 0.1) -> None:
-        self.params = list(params)
-        if not callable(lr):
-            lr = _rate(lr, "lr")
-        self.schedule = lr
-        self.k = 0
-        self.lr  # a schedule that starts negative fails here, not after a step
-
-    @property
-    def lr(self) -> float:
-        """The learning rate the next ``step()`` uses (a finite number >= 0, else InputError)."""
-        return _rate(self.schedule(self.k), f"the schedule's lr at step {self.k}") if callable(self.schedule) \
-            else self.schedule
-
-    def step(self) -> None:
-        lr = self.lr
-        for p in self.params:
-            p.data -= lr * p.grad
-        self.k += 1
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = 0.0
-
-
 @dataclass(frozen=True)
 class StepRecord:
+    """One step of ``fit``: ``step`` counts from 1 (as ``symgrad train`` prints it, in text and
+    JSON alike); loss, accuracy and lr are the ones that step used, before its update."""
     step: int
     loss: float
     accuracy: float
@@ -178,8 +177,16 @@ class History:
 def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str | Callable" = "sum_squares",
         steps: int = 100, lr: "float | Callable[[int], float]" = 0.1, alpha: float = 0.0,
         progress: bool = False, callback: Callable[[StepRecord], None] | None = None,
+        optimizer: "str | Optimizer | None" = None, weight_decay: float = 0.0, momentum: float = 0.0,
+        batch_size: int | None = None, seed: int = 0,
         method: str = "sgd", damping: float = 1e-3, cg_steps: int = 20) -> History:
-    """Train ``model`` on (xs, ys) with full-batch SGD; return the per-step loss and accuracy.
+    """Train ``model`` on (xs, ys); return the per-step loss and accuracy.
+
+    ``optimizer`` is ``"sgd"`` (the default, the lecture's), ``"momentum"``, ``"adam"``,
+    ``"adamw"`` or a ``symgrad.nn.optim.Optimizer`` (then ``lr``, ``weight_decay`` and
+    ``momentum`` are its own). ``batch_size`` draws that many samples per step without
+    replacement, from ``random.Random(seed)`` (micrograd's demo); the record's loss and
+    accuracy are the batch's. Without it every step uses every sample.
 
     ``method="newton-cg"`` takes second-order steps instead (``nn.newton``): each step solves
     (H + ``damping``·I)·d = −grad by at most ``cg_steps`` conjugate-gradient iterations on
@@ -202,10 +209,17 @@ def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str
         raise InputError(f"fit needs one target per sample, got {len(xs)} samples and {len(ys)} targets")
     if method not in ("sgd", "newton-cg"):
         raise InputError(f"unknown method {quote(method)}", hint="use 'sgd' or 'newton-cg'")
+    if method == "newton-cg" and optimizer not in (None, "sgd"):
+        raise InputError(f"method='newton-cg' takes its own steps, so optimizer={quote(optimizer)} would go unused",
+                         hint="leave optimizer unset with method='newton-cg'")
     damping = real_number(damping, "damping")
     cg_steps = whole_number(cg_steps, "cg_steps", minimum=1)
     params = model.parameters()
-    opt = SGD(params, lr)
+    opt = make_optimizer(optimizer, params, lr, weight_decay, momentum)
+    if batch_size is not None:
+        batch_size = whole_number(batch_size, "batch_size", minimum=1, maximum=len(xs))
+    rng = seed_rng(seed)
+    all_xs, all_ys = xs, ys
     history = History()
     bar = None
     if progress:
@@ -214,6 +228,9 @@ def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str
     try:
         for k in range(steps):
             with _model_lock(model):  # one step at a time on a shared model (docs/security.md)
+                if batch_size is not None:
+                    picked = rng.sample(range(len(all_xs)), batch_size)
+                    xs, ys = [all_xs[i] for i in picked], [all_ys[i] for i in picked]
                 try:
                     scores = [model(x) for x in xs]
                     total = loss_fn(scores, ys)
@@ -228,7 +245,7 @@ def fit(model, xs: Sequence[Sequence[float]], ys: Sequence[float], *, loss: "str
                 except NumericError as err:  # overflow anywhere: the forward pass, the loss, backward
                     raise NumericError(f"training diverged at step {k + 1}: {err.message}",
                                        hint=f"lower the learning rate (it was {opt.lr:.4g})") from None
-                record = StepRecord(k, total.data, accuracy(scores, ys), opt.lr)
+                record = StepRecord(k + 1, total.data, accuracy(scores, ys), opt.lr)
                 if method == "newton-cg":
                     from .newton import newton_direction
                     rate = opt.lr

@@ -1,9 +1,8 @@
 """Answer keys of exercise sheets: built from a worksheet and its blanked copy, as JSON.
 
-The key (``answer_key``) is built generically: every field that is a number or a formula in
-the full sheet and ``None`` in the blanked one is a blank, with a stable id made of its path
-(``step3.term1.local``, ``final2.backprop``), so the key follows the worksheet's shape wherever
-it goes. A formula blank says what it is the derivative of (``local``: a node and an argument;
+The key (``answer_key``) is built generically: every ``Blank`` of the blanked sheet is a blank,
+with the id the sheet prints beside it (``step3.term1.local``, ``final2.backprop``,
+``nudge.input1.grad``), and its answer is the same field of the full sheet. A formula blank says what it is the derivative of (``local``: a node and an argument;
 ``partial``: a name) over ``graph_program``, the sheet's graph with every operation named as on
 the sheet (``t1``, ``t2``, …). ``write_exercise`` writes a sheet and ``NAME-key.json`` beside it.
 """
@@ -17,6 +16,7 @@ from typing import Any, Mapping
 
 from ..base.errors import InputError, escape_text
 from ..base.validate import json_value
+from .worksheet_model import Blank
 
 __all__ = ["answer_key", "key_json", "load_key", "blanks_of", "flat_program", "local_form", "write_exercise",
            "KEY_FORMAT", "RTOL", "ATOL"]
@@ -45,8 +45,9 @@ def _label(obj: Any) -> str:
 def blanks_of(full: Any, blank: Any) -> list[tuple[str, str, list[Any], str, Any]]:
     """(id, where, dataclass path, field, full value) for every blank, in document order.
 
-    A blank is a field that holds a number or a formula (an object with ``latex``) in ``full``
-    and ``None`` in ``blank``. Tuples of dataclasses are walked item by item (``step3``).
+    A blank is a field that holds a ``Blank`` in ``blank`` (its id is the one the sheet prints) and
+    the answer in ``full``. Tuples of dataclasses are walked item by item (``step3``), and the
+    rows of a table (tuples, ``nudge.inputs``) cell by cell.
     Iterative: a stack of per-dataclass iterators.
     """
     out = []
@@ -69,13 +70,17 @@ def _fields(path: str, where: str, objs: list[Any], a: Any, b: Any) -> list[tupl
             continue
         va, vb = getattr(a, f.name), getattr(b, f.name, None)
         pid = f"{path}.{f.name}" if path else f.name
-        if vb is None and va is not None and (_is_number(va) or hasattr(va, "latex")):
-            found.append(("leaf", (pid, f"{where} / {f.name}" if where else f.name, objs + [a], f.name, va)))
+        if isinstance(vb, Blank):
+            found.append(("leaf", (vb.id, f"{where} / {f.name}" if where else f.name, objs + [a], f.name, va)))
         elif dataclasses.is_dataclass(va) and dataclasses.is_dataclass(vb):
             found.append(("walk", (pid, where, objs + [a], va, vb)))
         elif isinstance(va, tuple) and isinstance(vb, tuple) and len(va) == len(vb):
             for i, (x, y) in enumerate(zip(va, vb)):
-                if dataclasses.is_dataclass(x) and dataclasses.is_dataclass(y):
+                if isinstance(x, tuple) and isinstance(y, tuple):   # a table row: (name, value, blanks…)
+                    found += [("leaf", (b.id, f"{where} / {_singular(f.name)} {x[0]} / {b.id.rsplit('.', 1)[1]}"
+                                        .lstrip(" /"), objs + [a], f.name, v))
+                              for v, b in zip(x, y) if isinstance(b, Blank)]
+                elif dataclasses.is_dataclass(x) and dataclasses.is_dataclass(y):
                     seg, label = f"{_singular(f.name)}{i + 1}", f"{_singular(f.name)} {_label(x)}".strip()
                     found.append(("walk", (f"{path}.{seg}" if path else seg,
                                            f"{where} / {label}" if where else label, objs + [a], x, y)))

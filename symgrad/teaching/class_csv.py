@@ -1,7 +1,8 @@
 """A class's CSV in and out: reading answers as spreadsheets write them, and writing marks that
 no spreadsheet runs as a formula.
 
-In: UTF-8 (a BOM is fine) with ``\\r\\n``, ``\\n`` or lone ``\\r`` ("CSV (Macintosh)") line
+In: UTF-8 (a BOM is fine), comma- or semicolon-delimited (``;`` when the header line has
+semicolons and no comma, as spreadsheets write CSV where the decimal mark is a comma), with ``\\r\\n``, ``\\n`` or lone ``\\r`` ("CSV (Macintosh)") line
 endings, read up to ``MAX_FILE_CHARS``. One cell over ``MAX_CELL_CHARS`` is cut there and
 flagged, so only that cell is refused (``cell_too_long``). Rows are yielded one by one.
 
@@ -57,7 +58,7 @@ def read_answers(answers: Any) -> tuple[list[str], Iterator[tuple[int, list[str]
         if len(text) > MAX_FILE_CHARS:
             raise InputError(f"the answers {escape_text(str(answers), 80)} are over {MAX_FILE_CHARS:,} characters",
                              hint="grade the class in parts")
-    rows = _rows(text)
+    rows = _rows(text, _delimiter(text))
     try:
         header = [h.strip() for h in next(rows, (1, []))[1]]
     except csv.Error as err:
@@ -65,12 +66,19 @@ def read_answers(answers: Any) -> tuple[list[str], Iterator[tuple[int, list[str]
     return header, rows
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+def _delimiter(text: str) -> str:
+    """``;`` when the header line has semicolons and no comma (a spreadsheet set to a locale whose
+    decimal mark is the comma writes ``id;dL/da`` and ``s1;2,5``), else ``,``."""
+    first = re.split(r"\r\n|\r|\n", text.lstrip("\ufeff"), maxsplit=1)[0]
+    return ";" if ";" in first and "," not in first else ","
+
+
+def _rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     # newline="": the reader splits \r\n, \n and a lone \r alike, and keeps breaks inside quotes.
     old = csv.field_size_limit()
     csv.field_size_limit(max(old, MAX_FILE_CHARS + 1))
     try:
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
         for cells in reader:
             if cells:
                 yield reader.line_num, [c if len(c) <= MAX_CELL_CHARS else _TOO_LONG + c[:40] for c in cells]

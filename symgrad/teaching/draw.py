@@ -7,6 +7,7 @@ change the DOT structure, whatever a hand-made ``Value(label=…)`` holds.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Mapping
 
 import graphviz
@@ -143,6 +144,15 @@ def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "v
         program = parse(obj, limits=limits)
         check_graph_size(sum(1 for _ in postorder(program)), limits)
         return _formatted(_ast_digraph(program, rankdir), format)
+    if kw:   # a misspelt keyword of draw is not an input value: say so before backprop would
+        program = parse(obj, limits=limits)
+        stray = next((k for k in kw if k not in program.inputs and k not in program.intermediates), None)
+        if stray is not None:
+            close = difflib.get_close_matches(stray, _DRAW_KEYWORDS, n=1)
+            raise InputError(f"unknown keyword {escape_text(stray, 40)} for draw: neither a keyword of draw nor an "
+                             "input of this program", hint=f"did you mean {close[0]}?" if close else
+                             f"draw takes: {', '.join(_DRAW_KEYWORDS)}; inputs are: {', '.join(program.inputs)}")
+        obj = program
     result = backprop(obj, values, limits=limits, **kw)
     if not isinstance(result, Result):       # a tensor program: shape and summaries on each node
         from .tensor_draw import result_digraph

@@ -21,6 +21,7 @@ from typing import Any
 from .answer_key import ATOL, RTOL, _is_number, check_local, load_key, local_form
 from .cell_budget import OVER_BUDGET, CellBudget, cost_of, key_nesting
 from .class_csv import MAX_CELL_CHARS, cell_too_long, csv_text, read_answers
+from .grade_pool import prejudge
 from ..base.errors import InputError, LimitError, SymgradError, escape_text, safe_line
 
 __all__ = ["grade", "Grades", "StudentMark", "CellMark"]
@@ -144,7 +145,8 @@ class Grades:
 
 
 def grade(key: Any, answers: Any, *, rtol: float | None = None, atol: float | None = None,
-          seed: int = 0, budget: CellBudget | None = None) -> Grades:
+          seed: int = 0, budget: CellBudget | None = None, workers: int | None = None,
+          executor: Any = None) -> Grades:
     """Mark a class's answers against one key or several (one per sheet number).
 
     ``key``: a key dict or a path to NAME-key.json, or a list of them. ``answers``: a CSV path
@@ -154,7 +156,12 @@ def grade(key: Any, answers: Any, *, rtol: float | None = None, atol: float | No
     ``budget`` (``CellBudget``) bounds one formula cell's work by its structure: a cell over it
     whose values do not settle its mark is "not judged: over the budget".
 
-    Each key's program is parsed once; each distinct answer to a blank is judged once.
+    Each key's program is parsed once; each distinct answer to a blank is parsed once, and each
+    distinct claim (answers that parse to the same formula) is judged once. The distinct claims
+    are judged first on ``workers`` processes (default: every core) or on ``executor`` (anything
+    with ``map``: Dask's ``client.get_executor()``, Ray's ``ray.util.multiprocessing.Pool()``;
+    ``teaching.grade_pool``); the grades are the same as one at a time, on any executor.
+    Two rows with the same student id are both marked and named in ``notes``.
     """
     keys = [load_key(k) for k in (key if isinstance(key, (list, tuple)) else [key])]
     if not keys:
@@ -166,6 +173,10 @@ def grade(key: Any, answers: Any, *, rtol: float | None = None, atol: float | No
     lower = {h.lower(): h for h in header}
     id_col = next((lower[c] for c in ID_COLUMNS if c in lower), None)
     if id_col is None:
+        if any(";" in h for h in header):
+            raise InputError("the answers have no id column: the header line mixes ';' and ','",
+                             hint="save the CSV with one delimiter: commas, or semicolons (decimal commas "
+                                  "such as 2,5 are read as 2.5)")
         raise InputError("the answers have no id column", hint=f"name one column {' or '.join(ID_COLUMNS)}")
     column = {}
     for i, h in enumerate(header):
@@ -181,11 +192,23 @@ def grade(key: Any, answers: Any, *, rtol: float | None = None, atol: float | No
     if unknown:
         notes.append("columns that are no blank of the key (ignored): " + ", ".join(unknown[:8]))
     present = [b for b in blank_ids if b in column]
+    rows = list(rows)
+
+    def cell_of(cells: list[str], name: str) -> str:
+        i = column[name]
+        return cells[i] if i < len(cells) else ""
+    wanted: dict = {}
+    for n, cells in rows:   # the formula answers, in the order one-at-a-time marking meets them
+        key_for = _pick_key(keys, by_sheet, cell_of(cells, sheet_col).strip()[:40] if sheet_col else "")[0]
+        if key_for is not None:
+            marker = markers[key_for.get("sheet")]
+            wanted.setdefault(key_for.get("sheet"), []).extend(
+                (b, cell_of(cells, b)) for b in marker.formulas if b in column)
+    prejudge(markers, {k: list(dict.fromkeys(v)) for k, v in wanted.items()}, workers=workers, executor=executor)
     students = []
     for n, cells in rows:
         def cell(name: str) -> str:
-            i = column[name]
-            return cells[i] if i < len(cells) else ""
+            return cell_of(cells, name)
         raw_id = cell(id_col)
         student = ("(row %d: id over %d characters)" % (n, MAX_CELL_CHARS) if cell_too_long(raw_id)
                    else raw_id.strip()) or f"(row {n})"
@@ -198,7 +221,20 @@ def grade(key: Any, answers: Any, *, rtol: float | None = None, atol: float | No
         marker = markers[key_for.get("sheet")]
         marks = tuple(marker.mark(b, cell(b)) for b in marker.order if b in column)
         students.append(StudentMark(student, sheet, sum(c.points for c in marks), len(marks), marks))
+    notes += _duplicate_ids(students)
     return Grades(students, present, notes, missing)
+
+
+def _duplicate_ids(students: list[StudentMark]) -> list[str]:
+    """A note naming each student id given on more than one row (each row is still marked)."""
+    count: dict[str, int] = {}
+    for s in students:
+        count[s.student] = count.get(s.student, 0) + 1
+    twice = [escape_text(sid, 40) for sid, n in count.items() if n > 1]
+    if not twice:
+        return []
+    return [f"student id{'s' * (len(twice) != 1)} on more than one row (each row is marked; keep one): "
+            + ", ".join(twice[:8]) + (" …" if len(twice) > 8 else "")]
 
 
 def _pick_key(keys: list[dict], by_sheet: dict, raw: str) -> tuple[dict | None, int | None, str]:
@@ -249,8 +285,43 @@ class _Marker:
             if entry["kind"] == "formula" and d["of"] == "local":
                 check_local(self.program, d["node"], d["arg"])
         self.nesting = key_nesting(self.program) if self.tensor is None else None
+        self.formulas = [b for b in self.order if self.blanks[b]["kind"] == "formula"]
+        self.payload = (key, rtol, atol, seed, budget)   # what a worker process needs to rebuild this
         self.seen: dict[tuple[str, str], CellMark] = {}
         self.cache: dict[tuple[str, str], CellMark] = {}
+        self.parsed: dict[tuple[str, str], Any] = {}     # (blank, text) -> (claim, canonical) or a CellMark
+        self.forms: dict[tuple[str, int], Any] = {}
+
+    def _local_form(self, node: str, arg: int) -> Any:
+        """The key's ∂node/∂arg in SymPy, built once per marker (every answer to it reads it)."""
+        form = self.forms.get((node, arg))
+        if form is None:
+            form = self.forms[(node, arg)] = local_form(self.program, node, arg)
+        return form
+
+    def canonical(self, bid: str, raw: str) -> str | None:
+        """The canonical text of a formula answer, or None when it does not parse (or is blank)."""
+        if cell_too_long(raw) or not raw.strip():
+            return None
+        parsed = self._parse(bid, raw, raw.strip())
+        return None if isinstance(parsed, CellMark) else parsed[1]
+
+    def _parse(self, bid: str, raw: str, text: str) -> "tuple[Any, str] | CellMark":
+        """The answer's claim and canonical text, parsed once per (blank, text); a CellMark if
+        it does not parse (its ``answer`` is set by the caller)."""
+        from ..gradcheck.claims import parse_claim
+        from ..language.printing import unparse
+        got = self.parsed.get((bid, text))
+        if got is None:
+            try:
+                claim = parse_claim(self.program, text, what=f"the formula in {bid}")
+                got = (claim, unparse(claim))
+            except LimitError as err:   # an exact number too large to build: over the budget, not malformed
+                got = CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({err.message}); mark it by hand")
+            except SymgradError as err:
+                got = CellMark(bid, raw, "malformed", 0, err.summary)
+            self.parsed[(bid, text)] = got
+        return dataclasses.replace(got, answer=raw) if isinstance(got, CellMark) else got
 
     def mark(self, bid: str, raw: str) -> CellMark:
         seen = self.seen.get((bid, raw))
@@ -281,18 +352,14 @@ class _Marker:
                         f"(tolerance {self.rtol:g} relative)")
 
     def _formula(self, entry: dict, raw: str, text: str) -> CellMark:
-        from ..gradcheck.claims import judge_claims, judge_expression, parse_claim
-        from ..language.printing import unparse
+        from ..gradcheck.claims import judge_claims, judge_expression
         bid = entry["id"]
         if self.tensor is not None:
             return self._tensor_formula(entry, raw, text)
-        try:
-            claim = parse_claim(self.program, text, what=f"the formula in {bid}")
-        except LimitError as err:   # an exact number too large to build: over the cell's budget, not malformed
-            return CellMark(bid, raw, OVER_BUDGET, 0, f"{OVER_BUDGET} ({err.message}); mark it by hand")
-        except SymgradError as err:
-            return CellMark(bid, raw, "malformed", 0, err.summary)
-        canonical = unparse(claim)
+        parsed = self._parse(bid, raw, text)
+        if isinstance(parsed, CellMark):
+            return parsed
+        claim, canonical = parsed
         cached = self.cache.get((bid, canonical))
         if cached is not None:
             return dataclasses.replace(cached, answer=raw)
@@ -306,7 +373,7 @@ class _Marker:
                 return judge_claims(self.program, self.point, {d["name"]: text}, seed=self.seed,
                                     proof="when needed")[0]
             if d["of"] == "local":
-                return judge_expression(self.program, self.point, text, local_form(self.program, d["node"], d["arg"]),
+                return judge_expression(self.program, self.point, text, self._local_form(d["node"], d["arg"]),
                                         label=f"the formula in {bid}", seed=self.seed, proof="when needed")
             return CellMark(bid, raw, "unverified", 0, "the key says not what this formula is: mark it by hand")
         return self._judged(bid, raw, (bid, canonical), judge)

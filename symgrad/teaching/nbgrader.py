@@ -61,7 +61,8 @@ def exercise_notebook(full: Any, sheet: Any, *, rtol: float, atol: float) -> str
     add(new_markdown_cell(
         "## Your answers\n\n"
         f"For each name below, give the gradient of {full.output} as a number (`grad_NAME`) and as a formula "
-        "over the program's names, in symgrad's syntax (`formula_NAME`, text such as `\"b*f\"`).\n\n"
+        f"over the program's names, in symgrad's syntax (`formula_NAME`, text such as `\"{FORMAT_EXAMPLE}\"`, "
+        "written with your program's names).\n\n"
         f"Numbers are right within {rtol:g} relative (or {atol:g} absolute); formulas are checked at the "
         "point and at random points."), _meta("answers-intro", locked=True))
     for i, row in enumerate((r for r in full.final if r.backprop is not None), start=1):
@@ -83,11 +84,15 @@ def exercise_notebook(full: Any, sheet: Any, *, rtol: float, atol: float) -> str
         if formula is not None:
             add(new_code_cell(
                 f"# d{full.output}/d{row.name} as a formula, judged as a claim\n"
-                f"assert isinstance(formula_{var}, str), 'formula_{var} must be text such as \"b*f\"'\n"
+                f"assert isinstance(formula_{var}, str), 'formula_{var} must be text such as \"{FORMAT_EXAMPLE}\"'\n"
                 f"claim = sg.check(PROGRAM, POINT, claims={{{row.name!r}: formula_{var}}}).claims[0]\n"
                 "assert claim.verdict == 'correct', claim.message"),
                 _meta(f"test-{i}-formula-{var}", grade=True, locked=True))
     return notebook_text(cells)
+
+
+# The syntax shown to a student: names no sheet uses, so the example is never an answer.
+FORMAT_EXAMPLE = "3*u^2 + cos(v)"
 
 
 def _formula_text(full: Any, name: str) -> str | None:

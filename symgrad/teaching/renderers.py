@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from ..base.files import stable_pdf
 from ..language.printing import latex_name, mathml_name, mathml_number
-from .worksheet_model import SECTIONS, Math, Worksheet, number
+from .worksheet_model import SECTIONS, Blank, Math, Worksheet, number
 
 __all__ = ["Renderer", "MarkdownRenderer", "HtmlRenderer", "TexRenderer", "NotebookRenderer", "notebook_text"]
 
@@ -66,19 +66,23 @@ class Renderer:
         self.files[name] = data
         return name
 
-    def num(self, x: float | None) -> str:
-        return self.blank if x is None else self.text(number(x))
+    def num(self, x: float | Blank) -> str:
+        return self.blank_of(x) if isinstance(x, Blank) else self.text(number(x))
 
-    def factor(self, x: float | None) -> str:
+    def blank_of(self, b: Blank) -> str:
+        """A blank with its id beside it, as the answer key and the answers file name it."""
+        return self.blank + self.text(f" [{b.id}]")
+
+    def factor(self, x: float | Blank) -> str:
         """A number inside a product, parenthesised when negative: 0.5 × (-3), not 0.5 × -3."""
         shown = self.num(x)
-        return shown if x is None or x >= 0 else self.text("(") + shown + self.text(")")
+        return shown if isinstance(x, Blank) or x >= 0 else self.text("(") + shown + self.text(")")
 
     def text(self, s: str) -> str:
         return s
 
-    def math(self, m: Math | None) -> str:
-        return self.blank if m is None else self.inline(m.latex)
+    def math(self, m: Math | Blank) -> str:
+        return self.blank_of(m) if isinstance(m, Blank) else self.inline(m.latex)
 
     def inline(self, latex: str) -> str:
         return f"${latex}$"
@@ -157,16 +161,16 @@ class HtmlRenderer(Renderer):
     def blank(self) -> Markup:  # type: ignore[override]
         return Markup('<span class="blank"></span>')
 
-    def num(self, x: float | None) -> Markup:
-        return self.blank if x is None else Markup(f"<math>{mathml_number(number(x))}</math>")  # U+2212 minus
+    def num(self, x: float | Blank) -> Markup:
+        return self.blank_of(x) if isinstance(x, Blank) else Markup(f"<math>{mathml_number(number(x))}</math>")  # U+2212 minus
 
     def text(self, s: str) -> Markup:
         return escape(s)
 
-    def math(self, m: Math | None) -> Markup:
+    def math(self, m: Math | Blank) -> Markup:
         """The MathML, with the LaTeX the other formats print as its annotation (copied, read aloud)."""
-        if m is None:
-            return self.blank
+        if isinstance(m, Blank):
+            return self.blank_of(m)
         head, body = m.mathml.split(">", 1)  # SymPy's and symgrad's printers escape their text
         return Markup(f"{head}><semantics><mrow>{body.rsplit('</math>', 1)[0]}</mrow>"
                       f'<annotation encoding="application/x-tex">{escape(m.latex)}</annotation></semantics></math>')
@@ -214,7 +218,7 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "
 _TEX_UNICODE = {"∂": r"$\partial$", "·": r"$\cdot$", "²": r"$^{2}$", "¹": r"$^{1}$", "⁻": r"$^{-}$",
                 "ⁿ": r"$^{n}$", "ᵘ": r"$^{u}$", "σ": r"$\sigma$", "−": r"$-$", "√": r"$\surd$",
                 "×": r"$\times$", "…": r"\ldots{}", "≈": r"$\approx$", "±": r"$\pm$", "½": r"$\frac{1}{2}$",
-                "∛": r"$\sqrt[3]{\vphantom{u}}$"}
+                "∛": r"$\sqrt[3]{\vphantom{u}}$", "—": "---", "–": "--"}
 
 
 _LATIN_LOOKALIKE = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K",
@@ -269,8 +273,8 @@ class TexRenderer(Renderer):
                 out.append(_tex_char(ch))
         return "".join(out)
 
-    def num(self, x: float | None) -> str:
-        return self.blank if x is None else f"${number(x)}$"
+    def num(self, x: float | Blank) -> str:
+        return self.blank_of(x) if isinstance(x, Blank) else f"${number(x)}$"
 
     def heading(self, ws: Worksheet, key: str) -> str:
         return rf"\section*{{{ws.section(key)}. {SECTIONS[key]}}}"

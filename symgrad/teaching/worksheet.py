@@ -20,7 +20,7 @@ from ..base.limits import DEFAULT_LIMITS
 from ..base.validate import real_number
 from ..language.printing import latex_name, power_symbol, to_latex, to_mathml, to_notation
 from ..rules.table import RULES, Rule
-from .worksheet_model import SECTIONS, FinalRow, Math, NodeRow, Nudge, Step, Term, Worksheet, number  # noqa: F401
+from .worksheet_model import SECTIONS, Blank, FinalRow, Math, NodeRow, Nudge, Step, Term, Worksheet, number  # noqa: F401
 
 __all__ = ["Worksheet", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "build_worksheet", "blanked",
            "SECTIONS"]
@@ -279,18 +279,22 @@ def _graph_svg(dot: Any) -> tuple[str | None, list[str]]:
 
 
 def blanked(ws: Worksheet) -> Worksheet:
-    """The exercise sheet: local derivatives, products, gradients and the nudge become blanks.
+    """The exercise sheet: local derivatives, products, gradients and the nudge become blanks
+    (``Blank``, each with the id the sheet prints and the key uses).
 
     The graph is redrawn without grads and the plot without its tangent: both give answers away.
     Sections keep their numbers; a numbered sheet's title says "Exercise sheet N".
     """
-    steps = tuple(replace(s, grad=None, terms=tuple(replace(t, local=None, local_value=None, upstream=None,
-                                                            product=None) for t in s.terms))
-                  for s in ws.steps)
-    nodes = tuple(replace(n, grad=None) for n in ws.nodes)
-    final = tuple(FinalRow(r.name, r.tex, None, None, "", None, None, "") for r in ws.final)
-    nudge = replace(ws.nudge, inputs=tuple((n, v, None, None) for n, v, _, _ in ws.nudge.inputs),
-                    predicted=None, after=None, curved=None) if ws.nudge else None
+    steps = tuple(replace(s, grad=Blank(f"step{i}.grad"), terms=tuple(
+        replace(t, **{f: Blank(f"step{i}.term{j}.{f}") for f in ("local", "local_value", "upstream", "product")})
+        for j, t in enumerate(s.terms, 1))) for i, s in enumerate(ws.steps, 1))
+    nodes = tuple(replace(n, grad=None) for n in ws.nodes)   # the graph says "grad ?": the steps ask for them
+    final = tuple(FinalRow(r.name, r.tex, Blank(f"final{i}.backprop"),
+                           None if r.closed_form is None else Blank(f"final{i}.closed_form"), "", None, None, "")
+                  for i, r in enumerate(ws.final, 1))
+    nudge = replace(ws.nudge, inputs=tuple((n, v, Blank(f"nudge.input{k}.grad"), Blank(f"nudge.input{k}.nudged"))
+                                           for k, (n, v, _, _) in enumerate(ws.nudge.inputs, 1)),
+                    predicted=Blank("nudge.predicted"), after=Blank("nudge.after"), curved=None) if ws.nudge else None
     graph_svg = ws.graph_svg
     dot = ws.graph_dot
     if ws.result is not None:

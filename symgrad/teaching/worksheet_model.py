@@ -1,5 +1,6 @@
 """What a worksheet holds: frozen dataclasses, one per part, in DESIGN order (built by
-``teaching.worksheet.build_worksheet``, rendered by ``teaching.sheets``). ``None`` in a student's cell is a blank."""
+``teaching.worksheet.build_worksheet``, rendered by ``teaching.sheets``). A ``Blank`` in a student's cell is a
+blank, named by the id that the sheet prints beside it and the answer key and grading use."""
 
 from __future__ import annotations
 
@@ -9,12 +10,31 @@ from ..engine.backprop import Result
 from .slope_plot import Curve
 from ..rules.table import Rule
 
-__all__ = ["SECTIONS", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "Worksheet", "number",
+__all__ = ["SECTIONS", "Blank", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "Worksheet", "number",
            "TangentTerm", "TangentRow", "ForwardMode"]
 
 # Section keys in order; a sheet and its key always number them the same (see ``Worksheet.sections``).
 SECTIONS = {"graph": "The graph", "forward": "Forward pass", "backward": "Backward pass",
             "tangent": "Forward mode", "final": "Final gradients", "nudge": "The nudge", "plot": "The derivative as a slope"}
+
+
+class Blank:
+    """A blank on an exercise sheet: its id (``step3.term1.local``, ``final2.backprop``,
+    ``nudge.input1.grad``), printed beside it on the sheet and used by the key and by grading."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, id: str) -> None:
+        self.id = id
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Blank) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(("Blank", self.id))
+
+    def __repr__(self) -> str:
+        return f"Blank({self.id!r})"
 
 
 @dataclass(frozen=True)
@@ -39,7 +59,7 @@ class NodeRow:
 
 @dataclass(frozen=True)
 class Term:
-    """One chain-rule product: child.grad += node.grad × ∂node/∂child. None marks a blank."""
+    """One chain-rule product: child.grad += node.grad × ∂node/∂child. A ``Blank`` marks a blank."""
     child: str
     child_tex: str
     local: Math | None            # the symbolic local derivative ∂node/∂child
@@ -75,7 +95,7 @@ class FinalRow:
 
 @dataclass(frozen=True)
 class Nudge:
-    """Step every input by h·grad; the output should rise by about h·Σ grad². None marks a blank."""
+    """Step every input by h·grad; the output should rise by about h·Σ grad². A ``Blank`` marks a blank."""
     h: float
     inputs: tuple[tuple[str, float, float | None, float | None], ...]   # name, value, grad, nudged value
     before: float

@@ -1,5 +1,8 @@
 """A worksheet page in real headless Chromium, offline: every request but the page's own is aborted;
-the console, page errors, facts a script measures, and a screenshot are returned."""
+the console, page errors, facts a script measures, and a screenshot are returned; and a user's
+slider drag on the explorer's page (serve's page and the notebook widget's are one)."""
+
+from __future__ import annotations
 
 from playwright.sync_api import sync_playwright
 
@@ -28,3 +31,16 @@ def load_page(path, script: str, *, before_shot=None, full_page: bool = False) -
         shot = page.screenshot(full_page=full_page)
         browser.close()
     return {"requests": requests, "console": console, "errors": errors, "facts": facts, "shot": shot, "url": url}
+
+
+def drag_right(page, slider, start: float) -> None:
+    """Drag ``slider`` with the mouse from the value ``start`` rightwards, in five moves ending
+    about three quarters along (a user's drag: ``input`` events on the way, not one jump)."""
+    box = slider.bounding_box()
+    lo, hi = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * (start - lo) / (hi - lo), y)
+    page.mouse.down()
+    for k in range(1, 6):
+        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.05 * k), y)
+    page.mouse.up()

@@ -30,6 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 L_PROGRAM = "e = a*b; d = e + c; L = d*f"
 B, C, F = -3.0, 10.0, -2.0
 from helpers import ROOT  # noqa: E402
+from helpers.browser import drag_right  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
                                 "(scripts/install-system-deps.sh)")
@@ -92,14 +93,8 @@ def test_lecture_program_nudge_steps_check_and_export(browser_page, tmp_path):
 
     # drag a's slider right with the mouse: the numbers change in place, the layout stays
     slider = page.locator("#slider-a")
-    box = slider.bounding_box()
-    lo, hi = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * (2.0 - lo) / (hi - lo), y)
-    page.mouse.down()
-    for k in range(1, 6):
-        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.05 * k), y)
-    page.mouse.up()
+    hi = float(slider.get_attribute("max"))
+    drag_right(page, slider, 2.0)
     a = float(page.input_value("#value-a"))
     assert 2.5 < a < hi
     expected = lecture(a)
@@ -156,6 +151,34 @@ def test_lecture_program_nudge_steps_check_and_export(browser_page, tmp_path):
 
     assert log["outside"] == [] and log["errors"] == []
     assert [m for m in log["console"] if m[0] in ("error", "warning")] == []
+
+
+def test_fast_arrow_keys_on_a_slider_keep_step_predicted_and_real_together(browser_page):
+    """Five ArrowRight presses faster than the server answers: the step, the predicted change
+    (dL/da × step = b·f × step = 6 × step by hand) and the real change shown are of one answer."""
+    page, url, shots, log = browser_page
+    page.goto(url + "/")
+    expect(page.locator("#sg-n0-grad")).to_be_visible()
+    page.fill("#program", L_PROGRAM)
+    page.fill("#at", "a=2 b=-3 c=10 f=-2")
+    page.click("#run")
+    expect(page.locator("#sg-n0-grad")).to_have_text("grad 6.0000")
+    # a slow network: each recompute answers 0.4 s late, so the presses outrun the answers
+    page.evaluate("""() => { const fetch0 = window.fetch;
+        window.fetch = (u, o) => new Promise(r => setTimeout(r, String(u).includes('recompute') ? 400 : 0))
+            .then(() => fetch0(u, o)); }""")
+    slider = page.locator("#slider-a")
+    slider.focus()
+    for _ in range(5):
+        slider.press("ArrowRight")
+    a = float(slider.input_value())
+    assert a == pytest.approx(2.0 + 5 * float(slider.get_attribute("step")))   # the keys moved it
+    expect(page.locator(f"#sg-n{ORDER.index('L')}-data")).to_have_text(f"data {lecture(a)['L'][0]:.4f}")
+    step = float(page.locator("#delta-a").text_content())
+    predicted = float(page.locator("#predicted-a").text_content())
+    real = float(page.locator("#real-a").text_content())
+    assert step > 0 and predicted == pytest.approx(6 * step, abs=1e-4) and real == pytest.approx(predicted, abs=1e-4)
+    page.screenshot(path=shots / "6-arrow-keys.png")
 
 
 def test_parse_error_is_shown_inline_with_caret_and_hint(browser_page):

@@ -76,7 +76,7 @@ def test_open_waits_until_the_page_can_be_answered(monkeypatch):
     opened = []
     monkeypatch.setattr(webbrowser, "open", opened.append)
     app = create_app(wait=False, processes=False)
-    waiting = threading.Thread(target=serve._open_when_answering, args=(app, "http://127.0.0.1:8000/"))
+    waiting = threading.Thread(target=serve._open_when_ready, args=("http://127.0.0.1:8000/", app))
     waiting.start()
     waiting.join(0.5)
     assert opened == []             # the server has not started: no browser yet

@@ -65,8 +65,8 @@ def test_fit_reports_every_step_and_rejects_bad_arguments():
     xs, ys = lecture_data()
     seen = []
     history = fit(MLP(3, [2, 1], seed=0), xs, ys, steps=3, callback=seen.append)
-    assert [r.step for r in history.records] == [0, 1, 2] and seen == history.records
-    assert history.to_dict()["history"][0]["step"] == 0
+    assert [r.step for r in history.records] == [1, 2, 3] and seen == history.records
+    assert history.to_dict()["history"][0]["step"] == 1   # as the text output counts
     for bad in ({"steps": 0}, {"loss": "nope"}, {"steps": 2.5}):
         with pytest.raises(sg.InputError):
             fit(MLP(3, [2, 1], seed=0), xs, ys, **bad)

@@ -21,6 +21,7 @@ import pytest
 import symgrad as sg
 from symgrad.teaching.answer_key import answer_key, key_json
 from symgrad.teaching.worksheet import blanked, build_worksheet
+from symgrad.teaching.worksheet_model import Blank
 
 from helpers import ROOT  # noqa: E402
 LECTURE = "e = a*b; d = e + c; L = d*f"
@@ -160,10 +161,10 @@ def test_key_is_generic_and_deterministic(key):
     by = {b["where"]: b for b in key["blanks"]}
     assert by["final a / backprop"]["value"] == 6.0 and by["final a / closed_form"]["kind"] == "formula"
     assert by["step e / term a / local"]["derivative"] == {"of": "local", "node": "e", "child": "a", "arg": 0}
-    # every blank of the sheet is in the key: the blanked sheet's None fields, found by the walk
+    # every blank of the sheet is in the key: the blanked sheet's Blank fields, found by the walk
     sheet = blanked(ws)
     assert sum(1 for s in sheet.steps for t in s.terms for f in ("local", "local_value", "upstream", "product")
-               if getattr(t, f) is None) == sum(1 for i in ids if i.startswith("step") and ".term" in i)
+               if isinstance(getattr(t, f), Blank)) == sum(1 for i in ids if i.startswith("step") and ".term" in i)
 
 
 def test_class_sets_write_numbered_keys(tmp_path):
@@ -190,7 +191,7 @@ def test_broken_keys_and_tolerances_are_clear_errors(key):
 
 def test_blanks_are_found_generically_in_any_dataclass_tree():
     # A worksheet of another shape (fields added, renamed or nested) keeps working: the walk
-    # knows dataclasses, tuples, numbers and formulas, nothing of the Worksheet itself.
+    # knows dataclasses, tuples, table rows and Blank, nothing of the Worksheet itself.
     from dataclasses import dataclass, field, replace
 
     from symgrad.teaching.answer_key import blanks_of
@@ -212,14 +213,18 @@ def test_blanks_are_found_generically_in_any_dataclass_tree():
         parts: tuple[Part, ...]
         total: float | None
         extra: tuple[float, ...] = ()
+        rows: tuple[tuple, ...] = ()
         cache: object = field(default=None, compare=False)
 
-    full = Sheet("t", (Part("x", 1.5, Formula("2x")), Part("y", 2.0, None)), 3.5, (1.0,), cache=7.0)
-    blank = replace(full, parts=tuple(replace(p, value=None, rule=None) for p in full.parts), total=None,
-                    cache=None)
+    full = Sheet("t", (Part("x", 1.5, Formula("2x")), Part("y", 2.0, None)), 3.5, (1.0,), (("z", 4.0, 8.0),),
+                 cache=7.0)
+    blank = replace(full, parts=tuple(replace(p, value=Blank(f"part{i}.value"), rule=p.rule and Blank(f"part{i}.rule"))
+                                      for i, p in enumerate(full.parts, 1)),
+                    total=Blank("total"), rows=(("z", 4.0, Blank("row1.grad")),), cache=None)
     found = [(bid, where, value) for bid, where, _, _, value in blanks_of(full, blank)]
     assert found == [("part1.value", "part x / value", 1.5), ("part1.rule", "part x / rule", Formula("2x")),
-                     ("part2.value", "part y / value", 2.0), ("total", "total", 3.5)]
+                     ("part2.value", "part y / value", 2.0), ("total", "total", 3.5),
+                     ("row1.grad", "row z / grad", 8.0)]
 
 
 def test_answers_are_read_bounded_and_csv_output_is_not_a_spreadsheet_formula(tmp_path):

@@ -13,6 +13,7 @@ import sympy
 import symgrad as sg
 from symgrad.teaching.sheets import RENDERERS
 from symgrad.teaching.worksheet import blanked, build_worksheet
+from symgrad.teaching.worksheet_model import Blank
 
 LECTURE = "e = a*b; d = e + c; L = d*f"
 LECTURE_POINT = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}
@@ -84,13 +85,15 @@ def test_plot_is_an_svg_with_the_tangent():
 
 def test_exercise_blanks_answers_and_the_key_has_them():
     sheet = build_worksheet(LECTURE, LECTURE_POINT, exercise=True)
-    assert sheet.exercise and sheet.nudge.predicted is None and sheet.nudge.inputs[0][2] is None and not sheet.curve.tangent
-    assert all(t.local is None and t.product is None for s in sheet.steps for t in s.terms)
-    assert all(r.backprop is None for r in sheet.final)
+    assert sheet.exercise and sheet.nudge.predicted == Blank("nudge.predicted") and not sheet.curve.tangent
+    assert sheet.nudge.inputs[0][2] == Blank("nudge.input1.grad")
+    assert all(isinstance(t.local, Blank) and isinstance(t.product, Blank) for s in sheet.steps for t in s.terms)
+    assert all(isinstance(r.backprop, Blank) for r in sheet.final)
     assert "grad ?" in sheet.graph_svg and "grad 6.0000" not in sheet.graph_svg
     assert "tangent" not in sheet.plot_svg  # the slope is an answer
     md = sg.worksheet(LECTURE, LECTURE_POINT, format="md", exercise=True)
-    assert r"+= \_\_\_\_ × \_\_\_\_ = \_\_\_\_" in md and "= 6" not in md
+    assert (r"+= \_\_\_\_ \[step1.term1.upstream\] × \_\_\_\_ \[step1.term1.local\_value\] = "
+            r"\_\_\_\_ \[step1.term1.product\]") in md and "= 6" not in md
     assert "= 6" in sg.worksheet(LECTURE, LECTURE_POINT, format="md")
 
 

@@ -3,12 +3,13 @@ and ``gradcheck.symbolic.diff``."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .io import dump_json, limits_of, program_arguments, read_arrays, read_point, read_program, read_values
 from ...base.errors import InputError
 from ...base.limits import DEFAULT_LIMITS
-from ...base.validate import json_value
+from ...base.validate import json_value, real_number
 
 __all__ = ["setup_check_command", "run_check_command", "setup_diff_command", "run_diff_command",
            "setup_hessian_command", "run_hessian_command",
@@ -48,7 +49,30 @@ def _read_grads(items: list[str] | None) -> dict[str, str] | None:
         if not isinstance(data, dict):
             raise InputError(f"{items[0]!s:.60} must hold a JSON object of name: value")
         return data
-    return read_point(items)
+    grads: dict[str, object] = {}
+    for name, raw in read_point(items).items():
+        word = raw.strip().lower()
+        if word in _NON_FINITE:   # a NaN from your code is judged (a mismatch), as from a JSON file or the API
+            grads[name] = _NON_FINITE[word]
+            continue
+        try:
+            grads[name] = real_number(raw, f"--grads {name}", text=True)
+        except InputError:
+            raise InputError(f"--grads {name}={raw[:40]} is not a number", hint=f"write --grads {name}=2.5 "
+                             "(nan and inf are judged too)") from None
+    return grads
+
+
+_NON_FINITE = {"nan": math.nan, "+nan": math.nan, "-nan": math.nan, "inf": math.inf, "+inf": math.inf,
+               "-inf": -math.inf, "infinity": math.inf, "-infinity": -math.inf}
+
+
+def _not_given(program: object, grads: dict | None, limits: Any) -> list[str]:
+    """The inputs whose gradient --grads did not give: their rows are not checked."""
+    if not grads:
+        return []
+    from ...language.parser import parse
+    return [name for name in parse(program, limits=limits).inputs if name not in grads]
 
 
 def run_check_command(args) -> int:
@@ -59,13 +83,17 @@ def run_check_command(args) -> int:
         raise InputError("give either --at or --random N, not both")
     if args.random is None and args.seed is not None:
         raise InputError("--seed goes with --random N")
-    report = check(read_program(args), read_values(args), grads=_read_grads(args.grads), random=args.random,
+    program, grads = read_program(args), _read_grads(args.grads)
+    report = check(program, read_values(args), grads=grads, random=args.random,
                    seed=args.seed, rtol=args.rtol, atol=args.atol, limits=limits_of(args),
                    claims=read_claims(args.claim, args.claims) or None)
+    missing = _not_given(program, grads, limits_of(args))
     if args.json:
-        dump_json(report.to_dict())
+        dump_json({**report.to_dict(), "not_given": missing} if grads else report.to_dict())
     else:
         print(report.table())
+        if missing:
+            print(f"not checked (no --grads value): {', '.join(missing)}")
     return report.exit_code
 
 

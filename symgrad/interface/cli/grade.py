@@ -24,13 +24,16 @@ def setup_grade_command(p: Any) -> None:
                                                             "or the key's)")
     p.add_argument("--atol", type=float, metavar="X", help=f"absolute tolerance for numbers (default {ATOL:g})")
     p.add_argument("--seed", type=int, default=0, help="seed of the random points formulas are tested at")
+    p.add_argument("--workers", type=int, metavar="N", help="processes that judge formula answers "
+                   "(default: every core; 1 judges one at a time; the grades are the same)")
 
 
 def run_grade_command(args: Any) -> int:
     """Exit 0 when the class is marked (bad cells included); errors that stop everything exit 2."""
     if len(args.files) < 2:
         raise InputError("give an answer key and the answers CSV", hint="symgrad grade sheet-key.json answers.csv")
-    grades = grade(list(args.files[:-1]), args.files[-1], rtol=args.rtol, atol=args.atol, seed=args.seed)
+    grades = grade(list(args.files[:-1]), args.files[-1], rtol=args.rtol, atol=args.atol, seed=args.seed,
+                   workers=args.workers)
     if args.csv:
         stem, suffix = os.path.splitext(args.csv)
         with output_set(protect=args.files):     # both or neither; never over a key or the answers

@@ -96,8 +96,8 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"{model!r}: {len(model.parameters())} parameters, {len(xs)} samples, seed {args.seed}")
     every = max(1, steps // 10)
     for r in history.records:
-        if r.step % every == 0 or r.step == steps - 1:
-            print(f"step {r.step + 1:>5}  loss {r.loss:.6g}  accuracy {r.accuracy:.0%}  lr {r.lr:.4g}")
+        if (r.step - 1) % every == 0 or r.step == steps:
+            print(f"step {r.step:>5}  loss {r.loss:.6g}  accuracy {r.accuracy:.0%}  lr {r.lr:.4g}")
     print(f"final: loss {final.loss:.6g}, accuracy {final.accuracy:.0%} after {steps} steps")
     for kind, path in plots.items():
         print(f"wrote {kind} plot {path}")

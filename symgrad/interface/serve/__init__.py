@@ -15,6 +15,8 @@ import argparse
 import ipaddress
 import sys
 import threading
+import time
+import urllib.request
 import webbrowser
 
 __all__ = ["setup_serve_command", "run_serve_command"]
@@ -55,15 +57,10 @@ def run_serve_command(args: argparse.Namespace) -> int:
         print(f"symgrad serve: listening on {host}: anyone on the network can use it", file=sys.stderr)
     print(f"symgrad serve: {url} (Ctrl-C to stop)", file=sys.stderr)
     if args.open:  # once the page gets its first answer (not when the workers are warm: that is later)
-        threading.Thread(target=_open_when_answering, args=(app, url.replace("0.0.0.0", "127.0.0.1")),
+        threading.Thread(target=_open_when_ready, args=(url.replace("0.0.0.0", "127.0.0.1"), app),
                          name="symgrad-open", daemon=True).start()
     server(app).run(sockets=[sock])
     return 0
-
-
-def _open_when_answering(app, url: str, limit: float = 60.0) -> None:
-    app.state.answering.wait(limit)
-    webbrowser.open(url)
 
 
 def _is_loopback(host: str) -> bool:
@@ -73,3 +70,29 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return True
+    except OSError:
+        time.sleep(0.2)
+        return False
+
+
+def _open_when_ready(url: str, app=None, tries: int = 600) -> None:
+    """Open ``url`` in a web browser once the server answers it (starting the worker processes
+    can take seconds: a browser opened earlier shows "connection refused"): once ``app`` has
+    answered its first request, or without ``app`` once ``url`` answers. If no browser can be
+    opened (no display, no $BROWSER), say so on stderr with the address to open by hand."""
+    ready = (lambda: app.state.answering.wait(0.2)) if app is not None else (lambda: _answers(url))
+    for _ in range(tries):   # about two minutes of tries a fifth of a second apart
+        if ready():
+            break
+    else:
+        print(f"symgrad serve: the server did not answer {url}; not opening a browser", file=sys.stderr)
+        return
+    if not webbrowser.open(url):
+        print(f"symgrad serve: could not open a web browser (no display?); open {url} yourself",
+              file=sys.stderr, flush=True)

@@ -1,8 +1,11 @@
 // symgrad explorer: the page side. Every number comes from the server (symgrad's own
 // parser, backprop, compile and check); this file only shows them and keeps the state.
+// The same file runs in Jupyter (symgrad.interface.notebook): there `symgradHost` gives the
+// widget's shadow root and an `api` that asks the kernel instead of this server.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
+const host = typeof symgradHost !== "undefined" ? symgradHost : {root: document, api: null};
+const $ = (id) => host.root.getElementById(id);
 const state = {
   program: "",        // the text the current graph belongs to
   inputs: [],         // [{name, value, min, max, step}]
@@ -16,6 +19,7 @@ const state = {
 };
 
 async function api(path, body) {
+  if (host.api) return host.api(path, body);
   const response = await fetch(path, {method: "POST", headers: {"content-type": "application/json"},
                                       body: JSON.stringify(body)});
   if (!response.ok) {
@@ -30,6 +34,12 @@ const fmt = (x, digits = 4) => (x === null || x === undefined) ? "—" : Number(
 const signed = (x, digits = 4) => (x >= 0 ? "+" : "") + fmt(x, digits);
 const short = (x) => (x === null || x === undefined) ? "—" : String(Number(x.toPrecision(10)));
 const verdictClass = (v) => v === "agree" ? "v-agree" : v === "mismatch" ? "v-mismatch" : "v-other";
+
+// A wide graph shrinks to its box, but never below 0.7 of Graphviz's size (its 14 pt labels stay
+// about 13 px): past that #graph scrolls sideways. A notebook's output area is narrower than a tab.
+function legible(svg) {
+  if (svg && svg.viewBox && svg.viewBox.baseVal) svg.style.minWidth = `${svg.viewBox.baseVal.width * 4 / 3 * 0.7}px`;
+}
 
 function el(tag, attrs = {}, ...kids) {
   const node = document.createElement(tag);
@@ -82,6 +92,7 @@ async function run() {
     state.stepAt = 0;
     $("at").value = atText(state.point);
     $("graph").innerHTML = data.svg;   // Graphviz SVG from the server: node ids sg-nK, texts sg-nK-data/grad
+    legible($("graph").querySelector("svg"));
     buildInputs();
     showNumbers(data);
     resetChecks();
@@ -127,9 +138,9 @@ function buildInputs() {
 }
 
 // --- nudge: recompute through symgrad.compile, update numbers in place ------------------------
-function startNudge() {
-  const r = state.result;
-  state.baseline = {point: {...state.point}, value: r.value, grads: r.grads, curvature: r.curvature};
+function startNudge() {   // the baseline is the last answer's point, value, grads and curvature, all
+  const r = state.result;   // (state.point may be ahead of it while a recompute is in flight)
+  state.baseline = {point: {...r.point}, value: r.value, grads: r.grads, curvature: r.curvature};
 }
 
 function nudge(name, x) {
@@ -165,8 +176,8 @@ async function pump() {   // one recompute in flight; the newest point wins
 
 function setNodeTexts(nodes, {grads = true} = {}) {
   nodes.forEach((node, i) => {
-    const data = document.getElementById(`sg-n${i}-data`);
-    const grad = document.getElementById(`sg-n${i}-grad`);
+    const data = $(`sg-n${i}-data`);
+    const grad = $(`sg-n${i}-grad`);
     if (data) data.textContent = `data ${node.data}`;
     if (grad && grads) { grad.textContent = `grad ${node.grad}`; grad.classList.remove("pending"); }
   });
@@ -174,7 +185,7 @@ function setNodeTexts(nodes, {grads = true} = {}) {
 
 function showNumbers(data) {
   setNodeTexts(data.nodes);
-  for (const g of document.querySelectorAll("#graph g.node")) g.classList.remove("current", "touched");
+  for (const g of host.root.querySelectorAll("#graph g.node")) g.classList.remove("current", "touched");
   const base = state.baseline;
   const out = data.output || "output";
   const realChange = data.value - base.value;
@@ -231,18 +242,18 @@ function blankGrads() {   // before the first step only the output's grad (1) is
   const n = state.steps.names.length;
   state.acc = new Array(n).fill(0);
   for (let i = 0; i < n; i++) {
-    const grad = document.getElementById(`sg-n${i}-grad`);
+    const grad = $(`sg-n${i}-grad`);
     if (grad) { grad.textContent = "grad ?"; grad.classList.add("pending"); }
   }
   const root = n - 1;
   state.acc[root] = 1;
-  const grad = document.getElementById(`sg-n${root}-grad`);
+  const grad = $(`sg-n${root}-grad`);
   if (grad) { grad.textContent = `grad ${fmt(1)}`; grad.classList.remove("pending"); }
 }
 
 function showStep(step) {
-  for (const g of document.querySelectorAll("#graph g.node.current")) g.classList.replace("current", "touched");
-  const node = document.getElementById(`sg-n${step.index}`);
+  for (const g of host.root.querySelectorAll("#graph g.node.current")) g.classList.replace("current", "touched");
+  const node = $(`sg-n${step.index}`);
   if (node) node.classList.add("current");
   const out = state.steps.output;
   const panel = $("step-panel");
@@ -260,9 +271,9 @@ function showStep(step) {
       el("td", {}, `∂${step.node}/∂${term.child}`), local, el("td", {class: "num"}, fmt(term.local)),
       el("td", {class: "num"}, fmt(term.upstream)), el("td", {class: "num"}, fmt(term.product))));
     state.acc[term.child_index] += term.product;
-    const grad = document.getElementById(`sg-n${term.child_index}-grad`);
+    const grad = $(`sg-n${term.child_index}-grad`);
     if (grad) { grad.textContent = `grad ${fmt(state.acc[term.child_index])}`; grad.classList.remove("pending"); }
-    const kid = document.getElementById(`sg-n${term.child_index}`);
+    const kid = $(`sg-n${term.child_index}`);
     if (kid) kid.classList.add("touched");
   }
   panel.append(table);
@@ -274,7 +285,7 @@ function resetSteps() {
   state.stepAt = 0;
   $("step-panel").textContent = "";
   $("step-count").textContent = "";
-  for (const g of document.querySelectorAll("#graph g.node")) g.classList.remove("current", "touched");
+  for (const g of host.root.querySelectorAll("#graph g.node")) g.classList.remove("current", "touched");
   if (state.result) setNodeTexts(state.result.nodes);
 }
 
@@ -282,7 +293,7 @@ function resetSteps() {
 function resetChecks() {
   $("check-table").hidden = true;
   $("check-summary").textContent = "";
-  for (const e of document.querySelectorAll(".v-agree, .v-mismatch, .v-other"))
+  for (const e of host.root.querySelectorAll(".v-agree, .v-mismatch, .v-other"))
     e.classList.remove("v-agree", "v-mismatch", "v-other");
   for (const input of state.inputs) $(`verdict-${input.name}`).textContent = "";
 }
@@ -306,7 +317,7 @@ async function runCheck() {
         tr.classList.add(cls);
         $(`verdict-${row.name}`).append(el("span", {class: `verdict ${cls}`}, row.verdict));
       }
-      for (const label of document.querySelectorAll("#graph text[id$='-label']")) {
+      for (const label of host.root.querySelectorAll("#graph text[id$='-label']")) {
         if (label.textContent === row.name) label.parentNode.classList.add(cls);
       }
     }
@@ -321,6 +332,7 @@ async function runCheck() {
 const PREFERRED_FORMAT = "html";   // one self-contained file: selected first when the server offers it
 
 async function loadFormats() {     // the menu is the server's renderer table, never a list kept here
+  if (host.api) return;
   const response = await fetch("/api/formats");
   if (!response.ok) return;
   const offered = (await response.json()).worksheet;
@@ -359,7 +371,7 @@ function share() {   // the state lives in the fragment: it never reaches a serv
 }
 
 function restore() {
-  if (!location.hash) return false;
+  if (host.api || !location.hash) return false;
   const params = new URLSearchParams(location.hash.slice(1));
   if (!params.has("program")) return false;
   $("program").value = params.get("program");
