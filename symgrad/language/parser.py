@@ -21,6 +21,7 @@ from ..base.limits import DEFAULT_LIMITS, Limits
 from .diagnostics import end_position, translate, unknown_function
 from .bounds import NestingGuard, check_length, check_limits, check_nodes, check_statements, nest_depth
 from ..rules.table import FUNCTIONS
+from .tables import lalr
 
 __all__ = ["parse", "grammar_path"]
 
@@ -153,10 +154,9 @@ def _parser() -> tuple[lark.Lark, ToAst, NestingGuard]:
     cached = getattr(_local, "parser", None)
     if cached is None:
         transformer, guard = ToAst(), NestingGuard()
-        grammar = grammar_path().read_text(encoding="utf-8")
         callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
                                               "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL")}
-        lark_parser = lark.Lark(grammar, parser="lalr", transformer=transformer, lexer_callbacks=callbacks)
+        lark_parser = lalr(grammar_path(), transformer=transformer, lexer_callbacks=callbacks)
         cached = _local.parser = (lark_parser, transformer, guard)
     return cached
 
