@@ -9,32 +9,23 @@ The limit checks live in ``language.bounds`` and the error messages in ``languag
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import lark
-from lark import Token, Transformer, v_args
+from lark import Token
 
-from .ast import Assign, Const, Num, Op, Program, Span, Var, postorder
-from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, NumericError, ParseError, SymgradError,
+from .ast import Assign, Const, Node, Num, Op, Program, Span, Var, postorder
+from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, NumericError, ParseError,
                       UnboundNameError, escape_text)
 from ..base.limits import DEFAULT_LIMITS, Limits
 from .diagnostics import end_position, translate, unknown_function
 from .bounds import NestingGuard, check_length, check_limits, check_nodes, check_statements, nest_depth
 from ..rules.table import FUNCTIONS
-from .tables import lalr
+from .lalr import build
+from .tables import grammar_path
 
 __all__ = ["parse", "grammar_path"]
 
 CONSTANTS = {"pi"}
-
-
-def grammar_path() -> Path:
-    """grammar/symgrad.lark: inside the installed package, or beside it in a checkout."""
-    package = Path(__file__).resolve().parents[1]  # symgrad/
-    for candidate in (package / "grammar" / "symgrad.lark", package.parent / "grammar" / "symgrad.lark"):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError("symgrad's grammar file symgrad.lark is missing from the installation")
 
 
 # A frozen dataclass's __init__ sets each field through object.__setattr__; the parser makes
@@ -48,8 +39,8 @@ _var_name, _var_span = Var.__dict__["name"].__set__, Var.__dict__["span"].__set_
 
 def _span(first, last=None) -> Span:
     """A span from a token or node ``first`` to a token or node ``last``."""
-    a = first if isinstance(first, Token) else first.span
-    b = a if last is None else (last if isinstance(last, Token) else last.span)
+    a = first.span if isinstance(first, Node) else first
+    b = a if last is None else (last.span if isinstance(last, Node) else last)
     span = _new(Span)
     _line(span, a.line), _column(span, a.column), _end_line(span, b.end_line), _end_column(span, b.end_column)
     return span
@@ -67,8 +58,7 @@ def _make_var(name: str, span: Span) -> Var:
     return node
 
 
-@v_args(inline=True)
-class ToAst(Transformer):
+class ToAst:
     """Builds the AST during the LALR parse; one method per grammar rule."""
 
     def begin(self, source: str, limits: Limits) -> None:
@@ -81,18 +71,18 @@ class ToAst(Transformer):
     # -- leaves --------------------------------------------------------------------------
     def number(self, tok: Token) -> Num:
         self._check_length(tok, "max_literal_length", "numeric literal")
-        value = float(tok)
+        value = float(tok.value)
         if value == float("inf"):
-            raise NumericError(f"the literal {escape_text(tok)} overflows float64 (largest is about 1.8e308)",
+            raise NumericError(f"the literal {escape_text(tok.value)} overflows float64 (largest is about 1.8e308)",
                                line=tok.line, column=tok.column)
         return self._count(Num(value, _span(tok)))
 
     def name(self, tok: Token) -> Var | Const:
         self._check_length(tok, "max_name_length", "name")
-        if tok in CONSTANTS:
-            node = Const(str(tok), _span(tok))
+        if tok.value in CONSTANTS:
+            node = Const(tok.value, _span(tok))
         else:
-            node = _make_var(str(tok), _span(tok))
+            node = _make_var(tok.value, _span(tok))
             self.reads.append(node)
         return self._count(node)
 
@@ -108,7 +98,7 @@ class ToAst(Transformer):
 
     def call(self, name: Token, _lpar, arguments, rpar):
         args = tuple(arguments or ())
-        row = FUNCTIONS.get(str(name))
+        row = FUNCTIONS.get(name.value)
         if row is None:
             raise unknown_function(name, self.source)
         if not row.accepts(len(args)):
@@ -116,17 +106,17 @@ class ToAst(Transformer):
         return self._op(row.name, args, name, rpar)
 
     def arguments(self, *items):
-        return [item for item in items if not isinstance(item, Token)]
+        return [item for item in items if isinstance(item, Node)]
 
     # -- statements ----------------------------------------------------------------------
     def assign(self, name: Token, expr) -> Assign:
         self._check_length(name, "max_name_length", "name")
-        if name in CONSTANTS or name in FUNCTIONS:
-            kind = "the constant" if name in CONSTANTS else "the function"
+        if name.value in CONSTANTS or name.value in FUNCTIONS:
+            kind = "the constant" if name.value in CONSTANTS else "the function"
             raise ParseError(f"cannot assign to {name}: it is {kind} {name}", source=self.source,
                              line=name.line, column=name.column, hint="choose another name")
         self.marks.append(len(self.reads))
-        return Assign(str(name), expr, _span(name, expr))
+        return Assign(name.value, expr, _span(name, expr))
 
     def start(self, *statements) -> list:
         return [s if isinstance(s, Assign) else Assign(None, s, s.span) for s in statements]
@@ -139,25 +129,29 @@ class ToAst(Transformer):
 
     def _count(self, node):
         self.nodes += 1
-        check_nodes(self.nodes, node, self.limits)
+        if self.nodes > self.limits.max_nodes:
+            check_nodes(self.nodes, node, self.limits)
         return node
 
     def _check_length(self, tok: Token, limit: str, what: str) -> None:
-        check_length(str(tok), limit, what, self.limits, tok)
+        check_length(tok.value, limit, what, self.limits, tok)
 
 
 _local = threading.local()
 
 
-def _parser() -> tuple[lark.Lark, ToAst, NestingGuard]:
-    """One parser per thread, built on first use: the transformer and guard hold per-parse state."""
-    cached = getattr(_local, "parser", None)
+def _parser(compiled: bool = True) -> tuple[lark.Lark, ToAst, NestingGuard]:
+    """One parser per thread, built on first use: the transformer and guard hold per-parse state.
+    ``compiled`` runs lark's lexer and LALR loop from lark-cython where it is installed (``language.lalr``)."""
+    key = "compiled" if compiled else "pure"
+    cached = getattr(_local, key, None)
     if cached is None:
         transformer, guard = ToAst(), NestingGuard()
         callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
                                               "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL")}
-        lark_parser = lalr(grammar_path(), transformer=transformer, lexer_callbacks=callbacks)
-        cached = _local.parser = (lark_parser, transformer, guard)
+        lark_parser = build(grammar_path(), transformer, callbacks, compiled=compiled)
+        cached = (lark_parser, transformer, guard)
+        setattr(_local, key, cached)
     return cached
 
 
@@ -178,17 +172,18 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
     limits = limits or DEFAULT_LIMITS
     if len(text) > limits.max_chars:
         raise LimitError(f"program is {len(text)} characters long", limit="max_chars", value=limits.max_chars)
-    parser, transformer, guard = _parser()
+    return _parse_text(text, limits)
+
+
+def _parse_text(text: str, limits: Limits, compiled: bool = True) -> Program:
+    """The parse itself; ``compiled=False`` runs pure lark (a test holds both to the same answers)."""
+    parser, transformer, guard = _parser(compiled)
     transformer.begin(text, limits)
     guard.begin(limits)
     try:
         statements = parser.parse(text)
     except lark.exceptions.UnexpectedInput as err:
         raise translate(err, text) from None
-    except lark.exceptions.VisitError as err:  # defensive: inline callbacks normally raise directly
-        if isinstance(err.orig_exc, SymgradError):
-            raise err.orig_exc from None
-        raise
     finally:
         found, marks = transformer.reads, [0] + transformer.marks + [len(transformer.reads)]
         transformer.depth, transformer.reads, transformer.marks = {}, [], []

@@ -21,9 +21,18 @@ from typing import Any
 
 import lark
 
-__all__ = ["lalr", "tables_path", "key", "serialize", "write"]
+__all__ = ["grammar_path", "lalr", "tables_path", "key", "serialize", "write"]
 
 _OPTIONS = {"parser": "lalr"}  # the analysis options; the transformer and callbacks are given at load
+
+
+def grammar_path() -> Path:
+    """grammar/symgrad.lark: inside the installed package, or beside it in a checkout."""
+    package = Path(__file__).resolve().parents[1]  # symgrad/
+    for candidate in (package / "grammar" / "symgrad.lark", package.parent / "grammar" / "symgrad.lark"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("symgrad's grammar file symgrad.lark is missing from the installation")
 
 
 def tables_path(grammar: Path) -> Path:
@@ -84,5 +93,4 @@ def _decode(obj: dict) -> Any:
 
 
 if __name__ == "__main__":
-    from .parser import grammar_path
     print(f"wrote {write(grammar_path())}")
