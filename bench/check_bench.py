@@ -67,7 +67,7 @@ def timed(text: str, at: dict, repeat: int) -> float:
 
 def corpus(n: int) -> list[str]:
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_check_corpus import Generator
+    from helpers.programs import Generator
     gen, out = Generator(20261130), []
     for i in range(n):
         text = gen.program(i)
