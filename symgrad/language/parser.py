@@ -1,4 +1,4 @@
-"""Text → Program: lark's LALR parser with an inline transformer (no recursion).
+"""Text → Program: lark's LALR parser (set up in ``language.lalr``) with an inline transformer (no recursion).
 
 The transformer's methods are named after the grammar's rules. It builds AST nodes as the
 parser reduces, checks the limits as it goes, and validates calls against the rule table; after
@@ -59,7 +59,8 @@ def _make_var(name: str, span: Span) -> Var:
 
 
 class ToAst:
-    """Builds the AST during the LALR parse; one method per grammar rule."""
+    """Builds the AST during the LALR parse; one method per grammar rule, called with the rule's
+    children. A token is lark's or lark-cython's (no ``str``): its text is ``tok.value``."""
 
     def begin(self, source: str, limits: Limits) -> None:
         self.source, self.limits = source, limits
