@@ -46,12 +46,6 @@ def _span(first, last=None) -> Span:
     return span
 
 
-def _make_op(rule: str, args: tuple, span: Span) -> Op:
-    node = _new(Op)
-    _op_rule(node, rule), _op_args(node, args), _op_span(node, span)
-    return node
-
-
 def _make_var(name: str, span: Span) -> Var:
     node = _new(Var)
     _var_name(node, name), _var_span(node, span)
@@ -71,7 +65,8 @@ class ToAst:
 
     # -- leaves --------------------------------------------------------------------------
     def number(self, tok: Token) -> Num:
-        self._check_length(tok, "max_literal_length", "numeric literal")
+        if len(tok.value) > self.limits.max_literal_length:
+            self._check_length(tok, "max_literal_length", "numeric literal")
         value = float(tok.value)
         if value == float("inf"):
             raise NumericError(f"the literal {escape_text(tok.value)} overflows float64 (largest is about 1.8e308)",
@@ -79,7 +74,8 @@ class ToAst:
         return self._count(Num(value, _span(tok)))
 
     def name(self, tok: Token) -> Var | Const:
-        self._check_length(tok, "max_name_length", "name")
+        if len(tok.value) > self.limits.max_name_length:
+            self._check_length(tok, "max_name_length", "name")
         if tok.value in CONSTANTS:
             node = Const(tok.value, _span(tok))
         else:
@@ -124,13 +120,14 @@ class ToAst:
 
     # -- helpers -------------------------------------------------------------------------
     def _op(self, rule: str, args: tuple, first, last) -> Op:
-        node = _make_op(rule, args, _span(first, last))
+        node = _new(Op)
+        _op_rule(node, rule), _op_args(node, args), _op_span(node, _span(first, last))
         self.depth[id(node)] = nest_depth(node, self.depth, self.limits)
         return self._count(node)
 
     def _count(self, node):
         self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
+        if self.nodes > self.limits.max_nodes:  # the lexer's guard counts the same nodes first
             check_nodes(self.nodes, node, self.limits)
         return node
 
