@@ -18,10 +18,7 @@ CPU seconds.
 
 from __future__ import annotations
 
-import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,6 +26,7 @@ from pathlib import Path
 import mpmath
 
 import symgrad
+from bench import run_symgrad
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMITS = symgrad.Limits(max_depth=2_000)
@@ -74,16 +72,10 @@ def corpus(n: int) -> list[str]:
 
 
 def big_power() -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak MB of one ``symgrad check`` process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "symgrad", "check", "x^10000000000", "--at", "x=0.5"],
-                   check=True, capture_output=True, env=env, timeout=120)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return wall, cpu, after.ru_maxrss / 1024
+    """Wall seconds, CPU seconds (user + system) and its own peak MB of one ``symgrad check`` process."""
+    proc = run_symgrad("check", "x^10000000000", "--at", "x=0.5", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.wall, proc.cpu, proc.peak_mb
 
 
 def grid() -> list[str]:

@@ -5,7 +5,7 @@ the lecture's sheet (L = (a*b + c)*f at a=2, b=-3, c=10, f=-2): a number (dL/da)
 (dL/da as b*f), each right, wrong or blank. The bomb class is the same class with one cell
 ``b*f + ((3^-999)^999)^200*0`` (an exact number of millions of digits) and one nested-tanh
 wrong answer. Each run is a fresh ``python -m symgrad grade`` process; its peak memory is the
-child's ``ru_maxrss``.
+child's own (``bench.own_peak_mb``: ``ru_maxrss`` would start at the parent's peak).
 
 Run from the repo root:  python -m bench.grade_bench   (or --rows N)
 """
@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
-import time
+
+from bench import run_symgrad  # noqa: E402
 
 LECTURE = "e = a*b; d = e + c; L = d*f"
 POINT = ("a=2", "b=-3", "c=10", "f=-2")
@@ -40,17 +40,11 @@ def write_class(path: str, rows: int, bombs: bool) -> int:
     return os.path.getsize(path)
 
 
-def run(*args: str, cwd: str) -> tuple[float, float, int]:
-    """(seconds, peak MiB, exit code) of one ``symgrad`` process."""
-    env = dict(os.environ, PYTHONPATH=os.getcwd() + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    code = ("import resource, sys, runpy; sys.argv = ['symgrad'] + sys.argv[1:]\n"
-            "try:\n    runpy.run_module('symgrad', run_name='__main__')\n"
-            "finally:\n    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - t
-    peak = int(proc.stderr.strip().splitlines()[-1]) / 1024 if proc.stderr.strip() else float("nan")
-    return seconds, peak, proc.returncode
+def run_one(*args: str, cwd: str) -> tuple[float, float, int]:
+    """(seconds, its own peak MiB, exit code) of one ``symgrad`` process."""
+    proc = run_symgrad(*args, cwd=cwd, env=dict(os.environ, PYTHONPATH=os.getcwd() + os.pathsep
+                                                + os.environ.get("PYTHONPATH", "")))
+    return proc.wall, proc.peak_mb, proc.returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python {sys.version.split()[0]}; class of {args.rows:,} rows ({size / 1e6:.2f} MB); "
               f"small class 30 rows ({small} bytes)")
         for name in ("small.csv", "small-bombs.csv", "class.csv", "bombs.csv"):
-            seconds, peak, code = run("grade", "s-key.json", name, "--csv", "marks.csv", cwd=tmp)
+            seconds, peak, code = run_one("grade", "s-key.json", name, "--csv", "marks.csv", cwd=tmp)
             print(f"{name:<16} {seconds:7.2f} s  peak {peak:7.1f} MiB  exit {code}")
     return 0
 

@@ -3,9 +3,12 @@
 Every input of the adversarial corpus (tests/helpers/hostile_corpus.py) and of a seeded fuzz corpus
 (the generators of tests/helpers/strategies.py that scripts/fuzz.py drives) is parsed and
 backpropagated at 1.0 under ``symgrad.Limits()`` (each case's own limits are ignored: the
-question is what the defaults allow). Each corpus case runs in a fresh child process, so
-its ``ru_maxrss`` is its own peak; the fuzz inputs share one child, whose peak bounds them
-all. Time is CPU seconds of the child (the shared machine's load does not count) and wall
+question is what the defaults allow). Each corpus case runs in a fresh child process and reports
+its own peak RSS; the fuzz inputs share one child, whose peak bounds them all. The peak is the
+child's ``VmHWM`` (Linux's high-water mark of its own address space): ``ru_maxrss``, from
+``resource`` or ``os.wait4`` alike, starts at the parent's peak when the child is exec'd (the kernel
+carries the old address space's high-water mark over), so it reported the bench process's size for
+every case. Time is CPU seconds of the child (the shared machine's load does not count) and wall
 seconds beside it. Targets: under 1 s and under 300 MB for every input.
 
 Run from the repository root:  python -m bench.hostile_bench [--quick]
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-import resource
 import sys
 import time
 from pathlib import Path
@@ -25,7 +27,7 @@ for extra in (str(ROOT), str(ROOT / "tests")):
     if extra not in sys.path:
         sys.path.insert(0, extra)
 
-from bench import table, verdict  # noqa: E402
+from bench import load, own_peak_mb, table, verdict  # noqa: E402
 
 TIME_TARGET, RSS_TARGET_MB = 1.0, 300.0
 
@@ -48,7 +50,7 @@ def _one(text: str) -> tuple[float, float, str]:
 def _child(texts: list[str], conn) -> None:
     import symgrad  # noqa: F401 -- imported before measuring, as any caller has
     results = [_one(text) for text in texts]
-    conn.send((results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    conn.send((results, own_peak_mb()))
     conn.close()
 
 
@@ -98,8 +100,9 @@ def run(quick: bool = False) -> str:
         f"`python -m bench.hostile_bench{' --quick' if quick else ''}`: the {data['corpus_count']} cases of "
         f"tests/helpers/hostile_corpus.py (each in a fresh process) and {data['fuzz_count']:,} seeded fuzz inputs "
         "(tests/helpers/strategies.py's generators, as scripts/fuzz.py drives them; one process), each parsed "
-        "and backpropagated at 1.0 under `symgrad.Limits()`. Peak RSS is the process's `ru_maxrss` "
-        "(interpreter, numpy and symgrad included).",
+        "and backpropagated at 1.0 under `symgrad.Limits()`. Peak RSS is each child's own high-water mark "
+        "(`VmHWM`: interpreter and symgrad included; `ru_maxrss` would start at the bench process's peak, "
+        "carried over the exec). Machine at the end: " + load() + ".",
         "Slowest inputs:",
         table(head, [cell(r) for r in slowest]),
         "Largest peak RSS (corpus, per case):",

@@ -5,27 +5,12 @@
 6.0
 """
 
-from .language.ast import Program
-from .engine.backprop import Result, backprop
-from .engine.codegen.compiled import CompiledFunction, CompiledResult, compile
-from .teaching.draw import draw
-from .engine.value import Value, where
 from .base.errors import (ArityError, BindingError, CheckError, DomainError, DuplicateAssignmentError, InputError,
-                      LimitError, MissingInputError, NumericError, ParseError, RenderError, ShapeError, SymgradError,
-                      UnboundNameError, UnknownFunctionError)
+                          LimitError, MissingInputError, NumericError, ParseError, RenderError, ShapeError, SymgradError,
+                          UnboundNameError, UnknownFunctionError)
 from .base.limits import Limits
-from .language.parser import parse
-from .language.printing import to_latex, unparse
-from .engine.register import register
-from .engine.second_order import Hessian, hessian, hvp, jvp
-from .rules.rule import RowError
-from .rules.table import RULES, Rule
 from .base.version import __version__  # noqa: F401
-from .teaching.jupyter import register_pictures
-from . import nn  # noqa: E402  (symgrad.nn: Neuron, Layer, MLP, losses, fit)
-
-register_pictures()  # Program's and Result's Jupyter pictures, drawn by the teaching layer (base.display_hooks)
-del register_pictures
+from .base.display_hooks import register_loader as _register_loader
 
 
 __all__ = [
@@ -50,33 +35,48 @@ __all__ = [
     "LimitError", "ShapeError", "CheckError", "RenderError", "ArityError",
 ]
 
+# Every other public name loads on first use (PEP 562), so that `import symgrad` and
+# `symgrad eval` import the parser and the engine only, never SymPy, numpy, jinja2,
+# matplotlib or Graphviz. name -> the module that defines it.
+_LAZY = {
+    "parse": "language.parser", "Program": "language.ast",
+    "unparse": "language.printing", "to_latex": "language.printing",
+    "backprop": "engine.backprop", "Result": "engine.backprop", "Value": "engine.value", "where": "engine.value",
+    "TensorResult": "engine.tensor",
+    "hessian": "engine.second_order", "hvp": "engine.second_order", "jvp": "engine.second_order",
+    "Hessian": "engine.second_order",
+    "explore": "interface.notebook",
+    "Rule": "rules.table", "RULES": "rules.table", "RowError": "rules.rule",
+    "register": "engine.register",
+    "check": "gradcheck.check", "CheckReport": "gradcheck.check", "CheckRow": "gradcheck.check",
+    "diff": "gradcheck.symbolic",
+    "draw": "teaching.draw", "worksheet": "teaching.sheets", "Worksheet": "teaching.worksheet",
+    "grade": "teaching.grading",
+    "compile": "engine.codegen.compiled", "CompiledFunction": "engine.codegen.compiled",
+    "CompiledResult": "engine.codegen.compiled",
+}
+
 
 def __getattr__(name: str):
-    # SymPy (check, diff), jinja2 and matplotlib (worksheets), numpy (tensors) load on first use, so
-    # that `import symgrad` for Value, parse, backprop, compile or nn stays light.
-    if name == "TensorResult":
-        from .engine.tensor import TensorResult
-        return TensorResult
-    if name in ("check", "CheckReport", "CheckRow"):
-        from .gradcheck.check import CheckReport, CheckRow, check
-        return {"check": check, "CheckReport": CheckReport, "CheckRow": CheckRow}[name]
-    if name == "diff":
-        from .gradcheck.symbolic import diff
-        return diff
-    if name == "worksheet":
-        from .teaching.sheets import worksheet
-        return worksheet
-    if name == "grade":
-        from .teaching.grading import grade
-        return grade
-    if name == "explore":
-        from .interface.notebook import explore
-        return explore
-    if name == "Worksheet":
-        from .teaching.worksheet import Worksheet
-        return Worksheet
-    raise AttributeError(f"module 'symgrad' has no attribute {name!r}")
+    import importlib
+    if name == "nn":
+        return importlib.import_module(".nn", __name__)
+    if name not in _LAZY:
+        raise AttributeError(f"module 'symgrad' has no attribute {name!r}")
+    value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+def _register_pictures() -> None:
+    from .teaching.jupyter import register_pictures
+    register_pictures()
+
+
+# Program's and Result's Jupyter pictures are drawn by the teaching layer (base.display_hooks);
+# it is imported at the first picture, not here.
+_register_loader(_register_pictures)

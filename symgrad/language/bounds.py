@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lark import Token
 
-from .ast import Const, Op, Program, Var, postorder
+from .ast import Const, Node, Op, Program, Var, postorder
 from ..base.errors import InputError, LimitError, escape_text
 from ..base.limits import Limits
 from ..rules.table import RULES
@@ -40,6 +40,7 @@ class NestingGuard:
 
     def begin(self, limits: Limits) -> None:
         self.limits, self.prev = limits, None
+        self.max_tokens, self.max_nodes, self.max_depth = limits.max_tokens, limits.max_nodes, limits.max_depth
         self.tokens = self.nodes = self.statements = 0
         self.sign_run = 0
         self.powers = [0]       # per open parenthesis: powers chained at that level
@@ -47,49 +48,59 @@ class NestingGuard:
         self.call_depth = 0
 
     def __call__(self, tok: Token) -> Token:
-        kind, limits = tok.type, self.limits
+        kind, prev, limits = tok.type, self.prev, self.limits
         # Size limits, counted as the lexer goes so that no tree is built past them. The node
         # count is exact: every name and number is a node (except an assignment's target,
         # which the '=' takes back), and so is every operator but a unary plus.
         self.tokens += 1
-        if self.tokens > limits.max_tokens:
+        if self.tokens > self.max_tokens:
             raise LimitError(f"program has more than {limits.max_tokens} tokens", limit="max_tokens",
                              value=limits.max_tokens, line=tok.line, column=tok.column)
-        if kind in self._NODES or (kind == "PLUS" and self.prev not in self._PREFIX_BEFORE):
+        if kind in self._NODES or (kind == "PLUS" and prev not in self._PREFIX_BEFORE):
             self.nodes += 1
-            check_nodes(self.nodes, tok, limits)
+            if self.nodes > self.max_nodes:
+                check_nodes(self.nodes, tok, limits)
         elif kind == "EQUAL":
             self.nodes -= 1
-        elif kind == "_SEP" and self.prev not in (None, "_SEP"):
+        elif kind == "_SEP" and prev not in (None, "_SEP"):
             self.statements += 1
             if self.statements > limits.max_statements:
                 raise LimitError(f"program has more than {limits.max_statements} statements",
                                  limit="max_statements", value=limits.max_statements, line=tok.line,
                                  column=tok.column)
-        self.sign_run = self.sign_run + 1 if kind in ("MINUS", "PLUS", "NOT") else 0
+        # The three nesting counts start at 0 and grow by one at a token at most, so only the one
+        # this token raised can pass max_depth.
+        if kind == "MINUS" or kind == "PLUS" or kind == "NOT":
+            self.sign_run += 1
+            deeper = self.sign_run - 1
+        else:
+            self.sign_run = deeper = 0
         if kind == "POW":
             self.powers[-1] += 1
-        elif kind in self._BREAKS_POWER and self.prev not in self._PREFIX_BEFORE:
+            deeper = self.powers[-1]
+        elif kind in self._BREAKS_POWER and prev not in self._PREFIX_BEFORE:
             self.powers[-1] = 0  # a binary operator ends the chain
         elif kind == "LPAR":
-            self.calls.append(self.prev == "NAME")
+            self.calls.append(prev == "NAME")
             self.call_depth += self.calls[-1]
             self.powers.append(0)
+            deeper = self.call_depth
         elif kind == "RPAR" and self.calls:
             self.call_depth -= self.calls.pop()
             self.powers.pop()
-        if max(self.sign_run - 1, self.powers[-1], self.call_depth) > self.limits.max_depth:
-            raise too_deep(self.limits, tok.line, tok.column)
+        if deeper > self.max_depth:
+            raise too_deep(limits, tok.line, tok.column)
         self.prev = kind
         return tok
-
 
 
 def nest_depth(node: Op, depth: dict[int, int], limits: Limits) -> int:
     """Depth of ``node`` from its arguments' depths (keyed by id, only while one walk runs)."""
     group, depth_of, d = _FLAT.get(node.rule), depth.get, 0
     for a in node.args:  # a flat chain (x + y - z) keeps one level, as SymPy flattens it
-        k = depth_of(id(a), 1) - (group is not None and _FLAT.get(getattr(a, "rule", "")) == group)
+        k = depth_of(id(a), 1)
+        if group is not None and isinstance(a, Op) and _FLAT.get(a.rule) == group:
+            k -= 1
         d = k if k > d else d
     d += 1
     if d > limits.max_depth:
@@ -106,7 +117,7 @@ def too_deep(limits: Limits, line: int | None, column: int | None) -> LimitError
 
 def check_nodes(count: int, node, limits: Limits) -> None:
     if count > limits.max_nodes:
-        span = node if isinstance(node, Token) else node.span
+        span = node.span if isinstance(node, Node) else node  # a node, or a token as it is lexed
         raise LimitError(f"program has more than {limits.max_nodes} nodes", limit="max_nodes",
                          value=limits.max_nodes, line=span and span.line, column=span and span.column)
 

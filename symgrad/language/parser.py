@@ -1,4 +1,4 @@
-"""Text → Program: lark's LALR parser with an inline transformer (no recursion).
+"""Text → Program: lark's LALR parser (set up in ``language.lalr``) with an inline transformer (no recursion).
 
 The transformer's methods are named after the grammar's rules. It builds AST nodes as the
 parser reduces, checks the limits as it goes, and validates calls against the rule table; after
@@ -9,33 +9,25 @@ The limit checks live in ``language.bounds`` and the error messages in ``languag
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import lark
-from lark import Token, Transformer, v_args
+from lark import Token
 
-from .ast import Assign, Const, Num, Op, Program, Span, Var, postorder
-from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, NumericError, ParseError, SymgradError,
+from .ast import Assign, Const, Node, Num, Op, Program, Span, Var, postorder
+from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, NumericError, ParseError,
                       UnboundNameError, escape_text)
 from ..base.limits import DEFAULT_LIMITS, Limits
 from .conditions import check_operands, check_statement
 from .diagnostics import end_position, translate, unknown_function
 from .bounds import NestingGuard, check_length, check_limits, check_nodes, check_statements, nest_depth
-from .tensor_syntax import ListArg, TensorSyntax
+from .tensor_syntax import Keyword, ListArg, TensorSyntax
 from ..rules.table import COMPARISONS, FUNCTIONS
+from .lalr import build
+from .tables import grammar_path
 
 __all__ = ["parse", "grammar_path"]
 
 CONSTANTS = {"pi"}
-
-
-def grammar_path() -> Path:
-    """grammar/symgrad.lark: inside the installed package, or beside it in a checkout."""
-    package = Path(__file__).resolve().parents[1]  # symgrad/
-    for candidate in (package / "grammar" / "symgrad.lark", package.parent / "grammar" / "symgrad.lark"):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError("symgrad's grammar file symgrad.lark is missing from the installation")
 
 
 # A frozen dataclass's __init__ sets each field through object.__setattr__; the parser makes
@@ -49,17 +41,11 @@ _var_name, _var_span = Var.__dict__["name"].__set__, Var.__dict__["span"].__set_
 
 def _span(first, last=None) -> Span:
     """A span from a token or node ``first`` to a token or node ``last``."""
-    a = first if isinstance(first, Token) else first.span
-    b = a if last is None else (last if isinstance(last, Token) else last.span)
+    a = first.span if isinstance(first, Node) else first
+    b = a if last is None else (last.span if isinstance(last, Node) else last)
     span = _new(Span)
     _line(span, a.line), _column(span, a.column), _end_line(span, b.end_line), _end_column(span, b.end_column)
     return span
-
-
-def _make_op(rule: str, args: tuple, span: Span) -> Op:
-    node = _new(Op)
-    _op_rule(node, rule), _op_args(node, args), _op_span(node, span)
-    return node
 
 
 def _make_var(name: str, span: Span) -> Var:
@@ -68,10 +54,13 @@ def _make_var(name: str, span: Span) -> Var:
     return node
 
 
-@v_args(inline=True)
+_ARGUMENT = (Node, ListArg, Keyword)   # what a call's argument can be (lark-cython's tokens are no str)
+
+
 class ToAst(TensorSyntax):
-    """Builds the AST during the LALR parse; one method per grammar rule (the tensor forms' in
-    ``language.tensor_syntax``)."""
+    """Builds the AST during the LALR parse; one method per grammar rule, called with the rule's
+    children (the tensor forms' in ``language.tensor_syntax``). A token is lark's or lark-cython's
+    (no ``str`` subclass): its text is ``tok.value``."""
 
     def begin(self, source: str, limits: Limits) -> None:
         self.source, self.limits = source, limits
@@ -83,19 +72,21 @@ class ToAst(TensorSyntax):
 
     # -- leaves --------------------------------------------------------------------------
     def number(self, tok: Token) -> Num:
-        self._check_length(tok, "max_literal_length", "numeric literal")
-        value = float(tok)
+        if len(tok.value) > self.limits.max_literal_length:
+            self._check_length(tok, "max_literal_length", "numeric literal")
+        value = float(tok.value)
         if value == float("inf"):
-            raise NumericError(f"the literal {escape_text(tok)} overflows float64 (largest is about 1.8e308)",
+            raise NumericError(f"the literal {escape_text(tok.value)} overflows float64 (largest is about 1.8e308)",
                                line=tok.line, column=tok.column)
         return self._count(Num(value, _span(tok)))
 
     def name(self, tok: Token) -> Var | Const:
-        self._check_length(tok, "max_name_length", "name")
-        if tok in CONSTANTS:
-            node = Const(str(tok), _span(tok))
+        if len(tok.value) > self.limits.max_name_length:
+            self._check_length(tok, "max_name_length", "name")
+        if tok.value in CONSTANTS:
+            node = Const(tok.value, _span(tok))
         else:
-            node = _make_var(str(tok), _span(tok))
+            node = _make_var(tok.value, _span(tok))
             self.reads.append(node)
         return self._count(node)
 
@@ -116,7 +107,7 @@ class ToAst(TensorSyntax):
         node = self.tensor_call(name, args, last, method, first)
         if node is not None:
             return node
-        row = FUNCTIONS.get(str(name))
+        row = FUNCTIONS.get(name.value)
         if row is None:
             raise unknown_function(name, self.source)
         if not row.accepts(len(args)):
@@ -124,26 +115,26 @@ class ToAst(TensorSyntax):
         return self._op(row.name, tuple(args), first, last)
 
     # -- conditions: only where's first argument (``conditions`` checks) ------------------
-    def compare(self, left, op, right): return self._op(COMPARISONS[str(op)], (left, right), left, right)
+    def compare(self, left, op, right): return self._op(COMPARISONS[op.value], (left, right), left, right)
     def and_(self, left, _op, right): return self._op("and", (left, right), left, right)
     def or_(self, left, _op, right): return self._op("or", (left, right), left, right)
     def not_(self, op, operand): return self._op("not", (operand,), op, operand)
 
     def arguments(self, *items):
-        return [item for item in items if not isinstance(item, Token)]
+        return [item for item in items if isinstance(item, _ARGUMENT)]   # the commas are tokens
 
     # -- statements ----------------------------------------------------------------------
     def assign(self, name: Token, expr) -> Assign:
         self._check_length(name, "max_name_length", "name")
-        if name in CONSTANTS or name in FUNCTIONS:
-            kind = "the constant" if name in CONSTANTS else "the function"
+        if name.value in CONSTANTS or name.value in FUNCTIONS:
+            kind = "the constant" if name.value in CONSTANTS else "the function"
             raise ParseError(f"cannot assign to {name}: it is {kind} {name}", source=self.source,
                              line=name.line, column=name.column, hint="choose another name")
         self.marks.append(len(self.reads))
         if self.lists and isinstance(expr, ListArg):
             raise self._list_error(expr)
         check_statement(expr, self.source)
-        return Assign(str(name), expr, _span(name, expr))
+        return Assign(name.value, expr, _span(name, expr))
 
     def start(self, *statements) -> list:
         for s in statements:
@@ -159,33 +150,37 @@ class ToAst(TensorSyntax):
                 if isinstance(a, ListArg):
                     raise self._list_error(a)
         check_operands(rule, args, self.source)
-        node = _make_op(rule, args, _span(first, last))
+        node = _new(Op)
+        _op_rule(node, rule), _op_args(node, args), _op_span(node, _span(first, last))
         self.depth[id(node)] = nest_depth(node, self.depth, self.limits)
         return self._count(node)
 
     def _count(self, node):
         self.nodes += 1
-        check_nodes(self.nodes, node, self.limits)
+        if self.nodes > self.limits.max_nodes:  # the lexer's guard counts the same nodes first
+            check_nodes(self.nodes, node, self.limits)
         return node
 
     def _check_length(self, tok: Token, limit: str, what: str) -> None:
-        check_length(str(tok), limit, what, self.limits, tok)
+        check_length(tok.value, limit, what, self.limits, tok)
 
 
 _local = threading.local()
 
 
-def _parser() -> tuple[lark.Lark, ToAst, NestingGuard]:
-    """One parser per thread, built on first use: the transformer and guard hold per-parse state."""
-    cached = getattr(_local, "parser", None)
+def _parser(compiled: bool = True) -> tuple[lark.Lark, ToAst, NestingGuard]:
+    """One parser per thread, built on first use: the transformer and guard hold per-parse state.
+    ``compiled`` runs lark's lexer and LALR loop from lark-cython where it is installed (``language.lalr``)."""
+    key = "compiled" if compiled else "pure"
+    cached = getattr(_local, key, None)
     if cached is None:
         transformer, guard = ToAst(), NestingGuard()
-        grammar = grammar_path().read_text(encoding="utf-8")
         callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
                                               "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL", "AT", "DOT", "LSQB", "RSQB",
                                               "COMPARE", "AND", "OR", "NOT")}
-        lark_parser = lark.Lark(grammar, parser="lalr", transformer=transformer, lexer_callbacks=callbacks)
-        cached = _local.parser = (lark_parser, transformer, guard)
+        lark_parser = build(grammar_path(), transformer, callbacks, compiled=compiled)
+        cached = (lark_parser, transformer, guard)
+        setattr(_local, key, cached)
     return cached
 
 
@@ -206,17 +201,18 @@ def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
     limits = limits or DEFAULT_LIMITS
     if len(text) > limits.max_chars:
         raise LimitError(f"program is {len(text)} characters long", limit="max_chars", value=limits.max_chars)
-    parser, transformer, guard = _parser()
+    return _parse_text(text, limits)
+
+
+def _parse_text(text: str, limits: Limits, compiled: bool = True) -> Program:
+    """The parse itself; ``compiled=False`` runs pure lark (a test holds both to the same answers)."""
+    parser, transformer, guard = _parser(compiled)
     transformer.begin(text, limits)
     guard.begin(limits)
     try:
         statements = parser.parse(text)
     except lark.exceptions.UnexpectedInput as err:
         raise translate(err, text) from None
-    except lark.exceptions.VisitError as err:  # defensive: inline callbacks normally raise directly
-        if isinstance(err.orig_exc, SymgradError):
-            raise err.orig_exc from None
-        raise
     finally:
         found, marks = transformer.reads, [0] + transformer.marks + [len(transformer.reads)]
         transformer.depth, transformer.reads, transformer.marks = {}, [], []

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lark import Token, Transformer, v_args
+from lark import Token
 
 from .ast import Num, Op, Span, Var
 from ..base.errors import ArityError, InputError, ParseError
@@ -62,8 +62,7 @@ def scalar_only(rule: str, node=None, feature: str = "this part of symgrad") -> 
                           "programs", line=span.line if span else None, column=span.column if span else None)
 
 
-@v_args(inline=True)
-class TensorSyntax(Transformer):
+class TensorSyntax:
     """Transformer methods for the tensor forms; mixed into ``parser.ToAst`` (which gives ``_op``,
     ``source``, ``reads`` and ``call``'s scalar path)."""
 

@@ -198,10 +198,13 @@ def test_batch_broadcast_is_bounded_before_allocating():
     ("(" * 50 + "x" + ")" * 50, {"max_tokens": 30}, "max_tokens", 31),   # parentheses are tokens too
 ])
 def test_size_limits_stop_the_lexer_before_a_tree_is_built(monkeypatch, text, limits, limit, column):
+    import threading
+    from symgrad.language import parser
     from symgrad.language.parser import ToAst
     built = []
     real_start = ToAst.start
     monkeypatch.setattr(ToAst, "start", lambda self, *s: built.append(1) or real_start(self, *s))
+    monkeypatch.setattr(parser, "_local", threading.local())  # a parser built now calls the patched start
     with pytest.raises(sg.LimitError) as info:
         sg.parse(text, limits=sg.Limits(**limits))
     assert info.value.limit == limit and (info.value.line, info.value.column) == (1, column)

@@ -96,7 +96,8 @@ def test_a_table_row_without_its_records_fails_at_import(tmp_path):
     source = table.read_text()
     row = '''    Rule("twice", 1, lambda x: 2.0 * x, lambda x, out: (2.0,),\n         lambda sp, x: 2 * x),\n)\n\nRULES'''
     table.write_text(source.replace(")\n\nRULES", row, 1))
-    proc = subprocess.run([sys.executable, "-c", "import symgrad"], cwd=tmp_path, capture_output=True, text=True,
+    # `import symgrad` loads the table at the first use of a name that needs it (parse, backprop, ...)
+    proc = subprocess.run([sys.executable, "-c", "import symgrad; symgrad.parse"], cwd=tmp_path, capture_output=True, text=True,
                           env={"PYTHONPATH": str(tmp_path), "PATH": ""}, timeout=120)
     assert proc.returncode != 0
     assert "RowError: rule row 'twice' has no codegen record" in proc.stderr, proc.stderr[-2000:]

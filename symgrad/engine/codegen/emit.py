@@ -111,7 +111,7 @@ class Emitter:
         self.grads = {}
         body = self.forward() + (self.reverse() if with_grads else []) + self.check(with_grads)
         value = _atom(plan.root)
-        grads = "".join(f"{_signed_zero_free(self.grad_atom(n))}, " for n in plan.targets)
+        grads = "".join(f"{_signed_zero_free(self.grad_atom(n), self.backend)}, " for n in plan.targets)
         result = f"{value}, ({grads})" if with_grads else value
         if not guarded:
             params = "".join(f"_v{n.index}, " for n in plan.inputs)
@@ -135,11 +135,14 @@ class Emitter:
 _ALIAS = re.compile(r"-?(?:_g[0-9]+|1\.0)")  # a gradient that needs no line of its own
 
 
-def _signed_zero_free(atom: str) -> str:
+def _signed_zero_free(atom: str, backend: str = "py") -> str:
     """A returned gradient as backprop's bits. Backprop sums into a grad that starts at 0.0, and
     0.0 + (−0.0) is 0.0; the sweep here takes a first term as it is, which may be −0.0
-    (relu(x)·k at x < 0, k < 0). Adding 0.0 turns −0.0 into 0.0 and changes no other number."""
-    return f"{atom} + 0.0" if "_g" in atom else atom
+    (relu(x)·k at x < 0, k < 0). Adding 0.0 turns −0.0 into 0.0 and changes no other number; for
+    a float, ``g or 0.0`` gives the same bits (only ±0.0 is false) without making a new float."""
+    if "_g" not in atom:
+        return atom
+    return f"{atom} or 0.0" if backend == "py" else f"{atom} + 0.0"
 
 
 def _product(d: str, g: str) -> str:

@@ -10,12 +10,9 @@ import re
 import sys
 from typing import Callable
 
-from .check import (run_check_command, run_diff_command, run_hessian_command, setup_check_command,
-                    setup_diff_command, setup_hessian_command)
-from .grade import run_grade_command, setup_grade_command
+import importlib
+
 from .io import _Parser, dump_json, limits_of, program_arguments, read_program, read_values
-from .render import run_graph, run_worksheet, setup_graph, setup_worksheet
-from .train import run_train, setup_train
 from ...base.errors import SymgradError, escape_text, safe_line
 from ...base.version import __version__
 
@@ -60,14 +57,13 @@ def _setup_eval(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _setup_serve(p: argparse.ArgumentParser) -> None:
-    from ..serve import setup_serve_command
-    setup_serve_command(p)
-
-
-def _run_serve(args: argparse.Namespace) -> int:
-    from ..serve import run_serve_command  # the web stack loads only for `symgrad serve`
-    return run_serve_command(args)
+def _later(module: str, name: str) -> Callable:
+    """``module.name``, imported when called: each command loads only what it needs
+    (``eval`` and ``grad`` never load SymPy, numpy, jinja2, matplotlib or Graphviz)."""
+    def call(arg):
+        return getattr(importlib.import_module(module, __package__), name)(arg)
+    call.__qualname__ = call.__name__ = name
+    return call
 
 
 # name -> (help, setup, run). Each command's setup adds its arguments; run returns the exit code.
@@ -77,18 +73,21 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "eval": ("evaluate a program at a point", _setup_eval, _cmd_eval),
     "grad": ("value and every gradient by backprop", _setup_eval, _cmd_grad),
     "check": ("check every gradient: backprop vs SymPy vs finite differences",
-              setup_check_command, run_check_command),
+              _later(".check", "setup_check_command"), _later(".check", "run_check_command")),
     "diff": ("the symbolic partial derivative of the output (SymPy)",
-             setup_diff_command, run_diff_command),
+             _later(".check", "setup_diff_command"), _later(".check", "run_diff_command")),
     "hessian": ("the Hessian of the output over the inputs at a point (forward-over-reverse)",
-                setup_hessian_command, run_hessian_command),
-    "train": ("train the lecture's MLP or micrograd's moons classifier", setup_train, run_train),
-    "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)", _setup_serve, _run_serve),
+                _later(".check", "setup_hessian_command"), _later(".check", "run_hessian_command")),
+    "train": ("train the lecture's MLP or micrograd's moons classifier",
+              _later(".train", "setup_train"), _later(".train", "run_train")),
+    "serve": ("explore backprop in the browser: a local web app (127.0.0.1 unless --host)",
+              _later("..serve", "setup_serve_command"), _later("..serve", "run_serve_command")),
     "grade": ("mark a class's answers (CSV) against exercise answer keys",
-              setup_grade_command, run_grade_command),
-    "graph": ("draw the Value graph (or the AST) with Graphviz", setup_graph, run_graph),
+              _later(".grade", "setup_grade_command"), _later(".grade", "run_grade_command")),
+    "graph": ("draw the Value graph (or the AST) with Graphviz", _later(".render", "setup_graph"),
+              _later(".render", "run_graph")),
     "worksheet": ("write a derivation worksheet (in every format of --format), or exercise sheets",
-                  setup_worksheet, run_worksheet),
+                  _later(".render", "setup_worksheet"), _later(".render", "run_worksheet")),
 }
 
 
@@ -112,14 +111,18 @@ def _protect_leading_minus(parser: argparse.ArgumentParser, argv: list[str]) -> 
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; given ``argv``, only the command it names gets its arguments
+    (the others' setup would import their modules, and ``symgrad --help`` needs their help lines only)."""
+    chosen = argv[0] if argv else None
     parser = _Parser(prog="symgrad", description="Gradients you can trust and see.")
     parser.add_argument("--version", action="version", version=f"symgrad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, setup, run) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        setup(p)
-        p.set_defaults(run=run)
+        if argv is None or name == chosen:
+            setup(p)
+            p.set_defaults(run=run)
     return parser
 
 
@@ -151,8 +154,8 @@ def _drop_stdout() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(_protect_leading_minus(parser, argv))
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
