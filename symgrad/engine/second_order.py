@@ -28,11 +28,11 @@ from typing import Any, Callable, Mapping, Sequence
 from ..base.errors import InputError, NumericError
 from ..base.limits import Limits
 from ..base.validate import real_number
-from ..language.ast import Node, Program
+from ..language.ast import Node, Op, Program, postorder
 from ..language.parser import parse
 from ..rules.second import Kink, second
 from ..rules.table import Rule
-from .backprop import _located, resolve_point
+from .backprop import _TAKEN, _WHERE, _located, resolve_point
 from .lower import lower
 
 __all__ = ["Tape", "tape", "sweep", "hessian", "hvp", "jvp", "Hessian"]
@@ -86,28 +86,49 @@ def tape(program: Program, point: Mapping[str, float]) -> Tape:
         t.source.append(node)
         return len(t.value) - 1
 
+    failed: dict[int, NumericError] = {}   # nodes that failed; only an untaken branch may read them
+    excused: set[int] = set()
+    lazy = any(type(n) is Op and n.rule == "where" for st in program.statements for n in postorder(st.expr))
+
     def apply(row: Rule, kids: tuple, node: Node) -> int:
+        if row is _WHERE:     # as backprop: one node whose only child is the taken branch
+            if kids[0] in failed:
+                raise failed[kids[0]]
+            kids, untaken = ((kids[1],), kids[2]) if t.value[kids[0]] else ((kids[2],), kids[1])
+            row = _TAKEN
+            excused.add(untaken)
+        bad = next((k for k in kids if k in failed), None)
+        if bad is not None:
+            return bad
         args = tuple(t.value[k] for k in kids)
         try:
             out = row.forward(*args)
+            if not math.isfinite(out):
+                raise _located(NumericError(f"the result {out} overflows float64"), node, program)
         except NumericError as err:
-            raise _located(err, node, program, row, args) from None
-        if not math.isfinite(out):
-            raise _located(NumericError(f"the result {out} overflows float64"), node, program)
+            error = err if err.line is not None else _located(err, node, program, row, args)
+            if not lazy:
+                raise error from None
+            i = add(row, kids, math.nan, node)
+            failed[i] = error
+            return i
         return add(row, kids, out, node)
 
     t.root, t.named = lower(program, leaf=lambda name: add(None, (), point[name], None),
                             literal=lambda v, node: add(None, (), v, node), apply=apply)
+    for i in (t.root, *t.named.values()):     # failed, and not only in an untaken branch
+        if i in failed and (i == t.root or i not in excused):
+            raise failed[i]
     n = len(t.value)
     t.local = [None] * n
     for i in range(n):
-        if t.kids[i]:
+        if t.kids[i] and i not in failed:
             t.local[i] = t.rule[i].local(*[t.value[k] for k in t.kids[i]], t.value[i])
     t.adjoint = [None] * n
     t.adjoint[t.root] = 1.0
     for i in range(t.root, -1, -1):
         g = t.adjoint[i]
-        if g is None or not t.kids[i]:
+        if g is None or not t.kids[i] or t.local[i] is None:
             continue
         for k, d in zip(t.kids[i], t.local[i]):
             t.adjoint[k] = d * g if t.adjoint[k] is None else t.adjoint[k] + d * g
@@ -120,18 +141,19 @@ def sweep(kids: Sequence[tuple], local: Sequence, second_of: Callable[[int], Any
     """Forward-over-reverse over a flat graph, in any arithmetic: the tangents ẋ from ``seeds``
     ({node: tangent}) and, with ``backward``, the adjoint tangents ġ (ġ at an input is (H·ẋ) there).
     ``second_of(n)`` gives node n's second partials; ``adjoint[n]`` is None where n does not reach
-    the root. Returns (tangent, adjoint tangent), None where structurally zero."""
+    the root. A local partial None is no edge at all (where's condition and untaken branch).
+    Returns (tangent, adjoint tangent), None where structurally zero."""
     n = root + 1
     tan: list = [None] * n
     for i in range(n):
         if i in seeds:
             tan[i] = seeds[i]
             continue
-        if not kids[i]:
+        if not kids[i] or local[i] is None:     # a leaf, or a failed node of an untaken branch
             continue
         acc = None
         for k, d in zip(kids[i], local[i]):
-            if tan[k] is not None:
+            if tan[k] is not None and d is not None:
                 term = mul(d, tan[k])
                 acc = term if acc is None else add(acc, term)
         tan[i] = acc
@@ -140,14 +162,16 @@ def sweep(kids: Sequence[tuple], local: Sequence, second_of: Callable[[int], Any
         return tan, dot
     for i in range(root, -1, -1):
         ks = kids[i]
-        if not ks or adjoint[i] is None:
+        if not ks or adjoint[i] is None or local[i] is None:
             continue
         gd = dot[i]
-        active = [m for m, k in enumerate(ks) if tan[k] is not None]
+        active = [m for m, k in enumerate(ks) if tan[k] is not None and local[i][m] is not None]
         if gd is None and not active:
             continue
         h = second_of(i) if active else None
         for j, k in enumerate(ks):
+            if local[i][j] is None:
+                continue
             term = None if gd is None else mul(local[i][j], gd)
             s = None
             for m in active:

@@ -37,7 +37,7 @@ from . import balls as B
 from .error_bound import local_errors
 from .judge import _compare
 from .kinks import at_kink
-from .reference import Reference, _Bad
+from .reference import SKIP, Reference, _Bad
 from .report import UNDEFINED, UNVERIFIED, CheckRow
 
 __all__ = ["given_hessian", "hessian_rows", "BallKit"]
@@ -108,7 +108,8 @@ BALLS = BallKit()
 
 
 def _ball(x: arb, error: float) -> arb:
-    return x + arb(0, error) if error else x
+    """``x`` widened by ``error``; an untaken branch's node (no value) stays as it is."""
+    return x + arb(0, error) if error and isinstance(x, arb) else x
 
 
 def given_hessian(names: Sequence[str], hessian: Any) -> list[list[float]]:
@@ -226,7 +227,12 @@ def _columns(low, sw, bd, reached: list[bool], inputs: list[int]):
     exact_h: dict[int, Any] = {}
     ball_h: dict[int, Any] = {}
 
+    def switch(i: int) -> bool:     # a where node: its taken branch passes through, slope 1, curvature 0
+        return any(d is SKIP for d in sw.local[i])
+
     def exact_second(i: int):
+        if i not in exact_h and switch(i):
+            exact_h[i] = [[None] * len(low.kids[i]) for _ in low.kids[i]]
         if i not in exact_h:
             forms = low.forms_of(i)
             args = [sw.values[k] for k in low.kids[i]]
@@ -243,6 +249,8 @@ def _columns(low, sw, bd, reached: list[bool], inputs: list[int]):
         return exact_h[i]
 
     def ball_second(i: int):
+        if i not in ball_h and switch(i):
+            ball_h[i] = [[None] * len(low.kids[i]) for _ in low.kids[i]]
         if i not in ball_h:
             args = tuple(ball_val[k] for k in low.kids[i])
             if i in sw.kinks:
@@ -253,16 +261,20 @@ def _columns(low, sw, bd, reached: list[bool], inputs: list[int]):
         return ball_h[i]
 
     for i in range(n):
-        if low.kind[i] == "op":
+        if low.kind[i] == "op" and sw.local[i] is not None and switch(i):
+            ball_local[i] = [None if d is SKIP else d for d in sw.local[i]]   # the taken branch: exactly 1
+        elif low.kind[i] == "op" and sw.local[i] is not None:     # None: an untaken branch's node
             errs = local_errors(low, sw, bd.value, i)
-            ball_local[i] = [d if isinstance(d, _Bad) else _ball(d, err) for d, err in zip(sw.local[i], errs)]
+            ball_local[i] = [None if d is SKIP else d if isinstance(d, _Bad) else _ball(d, err)
+                             for d, err in zip(sw.local[i], errs)]
+    exact_local = [None if not ds else [None if d is SKIP else d for d in ds] for ds in sw.local]
     exact, bound, dep, trouble = [], [], [], []
     for start in inputs:
         try:
             if any(isinstance(d, _Bad) for i in range(n) if sw.local[i] for d in sw.local[i]) or \
                     any(s is not None for s in sw.state):
                 raise B.Undetermined("a first partial is not a number here")
-            tan, dot = sweep(low.kids, sw.local, exact_second, exact_adj, low.root, {start: arb(1)})
+            tan, dot = sweep(low.kids, exact_local, exact_second, exact_adj, low.root, {start: arb(1)})
             dep.append({i for i, t in enumerate(tan) if t is not None})
             col = [dot[j] if dot[j] is not None else arb(0) for j in inputs]
             try:

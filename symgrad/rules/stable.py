@@ -12,7 +12,7 @@ import operator
 
 __all__ = ["powc_dx", "pow_local", "sigmoid", "sigmoid_slope", "tanh_slope", "softplus", "log_sigmoid", "wsum", "wsum_local",
            "wsum_accumulate", "sign", "inv", "sigmoid_np", "bell_np", "powc_dx_np", "erf_np",
-           "cbrt_np", "logsumexp", "logsumexp_local", "two_prod", "gauss", "normal_cdf", "gauss_np",
+           "cbrt_np", "vectorized", "logsumexp", "logsumexp_local", "two_prod", "gauss", "normal_cdf", "gauss_np",
            "normal_cdf_np", "times_exp", "times_exp_np", "silu", "silu_slope", "over_norm", "over_norm_np", "over_norm_sq",
            "over_norm_sq_np", "hypot_np", "SQRT_HALF", "INV_SQRT_2PI", "TWO_OVER_SQRT_PI", "LN2", "LN10"]
 
@@ -240,18 +240,19 @@ def bell_np(u, scale):
     return scale * z / ((1.0 + z) * (1.0 + z))
 
 
-def _vectorized(fn):
+def vectorized(fn):
+    """``fn`` (float -> float) over a numpy array, elementwise: the scalar bits, so batch equals backprop."""
     def apply(x):
         import numpy as np
         return np.asarray(np.frompyfunc(fn, 1, 1)(x), dtype=float)
     apply.__name__ = fn.__name__ + "_np"
-    apply.__doc__ = f"math.{fn.__name__} over a numpy array (numpy has no {fn.__name__}): the same libm bits."
+    apply.__doc__ = f"``{fn.__name__}`` over a numpy array, elementwise: the same bits as the scalar code."
     return apply
 
 
-erf_np = _vectorized(math.erf)
-cbrt_np = _vectorized(math.cbrt)  # numpy's cbrt differs from libm's by an ulp, which the slope 1/(3·out²) doubles
-normal_cdf_np = _vectorized(normal_cdf)  # the scalar bits, so batch equals backprop
+erf_np = vectorized(math.erf)
+cbrt_np = vectorized(math.cbrt)  # numpy's cbrt differs from libm's by an ulp, which the slope 1/(3·out²) doubles
+normal_cdf_np = vectorized(normal_cdf)  # the scalar bits, so batch equals backprop
 
 
 def _vectorized2(fn):

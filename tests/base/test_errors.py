@@ -51,7 +51,8 @@ def test_power_tower_overflows_quickly():
 
 
 def test_code_injection_is_a_parse_error():
-    for text in ["__import__('os').system('id')", "x.__class__", "lambda: 0", "'a'", "x[0]", "exec('1')"]:
+    # x[0] is a tensor index now; an index by a string is still no Python
+    for text in ["__import__('os').system('id')", "x.__class__", "lambda: 0", "'a'", "x['a']", "exec('1')"]:
         with pytest.raises(sg.ParseError):
             sg.parse(text)
 

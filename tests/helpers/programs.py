@@ -156,15 +156,24 @@ def _mp_row(name: str, n: int):
     return _MP_ROWS[key]
 
 
-def mpmath_program(text: str):
+# Conditions and where, written out: a comparison is 1 or 0; where reads only its taken branch.
+_CONDITIONS = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b,
+               "ge": lambda a, b: a >= b, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
+               "and": lambda p, q: bool(p) and bool(q), "or": lambda p, q: bool(p) or bool(q),
+               "not": lambda p: not p}
+
+
+def mpmath_program(text: str, point: dict | None = None):
     """(f, input names): the program's output as an mpmath function of its inputs, row by row from
-    each row's SymPy form (not symgrad's float code, nor its ball arithmetic), for mpmath.diff."""
+    each row's SymPy form (not symgrad's float code, nor its ball arithmetic), for mpmath.diff.
+    ``stop_gradient(e)`` is e frozen at ``point`` (its meaning: a constant to differentiation)."""
     import mpmath
     import symgrad as sg
     from symgrad.language.ast import Const, Num, Var, postorder
     prog = sg.parse(text)
+    frozen: dict[int, object] = {}
 
-    def f(*xs):
+    def f(*xs, record: bool = False):
         env = dict(zip(prog.inputs, xs))
         out = None
         for stmt in prog.statements:
@@ -179,17 +188,33 @@ def mpmath_program(text: str):
                 else:
                     n = len(node.args)
                     args, stack[-n:] = stack[-n:], []
-                    stack.append(_mp_row(node.rule, n)(*args))
+                    if node.rule in _CONDITIONS:
+                        stack.append(mpmath.mpf(1 if _CONDITIONS[node.rule](*args) else 0))
+                    elif node.rule == "where":
+                        stack.append(args[1] if args[0] else args[2])
+                    elif node.rule == "stop_gradient":
+                        if record:
+                            frozen[id(node)] = args[0]
+                        stack.append(frozen.get(id(node), args[0]))
+                    else:
+                        stack.append(_mp_row(node.rule, n)(*args))
             out = stack[0]
             if stmt.name is not None:
                 env[stmt.name] = out
         return out
+    if point is not None:
+        with mpmath.workdps(50):
+            f(*[mpmath.mpf(point[n]) for n in prog.inputs], record=True)
     return f, list(prog.inputs)
 
 
 _TORCH_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
               "div": lambda a, b: a / b, "neg": lambda a: -a, "pow": lambda a, b: a ** b,
-              "powc": lambda a, b: a ** b}
+              "powc": lambda a, b: a ** b,
+              **{name: (lambda c: lambda *a: c(*a) * 1.0)(c) for name, c in _CONDITIONS.items()
+                 if name not in ("and", "or", "not")},
+              "and": lambda p, q: ((p != 0) & (q != 0)) * 1.0, "or": lambda p, q: ((p != 0) | (q != 0)) * 1.0,
+              "not": lambda p: (p == 0) * 1.0}
 
 
 # torch takes these parameters only as Python floats (no gradient through them): written in torch's ops
