@@ -80,7 +80,7 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
     from ...teaching.answer_key import write_exercise
     from ...teaching.sheets import render_worksheet, write_worksheet
     from ...teaching.exercises import write_sheets
-    from ...teaching.worksheet import blanked, build_worksheet
+    from ...teaching.worksheet import answered, blanked, build_worksheet
     if args.count is not None:
         if args.at:
             raise InputError("--count draws a random point for each sheet, so it takes no --at",
@@ -100,4 +100,4 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
         raise InputError("--exercise writes two files", hint="give -o sheet.html (the key goes to sheet-key.html)")
     stem, suffix = os.path.splitext(args.output)
     return (write_exercise(key, blanked(key), fmt, args.output, write_worksheet)
-            + write_worksheet(key, fmt, f"{stem}-key{suffix}"))
+            + write_worksheet(answered(key), fmt, f"{stem}-key{suffix}"))
