@@ -48,7 +48,7 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
     from ..base.files import output_set
     from .answer_key import write_exercise
     from .sheets import write_worksheet
-    from .worksheet import blanked, build_worksheet
+    from .worksheet import answered, blanked, build_worksheet
     bound = (limits or DEFAULT_LIMITS).max_sheets
     if count > bound:
         raise LimitError(f"--count {count} asks for too many sheets", limit="max_sheets", value=bound)
@@ -62,5 +62,5 @@ def write_sheets(program: Any, path: str, *, count: int, seed: int, fmt: str,
             key = build_worksheet(program, point, sheet=k, seed=seed, limits=limits, **kw)
             name = f"{stem}-{k:0{width}d}"
             written += write_exercise(key, blanked(key), fmt, f"{name}{suffix}", write_worksheet, sheet=k, seed=seed)
-            written += write_worksheet(key, fmt, f"{name}-key{suffix}")
+            written += write_worksheet(answered(key), fmt, f"{name}-key{suffix}")
     return written

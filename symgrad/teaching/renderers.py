@@ -69,12 +69,18 @@ class Renderer:
     def num(self, x: float | Blank) -> str:
         return self.blank_of(x) if isinstance(x, Blank) else self.text(number(x))
 
-    def blank_of(self, b: Blank) -> str:
-        """A blank with its id beside it, as the answer key and the answers file name it."""
-        return self.blank + self.text(f" [{b.id}]")
+    def blank_of(self, b: Blank, shown: str | None = None) -> str:
+        """A blank (or, in the worked key, its answer) with its id beside it, as the answer key and
+        the answers file name it."""
+        if shown is None:
+            shown = self.blank if b.answer is None else \
+                self.math(b.answer) if isinstance(b.answer, Math) else self.num(b.answer)
+        return shown + self.text(f" [{b.id}]")
 
     def factor(self, x: float | Blank) -> str:
         """A number inside a product, parenthesised when negative: 0.5 × (-3), not 0.5 × -3."""
+        if isinstance(x, Blank) and x.answer is not None:
+            return self.blank_of(x, self.factor(x.answer))
         shown = self.num(x)
         return shown if isinstance(x, Blank) or x >= 0 else self.text("(") + shown + self.text(")")
 

@@ -22,7 +22,7 @@ from ..language.printing import latex_name, power_symbol, to_latex, to_mathml, t
 from ..rules.table import RULES, Rule
 from .worksheet_model import SECTIONS, Blank, FinalRow, Math, NodeRow, Nudge, Step, Term, Worksheet, number  # noqa: F401
 
-__all__ = ["Worksheet", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "build_worksheet", "blanked",
+__all__ = ["Worksheet", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "build_worksheet", "blanked", "answered",
            "SECTIONS"]
 
 
@@ -278,6 +278,30 @@ def _graph_svg(dot: Any) -> tuple[str | None, list[str]]:
         return None, [f"The graph is not drawn: {err.summary}"]
 
 
+def _marked(ws: Worksheet, mark: Any) -> tuple[tuple[Step, ...], Nudge | None]:
+    """The steps and the nudge with each blank of an exercise sheet as ``mark(id, answer)``."""
+    steps = tuple(replace(s, grad=mark(f"step{i}.grad", s.grad), terms=tuple(
+        replace(t, **{f: mark(f"step{i}.term{j}.{f}", getattr(t, f))
+                      for f in ("local", "local_value", "upstream", "product")})
+        for j, t in enumerate(s.terms, 1))) for i, s in enumerate(ws.steps, 1))
+    nudge = replace(ws.nudge, inputs=tuple((n, v, mark(f"nudge.input{k}.grad", g), mark(f"nudge.input{k}.nudged", x))
+                                           for k, (n, v, g, x) in enumerate(ws.nudge.inputs, 1)),
+                    predicted=mark("nudge.predicted", ws.nudge.predicted),
+                    after=mark("nudge.after", ws.nudge.after)) if ws.nudge else None
+    return steps, nudge
+
+
+def answered(ws: Worksheet) -> Worksheet:
+    """The worked answer key of an exercise sheet: the full worksheet, each answer marked with the
+    id its blank has on the sheet (a ``Blank`` holding the answer), as NAME-key.json names it."""
+    steps, nudge = _marked(ws, Blank)
+    final = tuple(replace(r, backprop=r.backprop if r.backprop is None else Blank(f"final{i}.backprop", r.backprop),
+                          closed_form_note=r.closed_form_note if r.closed_form is None else
+                          "; ".join(filter(None, (f"[final{i}.closed_form]", r.closed_form_note))))
+                  for i, r in enumerate(ws.final, 1))
+    return replace(ws, steps=steps, final=final, nudge=nudge)
+
+
 def blanked(ws: Worksheet) -> Worksheet:
     """The exercise sheet: local derivatives, products, gradients and the nudge become blanks
     (``Blank``, each with the id the sheet prints and the key uses).
@@ -285,16 +309,12 @@ def blanked(ws: Worksheet) -> Worksheet:
     The graph is redrawn without grads and the plot without its tangent: both give answers away.
     Sections keep their numbers; a numbered sheet's title says "Exercise sheet N".
     """
-    steps = tuple(replace(s, grad=Blank(f"step{i}.grad"), terms=tuple(
-        replace(t, **{f: Blank(f"step{i}.term{j}.{f}") for f in ("local", "local_value", "upstream", "product")})
-        for j, t in enumerate(s.terms, 1))) for i, s in enumerate(ws.steps, 1))
+    steps, nudge = _marked(ws, lambda bid, answer: Blank(bid))
+    nudge = replace(nudge, curved=None) if nudge else None   # the curvature's prediction would give answers away
     nodes = tuple(replace(n, grad=None) for n in ws.nodes)   # the graph says "grad ?": the steps ask for them
-    final = tuple(FinalRow(r.name, r.tex, Blank(f"final{i}.backprop"),
+    final = tuple(FinalRow(r.name, r.tex, None if r.backprop is None else Blank(f"final{i}.backprop"),
                            None if r.closed_form is None else Blank(f"final{i}.closed_form"), "", None, None, "")
                   for i, r in enumerate(ws.final, 1))
-    nudge = replace(ws.nudge, inputs=tuple((n, v, Blank(f"nudge.input{k}.grad"), Blank(f"nudge.input{k}.nudged"))
-                                           for k, (n, v, _, _) in enumerate(ws.nudge.inputs, 1)),
-                    predicted=Blank("nudge.predicted"), after=Blank("nudge.after"), curved=None) if ws.nudge else None
     graph_svg = ws.graph_svg
     dot = ws.graph_dot
     if ws.result is not None:

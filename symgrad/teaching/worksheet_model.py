@@ -5,6 +5,7 @@ blank, named by the id that the sheet prints beside it and the answer key and gr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..engine.backprop import Result
 from .slope_plot import Curve
@@ -20,21 +21,22 @@ SECTIONS = {"graph": "The graph", "forward": "Forward pass", "backward": "Backwa
 
 class Blank:
     """A blank on an exercise sheet: its id (``step3.term1.local``, ``final2.backprop``,
-    ``nudge.input1.grad``), printed beside it on the sheet and used by the key and by grading."""
+    ``nudge.input1.grad``), printed beside it on the sheet and used by the key and by grading.
+    In the worked key it holds the ``answer`` (a number or a ``Math``), printed with the same id."""
 
-    __slots__ = ("id",)
+    __slots__ = ("id", "answer")
 
-    def __init__(self, id: str) -> None:
-        self.id = id
+    def __init__(self, id: str, answer: Any = None) -> None:
+        self.id, self.answer = id, answer
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Blank) and other.id == self.id
+        return isinstance(other, Blank) and (other.id, other.answer) == (self.id, self.answer)
 
     def __hash__(self) -> int:
         return hash(("Blank", self.id))
 
     def __repr__(self) -> str:
-        return f"Blank({self.id!r})"
+        return f"Blank({self.id!r})" if self.answer is None else f"Blank({self.id!r}, {self.answer!r})"
 
 
 @dataclass(frozen=True)

@@ -61,3 +61,17 @@ def test_a_blank_read_off_the_sheet_is_graded_by_its_id(full, tmp_path):
         ["correct"] * 3
     assert [cells["bob", k] for k in ("nudge.input1.grad", "nudge.input1.nudged", "final1.closed_form")] == \
         ["wrong"] * 3
+
+
+@pytest.mark.parametrize("fmt", list(RENDERERS))
+def test_the_worked_key_prints_each_answer_with_the_same_id(fmt, tmp_path):
+    from symgrad.teaching.exercises import write_sheets
+    written = write_sheets(sg.parse(LECTURE), str(tmp_path / f"s.{fmt}"), count=1, seed=0, fmt=fmt,
+                           fixed=POINT, progress=False)
+    key = json.loads((tmp_path / "s-1-key.json").read_text(encoding="utf-8"))
+    worked = str(tmp_path / f"s-1-key.{fmt}")
+    assert worked in written
+    assert _printed_ids(worked, fmt) == {b["id"] for b in key["blanks"]}
+    if fmt == "md":                     # dL/da = b*f = 6 beside its id; a negative factor keeps its parentheses
+        text = open(worked, encoding="utf-8").read()
+        assert "| 6 \\[final1.backprop\\] |" in text and "× (-2) \\[step1.term1.local\\_value\\]" in text

@@ -85,7 +85,7 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
     from ...teaching.answer_key import write_exercise
     from ...teaching.sheets import write_worksheet
     from ...teaching.exercises import write_sheets
-    from ...teaching.worksheet import blanked, build_worksheet
+    from ...teaching.worksheet import answered, blanked, build_worksheet
     from ...engine.point import is_tensor_program, is_tensor_value
     values = read_values(args)
     if is_tensor_program(program) or any(is_tensor_value(v) for v in values.values()):
@@ -109,7 +109,7 @@ def _write_worksheets(args: argparse.Namespace, program, fmt: str, limits) -> li
     _needs_output(args, "sheet-key.html")
     stem, suffix = os.path.splitext(args.output)
     return (write_exercise(key, blanked(key), fmt, args.output, write_worksheet)
-            + write_worksheet(key, fmt, f"{stem}-key{suffix}"))
+            + write_worksheet(answered(key), fmt, f"{stem}-key{suffix}"))
 
 
 def _key_alone(args: argparse.Namespace, key, fmt: str) -> list[str]:
