@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from typing import Callable
 
 __all__ = ["measure", "interleaved", "Timing", "table", "fmt", "verdict", "own_peak_mb", "run_symgrad", "Process",
-           "load"]
+           "load", "torch_or_none"]
+
+
+def torch_or_none():
+    """PyTorch on one CPU thread, as the peer column, or None where it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
 
 
 class Timing:

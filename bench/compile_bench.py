@@ -11,20 +11,11 @@ import sys
 
 import numpy as np
 
-from bench import compile_peers, fmt, interleaved, load, table, verdict
+from bench import compile_peers, fmt, interleaved, load, table, verdict, torch_or_none
 import symgrad
 
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 POINT = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    return torch
 
 
 def _micrograd_value():
@@ -65,7 +56,7 @@ LADDER = [  # (peer, the guarantee it adds to the row above)
 
 def scalar(quick: bool) -> str:
     MValue = _micrograd_value()
-    torch = _torch()
+    torch = torch_or_none()
     repeat = 5 if quick else 9
     prog = symgrad.parse(NEURON)
     f = symgrad.compile(prog)
@@ -137,7 +128,7 @@ def scalar(quick: bool) -> str:
 
 def batch(quick: bool) -> str:
     import sympy
-    torch = _torch()
+    torch = torch_or_none()
     n = 10 ** 5
     repeat = 3 if quick else 7
     rng = np.random.default_rng(0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import fmt, interleaved, table, verdict
+from bench import fmt, interleaved, table, verdict, torch_or_none
 import symgrad
 
 WIDTHS = (2, 5, 10)
@@ -24,15 +24,6 @@ def program(n: int) -> tuple[str, list[str]]:
     return f"h = tanh({total} + b)\nL = (h - 1)**2 + sigmoid(h*x0) + log(1 + exp(w0*x1))", xs + ws + ["b"]
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    return torch
-
-
 def _torch_fn(torch, n: int):
     def f(z):   # z = (x0..x{n-1}, w0..w{n-1}, b), in the program's input order
         x, w, b = z[:n], z[n:2 * n], z[2 * n]
@@ -42,7 +33,7 @@ def _torch_fn(torch, n: int):
 
 
 def run(quick: bool = False) -> str:
-    torch = _torch()
+    torch = torch_or_none()
     repeat = 5 if quick else 9
     rows, ok_hvp, ok_hess = [], True, True
     for n in WIDTHS[:2] if quick else WIDTHS:

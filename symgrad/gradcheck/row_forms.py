@@ -26,6 +26,7 @@ import sympy as sp
 from .balls import Form, UnsupportedForm
 from ..base.errors import CheckError
 from ..rules.table import INTERNAL, RULES, Rule
+from ..rules.second import compact
 
 __all__ = ["RowForms", "row_forms", "boundary", "baked_positions", "validate_rules", "bakeable"]
 
@@ -61,25 +62,6 @@ def _bounded(expr: sp.Basic, what: str) -> sp.Basic:
     return expr
 
 
-COMPACT_SYMBOLS = 3   # a row's own arguments (atan2, elu, pow: at most 2 read; 3 leaves room)
-COMPACT_OPS = 60
-
-
-def _compact(expr: sp.Basic) -> sp.Basic:
-    """One fraction, factored, where that is not much larger: ball arithmetic over a wide ball
-    loses nothing to cancelling terms then (log_sigmoid's second derivative −e⁻ˣ/(1 + e⁻ˣ) +
-    e⁻²ˣ/(1 + e⁻ˣ)² is −eˣ/(1 + eˣ)², about e⁻¹⁰¹⁰ at x = −1e10, not 0 ± 4e-6). Only for forms of
-    at most ``COMPACT_SYMBOLS`` symbols and ``COMPACT_OPS`` operations: factoring a variadic row's
-    partial (logsumexp of 40 arguments) grows exponentially with its symbols."""
-    if len(expr.free_symbols) > COMPACT_SYMBOLS or sp.count_ops(expr) > COMPACT_OPS:
-        return expr
-    try:
-        factored = sp.factor(sp.together(expr))
-    except (sp.PolynomialError, ValueError, TypeError):
-        return expr
-    return factored if sp.count_ops(factored) <= 2 * sp.count_ops(expr) + 4 else expr
-
-
 def bakeable(value: Fraction | None) -> bool:
     return value is not None and value.denominator <= MAX_BAKED_DENOMINATOR and abs(value) <= MAX_BAKED_MAGNITUDE
 
@@ -105,7 +87,7 @@ class RowForms:
                 expr = self.exprs[j]
                 try:
                     self._second[j] = None if expr is None else tuple(
-                        Form(_compact(_bounded(sp.diff(expr, p), f"a second partial of {self.rule.name}")), self.params)
+                        Form(compact(_bounded(sp.diff(expr, p), f"a second partial of {self.rule.name}")), self.params)
                         for p in self.params)
                 except CheckError:       # UnsupportedForm is one too
                     self._second[j] = None

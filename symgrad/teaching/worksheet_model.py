@@ -144,7 +144,7 @@ class ForwardMode:
 @dataclass(frozen=True)
 class Worksheet:
     """A worksheet's content in DESIGN order: program and point, graph, forward rows, backward steps,
-    final table, nudge, plot. ``None`` in a student's cell is a blank (``exercise=True``).
+    final table, nudge, plot. A ``Blank`` in a student's cell is a blank to fill (``exercise=True``).
 
     ``sheet`` and ``seed`` identify a printed sheet and its key (``symgrad worksheet --count``);
     ``sections`` are the numbered sections, the same on a sheet and its key.
