@@ -87,6 +87,9 @@ _TERMINALS = {
     "_SEP": lambda src: src.choice(SEPARATORS),
     "POW": lambda src: src.choice(["**", "^"]),
     "COMPARE": lambda src: src.choice(["<", "<=", ">", ">=", "==", "!="]),
+    "AND": lambda src: "and",       # keywords are patterns (they end where a name would)
+    "OR": lambda src: "or",
+    "NOT": lambda src: "not",
 }
 
 

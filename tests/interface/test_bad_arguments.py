@@ -196,6 +196,8 @@ def test_batch_broadcast_is_bounded_before_allocating():
     ("x" + "+x" * 10, {"max_nodes": 5}, "max_nodes", 6),                 # the 6th node: the third x
     ("x" + "+x" * 10, {"max_tokens": 7}, "max_tokens", 8),
     ("(" * 50 + "x" + ")" * 50, {"max_tokens": 30}, "max_tokens", 31),   # parentheses are tokens too
+    ("where(x > 0 and y > 0 and z > 0, 1, 2)", {"max_tokens": 10}, "max_tokens", 27),  # keywords too: z
+    ("x and y", {"max_nodes": 1}, "max_nodes", 3),                       # a name after a keyword's state
 ])
 def test_size_limits_stop_the_lexer_before_a_tree_is_built(monkeypatch, text, limits, limit, column):
     import threading

@@ -12,16 +12,20 @@ import pytest
 HEAVY = ("sympy", "numpy", "matplotlib", "jinja2", "graphviz", "flint", "mpmath", "starlette", "uvicorn")
 
 # The symgrad modules a scalar eval or grad needs: the CLI's ground floor, the base layer, the
-# parser with its grammar guards and stored tables, the rule rows with their records, and the scalar engine.
+# parser with its grammar guards, stored tables, conditions and the tensor forms' names (no numpy),
+# the rule rows with their records, and the scalar engine with its point reader.
 EVAL_MODULES = sorted("""
 symgrad symgrad.base symgrad.base.display_hooks symgrad.base.errors symgrad.base.limits
 symgrad.base.validate symgrad.base.version
-symgrad.engine symgrad.engine.backprop symgrad.engine.lower symgrad.engine.nonfinite symgrad.engine.value
+symgrad.engine symgrad.engine.backprop symgrad.engine.lower symgrad.engine.nonfinite symgrad.engine.point
+symgrad.engine.value
 symgrad.interface symgrad.interface.cli symgrad.interface.cli.io symgrad.interface.cli.main
-symgrad.language symgrad.language.ast symgrad.language.bounds symgrad.language.diagnostics
-symgrad.language.lalr symgrad.language.parser symgrad.language.printing symgrad.language.tables
-symgrad.rules symgrad.rules.codegen symgrad.rules.overrides symgrad.rules.proofs symgrad.rules.records
-symgrad.rules.rounding symgrad.rules.rule symgrad.rules.stable symgrad.rules.table
+symgrad.language symgrad.language.ast symgrad.language.bounds symgrad.language.conditions
+symgrad.language.diagnostics symgrad.language.lalr symgrad.language.names symgrad.language.parser
+symgrad.language.printing symgrad.language.tables symgrad.language.tensor_syntax
+symgrad.rules symgrad.rules.codegen symgrad.rules.overrides symgrad.rules.piecewise symgrad.rules.proofs
+symgrad.rules.records symgrad.rules.rounding symgrad.rules.rule symgrad.rules.stable symgrad.rules.table
+symgrad.rules.tensor_signatures
 """.split())
 
 PROBE = """
