@@ -63,7 +63,7 @@ def program_roles(graph: Any) -> Marks:
             statement[id(node)] = s
         text = to_notation(stmt.expr, power)
         text = text if len(text) <= 40 else text[:39] + "…"
-        labels.append(f"{stmt.name if stmt.name is not None else program.output} = {text}")
+        labels.append(text if stmt.name is None else f"{stmt.name} = {text}")   # an unnamed output: its formula
     roles: dict[int, str] = {}
     clusters: dict[int, int] = {}
     for value_id, node in graph.origin.items():

@@ -74,6 +74,11 @@ def test_a_constant_on_the_left_and_a_named_constant():
                                     "{  | data 3.1416 | grad -1.0000 }"}
 
 
+def test_an_unnamed_output_statement_is_titled_by_its_formula():
+    source = sg.draw("a*b + 2", {"a": 1.0, "b": 2.0}, style="torchviz").source
+    assert ops(source) == [("*", "a * b + 2"), ("+ 2", "a * b + 2")]
+
+
 def test_mlp_forward_pass_has_one_cluster_per_layer_found_from_the_model():
     net = MLP(2, [4, 4, 1], seed=0)
     net.layers[1].neurons[0].w[0].label = "x1"    # a misleading label: the layer comes from the model
