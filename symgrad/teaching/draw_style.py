@@ -166,7 +166,10 @@ def styled_digraph(topo: Sequence[Value], marks: Marks, *, number: Any, precisio
     index = {id(node): i for i, node in enumerate(topo)}
     groups: dict[int | None, list[str]] = {None: []}
     edges: list[str] = []
-    for i, node in enumerate(topo):
+    rank = {key: r for r, key in enumerate(names)}     # named leaves first, in the model's order
+    order = sorted(range(len(topo)), key=lambda i: (rank.get(id(topo[i]), len(rank)), i))
+    for i in order:
+        node = topo[i]
         if id(node) in constant:
             continue
         role = "output" if node is root else roles.get(id(node), "value")
