@@ -5,7 +5,7 @@ What people ask torchviz for, on the lecture's ``label | data | grad`` records:
 - **roles**: inputs, parameters (``symgrad.nn`` weights and biases) and the output each get a fill
   *and* a shape or border, so the picture reads in greyscale print and for colour-blind readers
   (fills from the Okabe–Ito palette): input = rounded box, blue; parameter = dashed border,
-  orange; output = thick border, green. A legend cluster names them.
+  orange; output = thick border, green. A legend cluster names the roles drawn.
 - **constants collapsed**: a literal leaf (the 2 of ``x**2``, ``pi``) is no node of its own; its
   number is written into the op that reads it (``** 2``, ``mul(·, 3.142)``).
 - **clusters**: one per statement of a scalar Program (``e = a*b``), or one per layer of an nn
@@ -191,6 +191,8 @@ def styled_digraph(topo: Sequence[Value], marks: Marks, *, number: Any, precisio
         body.append("\t}\n")
     body.extend(f"\t{edge}\n" for edge in edges)
     body.append('\tsubgraph cluster_legend {\n\t\tlabel="legend" style=dotted color="#666666"\n')
-    body.extend(f'\t\tlegend_{role} [label="{role}" {PALETTE[role]}]\n' for role in ("input", "parameter", "output"))
+    shown = set(roles.values()) | {"output"}        # the roles this picture has
+    body.extend(f'\t\tlegend_{role} [label="{role}" {PALETTE[role]}]\n' for role in ("input", "parameter", "output")
+                if role in shown)
     body.append("\t}\n")
     return dot
