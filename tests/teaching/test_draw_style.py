@@ -3,6 +3,7 @@ border too), constants written into their op, one cluster per statement or per n
 
 Every expectation is written by hand from the program or the model, and read off the DOT text."""
 
+import os
 import re
 import subprocess
 import sys
@@ -160,3 +161,31 @@ def test_cli_style_flag():
     assert proc.returncode == 2 and "micrograd" in proc.stderr and "torchviz" in proc.stderr
     proc = run_cli("graph", TWO, "--view", "ast", "--style", "torchviz")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--view ast" in proc.stderr
+
+
+def test_the_dot_text_is_the_same_bytes_under_any_hash_seed():
+    outs = set()
+    for seed in ("1", "2"):
+        proc = subprocess.run([sys.executable, "-m", "symgrad", "graph", "n = x1*w1 + x2*w2 + b; o = tanh(n) + 2*n",
+                               "--at", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.88", "--style", "torchviz"],
+                              capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED=seed))
+        assert proc.returncode == 0, proc.stderr
+        outs.add(proc.stdout)
+    assert len(outs) == 1
+
+
+@pytest.mark.parametrize("label", ["{x|y}", '"; n5 [label="x"]; "', "a\nb", "}|{", "<b>"])
+def test_hostile_labels_keep_the_styled_structure(label):
+    x = sg.Value(2.0, label=label)
+    y = (x * 3).tanh()
+    y.label = label
+    y.backward()
+    svg = render(sg.draw(y, style="torchviz"), "svg").decode()
+    # by hand: records x, x*3, y; ops "* 3", "tanh"; legend input and output; edges x->*, *->rec, rec->tanh, tanh->y
+    assert svg.count('class="node"') == 3 + 2 + 2 and svg.count('class="edge"') == 4
+
+
+def test_a_tensor_program_has_no_torchviz_style_yet():
+    import numpy as np
+    with pytest.raises(sg.InputError, match="scalar programs"):
+        sg.draw("y = sum(x * x)", {"x": np.array([1.0, 2.0])}, style="torchviz")
