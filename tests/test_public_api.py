@@ -40,7 +40,7 @@ COMMANDS = {  # command -> (its options, its positional arguments); -h/--help ev
     "train": (["--boundary-plot", "--json", "--loss-plot", "--lr", "--quiet", "--seed", "--steps", "-q"], ["demo"]),
     "serve": (["--allow-host", "--host", "--limit", "--open", "--port", "--timeout", "--workers"], []),
     "grade": (["--atol", "--csv", "--json", "--rtol", "--seed", "--workers"], ["files"]),
-    "graph": (PROGRAM + ["--at", "--format", "--output", "--view", "-o"], ["program"]),
+    "graph": (PROGRAM + ["--at", "--format", "--output", "--style", "--view", "-o"], ["program"]),
     "worksheet": (PROGRAM + ["--at", "--at-file", "--count", "--curvature", "--exercise", "--format", "--mode",
                              "--output", "--plot", "--seed", "--tangent", "-o"],
                   ["program"]),

@@ -19,8 +19,9 @@ from ..base.files import stable_pdf
 from ..base.validate import whole_number
 from ..rules.table import RULES
 from .dot_text import _new_digraph, _quote, check_graph_size, record_escape
+from .draw_style import STYLES, program_roles, styled_digraph, value_roles
 
-__all__ = ["draw", "render", "record_escape", "label_number", "FORMATS", "RANKDIRS"]
+__all__ = ["draw", "render", "record_escape", "label_number", "FORMATS", "RANKDIRS", "STYLES"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -102,12 +103,12 @@ def _ast_digraph(program: Program, rankdir: str = "LR") -> graphviz.Digraph:
 
 
 MAX_PRECISION = 17   # decimals a label shows: float64 has at most 17 significant digits
-_DRAW_KEYWORDS = ("view", "precision", "show_grad", "limits", "rankdir", "format")
+_DRAW_KEYWORDS = ("view", "precision", "show_grad", "limits", "rankdir", "format", "style", "model")
 
 
 def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "values",
          precision: int = 4, show_grad: bool = True, limits: Any = None, rankdir: str = "LR",
-         format: str = "svg", **kw: Any) -> graphviz.Digraph:
+         format: str = "svg", style: str = "micrograd", model: Any = None, **kw: Any) -> graphviz.Digraph:
     """A graphviz.Digraph of a Value, a Result, or a program (text or Program) at a point.
 
     ``view="values"`` draws the Value graph (``label | data | grad``); ``view="ast"`` draws the
@@ -115,7 +116,12 @@ def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "v
     ``rankdir`` (LR, TB, RL, BT) and ``format`` (svg, png, pdf, dot) are micrograd's
     ``draw_dot`` keywords. Other keywords are input values of a program given as text or
     Program; for a Value or Result they raise InputError, as a typo (``show_grads``) would.
-    Raises LimitError over ``limits.max_graph_nodes``.
+    ``style="torchviz"`` colours inputs, parameters and the output (a legend names them), writes
+    constants into the op that reads them, and draws one cluster per statement, or per layer of
+    ``model`` (a symgrad.nn MLP, Layer or Neuron whose parameters the Value graph reads): see
+    ``teaching.draw_style``. The default ``style="micrograd"`` is the lecture's draw_dot.
+    Raises LimitError over ``limits.max_graph_nodes``; InputError for an unknown style, or a
+    ``model`` with the micrograd style.
     """
     from ..engine.backprop import Result, backprop
     from ..language.parser import parse
@@ -125,18 +131,24 @@ def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "v
         raise InputError(f"unknown rankdir {rankdir!r:.20}", hint=f"use one of: {', '.join(RANKDIRS)}")
     if format not in FORMATS:
         raise InputError(f"unknown graph format {format!r:.20}", hint=f"use one of: {', '.join(FORMATS)}")
+    if style not in STYLES:
+        raise InputError(f"unknown style {style!r:.30}", hint=f"use one of: {', '.join(STYLES)}")
+    if model is not None and style != "torchviz":
+        raise InputError("model= marks the layers of style='torchviz'", hint="add style='torchviz'")
     if kw and isinstance(obj, (Value, Result)):
         raise InputError(f"unknown keyword {escape_text(next(iter(kw)), 40)} for drawing a {type(obj).__name__}",
                          hint=f"draw takes: {', '.join(_DRAW_KEYWORDS)}")
     precision = whole_number(precision, "precision", minimum=0, maximum=MAX_PRECISION)
-    style = {"precision": precision, "show_grad": show_grad, "limits": limits, "rankdir": rankdir}
+    looks = {"precision": precision, "show_grad": show_grad, "limits": limits, "rankdir": rankdir}
     if isinstance(obj, Value):
         if view == "ast":
             raise InputError("a Value has no AST", hint="draw a program with view='ast'")
-        return _formatted(_value_digraph(obj, **style), format)
+        if style == "torchviz":
+            return _formatted(_styled(obj, None, model, **looks), format)
+        return _formatted(_value_digraph(obj, **looks), format)
     if isinstance(obj, Result):
         if view == "values":
-            return _formatted(_value_digraph(obj.root, **style), format)
+            return _formatted(_styled_result(obj, model, style, looks), format)
         obj = obj.program
     if not isinstance(obj, (Program, str)):
         raise InputError(f"cannot draw a {type(obj).__name__}", hint="give a Value, a Result, or a program")
@@ -156,8 +168,26 @@ def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "v
     result = backprop(obj, values, limits=limits, **kw)
     if not isinstance(result, Result):       # a tensor program: shape and summaries on each node
         from .tensor_draw import result_digraph
+        if style != "micrograd":
+            raise InputError(f"style={style!r} draws scalar programs", hint="draw a tensor program without style")
         return _formatted(result_digraph(result, show_grad=show_grad, rankdir=rankdir, limits=limits), format)
-    return _formatted(_value_digraph(result.root, **style), format)
+    return _formatted(_styled_result(result, model, style, looks), format)
+
+
+def _styled_result(result: Any, model: Any, style: str, looks: dict) -> graphviz.Digraph:
+    if style == "torchviz":
+        return _styled(result.root, None if model is not None else result.graph, model, **looks)
+    return _value_digraph(result.root, **looks)
+
+
+def _styled(root: Value, graph: Any, model: Any, *, precision: int, show_grad: bool, limits: Any,
+            rankdir: str) -> graphviz.Digraph:
+    """The torchviz style: statement clusters from a program's ``graph``, else layers of ``model``."""
+    topo = topo_order(root)
+    check_graph_size(len(topo), limits)
+    marks = program_roles(graph) if graph is not None else value_roles(root, topo, model)
+    return styled_digraph(topo, marks, number=_number, precision=precision,
+                          show_grad=show_grad, rankdir=rankdir)
 
 
 def _formatted(dot: graphviz.Digraph, format: str) -> graphviz.Digraph:

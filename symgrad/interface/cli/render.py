@@ -8,7 +8,7 @@ import os
 import sys
 
 from .io import limits_of, program_arguments, read_point, read_program, read_values
-from ...teaching.draw import FORMATS, draw, render
+from ...teaching.draw import FORMATS, STYLES, draw, render
 from ...base.errors import InputError
 from ...base.files import output_set, write_atomic
 
@@ -20,6 +20,9 @@ def setup_graph(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", help="output file; the format comes from its suffix (.svg .png .pdf .dot)")
     p.add_argument("--format", choices=FORMATS, help="output format (default: from -o, else dot to stdout)")
     p.add_argument("--view", choices=("values", "ast"), default="values", help="values (default) or ast")
+    p.add_argument("--style", choices=STYLES, default="micrograd",
+                   help="micrograd (default: the lecture's draw_dot) or torchviz (inputs and output coloured, "
+                        "constants inside their op, one cluster per statement)")
 
 
 def run_graph(args: argparse.Namespace) -> int:
@@ -31,7 +34,9 @@ def run_graph(args: argparse.Namespace) -> int:
                              hint="use a suffix .svg .png .pdf .dot, or --format")
     fmt = fmt or "dot"
     values = read_point(args.at) if args.view == "values" else None
-    data = render(draw(read_program(args), values, view=args.view, limits=limits_of(args)), fmt)
+    if args.style != "micrograd" and args.view == "ast":
+        raise InputError(f"--style {args.style} draws the Value graph", hint="drop --view ast")
+    data = render(draw(read_program(args), values, view=args.view, limits=limits_of(args), style=args.style), fmt)
     if args.output:
         write_atomic(args.output, data, protect=_inputs(args))  # a failed write keeps the old file
     elif fmt == "dot" or fmt == "svg":
