@@ -40,6 +40,7 @@ class Graph:
     root: Value
     named: dict[str, Value]             # inputs and intermediates
     origin: dict[int, Node] = field(repr=False)  # id(Value) -> AST node; internal, never printed
+    conditions: dict[int, Value] = field(default_factory=dict, repr=False)  # id(where's node) -> its condition
 
 
 def _located(err: NumericError, node: Node, program: Program, row: Rule | None = None,
@@ -76,11 +77,14 @@ def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
     0·inf. A failure is raised where a node that is not an untaken branch reads it.
     """
     origin: dict[int, Node] = {}
+    conditions: dict[int, Value] = {}
 
     def apply(row: Rule, kids: tuple, node: Node) -> Value:
+        condition = None
         if row is _WHERE:
             if type(kids[0]) is Untaken:
                 raise kids[0].error
+            condition = kids[0]
             kids, untaken = ((kids[1],), kids[2]) if kids[0].data else ((kids[2],), kids[1])
             row = _TAKEN
             if type(untaken) is Untaken:
@@ -99,6 +103,8 @@ def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
                 raise error from None
             return Untaken(error)
         origin[id(value)] = node
+        if condition is not None:           # the worksheet says which branch it took, and why
+            conditions[id(value)] = condition
         return value
 
     lazy = any(type(n) is Op and n.rule == "where" for s in program.statements for n in postorder(s.expr))
@@ -110,7 +116,7 @@ def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
     for name in program.intermediates:
         if not named[name].label:
             named[name].label = name
-    return Graph(program, root, named, origin)
+    return Graph(program, root, named, origin, conditions)
 
 
 def _nonfinite_gradient(graph: Graph, topo: list[Value]) -> NumericError:

@@ -24,6 +24,7 @@ place, as the fused weighted-sum row (one node per neuron) does.
 from __future__ import annotations
 
 import math
+import numbers
 from operator import attrgetter
 from typing import Sequence
 
@@ -154,16 +155,16 @@ class Value:
     # -- comparisons: plain bools on ``data`` (for ``where`` and ``if``); no gradient flows
     # through a comparison. ``==`` stays identity: Values are graph nodes, kept in sets.
     def __lt__(self, other: "Value | float") -> bool:
-        return self.data < (other.data if isinstance(other, Value) else other)
+        return self.data < _compared(self, "<", other)
 
     def __le__(self, other: "Value | float") -> bool:
-        return self.data <= (other.data if isinstance(other, Value) else other)
+        return self.data <= _compared(self, "<=", other)
 
     def __gt__(self, other: "Value | float") -> bool:
-        return self.data > (other.data if isinstance(other, Value) else other)
+        return self.data > _compared(self, ">", other)
 
     def __ge__(self, other: "Value | float") -> bool:
-        return self.data >= (other.data if isinstance(other, Value) else other)
+        return self.data >= _compared(self, ">=", other)
 
     # relu(), tanh(), …, max(other), atan2(x), logsumexp(*others): one method per call row of
     # the rule table, made below by ``add_method``.
@@ -197,6 +198,17 @@ class UserValue(Value):
 
 _new = object.__new__
 _GRAD = attrgetter("grad")
+
+
+def _compared(self: Value, op: str, other: object) -> object:
+    """What a Value's data is compared with: another Value's data, or a real number as it is (an
+    int stays exact). Anything else (text, None, an array) is an InputError, not Python's TypeError."""
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, numbers.Real):
+        return other
+    raise InputError(f"cannot compare a Value with {type(other).__name__} {other!r:.40}: Value({self.data!r}) {op} …",
+                     hint="compare with a number or a Value (x > 0, x <= y); convert text first: x > float(s)")
 
 
 def _constant(x: float) -> Value:
@@ -281,6 +293,10 @@ def where(condition: object, x: "Value | float", y: "Value | float") -> Value:
     except Exception:  # noqa: BLE001 -- numpy arrays and other ambiguous truths
         raise InputError(f"where's condition must be a bool, got {type(condition).__name__}",
                          hint="compare it: where(x > 0, a, b)") from None
+    for name, branch in (("x", x), ("y", y)):     # both, though one is taken: a wrong type is a mistake
+        if not isinstance(branch, (Value, numbers.Real)):
+            raise InputError(f"where's {name} must be a Value or a real number, got {type(branch).__name__} "
+                             f"{branch!r:.40}", hint="where(x > 0, x, 0.0): each branch a Value or a number")
     taken = x if take else y
     taken = taken if isinstance(taken, Value) else _constant(taken)
     return _node(taken.data, (taken,), _TAKEN)

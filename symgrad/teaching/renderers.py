@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from ..base.files import stable_pdf
 from ..language.printing import latex_name, mathml_name, mathml_number
-from .worksheet_model import SECTIONS, Blank, Math, Worksheet, number
+from .worksheet_model import SECTIONS, Blank, Branch, Math, Worksheet, number
 
 __all__ = ["Renderer", "MarkdownRenderer", "HtmlRenderer", "TexRenderer", "NotebookRenderer", "notebook_text"]
 
@@ -105,6 +105,21 @@ class Renderer:
 
     def closed(self, ws: Worksheet, r: Any) -> str:
         return self.inline(closed_latex(ws, r))
+
+    def branch(self, b: Branch) -> str:
+        """Which branch a ``where`` took and why (``x > 0`` is true at ``x = 2``: the first branch
+        passes through); at a switch point, that it is one and what the verdict weighs there."""
+        t = self.text
+        said = self.math(b.condition) + t(f" is {'true' if b.holds else 'false'}")
+        if b.at is not None:
+            said += t(" at ") + self.math(b.at)
+        said += t(f": the {'first' if b.holds else 'second'} branch passes through; the other gets no gradient.")
+        if b.ties:
+            said += (t(" This is a switch point: the sides of ") + t(" and of ").join(self.math(m) for m in b.ties)
+                     + t(" are equal here, so a move of the point can change the branch. The final gradients' "
+                         "verdict weighs both sides: agree where the branches meet with equal slopes, kink where "
+                         "their slopes differ, undefined at a jump."))
+        return said
 
 
 def closed_latex(ws: Worksheet, r: Any) -> str:

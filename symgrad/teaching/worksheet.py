@@ -89,6 +89,7 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
     second-order prediction to the nudge (one Hessian-vector product). Raises LimitError over
     ``limits.max_worksheet_nodes`` graph nodes or (symbolic) ``limits.max_exact_digits`` digits, InputError for a ``plot_input`` that is no input.
     """
+    from .branches import branch_of
     from .closed_form import final_rows
     from ..engine.value import topo_order
     from .slope_plot import curve, most_curved
@@ -141,7 +142,7 @@ def build_worksheet(program: Any, values: Mapping[str, Any] | None = None, *, ex
                     f"contributions: each one adds with +=" if uses[j] > 1 and seen[j] == 1 else "")
             local = _local_math(row, arg, kid_ids, leaves, texs, i)
             terms.append(Term(names[j], texs[j], local, d, _is_number(local.latex), node.grad, node.grad * d, note))
-        steps.append(Step(names[i], texs[i], row, node.grad, tuple(terms)))
+        steps.append(Step(names[i], texs[i], row, node.grad, tuple(terms), branch_of(result.graph, node, prog.inputs)))
 
     dot, graph_svg, notes = _layout(result.root, names, topo, limits, graph)
     plot_input = plot_input or (most_curved(result) if prog.inputs else "")

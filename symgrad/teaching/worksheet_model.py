@@ -12,7 +12,7 @@ from .slope_plot import Curve
 from ..rules.table import Rule
 
 __all__ = ["SECTIONS", "Blank", "Math", "NodeRow", "Term", "Step", "FinalRow", "Nudge", "Worksheet", "number",
-           "TangentTerm", "TangentRow", "ForwardMode"]
+           "TangentTerm", "TangentRow", "ForwardMode", "Branch"]
 
 # Section keys in order; a sheet and its key always number them the same (see ``Worksheet.sections``).
 SECTIONS = {"graph": "The graph", "forward": "Forward pass", "backward": "Backward pass",
@@ -73,13 +73,25 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """Which branch a ``where`` took and why: its condition's value at the point (``at``: the
+    inputs the condition reads), and, at a switch point, the comparisons whose sides are equal
+    there (``ties``), so that a move of the point can change the branch."""
+    condition: Math
+    holds: bool
+    at: Math | None               # "x = 2, z = 0.5"; None when the condition reads no input
+    ties: tuple[Math, ...] = ()   # empty off a switch point
+
+
+@dataclass(frozen=True)
 class Step:
-    """The backward step at one op node."""
+    """The backward step at one op node (``branch``: at a ``where``, the branch it took)."""
     node: str
     node_tex: str
     rule: Rule
     grad: float | None
     terms: tuple[Term, ...]
+    branch: Branch | None = None
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,27 @@ def test_an_alias_is_a_value_method_too():
     a.ln().backward()
     b.log().backward()
     assert (a.grad, b.grad) == (0.5, 0.5) and Value(math.e).ln().data == 1.0
+
+
+@pytest.mark.parametrize("compare", [lambda v: v < "a", lambda v: v <= None, lambda v: v > [1.0],
+                                     lambda v: v >= "2", lambda v: "a" < v])
+def test_comparing_a_value_with_a_non_number_is_an_input_error_with_a_hint(compare):
+    with pytest.raises(InputError) as err:
+        compare(Value(1.0))
+    assert "cannot compare a Value with" in err.value.message and "float(s)" in err.value.hint
+
+
+def test_comparisons_with_numbers_and_values_still_read_data():
+    import numpy as np
+    v = Value(1.0)
+    assert (v < 2, v <= 1, v > Value(0.5), v >= np.float64(1.0), v < 2 ** 60, v >= True) == (True,) * 6
+    assert not (v < 1) and not (v > Value(3.0))
+
+
+@pytest.mark.parametrize("x, y, bad", [("value", "a", "y"), ("a", 0.0, "x"), ("value", None, "y")])
+def test_where_with_a_non_number_branch_is_an_input_error_even_untaken(x, y, bad):
+    from symgrad.engine.value import where
+    x = Value(1.0) if x == "value" else x      # made here: a Value made at collection outlives the cycle test
+    with pytest.raises(InputError) as err:
+        where(True, x, y)
+    assert f"where's {bad} must be a Value or a real number" in err.value.message and err.value.hint

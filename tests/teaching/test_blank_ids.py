@@ -75,3 +75,16 @@ def test_the_worked_key_prints_each_answer_with_the_same_id(fmt, tmp_path):
     if fmt == "md":                     # dL/da = b*f = 6 beside its id; a negative factor keeps its parentheses
         text = open(worked, encoding="utf-8").read()
         assert "| 6 \\[final1.backprop\\] |" in text and "× (-2) \\[step1.term1.local\\_value\\]" in text
+
+
+@pytest.mark.parametrize("fmt", list(RENDERERS))
+def test_a_where_sheet_prints_every_id_of_its_key(fmt, tmp_path):
+    """A where's step says which branch it took (at a switch point, here): its blanks keep their ids.
+    By hand, where(x > 0, x*x, 0) + x at x = 0 takes 0: dy/dx = 1, from the + alone."""
+    full = build_worksheet("y = where(x > 0, x*x, 0) + x", {"x": 0.0})
+    path = str(tmp_path / f"sheet.{fmt}")
+    written = write_exercise(full, blanked(full), fmt, path, write_worksheet, sheet=1, seed=0)
+    key = json.loads(open(written[-1], encoding="utf-8").read())
+    assert _printed_ids(path, fmt) == {b["id"] for b in key["blanks"]}
+    assert next(b for b in key["blanks"] if b["id"] == "final1.backprop")["value"] == 1.0
+    assert "the second branch passes through" in open(path, encoding="utf-8").read()
