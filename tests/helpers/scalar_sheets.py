@@ -1,6 +1,7 @@
 """Scalar worksheets in every format, answer key and exercise sheet, for byte-for-byte comparison
 with the worksheets of the tree before tensor programs came in (``tests/teaching/scalar_sheets.sha256``
-holds their SHA-256, made by running ``digests()`` on that tree: main at 7ef5a96).
+holds their SHA-256, made by running ``digests()`` on that tree, main at 7ef5a96, and again after the
+deliberate changes its test's docstring lists).
 
     PYTHONPATH=<tree> python tests/helpers/scalar_sheets.py   # prints the digests of <tree>'s sheets
 """

@@ -1,7 +1,10 @@
 """Scalar worksheets are byte-for-byte what they were before tensor programs came in: every format
 (md, html, tex, ipynb), answer key and exercise sheet, of the lecture's expression, its neuron and a
-program of several rows. The digests in scalar_sheets.sha256 were made by tests/helpers/scalar_sheets.py
-run on main at 7ef5a96 (the tree before tensors)."""
+program of several rows. The digests in scalar_sheets.sha256 were made by tests/helpers/scalar_sheets.py:
+first on main at 7ef5a96 (the tree before tensors; the tensor work left them all unchanged), then again
+after four deliberate changes, each diffed against 7ef5a96's sheets line by line: every blank prints
+its id (``[step1.term1.local]``), the HTML's print and inline-fraction CSS with its local derivatives'
+MathML read from the row's template, TeX's ``\\sloppy``, and the Markdown sheet's header lines as paragraphs of their own. Regenerate only after such a review."""
 
 from pathlib import Path
 
