@@ -23,7 +23,7 @@ _GREEK = dict(zip("αβγδεζηικλμνξρτυφχψωΓΔΞΠΥΨΩ",
 _FUNCTIONS = {"ln", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "arcsin", "arccos", "arsinh",
               "artanh", "max", "min"}
 _MO = {"−": "-", "-": "-", "·": r"\cdot", "×": r"\cdot", "⋅": r"\cdot", "\u2061": "", "\u2062": "", "≥": r"\geq",
-       "≤": r"\leq"}
+       "≤": r"\leq", "≠": r"\neq", "∧": r"\wedge", "∨": r"\vee", "¬": r"\neg"}
 
 
 def _entities(text: str) -> str:

@@ -32,16 +32,17 @@ FORMATS = ("md", "html", "tex", "ipynb")
 
 
 # A condition (a comparison, and, or, not) is never a statement on its own: it is only where's first
-# argument, so its program is ``y = where(condition, x, e)``; the condition's own operands are x and e.
+# argument, so its program is ``y = where(condition, x + e, x - e)``; the condition's operands are x and
+# e. Both branches use x and e, so neither is pruned from the sheet whichever branch is taken.
 _CONDITION = {"lt": "x < e", "le": "x <= e", "gt": "x > e", "ge": "x >= e", "eq": "x == e", "ne": "x != e",
-              "and": "x < e and e < z", "or": "x < e or e < z", "not": "not x < e", "where": "x < z"}
+              "and": "x < e and 0 < x", "or": "x < e or 0 < x", "not": "not x < e", "where": "x < e"}
 
 
 def program(row) -> str:
     """A program whose last call is ``row`` (a condition: where's first argument), with the variable ``e``
     among its arguments."""
     if row.name in _CONDITION:
-        return f"e = 2*a\ny = where({_CONDITION[row.name]}, x, e)"
+        return f"e = 2*a\ny = where({_CONDITION[row.name]}, x + e, x - e)"
     if row.kind == "infix" and row.name not in ("pow", "powc"):
         return f"e = 2*a\ny = x {row.symbol} e"
     return "e = 2*a\n" + {"neg": "y = -e", "powc": "y = e^3", "pow": "y = e^x", "clamp": "y = clamp(x, e, z)",
@@ -51,16 +52,17 @@ def program(row) -> str:
 
 def point(row, args: tuple[float, ...]) -> dict[str, float]:
     """The program's inputs for the row's arguments ``args`` (e is the last argument, clamp's lo; e = 2a).
-    A condition's operands x and e are its arguments' first two (not: e = x + 1 or x − 1 by its argument's truth; and, or:
-    z = e + 1 or e − 1 by the second argument's truth, where: z = x + 1 or x − 1 by the condition's)."""
+    A comparison's operands x and e are its arguments; a condition made of conditions (not, and, or,
+    where's c) gets x and e that make x < e (and 0 < x) as true as its arguments are."""
     if row.name == "powc":
         return {"a": args[0] / 2}
     if row.name == "not":
-        return {"x": args[0], "a": (args[0] + (1.0 if args[0] else -1.0)) / 2}
+        return {"x": 0.5, "a": (1.0 if args[0] else 0.25) / 2}
     if row.name in ("and", "or"):
-        return {"x": 0.5 - bool(args[0]), "a": 0.25, "z": 0.5 + (1.0 if args[1] else -1.0)}
+        x = 0.5 if args[1] else -0.5
+        return {"x": x, "a": (x + (0.5 if args[0] else -0.25)) / 2}
     if row.name == "where":
-        return {"x": args[1], "a": args[2] / 2, "z": args[1] + (1.0 if args[0] else -1.0)}
+        return {"x": args[1], "a": (args[1] + (0.5 if args[0] else -0.25)) / 2}
     at = {"a": args[-1] / 2} if row.arity == 1 or row.name == "neg" else {"x": args[0], "a": args[1] / 2}
     return at | ({"z": 0.25} if row.name == "logsumexp" else {"z": args[2]} if row.name == "clamp" else {})
 
