@@ -307,6 +307,15 @@ def test_each_rows_footnote_fits_the_row(row):
     assert said == {_classify(row, p) for p in KINKS[row.name]} - {"smooth"}, row.text
 
 
+def test_only_huber_and_smooth_l1_switch_pieces_smoothly():
+    """The rows whose kink points need no footnote are exactly those whose pieces meet with equal value
+    and slope (by hand: huber's x and δ·sign(x) agree at |x| = δ, smooth_l1's x/β and sign(x) at |x| = β)."""
+    smooth = {name for name, points in KINKS.items() if {_classify(RULES[name], p) for p in points} == {"smooth"}}
+    assert smooth == {"huber", "smooth_l1"}
+    assert {_classify(RULES[name], p) for name in ("lt", "eq", "sign", "floor", "round") for p in KINKS[name]} == {"jump"}
+    assert {_classify(RULES[name], p) for name in ("clamp", "hardtanh", "relu6") for p in KINKS[name]} == {"kink"}
+
+
 # --- the HTML's MathML reads as the LaTeX does --------------------------------------------------------
 
 @pytest.mark.parametrize("source, at", [("e = 2*a\ny = max(x, e)", {"x": 0.75, "a": 0.375}),
