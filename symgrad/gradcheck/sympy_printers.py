@@ -89,6 +89,11 @@ class SympyMathML(MathMLPresentationPrinter):
         from sympy import true
         return self._cases([(value, None if cond is true else cond) for value, cond in expr.args])
 
+    def _print_DiracDelta(self, expr: Any) -> Any:  # δ(z), as the LaTeX column prints it (not "diracdelta")
+        arg = self._element("mrow", self._element("mo", text="("), self._print(expr.args[0]),
+                            self._element("mo", text=")"))
+        return self._element("mrow", self._element("mi", text="δ"), self._element("mo", text="&#x2061;"), arg)
+
     def _print_Heaviside(self, expr: Any) -> Any:
         from sympy import Eq, Gt, Integer, Rational
         z, at0 = expr.args[0], expr.args[1] if len(expr.args) > 1 else Rational(1, 2)

@@ -91,8 +91,11 @@ DISPLAY: dict[str, Display] = {
                              r"\begin{{cases}} \frac{{{1}}}{{{out}}} & {out} > 0 \\ 0 & \text{{otherwise}} \end{{cases}}")),
     "logsumexp": Display(dlatex=(r"\mathrm{{e}}^{{{0} - {out}}}", r"\mathrm{{e}}^{{{1} - {out}}}"),
                          text="∂logsumexp(x₁, …, xₙ)/∂xᵢ = exp(xᵢ − logsumexp)"),
-    **{name: Display(latex=f"{{0}} {tex} {{1}}", title="comparison")
-       for name, tex in (("lt", "<"), ("le", r"\le"), ("gt", ">"), ("ge", r"\ge"), ("eq", "="), ("ne", r"\ne"))},
+    # a comparison steps from 0 to 1 at u = v (a jump, not a kink: its slope is 0 on both sides)
+    **{name: Display(latex=f"{{0}} {tex} {{1}}", title="comparison",
+                     text=f"∂(1 if u {sym} v, else 0)/∂u = 0 and ∂(1 if u {sym} v, else 0)/∂v = 0 (a jump at u = v)")
+       for name, tex, sym in (("lt", "<", "<"), ("le", r"\le", "≤"), ("gt", ">", ">"), ("ge", r"\ge", "≥"),
+                              ("eq", "=", "="), ("ne", r"\ne", "≠"))},
     "and": Display(latex=r"{0} \land {1}", title="condition"),
     "or": Display(latex=r"{0} \lor {1}", title="condition"),
     "not": Display(latex=r"\lnot {0}", title="condition"),
@@ -100,11 +103,18 @@ DISPLAY: dict[str, Display] = {
                      title="piecewise rule",
                      text="∂(where(c, x, y))/∂x = 1 if |condition| > 0, else 0; "
                           "∂(where(c, x, y))/∂y = 0 if |condition| > 0, else 1"),
-    "clamp": Display(text="∂(clamp(x, lo, hi))/∂x = θ(x − lo)·θ(hi − x); ∂(clamp(x, lo, hi))/∂lo = θ(lo − x)·θ(hi − lo); "
-                          "∂(clamp(x, lo, hi))/∂hi = 1 − θ(hi − x)·θ(hi − lo) (at a bound, the slope PyTorch takes)"),
+    # as torch.clamp and torch.nn.functional.hardtanh/relu6 (rules/piecewise.py, rules/table.py): clamp
+    # passes x's gradient at a bound, hardtanh and relu6 do not (a θ would read ½ there)
+    "clamp": Display(dlatex=(r"\begin{{cases}} 1 & {1} \le {0} \land {0} \le {2} \\ 0 & \text{{otherwise}} \end{{cases}}",
+                             r"\begin{{cases}} 1 & {0} < {1} \land {1} \le {2} \\ 0 & \text{{otherwise}} \end{{cases}}",
+                             r"\begin{{cases}} 1 & {0} > {2} \lor {1} > {2} \\ 0 & \text{{otherwise}} \end{{cases}}"),
+                     text="∂(clamp(x, lo, hi))/∂x = θ(x − lo)·θ(hi − x); ∂(clamp(x, lo, hi))/∂lo = θ(lo − x)·θ(hi − lo); "
+                          "∂(clamp(x, lo, hi))/∂hi = 1 − θ(hi − x)·θ(hi − lo) (at a kink, a bound, the slope PyTorch takes)"),
     "sign": Display(dlatex=("0",), text="d(sign(x))/dx = 0 (a jump at x = 0)"),
-    "hardtanh": Display(text="d(hardtanh(x))/dx = 1 if |x| < 1, else 0 (at a bound, the slope PyTorch takes)"),
-    "relu6": Display(text="d(relu6(x))/dx = θ(x)·θ(6 − x) (at a bound, the slope PyTorch takes)"),
+    "hardtanh": Display(dlatex=(r"\begin{{cases}} 1 & \left|{{{0}}}\right| < 1 \\ 0 & \text{{otherwise}} \end{{cases}}",),
+                        text="d(hardtanh(x))/dx = 1 if |x| < 1, else 0 (at a kink, a bound, the slope PyTorch takes)"),
+    "relu6": Display(dlatex=(r"\begin{{cases}} 1 & 0 < {0} \land {0} < 6 \\ 0 & \text{{otherwise}} \end{{cases}}",),
+                     text="d(relu6(x))/dx = θ(x)·θ(6 − x) (at a kink, a bound, the slope PyTorch takes)"),
     "huber": Display(text="∂(huber(x, δ))/∂x = x if |x| < δ, else δ·sign(x); "
                           "∂(huber(x, δ))/∂δ = 0 if |x| < δ, else |x| − δ"),
     "smooth_l1": Display(title="smooth-L1 rule",
@@ -114,7 +124,7 @@ DISPLAY: dict[str, Display] = {
                              text="the value passes, the gradient stops: d(stop_gradient(x))/dx = 0"),
     "floor": Display(text="d(floor(x))/dx = 0 (a jump at each integer)"),
     "ceil": Display(text="d(ceil(x))/dx = 0 (a jump at each integer)"),
-    "round": Display(text="d(round(x))/dx = 0 (a jump at each integer + ½, where a tie rounds to even)"),
+    "round": Display(text="d(round(x))/dx = 0 (a jump at each integer + ½, where halves round to even)"),
     "acosh": Display(title="area-cosh rule"),
     "sec": Display(title="secant rule"),
     "csc": Display(title="cosecant rule"),

@@ -239,7 +239,7 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "
 _TEX_UNICODE = {"∂": r"$\partial$", "·": r"$\cdot$", "²": r"$^{2}$", "¹": r"$^{1}$", "⁻": r"$^{-}$",
                 "ⁿ": r"$^{n}$", "ᵘ": r"$^{u}$", "σ": r"$\sigma$", "−": r"$-$", "√": r"$\surd$",
                 "×": r"$\times$", "…": r"\ldots{}", "≈": r"$\approx$", "±": r"$\pm$", "½": r"$\frac{1}{2}$",
-                "∛": r"$\sqrt[3]{\vphantom{u}}$", "—": "---", "–": "--"}
+                "∛": r"$\sqrt[3]{\vphantom{u}}$", "—": "---", "–": "--", "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$"}
 
 
 _LATIN_LOOKALIKE = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K",

@@ -20,7 +20,8 @@ _TOKEN = re.compile(r"\\(?:text|mathrm|operatorname)\{[^}]*\}|\\slot\{\w+\}|\\\\
                     r"[0-9]+(?:\.[0-9]+)?|\S")
 _FUNCTIONS = {"ln", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh"}
 _LETTERS = {"sigma": "σ", "Phi": "Φ", "pi": "π"}
-_MO = {"-": "&#x2212;", "<": "&lt;", ">": "&gt;", r"\cdot": "&#xB7;"}
+_MO = {"-": "&#x2212;", "<": "&lt;", ">": "&gt;", r"\cdot": "&#xB7;", r"\le": "≤", r"\leq": "≤", r"\ge": "≥",
+       r"\geq": "≥", r"\ne": "≠", r"\neq": "≠", r"\land": "∧", r"\lor": "∨", r"\lnot": "¬"}  # a condition's
 _APPLY = "<mo>&#x2061;</mo>"
 
 

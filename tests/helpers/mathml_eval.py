@@ -23,7 +23,7 @@ _GREEK = dict(zip("αβγδεζηικλμνξρτυφχψωΓΔΞΠΥΨΩ",
 _FUNCTIONS = {"ln", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "arcsin", "arccos", "arsinh",
               "artanh", "max", "min"}
 _MO = {"−": "-", "-": "-", "·": r"\cdot", "×": r"\cdot", "⋅": r"\cdot", "\u2061": "", "\u2062": "", "≥": r"\geq",
-       "≤": r"\leq"}
+       "≤": r"\leq", "≠": r"\neq", "∧": r"\wedge", "∨": r"\vee", "¬": r"\neg"}
 
 
 def _entities(text: str) -> str:
@@ -90,7 +90,7 @@ def to_latex(el: ET.Element | str) -> str:
         return (el.text or "").strip()
     if tag == "mo":
         text = (el.text or "").strip()
-        return _MO.get(text, text)
+        return "\\" + text if text in _FUNCTIONS else _MO.get(text, text)  # SymPy's <mo>max</mo>
     if tag == "mtext":  # SymPy's "if x ≥ 0" reads as latex_eval's "for x ≥ 0"
         word = (el.text or "").strip()
         return r"\text{" + ("for" if word == "if" else word) + "}"

@@ -31,29 +31,54 @@ from symgrad.teaching.worksheet import build_worksheet
 FORMATS = ("md", "html", "tex", "ipynb")
 
 
+# A condition (a comparison, and, or, not) is never a statement on its own: it is only where's first
+# argument, so its program is ``y = where(condition, x + e, x - e)``; the condition's operands are x and
+# e. Both branches use x and e, so neither is pruned from the sheet whichever branch is taken.
+_CONDITION = {"lt": "x < e", "le": "x <= e", "gt": "x > e", "ge": "x >= e", "eq": "x == e", "ne": "x != e",
+              "and": "x < e and 0 < x", "or": "x < e or 0 < x", "not": "not x < e", "where": "x < e"}
+
+
 def program(row) -> str:
-    """A program whose last call is ``row``, with the variable ``e`` among its arguments."""
+    """A program whose last call is ``row`` (a condition: where's first argument), with the variable ``e``
+    among its arguments."""
+    if row.name in _CONDITION:
+        return f"e = 2*a\ny = where({_CONDITION[row.name]}, x + e, x - e)"
     if row.kind == "infix" and row.name not in ("pow", "powc"):
         return f"e = 2*a\ny = x {row.symbol} e"
-    return "e = 2*a\n" + {"neg": "y = -e", "powc": "y = e^3", "pow": "y = e^x",
+    return "e = 2*a\n" + {"neg": "y = -e", "powc": "y = e^3", "pow": "y = e^x", "clamp": "y = clamp(x, e, z)",
                           "logsumexp": "y = logsumexp(x, e, z)"}.get(
         row.name, f"y = {row.name}(e)" if row.arity == 1 else f"y = {row.name}(x, e)")
 
 
 def point(row, args: tuple[float, ...]) -> dict[str, float]:
-    """The program's inputs for the row's arguments ``args`` (e is the last argument; e = 2a)."""
+    """The program's inputs for the row's arguments ``args`` (e is the last argument, clamp's lo; e = 2a).
+    A comparison's operands x and e are its arguments; a condition made of conditions (not, and, or,
+    where's c) gets x and e that make x < e (and 0 < x) as true as its arguments are."""
     if row.name == "powc":
         return {"a": args[0] / 2}
+    if row.name == "not":
+        return {"x": 0.5, "a": (1.0 if args[0] else 0.25) / 2}
+    if row.name in ("and", "or"):
+        x = 0.5 if args[1] else -0.5
+        return {"x": x, "a": (x + (0.5 if args[0] else -0.25)) / 2}
+    if row.name == "where":
+        return {"x": args[1], "a": (args[1] + (0.5 if args[0] else -0.25)) / 2}
     at = {"a": args[-1] / 2} if row.arity == 1 or row.name == "neg" else {"x": args[0], "a": args[1] / 2}
-    return at | ({"z": 0.25} if row.name == "logsumexp" else {})
+    return at | ({"z": 0.25} if row.name == "logsumexp" else {"z": args[2]} if row.name == "clamp" else {})
 
 
-# The row's arguments at each kink, tie or branch cut (by hand: relu, abs, elu and leaky_relu bend
+# The row's arguments at each kink, tie, jump or branch cut (by hand: relu, abs, elu and leaky_relu bend
 # at 0, max and min tie at x = e, hypot's cone has its tip at (0, 0), atan2(y, x) jumps across
-# y = 0, x < 0).
+# y = 0, x < 0; a comparison steps at u = v; clamp(x, lo, hi) bends at x = lo and at x = hi, hardtanh
+# at ±1, relu6 at 0 and 6; sign steps at 0, floor and ceil at each integer, round at each integer + ½;
+# huber(x, δ) and smooth_l1(x, β) switch pieces at |x| = δ (β), where value and slope still agree).
 KINKS = {"relu": [(0.0,)], "abs": [(0.0,)], "elu": [(0.0, 1.5), (0.0, -0.5)], "leaky_relu": [(0.0, 0.1)],
          "max": [(0.75, 0.75), (-2.0, -2.0)], "min": [(0.75, 0.75)], "hypot": [(0.0, 0.0)],
-         "atan2": [(0.0, -1.5)]}
+         "atan2": [(0.0, -1.5)],
+         **{name: [(0.75, 0.75), (-2.0, -2.0)] for name in ("lt", "le", "gt", "ge", "eq", "ne")},
+         "clamp": [(-1.0, -1.0, 2.0), (2.0, -1.0, 2.0)], "hardtanh": [(1.0,), (-1.0,)], "relu6": [(0.0,), (6.0,)],
+         "sign": [(0.0,)], "floor": [(2.0,), (-1.0,)], "ceil": [(2.0,), (-1.0,)], "round": [(2.5,), (-0.5,)],
+         "huber": [(1.0, 1.0), (-1.0, 1.0)], "smooth_l1": [(1.0, 1.0), (-1.0, 1.0)]}
 CASES = [pytest.param(row, [p for p in inside(row) if len(p) == row.arity][3], id=f"{name}-ordinary")
          for name, row in RULES.items()]
 CASES += [pytest.param(RULES[name], p, id=f"{name}-kink{p}") for name, ps in KINKS.items() for p in ps]
@@ -242,30 +267,53 @@ def test_a_wrong_derivative_fails(monkeypatch, fmt):
 # --- each row's footnote fits the row -------------------------------------------------------------
 
 def _classify(row, args: tuple[float, ...]) -> str:
-    """What happens at a kink point, numerically: the value jumps (a branch cut), two equal arguments
-    trade places (a tie), or only the slope turns (a kink)."""
+    """What happens at a kink point, numerically: the value steps between flat pieces (a jump: a
+    comparison, sign, floor), the value jumps between sloped sheets (a branch cut), two equal arguments
+    trade places (a tie), only the slope turns (a kink), or neither value nor slope turns (smooth: the
+    pieces meet with equal slopes, as huber's at |x| = δ; nothing to footnote)."""
     h = 1e-7
+
+    def slope(i: int, side: float) -> float:  # a one-sided difference quotient, a step away from the point
+        near, far = list(args), list(args)
+        near[i] += side * h
+        far[i] += side * 2 * h
+        return side * (row.forward(*far) - row.forward(*near)) / h
+
     for i in range(row.arity):
         up, down = list(args), list(args)
         up[i] += h
         down[i] -= h
-        if abs(row.forward(*up) - row.forward(*down)) > 1e-3:
-            return "branch cut"
-    if row.arity == 2 and all(row.kinked(t, t) for t in (-1.0, 0.5, 2.0)):  # every point with equal arguments
-        return "tie"
-    return "kink"
+        at = row.forward(*args)  # eq's value steps at the point itself, equal on either side
+        if max(abs(row.forward(*up) - at), abs(row.forward(*down) - at)) > 1e-3:
+            flat = all(abs(slope(j, side)) < 1e-6 for j in range(row.arity) for side in (1.0, -1.0))
+            return "jump" if flat else "branch cut"
+    symmetric = row.arity == 2 and all(row.forward(u, v) == row.forward(v, u) for u, v in ((0.3, 1.7), (-1.2, 0.4)))
+    if symmetric and all(row.kinked(t, t) for t in (-1.0, 0.5, 2.0)):  # every point with equal arguments
+        return "tie"  # (huber also bends at x = δ, but its two arguments do not trade places)
+    if any(abs(slope(i, 1.0) - slope(i, -1.0)) > 1e-3 for i in range(row.arity)):
+        return "kink"
+    return "smooth"
 
 
-NOTES = ("kink", "tie", "branch cut")
+NOTES = ("kink", "tie", "jump", "branch cut")
 
 
 @pytest.mark.parametrize("row", RULES.values(), ids=lambda r: r.name)
 def test_each_rows_footnote_fits_the_row(row):
-    said = {note for note in NOTES if note in row.text}
+    said = {note for note in NOTES if re.search(rf"\b{note}\b", row.text)}  # "jumps by 2π" is atan2's cut
     if not row.kink:
         assert not said, row.text
         return
-    assert said == {_classify(row, p) for p in KINKS[row.name]}, row.text
+    assert said == {_classify(row, p) for p in KINKS[row.name]} - {"smooth"}, row.text
+
+
+def test_only_huber_and_smooth_l1_switch_pieces_smoothly():
+    """The rows whose kink points need no footnote are exactly those whose pieces meet with equal value
+    and slope (by hand: huber's x and δ·sign(x) agree at |x| = δ, smooth_l1's x/β and sign(x) at |x| = β)."""
+    smooth = {name for name, points in KINKS.items() if {_classify(RULES[name], p) for p in points} == {"smooth"}}
+    assert smooth == {"huber", "smooth_l1"}
+    assert {_classify(RULES[name], p) for name in ("lt", "eq", "sign", "floor", "round") for p in KINKS[name]} == {"jump"}
+    assert {_classify(RULES[name], p) for name in ("clamp", "hardtanh", "relu6") for p in KINKS[name]} == {"kink"}
 
 
 # --- the HTML's MathML reads as the LaTeX does --------------------------------------------------------
