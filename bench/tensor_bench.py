@@ -100,7 +100,7 @@ def _torch_step(p: dict):
 
 
 def run(quick: bool = False) -> str:
-    repeat = 1 if quick else 3
+    repeat = 3            # a ratio of single runs on a shared machine is noise: medians of 3, quick or not
     small, large = makemore_ninja(32, seed=42), makemore_ninja(128, seed=42)
     load = os.getloadavg()
     wall32: list[float] = []
