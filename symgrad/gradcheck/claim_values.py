@@ -138,7 +138,8 @@ class PartialTruth(Truth):
         """``equal``, at more bits where the references' width leaves it undecided (an exact 0
         against 1e-45), up to ``Limits.max_reference_bits``."""
         from .dag import lowered
-        from .reference import LOCK, precisions, sweep
+        from .reference import LOCK, precisions
+        from .sweep import sweep
         found = equal(c, t)
         if found is not None:
             return found

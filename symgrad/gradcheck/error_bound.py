@@ -154,7 +154,7 @@ def _mul(a: float, b: float) -> float:
 
 
 def bounds(low, sw) -> Bounds:
-    """Error bounds for every node of a settled sweep (``gradcheck.reference.Sweep``)."""
+    """Error bounds for every node of a settled sweep (``gradcheck.sweep.Sweep``)."""
     n = len(low.kind)
     e = [0.0] * n
     with with_precision(sw.bits):

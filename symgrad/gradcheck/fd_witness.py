@@ -28,7 +28,9 @@ from flint import arb
 
 from .balls import DBL_MAX, Undefined, Undetermined, with_precision
 from ..engine.fd_tape import LinearTape
-from .reference import Reference, at_kink, forward
+from .kinks import at_kink
+from .reference import Reference
+from .sweep import forward
 
 __all__ = ["Witness"]
 

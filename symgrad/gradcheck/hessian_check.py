@@ -22,7 +22,6 @@ entry is ``unverified`` where the bound is not finite or no digit can be promise
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any, Sequence
 
 import sympy as sp
@@ -37,7 +36,8 @@ from . import balls as B
 from .error_bound import local_errors
 from .judge import _compare
 from .kinks import at_kink
-from .reference import SKIP, Reference, _Bad
+from .reference import Reference
+from .sweep import SKIP, _Bad
 from .report import UNDEFINED, UNVERIFIED, CheckRow
 
 __all__ = ["given_hessian", "hessian_rows", "BallKit"]

@@ -34,7 +34,8 @@ from flint import arb
 from .balls import DBL_MAX, known_sign, with_precision
 from .error_bound import TINY
 from ..base.errors import SymgradError
-from .reference import SKIP, Reference, partials, resolved, reverse
+from .reference import Reference, resolved
+from .sweep import SKIP, partials, reverse
 from .report import UNDEFINED, UNVERIFIED, CheckRow
 
 __all__ = ["judge_point", "float_values"]

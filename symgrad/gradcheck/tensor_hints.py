@@ -13,7 +13,7 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from ..base.limits import Limits
-from ..language.ast import Assign, Num, Op, Program, Var, postorder
+from ..language.ast import Assign, Num, Op, Program, postorder
 
 __all__ = ["sizes", "chain_factors", "other_axes", "REDUCTION_DIM"]
 

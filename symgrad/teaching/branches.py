@@ -5,7 +5,7 @@ point: a comparison in the condition has equal sides there (its ``kink``: beside
 the other truth value), and giving some of the tied comparisons that other value changes the
 condition, so that a move of the point can change the branch. ``x > 0 or y > 0`` at x = 0, y = 1 is
 no switch point: y > 0 decides it either way. The check's verdict at a switch point weighs both
-sides (``gradcheck.reference.directional``); the sheet only says that it is one.
+sides (``gradcheck.one_sided.directional``); the sheet only says that it is one.
 """
 
 from __future__ import annotations
