@@ -109,7 +109,7 @@ class Witness:
         self.budget -= 3 * len(cone) + 1
         if low.root not in cone and start != low.root:
             return 0.0, ""          # does not reach the output
-        if sw.values[start] is None:
+        if sw.unread(start):
             return None, "no value here: only an untaken branch of a where reads it"
         with with_precision(sw.bits):
             x = sw.values[start]

@@ -112,8 +112,7 @@ def _settled(low: Lowered, sw: Sweep, b: Bounds | None, last: bool) -> bool:
     if any(s is not None and s[0] == "undetermined" for s in sw.state):
         return False
     named = list(low.named.values()) + [low.root]
-    # an intermediate only an untaken branch reads has no value (None): nothing to settle
-    return all(sw.values[i] is None or narrow(sw.values[i], b.value[i], last) for i in named) and \
+    return all(sw.unread(i) or narrow(sw.values[i], b.value[i], last) for i in named) and \
         all(sw.adjoint[i] is None or narrow(sw.adjoint[i], b.grad[i], last) for i in named)
 
 

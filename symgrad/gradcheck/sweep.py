@@ -92,13 +92,18 @@ def _convention(rule: Rule, args: list[arb], local: list) -> list:
 class Sweep:
     """Everything known at one precision."""
     bits: int
-    values: list[arb | None]
+    values: list[arb | None]                 # None: see ``unread``
     local: list[list | None]                 # per op node: its partials
     adjoint: list[arb | None]                # d(output)/d(node), None if not a number
     state: list[tuple[str, str] | None]      # (undefined | undetermined, reason) where adjoint is None
     scale: list[float]                       # sum over paths of |products|: the roundoff scale
     kinks: list[int] = field(default_factory=list)   # op nodes exactly at their kink
     failure: tuple[str, int, str] | None = None      # (undefined | undetermined, node, reason)
+
+    def unread(self, i: int) -> bool:
+        """Node i has no value, and needs none: only an untaken branch of a where reads it (its
+        failure, out of its domain or undecidable, was excused), so nothing there is judged."""
+        return self.values[i] is None
 
 
 def sweep(low: Lowered, point: Mapping[str, float], bits: int) -> Sweep:
