@@ -77,7 +77,6 @@ def _answers(url: str) -> bool:
         with urllib.request.urlopen(url, timeout=5):
             return True
     except OSError:
-        time.sleep(0.2)
         return False
 
 
@@ -86,8 +85,15 @@ def _open_when_ready(url: str, app=None, tries: int = 600) -> None:
     can take seconds: a browser opened earlier shows "connection refused"): once ``app`` has
     answered its first request, or without ``app`` once ``url`` answers. If no browser can be
     opened (no display, no $BROWSER), say so on stderr with the address to open by hand."""
-    ready = (lambda: app.state.answering.wait(0.2)) if app is not None else (lambda: _answers(url))
-    for _ in range(tries):   # about two minutes of tries a fifth of a second apart
+    def ready() -> bool:   # each try takes about a fifth of a second
+        if app is not None:
+            return app.state.answering.wait(0.2)
+        if _answers(url):
+            return True
+        time.sleep(0.2)
+        return False
+
+    for _ in range(tries):   # about two minutes of tries
         if ready():
             break
     else:
