@@ -176,7 +176,7 @@ def _derivative(full: Any, objs: list[Any], field: str, names: dict[int, str]) -
     """What a formula blank is the derivative of, in the flat program's names."""
     obj = objs[-1]
     kind = type(obj).__name__
-    if kind == "Term" and len(objs) >= 2 and hasattr(objs[-2], "terms"):
+    if kind in ("Term", "TangentTerm") and len(objs) >= 2 and hasattr(objs[-2], "terms"):  # a backward or forward step
         step = objs[-2]
         j = step.terms.index(obj)
         value = next(v for v in _topo(full) if names[id(v)] == step.node)

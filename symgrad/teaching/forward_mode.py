@@ -54,11 +54,17 @@ def forward_mode(topo: list, names: list[str], texs: list[str], kinds: list[str]
                        len(result.program.inputs))
 
 
-def blank_forward_mode(fm: ForwardMode | None) -> ForwardMode | None:
-    """The exercise sheet's copy: local derivatives, products and tangents blank; the seeds stay."""
+def marked_forward_mode(fm: ForwardMode | None, mark: Any) -> ForwardMode | None:
+    """The section with each blank of an exercise sheet as ``mark(id, answer)``: every local
+    derivative, child tangent, product and node tangent (``tangent.row2.term1.product``,
+    ``tangent.row2.tangent``), the output's tangent and backprop's gradient; the seeds stay.
+    ``mark = lambda id, answer: Blank(id)`` gives the exercise sheet, ``Blank`` its worked key."""
     if fm is None:
         return None
     from dataclasses import replace
-    rows = tuple(replace(r, tangent=None, terms=tuple(replace(t, local=None, local_value=None, tangent=None,
-                                                               product=None) for t in r.terms)) for r in fm.rows)
-    return replace(fm, rows=rows, output_tangent=None, reverse=None)
+    rows = tuple(replace(r, tangent=mark(f"tangent.row{i}.tangent", r.tangent), terms=tuple(
+        replace(t, **{f: mark(f"tangent.row{i}.term{j}.{f}", getattr(t, f))
+                      for f in ("local", "local_value", "tangent", "product")})
+        for j, t in enumerate(r.terms, 1))) for i, r in enumerate(fm.rows, 1))
+    return replace(fm, rows=rows, output_tangent=mark("tangent.output", fm.output_tangent),
+                   reverse=mark("tangent.reverse", fm.reverse))

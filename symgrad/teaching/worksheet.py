@@ -300,7 +300,8 @@ def answered(ws: Worksheet) -> Worksheet:
                           closed_form_note=r.closed_form_note if r.closed_form is None else
                           "; ".join(filter(None, (f"[final{i}.closed_form]", r.closed_form_note))))
                   for i, r in enumerate(ws.final, 1))
-    return replace(ws, steps=steps, final=final, nudge=nudge)
+    from .forward_mode import marked_forward_mode
+    return replace(ws, steps=steps, final=final, nudge=nudge, forward_mode=marked_forward_mode(ws.forward_mode, Blank))
 
 
 def blanked(ws: Worksheet) -> Worksheet:
@@ -326,8 +327,8 @@ def blanked(ws: Worksheet) -> Worksheet:
         dot = d.source
     title = (f"Exercise sheet {ws.sheet}" if ws.sheet is not None
              else ws.title.replace("worksheet", "exercise sheet"))
-    from .forward_mode import blank_forward_mode
+    from .forward_mode import marked_forward_mode
     return replace(ws, title=title, nodes=nodes, steps=steps, final=final, nudge=nudge, exercise=True,
-                   forward_mode=blank_forward_mode(ws.forward_mode),
+                   forward_mode=marked_forward_mode(ws.forward_mode, lambda bid, answer: Blank(bid)),
                    graph_svg=graph_svg, graph_dot=dot,
                    curve=replace(ws.curve, tangent=False) if ws.curve else None)

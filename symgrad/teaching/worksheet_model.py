@@ -120,7 +120,8 @@ class Nudge:
 
 @dataclass(frozen=True)
 class TangentTerm:
-    """One product of forward mode: ∂node/∂child × child's tangent. None marks a blank."""
+    """One product of forward mode: ∂node/∂child × child's tangent. On an exercise sheet a number
+    or formula is a ``Blank`` (its id; in the worked key, with the answer)."""
     child: str
     child_tex: str
     local: Math | None

@@ -20,7 +20,7 @@ from symgrad.teaching.worksheet import blanked, build_worksheet
 
 LECTURE = "e = a*b; d = e + c; L = d*f"
 POINT = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}
-ID = re.compile(r"\[((?:step|final|nudge)[a-z0-9_.]*)\]")
+ID = re.compile(r"\[((?:step|final|nudge|tangent)[a-z0-9_.]*)\]")
 
 
 def _printed_ids(path: str, fmt: str) -> set[str]:
@@ -88,3 +88,25 @@ def test_a_where_sheet_prints_every_id_of_its_key(fmt, tmp_path):
     assert _printed_ids(path, fmt) == {b["id"] for b in key["blanks"]}
     assert next(b for b in key["blanks"] if b["id"] == "final1.backprop")["value"] == 1.0
     assert "the second branch passes through" in open(path, encoding="utf-8").read()
+
+
+@pytest.mark.parametrize("fmt", list(RENDERERS))
+def test_the_forward_mode_blanks_print_their_ids_and_are_graded(fmt, tmp_path):
+    """Forward mode along a on the lecture's program, by hand: e's tangent = b·1 = -3, d's = -3,
+    L's = f·(-3) = 6 = dL/da. The sheet prints every id of the key, the worked key the answers."""
+    full = build_worksheet(LECTURE, POINT, forward_mode="a")
+    path = str(tmp_path / f"sheet.{fmt}")
+    written = write_exercise(full, blanked(full), fmt, path, write_worksheet, sheet=1, seed=0)
+    key = json.loads(open(written[-1], encoding="utf-8").read())
+    ids = {b["id"] for b in key["blanks"]}
+    assert _printed_ids(path, fmt) == ids
+    value = {b["id"]: b["value"] for b in key["blanks"]}
+    assert (value["tangent.row1.tangent"], value["tangent.row3.tangent"], value["tangent.output"]) == (-3.0, 6.0, 6.0)
+    local = next(b for b in key["blanks"] if b["id"] == "tangent.row1.term1.local")
+    assert local["derivative"] == {"of": "local", "node": "e", "child": "a", "arg": 0}   # ∂e/∂a, as a step's
+    if fmt == "md":   # ∂e/∂a = b as a formula: right, and a (the other factor) wrong
+        head = "id,sheet,tangent.row1.tangent,tangent.output,tangent.row1.term1.local"
+        text = f"{head}\nann,1,-3,6,b\nbob,1,3,-6,a\n"
+        cells = {(s.student, c.blank): c.status for s in sg.grade(key, text).students for c in s.cells}
+        assert [cells[who, k] for who in ("ann", "bob") for k in head.split(",")[2:]] == \
+            ["correct"] * 3 + ["wrong"] * 3

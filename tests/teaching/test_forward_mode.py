@@ -9,6 +9,7 @@ import pytest
 import symgrad as sg
 from symgrad.teaching.sheets import RENDERERS, render_worksheet
 from symgrad.teaching.worksheet import blanked, build_worksheet
+from symgrad.teaching.worksheet_model import Blank
 
 NEURON = "n = x1*w1 + x2*w2 + b\no = tanh(n)"
 POINT = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
@@ -42,7 +43,8 @@ def test_every_format_shows_the_section_and_the_sweep_counts(fmt):
 
 def test_the_exercise_sheet_blanks_the_tangents():
     ws = blanked(build_worksheet(NEURON, POINT, forward_mode="x1", graph=False, symbolic=False))
-    assert all(r.tangent is None and all(t.product is None for t in r.terms) for r in ws.forward_mode.rows)
+    assert all(isinstance(r.tangent, Blank) and r.tangent.answer is None and
+               all(isinstance(t.product, Blank) for t in r.terms) for r in ws.forward_mode.rows)
 
 
 def test_bad_forward_mode_input_is_named(capsys):
