@@ -104,17 +104,18 @@ DISPLAY: dict[str, Display] = {
                      text="∂(where(c, x, y))/∂x = 1 if |condition| > 0, else 0; "
                           "∂(where(c, x, y))/∂y = 0 if |condition| > 0, else 1"),
     # as torch.clamp and torch.nn.functional.hardtanh/relu6 (rules/piecewise.py, rules/table.py): clamp
-    # passes x's gradient at a bound, hardtanh and relu6 do not (a θ would read ½ there)
+    # passes x's gradient at a bound, hardtanh and relu6 do not
     "clamp": Display(dlatex=(r"\begin{{cases}} 1 & {1} \le {0} \land {0} \le {2} \\ 0 & \text{{otherwise}} \end{{cases}}",
                              r"\begin{{cases}} 1 & {0} < {1} \land {1} \le {2} \\ 0 & \text{{otherwise}} \end{{cases}}",
                              r"\begin{{cases}} 1 & {0} > {2} \lor {1} > {2} \\ 0 & \text{{otherwise}} \end{{cases}}"),
-                     text="∂(clamp(x, lo, hi))/∂x = θ(x − lo)·θ(hi − x); ∂(clamp(x, lo, hi))/∂lo = θ(lo − x)·θ(hi − lo); "
-                          "∂(clamp(x, lo, hi))/∂hi = 1 − θ(hi − x)·θ(hi − lo) (at a kink, a bound, the slope PyTorch takes)"),
+                     text="∂(clamp(x, lo, hi))/∂x = 1 if lo ≤ x ≤ hi, else 0; ∂(clamp(x, lo, hi))/∂lo = 1 if x < lo ≤ hi, "
+                          "else 0; ∂(clamp(x, lo, hi))/∂hi = 1 if hi < x, 1 if hi < lo, else 0 "
+                          "(at a kink, a bound, the slope PyTorch takes)"),
     "sign": Display(dlatex=("0",), text="d(sign(x))/dx = 0 (a jump at x = 0)"),
     "hardtanh": Display(dlatex=(r"\begin{{cases}} 1 & \left|{{{0}}}\right| < 1 \\ 0 & \text{{otherwise}} \end{{cases}}",),
                         text="d(hardtanh(x))/dx = 1 if |x| < 1, else 0 (at a kink, a bound, the slope PyTorch takes)"),
     "relu6": Display(dlatex=(r"\begin{{cases}} 1 & 0 < {0} \land {0} < 6 \\ 0 & \text{{otherwise}} \end{{cases}}",),
-                     text="d(relu6(x))/dx = θ(x)·θ(6 − x) (at a kink, a bound, the slope PyTorch takes)"),
+                     text="d(relu6(x))/dx = 1 if 0 < x < 6, else 0 (at a kink, a bound, the slope PyTorch takes)"),
     "huber": Display(text="∂(huber(x, δ))/∂x = x if |x| < δ, else δ·sign(x); "
                           "∂(huber(x, δ))/∂δ = 0 if |x| < δ, else |x| − δ"),
     "smooth_l1": Display(title="smooth-L1 rule",

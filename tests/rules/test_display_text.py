@@ -121,14 +121,16 @@ class _Prose:
 
 
 def piecewise(text: str, env: dict[str, float]) -> float | None:
-    """``1 if x > 0, else 0``; ``1 if x > y, 0 if x < y`` (None where no piece holds); else one formula."""
+    """``1 if x > 0, else 0``; ``1 if x > y, 0 if x < y`` (None where no piece holds); a chained
+    condition ``1 if 0 < x < 6, else 0``; else one formula."""
     pieces = [p.strip() for p in text.split(", ")] if " if " in text else [text]
     for piece in pieces:
         value, _, cond = piece.removeprefix("else ").partition(" if ")
         if cond:
-            left, op, right = re.split(r" ([<>≥≤]) ", cond)
-            a, b = _Prose(left, env).done_expr(), _Prose(right, env).done_expr()
-            if not {"<": a < b, ">": a > b, "≥": a >= b, "≤": a <= b}[op]:
+            parts = re.split(r" ([<>≥≤]) ", cond)
+            sides = [_Prose(side, env).done_expr() for side in parts[::2]]
+            if not all({"<": a < b, ">": a > b, "≥": a >= b, "≤": a <= b}[op]
+                       for a, op, b in zip(sides, parts[1::2], sides[1:])):
                 continue
         return _Prose(value, env).done_expr()
     return None
