@@ -10,6 +10,7 @@ from flint import arb
 
 from .balls import Undefined, Undetermined, known_sign, with_precision
 from .dag import Lowered
+from .kinks import at_kink
 from .sweep import SKIP, Sweep, _Bad, _WHERE, forward, partials
 
 __all__ = ["directional", "INFINITE_BITS"]
@@ -42,6 +43,13 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
     dead: dict[int, Exception] = {}       # no value on this side: only an untaken branch may read it
     kinks = set(sw.kinks)
     hi = 3 * sw.bits + 64
+    moved_point: list[dict] = []
+
+    def side_values() -> dict[int, "arb | Exception"]:
+        if not moved_point:
+            moved_point.append(_moved(low, sw, start, direction))
+        return moved_point[0]
+
     for i in range(start + 1, low.root + 1):
         kids = low.kids[i]
         if low.kind[i] != "op" or not any(k in tangent or k in limit or k in dead for k in kids):
@@ -83,6 +91,11 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
                 small = min([arb(1)] + sizes, key=float)     # the step stays far below every argument
                 step = arb(2) ** (-2 * sw.bits) * small / biggest if float(biggest) > 0 else arb(0)
                 moved = [a + step * tangent[k] if k in tangent else a for k, a in zip(kids, args)]
+                if i in kinks and at_kink(low.rule[i], moved) is not False:
+                    # to first order the arguments do not leave the kink (x³ > 0, x² + x > x at 0):
+                    # read them where the point truly moves, higher orders included
+                    moved = [_value(side_values(), k) if k in tangent or k in limit else a
+                             for k, a in zip(kids, args)]
                 try:
                     side = forward(low, i, moved)
                 except (Undefined, Undetermined) as err:
@@ -116,6 +129,48 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
         raise dead[low.root]
     jump = limit[low.root] - sw.values[low.root] if low.root in limit else None
     return tangent.get(low.root, arb(0)), jump
+
+
+def _value(values: dict, k: int) -> arb:
+    found = values[k]
+    if isinstance(found, Exception):
+        raise Undetermined(f"beside the point: {found}")
+    return found
+
+
+def _moved(low: Lowered, sw: Sweep, start: int, direction: int) -> dict[int, "arb | Exception"]:
+    """Every value that node ``start`` reaches, evaluated exactly at the point moved by
+    ``direction``·2^(-2·bits) along it (times its size, if below 1): the side a kink is read on
+    where the first-order move leaves its arguments at the kink. The precision (5·bits + 64)
+    keeps a second- or third-order move (2^(-4·bits), 2^(-6·bits) next to 1) in sight; a ball
+    still straddling a condition is an error here, and the one-sided slope then undetermined."""
+    bits = 5 * sw.bits + 64
+    out: dict[int, arb | Exception] = {}
+    with with_precision(bits):
+        x = sw.values[start]
+        size = min(arb(1), abs(x).lower(), key=float) if float(abs(x).lower()) > 0 else arb(1)
+        out[start] = x + direction * arb(2) ** (-2 * sw.bits) * size
+        for i in range(start + 1, low.root + 1):
+            kids = low.kids[i]
+            if low.kind[i] != "op" or not any(k in out for k in kids):
+                continue
+            args = [out.get(k, sw.values[k]) for k in kids]
+            if low.rule[i] is _WHERE:
+                c = args[0]
+                if isinstance(c, Exception) or c is None or known_sign(c) is None:
+                    out[i] = Undetermined("the condition cannot be decided beside the point")
+                    continue
+                out[i] = args[1] if known_sign(c) != 0 else args[2]
+                continue
+            bad = next((a for a in args if isinstance(a, Exception) or a is None), False)
+            if bad is not False:
+                out[i] = bad if bad is not None else Undetermined("an argument has no value at the point")
+                continue
+            try:
+                out[i] = forward(low, i, args)
+            except (Undefined, Undetermined) as err:
+                out[i] = err
+    return out
 
 
 INFINITE_BITS = 1100       # an infinite one-sided slope is held as ±2^1100: beyond float64, shown as inf
