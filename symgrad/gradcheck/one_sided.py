@@ -91,7 +91,8 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
                 small = min([arb(1)] + sizes, key=float)     # the step stays far below every argument
                 step = arb(2) ** (-2 * sw.bits) * small / biggest if float(biggest) > 0 else arb(0)
                 moved = [a + step * tangent[k] if k in tangent else a for k, a in zip(kids, args)]
-                if i in kinks and at_kink(low.rule[i], moved) is not False:
+                higher_order = i in kinks and at_kink(low.rule[i], moved) is not False
+                if higher_order:
                     # to first order the arguments do not leave the kink (x³ > 0, x² + x > x at 0):
                     # read them where the point truly moves, higher orders included
                     moved = [_value(side_values(), k) if k in tangent or k in limit else a
@@ -114,8 +115,12 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
                     limit[i] = side
                 else:
                     gap = side - sw.values[i]
+                    small_jump = None if abs(gap) > scale or gap.contains(0) or higher_order else \
+                        _small_jump(low, i, args, kids, tangent, step, sw, gap, i in kinks)
                     if abs(gap) > scale:
                         limit[i] = side
+                    elif small_jump is not None:
+                        limit[i] = small_jump
                     elif not abs(gap) < scale * 4:
                         raise Undetermined("cannot tell whether the value is continuous at the kink")
         total = arb(0)
@@ -129,6 +134,24 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
         raise dead[low.root]
     jump = limit[low.root] - sw.values[low.root] if low.root in limit else None
     return tangent.get(low.root, arb(0)), jump
+
+
+def _small_jump(low: Lowered, i: int, args: list, kids, tangent: dict, step: arb, sw: Sweep, gap: arb,
+                kink: bool) -> arb | None:
+    """The one-sided limit of node i where a gap below 2^-bits of the value's size is a jump
+    (floor(1e200·x) at 1: 1 next to 1e200), else None. A node at its kink: moved 2^bits times
+    closer, a continuous value's gap shrinks (by 2^-bits where it has a slope, 2^(-bits/3) for a
+    cube root), a jump's stays. A node that only carries an argument's jump (x·floor(1e300·x)):
+    its value at the arguments' one-sided limits, unmoved, differs from its value."""
+    with with_precision(_span_bits(3 * sw.bits + 64 + sw.bits, args)):
+        nearer = [a + step * arb(2) ** (-sw.bits) * tangent[k] if kink and k in tangent else a
+                  for k, a in zip(kids, args)]
+        try:
+            there = forward(low, i, nearer)
+        except (Undefined, Undetermined):
+            return None
+        again = there - sw.values[i]
+        return there if (abs(again) > abs(gap) / 2 if kink else not again.contains(0)) else None
 
 
 def _value(values: dict, k: int) -> arb:

@@ -80,3 +80,20 @@ def test_a_tie_in_two_inputs_reads_each_input_on_its_own():
     assert (rows["x"].left, rows["x"].right, rows["x"].verdict) == (1.0, 1.0, "mismatch")
     assert (rows["y"].left, rows["y"].right, rows["y"].verdict) == (0.0, 0.0, "agree")
     assert math.isfinite(rows["x"].backprop)
+
+
+@pytest.mark.parametrize("text, jump", [
+    ("floor(1e200*x)", -1),          # 1e200 is an integer: just left of x = 1, floor is 1e200 − 1
+    ("floor(1e300*x)", -1),
+    ("x*floor(1e300*x)", -1),        # the jump carried by a product: x·(1e300 − 1) − x·1e300 at x = 1
+])
+def test_a_jump_far_below_the_values_size_is_still_a_jump(text, jump):
+    row = only(sg.check(text, x=1.0))
+    assert row.verdict == "undefined", row
+    assert f"jumps by {jump} on the left" in row.note and "on the right" not in row.note, row.note
+
+
+@pytest.mark.parametrize("text, x", [("round(1e250*x)", 1.0), ("x^(1/3)", 1.0), ("relu(x)*exp(x)", 1.0)])
+def test_no_jump_where_there_is_none(text, x):
+    # 1e250 is an integer, and round jumps only at half-integers; the others are smooth at 1
+    assert only(sg.check(text, x=x)).verdict == "agree"
