@@ -57,7 +57,7 @@ def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, enve
         kink = differ & inside
         mismatch = mismatch | (differ & ~inside)
     unsure = ~agree & ~mismatch & ~kink
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         excess = np.where(nan, np.inf, np.where(kink, 0.0, dist / np.where(allowed > 0, allowed, np.inf)))
     worst = tuple(int(i) for i in np.unravel_index(int(np.nanargmax(excess)), exact.shape)) if exact.size else None
     nonzero = np.abs(e_mid) > e_rad
