@@ -166,7 +166,7 @@ def _elements(record: TensorOp, row: Rule, kids: tuple, args: tuple, xp: Any) ->
                 return record.forward(xp, *args), None, []
         except ELEMENT_ERRORS:
             pass
-    value, errors = evaluate_elements(record, xp, args, shape, read)
+    value, errors = evaluate_elements(record, row, xp, args, shape, read)
     bad = np.zeros(shape, dtype=bool) if read is None else read.copy()
     for index, _ in errors:
         bad[index] = True

@@ -20,10 +20,12 @@ naming the element.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
+from ..base.errors import NumericError
 from ..rules.tensor_ops import unbroadcast
 
 __all__ = ["ELEMENT_ERRORS", "evaluate_elements", "mark_live", "masked_vjp", "live_error"]
@@ -31,6 +33,7 @@ __all__ = ["ELEMENT_ERRORS", "evaluate_elements", "mark_live", "masked_vjp", "li
 # The failures of one element: a domain error or overflow in float64 (NumericError is an
 # ArithmeticError), a ball certainly or possibly outside a domain in the check (Undefined, Undetermined).
 ELEMENT_ERRORS = (ArithmeticError,)
+_ELEMENT = re.compile(r" at element \[[0-9, ]*\]")
 
 
 def _zeros(xp: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -72,39 +75,62 @@ def inherited(row: Any, kids: tuple, shape: tuple[int, ...]) -> np.ndarray | Non
     return np.logical_or.reduce([b for b in bad if b is not None])
 
 
-def evaluate_elements(record: Any, xp: Any, args: tuple, shape: tuple[int, ...],
+def evaluate_elements(record: Any, row: Any, xp: Any, args: tuple, shape: tuple[int, ...],
                       skip: np.ndarray | None) -> tuple[np.ndarray, list]:
     """The row at each element of the broadcast ``args`` (``skip``: elements left as placeholders).
-    Returns (values, [(element index, error), …] in row-major order)."""
+    In float64 the row's domain picks out the failing elements at once (their errors are made
+    when one is raised); otherwise a run that fails is split in halves down to the failing
+    elements, so k failures among n elements cost about k·log₂(n/k) runs.
+    Returns (values, [(element index, error or a function making it), …])."""
     spread = [np.broadcast_to(np.asarray(a), shape) for a in args]
     out = np.empty(shape, dtype=object)
+    out.fill(_placeholder(xp))
     errors: list = []
-    hole = _placeholder(xp)
-    for index in np.ndindex(*shape):
-        if skip is not None and skip[index]:
-            out[index] = hole
-            continue
+    todo = np.argwhere(np.ones(shape, dtype=bool) if skip is None else ~skip)
+    if row.domain is not None and not hasattr(xp, "lift") and len(todo):
+        floats = [np.asarray(s[tuple(todo.T)], dtype=np.float64) for s in spread]
+        inside = np.asarray(np.frompyfunc(row.domain, len(floats), 1)(*floats), dtype=bool).reshape(-1)
+        errors += [(index, _failure(record, xp, spread, index))
+                   for index in (tuple(int(i) for i in e) for e in todo[~inside])]
+        todo = todo[inside]
+    runs = [todo] if len(todo) else []
+    while runs:
+        run = runs.pop()
+        index = tuple(run.T)
         try:
             with np.errstate(all="ignore"):
-                value = record.forward(xp, *(np.asarray(s[index]) for s in spread))
-            out[index] = np.asarray(value, dtype=object).reshape(())[()]
+                value = record.forward(xp, *(s[index] for s in spread))
+            out[index] = np.asarray(value, dtype=object)
         except ELEMENT_ERRORS as err:
-            out[index] = hole
-            errors.append((index, _at(err, index)))
+            if len(run) == 1:
+                errors.append((tuple(int(i) for i in run[0]), _at(err, tuple(int(i) for i in run[0]))))
+            else:
+                runs += [run[len(run) // 2:], run[:len(run) // 2]]
     if not hasattr(xp, "lift"):
         kinds = {np.asarray(v).dtype.kind for v in out.flat}
         out = out.astype(np.int64 if kinds <= {"i", "u"} else np.float64)
     return out, errors
 
 
+def _failure(record: Any, xp: Any, spread: list, index: tuple):
+    """The error of an element outside the row's domain, made when it is needed."""
+    def error() -> BaseException:
+        try:
+            record.forward(xp, *(np.asarray(s[index]) for s in spread))
+        except ELEMENT_ERRORS as err:
+            return _at(err, index)
+        return NumericError(f"{record.surface} is undefined at element {list(index)}")
+    return error
+
+
 def _at(err: BaseException, index: tuple) -> BaseException:
-    """The error of one element, naming it (the row's message names element [] of a 0-d call)."""
+    """The error of one element, naming it (the row's message names its place in the run)."""
     message = getattr(err, "message", None)
     if message is None:
         return err
     where = f" at element {list(index)}"
-    text = message.replace(" at element []", where) if " at element []" in message else message + where
-    return type(err)(text, hint=err.hint)
+    text, n = _ELEMENT.subn(where, message, count=1)
+    return type(err)(text if n else message + where, hint=err.hint)
 
 
 def mark_live(tape: list, root: Any, named: dict) -> None:
@@ -132,12 +158,12 @@ def mark_live(tape: list, root: Any, named: dict) -> None:
             kid.live |= unbroadcast(np.asarray(mask, dtype=np.int64), kid.shape) > 0
 
 
-def live_error(tape: list) -> BaseException | None:
+def live_error(tape: list) -> tuple[Any, BaseException] | None:
     """The first failure, in evaluation order, of an element the output reads (None if none does)."""
     for node in tape:
         for index, err in node.errors:
             if node.live[index]:
-                return node, err
+                return node, err if isinstance(err, BaseException) else err()
     return None
 
 

@@ -30,8 +30,9 @@ from ..rules.tensor_ops import unbroadcast
 __all__ = ["kink_elements", "one_sided"]
 
 
-def _element(ns: Any, value: Any, shape: tuple, index: tuple) -> arb:
-    return np.broadcast_to(np.asarray(ns.balls(value), dtype=object), shape)[index]
+def _spread(ns: Any, values: Any, shape: tuple) -> list[np.ndarray]:
+    """Each argument's balls, broadcast to the row's result shape."""
+    return [np.broadcast_to(np.asarray(ns.balls(v), dtype=object), shape) for v in values]
 
 
 def kink_elements(graph: Any, ns: Any) -> tuple[dict, list[str]]:
@@ -44,10 +45,11 @@ def kink_elements(graph: Any, ns: Any) -> tuple[dict, list[str]]:
         if row is None or not row.kink or np.asarray(node.value).dtype != object:
             continue
         shape = node.shape
+        args = _spread(ns, [k.value for k in node.kids], shape)
         for index in np.ndindex(*shape):
             if node.live is not None and not node.live[index]:
                 continue
-            at = at_kink(row, [_element(ns, k.value, shape, index) for k in node.kids])
+            at = at_kink(row, [a[index] for a in args])
             if at is not False and row.name in CONDITIONS:
                 notes.append(f"where's condition {row.symbol} ties at element {list(index)}, a switch: the tensor "
                              "check does not read one-sided slopes across a switch (check it as a scalar program)")
@@ -64,11 +66,16 @@ def _sided(node: Any, elements: list, direction: int, bits: int) -> Any:
 
     def vjp(xp, g, out, *args):
         shape = np.shape(out)
+        here = elements
+        if shape != node.shape:     # engine.tensor_live.masked_vjp: the live elements, in order
+            position = {tuple(int(i) for i in e): k for k, e in enumerate(np.argwhere(node.live))}
+            here = [(position[e],) for e in elements]
         slopes = [np.array(np.broadcast_to(np.asarray(s, dtype=object), shape), dtype=object)
                   for s in xp.local(row, *args, out=out)]
+        spread = _spread(xp, args, shape)
         with with_precision(3 * bits + 64):
-            for index in elements:
-                at = [_element(xp, a, shape, index) for a in args]
+            for index in here:
+                at = [a[index] for a in spread]
                 step = arb(2) ** (-2 * bits) * max(arb(1), abs(at[0]).upper(), key=float)
                 moved = [at[0] + direction * step] + at[1:]
                 side = xp.local(row, *(_zero_d(v) for v in moved), out=None)
