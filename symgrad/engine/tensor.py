@@ -123,8 +123,9 @@ def forward(program: Program, point: Mapping[str, Any], *, xp: Any = FLOAT64,
                                      limit="max_total_elements", value=limits.max_total_elements), node, program)
         if lazy and row is not None and value.dtype.kind == "f":    # an element that overflows, lazily
             over = ~np.isfinite(value) & (True if bad is None else ~bad)
-            errors += [(i, NumericError(f"the result overflows float64 at element {list(i)}", hint="scale the "
-                        "inputs down")) for i in zip(*(a.tolist() for a in np.nonzero(over)))] if over.any() else []
+            errors += [(i, NumericError(f"the result overflows float64 at element {list(i)}",
+                                        hint="scale the inputs down"))
+                       for i in (tuple(int(k) for k in e) for e in np.argwhere(over))]
             bad = over if bad is None else bad | over
         elif value.dtype.kind == "f" and bad is None and not np.all(np.isfinite(value)):
             where = [int(i) for i in np.argwhere(~np.isfinite(value))[0]]

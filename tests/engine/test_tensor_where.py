@@ -95,3 +95,11 @@ def test_an_untaken_overflow_is_no_error():
 def test_without_where_the_first_failure_is_raised_as_before():
     with pytest.raises(DomainError, match=r"at element \[1\]"):
         sg.backprop("L = sum(sqrt(x))", {"x": np.array([1.0, -1.0])})
+
+
+def test_a_taken_element_that_overflows_is_a_located_error():
+    with pytest.raises(sg.NumericError, match=r"overflows float64 at element \[0\]"):
+        sg.backprop("L = sum(where(x > 0, exp(x)*exp(x), 0))", {"x": np.array([400.0, -1.0])})
+    r = sg.backprop("L = sum(where(x < 0, exp(x)*exp(x), 0))", {"x": np.array([400.0, -1.0])})
+    assert r.grads["x"][0] == 0.0
+    assert r.grads["x"][1] == pytest.approx(float(2 * mpmath.exp(-2)), rel=1e-15)
