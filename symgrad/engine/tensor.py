@@ -8,7 +8,10 @@ goes through an array namespace ``xp`` (float64 numpy here; the check passes its
 so the exact reference runs this same walk and these same rules.
 
 Every failure is located: a ShapeError names the operation, both shapes and the rule that failed
-(NumPy's broadcasting, matmul's inner sizes, an index's range); a LimitError guards the sizes.
+(NumPy's broadcasting, matmul's inner sizes, an index's range); a LimitError guards the sizes. In a
+program with a ``where``, an element that fails (a DomainError, an overflow) is an error only if the
+output reads it through taken branches, and an untaken element's gradient is exactly 0
+(``engine.tensor_live``), as for scalars.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ import numpy as np
 from ..base.errors import NumericError
 from ..rules.tensor_ops import unbroadcast
 
-__all__ = ["ELEMENT_ERRORS", "evaluate_elements", "mark_live", "masked_vjp", "live_error"]
+__all__ = ["ELEMENT_ERRORS", "truth", "inherited", "evaluate_elements", "mark_live", "masked_vjp", "live_error"]
 
 # The failures of one element: a domain error or overflow in float64 (NumericError is an
 # ArithmeticError), a ball certainly or possibly outside a domain in the check (Undefined, Undetermined).
