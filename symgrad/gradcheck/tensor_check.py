@@ -173,12 +173,16 @@ def exact_gradients(prog: Program, point: dict, limits: Limits) -> Sides:
                     break
                 bits *= 2
             with with_precision(bits):
-                kinks, maybe = kink_elements(graph, ns)
+                kinks, switches, maybe = kink_elements(graph, ns)
                 sides.ties += maybe
-                if kinks:
+                if (kinks or switches) and not maybe:
                     names = list(sides.exact)
-                    sides.left = one_sided(graph, ns, kinks, -1, bits, names)
-                    sides.right = one_sided(graph, ns, kinks, 1, bits, names)
+                    try:
+                        sides.left = one_sided(graph, ns, kinks, switches, -1, bits, names)
+                        sides.right = one_sided(graph, ns, kinks, switches, 1, bits, names)
+                    except (Undefined, Undetermined) as err:     # a side's slope does not exist at the point
+                        sides.left, sides.right = {}, {}
+                        sides.ties.append(f"a one-sided slope at a kink or a switch cannot be read here: {err}")
         except Undefined as err:
             sides.state = ("undefined", str(err))
         except Undetermined as err:

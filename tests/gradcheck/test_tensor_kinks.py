@@ -88,10 +88,42 @@ def test_an_untaken_element_has_exact_gradient_zero():
 @pytest.mark.parametrize("program,x", [(SQRT, [-1.0, 0.0, 2.0, 4.0]),
                                        ("L = sum(where(x != 0, sin(x)/x, 1))", [0.0, 1.0])])
 def test_the_classics_at_their_switch_are_never_undefined_nor_a_plain_agree(program, x):
-    # the switch element (x = 0) is where the condition ties: the tensor check says so (unverified)
+    # at x = 0 the condition ties; the branch taken just beside it has no slope at 0 (sqrt'(0) = inf,
+    # sin(x)/x has no value there), which the scalar check reads beside the point: the tensor check says
+    # it cannot (unverified), never a plain agree and never undefined
     row = sg.check(program, {"x": np.array(x)}).row("x")
     assert row.verdict == "unverified"
-    assert "ties at element [" in row.note
+    assert "cannot" in row.note
+
+
+SWITCHES = [  # (where program of x, the tie, one-sided slopes by hand)
+    ("where(x > 0, x*x, 0-x)", 0.0, (-1.0, 0.0)),      # -x on the left, x² (slope 2x = 0) on the right
+    ("where(x >= 0, x, 0)", 0.0, (0.0, 1.0)),          # relu written with where
+    ("where(x < 1, x, 2*x - 1)", 1.0, (1.0, 2.0)),     # continuous at 1 (1 = 2 - 1), slopes 1 and 2
+]
+
+
+@pytest.mark.parametrize("fn,x,slopes", SWITCHES)
+def test_a_continuous_switch_is_a_kink_with_the_scalar_checks_slopes(fn, x, slopes):
+    scalar = sg.check(fn, {"x": x}).rows[0]
+    row = sg.check(f"L = sum({fn})", {"x": np.array([-2.5, x, 3.5])}).row("x")
+    assert scalar.verdict == row.verdict == "kink"
+    assert (row.left, row.right) == (scalar.left, scalar.right) == slopes
+    assert row.worst == (1,)
+
+
+def test_a_switch_with_equal_slopes_agrees_as_in_the_scalar_check():
+    # x·|x| written with where: -x² and x² meet at 0 with slope 0 on both sides
+    fn = "where(x > 0, x*x, 0 - x*x)"
+    assert sg.check(fn, {"x": 0.0}).rows[0].verdict == "agree"
+    assert sg.check(f"L = sum({fn})", {"x": np.array([0.0, 2.0])}).row("x").verdict == "agree"
+
+
+def test_a_jump_at_a_switch_is_never_agree():
+    fn = "where(x > 0, x, 1)"                      # 1 on the left, 0⁺ on the right: a jump
+    assert sg.check(fn, {"x": 0.0}).rows[0].verdict == "undefined"
+    row = sg.check(f"L = sum({fn})", {"x": np.array([0.0, 2.0])}).row("x")
+    assert row.verdict == "unverified" and "jumps" in row.note
 
 
 def test_a_taken_element_outside_its_domain_is_undefined():
