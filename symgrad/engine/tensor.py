@@ -8,7 +8,10 @@ goes through an array namespace ``xp`` (float64 numpy here; the check passes its
 so the exact reference runs this same walk and these same rules.
 
 Every failure is located: a ShapeError names the operation, both shapes and the rule that failed
-(NumPy's broadcasting, matmul's inner sizes, an index's range); a LimitError guards the sizes.
+(NumPy's broadcasting, matmul's inner sizes, an index's range); a LimitError guards the sizes. In a
+program with a ``where``, an element that fails (a DomainError, an overflow) is an error only if the
+output reads it through taken branches, and an untaken element's gradient is exactly 0
+(``engine.tensor_live``), as for scalars.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ..rules.rule import Rule
 from ..rules.tensor_table import FLOAT64, TENSOR_OPS, TensorOp, elementwise
 from .lower import lower
 from .point import is_tensor_program, is_tensor_value
+from .tensor_live import ELEMENT_ERRORS, evaluate_elements, inherited, live_error, mark_live, masked_vjp
 from .tensor_point import tensor_point
 from .tensor_shapes import check_arguments
 
@@ -43,6 +47,10 @@ class TNode:
     source: Node | None = field(default=None, repr=False)
     grad: Any = None
     label: str = ""
+    row: Rule | None = field(default=None, repr=False)     # the scalar row of an elementwise operation
+    bad: Any = field(default=None, repr=False)             # elements that failed (their own or read), or None
+    errors: list = field(default_factory=list, repr=False)  # [(element, its own failure)]; see tensor_live
+    live: Any = field(default=None, repr=False)            # elements the output reads (programs with where)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -89,12 +97,19 @@ def forward(program: Program, point: Mapping[str, Any], *, xp: Any = FLOAT64,
     total = [sum(int(np.size(v)) for v in point.values())]
 
     def apply(record: "TensorOp | Rule", kids: tuple, node: Node) -> TNode:
-        record = elementwise(record) if isinstance(record, Rule) else record
+        row = record if isinstance(record, Rule) else None
+        record = elementwise(record) if row is not None else record
         args = tuple(k.value for k in kids)
+        bad, errors = None, []
         try:
             args = check_arguments(record, args, limits)
-            with np.errstate(all="ignore"):       # overflow is checked below, on the values
-                value = record.forward(xp, *args)
+            if lazy and row is not None:
+                value, bad, errors = _elements(record, row, kids, args, xp)
+            else:
+                with np.errstate(all="ignore"):       # overflow is checked below, on the values
+                    value = record.forward(xp, *args)
+                if lazy and any(k.bad is not None for k in kids):   # read a failed element: when in doubt, all
+                    bad = np.ones(np.shape(value), dtype=bool)
         except (ShapeError, NumericError) as err:
             raise located(err, node, program) from None
         except (ValueError, IndexError, TypeError) as err:   # a shape the checks above did not foresee
@@ -109,25 +124,57 @@ def forward(program: Program, point: Mapping[str, Any], *, xp: Any = FLOAT64,
         if total[0] > limits.max_total_elements:
             raise located(LimitError(f"the program's values pass {limits.max_total_elements} elements",
                                      limit="max_total_elements", value=limits.max_total_elements), node, program)
-        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+        if lazy and row is not None and value.dtype.kind == "f":    # an element that overflows, lazily
+            over = ~np.isfinite(value) & (True if bad is None else ~bad)
+            errors += [(i, NumericError(f"the result overflows float64 at element {list(i)}",
+                                        hint="scale the inputs down"))
+                       for i in (tuple(int(k) for k in e) for e in np.argwhere(over))]
+            bad = over if bad is None else bad | over
+        elif value.dtype.kind == "f" and bad is None and not np.all(np.isfinite(value)):
             where = [int(i) for i in np.argwhere(~np.isfinite(value))[0]]
             empty = [tuple(np.shape(a)) for a in args if np.size(a) == 0]
             why = (f"is not a number at element {where}: it reduces an empty tensor of shape {empty[0]} (0/0)"
                    if empty and np.isnan(value).any() else f"overflows float64 at element {where}")
             raise located(NumericError(f"the result {why}", hint="give every tensor at least one element" if empty
                                        else "scale the inputs down"), node, program)
-        out = TNode(value, record, kids, node)
+        out = TNode(value, record, kids, node, row=row, bad=bad if bad is not None and bad.any() else None,
+                    errors=sorted(errors, key=lambda e: e[0]))
         tape.append(out)
         return out
 
     def literal(v: float, node: Node) -> TNode:
         return TNode(np.asarray(v, dtype=np.float64), source=node, label=getattr(node, "name", ""))
 
+    lazy = any(type(n) is Op and n.rule == "where" for s in program.statements for n in postorder(s.expr))
     root, named = lower(program, leaf=lambda name: TNode(point[name], label=name), literal=literal,
                         apply=apply, other=_located_other(program))
+    if lazy:
+        mark_live(tape, root, named)
+        failed = live_error(tape)
+        if failed is not None:
+            node, err = failed
+            raise (located(err, node.source, program) if isinstance(err, SymgradError) else err) from None
     for name in program.intermediates:
         named[name].label = named[name].label or name
     return TensorGraph(program, root, named, tape)
+
+
+def _elements(record: TensorOp, row: Rule, kids: tuple, args: tuple, xp: Any) -> tuple:
+    """(value, failed elements or None, [(element, failure)]) of an elementwise row in a program
+    with a where: whole arrays when nothing fails, else element by element (``tensor_live``)."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    read = inherited(row, kids, shape)
+    if read is None:
+        try:
+            with np.errstate(all="ignore"):
+                return record.forward(xp, *args), None, []
+        except ELEMENT_ERRORS:
+            pass
+    value, errors = evaluate_elements(record, row, xp, args, shape, read)
+    bad = np.zeros(shape, dtype=bool) if read is None else read.copy()
+    for index, _ in errors:
+        bad[index] = True
+    return value, bad, errors
 
 
 def _located_other(program: Program):
@@ -156,12 +203,15 @@ def backward(graph: TensorGraph, *, xp: Any = FLOAT64, seed: Any = None, overrid
     for node in reversed(graph.tape):
         if overrides and id(node) in overrides:
             node.grad = overrides[id(node)]
-        if node.grad is None:
+        if node.grad is None or node.live is not None and not node.live.any():
             continue
         n = len(node.kids)
         try:
             with np.errstate(all="ignore"):
-                grads = node.op.vjp(xp, node.grad, node.value, *(k.value for k in node.kids))
+                if node.row is not None and node.live is not None and not node.live.all():
+                    grads = masked_vjp(node, xp)    # 0 where the output reads no element: never 0·inf
+                else:
+                    grads = node.op.vjp(xp, node.grad, node.value, *(k.value for k in node.kids))
         except (ValueError, IndexError, TypeError) as err:
             raise located(ShapeError(f"{node.op.surface}: its gradient does not fit ({err})"),
                           node.source, graph.program) from None

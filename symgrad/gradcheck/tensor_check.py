@@ -32,6 +32,7 @@ from .balls import Undefined, Undetermined, with_precision
 from .reference import LOCK
 from .report import CheckReport
 from .tensor_balls import Envelope, Exact
+from .tensor_kinks import kink_elements, one_sided
 from .tensor_verdict import judge_tensor, shape_row
 from ..base.errors import InputError, NumericError, show_name
 from ..base.limits import Limits
@@ -69,6 +70,8 @@ class TensorCheckRow:
     digits: int | None = None
     note: str = ""
     point: int = 0
+    left: float | None = None       # the one-sided slopes at the first element exactly at a kink
+    right: float | None = None
 
     def to_dict(self) -> dict:
         def number(x):
@@ -79,7 +82,7 @@ class TensorCheckRow:
                 "elements": self.elements, "disagree": self.disagree, "unverified": self.unverified,
                 "worst": None if self.worst is None else list(self.worst), "given": number(self.given),
                 "exact": number(self.exact), "error": number(self.error), "tolerance": number(self.tolerance),
-                "digits": self.digits, "note": self.note}
+                "digits": self.digits, "note": self.note, "left": number(self.left), "right": number(self.right)}
 
 
 class TensorCheckReport(CheckReport):
@@ -124,9 +127,11 @@ class Sides:
     state: tuple[str, str] | None = None       # (undefined | undetermined, reason)
     ties: list[str] = field(default_factory=list)
     bits: int = START_BITS
+    left: dict[str, np.ndarray] = field(default_factory=dict)    # one-sided gradients where an element
+    right: dict[str, np.ndarray] = field(default_factory=dict)   # is exactly at a kink (tensor_kinks)
 
 
-def _run(prog: Program, point: dict, ns: Any, limits: Limits) -> tuple[dict, dict]:
+def _run(prog: Program, point: dict, ns: Any, limits: Limits) -> tuple[dict, dict, Any]:
     lifted = {k: (ns.lift(v) if np.asarray(v).dtype.kind == "f" else v) for k, v in point.items()}
     graph = forward(prog, lifted, xp=ns, limits=limits)
     backward(graph, xp=ns, seed=ns.lift(np.ones(graph.root.shape)))
@@ -136,7 +141,7 @@ def _run(prog: Program, point: dict, ns: Any, limits: Limits) -> tuple[dict, dic
         if node.differentiable:
             grads[name] = ns.balls(node.grad if node.grad is not None else np.zeros(node.shape))
             values[name] = ns.balls(node.value)
-    return grads, values
+    return grads, values, graph
 
 
 def _resolved(exact: dict, envelope: dict) -> bool:
@@ -157,16 +162,27 @@ def exact_gradients(prog: Program, point: dict, limits: Limits) -> Sides:
         try:
             with with_precision(START_BITS):
                 env_ns = Envelope()
-                sides.envelope, _ = _run(prog, point, env_ns, limits)
+                sides.envelope, _, _ = _run(prog, point, env_ns, limits)
             bits = START_BITS
             while True:
                 with with_precision(bits):
                     ns = Exact()
-                    sides.exact, sides.values = _run(prog, point, ns, limits)
+                    sides.exact, sides.values, graph = _run(prog, point, ns, limits)
                 sides.bits, sides.ties = bits, ns.ties + env_ns.ties
                 if _resolved(sides.exact, sides.envelope) or bits * 2 > limits.max_reference_bits:
                     break
                 bits *= 2
+            with with_precision(bits):
+                kinks, switches, maybe = kink_elements(graph, ns)
+                sides.ties += maybe
+                if (kinks or switches) and not maybe:
+                    names = list(sides.exact)
+                    try:
+                        sides.left = one_sided(graph, ns, kinks, switches, -1, bits, names)
+                        sides.right = one_sided(graph, ns, kinks, switches, 1, bits, names)
+                    except (Undefined, Undetermined) as err:     # a side's slope does not exist at the point
+                        sides.left, sides.right = {}, {}
+                        sides.ties.append(f"a one-sided slope at a kink or a switch cannot be read here: {err}")
         except Undefined as err:
             sides.state = ("undefined", str(err))
         except Undetermined as err:
@@ -238,5 +254,6 @@ def _row(name: str, given: np.ndarray | None, sides: Sides, rtol: float, atol: f
                               note="backprop failed here (a value is not finite) where the exact gradient exists")
     if tuple(np.shape(given)) != exact.shape:
         return shape_row(TensorCheckRow, name, given, exact.shape)
-    return judge_tensor(TensorCheckRow, name, given, exact, envelope, rtol, atol, sides.ties)
+    return judge_tensor(TensorCheckRow, name, given, exact, envelope, rtol, atol, sides.ties,
+                        sides.left.get(name), sides.right.get(name))
 

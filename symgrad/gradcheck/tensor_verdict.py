@@ -27,22 +27,38 @@ def split(balls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, envelope: np.ndarray,
-                 rtol: float, atol: float, ties: list[str]):
-    """The row of one gradient whose shape is right (see the module docstring)."""
+                 rtol: float, atol: float, ties: list[str], left: np.ndarray | None = None,
+                 right: np.ndarray | None = None):
+    """The row of one gradient whose shape is right (see the module docstring). ``left``/``right``:
+    the one-sided gradients where some element meets a kink exactly (``gradcheck.tensor_kinks``)."""
     e_mid, e_rad = split(exact)
     f_mid, f_rad = split(envelope)
     bound = (np.abs(f_mid - e_mid) + f_rad + e_rad) * SLACK
     allowed = (bound + rtol * (np.abs(e_mid) + e_rad) + atol) * SLACK
+    kink = differ = np.zeros(exact.shape, dtype=bool)
+    t_mid, t_rad = e_mid, e_rad
+    if left is not None:
+        l_mid, l_rad = split(left)
+        r_mid, r_rad = split(right)
+        differ = np.abs(l_mid - r_mid) * (1 - 2 * U) - l_rad - r_rad > allowed
+        # differentiable at the kink where the sides agree: the gradient must be that slope
+        t_mid, t_rad = np.where(differ, e_mid, r_mid), np.where(differ, e_rad, r_rad)
     with np.errstate(invalid="ignore", over="ignore"):
-        dist = np.abs(given - e_mid)
-        high = dist * (1 + 2 * U) + e_rad
-        low = dist * (1 - 2 * U) - e_rad
+        dist = np.abs(given - t_mid)
+        high = dist * (1 + 2 * U) + t_rad
+        low = dist * (1 - 2 * U) - t_rad
     nan = ~np.isfinite(given)
-    agree = (high <= allowed) & ~nan
-    mismatch = (low > allowed) | nan
-    unsure = ~agree & ~mismatch
-    with np.errstate(divide="ignore", invalid="ignore"):
-        excess = np.where(nan, np.inf, dist / np.where(allowed > 0, allowed, np.inf))
+    agree = (high <= allowed) & ~nan & ~differ
+    mismatch = ((low > allowed) | nan) & ~differ
+    if differ.any():        # between the one-sided slopes (as the scalar judge): a kink, else a mismatch
+        lo = np.minimum(l_mid - l_rad, r_mid - r_rad) - allowed
+        hi = np.maximum(l_mid + l_rad, r_mid + r_rad) + allowed
+        inside = (given >= lo - 2 * U * np.abs(lo)) & (given <= hi + 2 * U * np.abs(hi)) & ~nan
+        kink = differ & inside
+        mismatch = mismatch | (differ & ~inside)
+    unsure = ~agree & ~mismatch & ~kink
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        excess = np.where(nan, np.inf, np.where(kink, 0.0, dist / np.where(allowed > 0, allowed, np.inf)))
     worst = tuple(int(i) for i in np.unravel_index(int(np.nanargmax(excess)), exact.shape)) if exact.size else None
     nonzero = np.abs(e_mid) > e_rad
     digits = None
@@ -54,11 +70,19 @@ def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, enve
     elif unsure.any() or ties:
         verdict = "unverified"
     else:
-        verdict = "agree"
+        verdict = "kink" if kink.any() else "agree"
     notes = []
     if mismatch.any():
         notes.append(f"{int(mismatch.sum())} of {exact.size} elements differ from the exact gradient by more than "
                      f"float64's bound; the worst is {list(worst)}")
+    sides = {}
+    if differ.any():
+        at = tuple(int(i) for i in np.argwhere(kink if kink.any() else differ)[0])
+        sides = {"left": float(l_mid[at]), "right": float(r_mid[at])}
+        notes.append(f"{int(differ.sum())} of {exact.size} elements are at a kink (not differentiable there: a "
+                     f"value between the one-sided slopes is a kink, any other a mismatch); at {list(at)}: left "
+                     f"slope {sides['left']:.6g}, right slope {sides['right']:.6g}, given {float(given[at]):.6g}")
+        worst = at if verdict == "kink" else worst
     if unsure.any():
         notes.append(f"{int(unsure.sum())} elements could not be decided (the balls are too wide)")
     notes += ties
@@ -67,7 +91,7 @@ def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, enve
                     unverified=int(unsure.sum()), worst=worst if exact.size else None,
                     given=float(given[w]) if exact.size else None, exact=float(e_mid[w]) if exact.size else None,
                     error=float(dist[w]) if exact.size else None, tolerance=float(allowed[w]) if exact.size else None,
-                    digits=digits, note="; ".join(notes))
+                    digits=digits, note="; ".join(notes), **sides)
 
 
 def shape_row(row_type, name: str, given: np.ndarray, shape: tuple[int, ...]):

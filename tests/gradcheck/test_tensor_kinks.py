@@ -1,0 +1,131 @@
+"""The tensor check at kinks and at where's untaken elements, element by element, with the scalar
+check's verdicts on the same scalar program.
+
+Golden one-sided slopes are hand derivations: clamp(x, 0, 2) rises with slope 1 inside [0, 2] and is
+flat outside; hardtanh the same on [-1, 1]; relu flat then slope 1; abs slope -1 then 1.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+import symgrad as sg
+
+KINKS = [  # (function of x, point, (left slope, right slope)) by hand
+    ("clamp(x, 0, 2)", 0.0, (0.0, 1.0)),
+    ("clamp(x, 0, 2)", 2.0, (1.0, 0.0)),
+    ("hardtanh(x)", -1.0, (0.0, 1.0)),
+    ("hardtanh(x)", 1.0, (1.0, 0.0)),
+    ("relu(x)", 0.0, (0.0, 1.0)),
+    ("abs(x)", 0.0, (-1.0, 1.0)),
+]
+
+
+@pytest.mark.parametrize("fn,x,slopes", KINKS)
+def test_an_element_at_its_kink_is_a_kink_as_in_the_scalar_check(fn, x, slopes):
+    scalar = sg.check(fn, {"x": x}).rows[0]
+    tensor = sg.check(f"L = sum({fn})", {"x": np.array([0.5, x])}).row("x")
+    assert scalar.verdict == tensor.verdict == "kink"
+    assert (tensor.left, tensor.right) == (scalar.left, scalar.right) == slopes
+    assert tensor.worst == (1,)
+    assert "at a kink" in tensor.note
+
+
+@pytest.mark.parametrize("fn,x,slopes", KINKS)
+def test_a_gradient_outside_the_one_sided_slopes_is_a_mismatch(fn, x, slopes):
+    report = sg.check(f"L = sum({fn})", {"x": np.array([x])}, grads={"x": [max(slopes) + 0.5]})
+    assert report.row("x").verdict == "mismatch"
+    between = sg.check(f"L = sum({fn})", {"x": np.array([x])}, grads={"x": [sum(slopes) / 2]})
+    assert between.row("x").verdict == "kink"
+
+
+def test_equal_one_sided_slopes_agree_as_in_the_scalar_check():
+    # relu(x)² at 0: both one-sided slopes are 0, so it is differentiable there
+    assert sg.check("relu(x)*relu(x)", {"x": 0.0}).rows[0].verdict == "agree"
+    assert sg.check("L = sum(relu(x)*relu(x))", {"x": np.array([0.0, 1.5])}).row("x").verdict == "agree"
+
+
+def test_a_kink_in_one_element_leaves_the_others_judged_exactly():
+    row = sg.check("L = sum(clamp(x, 0, 2))", {"x": np.array([0.0, 1.0, 3.0])}).row("x")
+    assert row.verdict == "kink" and row.worst == (0,) and row.disagree == 0
+    assert "1 of 3 elements are at a kink" in row.note
+    # a wrong slope at a smooth element is still caught beside the kink
+    wrong = sg.check("L = sum(clamp(x, 0, 2))", {"x": np.array([0.0, 1.0, 3.0])}, grads={"x": [1.0, 1.0, 1.0]})
+    assert wrong.row("x").verdict == "mismatch" and wrong.row("x").worst == (2,)
+
+
+def test_a_kink_whose_sides_agree_is_judged_against_that_slope():
+    # d(clamp(x, 0, 2)·x)/dx at 0: clamp'·x + clamp = 0 on both sides (by hand), so agree
+    assert sg.check("clamp(x, 0, 2)*x", {"x": 0.0}).rows[0].verdict == "agree"
+    assert sg.check("L = sum(clamp(x, 0, 2)*x)", {"x": np.array([0.0, 1.0])}).row("x").verdict == "agree"
+
+
+SQRT = "L = sum(where(x > 0, sqrt(x), 0))"
+
+
+def test_untaken_elements_do_not_make_the_point_undefined():
+    report = sg.check(SQRT, {"x": np.array([-1.0, 2.0, 4.0])})
+    row = report.row("x")
+    assert row.verdict == "agree"
+    assert row.elements == 3 and row.disagree == 0
+
+
+def test_an_untaken_element_has_exact_gradient_zero():
+    from symgrad.gradcheck.tensor_check import exact_gradients
+    from symgrad.language.parser import parse
+    from symgrad.base.limits import DEFAULT_LIMITS
+    sides = exact_gradients(parse(SQRT), {"x": np.array([-1.0, 2.0, 4.0])}, DEFAULT_LIMITS)
+    assert sides.state is None
+    grads = sides.exact["x"]
+    assert grads[0] == 0 and grads[0].is_exact()          # exactly 0: nothing of sqrt(-1) reaches it
+    with mpmath.workprec(200):
+        assert abs(mpmath.mpf(grads[1].mid().str(40, radius=False)) - 1 / (2 * mpmath.sqrt(2))) < mpmath.mpf(10) ** -35
+    assert grads[2] == 0.25
+
+
+@pytest.mark.parametrize("program,x", [(SQRT, [-1.0, 0.0, 2.0, 4.0]),
+                                       ("L = sum(where(x != 0, sin(x)/x, 1))", [0.0, 1.0])])
+def test_the_classics_at_their_switch_are_never_undefined_nor_a_plain_agree(program, x):
+    # at x = 0 the condition ties; the branch taken just beside it has no slope at 0 (sqrt'(0) = inf,
+    # sin(x)/x has no value there), which the scalar check reads beside the point: the tensor check says
+    # it cannot (unverified), never a plain agree and never undefined
+    row = sg.check(program, {"x": np.array(x)}).row("x")
+    assert row.verdict == "unverified"
+    assert "cannot" in row.note
+
+
+SWITCHES = [  # (where program of x, the tie, one-sided slopes by hand)
+    ("where(x > 0, x*x, 0-x)", 0.0, (-1.0, 0.0)),      # -x on the left, x² (slope 2x = 0) on the right
+    ("where(x >= 0, x, 0)", 0.0, (0.0, 1.0)),          # relu written with where
+    ("where(x < 1, x, 2*x - 1)", 1.0, (1.0, 2.0)),     # continuous at 1 (1 = 2 - 1), slopes 1 and 2
+]
+
+
+@pytest.mark.parametrize("fn,x,slopes", SWITCHES)
+def test_a_continuous_switch_is_a_kink_with_the_scalar_checks_slopes(fn, x, slopes):
+    scalar = sg.check(fn, {"x": x}).rows[0]
+    row = sg.check(f"L = sum({fn})", {"x": np.array([-2.5, x, 3.5])}).row("x")
+    assert scalar.verdict == row.verdict == "kink"
+    assert (row.left, row.right) == (scalar.left, scalar.right) == slopes
+    assert row.worst == (1,)
+
+
+def test_a_switch_with_equal_slopes_agrees_as_in_the_scalar_check():
+    # x·|x| written with where: -x² and x² meet at 0 with slope 0 on both sides
+    fn = "where(x > 0, x*x, 0 - x*x)"
+    assert sg.check(fn, {"x": 0.0}).rows[0].verdict == "agree"
+    assert sg.check(f"L = sum({fn})", {"x": np.array([0.0, 2.0])}).row("x").verdict == "agree"
+
+
+def test_a_jump_at_a_switch_is_never_agree():
+    fn = "where(x > 0, x, 1)"                      # 1 on the left, 0⁺ on the right: a jump
+    assert sg.check(fn, {"x": 0.0}).rows[0].verdict == "undefined"
+    row = sg.check(f"L = sum({fn})", {"x": np.array([0.0, 2.0])}).row("x")
+    assert row.verdict == "unverified" and "jumps" in row.note
+
+
+def test_a_taken_element_outside_its_domain_is_undefined():
+    row = sg.check("L = sum(where(x > -5, sqrt(x), 0))", {"x": np.array([1.0, -1.0])}).row("x")
+    assert row.verdict == "undefined"
