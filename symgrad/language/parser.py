@@ -18,7 +18,7 @@ from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, Num
                       UnboundNameError, escape_text)
 from ..base.limits import DEFAULT_LIMITS, Limits
 from .conditions import check_operands, check_statement
-from .diagnostics import end_position, translate, unknown_function
+from .diagnostics import KEYWORDS, end_position, keyword_as_name, translate, unknown_function
 from .bounds import NestingGuard, check_length, check_limits, check_nodes, check_statements, nest_depth
 from .tensor_syntax import Keyword, ListArg, TensorSyntax
 from ..rules.table import COMPARISONS, FUNCTIONS
@@ -178,10 +178,21 @@ def _parser(compiled: bool = True) -> tuple[lark.Lark, ToAst, NestingGuard]:
         callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
                                               "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL", "AT", "DOT", "LSQB", "RSQB",
                                               "COMPARE", "AND", "OR", "NOT")}
+        callbacks["NAME"] = _names(transformer, guard)
         lark_parser = build(grammar_path(), transformer, callbacks, compiled=compiled)
         cached = (lark_parser, transformer, guard)
         setattr(_local, key, cached)
     return cached
+
+
+def _names(transformer: ToAst, guard: NestingGuard):
+    """The NAME token's callback: a keyword is no name (the lexer reads ``and`` as a name where the
+    operator cannot stand, as in ``and = 3``), then the guard's counts."""
+    def name(tok: Token) -> Token:
+        if tok.value in KEYWORDS:
+            raise keyword_as_name(tok.value, transformer.source, tok.line, tok.column)
+        return guard(tok)
+    return name
 
 
 def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:
