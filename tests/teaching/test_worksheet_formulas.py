@@ -47,7 +47,7 @@ def program(row) -> str:
         return f"e = 2*a\ny = x {row.symbol} e"
     return "e = 2*a\n" + {"neg": "y = -e", "powc": "y = e^3", "pow": "y = e^x", "clamp": "y = clamp(x, e, z)",
                           "logsumexp": "y = logsumexp(x, e, z)"}.get(
-        row.name, f"y = {row.name}(e)" if row.arity == 1 else f"y = {row.name}(x, e)")
+        row.name, f"y = {row.spelling}(e)" if row.arity == 1 else f"y = {row.spelling}(x, e)")
 
 
 def point(row, args: tuple[float, ...]) -> dict[str, float]:
