@@ -204,7 +204,8 @@ class _Parser:
             if name in _FUNCS:
                 return _FUNCS[name](*args)
             # a call name may have overloads (softplus(x), softplus(x, beta, threshold)): the one that fits
-            return next(r for r in calls(name) or (RULES[name],) if r.accepts(len(args))).forward(*args)
+            row = next(r for r in calls(name) or (RULES[name],) if r.accepts(len(args)))
+            return row.forward(*args, *row.left_out(len(args)))
         if tok == "\\begin":
             return self.cases()
         if tok.startswith("\\") and tok[1:] in _FUNCS:
