@@ -135,7 +135,7 @@ class Rule:
         return made[n]
 
     def __str__(self) -> str:
-        return self.symbol or self.name
+        return self.symbol or self.spelling
 
     @property
     def spelling(self) -> str:
