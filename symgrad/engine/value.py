@@ -30,6 +30,7 @@ from typing import Sequence
 
 from ..base.errors import InputError, NumericError
 from .nonfinite import cause
+from ..rules.rule import arity_error
 from ..rules.table import INTERNAL, RULES, Rule
 
 __all__ = ["Value", "topo_order", "backpropagate", "weighted_sum", "where"]
@@ -230,22 +231,29 @@ def _node(data: float, kids: tuple, op: Rule) -> Value:
     return v
 
 
-def _method(rule: Rule):
+def _method(rule: Rule, *overloads: Rule):
     """``x.tanh()``, ``x.max(y)``, ``x.atan2(y)``, ``x.logsumexp(y, z)``: the row applied to
-    ``self`` and the other arguments (plain numbers become constant Values)."""
+    ``self`` and the other arguments (plain numbers become constant Values). With ``overloads``
+    the number of arguments picks the row (``x.softplus()``, ``x.softplus(beta)``), and a left-out
+    trailing argument takes its default."""
     forward, arity, variadic = rule.forward, rule.arity, rule.variadic
 
-    if arity == 1 and not variadic:
+    if arity == 1 and not variadic and not overloads:
         def method(self: Value) -> Value:
             return _node(forward(self.data), (self,), rule)
     else:
+        rows = (rule, *overloads)
+
         def method(self: Value, *others: "Value | float") -> Value:
-            if not rule.accepts(1 + len(others)):
-                raise rule.arity_error(1 + len(others))
-            kids = (self, *[o if isinstance(o, Value) else _constant(o) for o in others])
-            return _node(forward(*[k.data for k in kids]), kids, rule)
+            n = 1 + len(others)
+            row = next((r for r in rows if r.accepts(n)), None)
+            if row is None:
+                raise arity_error(rows, n)
+            kids = (self, *[o if isinstance(o, Value) else _constant(o) for o in (*others, *row.left_out(n))])
+            return _node(row.forward(*[k.data for k in kids]), kids, row)
     method.__name__ = rule.name
-    method.__doc__ = f"{rule.signature()} with self as {rule.args[0]}: the {rule.title} of the rule table."
+    said = " or ".join(s for r in rows for s in r.signatures()) if overloads else rule.signature()
+    method.__doc__ = f"{said} with self as {rule.args[0]}: the {rule.title} of the rule table."
     return method
 
 
@@ -253,12 +261,19 @@ def add_method(rule: Rule) -> None:
     """Give ``Value`` the method of a call row (at import for the table, and by ``symgrad.register``)."""
     if rule.kind != "call":
         return
+    if rule.overloads:   # softplus_beta answers x.softplus(beta[, threshold]) beside softplus's x.softplus()
+        base = getattr(Value, rule.overloads)._row
+        method = _method(base, *getattr(Value, rule.overloads)._overloads, rule)
+        method._row, method._overloads = base, (*getattr(Value, rule.overloads)._overloads, rule)
+        for name in (base.name, *base.aliases):
+            setattr(Value, name, method)
+        return
     for name in (rule.name, *rule.aliases):   # ln is log, in the language and on Value
         current = getattr(Value, name, None)
         if current is not None and getattr(current, "_row", None) is None:
             raise InputError(f"Value already has an attribute {name!r}", hint="choose another function name")
     method = _method(rule)
-    method._row = rule
+    method._row, method._overloads = rule, ()
     for name in (rule.name, *rule.aliases):
         setattr(Value, name, method)
 

@@ -14,7 +14,8 @@ __all__ = ["at_kink"]
 class _Possibly:
     """An arb ball in a kink predicate, read as "may be": ``u == 0.0`` is True when the ball
     contains 0. The predicates (relu's ``x == 0.0``, max's ``a == b``, atan2's ``y == 0.0 and
-    x < 0.0``) use only ==, the orderings and negation joined by ``and`` (``or`` of such: any may be),
+    x < 0.0``, softplus's ``b * x == t``) use only ==, the orderings, negation and products (a ball
+    encloses the product's every value) joined by ``and`` (``or`` of such: any may be),
     so True means "may be at the
     kink" and False "certainly not"."""
     __slots__ = ("x",)
@@ -43,6 +44,11 @@ class _Possibly:
 
     def __neg__(self) -> "_Possibly":
         return _Possibly(-self.x)
+
+    def __mul__(self, other) -> "_Possibly":      # softplus's switch beta·x == threshold
+        return _Possibly(self.x * self._ball(other))
+
+    __rmul__ = __mul__
 
     __hash__ = None
 

@@ -121,7 +121,9 @@ def directional(low: Lowered, sw: Sweep, start: int, direction: int) -> tuple[ar
                         limit[i] = side
                     elif small_jump is not None:
                         limit[i] = small_jump
-                    elif not abs(gap) < scale * 4:
+                    # as at a switch above: the point's value, a ball of its own (ln(1 + e) at
+                    # softplus's threshold, not an exact 0 as relu's), may leave a gap of its radius
+                    elif not abs(gap) < arb(2) ** (-(sw.bits // 2)) * max(arb(1), abs(side).upper(), key=float):
                         raise Undetermined("cannot tell whether the value is continuous at the kink")
         total = arb(0)
         for k, d in zip(kids, local):

@@ -150,7 +150,8 @@ def check_limits(program: Program, limits: Limits) -> Program:
             if isinstance(node, Op):
                 if node.rule in TENSOR_OPERATIONS or node.rule == "shape":
                     pass                    # a tensor form: its arguments were read by its signature
-                elif node.rule not in RULES or not RULES[node.rule].accepts(len(node.args)):
+                elif node.rule not in RULES or not RULES[node.rule].accepts(len(node.args)) \
+                        or len(node.args) < RULES[node.rule].arity:      # the parser fills in defaults
                     raise InputError(f"the AST holds an unknown operation {node.rule!r:.40}",
                                      hint="build programs with symgrad.parse")
                 depth[id(node)] = nest_depth(node, depth, limits)

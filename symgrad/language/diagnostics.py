@@ -15,9 +15,13 @@ import lark
 from lark import Token
 
 from ..base.errors import ParseError, UnknownFunctionError, describe_char, escape_text
-from ..rules.table import FUNCTIONS
+from ..rules.table import FUNCTIONS, RULES
 
-__all__ = ["translate", "unknown_function", "end_position"]
+__all__ = ["translate", "unknown_function", "end_position", "KEYWORDS", "keyword_as_name"]
+
+# The words the grammar reserves: the symbols of the rows spelled as words (and, or, not). The
+# lexer reads one as a name where its operator cannot stand (``and = 3``): that is an error.
+KEYWORDS = frozenset(r.symbol.strip() for r in RULES.values() if r.symbol.strip().isidentifier())
 
 _TOKEN_NAMES = {
     "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "PLUS": "'+'", "MINUS": "'-'",
@@ -50,6 +54,12 @@ def unknown_function(name: Token, source: str) -> UnknownFunctionError:
                                 column=name.column, hint=hint)
 
 
+def keyword_as_name(word: str, source: str, line: int, column: int) -> ParseError:
+    """``and = 3``: a keyword where a name stands, located at the keyword."""
+    return ParseError(f"the keyword {word} is used as a name", source=source, line=line, column=column,
+                      hint=f"`{word}` is a keyword; rename the variable ({', '.join(sorted(KEYWORDS))} are reserved)")
+
+
 def translate(err: lark.exceptions.UnexpectedInput, source: str) -> ParseError:
     """lark's parse error as a ParseError: position, what was found, the expected tokens, a hint."""
     line, column = err.line, err.column
@@ -59,6 +69,9 @@ def translate(err: lark.exceptions.UnexpectedInput, source: str) -> ParseError:
                           column=column, hint=_char_hint(ch, source, err.pos_in_stream))
     if isinstance(err, lark.exceptions.UnexpectedToken):
         tok = err.token
+        keyword = _keyword_before(tok, source)
+        if keyword is not None:
+            return keyword
         expected = tuple(sorted({_TOKEN_NAMES.get(t, t.lower()) for t in err.expected}))
         if tok.type == "$END":
             line, column = end_position(source)
@@ -70,6 +83,21 @@ def translate(err: lark.exceptions.UnexpectedInput, source: str) -> ParseError:
         return ParseError(f"unexpected {what}", source=source, line=line, column=column,
                           expected=expected, hint=hint)
     return ParseError(f"cannot parse: {err}", source=source, line=line, column=column)
+
+
+_ASSIGNED_KEYWORD = re.compile(r"(?:^|[;\n])[ \t]*(" + "|".join(sorted(KEYWORDS)) + r")[ \t]*$")
+
+
+def _keyword_before(tok: Token, source: str) -> ParseError | None:
+    """``not = 3``: the lexer read a keyword where a statement starts, and then '=' cannot follow."""
+    if tok.type != "EQUAL":
+        return None
+    m = _ASSIGNED_KEYWORD.search(source[:tok.start_pos])
+    if m is None:
+        return None
+    start = m.start(1)
+    line = source.count("\n", 0, start) + 1
+    return keyword_as_name(m.group(1), source, line, start - (source.rfind("\n", 0, start) + 1) + 1)
 
 
 def end_position(source: str) -> tuple[int, int]:

@@ -18,10 +18,11 @@ from ..base.errors import (DuplicateAssignmentError, InputError, LimitError, Num
                       UnboundNameError, escape_text)
 from ..base.limits import DEFAULT_LIMITS, Limits
 from .conditions import check_operands, check_statement
-from .diagnostics import end_position, translate, unknown_function
+from .diagnostics import KEYWORDS, end_position, keyword_as_name, translate, unknown_function
 from .bounds import NestingGuard, check_length, check_limits, check_nodes, check_statements, nest_depth
 from .tensor_syntax import Keyword, ListArg, TensorSyntax
-from ..rules.table import COMPARISONS, FUNCTIONS
+from ..rules.rule import arity_error
+from ..rules.table import COMPARISONS, FUNCTIONS, calls
 from .lalr import build
 from .tables import grammar_path
 
@@ -107,12 +108,14 @@ class ToAst(TensorSyntax):
         node = self.tensor_call(name, args, last, method, first)
         if node is not None:
             return node
-        row = FUNCTIONS.get(name.value)
-        if row is None:
+        rows = calls(name.value)
+        if not rows:
             raise unknown_function(name, self.source)
-        if not row.accepts(len(args)):
-            raise row.arity_error(len(args), source=self.source, line=name.line, column=name.column)
-        return self._op(row.name, tuple(args), first, last)
+        row = next((r for r in rows if r.accepts(len(args))), None)
+        if row is None:
+            raise arity_error(rows, len(args), source=self.source, line=name.line, column=name.column)
+        filled = tuple(self._count(Num(d, _span(last))) for d in row.left_out(len(args)))  # at the ')'
+        return self._op(row.name, (*args, *filled), first, last)
 
     # -- conditions: only where's first argument (``conditions`` checks) ------------------
     def compare(self, left, op, right): return self._op(COMPARISONS[op.value], (left, right), left, right)
@@ -178,10 +181,21 @@ def _parser(compiled: bool = True) -> tuple[lark.Lark, ToAst, NestingGuard]:
         callbacks = {name: guard for name in ("NAME", "NUMBER", "POW", "PLUS", "MINUS", "TIMES", "SLASH",
                                               "LPAR", "RPAR", "COMMA", "_SEP", "EQUAL", "AT", "DOT", "LSQB", "RSQB",
                                               "COMPARE", "AND", "OR", "NOT")}
+        callbacks["NAME"] = _names(transformer, guard)
         lark_parser = build(grammar_path(), transformer, callbacks, compiled=compiled)
         cached = (lark_parser, transformer, guard)
         setattr(_local, key, cached)
     return cached
+
+
+def _names(transformer: ToAst, guard: NestingGuard):
+    """The NAME token's callback: a keyword is no name (the lexer reads ``and`` as a name where the
+    operator cannot stand, as in ``and = 3``), then the guard's counts."""
+    def name(tok: Token) -> Token:
+        if tok.value in KEYWORDS:
+            raise keyword_as_name(tok.value, transformer.source, tok.line, tok.column)
+        return guard(tok)
+    return name
 
 
 def parse(text: "str | Program", *, limits: Limits | None = None) -> Program:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # annotations only: the printers dispatch on class names, so 
 
 __all__ = ["Printer", "TextPrinter", "LatexPrinter", "MathMLPrinter", "SourcePrinter", "NotationPrinter", "unparse",
            "to_latex", "to_mathml", "to_source", "to_notation", "power_symbol", "latex_name", "mathml_name",
-           "template_latex", "prec", "node_repr", "program_repr", "number_text"]
+           "template_latex", "prec", "shown_args", "node_repr", "program_repr", "number_text"]
 
 ATOM = 10
 
@@ -125,10 +125,7 @@ class TextPrinter(Printer):
         return [row.symbol] + self._wrap(arg, prec(arg) < row.prec or _starts_with_sign(arg))
 
     def _print_call(self, node: Op, row: Rule) -> list:
-        parts: list = [row.name, "("]
-        for i, arg in enumerate(node.args):
-            parts += ([", "] if i else []) + [arg]
-        return parts + [")"]
+        return [row.spelling, "("] + _joined(shown_args(node, row)) + [")"]
 
 
 _TENSOR_CALLS = {"sum": ("sum", ("dim", "keepdim")), "mean": ("mean", ("dim", "keepdim")),
@@ -145,6 +142,16 @@ def _integer(node):
         inner = _integer(node.args[0])
         return "-" + inner if isinstance(inner, str) else node
     return node
+
+
+def shown_args(node: Op, row: Rule) -> tuple:
+    """A call's arguments as it is written: a trailing one equal to its default is left out
+    (``softplus(x, beta)`` for softplus_beta(x, beta, 20)), as the parser fills it back in."""
+    args, n = node.args, len(node.args)
+    while n > row.arity - len(row.defaults) and type(args[n - 1]).__name__ == "Num" \
+            and args[n - 1].value == row.defaults[n - 1 - (row.arity - len(row.defaults))]:
+        n -= 1
+    return args[:n]
 
 
 def _joined(args: tuple) -> list:
@@ -207,10 +214,11 @@ class LatexPrinter(Printer):
         return grouped
 
     def _print_call(self, node: Op, row: Rule) -> list:
-        template = row.latex_for(len(node.args))
-        if _fields(template) != len(node.args):  # a row whose template cannot take them
-            return _call_parts(self, _latex_call_name(row), node.args)
-        return self._template(template, [[a] for a in node.args], set())
+        args = shown_args(node, row)
+        template = row.latex_for(len(args))
+        if _fields(template) != len(args):  # a row whose template cannot take them (or a default left out)
+            return _call_parts(self, _latex_call_name(row), args)
+        return self._template(template, [[a] for a in args], set())
 
     def _template(self, template: str, args: list[list], grouped: set[int]) -> list:
         parts: list = []
@@ -233,7 +241,7 @@ def _latex_call_name(row: Rule) -> str:
     m = _FUNCTION_NAME.match(row.latex)
     if m and m.group(1):
         return rf"\operatorname{{{m.group(1)}}}"
-    return "\\" + m.group(2) if m else rf"\operatorname{{{row.name}}}"
+    return "\\" + m.group(2) if m else rf"\operatorname{{{row.spelling}}}"
 
 
 def _call_parts(printer: Printer, name: str, args: tuple) -> list:
@@ -316,7 +324,7 @@ class MathMLPrinter(Printer):
                 *self._wrap(arg, prec(arg) < row.prec or _starts_with_sign(arg)), "</mrow>"]
 
     def _print_call(self, node: Op, row: Rule) -> list:
-        args = node.args
+        args = shown_args(node, row)
         if len(args) == 1 and not row.variadic:
             if row.latex.startswith(r"\sqrt"):  # \sqrt[3]{…} (cbrt) is a root of index 3, not a square root
                 index = re.match(r"\\sqrt\[(\w+)\]", row.latex)

@@ -162,6 +162,7 @@ CODEGEN: dict[str, Codegen] = {
                      helpers=_MINMAX),
     "huber": Codegen(),
     "smooth_l1": Codegen(),
+    "softplus_beta": Codegen(),
     "stop_gradient": Codegen(py=("{0}", "0.0"), np=("{0}", "0.0")),
     "acosh": Codegen(py=("math.acosh({0})", "1.0 / math.sqrt(({0} - 1.0) * ({0} + 1.0))"),
                      np=("_np.where({0} >= 1.0, _np.arccosh({0}), _np.nan)", "1.0 / _np.sqrt(({0} - 1.0) * ({0} + 1.0))")),

@@ -51,7 +51,7 @@ def derive(row: Any, n: int) -> Derived:
 
     named = row.kind == "call" and not _one_function(form, syms)
     if named:
-        name = row.name.replace("_", r"\_")
+        name = row.spelling.replace("_", r"\_")
         latex = rf"\operatorname{{{{{name}}}}}\left({', '.join(f'{{{i}}}' for i in range(n))}\right)"
     else:
         latex = tex.template(form)
@@ -60,7 +60,7 @@ def derive(row: Any, n: int) -> Derived:
     reappears = {} if form.is_Symbol else {form: out}  # id's form is its argument: nothing to rename
     dlatex = tuple(tex.template(d.xreplace(reappears)) for d in partials)
 
-    shown = f"{row.name}({', '.join(prose.doprint(s) for s in syms)})" if named else prose.doprint(form)
+    shown = f"{row.spelling}({', '.join(prose.doprint(s) for s in syms)})" if named else prose.doprint(form)
     said = [(prose.doprint(s), prose.doprint(d)) for i, (s, d) in enumerate(zip(syms, partials))
             if i not in row.constant] or [(prose.doprint(syms[0]), "0")]   # every slope 0 by construction
     if n == 1:

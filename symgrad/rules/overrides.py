@@ -121,6 +121,11 @@ DISPLAY: dict[str, Display] = {
     "smooth_l1": Display(title="smooth-L1 rule",
                          text="∂(smooth_l1(x, β))/∂x = x/β if |x| < β, else sign(x); "
                               "∂(smooth_l1(x, β))/∂β = −x²/(2·β²) if |x| < β, else −½"),
+    "softplus_beta": Display(title="softplus rule (β, threshold)", dlatex=("", "", "0"),
+                             text="∂(softplus(x, β, threshold))/∂x = 1 if β·x > threshold, else σ(β·x); "
+                                  "∂(softplus(x, β, threshold))/∂β = 0 if β·x > threshold, "
+                                  "else (x·σ(β·x) − ln(1 + exp(β·x))/β)/β; "
+                                  "∂(softplus(x, β, threshold))/∂threshold = 0 (a jump at β·x = threshold)"),
     "stop_gradient": Display(title="stop-gradient rule",
                              text="the value passes, the gradient stops: d(stop_gradient(x))/dx = 0"),
     "floor": Display(text="d(floor(x))/dx = 0 (a jump at each integer)"),

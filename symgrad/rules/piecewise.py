@@ -13,8 +13,11 @@ import math
 from functools import lru_cache
 from typing import Any
 
+from .stable import sigmoid, softplus, times_exp, two_prod
+
 __all__ = ["truth", "indicator", "where_form", "sinc", "sinc_slope", "stop_gradient_class", "clamp_local",
-           "floor", "ceil", "round_half_even", "on_integer", "on_half_integer", "integer_ball", "step_class", "cot_slope"]
+           "floor", "ceil", "round_half_even", "on_integer", "on_half_integer", "integer_ball", "step_class", "cot_slope",
+           "softplus_beta", "softplus_beta_local"]
 
 
 def truth(sp: Any, c: Any) -> Any:
@@ -133,6 +136,52 @@ def clamp_local(x: float, lo: float, hi: float, out: float) -> tuple[float, floa
     if lo > hi or x > hi:
         return 0.0, 0.0, 1.0
     return (0.0, 1.0, 0.0) if x < lo else (1.0, 0.0, 0.0)
+
+
+def _times(b: float, x: float) -> tuple[float, float]:
+    """b·x as (p, e): p = fl(b·x) and p + e = b·x exactly (Dekker's product of the mantissas, so
+    that it holds at any exponent; e is 0 where p is 0 or not finite, and loses only subnormal bits)."""
+    p = b * x
+    if p == 0.0 or not math.isfinite(p):
+        return p, 0.0
+    (mb, eb), (mx, ex) = math.frexp(b), math.frexp(x)
+    return p, math.ldexp(two_prod(mb, mx)[1], eb + ex)
+
+
+def _linear(u: float, e: float, t: float) -> bool:
+    """Is the exact b·x = u + e above the threshold? u > t, or u == t rounded down from above."""
+    return u > t or (u == t and e > 0.0)
+
+
+def softplus_beta(x: float, b: float, t: float) -> float:
+    """PyTorch's softplus(x, beta, threshold): x where beta·x > threshold, else ln(1 + e^(beta·x))/beta.
+    beta·x = u + e exactly (``_times``): softplus(u + e) = softplus(u) + σ(u)·e to within e², so the
+    product's rounding is not amplified by e^u (|u|·u relative at u ≪ 0). Below u = −708 the value
+    e^u/beta is taken as (1/beta)·e^u without rounding e^u into the subnormal range first."""
+    u, e = _times(b, x)
+    if _linear(u, e, t):
+        return x
+    if u < -708.0 and math.isfinite(1.0 / b):
+        return times_exp(1.0 / b, u) * (1.0 + e)
+    return (softplus(u) + sigmoid(u) * e) / b
+
+
+def softplus_beta_local(x: float, b: float, t: float, out: float) -> tuple[float, float, float]:
+    """Slopes (σ(u), g(u)/beta², 0) with u = beta·x and g(u) = u·σ(u) − softplus(u) in the log branch
+    (as −(u·σ(−u) + softplus(−u)) for u > 0: no cancellation); (1, 0, 0) in the linear one. Each is
+    corrected for u's rounding e by its derivative in u: σ' = σ(u)·σ(−u), g' = u·σ(u)·σ(−u)."""
+    u, e = _times(b, x)
+    if _linear(u, e, t):
+        return 1.0, 0.0, 0.0
+    if u < -708.0:      # σ(u) = e^u and g(u) = (u − 1)·e^u to float64; e^u may be subnormal
+        return times_exp(1.0 + e, u), times_exp((u - 1.0) / b, u) * (1.0 + e) / b, 0.0
+    if 0.0 < u < 709.0:   # σ(u) = z/(z + 1), z = e^u, as PyTorch's softplus backward computes it
+        z = math.exp(u)
+        s, r = z / (z + 1.0), 1.0 / (z + 1.0)
+    else:
+        s, r = sigmoid(u), sigmoid(-u)
+    g = -(u * r + softplus(-u)) if u > 0.0 else u * s - softplus(u)
+    return s + s * r * e, (g + u * s * r * e) / b / b, 0.0
 
 
 _SINC_SERIES = 12   # terms of the series below |x| = 1/8: (π/8)^24/25! is far below 2^-53

@@ -112,6 +112,7 @@ ROUNDING: dict[str, Rounding] = {
     "relu6": Rounding(0, 0, 0),
     "huber": Rounding(4, 1, 0),
     "smooth_l1": Rounding(4, 4, 0),
+    "softplus_beta": Rounding(8, 16, 0),
     "stop_gradient": Rounding(0, 0, 0),
     "floor": Rounding(0, 0, 0),
     "ceil": Rounding(0, 0, 0),

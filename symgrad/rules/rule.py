@@ -24,7 +24,7 @@ from typing import Any, Callable
 from ..base.errors import ArityError, DomainError, InputError, NumericError
 from .overrides import DISPLAY, Display
 
-__all__ = ["Rule", "RowError", "validate", "inside", "outside"]
+__all__ = ["Rule", "RowError", "validate", "inside", "outside", "arity_error"]
 
 
 class RowError(InputError):
@@ -78,6 +78,13 @@ class Rule:
     # d(output)/d(child)·grad to child.grad in place (same numbers as ``local``).
     accumulate: Callable[..., None] | None = field(default=None, metadata=_BUILT_IN)
     variadic: bool = False                      # takes ``arity`` or more arguments (see the row)
+    # An overload: the call name of another row that this row answers with more arguments
+    # (``softplus_beta`` is ``softplus(x, beta[, threshold])``; ``softplus(x)`` stays its own row).
+    # Calls, printers and messages spell the row by it (``spelling``).
+    overloads: str = field(default="", metadata=_BUILT_IN)
+    # Values of trailing arguments a call may leave out (softplus's threshold 20, as PyTorch's):
+    # the parser fills them in, and the printers leave out a trailing argument equal to its default.
+    defaults: tuple[float, ...] = field(default=(), metadata=_BUILT_IN)
     # --- added with the open table (all optional) ------------------------------------------
     args: tuple[str, ...] = ()                  # argument names, for hints and errors; default x / x, y
     domain: Callable[..., bool] | None = None   # float predicate: true inside the domain; None: every float
@@ -128,22 +135,34 @@ class Rule:
         return made[n]
 
     def __str__(self) -> str:
-        return self.symbol or self.name
+        return self.symbol or self.spelling
+
+    @property
+    def spelling(self) -> str:
+        """The name a call, a printer and a message spell this row by (an overload's call name)."""
+        return self.overloads or self.name
 
     def accepts(self, n: int) -> bool:
-        """Whether a call with ``n`` arguments fits this row."""
-        return n >= self.arity if self.variadic else n == self.arity
+        """Whether a call with ``n`` arguments fits this row (trailing ``defaults`` may be left out)."""
+        return n >= self.arity if self.variadic else self.arity - len(self.defaults) <= n <= self.arity
+
+    def left_out(self, n: int) -> tuple[float, ...]:
+        """The values of the trailing arguments a call with ``n`` arguments leaves out (``defaults``)."""
+        return self.defaults[len(self.defaults) + n - self.arity:] if n < self.arity else ()
+
+    def signatures(self) -> list[str]:
+        """Every call this row takes, shortest first: ``softplus(x, beta)``, ``softplus(x, beta, threshold)``."""
+        least = self.arity - len(self.defaults)
+        return [f"{self.spelling}({', '.join(self.args[:n])}{', …' if self.variadic else ''})"
+                for n in range(least, self.arity + 1)]
 
     def signature(self) -> str:
         """``atan2(y, x)``, ``logsumexp(x1, x2, …)``: the call as the row's argument names spell it."""
-        return f"{self.name}({', '.join(self.args)}{', …' if self.variadic else ''})"
+        return self.signatures()[-1]
 
     def arity_error(self, n: int, **where: Any) -> ArityError:
         """The error for a call with ``n`` arguments, naming the row's arguments (``where``: source, line, column)."""
-        takes = f"{self.arity} or more" if self.variadic else str(self.arity)
-        s = "" if takes == "1" else "s"
-        return ArityError(f"{self.name}() takes {takes} argument{s} ({', '.join(self.args)}), got {n}",
-                          hint=f"write {self.signature()}", **where)
+        return arity_error((self,), n, **where)
 
     def latex_for(self, n: int) -> str:
         """``latex`` for a call with ``n`` arguments: a variadic call row lists them all."""
@@ -173,7 +192,22 @@ class Rule:
             return f"{text[0]} {self.symbol} {text[1]}"
         if self.kind == "prefix":
             return f"{self.symbol}{text[0]}"
-        return f"{self.name}({', '.join(text)})"
+        return f"{self.spelling}({', '.join(text)})"
+
+
+def arity_error(rows: tuple[Rule, ...], n: int, **where: Any) -> ArityError:
+    """The error for a call with ``n`` arguments that none of ``rows`` (one call name: a row and
+    its overloads) takes, naming every call they take (``where``: source, line, column)."""
+    counts = sorted({k for r in rows for k in range(r.arity - len(r.defaults), r.arity + 1)})
+    takes = f"{counts[-1]} or more" if any(r.variadic for r in rows) else \
+        " or ".join([", ".join(map(str, counts[:-1])), str(counts[-1])] if len(counts) > 1 else [str(counts[0])])
+    calls = [c for r in rows for c in r.signatures()]
+    s = "" if takes == "1" else "s"
+    if len(calls) == 1:
+        return ArityError(f"{rows[0].spelling}() takes {takes} argument{s} ({', '.join(rows[0].args)}), got {n}",
+                          hint=f"write {calls[0]}", **where)
+    return ArityError(f"{rows[0].spelling}() takes {takes} argument{s}, got {n}",
+                      hint=f"write {', '.join(calls[:-1])} or {calls[-1]}", **where)
 
 
 # Forwards that never raise and need no domain check: the engine calls them bare.
@@ -241,6 +275,9 @@ def validate(row: Rule) -> None:
         raise _fail(row, "the name must be an identifier")
     if len(row.args) != row.arity or len(set(row.args)) != len(row.args):
         raise _fail(row, f"args {row.args} must name each of the {row.arity} arguments once")
+    if len(row.defaults) >= row.arity or (row.defaults and row.variadic) or \
+            not all(type(d) is float and math.isfinite(d) for d in row.defaults):
+        raise _fail(row, "defaults are finite floats for some of the trailing arguments (not the first)")
     given = row.overrides()
     if "dlatex" in given and len(given["dlatex"]) != row.arity:
         raise _fail(row, f"dlatex needs one template per argument ({row.arity}; an empty one is derived)")

@@ -260,6 +260,18 @@ _ROWS = (
          args=("x", "beta"), domain=lambda x, b: b > 0.0, why="smooth_l1 needs beta > 0 (beta = 0 is abs)",
          kink=lambda x, b: x == b or -x == b,     # a switch; the check finds equal slopes there
          samples=((0.3, 1.0), (2.0, 1.0), (-2.0, 1.0), (0.5, 0.0))),
+    # softplus(x, beta, threshold) = ln(1 + e^(beta·x))/beta, and x where beta·x > threshold (PyTorch's
+    # softplus; its branch test is beta·x > threshold, so at the switch the log branch is taken and
+    # the value jumps by ln(1 + e^(−threshold))/beta). A call softplus(x, beta) takes threshold = 20;
+    # softplus(x) is the row above, with no threshold. ``piecewise.softplus_beta``: beta·x's rounding is
+    # carried (Dekker's product), so the log branch is a few ulp where e^(beta·x) is tiny, too.
+    Rule("softplus_beta", 3, P.softplus_beta, P.softplus_beta_local,
+         lambda sp, x, b, t: sp.Piecewise((sp.log(1 + sp.exp(b * x)) / b, sp.And(b > 0, b * x <= t)), (x, b > 0)),
+         args=("x", "beta", "threshold"), overloads="softplus", defaults=(20.0,),
+         domain=lambda x, b, t: b > 0.0, why="softplus needs beta > 0 (PyTorch's beta scales x inside the log)",
+         kink=lambda x, b, t: b * x == t,     # the switch: a jump, the check finds no derivative there
+         samples=((0.3, 1.0, 20.0), (25.0, 1.0, 20.0), (-3.0, 0.5, 20.0), (4.0, 2.0, 5.0), (1.0, 0.0, 20.0),
+                  (20.0, 1.0, 20.0))),
     # stop_gradient(x) (alias detach): the value passes, the gradient is 0 (its SymPy form differentiates to 0).
     Rule("stop_gradient", 1, lambda x: x, lambda x, out: (0.0,),
          lambda sp, x: P.stop_gradient_class(sp)(x),
@@ -318,14 +330,25 @@ COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "
 
 # Call names in the language: each row's name and its aliases (the parser reads this by reference).
 FUNCTIONS: dict[str, Rule] = {}
+# Rows that answer another row's call name with other numbers of arguments, by that name
+# (``softplus``: ``softplus_beta`` takes softplus(x, beta) and softplus(x, beta, threshold)).
+OVERLOADS: dict[str, tuple[Rule, ...]] = {}
 
 
 def _add(row: Rule) -> None:
-    """Put a validated row in the table (in place: RULES and FUNCTIONS are shared by reference)."""
+    """Put a validated row in the table (in place: RULES, FUNCTIONS and OVERLOADS are shared by reference)."""
     RULES[row.name] = row
-    if row.kind == "call":
+    if row.kind == "call" and row.overloads:
+        OVERLOADS[row.overloads] = (*OVERLOADS.get(row.overloads, ()), row)
+    elif row.kind == "call":
         for name in (row.name, *row.aliases):
             FUNCTIONS[name] = row
+
+
+def calls(name: str) -> tuple[Rule, ...]:
+    """The rows a call spelled ``name`` may mean: its row, then its overloads (none if unknown)."""
+    row = FUNCTIONS.get(name)
+    return () if row is None else (row, *OVERLOADS.get(row.name, ()))
 
 
 for _row in (*_ROWS, *INTERNAL.values()):

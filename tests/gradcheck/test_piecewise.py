@@ -195,3 +195,78 @@ def test_rounding_functions_are_flat_between_their_jumps():
     assert only(sg.check("floor(x)*x", x=2.5)).verdict == "agree"
     assert sg.backprop("floor(x)*x", x=2.5).grads == {"x": 2.0}
     assert sg.backprop("round(x) + ceil(x)", x=0.3).grads == {"x": 0.0}
+
+
+# -- softplus(x, beta, threshold): PyTorch's switch to x is a jump ---------------------------------
+
+def _softplus_golden(x: float, b: float, t: float) -> tuple[float, float, float]:
+    """By hand, in mpmath: (d/dx, d/dbeta, d/dthreshold) = (σ(bx), (x·σ(bx) − ln(1 + e^(bx))/b)/b, 0)
+    where bx ≤ t, (1, 0, 0) where bx > t."""
+    x, b = mpmath.mpf(x), mpmath.mpf(b)
+    if b * x > t:
+        return 1.0, 0.0, 0.0
+    s = 1 / (1 + mpmath.exp(-b * x))
+    return float(s), float((x * s - mpmath.log1p(mpmath.exp(b * x)) / b) / b), 0.0
+
+
+@pytest.mark.parametrize("b, t", [(0.5, 1.0), (1.0, 20.0), (2.0, 3.0)])
+def test_softplus_at_its_threshold_jumps_so_the_verdict_is_undefined(b, t):
+    # at bx = t the value jumps by ln(1 + e^(−t))/b (the log branch is taken there, the linear one past it)
+    x = t / b      # exact for these b
+    report = sg.check("softplus(x, b, t)", x=x, b=b, t=t)
+    assert {r.name: r.verdict for r in report.rows} == {"x": "undefined", "b": "undefined", "t": "undefined"}
+    assert "jumps" in {r.name: r for r in report.rows}["x"].note
+
+
+@pytest.mark.parametrize("b, t", [(0.5, 1.0), (1.0, 20.0), (2.0, 3.0)])
+@pytest.mark.parametrize("side", [-1e-6, 1e-6])
+def test_softplus_agrees_on_both_sides_and_catches_a_wrong_gradient(b, t, side):
+    x = t / b + side
+    report = sg.check("softplus(x, b, t)", x=x, b=b, t=t)
+    rows = {r.name: r for r in report.rows}
+    golden = dict(zip("xbt", _softplus_golden(x, b, t)))
+    for name in "xbt":
+        assert rows[name].verdict == "agree", rows[name]
+        assert rows[name].backprop == pytest.approx(golden[name], rel=1e-13, abs=1e-300)
+    wrong = sg.check("softplus(x, b, t)", x=x, b=b, t=t,
+                     grads={"x": golden["x"] * (1 + 1e-9), "b": golden["b"], "t": 0.0})
+    assert {r.name: r.verdict for r in wrong.rows}["x"] == "mismatch"
+
+
+def test_softplus_compiled_and_batch_equal_backprop_point_by_point():
+    text = "softplus(x, b, t)"
+    points = [(x, b, t) for b, t in [(0.5, 1.0), (2.0, 20.0), (1.0, 20.0)] for x in
+              (t / b - 1e-3, t / b, t / b + 1e-3, -3.0, 0.25, 40.0)]
+    compiled = sg.compile(text)
+    batch = compiled({k: np.array([p[i] for p in points]) for i, k in enumerate("xbt")})
+    for j, (x, b, t) in enumerate(points):
+        res = sg.backprop(text, x=x, b=b, t=t)
+        assert compiled({"x": x, "b": b, "t": t}).grads == res.grads
+        assert compiled({"x": x, "b": b, "t": t}).value == res.value == batch.value[j]
+        assert {k: batch.grads[k][j] for k in "xbt"} == res.grads
+    two = sg.compile("softplus(x, 2)")
+    assert two({"x": 9.0}).value == sg.backprop("softplus(x, 2, 20)", x=9.0).value
+
+
+def test_softplus_diff_is_sympys_piecewise():
+    import sympy
+    x, b, t = sympy.symbols("x b t", real=True)
+    d = sg.diff("softplus(x, b, t)", "x")
+    assert isinstance(d, sympy.Piecewise)
+    # by hand: σ(bx) below the threshold, 1 past it
+    assert sympy.simplify(d.subs({b: 2, t: 3, x: sympy.Rational(1, 4)}) - 1 / (1 + sympy.exp(-sympy.Rational(1, 2)))) == 0
+    assert d.subs({b: 2, t: 3, x: 2}) == 1
+    assert sg.diff("softplus(x, b, t)", "t").subs({b: 2, t: 3, x: 1}) == 0
+
+
+def test_softplus_claims_and_worksheet():
+    from symgrad.gradcheck.claims import CORRECT, WRONG, judge_claims
+    point = {"x": 0.5, "b": 2.0}
+    # d/dx softplus(x, b) = σ(bx) = 1/(1 + e^(−bx)) below the threshold, by hand
+    (row,) = judge_claims("softplus(x, b)", point, {"x": "sigmoid(b*x)"})
+    assert row.verdict == CORRECT
+    (row,) = judge_claims("softplus(x, b)", point, {"x": "sigmoid(x)"})
+    assert row.verdict == WRONG
+    sheet = sg.worksheet("y = softplus(x, b)", {"x": 0.5, "b": 2.0})
+    assert "softplus" in sheet and "softplus_beta" not in sheet and "softplus\\_beta" not in sheet
+    assert "softplus_beta" not in sg.draw("y = softplus(x, b, t)", {"x": 0.5, "b": 2.0, "t": 1.0})

@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from symgrad.rules.table import RULES
+from symgrad.rules.table import RULES, calls
 from symgrad.rules.stable import sigmoid
 
 _TOKEN = re.compile(r"\\\\|\\[a-zA-Z]+|\\[|,;:!_ ]|[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?|[{}()\[\]^_+\-*/<>&|,=]|[a-zA-Z]")
@@ -177,7 +177,7 @@ class _Parser:
             return math.pi
         if tok == "\\left":
             bracket = self.take()
-            value = self.expr()
+            value = self.disjunction() if bracket == "(" else self.expr()   # (a ≥ b ∨ c > 0): a grouped condition
             self.take("\\right")
             self.take(")" if bracket == "(" else "|")
             return abs(value) if bracket == "|" else value
@@ -200,8 +200,12 @@ class _Parser:
             return _ln(*self.call_args()) / math.log(base)
         if tok == "\\operatorname":
             name = self.name_group()
-            fn = _FUNCS.get(name) or RULES[name].forward
-            return fn(*self.call_args())
+            args = self.call_args()
+            if name in _FUNCS:
+                return _FUNCS[name](*args)
+            # a call name may have overloads (softplus(x), softplus(x, beta, threshold)): the one that fits
+            row = next(r for r in calls(name) or (RULES[name],) if r.accepts(len(args)))
+            return row.forward(*args, *row.left_out(len(args)))
         if tok == "\\begin":
             return self.cases()
         if tok.startswith("\\") and tok[1:] in _FUNCS:

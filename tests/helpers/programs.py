@@ -102,7 +102,7 @@ class Generator:
             return f"({args[0]} {row.symbol} {args[1]})"
         if row.kind == "prefix":
             return f"({row.symbol}{args[0]})"
-        return f"{row.name}({', '.join(args)})"
+        return f"{row.spelling}({', '.join(args)})"
 
     def program(self, i: int) -> str:
         inputs = [f"x{k}" for k in range(self.rng.randint(1, 3))]
@@ -221,6 +221,7 @@ _TORCH_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambd
 _TORCH_PARAMETRIC = {
     "elu": lambda torch, x, a: torch.where(x > 0, x, a * torch.expm1(x)),
     "leaky_relu": lambda torch, x, a: torch.where(x > 0, x, a * x),
+    "softplus_beta": lambda torch, x, b, t: torch.where(b * x > t, x, torch.log1p(torch.exp(b * x)) / b),
 }
 
 

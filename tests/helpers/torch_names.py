@@ -24,6 +24,7 @@ TORCH = {
     "relu6": "torch.nn.functional.relu6",
     "huber": lambda torch: lambda x, d: torch.where(x.abs() < d, 0.5 * x * x, d * (x.abs() - 0.5 * d)),
     "smooth_l1": lambda torch: lambda x, b: torch.where(x.abs() < b, 0.5 * x * x / b, x.abs() - 0.5 * b),
+    "softplus_beta": "torch.nn.functional.softplus",   # beta and threshold are Python floats to torch
     "stop_gradient": lambda torch: lambda x: x.detach() + 0.0 * x,   # detach, in a graph that reaches x
     "acosh": "torch.acosh", "floor": "torch.floor", "ceil": "torch.ceil", "round": "torch.round",
     "sec": lambda torch: lambda x: 1.0 / torch.cos(x), "csc": lambda torch: lambda x: 1.0 / torch.sin(x),

@@ -22,7 +22,8 @@ TEXTS = ["a*b + c", "x^2^3", "-x**2", "--+-x", "e = a*b; d = e + c\nL = d*f", "t
          "log(exp(x))", "", "  \n; ", "a = 1\n\n  b = a*2", "x @ y", "x[0]", "a < b", "2..3", "é + 1",
          "x\u00a0+ y", "x\u200b", "'s'", "_x", "pi = 3", "tanh = x", "tahn(x)", "max(x)", "y = x; y = 2",
          "a = b; b = 1; a", "x; y", "1e999", "1" * 40, "x" * 70, "a = 1 =", "x = = y", "sigmoid()",
-         "(((x)))", "f(g(h(x)))", "x^-y^+z", "exp(x) +\n\n  (y", "2 ^ ^ 3", "x\ty\r\nz", "x = 1;"]
+         "(((x)))", "f(g(h(x)))", "x^-y^+z", "exp(x) +\n\n  (y", "2 ^ ^ 3", "x\ty\r\nz", "x = 1;",
+         "and = 3", "y = x; not = y", "y = 1 + or", "android = or"]
 
 SMALL = sg.Limits().with_(max_depth=3, max_nodes=6, max_tokens=9, max_name_length=3, max_statements=2,
                           max_literal_length=4)

@@ -149,3 +149,53 @@ def test_excerpt_escapes_and_truncates():
     lines = info.value.details.splitlines()
     assert len(lines[0]) < 100 and "\\u202e" in lines[0]
     assert lines[1].index("^") == lines[0].index("\\u202e")
+
+
+@pytest.mark.parametrize("text, word, line, column", [
+    ("and = 3", "and", 1, 1), ("or = 1", "or", 1, 1), ("not = 2", "not", 1, 1),
+    ("y = 3 + and", "and", 1, 9), ("y = x; or = y", "or", 1, 8), ("f = 1\n  not = 2", "not", 2, 3),
+    ("y = or * 2", "or", 1, 5), ("and(x)", "and", 1, 1), ("sum(x, and=1)", "and", 1, 8), ("x.not", "not", 1, 3),
+])
+def test_keywords_are_no_names(text, word, line, column):
+    # and, or, not are the grammar's keywords: never a variable, wherever the lexer would read a name.
+    with pytest.raises(sg.ParseError) as info:
+        sg.parse(text)
+    err = info.value
+    assert (err.line, err.column) == (line, column)
+    assert f"`{word}` is a keyword; rename the variable" in str(err)
+
+
+def test_names_that_start_with_a_keyword_are_names():
+    program = sg.parse("android = 1; order = android + notes; y = order * andx")
+    assert program.inputs == ("notes", "andx")
+    assert sg.parse("where(not x > 0 and x < 2 or x == 1, x, 0)").inputs == ("x",)
+
+
+def test_not_before_a_number_says_it_takes_conditions():
+    with pytest.raises(sg.ParseError, match="not takes conditions"):
+        sg.parse("y = not + 1")
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("softplus(x)", "softplus(x)"), ("softplus(x, b)", "softplus(x, b)"), ("softplus(x, 2)", "softplus(x, 2.0)"),
+    ("softplus(x, b, t)", "softplus(x, b, t)"), ("softplus(x, 2, 20)", "softplus(x, 2.0)"),
+    ("softplus(x, 2, 5)", "softplus(x, 2.0, 5.0)"),
+])
+def test_softplus_calls_print_as_written_and_round_trip(text, shown):
+    # softplus(x, beta) is softplus(x, beta, 20): the printers leave a default threshold out
+    prog = sg.parse(text)
+    assert sg.unparse(prog) == shown and sg.parse(shown) == prog
+    assert "softplus_beta" not in sg.to_latex(prog) and r"\operatorname{softplus}" in sg.to_latex(prog)
+
+
+def test_softplus_two_argument_call_fills_threshold_20():
+    two, three = expr("softplus(x, b)"), expr("softplus(x, b, 20)")
+    assert two == three and two.rule == "softplus_beta" and two.args[2] == Num(20.0)
+
+
+@pytest.mark.parametrize("text", ["softplus()", "softplus(x, b, t, u)"])
+def test_softplus_arity_errors_name_every_call(text):
+    with pytest.raises(sg.ArityError) as info:
+        sg.parse(text)
+    assert "softplus() takes 1, 2 or 3 arguments" in str(info.value)
+    assert "softplus(x), softplus(x, beta) or softplus(x, beta, threshold)" in str(info.value)

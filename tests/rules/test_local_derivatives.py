@@ -46,11 +46,11 @@ def test_every_function_row_is_callable_from_text_and_value():
             names = [f"a{i}" for i in range(len(point))]
             # an argument the row names "condition" (where's) is written as one: a0 != 0
             args = [f"{n} != 0" if a == "condition" else n for n, a in zip(names, row.args + ("",) * len(names))]
-            res = sg.backprop(f"{name}({', '.join(args)})", dict(zip(names, point)))
+            res = sg.backprop(f"{row.spelling}({', '.join(args)})", dict(zip(names, point)))
             assert res.value == row.forward(*point)
             assert tuple(res.grads[n] for n in names) == row.local(*point, row.forward(*point))
             first, *others = (sg.Value(v) for v in point)
-            assert getattr(first, name)(*others).data == res.value
+            assert getattr(first, row.spelling)(*others).data == res.value
 
 
 @pytest.mark.parametrize("row", list(RULES.values()), ids=list(RULES))

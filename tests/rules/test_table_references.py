@@ -189,7 +189,7 @@ def test_each_domain_error_is_a_located_domain_error_with_a_reason(name):
     row = RULES[name]
     p = outside(row)[0]
     names = [f"a{i}" for i in range(len(p))]
-    text = f"{name}({', '.join(names)})" if row.kind == "call" else \
+    text = f"{row.spelling}({', '.join(names)})" if row.kind == "call" else \
         f"a0 {row.symbol} a1" if row.kind == "infix" else f"{row.symbol}a0"
     if name == "powc":
         text = f"a0 ** {p[1]!r}"

@@ -46,8 +46,8 @@ def program(row) -> str:
     if row.kind == "infix" and row.name not in ("pow", "powc"):
         return f"e = 2*a\ny = x {row.symbol} e"
     return "e = 2*a\n" + {"neg": "y = -e", "powc": "y = e^3", "pow": "y = e^x", "clamp": "y = clamp(x, e, z)",
-                          "logsumexp": "y = logsumexp(x, e, z)"}.get(
-        row.name, f"y = {row.name}(e)" if row.arity == 1 else f"y = {row.name}(x, e)")
+                          "logsumexp": "y = logsumexp(x, e, z)", "softplus_beta": "y = softplus(x, e, z)"}.get(
+        row.name, f"y = {row.spelling}(e)" if row.arity == 1 else f"y = {row.spelling}(x, e)")
 
 
 def point(row, args: tuple[float, ...]) -> dict[str, float]:
@@ -64,21 +64,24 @@ def point(row, args: tuple[float, ...]) -> dict[str, float]:
     if row.name == "where":
         return {"x": args[1], "a": (args[1] + (0.5 if args[0] else -0.25)) / 2}
     at = {"a": args[-1] / 2} if row.arity == 1 or row.name == "neg" else {"x": args[0], "a": args[1] / 2}
-    return at | ({"z": 0.25} if row.name == "logsumexp" else {"z": args[2]} if row.name == "clamp" else {})
+    return at | ({"z": 0.25} if row.name == "logsumexp" else {"z": args[2]} if row.name in ("clamp", "softplus_beta")
+                 else {})
 
 
 # The row's arguments at each kink, tie, jump or branch cut (by hand: relu, abs, elu and leaky_relu bend
 # at 0, max and min tie at x = e, hypot's cone has its tip at (0, 0), atan2(y, x) jumps across
 # y = 0, x < 0; a comparison steps at u = v; clamp(x, lo, hi) bends at x = lo and at x = hi, hardtanh
 # at ±1, relu6 at 0 and 6; sign steps at 0, floor and ceil at each integer, round at each integer + ½;
-# huber(x, δ) and smooth_l1(x, β) switch pieces at |x| = δ (β), where value and slope still agree).
+# huber(x, δ) and smooth_l1(x, β) switch pieces at |x| = δ (β), where value and slope still agree;
+# softplus(x, β, threshold) jumps by ln(1 + e^(−threshold))/β at β·x = threshold: ln(1 + e^(−1)) = 0.31 at 1).
 KINKS = {"relu": [(0.0,)], "abs": [(0.0,)], "elu": [(0.0, 1.5), (0.0, -0.5)], "leaky_relu": [(0.0, 0.1)],
          "max": [(0.75, 0.75), (-2.0, -2.0)], "min": [(0.75, 0.75)], "hypot": [(0.0, 0.0)],
          "atan2": [(0.0, -1.5)],
          **{name: [(0.75, 0.75), (-2.0, -2.0)] for name in ("lt", "le", "gt", "ge", "eq", "ne")},
          "clamp": [(-1.0, -1.0, 2.0), (2.0, -1.0, 2.0)], "hardtanh": [(1.0,), (-1.0,)], "relu6": [(0.0,), (6.0,)],
          "sign": [(0.0,)], "floor": [(2.0,), (-1.0,)], "ceil": [(2.0,), (-1.0,)], "round": [(2.5,), (-0.5,)],
-         "huber": [(1.0, 1.0), (-1.0, 1.0)], "smooth_l1": [(1.0, 1.0), (-1.0, 1.0)]}
+         "huber": [(1.0, 1.0), (-1.0, 1.0)], "smooth_l1": [(1.0, 1.0), (-1.0, 1.0)],
+         "softplus_beta": [(1.0, 1.0, 1.0), (0.5, 2.0, 1.0)]}
 CASES = [pytest.param(row, [p for p in inside(row) if len(p) == row.arity][3], id=f"{name}-ordinary")
          for name, row in RULES.items()]
 CASES += [pytest.param(RULES[name], p, id=f"{name}-kink{p}") for name, ps in KINKS.items() for p in ps]
@@ -267,8 +270,9 @@ def test_a_wrong_derivative_fails(monkeypatch, fmt):
 # --- each row's footnote fits the row -------------------------------------------------------------
 
 def _classify(row, args: tuple[float, ...]) -> str:
-    """What happens at a kink point, numerically: the value steps between flat pieces (a jump: a
-    comparison, sign, floor), the value jumps between sloped sheets (a branch cut), two equal arguments
+    """What happens at a kink point, numerically: the value steps between flat pieces or between pieces
+    of other slopes (a jump: a comparison, sign, floor, softplus's threshold), the value jumps between
+    sheets of the same slopes (a branch cut: atan2's), two equal arguments
     trade places (a tie), only the slope turns (a kink), or neither value nor slope turns (smooth: the
     pieces meet with equal slopes, as huber's at |x| = δ; nothing to footnote)."""
     h = 1e-7
@@ -286,7 +290,8 @@ def _classify(row, args: tuple[float, ...]) -> str:
         at = row.forward(*args)  # eq's value steps at the point itself, equal on either side
         if max(abs(row.forward(*up) - at), abs(row.forward(*down) - at)) > 1e-3:
             flat = all(abs(slope(j, side)) < 1e-6 for j in range(row.arity) for side in (1.0, -1.0))
-            return "jump" if flat else "branch cut"
+            same = all(abs(slope(j, 1.0) - slope(j, -1.0)) < 1e-6 for j in range(row.arity))
+            return "branch cut" if same and not flat else "jump"
     symmetric = row.arity == 2 and all(row.forward(u, v) == row.forward(v, u) for u, v in ((0.3, 1.7), (-1.2, 0.4)))
     if symmetric and all(row.kinked(t, t) for t in (-1.0, 0.5, 2.0)):  # every point with equal arguments
         return "tie"  # (huber also bends at x = δ, but its two arguments do not trade places)

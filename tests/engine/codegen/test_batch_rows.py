@@ -37,7 +37,7 @@ def program(row, point) -> tuple[str, list[str], tuple[float, ...]]:
     if row.kind == "prefix":
         return f"{row.symbol}a0", names, point
     args = [f"{n} != 0" if a == "condition" else n for n, a in zip(names, row.args + ("",) * len(names))]
-    return f"{row.name}({', '.join(args)})", names, point
+    return f"{row.spelling}({', '.join(args)})", names, point
 
 
 def sweep(row) -> list[tuple[float, ...]]:

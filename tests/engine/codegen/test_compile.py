@@ -14,7 +14,7 @@ import pytest
 
 import symgrad as sg
 from symgrad.engine.codegen import build
-from symgrad.rules.table import FUNCTIONS
+from symgrad.rules.table import FUNCTIONS, RULES, calls
 
 REL = 1e-12
 
@@ -42,7 +42,7 @@ def _grows(row) -> bool:
 # the bare forms appear too.
 INSIDE = "(0.45 * tanh({}) + 0.5)"  # in (0.05, 0.95): inside every row's domain
 SAFE = {name: INSIDE if row.domain is not None else "tanh({})" if _grows(row) else "{}"
-        for name, row in FUNCTIONS.items()}
+        for name, row in RULES.items() if row.kind == "call"}
 
 
 def condition(rng: random.Random, a: str, b: str) -> str:
@@ -51,9 +51,10 @@ def condition(rng: random.Random, a: str, b: str) -> str:
     return f"not {a} < {b} and {c} or {b} >= 1"
 
 
-def call(rng: random.Random, fn: str, args: list[str]) -> str:
-    wrap = SAFE[fn] if rng.random() < 0.85 else "{}"
-    names = FUNCTIONS[fn].args
+def call(rng: random.Random, fn: str, args: list[str], row=None) -> str:
+    row = row or FUNCTIONS[fn]       # the call's row: softplus(x) or its overload softplus(x, beta, threshold)
+    wrap = SAFE[row.name] if rng.random() < 0.85 else "{}"
+    names = row.args
     return f"{fn}({', '.join(condition(rng, a, args[-1]) if i < len(names) and names[i] == 'condition' else wrap.format(a) for i, a in enumerate(args))})"
 
 
@@ -75,9 +76,10 @@ def expression(rng: random.Random, names: list[str], depth: int) -> str:
     if kind == 4:  # variable exponent: a positive base
         return f"(sigmoid({a}) + 0.5) ** tanh({b})" if rng.random() < 0.5 else f"2 ^ tanh({b})"
     fn = rng.choice(sorted(FUNCTIONS))
-    row = FUNCTIONS[fn]
+    rows = calls(fn)
+    row = rows[rng.randrange(len(rows))] if len(rows) > 1 else rows[0]
     n = row.arity + (rng.randrange(2) if row.variadic else 0)
-    return call(rng, fn, [a, b, expression(rng, names, depth - 1)][:n])
+    return call(rng, fn, [a, b, expression(rng, names, depth - 1)][:n], row)
 
 
 def program(rng: random.Random) -> str:

@@ -16,7 +16,7 @@ from symgrad.rules.table import RULES
 # differ from backprop there, by at most 2 ulp.
 NUMPY_ULP_ROWS = {"tanh": 2, "asinh": 2, "softsign": 2}
 # an argument a row names "condition" (where's) is written as one: condition != 0
-PROGRAMS = [(f"{r.name}({', '.join(a + ' != 0' if a == 'condition' else a for a in r.args)})", r.name, r.args)
+PROGRAMS = [(f"{r.spelling}({', '.join(a + ' != 0' if a == 'condition' else a for a in r.args)})", r.name, r.args)
             for r in RULES.values() if r.kind == "call"] + [
     ("x + y", "add", ("x", "y")), ("x - y", "sub", ("x", "y")), ("x * y", "mul", ("x", "y")),
     ("x / y", "div", ("x", "y")), ("-x", "neg", ("x",)), ("x ^ 3", "powc", ("x",)), ("x ^ y", "pow", ("x", "y")),
