@@ -52,7 +52,11 @@ def test_corpus_hessian_agrees_with_mpmath_within_the_computed_bound(index):
     for i, a in enumerate(h.names):
         for j, b in enumerate(h.names):
             row = rows[f"{a},{b}"]
-            assert row.verdict == "agree", report.table()       # no false alarm on the corpus
+            # no false alarm on the corpus; an entry float64 cannot give one digit of (a saturated
+            # tanh(cot(…)) path: a Hessian entry of 1e-15 with a bound as large) is honestly
+            # unverified, and the bound below must still hold
+            assert row.verdict == "agree" or (row.verdict == "unverified" and "no digit can be promised" in row.note), \
+                report.table()
             # mpmath.diff's own error at 50 digits: far below float64's (an exact 0 comes out as 1e-64)
             assert abs(h.matrix[i][j] - want[i][j]) <= row.tolerance + 1e-30 * max(1.0, abs(want[i][j])), (a, b, text)
 
@@ -65,13 +69,22 @@ def test_corpus_hessian_agrees_with_torch_func_hessian_where_installed(index):
     f, names = torch_program(torch, text)
     got = torch.func.hessian(f)(torch.tensor([point[n] for n in names], dtype=torch.float64)).tolist()
     rows = {r.name: r for r in sg.check(text, point, order=2).rows if "," in r.name}
+    hopeless = any(r.verdict == "unverified" for r in rows.values())
+    want = mpmath_hessian(text, point) if hopeless else None
     for i, a in enumerate(names):
         for j, b in enumerate(names):
             # torch rounds its own way: both must sit within float64's bound of the exact value,
             # torch's bound taken as ours (same operations, same order of evaluation)
             bound = rows[f"{a},{b}"].tolerance
-            assert abs(h.matrix[i][j] - got[i][j]) <= 2 * bound + 1e-30 * max(1.0, abs(got[i][j])), \
-                (a, b, h.matrix[i][j], got[i][j], text)
+            ours, theirs = h.matrix[h.names.index(a)][h.names.index(b)], got[i][j]
+            if abs(ours - theirs) <= 2 * bound + 1e-30 * max(1.0, abs(theirs)):
+                continue
+            # not the same operations on a saturated path (torch's tanh' = 1 − y², which cancels
+            # where y ≈ ±1): where float64 cannot promise a digit of some entry, the two may part,
+            # and then ours must be the one within its bound of the exact value, and torch's not
+            exact = float(want[h.names.index(a)][h.names.index(b)]) if hopeless else None
+            assert hopeless and abs(ours - exact) <= bound + 1e-30 and abs(theirs - exact) > bound, \
+                (a, b, ours, theirs, exact, text)
 
 
 @pytest.mark.parametrize("index", range(0, CORPUS_SIZE, 3))
