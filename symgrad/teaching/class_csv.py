@@ -47,6 +47,11 @@ def read_answers(answers: Any) -> tuple[list[str], Iterator[tuple[int, list[str]
     ``MAX_CELL_CHARS`` comes back as a flagged stub (``cell_too_long``), never as an error.
     """
     if isinstance(answers, list):
+        bad = next((k for k, r in enumerate(answers) if not isinstance(r, dict)), None)
+        if bad is not None:
+            raise InputError(f"the answers' row {bad + 1} is a {type(answers[bad]).__name__}, not a dict of "
+                             "column to cell", hint="give rows as dicts ({'id': 'ann', 'final1.backprop': '6'}), "
+                             "or the CSV text, or its path")
         header = list(dict.fromkeys(k for r in answers for k in r))
         return header, ((n, [str(r.get(h, "") or "") for h in header]) for n, r in enumerate(answers, start=2))
     text = answers

@@ -156,3 +156,9 @@ def test_control_characters_reach_the_csv_files_escaped(key, char):
     for text in (grades.to_csv(), grades.feedback_csv()):
         assert char not in text, repr(text)
         assert "ann" + ascii(char)[1:-1] in text       # ann\x1b[2Jx, ann\u202e[2Jx: as the terminal shows it
+
+
+def test_rows_that_are_not_dicts_are_one_clear_error(key):
+    with pytest.raises(sg.SymgradError) as err:
+        sg.grade(key, [["id", NUMBER], ["ann", "6"]])
+    assert "row 1" in str(err.value) and "dict" in str(err.value) and err.value.hint
