@@ -11,7 +11,10 @@ import re
 
 from .errors import InputError, escape_text, quote
 
-__all__ = ["whole_number", "real_number", "check_seed", "seed_rng", "json_value"]
+__all__ = ["whole_number", "real_number", "check_seed", "seed_rng", "json_value", "json_loads", "NumberTooLong",
+           "MAX_JSON_DIGITS"]
+
+MAX_JSON_DIGITS = 4300    # Python's own limit on converting a decimal string to an int
 
 
 def whole_number(n: object, what: str, *, minimum: int = 0, maximum: int | None = None) -> int:
@@ -79,11 +82,46 @@ def seed_rng(seed: "object") -> _random.Random:
     return _random.Random(check_seed(seed))
 
 
+class NumberTooLong(ValueError):
+    """A JSON whole number over ``MAX_JSON_DIGITS`` digits; ``path`` names it (``point.x``)."""
+
+    def __init__(self, path: str, digits: int) -> None:
+        super().__init__(f"the number at {path} is too long ({digits:,} digits; at most {MAX_JSON_DIGITS:,})")
+        self.path, self.digits = path, digits
+
+
+class _LongInt(str):
+    """A whole number's text past the limit, kept until its place in the document is known."""
+
+
+def _parse_int(text: str) -> "int | _LongInt":
+    return _LongInt(text) if len(text) - text.startswith("-") > MAX_JSON_DIGITS else int(text)
+
+
+def json_loads(text: "str | bytes") -> object:
+    """``json.loads``, but a whole number over ``MAX_JSON_DIGITS`` digits (which Python's int
+    conversion refuses with a bare ValueError) is a NumberTooLong naming where it is."""
+    data = json.loads(text, parse_int=_parse_int)
+    stack: list[tuple[object, str]] = [(data, "")]
+    while stack:                                      # iterative: a document may nest deeply
+        node, path = stack.pop()
+        if isinstance(node, _LongInt):
+            raise NumberTooLong(path or "the top level", len(node) - node.startswith("-"))
+        if isinstance(node, dict):
+            stack += [(v, f"{path}.{k}" if path else str(k)) for k, v in reversed(node.items())]
+        elif isinstance(node, list):
+            stack += [(v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node)))]
+    return data
+
+
 def json_value(text: str, what: str, hint: str | None = None) -> object:
     """``text`` parsed as JSON, or an InputError naming ``what``: bad JSON says where; JSON
-    nested too deep for Python's parser (``[[[[…`` 40,000 deep) is refused, not a RecursionError."""
+    nested too deep for Python's parser (``[[[[…`` 40,000 deep) is refused, not a RecursionError;
+    a whole number too long to read says where it is."""
     try:
-        return json.loads(text)
+        return json_loads(text)
+    except NumberTooLong as err:
+        raise InputError(f"{what}: {escape_text(str(err), 120)}", hint=hint) from None
     except json.JSONDecodeError as err:
         raise InputError(f"{what} is not JSON: {err.msg} at line {err.lineno}", hint=hint) from None
     except RecursionError:

@@ -317,10 +317,11 @@ def where(condition: object, x: "Value | float", y: "Value | float") -> Value:
     return _node(taken.data, (taken,), _TAKEN)
 
 
-def _where_method(self: Value, x: "Value | float", y: "Value | float") -> Value:
+def _where_method(self: "Value | object", x: "Value | float", y: "Value | float") -> Value:
     """``c.where(x, y)``: ``where(c.data != 0, x, y)``, a condition Value (1.0 or 0.0) choosing the
-    branch; only the taken branch gets a gradient, as for the module function."""
-    return where(self.data != 0.0, x, y)
+    branch; only the taken branch gets a gradient, as for the module function. Called on the
+    class, ``Value.where(v > 0, a, b)`` is the module function ``where`` (a bool condition)."""
+    return where(self.data != 0.0 if isinstance(self, Value) else self, x, y)
 
 
 _where_method._row = RULES["where"]

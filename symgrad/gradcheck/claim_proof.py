@@ -75,9 +75,17 @@ def prove(prog: Program, claim: Expr, form: Any) -> str:
         tries = (diff.rewrite(sp.exp), diff) if first and _flat(sp, diff) else \
             () if first else (diff.rewrite(sp.exp),)
         for attempt in tries:
-            if not _over_budget(sp, attempt) and sp.simplify(attempt) == 0:
-                return PROVED
+            try:
+                if not _over_budget(sp, attempt) and sp.simplify(attempt) == 0:
+                    return PROVED
+            except _SYMPY_FAILS as err:  # e.g. an inequality in exponentials SymPy cannot reduce
+                return f"no symbolic proof (SymPy fails on the difference: {type(err).__name__})"
     return "SymPy does not simplify claim − truth to 0"
+
+
+# What SymPy raises when it cannot handle a form (a relation with imaginary parts after a rewrite,
+# a Piecewise it cannot fold): no proof, and the points decide.
+_SYMPY_FAILS = (ValueError, TypeError, NotImplementedError, AttributeError, ZeroDivisionError)
 
 
 def _flat(sp: Any, expr: Any) -> bool:

@@ -233,9 +233,10 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
         if first.same:
             return _row(HERE_ONLY, at, why, _piece(pieces, point, differs), SETTLED, *args)
         return _row(WRONG, at, why, "", SETTLED, *args)
+    unreached = pieces.unreached(point, [s.at for s in samples[1:]]) if first.same else ""
     if not any(s.claimed is not None for s in samples):
         proof = "no symbolic proof (the claim is undefined at every point tested)"
-    elif proof_mode == "when needed" and first.same and len(both) >= 2 and not untested and \
+    elif proof_mode == "when needed" and first.same and len(both) >= 2 and not untested and not unreached and \
             (pieces.complete or not pieces.switches):
         proof = SETTLED
     else:
@@ -253,6 +254,9 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
         return _row(UNVERIFIED, first, f"equal at {len(both)} points, but the walk across the program's "
                     f"{len(pieces.switches)} kinks and switches stopped at its budget (pieces may be unvisited), "
                     f"and {_lower(proof)}", "", proof, *args)
+    if unreached and not proved:
+        return _row(UNVERIFIED, first, f"equal at {len(both)} points, but none of them has {unreached}, where the "
+                    f"claim takes another branch, and {_lower(proof)}", "", proof, *args)
     if proved or (first.same and len(both) >= 2):
         where = f"equal at {len(both)} point{'s' * (len(both) != 1)} (exact references)"
         alone = "" if proved else ", judged by the exact references at the points alone"

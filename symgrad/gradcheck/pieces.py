@@ -227,6 +227,35 @@ class Pieces:
         return list(dict.fromkeys(c for c in out if c))
 
 
+    def unreached(self, given: Mapping[str, float], points: list[Mapping[str, float]]) -> str:
+        """A switch of the claim (its own where, relu, abs…) on one side at every point tested,
+        as the other side's condition in the program's names ('sin(x) - 0.9999999 > 0'); '' when
+        each was seen on both sides. The walk crosses what a monotone quantity cuts, but a narrow
+        piece of a quantity that turns (sin(x) > 0.9999999) may lie between its grid points, and
+        the claim's branch there was then never compared."""
+        from .reference import LOCK
+        with LOCK:
+            a = self.values(given)
+            if a is None:
+                return ""
+            seen = [set() for _ in self._sides(a)]
+            for at in [given, *points]:
+                vals = self.values(at)
+                if vals is not None:
+                    for k, side in enumerate(self._sides(vals)):
+                        seen[k].add(side)
+        from .symbolic import symbol
+        names = {symbol(n): sp.Float(a[i]) for n, i in self.low.named.items() if a[i] is not None}
+        k = 0
+        for i, forms in self.switches:
+            for f in forms:
+                if i >= self.n_program and len(seen[k] & {-1, 1}) == 1:
+                    return _condition(f.expr, f.params, self.low.source[i], -next(iter(seen[k] & {-1, 1})), names) \
+                        or "its other side"
+                k += 1
+        return ""
+
+
 def _condition(expr: sp.Basic | None, params: tuple, node, sign: int, names: Mapping, arg: int = 0) -> str:
     """``expr`` (over the row's argument symbols; None: the node's argument ``arg`` itself) > 0
     or < 0, with the node's arguments put in, nested switches replaced by their branch at the

@@ -35,7 +35,12 @@ def forward(low: Lowered, i: int, args: list[arb]) -> arb:
     rule, forms = low.rule[i], low.forms_of(i)
     if forms.domain is not None and not forms.domain.run(args):   # narrower than the form's own
         raise Undefined(rule.why or f"{rule.name} is undefined here")
-    value = forms.value.run(args)
+    try:
+        value = forms.value.run(args)
+    except Undefined:                    # the form has no value here: say what the row needs, as backprop
+        if rule.why:
+            raise Undefined(rule.why) from None
+        raise
     if abs(value) > DBL_MAX:
         raise Undefined("the value overflows float64 (over 1.8e308)")
     if not abs(value) < DBL_MAX:

@@ -316,7 +316,8 @@ def diff(program: "Program | str", name: str, *more: str, simplify: bool = False
     Named intermediates defined after ``name`` are substituted; earlier ones stay as
     symbols. ``simplify=True`` returns the display form (see ``display_form``). Raises
     CheckError when the closed form is over ``limits.max_closed_form_nodes`` (or a term over
-    ``MAX_TERM_NODES``), or too deep for SymPy; InputError for a later name that is not an input.
+    ``MAX_TERM_NODES``), or too deep for SymPy; InputError for a later name that is not an input;
+    DomainError for a constant argument out of its row's domain (``constant_domain``).
     """
     limits = limits or DEFAULT_LIMITS
     prog = parse(program, limits=limits)
@@ -330,6 +331,8 @@ def diff(program: "Program | str", name: str, *more: str, simplify: bool = False
         if n not in prog.inputs:
             raise InputError(f"{n!s:.40} is not an input of this program: a mixed partial is taken over inputs",
                              hint=f"inputs are: {', '.join(prog.inputs) or '(none)'}")
+    from .constant_domain import check_constant_arguments
+    check_constant_arguments(prog)      # sqrt(-1), huber(x, 0): undefined, as backprop says, not I or 0
     partials = Partials(prog, limits=limits)
     expr = partials.expr(name)
     for n in more:      # built from the AST's symbols, never from text

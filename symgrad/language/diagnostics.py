@@ -17,7 +17,9 @@ from lark import Token
 from ..base.errors import ParseError, UnknownFunctionError, describe_char, escape_text
 from ..rules.table import FUNCTIONS, RULES
 
-__all__ = ["translate", "unknown_function", "end_position", "KEYWORDS", "keyword_as_name"]
+__all__ = ["translate", "unknown_function", "end_position", "KEYWORDS", "keyword_as_name", "COMPARE_HINT"]
+
+COMPARE_HINT = "to compare, write == (a single = assigns a name)"
 
 # The words the grammar reserves: the symbols of the rows spelled as words (and, or, not). The
 # lexer reads one as a name where its operator cannot stand (``and = 3``): that is an error.
@@ -136,7 +138,7 @@ def _token_hint(tok: Token, source: str) -> str | None:
         return "an operator is missing between two terms"
     statement = re.split(r"[;\n]", before)[-1]
     if tok.type == "EQUAL" and (statement.count("(") > statement.count(")") or "=" in statement):
-        return "to compare, write == (a single = assigns a name)"
+        return COMPARE_HINT
     if tok.type == "COMPARE" and re.search(r"(<=?|>=?|==|!=)[^<>=!]*$", statement):
         return "a comparison does not chain: write a < b and b < c"
     if tok.type == "EQUAL":

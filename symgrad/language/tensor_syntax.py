@@ -24,6 +24,7 @@ from lark import Token
 
 from .ast import Num, Op, Span, Var
 from ..base.errors import ArityError, InputError, ParseError
+from .diagnostics import COMPARE_HINT
 from ..rules.table import FUNCTIONS
 from ..rules.tensor_signatures import REDUCTIONS, SIGNATURES
 
@@ -111,6 +112,10 @@ class TensorSyntax:
         if text in REDUCTIONS and (method or keywords or len(args) == 1):
             text = text + "/dim"
         elif text not in SIGNATURES or text in FUNCTIONS:
+            if keywords and text == "where":   # where(x = 0, …): a comparison, not a keyword
+                at = keywords[0].name
+                raise ParseError("unexpected '=' in where()", source=self.source, line=at.line,
+                                 column=at.column + self.source.find("=", at.end_pos) - at.start_pos, hint=COMPARE_HINT)
             if keywords:
                 raise ParseError(f"{text}() takes no keyword arguments", source=self.source,
                                  line=keywords[0].name.line, column=keywords[0].name.column,

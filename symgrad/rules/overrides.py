@@ -139,5 +139,6 @@ DISPLAY: dict[str, Display] = {
     "wsum": Display(latex=r"{0} + \sum_{{i}} w_i x_i", dlatex=("", "x_i", "w_i"), title="weighted-sum rule",
                     text="∂(b + Σ wᵢxᵢ)/∂b = 1, ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ"),
     "id": Display(title="naming rule", text="a new name for a value: d(x)/dx = 1"),
-    "taken": Display(title="piecewise rule", text="the taken branch passes through: d(x)/dx = 1"),
+    "taken": Display(title="piecewise rule", text="a where passes its gradient to the branch it took, unchanged "
+                     "(local derivative 1)"),
 }

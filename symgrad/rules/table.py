@@ -284,8 +284,8 @@ _ROWS = (
          kink=P.on_integer),
     Rule("round", 1, P.round_half_even, lambda x, out: (0.0,), lambda sp, x: P.step_class(sp, "round")(x),
          kink=P.on_half_integer),
-    # acosh: slope 1/√((x − 1)(x + 1)), infinite at 1.
-    Rule("acosh", 1, math.acosh, lambda x, out: (S.inv(math.sqrt((x - 1.0) * (x + 1.0))),),
+    # acosh: slope 1/(√(x − 1)·√(x + 1)), infinite at 1; two roots, as (x − 1)(x + 1) overflows above 1.3e154.
+    Rule("acosh", 1, math.acosh, lambda x, out: (S.inv(math.sqrt(x - 1.0) * math.sqrt(x + 1.0)),),
          lambda sp, x: sp.acosh(x),
          domain=lambda x: x >= 1.0, why="arcosh needs an argument >= 1",
          samples=((1.001,), (1.25,), (2.0,), (0.5,))),

@@ -162,14 +162,45 @@ def flat_program(ws: Any) -> tuple[dict[int, str], str]:
         raise InputError("the worksheet's nodes do not match its graph")
     names = {id(v): row.name for v, row in zip(topo, ws.nodes)}  # ids: internal only
     inputs = dict(ws.point)
-    lines = []
+    lines, done = [], set(inputs)
     for v, row in zip(topo, ws.nodes):
         if v._rule is None:
             continue
         args = tuple(Var(names[id(k)]) if k._rule is not None or k.label in inputs else Const("pi") if k.label == "pi" else Num(k.data) for k in v._prev)
-        expr = args[0] if v._rule.name == "id" else Op(v._rule.name, args)
+        if v._rule.name == "taken":       # where's node: its condition and both branches, as the user wrote it
+            expr = _where(ws, v, args[0], done)
+        else:
+            expr = args[0] if v._rule.name == "id" else Op(v._rule.name, args)
         lines.append(f"{row.name} = {unparse(expr)}")
+        done.add(row.name)
     return names, "\n".join(lines)
+
+
+def _where(ws: Any, v: Any, taken: Any, defined: set[str]) -> Any:
+    """``where(c, a, b)`` for where's node ``v`` (row ``taken``, whose one child is ``taken``):
+    the taken branch by its sheet name, the condition and the other branch from the user's AST with
+    every name the flat program has not yet assigned replaced by its definition, so that the flat
+    program means the same away from the point (claims are judged there too)."""
+    from ..language.ast import Op, Var
+    from ..language.printing import unparse
+    graph = ws.result.graph
+    node = graph.origin[id(v)]
+    defs = {s.name: s.expr for s in graph.program.statements if s.name is not None}
+    budget = [max(64, 16 * len(defs) + 16 * len(unparse(node)))]   # inlining is bounded by the source
+
+    def inline(e: Any) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise InputError("the worksheet's where() reads names the sheet does not show, too many times over",
+                             hint="name the condition's parts before the where, or mark this sheet by hand")
+        if isinstance(e, Var) and e.name not in defined and e.name in defs:
+            return inline(defs[e.name])
+        if isinstance(e, Op):
+            return Op(e.rule, tuple(inline(a) for a in e.args))
+        return e
+
+    slot = 1 if graph.conditions[id(v)].data else 2
+    return Op("where", tuple(taken if k == slot else inline(a) for k, a in enumerate(node.args)))
 
 
 def _derivative(full: Any, objs: list[Any], field: str, names: dict[int, str]) -> dict:
@@ -181,6 +212,9 @@ def _derivative(full: Any, objs: list[Any], field: str, names: dict[int, str]) -
         j = step.terms.index(obj)
         value = next(v for v in _topo(full) if names[id(v)] == step.node)
         movable = [i for i, k in enumerate(value._prev) if k._rule is not None or k.label in dict(full.point)]
+        if value._rule.name == "taken":    # where(c, a, b): the taken branch is argument 1 or 2
+            return {"of": "local", "node": step.node, "child": obj.child,
+                    "arg": 1 if full.result.graph.conditions[id(value)].data else 2}
         return {"of": "local", "node": step.node, "child": obj.child, "arg": movable[j]}
     if kind == "FinalRow":
         return {"of": "partial", "name": obj.name}
@@ -204,8 +238,8 @@ def local_form(program: Any, node: str, arg: int) -> Any:
     expr = stmt.expr
     args = getattr(expr, "args", (expr,))
     rule = getattr(expr, "rule", None)
-    if rule is None:                       # an alias d = e: dd/de = 1
-        return sp.Integer(1)
+    if rule is None or (rule == "where" and arg > 0):   # an alias d = e, or where's taken branch
+        return sp.Integer(1)                # (the sheet's local: the branch passes through): 1
     slots = [sp.Symbol(f"_u{k}", real=True) for k in range(len(args))]
     out = RULES[rule].sympy(sp, *slots)
     d = sp.diff(out, slots[arg]).xreplace({out: symbol(node)})

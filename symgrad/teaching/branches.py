@@ -36,8 +36,12 @@ def branch_of(graph: Any, node: Value, inputs: tuple[str, ...] | list[str]) -> B
     ties = [n for n in topo if n._rule is not None and n._rule.name in _COMPARE
             and n._rule.kink(*[k.data for k in n._prev])]
     switch = bool(ties) and (len(ties) > MAX_TIES or _changes(topo, ties))
-    return Branch(_math(graph.origin[id(node)].args[0]), bool(condition.data), _equations(at) if at else None,
-                  tuple(_math(graph.origin[id(n)]) for n in ties if id(n) in graph.origin) if switch else ())
+    where = graph.origin[id(node)]
+    holds = bool(condition.data)
+    constant = not any(n._rule is None and n.label in inputs for n in topo_order(node._prev[0]))
+    return Branch(_math(where.args[0]), holds, _equations(at) if at else None,
+                  tuple(_math(graph.origin[id(n)]) for n in ties if id(n) in graph.origin) if switch else (),
+                  _math(where.args[1 if holds else 2]), constant)
 
 
 def _changes(topo: list[Value], ties: list[Value]) -> bool:

@@ -12,6 +12,8 @@ new row), and the cell is read as a spreadsheet would, after Unicode's compatibi
 (a full-width ＝ or ＋ is ``=``/``+``) and leading blanks; a cell that then starts with ``=``,
 ``+``, ``-``, ``@`` (or a tab, or a line break) gets a leading ``'``, unless it is a plain decimal
 number such as ``-3`` or ``2.5e-3``. ``-nan``, ``-inf`` and ``+1_000`` are not plain numbers.
+Control and format characters (ESC, BEL, NUL, the bidirectional U+202E) are written escaped
+(``\\x1b``, ``\\u202e``), as ``base.errors.safe_line`` shows them on a terminal; ``\\n`` and tab stay.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import re
 import unicodedata
 from typing import Any, Iterator
 
-from ..base.errors import InputError, escape_text
+from ..base.errors import InputError, escape_text, safe_line
 
 __all__ = ["read_answers", "spreadsheet_cell", "csv_text", "MAX_FILE_CHARS", "MAX_CELL_CHARS", "cell_too_long"]
 
@@ -45,6 +47,11 @@ def read_answers(answers: Any) -> tuple[list[str], Iterator[tuple[int, list[str]
     ``MAX_CELL_CHARS`` comes back as a flagged stub (``cell_too_long``), never as an error.
     """
     if isinstance(answers, list):
+        bad = next((k for k, r in enumerate(answers) if not isinstance(r, dict)), None)
+        if bad is not None:
+            raise InputError(f"the answers' row {bad + 1} is a {type(answers[bad]).__name__}, not a dict of "
+                             "column to cell", hint="give rows as dicts ({'id': 'ann', 'final1.backprop': '6'}), "
+                             "or the CSV text, or its path")
         header = list(dict.fromkeys(k for r in answers for k in r))
         return header, ((n, [str(r.get(h, "") or "") for h in header]) for n, r in enumerate(answers, start=2))
     text = answers
@@ -93,6 +100,8 @@ def spreadsheet_cell(cell: Any) -> Any:
     if not isinstance(cell, str):
         return cell
     text = _LINE_BREAKS.sub("\n", cell)
+    if not text.isprintable():          # ESC, BEL, NUL, U+202E…: escaped as the terminal shows them
+        text = "".join(c if c in "\n\t" else safe_line(c) for c in text)
     shown = unicodedata.normalize("NFKC", text).lstrip(" \u00a0\u3000")
     if shown[:1] in _FORMULA_START and not _PLAIN_NUMBER.fullmatch(shown):
         return "'" + text

@@ -13,7 +13,7 @@ import sympy
 from ..base.errors import SymgradError
 from ..gradcheck.sympy_printers import sympy_latex, sympy_mathml
 from ..language.printing import latex_name
-from .worksheet_model import FinalRow, Math
+from .worksheet_model import FinalRow, Math, number
 
 __all__ = ["final_rows", "closed_form", "WIDTH"]
 
@@ -108,8 +108,15 @@ def final_rows(result: Any, *, limits: Any = None, symbolic: bool = True) -> lis
                 symbolic = False  # the others are as large: do not spend the budget again for each
         rows.append(FinalRow(name, latex_name(name), result.grads[name], form, note,
                              None if row is None else row.symbolic, None if row is None else row.numeric,
-                             "not checked" if row is None else str(row.verdict)))
+                             "not checked" if row is None else str(row.verdict), _slopes(row)))
     return rows
+
+
+def _slopes(row: Any) -> str:
+    """At a kink, the check's two one-sided slopes (the verdict alone does not say them)."""
+    if row is None or row.verdict != "kink" or row.left is None or row.right is None:
+        return ""
+    return f"left slope {number(row.left)}, right slope {number(row.right)}"   # inf as the check prints it
 
 
 def _exact_values(point: dict, forms: list[tuple[Any, Any]]) -> dict[str, Any]:

@@ -113,7 +113,11 @@ class Renderer:
         said = self.math(b.condition) + t(f" is {'true' if b.holds else 'false'}")
         if b.at is not None:
             said += t(" at ") + self.math(b.at)
-        said += t(f": the {'first' if b.holds else 'second'} branch passes through; the other gets no gradient.")
+        said += t(f": the {'first' if b.holds else 'second'} branch")
+        if b.taken is not None:
+            said += t(", ") + self.math(b.taken) + t(",")
+        said += t(" is taken, a constant: no gradient flows past this node; the other gets no gradient." if b.constant
+                  else " passes through; the other gets no gradient.")
         if b.ties:
             said += (t(" This is a switch point: the sides of ") + t(" and of ").join(self.math(m) for m in b.ties)
                      + t(" are equal here, so a move of the point can change the branch. The final gradients' "

@@ -81,6 +81,8 @@ class Branch:
     holds: bool
     at: Math | None               # "x = 2, z = 0.5"; None when the condition reads no input
     ties: tuple[Math, ...] = ()   # empty off a switch point
+    taken: Math | None = None     # the branch taken, as written (sqrt(x), 0)
+    constant: bool = False        # it reads no input: no gradient flows past the where
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class FinalRow:
     symbolic: float | None
     numeric: float | None
     verdict: str
+    detail: str = ""              # at a kink: the two one-sided slopes
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
   was wrong in a normal number (α = 1e300 at x = −745: 4.94e-24 for 2.82e-24, as PyTorch's);
 - ``silu``: x·σ(x) and its slope multiplied a subnormal σ(x) by |x| ≈ 745 (hundreds of ulps);
 - ``atan``: 1/(1 + x²) overflowed x² past 1.3e154 and gave 0 for a representable slope;
-- ``log10``: 1/(x·ln 10) overflowed past 7.8e307 and gave 0 for a representable slope.
+- ``log10``: 1/(x·ln 10) overflowed past 7.8e307 and gave 0 for a representable slope;
+- ``acosh``: 1/√((x − 1)(x + 1)) overflowed the product past 1.3e154 and gave 0 for a representable slope.
 
 References: mpmath at 50 digits (independent of the rows). Each case runs through backprop,
 the compiled scalar call (bit-equal) and the batch (within 2 ulp, as the issue asks).
@@ -51,6 +52,10 @@ CASES = [
     ("atan(x)", {"x": 1e160}, "x", lambda x: 1 / (1 + x * x), None),
     ("log10(x)", {"x": 1.7976931348623157e308}, "x", lambda x: 1 / (x * mp.log(10)), None),
     ("log10(x)", {"x": 1e308}, "x", lambda x: 1 / (x * mp.log(10)), None),
+    ("acosh(x)", {"x": 1e300}, "x", lambda x: 1 / mp.sqrt((x - 1) * (x + 1)), lambda x: mp.acosh(x)),
+    ("acosh(x)", {"x": 1e200}, "x", lambda x: 1 / mp.sqrt((x - 1) * (x + 1)), lambda x: mp.acosh(x)),
+    ("acosh(x)", {"x": 1e155}, "x", lambda x: 1 / mp.sqrt((x - 1) * (x + 1)), lambda x: mp.acosh(x)),
+    ("acosh(x)", {"x": 1.7976931348623157e308}, "x", lambda x: 1 / mp.sqrt((x - 1) * (x + 1)), None),
 ]
 
 
@@ -76,3 +81,11 @@ def test_extreme_slopes_are_accurate_everywhere(program, point, name, dexact, ve
 def test_check_agrees_with_the_accurate_slope(program, point):
     report = sg.check(program, point)
     assert [row.verdict for row in report.rows][0] == "agree", str(report)
+
+
+@pytest.mark.parametrize("x", [1e155, 1e200, 1e300])
+def test_check_agrees_with_acosh_slope_at_huge_arguments(x):
+    report = sg.check("acosh(x)", {"x": x})
+    row = report.rows[0]
+    assert row.verdict == "agree", str(report)
+    assert _close(row.backprop, 1 / mp.sqrt((mp.mpf(x) - 1) * (mp.mpf(x) + 1)), 4)

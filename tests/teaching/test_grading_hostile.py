@@ -145,3 +145,20 @@ def test_deeply_nested_key_json_is_an_input_error(tmp_path):
     path.write_text("[" * 40_000 + "]" * 40_000)
     with pytest.raises(sg.InputError, match="nested too deeply"):
         sg.grade(str(path), "id,x\nann,1\n")
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x00", "\u202e"])
+def test_control_characters_reach_the_csv_files_escaped(key, char):
+    """An id (and an answer) carrying ESC, BEL, NUL or the right-to-left override is written to
+    marks.csv and marks-feedback.csv escaped (``\\x1b``…), never raw."""
+    evil = f"ann{char}[2Jx"
+    grades = sg.grade(key, _csv([["id", NUMBER], [evil, f"6{char}"]]))
+    for text in (grades.to_csv(), grades.feedback_csv()):
+        assert char not in text, repr(text)
+        assert "ann" + ascii(char)[1:-1] in text       # ann\x1b[2Jx, ann\u202e[2Jx: as the terminal shows it
+
+
+def test_rows_that_are_not_dicts_are_one_clear_error(key):
+    with pytest.raises(sg.SymgradError) as err:
+        sg.grade(key, [["id", NUMBER], ["ann", "6"]])
+    assert "row 1" in str(err.value) and "dict" in str(err.value) and err.value.hint

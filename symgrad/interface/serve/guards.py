@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import time
 from typing import Any, Callable
@@ -18,7 +17,8 @@ from typing import Any, Callable
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from ...base.errors import SymgradError
+from ...base.errors import SymgradError, escape_text
+from ...base.validate import NumberTooLong, json_loads
 from . import actions
 
 __all__ = ["ApiError", "error_response", "read_body", "fields", "guarded", "SecurityHeaders",
@@ -73,7 +73,9 @@ async def read_body(request: Request, cap: int, limit: float | None = None) -> d
     except asyncio.TimeoutError:
         raise ApiError(408, "RequestTimeout", f"the request body did not arrive within {limit:g} s") from None
     try:
-        data = json.loads(b"".join(chunks).decode("utf-8"))
+        data = json_loads(b"".join(chunks).decode("utf-8"))
+    except NumberTooLong as err:
+        raise ApiError(400, "BadRequest", escape_text(str(err), 160)) from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError(400, "BadRequest", "the body must be a JSON object") from None
     if not isinstance(data, dict):
