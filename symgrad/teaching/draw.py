@@ -41,8 +41,9 @@ _number = label_number
 
 def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,
                    names: list[str] | None = None, rankdir: str = "LR", compact: bool = False,
-                   limits: Any = None, topo: list[Value] | None = None) -> graphviz.Digraph:
+                   limits: Any = None, topo: list[Value] | None = None, bound: bool = True) -> graphviz.Digraph:
     """The lecture's picture: a record ``{ label | data … | grad … }`` per value, a small op node.
+    ``bound=False`` leaves ``bound_layout`` to the caller (a worksheet notes a graph over it).
 
     ``names`` (by topological index) replaces the labels, as a worksheet names t1, t2, ….
     ``compact`` stacks the three fields (a narrow box: the worksheet's layout for wide graphs).
@@ -67,7 +68,7 @@ def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,
     for i, node in enumerate(topo):
         for kid in node._prev:
             body.append(f"\tn{index[id(kid)]} -> n{i}op\n")
-    return bound_layout(dot, limits)
+    return bound_layout(dot, limits) if bound else dot
 
 
 def _ast_label(node: Any) -> str:
