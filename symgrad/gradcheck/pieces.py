@@ -213,14 +213,17 @@ class Pieces:
         not tried. The claim's switches are those its value reads, the program's included."""
         from ..language.printing import to_notation
         low, found, unsolved = self.low, [], []
-        mine = self._read_by_claim()
-        defs = self._definitions()
+        from ..language.ast import Var, postorder
+        mine, defs = self._read_by_claim(), {}
         for i, forms in self.switches:
             if i not in mine:
                 continue
             node = low.source[i]
             text = to_notation(node)
             try:
+                read = {n.name for a in node.args for n in postorder(a) if isinstance(n, Var)}
+                if not defs and read & set(low.program.intermediates):   # built only when a switch reads one
+                    defs = self._definitions()
                 args = [_exact(a, defs) for a in node.args]
             except (TypeError, ValueError, AttributeError, ArithmeticError, SymgradError):
                 unsolved.append(text)

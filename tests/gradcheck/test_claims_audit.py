@@ -263,3 +263,10 @@ def test_a_claim_whose_switch_cannot_be_solved_is_unverified_not_correct():
     """sin(x) == 0.5 switches at π/6 + 2kπ and 5π/6 + 2kπ: no polynomial, so its points are not tried."""
     row = one("x^2", {"x": 3}, "x", "where(sin(x) == 0.5, 0, 2*x)")
     assert row.verdict == UNVERIFIED and "sin(x) == 0.5 could not be solved" in row.message
+
+
+def test_a_switch_on_an_intermediate_is_solved_through_its_definition():
+    """h = x*x, so h == 4 switches at x = -2 and x = 2; d(h)/dx = 2x is -4 at -2, the claim 0 there."""
+    row = one("h = x*x; y = h + 0", {"x": 3}, "x", "where(h == 4, 0, 2*x)")
+    assert row.verdict == HERE_ONLY and row.at == {"x": -2.0} and (row.claimed, row.true) == (0.0, -4.0)
+    assert "wrong on the claim's switch h == 4 (at x=-2)" in row.message
