@@ -31,6 +31,9 @@ class Limits:
       the answer is the same at any ``sys.getrecursionlimit()``.
     - ``max_random_points``: points of ``check(random=N)`` / ``--random N``.
     - ``max_graph_nodes``: nodes Graphviz is asked to lay out (``draw``, ``graph``, worksheets).
+    - ``max_graph_layout``: cells of Graphviz's layout: nodes plus the ranks each edge crosses
+      (an input read by every statement of a long program crosses many); see
+      ``teaching.dot_text.bound_layout``.
     - ``max_display_nodes``: nodes a Jupyter display draws automatically; above it, a table
       and "graph not drawn (N nodes)".
     - ``max_worksheet_nodes``: graph nodes in one worksheet.
@@ -76,6 +79,7 @@ class Limits:
     max_closed_form_depth: int = 80
     max_random_points: int = 1_000
     max_graph_nodes: int = 2_000
+    max_graph_layout: int = 5_000
     max_display_nodes: int = 500
     max_worksheet_nodes: int = 400
     max_sheets: int = 1_000

@@ -27,8 +27,10 @@ Verdicts (``VERDICTS``):
 - ``correct here, wrong elsewhere``: equal at the given point, different (or undefined) at
   another; when every such point is across a kink, a switch or an edge of the claim's domain,
   the message says "correct on this piece (x < 5), wrong elsewhere" and ``ClaimRow.piece``
-  holds the piece;
-- ``unverified``: no evidence either way (undefined at the point, no proof, no other point).
+  holds the piece; when it is a point on one of the claim's own switches (``x == 3.5`` at 3.5,
+  ``x*x > 0`` at 0, found exactly by ``Pieces.switch_points``), the message names the switch;
+- ``unverified``: no evidence either way (undefined at the point, no proof, no other point), or
+  a switch of the claim that could not be solved for its points, with no proof.
 
 ``claim_values`` (``sample``, ``PartialTruth.ball``) is the adapter to the check's references: the
 module to rewire when the check's exact API changes.
@@ -53,6 +55,7 @@ __all__ = ["ClaimRow", "VERDICTS", "judge_claims", "judge_expression", "parse_cl
            "apply_claims"]
 
 CORRECT, WRONG, HERE_ONLY, UNVERIFIED = "correct", "wrong", "correct here, wrong elsewhere", "unverified"
+ON_SWITCH = "equal at the given point, wrong on the claim's switch"
 VERDICTS = (CORRECT, WRONG, HERE_ONLY, UNVERIFIED)
 EXIT_CODES = {CORRECT: 0, WRONG: 1, HERE_ONLY: 1, UNVERIFIED: 3}
 
@@ -203,7 +206,7 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
            truth: Truth, limits: Limits, *, chain: bool, proof_mode: str = "always") -> ClaimRow:
     from ..language.printing import power_symbol, to_notation
     from .dag import lowered
-    from .pieces import Pieces
+    from .pieces import MAX_SWITCH_DEGREE, Pieces
     text = to_notation(claim, power_symbol(prog.source))  # as the program writes it: x^2, not x ** 2.0
     full, fresh = _with_claim(prog, claim)
     if proof_mode not in PROOF_MODES:
@@ -211,10 +214,11 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     pieces = Pieces(lowered(full), len(lowered(prog).kind))
     first = sample(prog, full, fresh, point, truth, limits, given=True)
     samples = [first] + [s for s in (sample(prog, full, fresh, at, truth, limits, given=False) for at in extra) if s]
-    untested = []
+    untested, on, unsolved = [], [], []
     if first.same is not False and not (first.claimed is None and first.true is not None):
         if not any(_differs(s) for s in samples[1:]):   # the walk across pieces only when still needed
-            across = pieces.points(point)
+            on, unsolved = pieces.switch_points(point)   # on the claim's switches: no walk lands there
+            across = pieces.points(point) + [at for at, _ in on]
             found = [sample(prog, full, fresh, at, truth, limits, given=False) for at in across]
             samples += [s for s in found if s is not None]
             # a piece whose point told nothing (the claim beyond float64's range there): not tested
@@ -230,6 +234,9 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
         at = differs[0]
         why = "" if at.claimed is not None else (f"at {_where(at)} the claim is undefined but the derivative is "
                                                  f"{float(at.true):.12g}")
+        switch = next((text for on_at, text in on if on_at == at.at), None)
+        if first.same and switch is not None:
+            return _row(HERE_ONLY, at, f"{ON_SWITCH} {switch} (at {_where(at)})", "", SETTLED, *args)
         if first.same:
             return _row(HERE_ONLY, at, why, _piece(pieces, point, differs), SETTLED, *args)
         return _row(WRONG, at, why, "", SETTLED, *args)
@@ -237,6 +244,7 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
     if not any(s.claimed is not None for s in samples):
         proof = "no symbolic proof (the claim is undefined at every point tested)"
     elif proof_mode == "when needed" and first.same and len(both) >= 2 and not untested and not unreached and \
+            not unsolved and \
             (pieces.complete or not pieces.switches):
         proof = SETTLED
     else:
@@ -250,6 +258,11 @@ def _judge(prog: Program, point: dict[str, float], extra: list[dict[str, float]]
         return _row(UNVERIFIED, first, f"equal at {len(both)} points, but outside {piece} (at {where}) claim and "
                     "derivative could not be compared (a value beyond float64's range, or not decided), and "
                     f"{_lower(proof)}", "", proof, *args)
+    if unsolved and not proved and first.same:
+        return _row(UNVERIFIED, first, f"equal at {len(both)} points, but the claim's switch {unsolved[0]} could not be "
+                    f"solved for the points where its two sides are equal (it is no polynomial of degree at most "
+                    f"{MAX_SWITCH_DEGREE} along an input), so the claim was not tried there, and {_lower(proof)}",
+                    "", proof, *args)
     if not pieces.complete and pieces.switches and not proved and first.same:
         return _row(UNVERIFIED, first, f"equal at {len(both)} points, but the walk across the program's "
                     f"{len(pieces.switches)} kinks and switches stopped at its budget (pieces may be unvisited), "
@@ -313,7 +326,7 @@ def _row(verdict, sample, why, piece, proof, name, text, compared, prog, claim, 
         factor = missing_factor(prog, name, old) if chain else ""
         parts.append(factor or first_difference(claim, truth, sample.env, close=close, defined=defined,
                                                 power=power_symbol(prog.source)))
-    if verdict == HERE_ONLY:
+    if verdict == HERE_ONLY and not why.startswith(ON_SWITCH):
         parts.insert(0, f"correct on this piece ({piece}), wrong elsewhere" if piece else
                      "equal at the given point only")
     message = "; ".join(p for p in parts if p)

@@ -12,6 +12,11 @@ float64's smallest (2⁻¹⁰⁷⁴) to its largest, and bisects between two off
 find the crossing: one point is kept for every new state met (``MAX_PIECE_POINTS`` in all), so a
 kink at 1e-300 from the point and one at 1e300 are both crossed. The walk evaluates in float64
 (the rows' own forwards); the claims judge then compares the claim there exactly.
+``Pieces.switch_points`` finds the points *on* each of the claim's switches, which no walk
+lands on by chance (``x == 3.5`` holds at one point; ``x*x > 0`` fails at one): the switch's
+quantity, built in SymPy from the AST (the claim's literals as exact rationals), is solved
+along each input's axis when it is a polynomial there (``MAX_SWITCH_DEGREE``); a switch that
+cannot be solved so is named, and the judge says its points were not tried.
 ``Pieces.conditions`` says, in the program's names, which side of each crossed switch (or of a
 domain edge of the claim) the given point is on: ``x < 5``, ``x > z - 10``.
 """
@@ -25,6 +30,7 @@ from typing import Mapping
 import sympy as sp
 from flint import arb
 
+from ..base.errors import SymgradError
 from .balls import Form, Undefined, Undetermined, UnsupportedForm, known_sign, with_precision
 from .dag import Lowered
 
@@ -36,6 +42,7 @@ MAX_CROSSINGS = 24         # bisections per axis and direction
 MAX_SCAN_WORK = 200_000    # node evaluations (a switch's side counts 4) for the whole walk
 OFFSETS = tuple(2.0 ** k for k in range(-1074, 1024, 2))   # 4ᵏ: every magnitude of float64
 SIDE_BITS = 128
+MAX_SWITCH_DEGREE = 8      # a switch solved exactly only as a polynomial of at most this degree
 
 _SWITCHES: dict[tuple, tuple[Form, ...]] = {}
 
@@ -199,6 +206,73 @@ class Pieces:
                 prev_s, prev = hi, nxt
             prev_s, prev = s, state
 
+    def switch_points(self, point: Mapping[str, float]) -> tuple[list[tuple[dict[str, float], str]], list[str]]:
+        """Points exactly on the claim's switches, with the switch's text (``x == 3.5``), along each
+        input's axis with the other inputs at ``point``; and the texts of the switches not solved
+        (not a polynomial of degree at most ``MAX_SWITCH_DEGREE`` along an axis): their points were
+        not tried. The claim's switches are those its value reads, the program's included."""
+        from ..language.printing import to_notation
+        low, found, unsolved = self.low, [], []
+        from ..language.ast import Var, postorder
+        mine, defs = self._read_by_claim(), {}
+        for i, forms in self.switches:
+            if i not in mine:
+                continue
+            node = low.source[i]
+            text = to_notation(node)
+            try:
+                read = {n.name for a in node.args for n in postorder(a) if isinstance(n, Var)}
+                if not defs and read & set(low.program.intermediates):   # built only when a switch reads one
+                    defs = self._definitions()
+                args = [_exact(a, defs) for a in node.args]
+            except (TypeError, ValueError, AttributeError, ArithmeticError, SymgradError):
+                unsolved.append(text)
+                continue
+            for f in forms:
+                e = f.expr.xreplace(dict(zip(f.params, args)))
+                if not isinstance(e, sp.Expr) or e.has(sp.Piecewise, sp.Heaviside):
+                    continue            # a where's condition: the comparison it reads is its own switch
+                roots = _roots(e, self.low.program.inputs, point)
+                if roots is None:
+                    unsolved.append(text)
+                for at in roots or ():
+                    if at != dict(point) and all(at != p for p, _ in found) and not self._program_kink(at):
+                        found.append((at, text))
+        return found[:MAX_PIECE_POINTS], list(dict.fromkeys(unsolved))
+
+    def _program_kink(self, at: Mapping[str, float]) -> bool:
+        """Is ``at`` on a switch of the program itself (or out of its domain)? There the derivative
+        is the house's convention at a kink, which the kink check judges, not the claims judge."""
+        from .reference import LOCK
+        with LOCK:
+            vals = self.values(at)
+            if vals is None:
+                return True
+            sides = self._sides(vals)
+        k = 0
+        for i, forms in self.switches:
+            if i < self.n_program and any(sides[k + j] in (0, None) for j in range(len(forms))):
+                return True
+            k += len(forms)
+        return False
+
+    def _read_by_claim(self) -> set[int]:
+        low, seen, todo = self.low, set(), [self.low.root]
+        while todo:
+            i = todo.pop()
+            if i not in seen:
+                seen.add(i)
+                todo += low.kids[i] if low.kind[i] == "op" else []
+        return seen
+
+    def _definitions(self) -> dict[str, sp.Expr]:
+        """Each intermediate's SymPy form over the inputs (exact literals)."""
+        defs: dict[str, sp.Expr] = {}
+        for stmt in self.low.program.statements[:-1]:
+            if stmt.name is not None:
+                defs[stmt.name] = _exact(stmt.expr, defs)
+        return defs
+
     def conditions(self, given: Mapping[str, float], other: Mapping[str, float]) -> list[str]:
         """Which side of each switch (or domain edge of the claim) separating ``other`` from
         ``given`` the given point is on, in the program's names: ['x < 5']."""
@@ -320,3 +394,32 @@ def _active(e: sp.Basic, names: Mapping) -> sp.Basic:
                     return branch
         return x
     return walk(e)
+
+
+def _exact(node, defs: Mapping[str, sp.Expr]) -> sp.Expr:
+    """The SymPy form of an AST expression, literals as the exact rationals of their doubles."""
+    from .symbolic import symbol, to_sympy_expr
+    return to_sympy_expr(node, lambda name: defs.get(name, symbol(name)), number=lambda n: sp.Rational(n.value))
+
+
+def _roots(e: sp.Expr, inputs: tuple[str, ...], point: Mapping[str, float]) -> list[dict[str, float]] | None:
+    """Float64 points where ``e`` = 0 along each input's axis (others at ``point``); None when it is
+    not a polynomial of degree at most MAX_SWITCH_DEGREE with rational coefficients along one."""
+    from .symbolic import symbol
+    names = {symbol(n): n for n in inputs}
+    if not e.free_symbols <= set(names):
+        return None
+    out: list[dict[str, float]] = []
+    for v in sorted(e.free_symbols, key=str):
+        line = e.xreplace({u: sp.Rational(float(point[names[u]])) for u in e.free_symbols if u != v})
+        try:
+            poly = sp.Poly(line, v)
+        except sp.PolynomialError:
+            return None
+        if poly.degree() > MAX_SWITCH_DEGREE or not poly.domain.is_QQ and not poly.domain.is_ZZ:
+            return None
+        for r in poly.real_roots():
+            x = float(r.evalf(30))
+            if math.isfinite(x):
+                out.append({**point, names[v]: x})
+    return out

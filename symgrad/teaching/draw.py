@@ -18,7 +18,7 @@ from ..base.errors import InputError, RenderError, escape_text
 from ..base.files import stable_pdf
 from ..base.validate import whole_number
 from ..rules.table import RULES
-from .dot_text import _new_digraph, _quote, check_graph_size, record_escape
+from .dot_text import _new_digraph, _quote, bound_layout, check_graph_size, record_escape
 from .draw_style import STYLES, program_roles, styled_digraph, value_roles
 
 __all__ = ["draw", "render", "record_escape", "label_number", "FORMATS", "RANKDIRS", "STYLES"]
@@ -41,8 +41,9 @@ _number = label_number
 
 def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,
                    names: list[str] | None = None, rankdir: str = "LR", compact: bool = False,
-                   limits: Any = None, topo: list[Value] | None = None) -> graphviz.Digraph:
+                   limits: Any = None, topo: list[Value] | None = None, bound: bool = True) -> graphviz.Digraph:
     """The lecture's picture: a record ``{ label | data … | grad … }`` per value, a small op node.
+    ``bound=False`` leaves ``bound_layout`` to the caller (a worksheet notes a graph over it).
 
     ``names`` (by topological index) replaces the labels, as a worksheet names t1, t2, ….
     ``compact`` stacks the three fields (a narrow box: the worksheet's layout for wide graphs).
@@ -67,7 +68,7 @@ def _value_digraph(root: Value, *, precision: int = 4, show_grad: bool = True,
     for i, node in enumerate(topo):
         for kid in node._prev:
             body.append(f"\tn{index[id(kid)]} -> n{i}op\n")
-    return dot
+    return bound_layout(dot, limits) if bound else dot
 
 
 def _ast_label(node: Any) -> str:
@@ -120,7 +121,7 @@ def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "v
     constants into the op that reads them, and draws one cluster per statement, or per layer of
     ``model`` (a symgrad.nn MLP, Layer or Neuron whose parameters the Value graph reads): see
     ``teaching.draw_style``. The default ``style="micrograd"`` is the lecture's draw_dot.
-    Raises LimitError over ``limits.max_graph_nodes``; InputError for an unknown style, or a
+    Raises LimitError over ``limits.max_graph_nodes`` or ``limits.max_graph_layout``; InputError for an unknown style, or a
     ``model`` with the micrograd style.
     """
     from ..engine.backprop import Result, backprop
@@ -155,7 +156,7 @@ def draw(obj: Any, values: Mapping[str, Any] | None = None, /, *, view: str = "v
     if view == "ast":
         program = parse(obj, limits=limits)
         check_graph_size(sum(1 for _ in postorder(program)), limits)
-        return _formatted(_ast_digraph(program, rankdir), format)
+        return _formatted(bound_layout(_ast_digraph(program, rankdir), limits), format)
     if kw:   # a misspelt keyword of draw is not an input value: say so before backprop would
         program = parse(obj, limits=limits)
         stray = next((k for k in kw if k not in program.inputs and k not in program.intermediates), None)
@@ -186,8 +187,8 @@ def _styled(root: Value, graph: Any, model: Any, *, precision: int, show_grad: b
     topo = topo_order(root)
     check_graph_size(len(topo), limits)
     marks = program_roles(graph) if graph is not None else value_roles(root, topo, model)
-    return styled_digraph(topo, marks, number=_number, precision=precision,
-                          show_grad=show_grad, rankdir=rankdir)
+    return bound_layout(styled_digraph(topo, marks, number=_number, precision=precision,
+                                       show_grad=show_grad, rankdir=rankdir), limits)
 
 
 def _formatted(dot: graphviz.Digraph, format: str) -> graphviz.Digraph:

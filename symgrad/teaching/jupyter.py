@@ -18,7 +18,7 @@ from typing import Any
 from ..language.ast import Program
 from ..engine.backprop import Result
 from ..base.display_hooks import register_display
-from ..base.errors import SymgradError
+from ..base.errors import LimitError, SymgradError
 from ..base.limits import DEFAULT_LIMITS
 
 __all__ = ["program_bundle", "result_bundle", "program_latex", "result_html", "register_pictures"]
@@ -73,7 +73,10 @@ def result_html(result: Any) -> str:
     if n > _limits_of(result.program).max_display_nodes:
         picture = f"<p>graph not drawn ({n} nodes)</p>"
     else:
-        picture = _svg(draw(result)) or ""
+        try:
+            picture = _svg(draw(result)) or ""
+        except LimitError as err:    # small, but its edges cross too many ranks (max_graph_layout)
+            picture = f"<p>graph not drawn ({n} nodes, {escape(err.limit)}={escape(str(err.value))})</p>"
     return (f"<div><p>{escape(out)} = {escape(number(result.value, 10))}</p>"
             f"<table><tr><th>name</th><th>d{escape(out)}/dname</th></tr>{rows}</table>{picture}</div>")
 

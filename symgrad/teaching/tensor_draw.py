@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import graphviz
 
-from .dot_text import _new_digraph, _quote, check_graph_size, record_escape
+from .dot_text import _new_digraph, _quote, bound_layout, check_graph_size, record_escape
 from .tensor_display import shape_text, short_number, summary
 
 __all__ = ["DrawNode", "tensor_digraph", "tensor_label_value", "result_digraph", "tape_nodes"]
@@ -57,7 +57,8 @@ def tensor_digraph(nodes: Sequence[DrawNode], *, show_grad: bool = True, rankdir
                    limits: Any = None, compact: bool = False) -> graphviz.Digraph:
     """The picture of a tensor program's values: one record per value, one ellipse per operation
     (``compact``: the operation written in its value's box, ``t1 (4, 5) = matmul``, half the ranks:
-    a worksheet's layout for a tall graph). Raises LimitError over ``limits.max_graph_nodes``."""
+    a worksheet's layout for a tall graph). Raises LimitError over ``limits.max_graph_nodes`` or
+    ``limits.max_graph_layout``."""
     import numpy as np
     check_graph_size(len(nodes), limits)
     dot = _new_digraph("tensors", rankdir)
@@ -76,7 +77,7 @@ def tensor_digraph(nodes: Sequence[DrawNode], *, show_grad: bool = True, rankdir
     for i, node in enumerate(nodes):
         for k in node.kids:
             body.append(f"\tn{k} -> n{i}\n" if compact else f"\tn{k} -> n{i}op\n")
-    return dot
+    return bound_layout(dot, limits)
 
 
 def result_digraph(result: Any, **kw: Any) -> graphviz.Digraph:

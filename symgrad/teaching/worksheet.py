@@ -226,9 +226,14 @@ def _layout(root: Value, names: list[str], topo: list[Value], limits: Any, graph
             show_grad: bool = True) -> tuple[Any, str | None, list[str]]:
     """The graph's DOT and SVG: left to right when that fits a page, else top to bottom, packed."""
     from .draw import _value_digraph
-    dot = _value_digraph(root, names=names, topo=topo, limits=limits, show_grad=show_grad)
+    from .dot_text import bound_layout
+    dot = _value_digraph(root, names=names, topo=topo, limits=limits, show_grad=show_grad, bound=False)
     if not graph:
         return dot, None, []
+    try:
+        bound_layout(dot, limits)
+    except LimitError as err:   # the sheet without its picture, which would take Graphviz minutes
+        return dot, None, [f"The graph is not drawn: {err.summary}"]
     svg, notes = _graph_svg(dot)
     if svg is not None and _svg_width(svg) > PAGE_PT:
         dot = _value_digraph(root, names=names, topo=topo, limits=limits, show_grad=show_grad, rankdir="TB")

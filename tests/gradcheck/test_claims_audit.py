@@ -234,3 +234,39 @@ def test_the_nbgrader_formula_test_fails_each_kind(program, point, name, claim, 
     with pytest.raises(AssertionError):
         exec(compile(test, "test", "exec"), space)
     assert space["claim"].verdict == verdict
+
+
+# --- a claim's own switch points: where a comparison's two sides are equal ---------------------------
+
+@pytest.mark.parametrize("claim, switch, at, claimed, true", [
+    # d(x^2)/dx = 2x everywhere; each claim is 2x except exactly where its condition switches
+    ("where(x == 3.5, 0, 2*x)", "x == 3.5 (at x=3.5)", 3.5, 0.0, 7.0),        # 0 there, not 2·3.5
+    ("where(x == 1e-7, 5, 2*x)", "x == 1e-07 (at x=1e-07)", 1e-7, 5.0, 2e-7),  # the double 1e-7 exactly
+    ("where(x*x > 0, 2*x, 7)", "x * x > 0 (at x=0)", 0.0, 7.0, 0.0),           # x*x > 0 fails at 0 only
+])
+def test_a_claim_wrong_only_on_its_own_switch_is_caught_there(claim, switch, at, claimed, true):
+    row = one("x^2", {"x": 3}, "x", claim)
+    assert row.verdict == HERE_ONLY and row.here == 6.0
+    assert row.at == {"x": at} and row.claimed == claimed and row.true == true
+    assert f"wrong on the claim's switch {switch}" in row.message
+
+
+def test_a_claim_whose_switch_is_the_programs_kink_stays_correct():
+    """where(x > 0, x, 0) has slope 1 for x > 0 and 0 for x < 0: where(x > 0, 1, 0) is right on both
+    sides; at the kink x = 0 itself the house takes the taken branch (x > 0 is false: slope 0)."""
+    for x in (3.0, -2.0, 0.0):
+        row = one("where(x > 0, x, 0)", {"x": x}, "x", "where(x > 0, 1, 0)")
+        assert row.verdict == CORRECT and row.claimed == row.true == (1.0 if x > 0 else 0.0)
+
+
+def test_a_claim_whose_switch_cannot_be_solved_is_unverified_not_correct():
+    """sin(x) == 0.5 switches at π/6 + 2kπ and 5π/6 + 2kπ: no polynomial, so its points are not tried."""
+    row = one("x^2", {"x": 3}, "x", "where(sin(x) == 0.5, 0, 2*x)")
+    assert row.verdict == UNVERIFIED and "sin(x) == 0.5 could not be solved" in row.message
+
+
+def test_a_switch_on_an_intermediate_is_solved_through_its_definition():
+    """h = x*x, so h == 4 switches at x = -2 and x = 2; d(h)/dx = 2x is -4 at -2, the claim 0 there."""
+    row = one("h = x*x; y = h + 0", {"x": 3}, "x", "where(h == 4, 0, 2*x)")
+    assert row.verdict == HERE_ONLY and row.at == {"x": -2.0} and (row.claimed, row.true) == (0.0, -4.0)
+    assert "wrong on the claim's switch h == 4 (at x=-2)" in row.message

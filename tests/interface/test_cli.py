@@ -81,3 +81,18 @@ def test_limit_option_raises_a_limit():
     assert run("eval", deep, "--at", "x=1")[0] == 2
     code, out, _ = run("eval", deep, "--at", "x=1", "--limit", "max_depth=300")
     assert code == 0 and out == "1.0\n"
+
+
+def switching_chain(n: int) -> str:
+    return "; ".join(["a0 = x*y"] + [f"a{i} = where(a{i-1} > 0.5, sin(a{i-1})*a{i-1} + y, exp(-a{i-1})*x)"
+                                     for i in range(1, n)])
+
+
+def test_graph_of_a_program_whose_inputs_cross_many_ranks_is_refused_by_its_layout(tmp_path):
+    """60 statements of 239 values pass max_graph_nodes, but x and y are read by every statement:
+    each read crosses up to 470 ranks, which took dot minutes; refused by structure, one line."""
+    out = tmp_path / "g.svg"
+    code, _, err = run("graph", switching_chain(60), "--at", "x=0.7", "y=0.3", "-o", str(out))
+    assert code == 2 and err.count("\n") == 1 and err.startswith("symgrad: error:")
+    assert "max_graph_layout=5000" in err and "layout cells" in err and "ranks later" in err
+    assert not out.exists()

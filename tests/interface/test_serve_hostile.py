@@ -4,9 +4,11 @@ connections are cut off, heavy parsing stays off the event loop, and a bad --hos
 or a client that leaves are one line, not a traceback.
 """
 
+import contextlib
 import json
 import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -117,6 +119,66 @@ def test_a_request_past_its_timeout_frees_its_worker_process_at_once():
         while (set(before) & set(pool.pids()) or len(pool.pids()) != 2) and time.monotonic() < deadline:
             time.sleep(0.05)    # the second replacement may still be starting
         assert len(pool.pids()) == 2 and not set(before) & set(pool.pids())  # both bombs' workers are gone
+
+
+def switching_chain(n: int) -> str:
+    """n statements, each a where reading the last and both inputs: every read of x and y is an
+    edge that crosses ranks, so dot's layout grows much faster than the node count."""
+    return "; ".join(["a0 = x*y"] + [f"a{i} = where(a{i-1} > 0.5, sin(a{i-1})*a{i-1} + y, exp(-a{i-1})*x)"
+                                     for i in range(1, n)])
+
+
+def children_of(pids: list[int]) -> dict[int, str]:
+    """The child processes of ``pids`` now: pid -> command name (Linux /proc)."""
+    found = {}
+    for pid in pids:
+        for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else ():
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                for kid in map(int, fh.read().split()):
+                    with contextlib.suppress(OSError), open(f"/proc/{kid}/comm", encoding="utf-8") as comm:
+                        found[kid] = comm.read().strip()
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running or sleeping; a zombie (killed, not yet reaped by whoever inherited it) is dead."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task") or shutil.which("dot") is None,
+                    reason="reads child processes from Linux /proc; needs Graphviz's dot")
+def test_a_graph_request_past_its_timeout_leaves_no_dot_running():
+    """With the layout bounds raised, dot lays out a 120-statement switching chain for minutes:
+    past the timeout the worker and the dot it started are killed together (its process group),
+    not dot left running under PID 1."""
+    import threading
+    limits = actions.WEB_LIMITS.with_(max_graph_nodes=10 ** 5, max_graph_layout=10 ** 9)
+    body = {"program": switching_chain(120), "point": {"x": 0.7, "y": 0.3}, "format": "svg"}
+    assert len(body["program"]) <= limits.max_chars
+    with TestClient(create_app(timeout=8.0, workers=1, limits=limits), base_url=LOCAL) as c:
+        workers = c.app.state.pools[0].pids()
+        answer: list = []
+        request = threading.Thread(target=lambda: answer.append(c.post("/api/graph", json=body)))
+        request.start()
+        dots: set[int] = set()
+        while request.is_alive():       # the dot the worker starts, seen by its pid
+            dots |= {pid for pid, name in children_of(workers).items() if name == "dot"}
+            time.sleep(0.02)
+        request.join()
+        try:
+            error(answer[0], 503, "Timeout")
+            assert dots, "the worker never started dot"
+            deadline = time.monotonic() + 30    # the kill is sent at the timeout; the kernel ends it
+            while any(map(alive, dots)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not any(map(alive, dots)), f"dot {sorted(dots)} still runs after its request timed out"
+        finally:
+            for pid in filter(alive, dots):  # only the dot this test made the server start
+                os.kill(pid, 9)
 
 
 # --- the event loop does no heavy parsing -------------------------------------------------------------

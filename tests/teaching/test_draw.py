@@ -134,3 +134,16 @@ def test_a_pdf_graph_is_the_same_bytes_every_time():
     time.sleep(1.1)  # the stamp has one-second resolution
     b = render(sg.draw("x*y", {"x": 1.0, "y": 2.0}), "pdf")
     assert a == b and a.startswith(b"%PDF") and b"D:19700101000000Z" in a
+
+
+def test_graphviz_work_is_bounded_by_the_ranks_edges_cross():
+    """y = x*exp(exp(exp(x))): 9 DOT nodes (x, then a record and an op node for each of the three
+    exps and the product) on ranks 0..8 along the longest path; the edge x -> (*) goes from rank 0
+    to rank 7 and crosses 6 ranks, every other edge crosses none: 9 + 6 = 15 layout cells."""
+    program, at = "y = x*exp(exp(exp(x)))", {"x": 0.5}
+    dot = sg.draw(program, at, limits=sg.Limits(max_graph_layout=15))
+    assert all(f"{k}={v}" in dot.source for k, v in {"nslimit": 2, "nslimit1": 2, "mclimit": 1}.items())
+    with pytest.raises(sg.LimitError) as err:
+        sg.draw(program, at, limits=sg.Limits(max_graph_layout=14))
+    assert err.value.limit == "max_graph_layout" and err.value.value == 14
+    assert "15 layout cells" in str(err.value) and "node x feeds a node 7 ranks later" in str(err.value)

@@ -61,3 +61,15 @@ def test_repr_and_the_jupyter_methods_are_written_in_the_classes():
     prog = sg.parse("y = x * w")
     assert repr(prog) == "Program('y = x * w', inputs=('x', 'w'))" and repr(prog.statements[0].expr) == "Op('x * w')"
     assert prog._repr_mimebundle_()["text/plain"] == repr(prog)
+
+
+def test_display_of_a_small_graph_whose_edges_cross_many_ranks_shows_a_note(monkeypatch):
+    """60 statements reading x and y each: 239 nodes, under max_display_nodes, but the reads of x and y
+    cross hundreds of ranks (max_graph_layout): a note, not minutes of Graphviz."""
+    import symgrad.teaching.draw as draw_module
+    calls = []
+    monkeypatch.setattr(draw_module, "svg_text", lambda dot: calls.append(dot) or "<svg/>")
+    program = "; ".join(["a0 = x*y"] + [f"a{i} = where(a{i-1} > 0.5, sin(a{i-1})*a{i-1} + y, exp(-a{i-1})*x)"
+                                        for i in range(1, 60)])
+    html = sg.backprop(program, x=0.7, y=0.3)._repr_mimebundle_()["text/html"]
+    assert "graph not drawn (239 nodes, max_graph_layout=5000)" in html and calls == []

@@ -230,3 +230,13 @@ def test_a_program_too_deep_for_sympy_still_gets_its_final_table():
     for row in ws.final:
         assert row.numeric is not None and math.isclose(row.backprop, row.numeric, rel_tol=1e-3, abs_tol=1e-5)
         assert row.verdict == "agree" or row.verdict.startswith("skipped")
+
+
+def test_a_sheet_whose_graph_crosses_too_many_ranks_is_written_without_its_picture():
+    """60 statements each reading x and y: 239 nodes, within max_worksheet_nodes, but each read of x
+    and y crosses up to 470 ranks (max_graph_layout): the sheet says why its graph is not drawn."""
+    program = "; ".join(["a0 = x*y"] + [f"a{i} = where(a{i-1} > 0.5, sin(a{i-1})*a{i-1} + y, exp(-a{i-1})*x)"
+                                        for i in range(1, 60)])
+    ws = build_worksheet(program, {"x": 0.7, "y": 0.3}, symbolic=False)
+    assert ws.graph_svg is None and len(ws.nodes) == 239
+    assert any(n.startswith("The graph is not drawn") and "max_graph_layout=5000" in n for n in ws.notes)

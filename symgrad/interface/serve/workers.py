@@ -13,6 +13,7 @@ import collections
 import contextlib
 import os
 import pickle
+import signal
 import struct
 import sys
 import threading
@@ -38,8 +39,8 @@ class Pool:
     unpickles a worker's answer (under CPU contention such a thread can be descheduled while it
     holds the GIL). Calls wait for an idle worker in arrival order.
 
-    A worker process past the timeout is killed and replaced, so a timeout frees what it
-    stops: the replacement is forked (on a helper thread) from a fork server that imported and
+    A worker process past the timeout is killed and replaced, with every process it started
+    (it leads its own session: Graphviz's ``dot`` dies with it), so a timeout frees what it stops: the replacement is forked (on a helper thread) from a fork server that imported and
     exercised the workers' code once (``preload``), so it is ready at once. A worker that dies
     (killed, out of memory) is replaced the same way. Threads cannot be stopped: past the
     timeout a thread's slot stays taken until its work ends.
@@ -142,8 +143,7 @@ class Pool:
             if healthy and not self.closed:
                 self._release(worker)
             elif not self.closed:  # past its timeout, dead, or out of memory: a warm one replaces it
-                if worker.process.is_alive():
-                    worker.process.kill()
+                worker.kill()
                 self.threads.submit(self._replace, worker)
 
     async def run(self, timeout: float, fn: Callable, *args: Any) -> Any:
@@ -276,9 +276,17 @@ class _Worker:
             raise RuntimeError(f"a worker raised {value}")
         return value
 
-    def stop(self) -> None:
+    def kill(self) -> None:
+        """Kill the worker and every process it started: it leads its own session (``_work``), so
+        Graphviz's ``dot`` running under it dies with it rather than running on, orphaned."""
+        if hasattr(os, "killpg"):
+            with contextlib.suppress(OSError):  # not a leader yet (just started) or gone: kill it alone
+                os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.is_alive():
             self.process.kill()
+
+    def stop(self) -> None:
+        self.kill()
         self.conn.close()
         self.process.join(5)
 
@@ -299,7 +307,8 @@ def _cap_memory(memory: int | None) -> None:
 
 def _work(conn: Any, memory: int | None = None) -> None:
     """A worker process's loop: answer ``(fn, args)`` calls until the pipe closes."""
-    import signal
+    if hasattr(os, "setsid"):
+        os.setsid()   # a session (and group) of our own: the pool kills it whole, dot included
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     if _PRELOAD not in sys.modules:  # spawned, not forked from the warm server
         actions.warm()
