@@ -5,17 +5,21 @@ claims and graded answers.
 Golden sizes come from Python integers, not from symgrad: 3^9801 has len(str(3**9801)) digits.
 """
 
+import math
 import os
 import subprocess
 import sys
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad.base.errors import LimitError
 from symgrad.gradcheck.claims import judge_claims, judge_expression
-from symgrad.gradcheck.symbolic import diff
+from symgrad.gradcheck.exact_size import bound_program
+from symgrad.gradcheck.symbolic import diff, symbol, to_sympy_expr
 from symgrad.teaching.worksheet import build_worksheet
 from helpers import ROOT
 
@@ -137,3 +141,90 @@ def test_a_power_of_a_sum_or_a_call_is_not_expanded_so_it_is_not_refused():
 def test_the_message_prints_the_programs_power_operator():
     assert "(3^-99)^99" in refused(lambda: diff(DIFF_BOMB, "x")).message
     assert "(3 ** -99) ** 99" in refused(lambda: diff("y = x * ((3**-99)**99)**99", "x")).message
+
+
+# --- like terms: SymPy collects them, and their coefficients' denominators multiply -------------------
+
+PRIMES = list(sympy.primerange(1000, 30000))           # 1,009, 1,013, …: four- and five-digit primes
+
+
+def product_digits(primes) -> int:
+    with sys_digits(0):
+        return len(str(math.prod(primes)))
+
+
+def like_terms(n: int, term: str = "x/{p}", join: str = " + ") -> str:
+    return "y = " + join.join(term.format(p=p) for p in PRIMES[:n])
+
+
+def test_a_sum_of_like_terms_is_bounded_by_its_collected_coefficient():
+    # x/1009 + x/1013 + … (1,400 terms) is x·(Σ 1/p): its denominator, the product of the 1,400
+    # primes, has product_digits(...) > 5,000 digits, past Python's 4,300-digit printing limit
+    program = like_terms(1400)
+    assert product_digits(PRIMES[:1400]) > 5_000
+    err = refused(lambda: diff(program, "x"), column=5)
+    assert "x / 1009 + x / 1013" in err.message
+    refused(lambda: sg.check(program, {"x": 1.0}), column=5)
+
+
+@pytest.mark.parametrize("term, join, column", [
+    ("x^(1/{p})", " * ", 5),             # exponents of a common base add: x^(Σ 1/p)
+    ("x^(z/{p})", " * ", 5),             # a symbolic exponent's coefficients collect: x^(z·Σ 1/p)
+    ("pi/{p}", " + ", 5),                # pi stays a symbol: pi·Σ 1/p
+    ("sqrt(x)/{p}", " + ", 5),
+])
+def test_like_terms_in_products_exponents_and_kept_numbers_are_counted(term, join, column):
+    assert product_digits(PRIMES[:1200]) > 4_000
+    refused(lambda: diff(like_terms(1200, term, join), "x"), column=column)
+
+
+def test_a_sum_that_may_collapse_to_one_term_raises_its_coefficient():
+    # x/1009 + x/1013 is 2022x/1022117 (7 digits over 7): its 600th power has 600·(digits) > 4,000
+    with sys_digits(0):
+        assert len(str(2022 ** 600)) + len(str(1022117 ** 600)) > 4_000
+    refused(lambda: diff("y = (x/1009 + x/1013)^600", "x"), column=6)
+    # x - x + 3^99 is the number 3^99: its 99th power is 3^9801 (4,677 digits, see above)
+    refused(lambda: diff("y = x*(x - x + 3^99)^99", "x"), column=8)
+
+
+def test_number_terms_beside_an_input_collect():
+    refused(lambda: diff("y = x + " + " + ".join(f"1/{p}" for p in PRIMES[:1200]), "x"), column=5)
+
+
+def test_ordinary_sums_of_like_terms_are_not_refused():
+    xs = " + ".join(["x"] * 2000)                                  # 2000x
+    assert diff(f"y = {xs}", "x") == 2000
+    ones = " + ".join(["1"] * 2000)
+    assert diff(f"y = x*({ones})", "x") == 2000
+    assert diff("y = " + " + ".join(f"x/{p}" for p in PRIMES[:40]), "x") == sum(sympy.Rational(1, p) for p in PRIMES[:40])
+    got = diff("y = (x + 30)^5000", "x")                          # a sum that cannot collapse is not raised
+    assert got == 5000 * (next(iter(got.free_symbols)) + 30) ** 4999
+
+
+def built_digits(expr) -> float:
+    """The digits of the largest rational SymPy built in ``expr`` (numerator and denominator)."""
+    return max([0.0] + [_log10(a.p) + _log10(a.q) for a in expr.atoms(sympy.Rational)])
+
+
+def _log10(n) -> float:
+    return 0.0 if abs(n) <= 1 else math.log10(abs(n))
+
+
+TERMS = ["{x}/{p}", "{x}*{q}/{p}", "{x}^(1/{p})", "{x}^({q}/{p})", "pi/{p}", "{q}/{p}", "sqrt({x})/{p}",
+         "{x}*{q}^3", "({x}/{p})^3", "{p}^{x}", "tanh({x})/{p}", "{x}^({x}/{p})"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(TERMS), st.sampled_from(["x", "w", "x*w"]), st.integers(0, 30),
+                          st.integers(1, 9)), min_size=1, max_size=12),
+       st.sampled_from([" + ", " - ", " * "]), st.integers(1, 4))
+def test_the_predicted_bound_is_never_below_what_sympy_builds(terms, join, power):
+    body = join.join(t.format(x=v, p=PRIMES[i], q=q) for t, v, i, q in terms)
+    text = f"y = ({body})^{power}"
+    program = sg.parse(text)
+    loose = sg.Limits(max_exact_digits=10 ** 9)
+    built = to_sympy_expr(program.statements[-1].expr, symbol, limits=loose)
+    digits = built_digits(built)
+    if digits >= 1:      # a bound below what SymPy built must refuse
+        with pytest.raises(LimitError):
+            bound_program(program, sg.Limits(max_exact_digits=math.floor(digits) - 0.5 if digits > 1 else 0.5))
