@@ -228,3 +228,34 @@ def test_the_predicted_bound_is_never_below_what_sympy_builds(terms, join, power
     if digits >= 1:      # a bound below what SymPy built must refuse
         with pytest.raises(LimitError):
             bound_program(program, sg.Limits(max_exact_digits=math.floor(digits) - 0.5 if digits > 1 else 0.5))
+
+
+# (x/1009 + x/1013 + … 12 terms)^80: the sum collects into x·(Σ 1/p), whose 80th power SymPy
+# distributes: (Σ 1/p)^80 has 5,638 digits (numerator and denominator), past the printing limit
+COLLAPSE = "(" + " + ".join(f"x/{p}" for p in PRIMES[:12]) + ")^80"
+
+
+def test_the_collapsing_sum_is_past_the_bound():
+    s = sum(sympy.Rational(1, p) for p in PRIMES[:12]) ** 80
+    with sys_digits(0):
+        assert len(str(s.p)) + len(str(s.q)) > 4_300
+
+
+def test_worksheets_claims_and_graded_answers_refuse_collected_like_terms():
+    refused(lambda: build_worksheet(f"y = {COLLAPSE}", {"x": 1.0}), column=6)
+    program = sg.parse("y = w*x + b")
+    at = {"w": 2.0, "x": 3.0, "b": 1.0}
+    refused(lambda: judge_claims(program, at, {"w": COLLAPSE}), column=2)
+    refused(lambda: judge_expression(program, at, f"b + {COLLAPSE}*0", diff(program, "b"), label="answer"), column=6)
+
+
+@pytest.mark.parametrize("argv", [
+    ["diff", f"y = {COLLAPSE}", "--wrt", "x"],
+    ["check", "y = w*x", "--at", "w=2", "x=3", "--claim", f"w={COLLAPSE}"],
+])
+def test_the_cli_refuses_collected_like_terms_in_one_line(argv, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "symgrad", *argv], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("symgrad: error: ") and proc.stderr.count("\n") == 1
+    assert "max_exact_digits" in proc.stderr and "ValueError" not in proc.stderr
