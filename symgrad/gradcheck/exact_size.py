@@ -373,12 +373,14 @@ def _op(rule: str, args: list[Size], alike: bool = False) -> Size:
     return _call(rule, args, value)
 
 
-def _refuse(node: Expr | None, digits: float, limits: Limits, power: str = "^") -> LimitError:
+def _refuse(node: Expr | None, digits: float, limits: Limits, power: str = "^", symbolic: bool = False) -> LimitError:
     text = to_notation(node, power) if node is not None else "a constant"
     text = text if len(text) <= 40 else text[:39] + "…"
     about = f"about {digits:,.0f} digits" if math.isfinite(digits) else "more digits than a float can count"
     span = getattr(node, "span", None)
-    return LimitError(f"the exact value of {text} would have {about}", limit="max_exact_digits",
+    what = (f"a number SymPy builds in {text} from its constants (like terms collected)" if symbolic
+            else f"the exact value of {text}")
+    return LimitError(f"{what} would have {about}", limit="max_exact_digits",
                       value=limits.max_exact_digits, line=span.line if span else None,
                       column=span.column if span else None,
                       hint="symbolic answers keep every digit of a constant; raise the limit with "
@@ -419,7 +421,7 @@ def _walk(root: Expr, names: dict[str, Size | None], limits: Limits, power: str 
             kids = [sizes.pop(id(a)) for a in node.args]
             size = None if any(k is None for k in kids) else _op(node.rule, kids, _alike(node))
             if size is not None and not size.digits <= limits.max_exact_digits:
-                raise _refuse(node, size.digits, limits, power)
+                raise _refuse(node, size.digits, limits, power, size.symbolic)
         else:
             size = None
         sizes[id(node)] = size
@@ -457,4 +459,4 @@ def guard(rule: str, args: list, limits: Limits | None, node: Expr | None = None
             sizes.append(_opaque(sympy_digits(a), value))
     size = _op(rule, sizes)
     if not size.digits <= limits.max_exact_digits:
-        raise _refuse(node, size.digits, limits)
+        raise _refuse(node, size.digits, limits, symbolic=size.symbolic)
