@@ -50,60 +50,11 @@ from ..base.limits import DEFAULT_LIMITS, Limits
 from ..language.ast import Const, Expr, Num, Op, Program, Var, postorder
 from ..language.printing import power_symbol, to_notation
 from ..rules.table import RULES
+from .exact_frac import LOG2, ONE, Frac, within
 
 __all__ = ["Frac", "Size", "bound_program", "guard", "sympy_digits"]
 
-LOG2 = math.log10(2.0)
 _EXACT_INT = 2.0 ** 53       # as symbolic._number: integral literals below this are sympy Integers
-
-
-@dataclass(frozen=True)
-class Frac:
-    """An upper bound on a rational SymPy may build by combining numbers: ``num`` and ``den``
-    digits (log10) and ``mag``, log10 of its largest absolute value, so that a sum of many small
-    fractions (``1/9001 + 1/9007 + …``: its denominator is their product, its numerator nearly as
-    long) is bounded by its denominators and its size, and ``1 + 1 + … + 1`` stays small."""
-    num: float
-    den: float
-    mag: float
-
-    @property
-    def digits(self) -> float:          # the numerator has at most log10|value| + den digits
-        return self.den + max(0.0, min(self.num, self.mag + self.den))
-
-    def plus(self, other: "Frac", alike: bool = False) -> "Frac":
-        """A sum: over the product of the denominators (over one of them, if the terms are alike)."""
-        den = max(self.den, other.den) if alike else self.den + other.den
-        hi, lo = max(self.mag, other.mag), min(self.mag, other.mag)
-        mag = hi + math.log10(1.0 + 10.0 ** (lo - hi)) if lo > -math.inf else hi
-        return Frac(max(self.num + other.den, other.num + self.den) + LOG2, den, mag)
-
-    def times(self, other: "Frac") -> "Frac":
-        return Frac(self.num + other.num, self.den + other.den, self.mag + other.mag)
-
-    def power(self, e: float) -> "Frac":
-        """Raised to an exact exponent ``e``: an integer's digits times ``|e|``; a root's no more."""
-        k = max(1.0, abs(e))
-        num, den, mag = (self.num, self.den, self.mag) if e >= 0 else (self.den, self.num, self.den)
-        mag = mag if float(e).is_integer() else max(mag, 0.0)
-        return Frac(_scale(k, num), _scale(k, den), _scale(k, mag))
-
-    def widest(self, other: "Frac | None") -> "Frac":
-        if other is None:
-            return self
-        return Frac(max(self.num, other.num), max(self.den, other.den), max(self.mag, other.mag))
-
-
-ONE = Frac(0.0, 0.0, 0.0)
-
-
-def _scale(k: float, digits: float) -> float:
-    return 0.0 if digits == 0.0 else k * digits   # 1^inf is 1, not nan
-
-
-def _within(digits: float) -> Frac:
-    """A rational of at most ``digits`` digits, split unknown between numerator and denominator."""
-    return Frac(digits, digits, digits)
 
 
 @dataclass(frozen=True)
@@ -208,7 +159,7 @@ _INPUT = Size(0.0, 0.0, math.nan, False, True)
 def _opaque(digits: float, value: float, coef: Frac | None = None, expo: Frac = ONE, base: float = 0.0) -> Size:
     """A number SymPy keeps unevaluated (or may reduce to a rational: ``sqrt(4)``) with ``digits``
     digits inside, and ``coef`` bounding the rational it may reduce to or have as a coefficient."""
-    coef = coef or _within(digits)
+    coef = coef or within(digits)
     return Size(max(digits, coef.digits), 0.0, value, False, True, coef, coef, expo, base, False)
 
 
