@@ -32,7 +32,9 @@ The bounds (``log10`` sizes; ``size(p/q) = digits(p) + digits(q)``):
   product multiplies coefficients, and a number distributes over a sum; a power to an exact
   exponent ``e`` raises the coefficient (``(x*3^999)^999`` builds ``3^998001``), but a power or a
   product of sums is not expanded (``_product``, ``_power``), unless the sum may collapse to one
-  term or to a number (``x - x + 3^99``).
+  term or to a number (``x - x + 3^99``). Terms are alike only if their fingerprints (their
+  structure with numbers erased) are; a sum of terms none alike and none that can vanish
+  (``x*y + y``) stays a sum, so ``v*v + v`` repeated builds no number.
 
 ``bound_program`` walks a program (and optionally one more expression over its names, a claim
 or an answer) without recursion; ``guard`` checks one SymPy operation on numbers about to be
@@ -79,6 +81,9 @@ class Size:
     expo: Frac = ONE
     base: float = 0.0
     firm: bool = True
+    terms: frozenset | None = None   # fingerprints of its terms, numbers erased (alike terms share one); None: too many
+    bases: frozenset = frozenset()   # as a factor: fingerprints of its bases
+    kept: bool = False               # a sum that can never collect into one term or a number (see ``_sum``)
 
     @property
     def digits(self) -> float:
@@ -153,14 +158,24 @@ def _literal(value: float) -> Size:
     return Size(0.0, 0.0, value, False)
 
 
-_INPUT = Size(0.0, 0.0, math.nan, False, True)
+_MAX_TERMS = 64       # term fingerprints followed per sum; past this any two terms may be alike
+_NUMBER = frozenset({hash("number")})   # every unevaluated number is taken to be alike
+
+
+def _shape(bases: frozenset) -> dict:
+    """One term with these bases (a product, a power, a call, an input)."""
+    return {"terms": frozenset({hash(bases)}), "bases": bases}
+
+
+def _input(name: str) -> Size:
+    return Size(0.0, 0.0, math.nan, False, True, **_shape(frozenset({hash(("input", name))})))
 
 
 def _opaque(digits: float, value: float, coef: Frac | None = None, expo: Frac = ONE, base: float = 0.0) -> Size:
     """A number SymPy keeps unevaluated (or may reduce to a rational: ``sqrt(4)``) with ``digits``
     digits inside, and ``coef`` bounding the rational it may reduce to or have as a coefficient."""
     coef = coef or within(digits)
-    return Size(max(digits, coef.digits), 0.0, value, False, True, coef, coef, expo, base, False)
+    return Size(max(digits, coef.digits), 0.0, value, False, True, coef, coef, expo, base, False, **_shape(_NUMBER))
 
 
 def _plain(a: Size) -> bool:
@@ -179,18 +194,23 @@ def _outer(a: Size) -> Frac:
     the number it could become."""
     if _plain(a):
         return _as_frac(a)
+    if a.kept:         # it stays a sum: a power or a product keeps it whole
+        return ONE
     return a.coef if a.firm or a.const is None else a.coef.widest(a.const)
 
 
 def _nonzero(a: Size) -> bool:
-    """A plain number that is surely not zero: a Float, or an integer that floats hold exactly."""
-    return a.value != 0.0 and (not a.rational or (a.den == 0.0 and a.num < 15.0)) and not math.isnan(a.value)
+    """A plain number that is surely not zero: a Float, or a rational of under 10 digits whose float
+    value is at least half the least non-zero one, ``1/q`` (float rounding is far below that)."""
+    if math.isnan(a.value) or a.value == 0.0:
+        return False
+    return not a.rational or (a.digits < 10.0 and abs(a.value) >= 0.5 * 10.0 ** -a.den)
 
 
 def _struct(num: float, coef: Frac, const: Frac | None, expo: Frac, base: float, firm: bool,
-            value: float = math.nan) -> Size:
+            value: float = math.nan, shape: dict | None = None) -> Size:
     extra = [coef.digits, expo.digits, base] + ([const.digits] if const is not None else [])
-    return Size(max([num] + extra), 0.0, value, False, True, coef, const, expo, base, firm)
+    return Size(max([num] + extra), 0.0, value, False, True, coef, const, expo, base, firm, **(shape or {}))
 
 
 def _sum(args: list[Size], alike: bool, value: float) -> Size:
@@ -210,9 +230,21 @@ def _sum(args: list[Size], alike: bool, value: float) -> Size:
         else:
             const = part if const is None else const.plus(part, alike)
     symbolic = [a for a in args if not _plain(a)]
-    firm = len(symbolic) == 1 and symbolic[0].firm       # one term that cannot vanish: x + 30 stays a sum
+    # Terms are alike only if their fingerprints (numbers erased) are equal. With no two alike and
+    # none that can vanish, it stays a sum of two or more terms (x*y + y): "kept".
+    terms: frozenset | None = frozenset()
+    alone = True
+    for a in symbolic:
+        if terms is None or a.terms is None or (terms & a.terms) or not (a.firm or a.kept):
+            alone = False
+        terms = None if terms is None or a.terms is None else terms | a.terms
+    if terms is not None and len(terms) > _MAX_TERMS:
+        terms, alone = None, False
+    kept = alone and terms is not None and len(terms) >= 2
+    shape = {"terms": terms, "bases": frozenset({hash(("sum", terms))}), "kept": kept}
+    firm = kept or (len(symbolic) == 1 and symbolic[0].firm)   # x + 30 stays a sum
     expo = symbolic[0].expo.widest(symbolic[-1].expo)
-    return _struct(max(a.num for a in args), coef or ONE, const, expo, max(a.base for a in args), firm, value)
+    return _struct(max(a.num for a in args), coef or ONE, const, expo, max(a.base for a in args), firm, value, shape)
 
 
 def _product(args: list[Size], value: float) -> Size:
@@ -229,14 +261,20 @@ def _product(args: list[Size], value: float) -> Size:
             base += a.base
             firm = firm and a.firm
     const = None
-    if len(symbolic) == 1 and symbolic[0].const is not None:   # c*(x + k) = c*x + c*k
-        const = symbolic[0].const
+    if len(symbolic) == 1:     # c*(x*y + k) = c*x*y + c*k: a number distributes, the sum stays one
+        only = symbolic[0]
+        coef = only.coef
+        const = only.const
         for a in args:
             if _plain(a):
-                const = const.times(_as_frac(a))
+                coef = coef.times(_as_frac(a))
+                const = const.times(_as_frac(a)) if const is not None else None
+        shape = {"terms": only.terms, "bases": only.bases, "kept": only.kept and firm}
+    else:
+        shape = _shape(frozenset().union(*(a.bases for a in symbolic)))
     if not firm:
         const = coef.widest(const)
-    return _struct(max(a.num for a in args), coef, const, expo or ONE, base, firm, value)
+    return _struct(max(a.num for a in args), coef, const, expo or ONE, base, firm or shape.get("kept", False), value, shape)
 
 
 def _power(b: Size, e: Size, value: float) -> Size:
@@ -246,8 +284,9 @@ def _power(b: Size, e: Size, value: float) -> Size:
     if _plain(e) and e.rational:    # b holds an input
         times = e.value if not math.isnan(e.value) else math.inf
         coef = _outer(b).power(times)
+        shape = ({"terms": b.terms, "bases": b.bases, "kept": b.kept} if times == 1.0 else _shape(b.bases))
         return _struct(max(b.num, e.digits), coef, None if b.firm else coef, b.expo.times(_as_frac(e)),
-                       b.base, b.firm, value)
+                       b.base, b.firm, value, shape)
     # an exponent with an input (or unevaluated): kept as it is, unless it can become a number k,
     # which raises the base's coefficient to at most |k|
     firm = (b.firm or _plain(b)) and e.firm
@@ -255,7 +294,8 @@ def _power(b: Size, e: Size, value: float) -> Size:
     coef = ONE if e.firm else _outer(b).power(max(1.0, k))
     expo = e.coef.widest(e.const) if not _plain(e) else _as_frac(e)
     base = b.digits if _plain(b) else b.base
-    return _struct(max(b.digits, e.digits), coef, None if firm else coef, expo, base, firm, value)
+    return _struct(max(b.digits, e.digits), coef, None if firm else coef, expo, base, firm, value,
+                   _shape(_NUMBER if _plain(b) else b.bases))
 
 
 def _call(rule: str, args: list[Size], value: float) -> Size:
@@ -276,8 +316,9 @@ def _call(rule: str, args: list[Size], value: float) -> Size:
     num = max([coef.digits] + [a.num + a.den for a in args])
     if all(_plain(a) for a in args):
         return _opaque(num, value, coef)
-    firm = all(a.firm for a in args if not _plain(a))
-    return Size(num, 0.0, value, False, True, coef, None if firm else coef, ONE, 0.0, firm)
+    firm = all(a.firm or a.kept for a in args if not _plain(a))
+    called = frozenset({hash((rule, tuple(hash(a.terms) if not _plain(a) else None for a in args)))})
+    return Size(num, 0.0, value, False, True, coef, None if firm else coef, ONE, 0.0, firm, **_shape(called))
 
 
 def _op(rule: str, args: list[Size], alike: bool = False) -> Size:
@@ -367,7 +408,7 @@ def _walk(root: Expr, names: dict[str, Size | None], limits: Limits, power: str 
         elif isinstance(node, Const):
             size = _opaque(0.0, math.pi)      # SymPy keeps pi a symbol
         elif isinstance(node, Var):
-            size = names.get(node.name, _INPUT)
+            size = names[node.name] if node.name in names else _input(node.name)
         elif isinstance(node, Op):
             kids = [sizes.pop(id(a)) for a in node.args]
             size = None if any(k is None for k in kids) else _op(node.rule, kids, _alike(node))

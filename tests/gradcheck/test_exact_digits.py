@@ -196,6 +196,16 @@ def test_number_terms_beside_an_input_collect():
     refused(lambda: diff("y = x + " + " + ".join(f"1/{p}" for p in PRIMES[:1200]), "x"), column=5)
 
 
+def test_a_sum_of_terms_that_are_never_alike_stays_a_sum_under_powers_and_products():
+    # v = x*y + y is never one term, so v*v + v, repeated, builds no number (the check's own
+    # statement bomb); (x/1009 + z/1013)^50 keeps its coefficients as they are
+    program = "\n".join(["v0 = x*y + y"] + [f"v{k} = v{k - 1}*v{k - 1} + v{k - 1}" for k in range(1, 26)])
+    bound_program(sg.parse(program), sg.Limits(max_exact_digits=10))
+    bound_program(sg.parse("y = (x/1009 + z/1013)^50"), sg.Limits(max_exact_digits=20))
+    # but terms that may cancel leave one that a power raises: z - z leaves x*3^99
+    refused(lambda: diff("y = (x*3^99 + z - z)^99", "x"), column=6)
+
+
 def test_ordinary_sums_of_like_terms_are_not_refused():
     xs = " + ".join(["x"] * 2000)                                  # 2000x
     assert diff(f"y = {xs}", "x") == 2000
@@ -217,7 +227,8 @@ def _log10(n) -> float:
 
 
 TERMS = ["{x}/{p}", "{x}*{q}/{p}", "{x}^(1/{p})", "{x}^({q}/{p})", "pi/{p}", "{q}/{p}", "sqrt({x})/{p}",
-         "{x}*{q}^3", "({x}/{p})^3", "{p}^{x}", "tanh({x})/{p}", "{x}^({x}/{p})"]
+         "{x}*{q}^3", "({x}/{p})^3", "{p}^{x}", "tanh({x})/{p}", "{x}^({x}/{p})", "({x}/{p} + w*{q})^2",
+         "({x}/{p} - {x}/{p} + {q}^9)"]
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
