@@ -208,8 +208,9 @@ def _nonzero(a: Size) -> bool:
 
 
 def _struct(num: float, coef: Frac, const: Frac | None, expo: Frac, base: float, firm: bool,
-            value: float = math.nan, shape: dict | None = None) -> Size:
-    extra = [coef.digits, expo.digits, base] + ([const.digits] if const is not None else [])
+            value: float = math.nan, shape: dict | None = None, collected: bool = True) -> Size:
+    """A Size for an expression with an input; ``collected``: its coefficient is built here."""
+    extra = [coef.digits if collected else 0.0, expo.digits, base] + ([const.digits] if const is not None else [])
     return Size(max([num] + extra), 0.0, value, False, True, coef, const, expo, base, firm, **(shape or {}))
 
 
@@ -233,18 +234,20 @@ def _sum(args: list[Size], alike: bool, value: float) -> Size:
     # Terms are alike only if their fingerprints (numbers erased) are equal. With no two alike and
     # none that can vanish, it stays a sum of two or more terms (x*y + y): "kept".
     terms: frozenset | None = frozenset()
-    alone = True
+    distinct = firm = True      # no two terms alike (so no coefficient is collected), none vanishes
     for a in symbolic:
-        if terms is None or a.terms is None or (terms & a.terms) or not (a.firm or a.kept):
-            alone = False
+        if terms is None or a.terms is None or (terms & a.terms):
+            distinct = False
+        firm = firm and (a.firm or a.kept)
         terms = None if terms is None or a.terms is None else terms | a.terms
     if terms is not None and len(terms) > _MAX_TERMS:
-        terms, alone = None, False
-    kept = alone and terms is not None and len(terms) >= 2
+        terms, distinct = None, False
+    kept = distinct and firm and terms is not None and len(terms) >= 2
     shape = {"terms": terms, "bases": frozenset({hash(("sum", terms))}), "kept": kept}
     firm = kept or (len(symbolic) == 1 and symbolic[0].firm)   # x + 30 stays a sum
     expo = symbolic[0].expo.widest(symbolic[-1].expo)
-    return _struct(max(a.num for a in args), coef or ONE, const, expo, max(a.base for a in args), firm, value, shape)
+    return _struct(max(a.num for a in args), coef or ONE, const, expo, max(a.base for a in args), firm, value, shape,
+                   collected=not distinct)
 
 
 def _product(args: list[Size], value: float) -> Size:
