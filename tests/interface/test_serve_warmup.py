@@ -83,3 +83,30 @@ def test_open_waits_until_the_page_can_be_answered(monkeypatch):
     with TestClient(app, base_url=LOCAL):
         waiting.join(30)
         assert opened == ["http://127.0.0.1:8000/"] and app.state.answering.is_set()
+
+
+def test_the_fork_servers_preload_leaves_a_check_and_a_worksheet_nothing_to_import():
+    """Every worker is forked from the fork server after it imported ``preload``: what that
+    imported and exercised, a teacher's first check and first worksheet do not wait for."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    probe = ("import gc, json, sys\n"
+             "before = set(sys.modules)\n"
+             "import symgrad.interface.serve.preload\n"
+             "from symgrad.gradcheck import row_forms\n"
+             "print(json.dumps({'modules': sorted(set(sys.modules) - before),"
+             " 'forms': [k[0] for k in row_forms._FORMS], 'frozen': gc.get_freeze_count()}))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    for module in ("sympy", "symgrad.gradcheck.check", "symgrad.teaching.worksheet", "symgrad.teaching.sheets",
+                   "jinja2", "matplotlib.figure"):
+        assert module in got["modules"], module
+    assert "mul" in got["forms"]          # the check ran: its row forms are built, and shared by every fork
+    assert got["frozen"] > 0              # and frozen, so a worker's collections never copy them
