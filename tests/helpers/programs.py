@@ -108,7 +108,10 @@ class Generator:
         inputs = [f"x{k}" for k in range(self.rng.randint(1, 3))]
         first = OPS[i % len(OPS)]                   # cycle through every row
         if i % 3 == 0:
-            return self.expr(inputs, self.rng.randint(1, 3), first)
+            text = self.expr(inputs, self.rng.randint(1, 3), first)
+            if first not in CONDITIONS and set(range(RULES[first].arity)) <= set(RULES[first].constant):
+                text = f"{text}*{inputs[0]}"   # every argument a constant (stop_gradient): read an input beside it
+            return text
         # Reuse: named intermediates read several times, and by later statements.
         lines, names = [], list(inputs)
         for k in range(self.rng.randint(1, 3)):
