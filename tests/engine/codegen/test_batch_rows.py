@@ -107,7 +107,8 @@ def test_eight_threads_read_one_graph_at_once():
     root.backward()
     expected_order = [id(v) for v in topo_order(root)]
     expected_grads = [v.grad for v in topo_order(root)]
-    roomy = sg.Limits(max_graph_nodes=10_000)  # DOT text only: no layout, so no need for the default bound
+    # DOT text only, never laid out: no need for the default bounds on its size and its layout
+    roomy = sg.Limits(max_graph_nodes=10_000, max_graph_layout=10_000_000)
     expected_dot = sg.draw(root, limits=roomy).source
     barrier = threading.Barrier(8)
     failures: list[str] = []
