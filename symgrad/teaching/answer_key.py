@@ -181,23 +181,30 @@ def _where(ws: Any, v: Any, taken: Any, defined: set[str]) -> Any:
     the taken branch by its sheet name, the condition and the other branch from the user's AST with
     every name the flat program has not yet assigned replaced by its definition, so that the flat
     program means the same away from the point (claims are judged there too)."""
-    from ..language.ast import Op, Var
+    from ..language.ast import Op, Var, postorder
     from ..language.printing import unparse
     graph = ws.result.graph
     node = graph.origin[id(v)]
     defs = {s.name: s.expr for s in graph.program.statements if s.name is not None}
     budget = [max(64, 16 * len(defs) + 16 * len(unparse(node)))]   # inlining is bounded by the source
 
-    def inline(e: Any) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise InputError("the worksheet's where() reads names the sheet does not show, too many times over",
-                             hint="name the condition's parts before the where, or mark this sheet by hand")
+    def kids(e: Any) -> tuple:   # a name the sheet has not assigned yet stands for its definition
         if isinstance(e, Var) and e.name not in defined and e.name in defs:
-            return inline(defs[e.name])
-        if isinstance(e, Op):
-            return Op(e.rule, tuple(inline(a) for a in e.args))
-        return e
+            return (defs[e.name],)
+        return e.args if isinstance(e, Op) else ()
+
+    def inline(root: Any) -> Any:   # iterative: a chain of definitions may be long
+        built: dict[int, Any] = {}
+        for e in postorder(root, kids):
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise InputError("the worksheet's where() reads names the sheet does not show, too many times over",
+                                 hint="name the condition's parts before the where, or mark this sheet by hand")
+            if isinstance(e, Op):
+                built[id(e)] = Op(e.rule, tuple(built[id(a)] for a in e.args))
+            else:
+                built[id(e)] = built[id(kids(e)[0])] if kids(e) else e
+        return built[id(root)]
 
     slot = 1 if graph.conditions[id(v)].data else 2
     return Op("where", tuple(taken if k == slot else inline(a) for k, a in enumerate(node.args)))
