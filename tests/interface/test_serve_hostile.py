@@ -186,6 +186,24 @@ def test_a_graph_request_past_its_timeout_leaves_no_dot_running():
                 os.kill(pid, 9)
 
 
+@pytest.mark.skipif(not hasattr(os, "getsid"), reason="POSIX sessions and process groups")
+def test_workers_give_way_to_the_event_loop_in_the_servers_own_session():
+    """A worker runs at nice 10 in a process group of its own (killed whole, dot included) but in
+    the server's session. Linux's autogroup scheduler shares the CPU between sessions as equals:
+    four workers in sessions of their own took a third of a core each beside the event loop
+    whatever their nice, and a slider's p99 under attack was 120 ms (bench/serve_load.py)."""
+    with TestClient(create_app(workers=2), base_url=LOCAL) as c:
+        pids = [pid for pool in c.app.state.pools for pid in pool.pids()]
+        assert len(pids) == 4
+        deadline = time.monotonic() + 30
+        while any(os.getpgid(pid) != pid for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)    # a worker leaves its parent's group as its loop starts
+        for pid in pids:
+            assert os.getpgid(pid) == pid, "a worker shares a process group: a timeout would not kill its dot"
+            assert os.getsid(pid) == os.getsid(0), "a worker leads a session: autogroup ignores its nice"
+            assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
+
+
 # --- the event loop does no heavy parsing -------------------------------------------------------------
 
 def test_a_long_program_of_dead_statements_is_not_parsed_on_the_event_loop():

@@ -307,8 +307,11 @@ def _cap_memory(memory: int | None) -> None:
 
 def _work(conn: Any, memory: int | None = None) -> None:
     """A worker process's loop: answer ``(fn, args)`` calls until the pipe closes."""
-    if hasattr(os, "setsid"):
-        os.setsid()   # a session (and group) of our own: the pool kills it whole, dot included
+    if hasattr(os, "setpgid"):
+        # A process group of our own, so the pool kills it whole, dot included. Not a session of
+        # our own: Linux's autogroup scheduler shares the CPU between sessions as equals, which
+        # would give every niced worker as much CPU as the server's event loop.
+        os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     if _PRELOAD not in sys.modules:  # spawned, not forked from the warm server
         actions.warm()
