@@ -40,7 +40,8 @@ class Pool:
     holds the GIL). Calls wait for an idle worker in arrival order.
 
     A worker process past the timeout is killed and replaced, with every process it started
-    (it leads its own session: Graphviz's ``dot`` dies with it), so a timeout frees what it stops: the replacement is forked (on a helper thread) from a fork server that imported and
+    (it leads its own process group: Graphviz's ``dot`` dies with it), so a timeout frees what it
+    stops: the replacement is forked (on a helper thread) from a fork server that imported and
     exercised the workers' code once (``preload``), so it is ready at once. A worker that dies
     (killed, out of memory) is replaced the same way. Threads cannot be stopped: past the
     timeout a thread's slot stays taken until its work ends.
@@ -277,7 +278,7 @@ class _Worker:
         return value
 
     def kill(self) -> None:
-        """Kill the worker and every process it started: it leads its own session (``_work``), so
+        """Kill the worker and every process it started: it leads its own process group (``_work``), so
         Graphviz's ``dot`` running under it dies with it rather than running on, orphaned."""
         if hasattr(os, "killpg"):
             with contextlib.suppress(OSError):  # not a leader yet (just started) or gone: kill it alone
