@@ -57,3 +57,29 @@ def test_screenshot_shows_the_graph(page_report):
     assert image.size == (1200, 900)
     dark = sum(image.histogram()[:128])
     assert dark > 2000  # boxes, edges and numbers of the graph, not a blank page
+
+
+# A box that scrolls sideways (a wide formula, graph or rule) must not also overflow downwards:
+# Chromium then adds a vertical scroll bar to it (MathML's fractions and subscripts reach a few
+# pixels below the line box), a bar beside every closed form.
+OVERFLOW = """() => [...document.querySelectorAll('.closed, .rule, .figure, pre')].map(
+    e => [e.className || e.tagName, e.scrollHeight, e.clientHeight])"""
+
+
+def tensor_point():
+    import numpy as np
+    r = np.random.default_rng(1)
+    return {"X": r.standard_normal((4, 3)), "W1": r.standard_normal((3, 5)) * 0.5, "b1": r.standard_normal(5) * 0.1,
+            "W2": r.standard_normal((5, 3)) * 0.5, "b2": r.standard_normal(3) * 0.1, "Y": np.array([0, 2, 1, 2])}
+
+
+@pytest.mark.parametrize("program, point", [
+    (NEURON, POINT),
+    ("hpre = X @ W1 + b1\nh = tanh(hpre)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, Y)", tensor_point()),
+], ids=["scalar", "tensor"])
+def test_no_box_scrolls_downwards(tmp_path, program, point):
+    path = tmp_path / "sheet.html"
+    path.write_text(sg.worksheet(program, point, format="html"), encoding="utf-8")
+    boxes = load_page(path, OVERFLOW)["facts"]
+    assert len(boxes) >= 3
+    assert [b for b in boxes if b[1] > b[2]] == []
