@@ -58,6 +58,8 @@ class Rounded:
 
     @staticmethod
     def _round(b: arb) -> "Rounded":
+        if b.is_zero():     # every operand pair's exact result is 0: representable, so returned exactly
+            return Rounded(b)
         return Rounded(_inflate(b, U * upper(b) + TINY))
 
     def __add__(self, o): return Rounded._round(self.b + to_arb(o))
@@ -100,6 +102,14 @@ _MID = np.frompyfunc(lambda b: float(b.mid()), 1, 1)
 
 
 _UNROUND = np.frompyfunc(lambda r: r.b, 1, 1)
+# Whether a ball may be nonzero. Where every term of a sum or product is exactly 0, so is float64's
+# result: + − × ÷ of exact zeros round nothing and never underflow. An envelope widened there anyway
+# would move a zero-initialised pre-activation ``X @ W + b`` off relu's kink, into "undetermined".
+_SOME = np.frompyfunc(lambda b: not b.is_zero(), 1, 1)
+
+
+def _some(balls: np.ndarray) -> np.ndarray:
+    return np.asarray(_SOME(balls), dtype=bool).reshape(np.shape(balls))
 
 
 def _arbs(a) -> np.ndarray:
@@ -195,7 +205,8 @@ class Envelope(Exact):
         size = np.asarray(np.sum(np.asarray(_UPPER(b), dtype=np.float64).reshape(b.shape), axis=axis,
                                  keepdims=keepdims))
         k = b.size // max(exact.size, 1)
-        return self.wrap(_widen(exact, _gamma(k - 1) * size * SLACK + max(k - 1, 0) * TINY))
+        some = np.any(_some(b), axis=axis, keepdims=keepdims)
+        return self.wrap(_widen(exact, np.where(some, _gamma(k - 1) * size * SLACK + max(k - 1, 0) * TINY, 0.0)))
 
     def matmul(self, a, b):
         ba, bb = self.balls(a), self.balls(b)
@@ -204,7 +215,8 @@ class Envelope(Exact):
         ub = np.asarray(_UPPER(bb), dtype=np.float64).reshape(bb.shape)
         k = ba.shape[-1]
         size = np.asarray(np.matmul(ua, ub))
-        return self.wrap(_widen(exact, _gamma(k) * size * SLACK * SLACK + k * TINY))
+        some = np.matmul(_some(ba).astype(np.float64), _some(bb).astype(np.float64)) > 0
+        return self.wrap(_widen(exact, np.where(some, _gamma(k) * size * SLACK * SLACK + k * TINY, 0.0)))
 
     def apply(self, row, *args):
         r = ROUNDING.get(row.name, _DEFAULT)
@@ -212,7 +224,10 @@ class Envelope(Exact):
         if row.name in _SELECTS:        # a condition's 1 or 0, where's pick: no rounding, so no widening
             return self.wrap(exact)
         size = np.asarray(_UPPER(exact), dtype=np.float64).reshape(exact.shape)
-        return self.wrap(_widen(exact, r.forward * U * size + max(r.forward, 1) * TINY))
+        radius = _rounding(r.forward, size)
+        if row.raw in ARRAY_SAFE:   # one correctly rounded + − × ÷: an exact 0 (every operand pair's) stays exact
+            radius = np.where(_some(exact), radius, 0.0)
+        return self.wrap(_widen(exact, radius))
 
     def local(self, row, *args, out):
         r = ROUNDING.get(row.name, _DEFAULT)
@@ -224,8 +239,15 @@ class Envelope(Exact):
         for p in _partials(row, balls, args):
             p = np.asarray(p, dtype=object)
             size = np.asarray(_UPPER(p), dtype=np.float64).reshape(p.shape)
-            out.append(self.wrap(_widen(p, r.local * U * size + max(r.local, 1) * TINY)))
+            out.append(self.wrap(_widen(p, _rounding(r.local, size))))
         return tuple(out)
+
+
+def _rounding(count: int, size: np.ndarray) -> np.ndarray:
+    """The radius of ``count`` roundings of results of magnitude ``size``: none for an exact row
+    (count 0: neg, abs, relu, clamp, a comparison compute their float64 result exactly), else
+    count·u·size and the underflow of each rounding (``rules.rounding.forward_error``)."""
+    return count * U * size + max(count, 1) * TINY if count else np.zeros_like(size)
 
 
 def _gamma(k: int) -> float:

@@ -245,7 +245,8 @@ def _row(name: str, given: np.ndarray | None, sides: Sides, rtol: float, atol: f
         verdict = "undefined" if state == "undefined" and (given is None or not np.all(np.isfinite(given))) \
             else "unverified" if state == "undetermined" else "mismatch"
         note = f"the exact gradient is {state} here: {reason}"
-        return TensorCheckRow(name, verdict, (), None if given is None else tuple(np.shape(given)), note=note)
+        shape = None if given is None else tuple(np.shape(given))   # no exact shape to set against it
+        return TensorCheckRow(name, verdict, shape or (), shape, note=note)
     if name not in sides.exact:
         return TensorCheckRow(name, "unverified", (), None, note="integer data has no gradient")
     exact, envelope = sides.exact[name], sides.envelope[name]

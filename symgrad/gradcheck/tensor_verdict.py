@@ -58,7 +58,8 @@ def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, enve
         mismatch = mismatch | (differ & ~inside)
     unsure = ~agree & ~mismatch & ~kink
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        excess = np.where(nan, np.inf, np.where(kink, 0.0, dist / np.where(allowed > 0, allowed, np.inf)))
+        over = np.where(allowed > 0, dist / np.where(allowed > 0, allowed, 1.0), np.where(dist > 0, np.inf, 0.0))
+        excess = np.where(nan, np.inf, np.where(kink, 0.0, over))   # an exact 0 allows nothing: any miss is worst
     worst = tuple(int(i) for i in np.unravel_index(int(np.nanargmax(excess)), exact.shape)) if exact.size else None
     nonzero = np.abs(e_mid) > e_rad
     digits = None
@@ -85,7 +86,7 @@ def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, enve
         worst = at if verdict == "kink" else worst
     if unsure.any():
         notes.append(f"{int(unsure.sum())} elements could not be decided (the balls are too wide)")
-    notes += ties
+    notes += list(dict.fromkeys(ties))   # one note per kind of tie, not one per element
     w = worst if worst is not None else ()
     return row_type(name, verdict, exact.shape, exact.shape, elements=exact.size, disagree=int(mismatch.sum()),
                     unverified=int(unsure.sum()), worst=worst if exact.size else None,

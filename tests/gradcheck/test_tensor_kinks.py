@@ -129,3 +129,56 @@ def test_a_jump_at_a_switch_is_never_agree():
 def test_a_taken_element_outside_its_domain_is_undefined():
     row = sg.check("L = sum(where(x > -5, sqrt(x), 0))", {"x": np.array([1.0, -1.0])}).row("x")
     assert row.verdict == "undefined"
+
+
+# --- a kink reached through exact arithmetic: a zero-initialised layer -----------------------------
+
+ZERO_INIT = "h = relu(X @ W + b); L = sum(h)"
+
+
+def zero_init() -> dict:
+    return {"X": np.array([[1.0, -2.0], [0.5, 3.0]]), "W": np.zeros((2, 3)), "b": np.zeros(3)}
+
+
+def test_a_zero_initialised_relu_layer_is_a_kink_not_undetermined():
+    """X @ W + b is exactly 0 at W = 0, b = 0 (float64 computes it exactly too), so every hidden
+    unit sits at relu's kink. By hand: L moves with b[j] by relu(t) + relu(t), slopes 0 and 2; with
+    W[0, j] by relu(1·t) + relu(0.5·t), slopes 0 and 1.5; with X not at all (W = 0). Backprop's
+    relu'(0) = 0 gives 0 everywhere, between each pair. Float64's error envelope used to widen
+    every sum by an underflow it cannot have, so the kink read as "undetermined" everywhere."""
+    report = sg.check(ZERO_INIT, zero_init())
+    assert [report.row(n).verdict for n in ("X", "W", "b", "L")] == ["agree", "kink", "kink", "agree"]
+    b = report.row("b")
+    assert (b.left, b.right) == (0.0, 2.0)
+    assert (report.row("W").left, report.row("W").right) == (0.0, 1.5)
+    wrong = np.zeros((2, 3))
+    wrong[0, 2] = 1.6       # past the right slope 1.5
+    row = sg.check(ZERO_INIT, zero_init(), grads={"W": wrong}).row("W")
+    assert row.verdict == "mismatch" and row.worst == (0, 2)
+
+
+@pytest.mark.parametrize("program, point", [
+    ("L = sum(relu(X @ W))", {"X": np.array([[1e-200]]), "W": np.array([[1e-200]])}),
+    ("L = sum(relu(x * y))", {"x": np.array([1e-200]), "y": np.array([1e-200])}),
+])
+def test_a_product_that_underflows_to_the_kink_stays_unverified(program, point):
+    """1e-200·1e-200 is 1e-400 exactly, past relu's kink, but float64 rounds it to 0, at the kink:
+    backprop may take either branch, so the check cannot say agree (the envelope keeps its
+    underflow where a term is not exactly 0)."""
+    report = sg.check(program, point)
+    assert {row.verdict for row in report.rows} == {"unverified"}
+
+
+def test_a_max_tie_is_noted_once():
+    row = sg.check("L = max(x)", {"x": np.array([1.0, 3.0, 3.0])}).row("x")
+    assert row.verdict == "unverified"
+    assert row.note.count("two elements tie") == 1
+
+
+def test_a_negative_literal_bound_is_exact():
+    """clamp(x, -1, 1) at its bounds: -1 is neg(1), which float64 computes exactly, so x - (-1) is
+    exactly 0 there and both bounds are kinks (slopes 0, 1 at -1 and 1, 0 at 1, by hand), as with
+    hardtanh. The envelope used to give neg an underflow, and the check said "undetermined"."""
+    row = sg.check("L = sum(clamp(x, -1, 1))", {"x": np.array([-1.0, 0.0, 1.0])}).row("x")
+    assert row.verdict == "kink" and "2 of 3 elements are at a kink" in row.note
+    assert (row.left, row.right) == (0.0, 1.0)
