@@ -204,6 +204,61 @@ def test_workers_give_way_to_the_event_loop_in_the_servers_own_session():
             assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
 
 
+# A child under a terminal of its own (pty.fork: it leads the session, its group is in the
+# foreground) with `stty tostop` set, as a user's shell may: a worker process logs a line on stderr,
+# the terminal, as the server's log of an internal error does.
+_TOSTOP_CHILD = """
+import asyncio, logging, termios, time
+from symgrad.interface.serve.workers import Pool
+attrs = termios.tcgetattr(0)
+attrs[3] |= termios.TOSTOP
+termios.tcsetattr(0, termios.TCSANOW, attrs)
+async def main():
+    pool = Pool(1, 2, "tostop", processes=True)
+    await pool.warm()
+    try:
+        await pool.run(10.0, logging.getLogger("symgrad.serve").error, "a worker's line for the log")
+        print("answered", flush=True)
+    except Exception as err:
+        print("refused:", err, flush=True)
+    finally:
+        pool.shutdown()
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "setpgid") or sys.platform == "win32", reason="POSIX terminals and job control")
+def test_a_worker_writes_its_log_to_a_tostop_terminal_without_being_stopped():
+    """A worker leads a process group of its own in the terminal's session, a group never in the
+    foreground: under `stty tostop` its first write to the terminal would stop it (SIGTTOU), the
+    request would wait for its timeout and the log would lose the line. It ignores SIGTTOU, so it
+    writes as a process of the server's own group would."""
+    import pty
+    import select
+    pid, master = pty.fork()
+    if pid == 0:    # the child: only exec (the test process's threads are not ours to run here)
+        os.execv(sys.executable, [sys.executable, "-c", _TOSTOP_CHILD])
+    out = b""
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:     # the child is gone: the terminal reads EIO
+                    break
+                if not chunk:
+                    break
+                out += chunk
+    finally:
+        os.close(master)
+        with contextlib.suppress(OSError):
+            os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    text = out.decode(errors="replace")
+    assert "a worker's line for the log" in text and "answered" in text, text
+
+
 # --- the event loop does no heavy parsing -------------------------------------------------------------
 
 def test_a_long_program_of_dead_statements_is_not_parsed_on_the_event_loop():

@@ -314,6 +314,10 @@ def _work(conn: Any, memory: int | None = None) -> None:
         # would give every niced worker as much CPU as the server's event loop.
         os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
+    if hasattr(signal, "SIGTTOU"):
+        # Our group is never the terminal's foreground: under `stty tostop` a write to the
+        # terminal (the log of an internal error) would stop us until the timeout killed us.
+        signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     if _PRELOAD not in sys.modules:  # spawned, not forked from the warm server
         actions.warm()
     if memory is not None:
