@@ -116,16 +116,22 @@ op("amin", *_extreme(-1), surface="min", doc="min(x, dim=d, keepdim) / x.min(d):
 
 
 # --- logsumexp over a dim, softmax, log_softmax ----------------------------------------------------
+def _stable_max(xp, x, ax):
+    """max(x) along ax, kept, as a shift for stability: it cancels exactly in the mathematics, so a
+    tie there is no kink (``xp.argmax(shift=True)``)."""
+    return np.take_along_axis(x, np.expand_dims(xp.argmax(x, ax, shift=True), ax), ax)
+
+
 def _shift(xp, x, ax):
-    """x − max(x) along ax: the stable form (the shift cancels exactly in the mathematics)."""
-    return x - TENSOR_MAX.forward(xp, x, ax, 1)
+    """x − max(x) along ax: the stable form."""
+    return x - _stable_max(xp, x, ax)
 
 
 def _logsumexp(xp, x, *rest):
     ax, keep = reduced_axes(x, rest)
     if ax is None:
         return _logsumexp(xp, x.reshape(-1), 0, 0)
-    m = TENSOR_MAX.forward(xp, x, ax, 1)
+    m = _stable_max(xp, x, ax)
     out = m + xp.log(xp.sum(xp.exp(x - m), axis=ax, keepdims=True))
     return out if keep else np.squeeze(out, ax)
 

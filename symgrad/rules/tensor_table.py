@@ -30,7 +30,8 @@ class Float64:
     log = staticmethod(np.log)
 
     @staticmethod
-    def argmax(x: np.ndarray, axis: int) -> np.ndarray:
+    def argmax(x: np.ndarray, axis: int, shift: bool = False) -> np.ndarray:
+        """The first largest element's index (``shift``: the max is only subtracted for stability)."""
         return np.argmax(x, axis=axis)
 
     apply = staticmethod(apply_row)

@@ -182,3 +182,32 @@ def test_a_negative_literal_bound_is_exact():
     row = sg.check("L = sum(clamp(x, -1, 1))", {"x": np.array([-1.0, 0.0, 1.0])}).row("x")
     assert row.verdict == "kink" and "2 of 3 elements are at a kink" in row.note
     assert (row.left, row.right) == (0.0, 1.0)
+
+
+# --- a max that is only a shift for stability: ties there are no kink --------------------------------
+
+def test_cross_entropy_at_a_zero_initialised_output_layer_agrees():
+    """logits = X @ 0 are all exactly 0, so the max that log-softmax subtracts for stability ties in
+    every row; the shift cancels exactly, so cross-entropy is smooth there. By hand: softmax is 1/5
+    in every column, so dlogits = (1/5 − onehot(Y)) / 4 and dW = Xᵀ dlogits."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((4, 3)), np.array([0, 2, 1, 4])
+    report = sg.check("logits = X @ W; L = cross_entropy(logits, Y)", {"X": X, "W": np.zeros((3, 5)), "Y": Y})
+    assert {row.verdict for row in report.rows} == {"agree"}
+    dlogits = (np.full((4, 5), 0.2) - np.eye(5)[Y]) / 4
+    grads = sg.backprop("logits = X @ W; L = cross_entropy(logits, Y)", X=X, W=np.zeros((3, 5)), Y=Y).grads
+    np.testing.assert_allclose(grads["logits"], dlogits, rtol=1e-15, atol=1e-17)
+    np.testing.assert_allclose(grads["W"], X.T @ dlogits, rtol=1e-14)
+
+
+@pytest.mark.parametrize("program, x, w, by_hand", [
+    # softmax of equal x is 1/3 each: dL/dx_j = (w_j − Σ w/3)/3
+    ("L = sum(softmax(x, 0) * w)", [1.0, 1.0, 1.0], [1.0, 2.0, 4.0], [(1 - 7 / 3) / 3, (2 - 7 / 3) / 3, (4 - 7 / 3) / 3]),
+    # log_softmax of equal x: dL/dx_j = w_j − Σ w / 2
+    ("L = sum(log_softmax(x, 0) * w)", [2.0, 2.0], [1.0, 3.0], [-1.0, 1.0]),
+])
+def test_softmax_of_tied_inputs_agrees(program, x, w, by_hand):
+    report = sg.check(program, {"x": np.array(x), "w": np.array(w)})
+    assert {row.verdict for row in report.rows} == {"agree"}
+    grads = sg.backprop(program, x=np.array(x), w=np.array(w)).grads
+    np.testing.assert_allclose(grads["x"], by_hand, rtol=1e-14)   # float64 backprop vs the hand value
