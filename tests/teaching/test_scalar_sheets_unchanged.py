@@ -4,7 +4,9 @@ program of several rows. The digests in scalar_sheets.sha256 were made by tests/
 first on main at 7ef5a96 (the tree before tensors; the tensor work left them all unchanged), then again
 after four deliberate changes, each diffed against 7ef5a96's sheets line by line: every blank prints
 its id (``[step1.term1.local]``), the HTML's print and inline-fraction CSS with its local derivatives'
-MathML read from the row's template, TeX's ``\\sloppy``, and the Markdown sheet's header lines as paragraphs of their own. Regenerate only after such a review."""
+MathML read from the row's template, TeX's ``\\sloppy``, the Markdown sheet's header lines as paragraphs of their own, and the HTML's closed-form
+box scrolling sideways only (``overflow-y: hidden`` and a padding: MathML reached below it, so Chromium
+gave each closed form a vertical scroll bar). Regenerate only after such a review."""
 
 from pathlib import Path
 
