@@ -158,25 +158,22 @@ class Exact:
     def log(self, x):
         return self.apply(RULES["log"], x)
 
-    def argmax(self, x, axis, why: str = "index"):
-        """The index of the largest midpoint along ``axis``. Where another element's ball reaches the
-        chosen one, ``ties`` notes it, by ``why`` the index is wanted: an ``"index"`` (argmax: a tie is
-        a jump) always; an ``"extreme"`` (max and min over a dim) where the balls only touch, since an
-        exact tie is a kink ``tensor_kinks`` reads; a ``"shift"`` (subtracted for stability in softmax
-        and logsumexp, where it cancels exactly) never."""
+    def argmax(self, x, axis, shift: bool = False):
+        """The index of the largest midpoint along ``axis``. Where another element's ball reaches
+        the chosen one, the max's gradient has a kink: noted in ``ties``, unless the max is only
+        ``shift``, subtracted for stability where it cancels exactly (softmax, logsumexp)."""
         mids = np.asarray(_MID(self.balls(x)), dtype=np.float64).reshape(np.shape(x))
         idx = np.argmax(mids, axis=axis)
         chosen = np.take_along_axis(self.balls(x), np.expand_dims(idx, axis), axis)
         gaps = chosen - self.balls(x)
         certain = np.asarray(np.frompyfunc(lambda d: d > 0, 1, 1)(gaps), dtype=bool)
         np.put_along_axis(certain, np.expand_dims(idx, axis), True, axis)
-        if not certain.all() and self._tie_matters(why, gaps[~certain]):
+        if not certain.all() and self._tie_matters(shift, gaps[~certain]):
             self.ties.append("max: two elements tie (or their balls touch), so the max's gradient has a kink")
         return idx
 
-    def _tie_matters(self, why: str, gaps: np.ndarray) -> bool:
-        exact = all(gap.is_zero() for gap in gaps.flat)
-        return why == "index" or (why == "extreme" and not exact)
+    def _tie_matters(self, shift: bool, gaps: np.ndarray) -> bool:
+        return not shift    # exactly, any element is as good a shift as another
 
     def scatter_add(self, shape, idx, g):
         out = self.wrap(_zeros(shape))
@@ -208,10 +205,10 @@ class Envelope(Exact):
     def balls(self, a) -> np.ndarray:
         return _arbs(a)
 
-    def _tie_matters(self, why: str, gaps: np.ndarray) -> bool:
-        # float64 picks its own first largest element: the same one where the tied values are equal
-        # exactly (a zero-initialised layer's logits); where balls only touch, it may pick another
-        return not all(gap.is_zero() for gap in gaps.flat)
+    def _tie_matters(self, shift: bool, gaps: np.ndarray) -> bool:
+        # float64 picks its own largest element: the same one where the tied values are equal
+        # exactly (a zero-initialised layer's logits); where balls only touch, it may shift by another
+        return not shift or not all(gap.is_zero() for gap in gaps.flat)
 
     def sum(self, x, axis=None, keepdims=False):
         b = self.balls(x)

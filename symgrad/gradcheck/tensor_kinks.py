@@ -11,12 +11,6 @@ scalar ``judge``), ``mismatch`` otherwise; where both sides agree the function i
 and the gradient must equal that slope. An element that may be at its kink (a ball that touches
 it) is reported and makes the verdict ``unverified``.
 
-A max or min over a dim whose extreme is shared exactly by two or more elements is a kink too (the
-gradient goes to the first of them in backprop, as in PyTorch). Read one coordinate at a time, a tied
-element moved up becomes the only max (its partial is 1) and moved down leaves the max to the others
-(0); for a min the sides swap. So the two passes route the upstream gradient to every tied element on
-one side and to none on the other, and a unique extreme gets it on both.
-
 A comparison that feeds a ``where`` and ties exactly at an element is a switch: on each side the
 condition is decided as just beside the tie (its first side moved the same way), liveness follows
 the branch taken there, and the same two passes give the one-sided slopes. Where the branches'
@@ -40,11 +34,8 @@ from ..engine.tensor import backward
 from ..engine.tensor_live import mark_live
 from ..rules.table import CONDITIONS
 from ..rules.tensor_ops import unbroadcast
-from ..rules.tensor_reduce import reduced_axes
 
-__all__ = ["kink_elements", "one_sided", "EXTREMES"]
-
-EXTREMES = {"amax": 1, "amin": -1}  # reductions whose exact ties are kinks: +1 a tied element moved up takes the max
+__all__ = ["kink_elements", "one_sided"]
 
 
 def _spread(ns: Any, values: Any, shape: tuple) -> list[np.ndarray]:
@@ -61,11 +52,6 @@ def kink_elements(graph: Any, ns: Any) -> tuple[dict, dict, list[str]]:
     conditions = {id(w.kids[0]) for w in graph.tape if w.row is not None and w.row.name == "where"}
     for node in graph.tape:
         row = node.row
-        if node.op is not None and node.op.name in EXTREMES and np.asarray(node.value).dtype == object:
-            tied = _tied(node, ns.balls(node.kids[0].value))
-            if tied.any() and (node.live is None or node.live.any()):
-                found[id(node)] = (node, [tuple(int(i) for i in e) for e in np.argwhere(tied)])
-            continue
         if row is None or not row.kink or np.asarray(node.value).dtype != object:
             continue
         shape = node.shape
@@ -141,33 +127,6 @@ def _sided(node: Any, elements: list, direction: int, bits: int) -> Any:
     return replace(base, vjp=vjp)
 
 
-def _tied(node: Any, x: np.ndarray) -> np.ndarray:
-    """The elements of ``x`` (balls) equal exactly to the max (min) along the node's dim, where two
-    or more are: an exact tie. Balls that only touch are noted by ``Exact.argmax`` instead."""
-    ax, _ = reduced_axes(x, tuple(k.value for k in node.kids[1:]))
-    a, flat = (0, x.reshape(-1)) if ax is None else (ax, x)
-    mids = np.asarray(np.frompyfunc(lambda b: float(b.mid()), 1, 1)(flat), dtype=np.float64).reshape(flat.shape)
-    first = np.expand_dims(np.argmax(EXTREMES[node.op.name] * mids, axis=a), a)
-    gaps = np.take_along_axis(flat, first, a) - flat
-    same = np.asarray(np.frompyfunc(lambda d: d.is_zero(), 1, 1)(gaps), dtype=bool).reshape(flat.shape)
-    return (same & (same.sum(axis=a, keepdims=True) >= 2)).reshape(x.shape)
-
-
-def _sided_extreme(node: Any, direction: int) -> Any:
-    """The max (min) record with the upstream gradient routed on one side of its exact ties: to every
-    tied element where moving it that way takes the extreme, to none where it leaves it to the others."""
-    base = node.op
-    takes = direction == EXTREMES[base.name]
-
-    def vjp(xp, g, out, x, *rest):
-        routed, *others = base.vjp(xp, g, out, x, *rest)   # a unique extreme's share, as backprop routes it
-        ax, keep = reduced_axes(x, rest)
-        spread = np.broadcast_to(g if ax is None or keep else np.expand_dims(g, ax), np.shape(x))
-        share = np.where(_tied(node, xp.balls(x)), spread if takes else arb(0), routed)
-        return (np.asarray(share, dtype=object), *others)
-    return replace(base, vjp=vjp)
-
-
 def _zero_d(v: Any) -> np.ndarray:
     out = np.empty((), dtype=object)
     out[()] = v
@@ -183,8 +142,7 @@ def one_sided(graph: Any, ns: Any, kinks: dict, switches: dict, direction: int, 
     saved = _grads(graph)
     try:
         for node, elements in kinks.values():
-            node.op = (_sided_extreme(node, direction) if node.op.name in EXTREMES
-                       else _sided(node, elements, direction, bits))
+            node.op = _sided(node, elements, direction, bits)
         for node, elements in switches.values():
             node.value = _switched(node, elements, direction, bits, ns)
         if switches:

@@ -88,7 +88,7 @@ op("var", _var, _var_vjp, doc="var(x, dim, keepdim=False, correction=1): Î£(x âˆ
 def _select(xp, x, rest, sign):
     ax, keep = reduced_axes(x, rest)
     flat = x.reshape(-1) if ax is None else x
-    idx = xp.argmax(flat if sign > 0 else -flat, 0 if ax is None else ax, why="extreme")
+    idx = xp.argmax(flat if sign > 0 else -flat, 0 if ax is None else ax)
     where = np.expand_dims(idx, 0 if ax is None else ax)
     return ax, keep, where
 
@@ -118,8 +118,8 @@ op("amin", *_extreme(-1), surface="min", doc="min(x, dim=d, keepdim) / x.min(d):
 # --- logsumexp over a dim, softmax, log_softmax ----------------------------------------------------
 def _stable_max(xp, x, ax):
     """max(x) along ax, kept, as a shift for stability: it cancels exactly in the mathematics, so a
-    tie there is no kink (``xp.argmax(why="shift")``)."""
-    return np.take_along_axis(x, np.expand_dims(xp.argmax(x, ax, why="shift"), ax), ax)
+    tie there is no kink (``xp.argmax(shift=True)``)."""
+    return np.take_along_axis(x, np.expand_dims(xp.argmax(x, ax, shift=True), ax), ax)
 
 
 def _shift(xp, x, ax):

@@ -30,9 +30,8 @@ class Float64:
     log = staticmethod(np.log)
 
     @staticmethod
-    def argmax(x: np.ndarray, axis: int, why: str = "index") -> np.ndarray:
-        """The first largest element's index (``why``: "index", "extreme" or "shift"; see
-        ``gradcheck.tensor_balls.Exact.argmax``)."""
+    def argmax(x: np.ndarray, axis: int, shift: bool = False) -> np.ndarray:
+        """The first largest element's index (``shift``: the max is only subtracted for stability)."""
         return np.argmax(x, axis=axis)
 
     apply = staticmethod(apply_row)

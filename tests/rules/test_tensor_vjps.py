@@ -48,7 +48,7 @@ class MP:
         return np.asarray(np.frompyfunc(mp.log, 1, 1)(x), dtype=object)
 
     @staticmethod
-    def argmax(x, axis, why="index"):
+    def argmax(x, axis, shift=False):
         return np.argmax(np.asarray(np.frompyfunc(float, 1, 1)(x), dtype=float).reshape(np.shape(x)), axis=axis)
 
     @staticmethod
