@@ -181,8 +181,7 @@ def exact_gradients(prog: Program, point: dict, limits: Limits) -> Sides:
                     try:
                         sides.left = one_sided(graph, ns, kinks, switches, -1, bits, names)
                         sides.right = one_sided(graph, ns, kinks, switches, 1, bits, names)
-                        if kinks:
-                            sides.mixed = mixed(graph, ns, kinks, bits, names)
+                        sides.mixed = mixed(graph, ns, kinks, switches, bits, names)
                     except (Undefined, Undetermined) as err:     # a side's slope does not exist at the point
                         sides.left, sides.right, sides.mixed = {}, {}, {}
                         sides.ties.append(f"a one-sided slope at a kink or a switch cannot be read here: {err}")

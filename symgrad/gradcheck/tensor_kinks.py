@@ -173,6 +173,21 @@ def _sign_pass(node: Any, elements: list, bits: int, share: dict, hulls: dict) -
     return replace(base, vjp=vjp)
 
 
+def _switch_pass(node: Any, elements: list, share: dict) -> Any:
+    """A tied comparison's record for ``mixed``: share·(its first side − the other) at each tie."""
+    base = node.op
+
+    def vjp(xp, g, out, *args):
+        shape = np.shape(out)
+        shares = [np.array(np.broadcast_to(arb(0), shape), dtype=object) for _ in args]
+        for element, index in zip(elements, _here(node, elements, shape)):
+            c = share.get((id(node), element), arb(0))
+            for i, s in enumerate(shares):
+                s[index] = c if i == 0 else -c
+        return tuple(unbroadcast(s, np.shape(a), xp) for a, s in zip(args, shares))
+    return replace(base, vjp=vjp, diff="all")
+
+
 def _signs(graph: Any, ns: Any, names: list[str]) -> dict:
     """(may be > 0, may be < 0) of every element of every name's gradient, after a sign pass."""
     out = {}
@@ -186,7 +201,7 @@ def _signs(graph: Any, ns: Any, names: list[str]) -> dict:
     return out
 
 
-def mixed(graph: Any, ns: Any, kinks: dict, bits: int, names: list[str]) -> dict:
+def mixed(graph: Any, ns: Any, kinks: dict, switches: dict, bits: int, names: list[str]) -> dict:
     """The gradient elements whose kinks may move opposite ways with them ({name: bool array}).
 
     ``one_sided`` reads every kink element on one side of its own argument. For a gradient element
@@ -195,12 +210,14 @@ def mixed(graph: Any, ns: Any, kinks: dict, bits: int, names: list[str]) -> dict
     from each kink element alone (started at 0, with share 1 at that element and each kink's
     partials the hull of its two sides) gives the sign of ∂(its argument)/∂x[i] for every x[i];
     an element is mixed when one kink may move up and another down with it (or one either way).
+    A tied comparison that a where reads (a switch) counts as a kink on its first side minus the
+    other. Not read: a kink reached only through the branch a tied where does not take.
     Past ``SEPARATE`` kink elements one pass with every share the ball [0, 1] reads them all:
     its sum may reach both signs only if they are mixed, or through the balls' outward rounding,
     so it may say mixed where they are not (never the other way round)."""
-    saved_ops = [(node, node.op) for node, _ in kinks.values()]
+    saved_ops = [(node, node.op) for node, _ in list(kinks.values()) + list(switches.values())]
     saved = _grads(graph)
-    every = [(id(node), e) for node, elements in kinks.values() for e in elements]
+    every = [(id(node), e) for node, elements in list(kinks.values()) + list(switches.values()) for e in elements]
     runs = [{key: arb(1)} for key in every] if len(every) <= SEPARATE else [{key: arb(0.5, 0.5) for key in every}]
     up = {name: np.zeros(graph.named[name].shape, dtype=bool) for name in names}
     down = {name: np.zeros(graph.named[name].shape, dtype=bool) for name in names}
@@ -209,6 +226,9 @@ def mixed(graph: Any, ns: Any, kinks: dict, bits: int, names: list[str]) -> dict
         for share in runs:
             for node, elements in kinks.values():
                 node.op = _sign_pass(node, elements, bits, share, hulls)
+            for node, elements in switches.values():
+                node.op = _switch_pass(node, elements, share)
+                node.grad = ns.lift(np.zeros(node.shape))     # no gradient reaches a condition
             backward(graph, xp=ns, seed=ns.lift(np.zeros(graph.root.shape)))
             for name, (u, d) in _signs(graph, ns, names).items():
                 up[name] |= u

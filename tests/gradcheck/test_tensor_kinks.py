@@ -231,6 +231,10 @@ def test_softmax_of_tied_inputs_agrees(program, x, w, by_hand):
     # max(y, x) + relu(x) at x = y = 0 moves with x by 0 (left) and 2 (right), by hand; backprop's
     # max-tie convention was a mismatch
     ("L = sum(max(y, x) + relu(x))", {"x": np.array([0.0]), "y": np.array([0.0])}, None),
+    # the same with switches: where(x > 0, x, 0) − where(−x > 0, −x, 0) is x, slope 1 (by hand),
+    # and a wrong 2 was a kink; where(x > 0, x, 0) + relu(−x) is |x|, a kink, not "agree"
+    ("L = sum(where(x > 0, x, 0) - where(-x > 0, -x, 0))", {"x": np.array([0.0])}, {"x": np.array([2.0])}),
+    ("L = sum(where(x > 0, x, 0) + relu(-x))", {"x": np.array([0.0])}, None),
 ])
 def test_kinks_that_move_opposite_ways_are_unverified(program, point, grads):
     row = sg.check(program, point, grads=grads).row("W" if "W" in point else "x")
