@@ -259,3 +259,24 @@ def test_many_kinks_are_read_in_one_coarser_pass():
     report = sg.check("L = sum(relu(X @ W + b))", {"X": X, "W": np.zeros((1, 8)), "b": np.zeros(8)})
     assert report.row("W").verdict == "unverified"
     assert report.row("b").verdict in ("kink", "unverified")
+
+
+def test_a_unit_at_its_kink_in_a_network_is_never_a_kink_outside_its_slopes():
+    """A hidden unit exactly at relu's kink for every row (its weights and bias 0): W1[k, u] moves
+    the kinks of the rows with X[i, k] > 0 up and the others down, so its one-sided slopes are
+    Σ over X[i, k] < 0 (left) and X[i, k] > 0 (right) of g[i]·X[i, k], g = dL/dh[:, u] (by hand,
+    numpy). Backprop's relu'(0) = 0 gives 0, outside them for some k here; the check must not call
+    that a kink (reading each kink on its own side put it between 0 and the sum)."""
+    rng = np.random.default_rng(0)
+    X, W1, b1 = rng.standard_normal((8, 4)), rng.standard_normal((4, 5)) * 0.3, rng.standard_normal(5) * 0.1
+    W1[:, 2], b1[2] = 0.0, 0.0
+    W2, Y = rng.standard_normal((5, 3)), rng.integers(0, 3, 8)
+    H = np.maximum(X @ W1 + b1, 0)
+    P = np.exp(H @ W2 - (H @ W2).max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    g = ((P - np.eye(3)[Y]) @ W2[2]) / 8
+    left, right = (np.array([sum(g[i] * X[i, k] for i in range(8) if side * X[i, k] > 0) for k in range(4)])
+                   for side in (-1, 1))
+    assert np.any((left > 0) & (right > 0) | (left < 0) & (right < 0))     # 0 outside the slopes somewhere
+    report = sg.check("h = relu(X @ W1 + b1); L = cross_entropy(h @ W2, Y)", {"X": X, "W1": W1, "b1": b1, "W2": W2, "Y": Y})
+    assert report.row("W1").verdict == "unverified" and report.row("b1").verdict == "kink"
