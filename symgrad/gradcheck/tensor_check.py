@@ -32,7 +32,7 @@ from .balls import Undefined, Undetermined, with_precision
 from .reference import LOCK
 from .report import CheckReport
 from .tensor_balls import Envelope, Exact
-from .tensor_kinks import kink_elements, one_sided
+from .tensor_kinks import kink_elements, mixed, one_sided
 from .tensor_verdict import judge_tensor, shape_row
 from ..base.errors import InputError, NumericError, show_name
 from ..base.limits import Limits
@@ -129,6 +129,7 @@ class Sides:
     bits: int = START_BITS
     left: dict[str, np.ndarray] = field(default_factory=dict)    # one-sided gradients where an element
     right: dict[str, np.ndarray] = field(default_factory=dict)   # is exactly at a kink (tensor_kinks)
+    mixed: dict[str, np.ndarray] = field(default_factory=dict)   # elements whose kinks move opposite ways
 
 
 def _run(prog: Program, point: dict, ns: Any, limits: Limits) -> tuple[dict, dict, Any]:
@@ -180,8 +181,9 @@ def exact_gradients(prog: Program, point: dict, limits: Limits) -> Sides:
                     try:
                         sides.left = one_sided(graph, ns, kinks, switches, -1, bits, names)
                         sides.right = one_sided(graph, ns, kinks, switches, 1, bits, names)
+                        sides.mixed = mixed(graph, ns, kinks, switches, bits, names)
                     except (Undefined, Undetermined) as err:     # a side's slope does not exist at the point
-                        sides.left, sides.right = {}, {}
+                        sides.left, sides.right, sides.mixed = {}, {}, {}
                         sides.ties.append(f"a one-sided slope at a kink or a switch cannot be read here: {err}")
         except Undefined as err:
             sides.state = ("undefined", str(err))
@@ -256,5 +258,5 @@ def _row(name: str, given: np.ndarray | None, sides: Sides, rtol: float, atol: f
     if tuple(np.shape(given)) != exact.shape:
         return shape_row(TensorCheckRow, name, given, exact.shape)
     return judge_tensor(TensorCheckRow, name, given, exact, envelope, rtol, atol, sides.ties,
-                        sides.left.get(name), sides.right.get(name))
+                        sides.left.get(name), sides.right.get(name), sides.mixed.get(name))
 

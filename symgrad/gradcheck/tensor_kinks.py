@@ -35,7 +35,7 @@ from ..engine.tensor_live import mark_live
 from ..rules.table import CONDITIONS
 from ..rules.tensor_ops import unbroadcast
 
-__all__ = ["kink_elements", "one_sided"]
+__all__ = ["kink_elements", "mixed", "one_sided"]
 
 
 def _spread(ns: Any, values: Any, shape: tuple) -> list[np.ndarray]:
@@ -101,30 +101,144 @@ def _arb(x: Any) -> arb:
     return getattr(x, "b", x) if not isinstance(x, (int, float, np.floating)) else arb(float(x))
 
 
+def _here(node: Any, elements: list, shape: tuple) -> list:
+    """The elements as indices of the vjp's arrays (``engine.tensor_live.masked_vjp`` passes only
+    the live elements, in order)."""
+    if shape == node.shape:
+        return elements
+    position = {tuple(int(i) for i in e): k for k, e in enumerate(np.argwhere(node.live))}
+    return [(position[e],) for e in elements]
+
+
+def _beside(xp: Any, row: Any, at: list, direction: int, bits: int) -> list:
+    """The row's partials just to one side of its kink: its first argument moved by
+    2^(-2·bits)·max(1, |x|), at 3·bits + 64 bits so the move is never rounded away."""
+    with with_precision(3 * bits + 64):
+        step = arb(2) ** (-2 * bits) * max(arb(1), abs(at[0]).upper(), key=float)
+        moved = [at[0] + direction * step] + at[1:]
+        return [np.asarray(d, dtype=object).reshape(())[()] for d in xp.local(row, *(_zero_d(v) for v in moved),
+                                                                             out=None)]
+
+
 def _sided(node: Any, elements: list, direction: int, bits: int) -> Any:
     """The node's record with its partials at ``elements`` read on one side of the kink."""
     row, base = node.row, node.op
 
     def vjp(xp, g, out, *args):
         shape = np.shape(out)
-        here = elements
-        if shape != node.shape:     # engine.tensor_live.masked_vjp: the live elements, in order
-            position = {tuple(int(i) for i in e): k for k, e in enumerate(np.argwhere(node.live))}
-            here = [(position[e],) for e in elements]
         slopes = [np.array(np.broadcast_to(np.asarray(s, dtype=object), shape), dtype=object)
                   for s in xp.local(row, *args, out=out)]
         spread = _spread(xp, args, shape)
-        with with_precision(3 * bits + 64):
-            for index in here:
-                at = [a[index] for a in spread]
-                step = arb(2) ** (-2 * bits) * max(arb(1), abs(at[0]).upper(), key=float)
-                moved = [at[0] + direction * step] + at[1:]
-                side = xp.local(row, *(_zero_d(v) for v in moved), out=None)
-                for s, d in zip(slopes, side):
-                    s[index] = np.asarray(d, dtype=object).reshape(())[()]
+        for index in _here(node, elements, shape):
+            for s, d in zip(slopes, _beside(xp, row, [a[index] for a in spread], direction, bits)):
+                s[index] = d
         return tuple(None if i in row.constant else unbroadcast(g * d, np.shape(a), xp)
                      for i, (a, d) in enumerate(zip(args, slopes)))
     return replace(base, vjp=vjp)
+
+
+# Kink elements read one backward pass each in ``mixed``; past this, one pass reads them all, more coarsely
+SEPARATE = 64
+
+
+def _hull(a: arb, b: arb) -> arb:
+    """A ball holding every value between a and b."""
+    return a.union(b)
+
+
+def _sign_pass(node: Any, elements: list, bits: int, share: dict, hulls: dict) -> Any:
+    """The node's record for ``mixed``: each kink element's partials are the hull of its two
+    one-sided slopes, and the element adds share·(its first argument − the others) to the
+    gradient flowing down (the pass starts from 0, so only the shares reach the names)."""
+    row, base = node.row, node.op
+
+    def vjp(xp, g, out, *args):
+        shape = np.shape(out)
+        slopes = [np.array(np.broadcast_to(np.asarray(s, dtype=object), shape), dtype=object)
+                  for s in xp.local(row, *args, out=out)]
+        shares = [np.array(np.broadcast_to(arb(0), shape), dtype=object) for _ in args]
+        spread = _spread(xp, args, shape)
+        for element, index in zip(elements, _here(node, elements, shape)):
+            key = (id(node), element)
+            if key not in hulls:    # the same in every pass
+                at = [a[index] for a in spread]
+                hulls[key] = [_hull(arb(lo), arb(hi)) for lo, hi in zip(_beside(xp, row, at, -1, bits),
+                                                                         _beside(xp, row, at, 1, bits))]
+            c = share.get(key, arb(0))
+            for i, (s, h) in enumerate(zip(slopes, hulls[key])):
+                s[index] = h
+                shares[i][index] = c if i == 0 else -c
+        return tuple(None if i in row.constant else unbroadcast(g * d + c, np.shape(a), xp)
+                     for i, (a, d, c) in enumerate(zip(args, slopes, shares)))
+    return replace(base, vjp=vjp)
+
+
+def _switch_pass(node: Any, elements: list, share: dict) -> Any:
+    """A tied comparison's record for ``mixed``: share·(its first side − the other) at each tie."""
+    base = node.op
+
+    def vjp(xp, g, out, *args):
+        shape = np.shape(out)
+        shares = [np.array(np.broadcast_to(arb(0), shape), dtype=object) for _ in args]
+        for element, index in zip(elements, _here(node, elements, shape)):
+            c = share.get((id(node), element), arb(0))
+            for i, s in enumerate(shares):
+                s[index] = c if i == 0 else -c
+        return tuple(unbroadcast(s, np.shape(a), xp) for a, s in zip(args, shares))
+    return replace(base, vjp=vjp, diff="all")
+
+
+def _signs(graph: Any, ns: Any, names: list[str]) -> dict:
+    """(may be > 0, may be < 0) of every element of every name's gradient, after a sign pass."""
+    out = {}
+    for name in names:
+        grad = graph.named[name].grad
+        balls = ns.balls(grad if grad is not None else np.zeros(graph.named[name].shape))
+        up = np.frompyfunc(lambda b: not bool(b <= 0), 1, 1)(balls)
+        down = np.frompyfunc(lambda b: not bool(b >= 0), 1, 1)(balls)
+        out[name] = (np.asarray(up, dtype=bool).reshape(np.shape(balls)),
+                     np.asarray(down, dtype=bool).reshape(np.shape(balls)))
+    return out
+
+
+def mixed(graph: Any, ns: Any, kinks: dict, switches: dict, bits: int, names: list[str]) -> dict:
+    """The gradient elements whose kinks may move opposite ways with them ({name: bool array}).
+
+    ``one_sided`` reads every kink element on one side of its own argument. For a gradient element
+    x[i] those are its one-sided slopes only if the kinks x[i] moves all move the same way:
+    relu(x) − relu(−x) is x, slope 1 at 0, but its kinks' own sides give 0 and 2. A backward pass
+    from each kink element alone (started at 0, with share 1 at that element and each kink's
+    partials the hull of its two sides) gives the sign of ∂(its argument)/∂x[i] for every x[i];
+    an element is mixed when one kink may move up and another down with it (or one either way).
+    A tied comparison that a where reads (a switch) counts as a kink on its first side minus the
+    other. Not read: a kink reached only through the branch a tied where does not take.
+    Past ``SEPARATE`` kink elements one pass with every share the ball [0, 1] reads them all:
+    its sum may reach both signs only if they are mixed, or through the balls' outward rounding,
+    so it may say mixed where they are not (never the other way round)."""
+    saved_ops = [(node, node.op) for node, _ in list(kinks.values()) + list(switches.values())]
+    saved = _grads(graph)
+    every = [(id(node), e) for node, elements in list(kinks.values()) + list(switches.values()) for e in elements]
+    runs = [{key: arb(1)} for key in every] if len(every) <= SEPARATE else [{key: arb(0.5, 0.5) for key in every}]
+    up = {name: np.zeros(graph.named[name].shape, dtype=bool) for name in names}
+    down = {name: np.zeros(graph.named[name].shape, dtype=bool) for name in names}
+    hulls: dict = {}
+    try:
+        for share in runs:
+            for node, elements in kinks.values():
+                node.op = _sign_pass(node, elements, bits, share, hulls)
+            for node, elements in switches.values():
+                node.op = _switch_pass(node, elements, share)
+                node.grad = ns.lift(np.zeros(node.shape))     # no gradient reaches a condition
+            backward(graph, xp=ns, seed=ns.lift(np.zeros(graph.root.shape)))
+            for name, (u, d) in _signs(graph, ns, names).items():
+                up[name] |= u
+                down[name] |= d
+            _grads(graph)
+        return {name: up[name] & down[name] for name in names}
+    finally:
+        for node, op in saved_ops:
+            node.op = op
+        _restore(graph, saved)
 
 
 def _zero_d(v: Any) -> np.ndarray:

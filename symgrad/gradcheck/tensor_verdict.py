@@ -28,9 +28,11 @@ def split(balls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, envelope: np.ndarray,
                  rtol: float, atol: float, ties: list[str], left: np.ndarray | None = None,
-                 right: np.ndarray | None = None):
+                 right: np.ndarray | None = None, mixed: np.ndarray | None = None):
     """The row of one gradient whose shape is right (see the module docstring). ``left``/``right``:
-    the one-sided gradients where some element meets a kink exactly (``gradcheck.tensor_kinks``)."""
+    the one-sided gradients where some element meets a kink exactly (``gradcheck.tensor_kinks``);
+    ``mixed``: the elements whose kinks may move opposite ways, so ``left``/``right`` are not
+    their one-sided slopes there (``tensor_kinks.mixed``): never agree, kink or mismatch."""
     e_mid, e_rad = split(exact)
     f_mid, f_rad = split(envelope)
     bound = (np.abs(f_mid - e_mid) + f_rad + e_rad) * SLACK
@@ -56,6 +58,8 @@ def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, enve
         inside = (given >= lo - 2 * U * np.abs(lo)) & (given <= hi + 2 * U * np.abs(hi)) & ~nan
         kink = differ & inside
         mismatch = mismatch | (differ & ~inside)
+    if mixed is not None:
+        agree, kink, mismatch = agree & ~mixed, kink & ~mixed, mismatch & (~mixed | nan)
     unsure = ~agree & ~mismatch & ~kink
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         over = np.where(allowed > 0, dist / np.where(allowed > 0, allowed, 1.0), np.where(dist > 0, np.inf, 0.0))
@@ -77,15 +81,20 @@ def judge_tensor(row_type, name: str, given: np.ndarray, exact: np.ndarray, enve
         notes.append(f"{int(mismatch.sum())} of {exact.size} elements differ from the exact gradient by more than "
                      f"float64's bound; the worst is {list(worst)}")
     sides = {}
-    if differ.any():
-        at = tuple(int(i) for i in np.argwhere(kink if kink.any() else differ)[0])
+    read = differ if mixed is None else differ & ~mixed     # the kinks whose sides are these slopes
+    if read.any():
+        at = tuple(int(i) for i in np.argwhere(kink if kink.any() else read)[0])
         sides = {"left": float(l_mid[at]), "right": float(r_mid[at])}
-        notes.append(f"{int(differ.sum())} of {exact.size} elements are at a kink (not differentiable there: a "
+        notes.append(f"{int(read.sum())} of {exact.size} elements are at a kink (not differentiable there: a "
                      f"value between the one-sided slopes is a kink, any other a mismatch); at {list(at)}: left "
                      f"slope {sides['left']:.6g}, right slope {sides['right']:.6g}, given {float(given[at]):.6g}")
         worst = at if verdict == "kink" else worst
-    if unsure.any():
-        notes.append(f"{int(unsure.sum())} elements could not be decided (the balls are too wide)")
+    crossed = 0 if mixed is None else int((mixed & unsure).sum())
+    if crossed:
+        notes.append(f"{crossed} elements move kinks both ways (e.g. relu(x) − relu(−x)), so their one-sided "
+                     "slopes are not read here: check it as a scalar program")
+    if unsure.sum() > crossed:
+        notes.append(f"{int(unsure.sum()) - crossed} elements could not be decided (the balls are too wide)")
     notes += list(dict.fromkeys(ties))   # one note per kind of tie, not one per element
     w = worst if worst is not None else ()
     return row_type(name, verdict, exact.shape, exact.shape, elements=exact.size, disagree=int(mismatch.sum()),

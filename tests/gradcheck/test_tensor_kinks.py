@@ -145,9 +145,12 @@ def test_a_zero_initialised_relu_layer_is_a_kink_not_undetermined():
     unit sits at relu's kink. By hand: L moves with b[j] by relu(t) + relu(t), slopes 0 and 2; with
     W[0, j] by relu(1·t) + relu(0.5·t), slopes 0 and 1.5; with X not at all (W = 0). Backprop's
     relu'(0) = 0 gives 0 everywhere, between each pair. Float64's error envelope used to widen
-    every sum by an underflow it cannot have, so the kink read as "undetermined" everywhere."""
+    every sum by an underflow it cannot have, so the kink read as "undetermined" everywhere.
+    W[1, j] moves relu(−2·t) + relu(3·t): its two kinks move opposite ways (slopes −2 and 3), which
+    reading each kink on one side of its own argument gets wrong (0 and 1), so W stays unverified."""
     report = sg.check(ZERO_INIT, zero_init())
-    assert [report.row(n).verdict for n in ("X", "W", "b", "L")] == ["agree", "kink", "kink", "agree"]
+    assert [report.row(n).verdict for n in ("X", "W", "b", "L")] == ["agree", "unverified", "kink", "agree"]
+    assert report.row("W").unverified == 3 and "move kinks both ways" in report.row("W").note
     b = report.row("b")
     assert (b.left, b.right) == (0.0, 2.0)
     assert (report.row("W").left, report.row("W").right) == (0.0, 1.5)
@@ -211,3 +214,69 @@ def test_softmax_of_tied_inputs_agrees(program, x, w, by_hand):
     assert {row.verdict for row in report.rows} == {"agree"}
     grads = sg.backprop(program, x=np.array(x), w=np.array(w)).grads
     np.testing.assert_allclose(grads["x"], by_hand, rtol=1e-14)   # float64 backprop vs the hand value
+
+
+# --- kinks that move opposite ways with one element: their own sides are not its one-sided slopes ---
+
+@pytest.mark.parametrize("program, point, grads", [
+    # relu(x) − relu(−x) is x: slope 1 at 0 (by hand); backprop's relu'(0) = 0 gives 0, which the
+    # kinks' own sides (0 and 2) called a kink
+    ("L = sum(relu(x) - relu(-x))", {"x": np.array([0.0])}, None),
+    ("L = sum(relu(x - y) - relu(y - x))", {"x": np.array([0.5]), "y": np.array([0.5])}, None),
+    # relu(−x) + x − relu(x) is 0 everywhere, so |·| of it has slope 0 (by hand), backprop's 0;
+    # the kinks' own sides gave -1 on both, and the check said mismatch
+    ("L = sum(abs(relu(-x) + x - relu(x)))", {"x": np.array([0.0])}, None),
+    # relu(-2w) + relu(3w) at w = 0: slopes -2 and 3 (by hand); the right slope 3 was a mismatch
+    ("L = sum(relu(X @ W))", {"X": np.array([[-2.0], [3.0]]), "W": np.array([[0.0]])}, {"W": np.array([[3.0]])}),
+    # max(y, x) + relu(x) at x = y = 0 moves with x by 0 (left) and 2 (right), by hand; backprop's
+    # max-tie convention was a mismatch
+    ("L = sum(max(y, x) + relu(x))", {"x": np.array([0.0]), "y": np.array([0.0])}, None),
+    # the same with switches: where(x > 0, x, 0) − where(−x > 0, −x, 0) is x, slope 1 (by hand),
+    # and a wrong 2 was a kink; where(x > 0, x, 0) + relu(−x) is |x|, a kink, not "agree"
+    ("L = sum(where(x > 0, x, 0) - where(-x > 0, -x, 0))", {"x": np.array([0.0])}, {"x": np.array([2.0])}),
+    ("L = sum(where(x > 0, x, 0) + relu(-x))", {"x": np.array([0.0])}, None),
+])
+def test_kinks_that_move_opposite_ways_are_unverified(program, point, grads):
+    row = sg.check(program, point, grads=grads).row("W" if "W" in point else "x")
+    assert row.verdict == "unverified" and "move kinks both ways" in row.note
+
+
+def test_the_scalar_check_reads_those_kinks_along_the_input():
+    """The scalar twins of the cases above: the scalar check moves the input itself."""
+    def verdict(report, name):
+        return next(row.verdict for row in report.rows if row.name == name)
+    assert verdict(sg.check("L = relu(x) - relu(-x)", {"x": 0.0}), "x") == "mismatch"
+    assert verdict(sg.check("L = abs(relu(-x) + x - relu(x))", {"x": 0.0}), "x") == "agree"
+    assert verdict(sg.check("L = relu(a*w) + relu(b*w)", {"a": -2.0, "b": 3.0, "w": 0.0}, grads={"w": 3.0}), "w") == "kink"
+
+
+def test_many_kinks_are_read_in_one_coarser_pass():
+    """Past SEPARATE kink elements one pass reads them all: it may say unverified where the
+    kinks agree (relu(X @ W + b) at W = 0, b = 0: b[j] moves 9 kinks up), never a kink where
+    they do not (W[0, j] moves relu(t) and relu(-t))."""
+    X = np.ones((9, 1))
+    X[0, 0] = -1.0
+    report = sg.check("L = sum(relu(X @ W + b))", {"X": X, "W": np.zeros((1, 8)), "b": np.zeros(8)})
+    assert report.row("W").verdict == "unverified"
+    assert report.row("b").verdict in ("kink", "unverified")
+
+
+def test_a_unit_at_its_kink_in_a_network_is_never_a_kink_outside_its_slopes():
+    """A hidden unit exactly at relu's kink for every row (its weights and bias 0): W1[k, u] moves
+    the kinks of the rows with X[i, k] > 0 up and the others down, so its one-sided slopes are
+    Σ over X[i, k] < 0 (left) and X[i, k] > 0 (right) of g[i]·X[i, k], g = dL/dh[:, u] (by hand,
+    numpy). Backprop's relu'(0) = 0 gives 0, outside them for some k here; the check must not call
+    that a kink (reading each kink on its own side put it between 0 and the sum)."""
+    rng = np.random.default_rng(0)
+    X, W1, b1 = rng.standard_normal((8, 4)), rng.standard_normal((4, 5)) * 0.3, rng.standard_normal(5) * 0.1
+    W1[:, 2], b1[2] = 0.0, 0.0
+    W2, Y = rng.standard_normal((5, 3)), rng.integers(0, 3, 8)
+    H = np.maximum(X @ W1 + b1, 0)
+    P = np.exp(H @ W2 - (H @ W2).max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    g = ((P - np.eye(3)[Y]) @ W2[2]) / 8
+    left, right = (np.array([sum(g[i] * X[i, k] for i in range(8) if side * X[i, k] > 0) for k in range(4)])
+                   for side in (-1, 1))
+    assert np.any((left > 0) & (right > 0) | (left < 0) & (right < 0))     # 0 outside the slopes somewhere
+    report = sg.check("h = relu(X @ W1 + b1); L = cross_entropy(h @ W2, Y)", {"X": X, "W1": W1, "b1": b1, "W2": W2, "Y": Y})
+    assert report.row("W1").verdict == "unverified" and report.row("b1").verdict == "kink"
