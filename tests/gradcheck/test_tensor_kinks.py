@@ -280,3 +280,12 @@ def test_a_unit_at_its_kink_in_a_network_is_never_a_kink_outside_its_slopes():
     assert np.any((left > 0) & (right > 0) | (left < 0) & (right < 0))     # 0 outside the slopes somewhere
     report = sg.check("h = relu(X @ W1 + b1); L = cross_entropy(h @ W2, Y)", {"X": X, "W1": W1, "b1": b1, "W2": W2, "Y": Y})
     assert report.row("W1").verdict == "unverified" and report.row("b1").verdict == "kink"
+
+
+def test_a_tie_of_two_copies_of_one_input_is_never_read_as_a_kink():
+    """max([x, x]) moves with x at slope 1 on both sides (by hand): routing the gradient to every
+    tied element or to none would read 2 and 0 and call any value between a kink. The tie stays
+    unverified for backprop's 1, and a wrong 1.5 is still a mismatch against the exact 1."""
+    point = {"x": np.array(2.0), "o": np.array([1.0, 1.0])}
+    assert sg.check("L = max(x * o)", point).row("x").verdict == "unverified"
+    assert sg.check("L = max(x * o)", point, grads={"x": np.array(1.5)}).row("x").verdict == "mismatch"
