@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -184,6 +185,65 @@ def test_a_graph_request_past_its_timeout_leaves_no_dot_running():
         finally:
             for pid in filter(alive, dots):  # only the dot this test made the server start
                 os.kill(pid, 9)
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every process under ``pid`` now: pid -> command name (Linux /proc)."""
+    found, todo = {}, [pid]
+    while todo:
+        kids = children_of(todo)
+        todo = [k for k in kids if k not in found]
+        found.update(kids)
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task") or shutil.which("dot") is None,
+                    reason="reads child processes from Linux /proc; needs Graphviz's dot")
+def test_a_server_killed_mid_request_leaves_no_worker_or_dot_running():
+    """kill -9 of the server while a worker's dot lays out a graph for minutes (layout bounds raised):
+    the fork server sees its pipe close and exits, and the worker, orphaned, kills its own process
+    group, dot included, within a second; before, both ran on under PID 1 until dot ended."""
+    import threading
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "symgrad", "serve", "--port", str(port), "--timeout", "120",
+                               "--limit", "max_graph_nodes=100000", "--limit", "max_graph_layout=1000000000"],
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    seen: dict[int, str] = {}
+
+    def post() -> None:
+        body = json.dumps({"program": switching_chain(120), "point": {"x": 0.7, "y": 0.3}, "format": "svg"})
+        request = urllib.request.Request(url + "/api/graph", body.encode(), {"Content-Type": "application/json"})
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(request, timeout=150).read()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, ValueError):
+                if json.loads(urllib.request.urlopen(url + "/api/limits", timeout=5).read()).get("warm"):
+                    break
+            time.sleep(0.2)
+        threading.Thread(target=post, daemon=True).start()
+        deadline = time.monotonic() + 60
+        while "dot" not in seen.values() and time.monotonic() < deadline:
+            seen = descendants(server.pid)
+            time.sleep(0.05)
+        assert "dot" in seen.values(), f"the worker never started dot: {seen}"
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+        deadline = time.monotonic() + 15
+        while any(map(alive, seen)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert {pid: name for pid, name in seen.items() if alive(pid)} == {}
+    finally:
+        for pid in filter(alive, seen):   # only what this test's server started
+            os.kill(pid, signal.SIGKILL)
+        if server.poll() is None:
+            server.kill()
 
 
 @pytest.mark.skipif(not hasattr(os, "getsid"), reason="POSIX sessions and process groups")

@@ -16,6 +16,7 @@ import pickle
 import signal
 import struct
 import sys
+import select
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -306,6 +307,19 @@ def _cap_memory(memory: int | None) -> None:
         pass  # no /proc or no RLIMIT_AS (macOS, Windows): uncapped, as before
 
 
+def _orphaned(fd: int) -> None:
+    """Kill this worker's process group, Graphviz's dot included, once the server's end of its pipe
+    (a socket pair) closes: a server killed mid-request (kill -9, a closed terminal) then leaves no
+    work running. The worker's loop would see the closed pipe only when it next waits for work,
+    after dot's layout (minutes under raised limits); the fork server, which every worker keeps
+    alive, does not end first. POLLRDHUP reports the peer's close without reading a call."""
+    watch = select.poll()
+    watch.register(fd, select.POLLRDHUP)
+    while True:
+        if any(event & (select.POLLRDHUP | select.POLLHUP | select.POLLERR) for _, event in watch.poll()):
+            os.killpg(0, signal.SIGKILL)
+
+
 def _work(conn: Any, memory: int | None = None) -> None:
     """A worker process's loop: answer ``(fn, args)`` calls until the pipe closes."""
     if hasattr(os, "setpgid"):
@@ -313,6 +327,8 @@ def _work(conn: Any, memory: int | None = None) -> None:
         # our own: Linux's autogroup scheduler shares the CPU between sessions as equals, which
         # would give every niced worker as much CPU as the server's event loop.
         os.setpgid(0, 0)
+    if hasattr(os, "killpg") and hasattr(select, "POLLRDHUP"):   # Linux
+        threading.Thread(target=_orphaned, args=(conn.fileno(),), name="symgrad-orphan-watch", daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     if hasattr(signal, "SIGTTOU"):
         # Our group is never the terminal's foreground: under `stty tostop` a write to the
