@@ -31,13 +31,12 @@ from flint import arb, arb_mat
 from .balls import Undefined, Undetermined
 from .row_forms import bakeable, baked_positions, row_forms
 from ..rules.rounding import ROUNDING, SLACK, TINY, U, Rounding, argument_error
-from ..rules.table import CONDITIONS, RULES
+from ..rules.table import RULES
 from ..rules.tensor_elementwise import ARRAY_SAFE
 
 __all__ = ["Exact", "Envelope", "Rounded", "to_arb", "upper"]
 
 _DEFAULT = Rounding()
-_SELECTS = CONDITIONS | {"where"}
 
 
 def upper(x: arb) -> float:
@@ -232,8 +231,6 @@ class Envelope(Exact):
     def apply(self, row, *args):
         r = ROUNDING.get(row.name, _DEFAULT)
         exact = np.asarray(_elementwise(row, [self.balls(a) for a in args], args), dtype=object)
-        if row.name in _SELECTS:        # a condition's 1 or 0, where's pick: no rounding, so no widening
-            return self.wrap(exact)
         size = np.asarray(_UPPER(exact), dtype=np.float64).reshape(exact.shape)
         radius = _rounding(r.forward, size)
         if row.raw in ARRAY_SAFE:   # one correctly rounded + − × ÷: an exact 0 (every operand pair's) stays exact
