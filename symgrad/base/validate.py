@@ -94,14 +94,20 @@ class _LongInt(str):
     """A whole number's text past the limit, kept until its place in the document is known."""
 
 
-def _parse_int(text: str) -> "int | _LongInt":
-    return _LongInt(text) if len(text) - text.startswith("-") > MAX_JSON_DIGITS else int(text)
-
-
 def json_loads(text: "str | bytes") -> object:
     """``json.loads``, but a whole number over ``MAX_JSON_DIGITS`` digits (which Python's int
     conversion refuses with a bare ValueError) is a NumberTooLong naming where it is."""
-    data = json.loads(text, parse_int=_parse_int)
+    long: list[_LongInt] = []
+
+    def parse_int(digits: str) -> "int | _LongInt":
+        if len(digits) - digits.startswith("-") <= MAX_JSON_DIGITS:
+            return int(digits)
+        long.append(_LongInt(digits))
+        return long[-1]
+
+    data = json.loads(text, parse_int=parse_int)
+    if not long:                                      # the usual case: no second walk
+        return data
     stack: list[tuple[object, str]] = [(data, "")]
     while stack:                                      # iterative: a document may nest deeply
         node, path = stack.pop()
