@@ -50,6 +50,16 @@ class Lowered:
             found = self.forms[i] = row_forms(self.rule[i], self.baked[i])
         return found
 
+    def reached(self) -> list[bool]:
+        """For each node, whether the output reads it (kids come before their node: one pass back)."""
+        seen = [False] * len(self.kind)
+        seen[self.root] = True
+        for i in range(self.root, -1, -1):
+            if seen[i]:
+                for k in self.kids[i]:
+                    seen[k] = True
+        return seen
+
     def exactly_zero(self, i: int) -> bool:
         """Node i has no input below it and SymPy proves it exactly 0 (sin(π)): a ball can
         only straddle 0 there. Decided on at most ``CONSTANT_NODES`` nodes (else False)."""

@@ -144,16 +144,6 @@ def _own(ref: Reference) -> list[list[float | None]]:
     return [[cols[j][i] if math.isfinite(cols[j][i]) else None for j in range(len(names))] for i in range(len(names))]
 
 
-def _reached(low) -> list[bool]:
-    seen = [False] * len(low.kind)
-    seen[low.root] = True
-    for i in range(low.root, -1, -1):
-        if seen[i]:
-            for k in low.kids[i]:
-                seen[k] = True
-    return seen
-
-
 def hessian_rows(ref: Reference, given: list[list[float | None]] | None, k: int, rtol: float, atol: float,
                  source: str) -> list[CheckRow]:
     """One CheckRow per Hessian entry, named "a,b", at point k (call under the reference's LOCK)."""
@@ -172,7 +162,7 @@ def hessian_rows(ref: Reference, given: list[list[float | None]] | None, k: int,
                     f"{'undefined' if not ref.defined else 'undetermined'}: {why}")
                 for a in range(len(names)) for b in range(len(names))]
     low, sw, bd = ref.lowered, ref.sweep, ref.bounds
-    reached = _reached(low)
+    reached = low.reached()
     seeds = {name: low.named[name] for name in names}
     with B.with_precision(sw.bits):
         exact, bound, dep, trouble = _columns(low, sw, bd, reached, [seeds[n] for n in names])

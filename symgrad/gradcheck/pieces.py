@@ -214,9 +214,9 @@ class Pieces:
         from ..language.printing import to_notation
         low, found, unsolved = self.low, [], []
         from ..language.ast import Var, postorder
-        mine, defs = self._read_by_claim(), {}
+        mine, defs = low.reached(), {}
         for i, forms in self.switches:
-            if i not in mine:
+            if not mine[i]:
                 continue
             node = low.source[i]
             text = to_notation(node)
@@ -255,15 +255,6 @@ class Pieces:
                 return True
             k += len(forms)
         return False
-
-    def _read_by_claim(self) -> set[int]:
-        low, seen, todo = self.low, set(), [self.low.root]
-        while todo:
-            i = todo.pop()
-            if i not in seen:
-                seen.add(i)
-                todo += low.kids[i] if low.kind[i] == "op" else []
-        return seen
 
     def _definitions(self) -> dict[str, sp.Expr]:
         """Each intermediate's SymPy form over the inputs (exact literals)."""
