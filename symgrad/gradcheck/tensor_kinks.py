@@ -110,12 +110,22 @@ def _here(node: Any, elements: list, shape: tuple) -> list:
     return [(position[e],) for e in elements]
 
 
+def _nudged(x: arb, direction: int, bits: int) -> arb:
+    """x moved to one side by 2^(-2·bits)·max(1, |x|) (call at 3·bits + 64 bits, so that the
+    move is never rounded away)."""
+    return x + direction * (arb(2) ** (-2 * bits) * max(arb(1), abs(x).upper(), key=float))
+
+
+def _slopes(xp: Any, row: Any, args: tuple, out: Any, shape: tuple) -> list[np.ndarray]:
+    """The row's partials at every element, each a writable object array of the result's shape."""
+    return [np.array(np.broadcast_to(np.asarray(s, dtype=object), shape), dtype=object)
+            for s in xp.local(row, *args, out=out)]
+
+
 def _beside(xp: Any, row: Any, at: list, direction: int, bits: int) -> list:
-    """The row's partials just to one side of its kink: its first argument moved by
-    2^(-2·bits)·max(1, |x|), at 3·bits + 64 bits so the move is never rounded away."""
+    """The row's partials just to one side of its kink: its first argument ``_nudged``."""
     with with_precision(3 * bits + 64):
-        step = arb(2) ** (-2 * bits) * max(arb(1), abs(at[0]).upper(), key=float)
-        moved = [at[0] + direction * step] + at[1:]
+        moved = [_nudged(at[0], direction, bits)] + at[1:]
         return [np.asarray(d, dtype=object).reshape(())[()] for d in xp.local(row, *(_zero_d(v) for v in moved),
                                                                              out=None)]
 
@@ -126,8 +136,7 @@ def _sided(node: Any, elements: list, direction: int, bits: int) -> Any:
 
     def vjp(xp, g, out, *args):
         shape = np.shape(out)
-        slopes = [np.array(np.broadcast_to(np.asarray(s, dtype=object), shape), dtype=object)
-                  for s in xp.local(row, *args, out=out)]
+        slopes = _slopes(xp, row, args, out, shape)
         spread = _spread(xp, args, shape)
         for index in _here(node, elements, shape):
             for s, d in zip(slopes, _beside(xp, row, [a[index] for a in spread], direction, bits)):
@@ -154,8 +163,7 @@ def _sign_pass(node: Any, elements: list, bits: int, share: dict, hulls: dict) -
 
     def vjp(xp, g, out, *args):
         shape = np.shape(out)
-        slopes = [np.array(np.broadcast_to(np.asarray(s, dtype=object), shape), dtype=object)
-                  for s in xp.local(row, *args, out=out)]
+        slopes = _slopes(xp, row, args, out, shape)
         shares = [np.array(np.broadcast_to(arb(0), shape), dtype=object) for _ in args]
         spread = _spread(xp, args, shape)
         for element, index in zip(elements, _here(node, elements, shape)):
@@ -281,6 +289,5 @@ def _switched(node: Any, elements: list, direction: int, bits: int, ns: Any) -> 
     with with_precision(3 * bits + 64):
         for index in elements:
             at = [a[index] for a in args]
-            step = arb(2) ** (-2 * bits) * max(arb(1), abs(at[0]).upper(), key=float)
-            value[index] = arb(node.row.forward(at[0] + direction * step, *at[1:]))
+            value[index] = arb(node.row.forward(_nudged(at[0], direction, bits), *at[1:]))
     return value
