@@ -142,9 +142,14 @@ class Rule:
         """The name a call, a printer and a message spell this row by (an overload's call name)."""
         return self.overloads or self.name
 
+    @property
+    def fewest(self) -> int:
+        """The fewest arguments a call may give: ``arity`` less the trailing ``defaults``."""
+        return self.arity - len(self.defaults)
+
     def accepts(self, n: int) -> bool:
         """Whether a call with ``n`` arguments fits this row (trailing ``defaults`` may be left out)."""
-        return n >= self.arity if self.variadic else self.arity - len(self.defaults) <= n <= self.arity
+        return n >= self.arity if self.variadic else self.fewest <= n <= self.arity
 
     def left_out(self, n: int) -> tuple[float, ...]:
         """The values of the trailing arguments a call with ``n`` arguments leaves out (``defaults``)."""
@@ -152,9 +157,8 @@ class Rule:
 
     def signatures(self) -> list[str]:
         """Every call this row takes, shortest first: ``softplus(x, beta)``, ``softplus(x, beta, threshold)``."""
-        least = self.arity - len(self.defaults)
         return [f"{self.spelling}({', '.join(self.args[:n])}{', …' if self.variadic else ''})"
-                for n in range(least, self.arity + 1)]
+                for n in range(self.fewest, self.arity + 1)]
 
     def signature(self) -> str:
         """``atan2(y, x)``, ``logsumexp(x1, x2, …)``: the call as the row's argument names spell it."""
@@ -198,7 +202,7 @@ class Rule:
 def arity_error(rows: tuple[Rule, ...], n: int, **where: Any) -> ArityError:
     """The error for a call with ``n`` arguments that none of ``rows`` (one call name: a row and
     its overloads) takes, naming every call they take (``where``: source, line, column)."""
-    counts = sorted({k for r in rows for k in range(r.arity - len(r.defaults), r.arity + 1)})
+    counts = sorted({k for r in rows for k in range(r.fewest, r.arity + 1)})
     takes = f"{counts[-1]} or more" if any(r.variadic for r in rows) else \
         " or ".join([", ".join(map(str, counts[:-1])), str(counts[-1])] if len(counts) > 1 else [str(counts[0])])
     calls = [c for r in rows for c in r.signatures()]
