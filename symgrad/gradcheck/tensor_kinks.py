@@ -155,27 +155,28 @@ def _hull(a: arb, b: arb) -> arb:
     return a.union(b)
 
 
-def _sign_pass(node: Any, elements: list, bits: int, share: dict, hulls: dict) -> Any:
+def _sign_pass(node: Any, elements: list, bits: int, share: dict, made: dict) -> Any:
     """The node's record for ``mixed``: each kink element's partials are the hull of its two
     one-sided slopes, and the element adds share·(its first argument − the others) to the
-    gradient flowing down (the pass starts from 0, so only the shares reach the names)."""
+    gradient flowing down (the pass starts from 0, so only the shares reach the names).
+    ``made`` keeps the node's partials for the next pass: only the shares change between passes."""
     row, base = node.row, node.op
 
     def vjp(xp, g, out, *args):
         shape = np.shape(out)
-        slopes = _slopes(xp, row, args, out, shape)
-        shares = [np.array(np.broadcast_to(arb(0), shape), dtype=object) for _ in args]
-        spread = _spread(xp, args, shape)
-        for element, index in zip(elements, _here(node, elements, shape)):
-            key = (id(node), element)
-            if key not in hulls:    # the same in every pass
+        slopes = made.get(id(node))
+        if slopes is None:
+            slopes = made[id(node)] = _slopes(xp, row, args, out, shape)
+            spread = _spread(xp, args, shape)
+            for index in _here(node, elements, shape):
                 at = [a[index] for a in spread]
-                hulls[key] = [_hull(arb(lo), arb(hi)) for lo, hi in zip(_beside(xp, row, at, -1, bits),
-                                                                         _beside(xp, row, at, 1, bits))]
-            c = share.get(key, arb(0))
-            for i, (s, h) in enumerate(zip(slopes, hulls[key])):
-                s[index] = h
-                shares[i][index] = c if i == 0 else -c
+                for s, lo, hi in zip(slopes, _beside(xp, row, at, -1, bits), _beside(xp, row, at, 1, bits)):
+                    s[index] = _hull(arb(lo), arb(hi))
+        shares = [np.array(np.broadcast_to(arb(0), shape), dtype=object) for _ in args]
+        for element, index in zip(elements, _here(node, elements, shape)):
+            c = share.get((id(node), element), arb(0))
+            for i, s in enumerate(shares):
+                s[index] = c if i == 0 else -c
         return tuple(None if i in row.constant else unbroadcast(g * d + c, np.shape(a), xp)
                      for i, (a, d, c) in enumerate(zip(args, slopes, shares)))
     return replace(base, vjp=vjp)
@@ -229,11 +230,11 @@ def mixed(graph: Any, ns: Any, kinks: dict, switches: dict, bits: int, names: li
     runs = [{key: arb(1)} for key in every] if len(every) <= SEPARATE else [{key: arb(0.5, 0.5) for key in every}]
     up = {name: np.zeros(graph.named[name].shape, dtype=bool) for name in names}
     down = {name: np.zeros(graph.named[name].shape, dtype=bool) for name in names}
-    hulls: dict = {}
+    made: dict = {}       # each kink node's partials, the same in every pass
     try:
         for share in runs:
             for node, elements in kinks.values():
-                node.op = _sign_pass(node, elements, bits, share, hulls)
+                node.op = _sign_pass(node, elements, bits, share, made)
             for node, elements in switches.values():
                 node.op = _switch_pass(node, elements, share)
                 node.grad = ns.lift(np.zeros(node.shape))     # no gradient reaches a condition
