@@ -303,8 +303,8 @@ class Pieces:
             a = self.values(given)
             if a is None:
                 return ""
-            seen = [set() for _ in self._sides(a)]
-            for at in [given, *points]:
+            seen = [{side} for side in self._sides(a)]
+            for at in points:
                 vals = self.values(at)
                 if vals is not None:
                     for k, side in enumerate(self._sides(vals)):
