@@ -7,13 +7,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..language.ast import Node, Num, Op, Program, postorder
+from ..language.ast import Node, Num, Op, Program
 from .value import Value, backpropagate
 from ..base.display_hooks import mimebundle
 from ..base.errors import InputError, MissingInputError, NumericError, show_name
 from ..base.limits import Limits
 from ..base.validate import real_number
-from .lower import lower
+from .lower import has_where, lower
 from .point import given_values, is_tensor_program, is_tensor_value
 from .nonfinite import cause
 from ..language.parser import parse
@@ -107,7 +107,7 @@ def build_graph(program: Program, point: Mapping[str, float]) -> Graph:
             conditions[id(value)] = condition
         return value
 
-    lazy = any(type(n) is Op and n.rule == "where" for s in program.statements for n in postorder(s.expr))
+    lazy = has_where(program)
     root, named = lower(program, leaf=lambda name: Value(point[name], label=name), apply=apply,
                         literal=lambda v, node: Value(v, label=getattr(node, "name", "")))
     for value in (root, *named.values()):   # failed, and not only in an untaken branch

@@ -11,15 +11,20 @@ from __future__ import annotations
 import math
 from typing import Callable, TypeVar
 
-from ..language.ast import Const, Node, Num, Program, Var, postorder
+from ..language.ast import Const, Node, Num, Op, Program, Var, postorder
 from ..language.tensor_syntax import scalar_only
 from ..rules.table import INTERNAL, RULES, Rule
 
-__all__ = ["lower", "CONSTANT_VALUES"]
+__all__ = ["lower", "has_where", "CONSTANT_VALUES"]
 
 CONSTANT_VALUES = {"pi": math.pi}
 _IDENTITY = INTERNAL["id"]
 N = TypeVar("N")
+
+
+def has_where(program: Program) -> bool:
+    """Whether the program has a ``where``: its untaken elements may fail, so the walk is lazy."""
+    return any(type(n) is Op and n.rule == "where" for s in program.statements for n in postorder(s.expr))
 
 
 def lower(program: Program, *, leaf: Callable[[str], N], literal: Callable[[float, Node], N],

@@ -28,12 +28,12 @@ from typing import Any, Callable, Mapping, Sequence
 from ..base.errors import InputError, NumericError
 from ..base.limits import Limits
 from ..base.validate import real_number
-from ..language.ast import Node, Op, Program, postorder
+from ..language.ast import Node, Program
 from ..language.parser import parse
 from ..rules.second import Kink, second
 from ..rules.table import Rule
 from .backprop import _TAKEN, _WHERE, _located, resolve_point
-from .lower import lower
+from .lower import has_where, lower
 
 __all__ = ["Tape", "tape", "sweep", "hessian", "hvp", "jvp", "Hessian"]
 
@@ -88,7 +88,7 @@ def tape(program: Program, point: Mapping[str, float]) -> Tape:
 
     failed: dict[int, NumericError] = {}   # nodes that failed; only an untaken branch may read them
     excused: set[int] = set()
-    lazy = any(type(n) is Op and n.rule == "where" for st in program.statements for n in postorder(st.expr))
+    lazy = has_where(program)
 
     def apply(row: Rule, kids: tuple, node: Node) -> int:
         if row is _WHERE:     # as backprop: one node whose only child is the taken branch

@@ -28,7 +28,7 @@ from ..language.parser import parse
 from ..language.printing import to_notation
 from ..rules.rule import Rule
 from ..rules.tensor_table import FLOAT64, TENSOR_OPS, TensorOp, elementwise
-from .lower import lower
+from .lower import has_where, lower
 from .point import is_tensor_program, is_tensor_value
 from .tensor_live import ELEMENT_ERRORS, evaluate_elements, inherited, live_error, mark_live, masked_vjp
 from .tensor_point import tensor_point
@@ -145,7 +145,7 @@ def forward(program: Program, point: Mapping[str, Any], *, xp: Any = FLOAT64,
     def literal(v: float, node: Node) -> TNode:
         return TNode(np.asarray(v, dtype=np.float64), source=node, label=getattr(node, "name", ""))
 
-    lazy = any(type(n) is Op and n.rule == "where" for s in program.statements for n in postorder(s.expr))
+    lazy = has_where(program)
     root, named = lower(program, leaf=lambda name: TNode(point[name], label=name), literal=literal,
                         apply=apply, other=_located_other(program))
     if lazy:

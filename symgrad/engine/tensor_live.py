@@ -136,10 +136,10 @@ def _at(err: BaseException, index: tuple) -> BaseException:
 def mark_live(tape: list, root: Any, named: dict) -> None:
     """Set every tape node's ``live`` mask (see the module docstring)."""
     read = {id(k) for n in tape for k in n.kids}
+    unread = {id(v) for v in named.values()} - read     # a named value nothing reads is shown: live
     for node in tape:
         node.live = np.zeros(node.shape, dtype=bool)
-    for node in tape:
-        if node is root or (id(node) not in read and any(node is v for v in named.values())):
+        if node is root or id(node) in unread:
             node.live[...] = True
     for node in reversed(tape):
         live = node.live

@@ -31,7 +31,7 @@ from typing import Sequence
 from ..base.errors import InputError, NumericError
 from .nonfinite import cause
 from ..rules.rule import arity_error
-from ..rules.table import INTERNAL, RULES, Rule
+from ..rules.table import INTERNAL, RULES, Rule, calls
 
 __all__ = ["Value", "topo_order", "backpropagate", "weighted_sum", "where"]
 
@@ -262,9 +262,9 @@ def add_method(rule: Rule) -> None:
     if rule.kind != "call":
         return
     if rule.overloads:   # softplus_beta answers x.softplus(beta[, threshold]) beside softplus's x.softplus()
-        base = getattr(Value, rule.overloads)._row
-        method = _method(base, *getattr(Value, rule.overloads)._overloads, rule)
-        method._row, method._overloads = base, (*getattr(Value, rule.overloads)._overloads, rule)
+        base, *overloads = calls(rule.overloads)    # the table's rows for that call, this one included
+        method = _method(base, *overloads)
+        method._row = base
         for name in (base.name, *base.aliases):
             setattr(Value, name, method)
         return
@@ -273,7 +273,7 @@ def add_method(rule: Rule) -> None:
         if current is not None and getattr(current, "_row", None) is None:
             raise InputError(f"Value already has an attribute {name!r}", hint="choose another function name")
     method = _method(rule)
-    method._row, method._overloads = rule, ()
+    method._row = rule
     for name in (rule.name, *rule.aliases):
         setattr(Value, name, method)
 
