@@ -393,7 +393,8 @@ def session(clients: int = 50, duration: float = 20.0, max_requests: int = 20_00
             "max": max(drags, default=math.nan), "class_p99": class_p99,
             "class_settled_p99": settled,
             "server_p99": percentile([r[4] for r in recomputes if not math.isnan(r[4])], 99),
-            "rate": len(log) / elapsed, "unexpected": sum(r[1] != r[2] for r in log + attacks)}
+            "rate": len(log) / elapsed,
+            "unexpected": sum(r[1] != r[2] for r in log + attacks) + sum(s != 200 for s, _ in probed)}
 
 
 def main(argv: list[str] | None = None) -> int:

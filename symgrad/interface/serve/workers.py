@@ -316,7 +316,10 @@ def _orphaned(fd: int) -> None:
     watch = select.poll()
     watch.register(fd, select.POLLRDHUP)
     while True:
-        if any(event & (select.POLLRDHUP | select.POLLHUP | select.POLLERR) for _, event in watch.poll()):
+        events = [event for _, event in watch.poll()]
+        if any(event & select.POLLNVAL for event in events):
+            return      # our own end is closed: the worker is on its way out
+        if any(event & (select.POLLRDHUP | select.POLLHUP | select.POLLERR) for event in events):
             os.killpg(0, signal.SIGKILL)
 
 
